@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+/** What kind of WhatsApp content a message carries; only text and captions drive the engine. */
+export const contentKindSchema = z.enum(["text", "image", "video", "audio", "document", "sticker", "other"]);
+export type ContentKind = z.infer<typeof contentKindSchema>;
+
+/** An inbound message as the webhook understood it, before it is stored. */
+export interface InboundMessage {
+  waMessageId: string;
+  from: string; // E.164
+  customerName?: string;
+  text: string;
+  kind: ContentKind;
+  sentAt?: Date;
+  event: string;
+}
+
+export const processingStateSchema = z.enum(["pending", "done", "skipped", "failed"]);
+
+/** `vendors/{v}/conversations/{phone}/messages/{id}` with direction "inbound". */
+export const inboundDocSchema = z.object({
+  direction: z.literal("inbound"),
+  vendorId: z.string(),
+  wabaInstanceId: z.string(),
+  waMessageId: z.string(),
+  from: z.string(),
+  customerName: z.string().optional(),
+  text: z.string(),
+  kind: contentKindSchema,
+  event: z.string(),
+  processing: z.object({
+    state: processingStateSchema,
+    replyIds: z.array(z.string()).optional(),
+    reason: z.string().optional(),
+  }),
+});
+export type InboundDoc = z.infer<typeof inboundDocSchema>;
+
+export const outboundStatusSchema = z.enum(["queued", "sending", "sent", "failed"]);
+export type OutboundStatus = z.infer<typeof outboundStatusSchema>;
+
+/** What the backend says to a customer: text, or an image with the text as its caption. */
+export const outboundContentSchema = z.object({
+  text: z.string(),
+  imageUrl: z.url().optional(),
+});
+export type OutboundContent = z.infer<typeof outboundContentSchema>;
+
+/** `vendors/{v}/conversations/{phone}/messages/{id}` with direction "outbound". */
+export const outboundDocSchema = outboundContentSchema.extend({
+  direction: z.literal("outbound"),
+  vendorId: z.string(),
+  wabaInstanceId: z.string(),
+  to: z.string(),
+  origin: z.enum(["engine"]),
+  inReplyTo: z.string().optional(),
+  status: outboundStatusSchema,
+  attempts: z.number().int().nonnegative(),
+  wasenderMsgId: z.union([z.number(), z.string()]).optional(),
+});
+export type OutboundDoc = z.infer<typeof outboundDocSchema>;

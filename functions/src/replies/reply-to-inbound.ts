@@ -1,0 +1,52 @@
+import { logger } from "firebase-functions";
+import type { ChatEngine } from "../engine/chat-engine";
+import type { InboundDoc } from "../model/message";
+import { decideOnce, type ConversationState, type InboundDecision } from "../store/conversations";
+import { readActiveProducts } from "../store/products";
+import { readVendorConfig, type VendorConfigRead } from "../store/vendor-configs";
+import { sendOutboundInOrder, type SendDeps } from "./send-outbound";
+
+export interface ReplyDeps extends SendDeps {
+  engine: ChatEngine;
+}
+
+async function decide(
+  vendorId: string,
+  config: VendorConfigRead,
+  inbound: InboundDoc,
+  state: ConversationState,
+  engine: ChatEngine,
+): Promise<InboundDecision> {
+  if (!config.found) return { state: "failed", reason: `vendor_configs/${vendorId} does not exist`, replies: [] };
+  if (!config.valid) {
+    return { state: "failed", reason: `vendor_configs/${vendorId} is invalid: ${config.problems.join("; ")}`, replies: [] };
+  }
+  if (!config.config.autoReplyEnabled) return { state: "skipped", reason: "autoReplyEnabled is false", replies: [] };
+  const { businessName, welcomeMessage, language } = config.config;
+  const output = await engine.handle({
+    vendor: { vendorId, language, ...(businessName && { businessName }), ...(welcomeMessage && { welcomeMessage }) },
+    state,
+    message: { from: inbound.from, text: inbound.text, ...(inbound.customerName && { customerName: inbound.customerName }) },
+    catalog: { activeProducts: () => readActiveProducts(vendorId) },
+  });
+  return { state: "done", replies: output.replies, conversationState: output.state };
+}
+
+/**
+ * Runs the chat engine on one stored inbound message and sends its replies through the number the
+ * customer wrote to. Safe to run twice for the same message: the decision commits once, each reply is
+ * sent at most once.
+ */
+export async function replyToInbound(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  deps: ReplyDeps,
+): Promise<void> {
+  const config = await readVendorConfig(vendorId);
+  const { replyIds, alreadyDecided } = await decideOnce(vendorId, customer, messageId, (inbound, state) =>
+    decide(vendorId, config, inbound, state, deps.engine),
+  );
+  if (alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
+  await sendOutboundInOrder(vendorId, customer, replyIds, deps);
+}

@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
+import { firestore } from "../shared/firestore";
+import type { SendFailure } from "../messaging/provider";
+import {
+  inboundDocSchema,
+  outboundDocSchema,
+  type InboundDoc,
+  type InboundMessage,
+  type OutboundContent,
+  type OutboundDoc,
+} from "../model/message";
+
+/**
+ * Layout, so the console reads naturally per customer:
+ *   vendors/{vendorId}/conversations/{customer E.164}               conversation state
+ *   vendors/{vendorId}/conversations/{customer E.164}/messages/{id} inbound and outbound messages
+ */
+const ALREADY_EXISTS = 6;
+/** How long a sender owns an outbound message before another run may judge it stuck. */
+const SEND_LEASE_MS = 60_000;
+
+export function conversationRef(vendorId: string, customer: string): DocumentReference {
+  return firestore().collection("vendors").doc(vendorId).collection("conversations").doc(customer);
+}
+
+export function messageRef(vendorId: string, customer: string, messageId: string): DocumentReference {
+  return conversationRef(vendorId, customer).collection("messages").doc(messageId);
+}
+
+/**
+ * The inbound document id is derived from the WhatsApp message id alone, so every redelivery of the
+ * same message, under any event name, lands on the same document.
+ */
+export function inboundMessageId(waMessageId: string): string {
+  if (/^[A-Za-z0-9_-]{1,200}$/.test(waMessageId)) return `in_${waMessageId}`;
+  return `in_h${createHash("sha256").update(waMessageId).digest("hex").slice(0, 40)}`;
+}
+
+export function replyMessageId(inboundId: string, index: number): string {
+  return `${inboundId.replace(/^in_/, "out_")}_${index}`;
+}
+
+export type StoreOutcome = "stored" | "duplicate";
+
+/** Create-if-absent: the first delivery of a message creates it, every later one changes nothing. */
+export async function storeInbound(
+  vendorId: string,
+  wabaInstanceId: string,
+  message: InboundMessage,
+): Promise<StoreOutcome> {
+  const doc: InboundDoc & Record<string, unknown> = {
+    direction: "inbound",
+    vendorId,
+    wabaInstanceId,
+    waMessageId: message.waMessageId,
+    from: message.from,
+    text: message.text,
+    kind: message.kind,
+    event: message.event,
+    processing: { state: "pending" },
+    receivedAt: FieldValue.serverTimestamp(),
+  };
+  if (message.customerName) doc.customerName = message.customerName;
+  if (message.sentAt) doc.sentAt = Timestamp.fromDate(message.sentAt);
+  try {
+    await messageRef(vendorId, message.from, inboundMessageId(message.waMessageId)).create(doc);
+    return "stored";
+  } catch (error) {
+    if ((error as { code?: unknown }).code === ALREADY_EXISTS) return "duplicate";
+    throw error;
+  }
+}
+
+export type ConversationState = Record<string, unknown>;
+
+export interface InboundDecision {
+  state: "done" | "skipped" | "failed";
+  reason?: string;
+  replies: OutboundContent[];
+  conversationState?: ConversationState;
+}
+
+/**
+ * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (as
+ * queued outbound messages), the new conversation state and the message's processing state commit
+ * together, so a trigger delivered twice decides once. Returns the reply ids to send, in order.
+ */
+export async function decideOnce(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  decide: (inbound: InboundDoc, state: ConversationState) => Promise<InboundDecision>,
+): Promise<{ replyIds: string[]; alreadyDecided: boolean }> {
+  const inboundRef = messageRef(vendorId, customer, messageId);
+  const convRef = conversationRef(vendorId, customer);
+  return firestore().runTransaction(async (tx) => {
+    const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+    const inbound = inboundDocSchema.parse(inboundSnap.data());
+    if (inbound.processing.state !== "pending") {
+      return { replyIds: inbound.processing.replyIds ?? [], alreadyDecided: true };
+    }
+    const state = (convSnap.get("state") as ConversationState | undefined) ?? {};
+    const decision = await decide(inbound, state);
+    const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
+    decision.replies.forEach((reply, index) => {
+      const outbound: OutboundDoc & Record<string, unknown> = {
+        direction: "outbound",
+        vendorId,
+        wabaInstanceId: inbound.wabaInstanceId,
+        to: customer,
+        origin: "engine",
+        inReplyTo: messageId,
+        status: "queued",
+        attempts: 0,
+        text: reply.text,
+        createdAt: FieldValue.serverTimestamp(),
+      };
+      if (reply.imageUrl) outbound.imageUrl = reply.imageUrl;
+      tx.create(messageRef(vendorId, customer, replyIds[index]!), outbound);
+    });
+    const conversation: Record<string, unknown> = {
+      vendorId,
+      customer,
+      lastInboundAt: FieldValue.serverTimestamp(),
+      lastInboundText: inbound.text,
+    };
+    if (inbound.customerName) conversation.customerName = inbound.customerName;
+    if (decision.conversationState) conversation.state = decision.conversationState;
+    tx.set(convRef, conversation, { merge: true });
+    tx.update(inboundRef, {
+      processing: {
+        state: decision.state,
+        replyIds,
+        ...(decision.reason && { reason: decision.reason }),
+        decidedAt: FieldValue.serverTimestamp(),
+      },
+    });
+    return { replyIds, alreadyDecided: false };
+  });
+}
+
+export type SendClaim =
+  | { claimed: true; message: OutboundDoc }
+  | { claimed: false; status: OutboundDoc["status"]; reason: string };
+
+/**
+ * Takes a queued outbound message for sending. Only one run wins; a message already sending under a
+ * live lease belongs to its sender, and one whose lease ran out is NOT resent: whether WhatsApp got it
+ * is unknown, and a double reply is worse than a reply marked failed for an operator to look at.
+ */
+export async function claimForSending(ref: DocumentReference): Promise<SendClaim> {
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const message = outboundDocSchema.parse(snap.data());
+    if (message.status === "queued") {
+      tx.update(ref, {
+        status: "sending",
+        attempts: message.attempts + 1,
+        leaseExpiresAt: Timestamp.fromMillis(Date.now() + SEND_LEASE_MS),
+      });
+      return { claimed: true, message };
+    }
+    if (message.status === "sending") {
+      const lease = snap.get("leaseExpiresAt") as Timestamp | undefined;
+      if (lease && lease.toMillis() > Date.now()) {
+        return { claimed: false, status: message.status, reason: "another run is sending it" };
+      }
+      tx.update(ref, {
+        status: "failed",
+        error: { code: "outcome_unknown", message: "the sender stopped mid-send; not resent to avoid a double reply" },
+        leaseExpiresAt: FieldValue.delete(),
+      });
+      return { claimed: false, status: "failed", reason: "lease expired mid-send" };
+    }
+    return { claimed: false, status: message.status, reason: `already ${message.status}` };
+  });
+}
+
+export async function markSent(ref: DocumentReference, wasenderMsgId: number | string, providerStatus?: string) {
+  await ref.update({
+    status: "sent",
+    wasenderMsgId,
+    ...(providerStatus && { providerStatus }),
+    sentAt: FieldValue.serverTimestamp(),
+    leaseExpiresAt: FieldValue.delete(),
+  });
+}
+
+export async function markFailed(ref: DocumentReference, error: SendFailure) {
+  await ref.update({
+    status: "failed",
+    error,
+    failedAt: FieldValue.serverTimestamp(),
+    leaseExpiresAt: FieldValue.delete(),
+  });
+}

@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { errors as undiciErrors, type Dispatcher } from "undici";
+import type { OutboundContent } from "../model/message";
+import type { MessagingProvider, SendFailure, SendResult } from "../messaging/provider";
+import { describeErrorBody, errorBodySchema, sendSuccessSchema, type WasenderErrorBody } from "./api-schemas";
+
+export interface VendorWasenderConfig {
+  vendorId: string;
+  /** The `waba_instances` document id: which of the vendor's numbers this service speaks for. */
+  wabaInstanceId: string;
+  apiKey: string;
+  /** Base URL including its path, e.g. "https://www.wasenderapi.com/api". */
+  apiUrl: string;
+  /** Wasender's session id, when known (used by admin calls, not by sending). */
+  instanceId?: string;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Only failures that prove nothing reached Wasender are retried at once; anything else could double-send. */
+const IMMEDIATE_RETRIES = 2;
+const RETRY_BACKOFF_MS = [250, 1_000];
+const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** Sends as one vendor's WhatsApp number through that number's Wasender session. */
+export class VendorWasenderService implements MessagingProvider {
+  readonly provider = "wasender";
+  private readonly basePath: string;
+
+  constructor(
+    readonly config: VendorWasenderConfig,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    this.basePath = new URL(config.apiUrl).pathname.replace(/\/+$/, "");
+  }
+
+  sendMessage(to: string, text: string): Promise<SendResult> {
+    return this.send(to, { text });
+  }
+
+  async send(to: string, content: OutboundContent): Promise<SendResult> {
+    const body: Record<string, string> = { to, text: content.text };
+    if (content.imageUrl) body.imageUrl = content.imageUrl;
+    let result = await this.post("/send-message", body);
+    for (let attempt = 0; attempt < IMMEDIATE_RETRIES && isSafeToRetryNow(result); attempt++) {
+      await sleep(RETRY_BACKOFF_MS[attempt] ?? 1_000);
+      result = await this.post("/send-message", body);
+    }
+    return result;
+  }
+
+  private async post(path: string, body: unknown): Promise<SendResult> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        method: "POST",
+        path: this.basePath + path,
+        headers: {
+          authorization: `Bearer ${this.config.apiKey}`,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body: JSON.stringify(body),
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      return { ok: false, failure: transportFailure(error) };
+    }
+    const text = await response.body.text().catch(() => "");
+    const json = parseJson(text);
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      const success = sendSuccessSchema.safeParse(json);
+      if (success.success) {
+        const { msgId, status } = success.data.data;
+        return { ok: true, providerMessageId: msgId, ...(status && { providerStatus: status }) };
+      }
+    }
+    const errorBody = errorBodySchema.safeParse(json);
+    return { ok: false, failure: httpFailure(response.statusCode, errorBody.success ? errorBody.data : undefined) };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isSafeToRetryNow(result: SendResult): boolean {
+  return !result.ok && result.failure.code === "network" && result.failure.retryable;
+}
+
+function transportFailure(error: unknown): SendFailure {
+  const code = (error as { code?: string }).code ?? "";
+  const cause = (error as { cause?: { code?: string } }).cause?.code ?? "";
+  if (CONNECT_ERROR_CODES.has(code) || CONNECT_ERROR_CODES.has(cause)) {
+    return { code: "network", message: `could not connect to Wasender (${code || cause})`, retryable: true };
+  }
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    // The request may have been processed: resending could reach the customer twice.
+    return { code: "timeout", message: `Wasender did not answer within ${REQUEST_TIMEOUT_MS / 1000}s`, retryable: false };
+  }
+  return { code: "network", message: `connection to Wasender failed mid-request (${code || cause || "unknown"})`, retryable: false };
+}
+
+function httpFailure(status: number, body: WasenderErrorBody | undefined): SendFailure {
+  const described = describeErrorBody(body, `HTTP ${status}`);
+  if (status === 401 || status === 403) {
+    return { code: "unauthorized", message: `Wasender refused the session API key: ${described}`, httpStatus: status, retryable: false };
+  }
+  if (status === 429) {
+    return {
+      code: "rate_limited",
+      message: `Wasender rate limit: ${described}`,
+      httpStatus: status,
+      retryable: true,
+      ...(body?.retry_after !== undefined && { retryAfterSeconds: body.retry_after }),
+    };
+  }
+  if (status >= 500) {
+    // 502-504 come from a gateway that did not pass the request on; a 500 may have sent it.
+    const retryable = status === 502 || status === 503 || status === 504;
+    return { code: "server_error", message: `Wasender failed: ${described}`, httpStatus: status, retryable };
+  }
+  if (status >= 200 && status < 300) {
+    return { code: "bad_response", message: `Wasender answered ${status} without a msgId: ${described}`, httpStatus: status, retryable: false };
+  }
+  return { code: "rejected", message: `Wasender rejected the message: ${described}`, httpStatus: status, retryable: false };
+}

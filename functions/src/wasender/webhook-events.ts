@@ -1,0 +1,152 @@
+import { z } from "zod";
+import { digitsToE164 } from "../shared/phone";
+import type { ContentKind, InboundMessage } from "../model/message";
+
+/** Every Wasender webhook body: `{ event, timestamp?, sessionId?, data }`. */
+export const envelopeSchema = z.looseObject({
+  event: z.string().min(1),
+  timestamp: z.number().optional(),
+  sessionId: z.string().optional(),
+  data: z.unknown(),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+export const MESSAGE_EVENTS = new Set(["messages.received", "messages.upsert", "messages-personal.received"]);
+/** Group chats are not a storefront: the bot never answers into a group. */
+export const GROUP_MESSAGE_EVENTS = new Set(["messages-group.received"]);
+
+const captioned = z.looseObject({ caption: z.string().nullish() });
+
+const messageKeySchema = z.looseObject({
+  id: z.string().min(1),
+  fromMe: z.boolean().optional(),
+  remoteJid: z.string().optional(),
+  addressingMode: z.string().optional(),
+  senderPn: z.string().nullish(),
+  cleanedSenderPn: z.string().nullish(),
+  participant: z.string().nullish(),
+  cleanedParticipantPn: z.string().nullish(),
+});
+
+export const wasenderMessageSchema = z.looseObject({
+  key: messageKeySchema,
+  pushName: z.string().nullish(),
+  messageTimestamp: z.union([z.number(), z.string()]).nullish(),
+  messageBody: z.string().nullish(),
+  message: z
+    .looseObject({
+      conversation: z.string().nullish(),
+      extendedTextMessage: z.looseObject({ text: z.string().nullish() }).nullish(),
+      imageMessage: captioned.nullish(),
+      videoMessage: captioned.nullish(),
+      documentMessage: captioned.nullish(),
+      audioMessage: z.looseObject({}).nullish(),
+      stickerMessage: z.looseObject({}).nullish(),
+    })
+    .nullish(),
+});
+export type WasenderMessage = z.infer<typeof wasenderMessageSchema>;
+
+/** `data.messages` (one object, or an array), else the flat `data` itself. */
+export function messagesOf(data: unknown): unknown[] {
+  if (data !== null && typeof data === "object" && "messages" in data) {
+    const messages = (data as { messages: unknown }).messages;
+    return Array.isArray(messages) ? messages : [messages];
+  }
+  return [data];
+}
+
+const JID_SUFFIX = /@s\.whatsapp\.net$/;
+
+/** Digits of a phone-number JID ("221771234567:12@s.whatsapp.net"); a LID or group JID is not one. */
+function phoneJidDigits(jid: string | null | undefined): string | undefined {
+  if (!jid || !JID_SUFFIX.test(jid)) return undefined;
+  return jid.replace(JID_SUFFIX, "").split(":")[0];
+}
+
+/**
+ * The customer's phone in E.164. Wasender's cleaned fields first; a `@s.whatsapp.net` JID is a phone
+ * number too, but an `@lid` address never is, so a LID-only sender has no phone.
+ */
+export function senderPhone(message: WasenderMessage): string | undefined {
+  const key = message.key;
+  const candidates = [key.cleanedSenderPn, phoneJidDigits(key.senderPn), phoneJidDigits(key.remoteJid)];
+  for (const candidate of candidates) {
+    const phone = candidate ? digitsToE164(candidate.replace(/\D/g, "")) : undefined;
+    if (phone) return phone;
+  }
+  return undefined;
+}
+
+export function isGroupMessage(message: WasenderMessage): boolean {
+  return message.key.remoteJid?.endsWith("@g.us") === true || Boolean(message.key.participant);
+}
+
+function contentKind(message: WasenderMessage): ContentKind {
+  const m = message.message;
+  if (!m) return "text";
+  if (m.conversation != null || m.extendedTextMessage) return "text";
+  if (m.imageMessage) return "image";
+  if (m.videoMessage) return "video";
+  if (m.audioMessage) return "audio";
+  if (m.documentMessage) return "document";
+  if (m.stickerMessage) return "sticker";
+  return message.messageBody ? "text" : "other";
+}
+
+/** `messageBody`, else the conversation text, else the extended text, else a media caption. */
+export function messageText(message: WasenderMessage): string {
+  const m = message.message;
+  const text =
+    message.messageBody ??
+    m?.conversation ??
+    m?.extendedTextMessage?.text ??
+    m?.imageMessage?.caption ??
+    m?.videoMessage?.caption ??
+    m?.documentMessage?.caption ??
+    "";
+  return text;
+}
+
+function sentAt(message: WasenderMessage): Date | undefined {
+  const seconds = Number(message.messageTimestamp);
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : undefined;
+}
+
+export type MessageOutcome =
+  | { outcome: "accepted"; message: InboundMessage }
+  | { outcome: "ignored"; waMessageId?: string; reason: string }
+  | { outcome: "invalid"; index: number; reason: string };
+
+/** Turns one element of a message event into a message to store, or says why not. */
+export function interpretMessage(event: string, raw: unknown, index: number): MessageOutcome {
+  const parsed = wasenderMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? first.path.join(".") : "message";
+    return { outcome: "invalid", index, reason: `${where}: ${first?.message ?? "not a message"}` };
+  }
+  const message = parsed.data;
+  const waMessageId = message.key.id;
+  if (message.key.fromMe === true) {
+    return { outcome: "ignored", waMessageId, reason: "fromMe: the vendor's own message is never answered" };
+  }
+  if (GROUP_MESSAGE_EVENTS.has(event) || isGroupMessage(message)) {
+    return { outcome: "ignored", waMessageId, reason: "group message: the bot only answers private chats" };
+  }
+  const from = senderPhone(message);
+  if (!from) {
+    return { outcome: "ignored", waMessageId, reason: "sender has no phone number (LID only): cannot reply" };
+  }
+  const inbound: InboundMessage = {
+    waMessageId,
+    from,
+    text: messageText(message),
+    kind: contentKind(message),
+    event,
+  };
+  if (message.pushName) inbound.customerName = message.pushName;
+  const when = sentAt(message);
+  if (when) inbound.sentAt = when;
+  return { outcome: "accepted", message: inbound };
+}

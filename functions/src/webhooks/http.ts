@@ -1,0 +1,45 @@
+import type { Request } from "firebase-functions/v2/https";
+import type { Response } from "express";
+import { logger } from "firebase-functions";
+
+/** Framework-free view of a webhook request, so the domain code is testable without HTTP. */
+export interface WebhookRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer | undefined;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** Bodies past this are refused with 413: no Wasender event comes near it. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function errorResponse(status: number, code: string, message: string, extra?: Record<string, unknown>): WebhookResponse {
+  return { status, body: { ok: false, error: { code, message, ...extra } } };
+}
+
+export function header(request: WebhookRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Adapts an HTTPS function to a domain handler; nothing is done after the response is sent. */
+export function serveWebhook(name: string, handle: (request: WebhookRequest) => Promise<WebhookResponse>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    let response: WebhookResponse;
+    try {
+      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody: req.rawBody });
+    } catch (error) {
+      // The message may not be stored: a 500 tells Wasender (and any retrying sender) to try again.
+      logger.error(`${name} failed`, { path: req.path, error: error instanceof Error ? error.message : String(error) });
+      response = errorResponse(500, "internal", "The webhook could not be processed; retry later.");
+    }
+    for (const [key, value] of Object.entries(response.headers ?? {})) res.set(key, value);
+    res.status(response.status).json(response.body);
+  };
+}

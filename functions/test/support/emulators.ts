@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import { getApps, initializeApp, type App } from "firebase-admin/app";
+import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import { hmacHex } from "../../src/wasender/signature";
+
+export const PROJECT_ID = "demo-livepay";
+export const HOSTING_URL = "http://127.0.0.1:5000";
+export const FUNCTIONS_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
+
+if (!process.env.FIRESTORE_EMULATOR_HOST) {
+  throw new Error("FIRESTORE_EMULATOR_HOST is not set: run these tests through `npm test` (firebase emulators:exec)");
+}
+
+/** The Admin SDK on the emulators' project, where the Functions emulator's triggers listen. */
+export function adminDb(): Firestore {
+  const app: App = getApps().find((a) => a.name === "[DEFAULT]") ?? initializeApp({ projectId: PROJECT_ID });
+  return getFirestore(app);
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}_${randomUUID().slice(0, 8)}`;
+}
+
+export interface TestVendor {
+  vendorId: string;
+  wabaInstanceId: string;
+  apiKey: string;
+  secret: string;
+  phoneNumber: string;
+}
+
+/** Onboards a vendor the way an operator does: a `waba_instances` and a `vendor_configs` document. */
+export async function createVendor(
+  db: Firestore,
+  options: {
+    apiUrl?: string;
+    instance?: Record<string, unknown>;
+    config?: Record<string, unknown>;
+    products?: Record<string, Record<string, unknown>>;
+  } = {},
+): Promise<TestVendor> {
+  const vendorId = uniqueId("vendor");
+  const vendor: TestVendor = {
+    vendorId,
+    wabaInstanceId: `waba_${vendorId}`,
+    apiKey: `key-${randomUUID()}`,
+    secret: `secret-${randomUUID()}`,
+    phoneNumber: `+2217${Math.floor(10_000_000 + Math.random() * 89_999_999)}`,
+  };
+  await db.collection("waba_instances").doc(vendor.wabaInstanceId).set({
+    vendorId,
+    phoneNumber: vendor.phoneNumber,
+    provider: "wasender",
+    wasenderInstanceId: `session-${vendorId}`,
+    wasenderApiKey: vendor.apiKey,
+    wasenderWebhookSecret: vendor.secret,
+    status: "connected",
+    businessName: `Shop ${vendorId}`,
+    ...(options.apiUrl && { wasenderApiUrl: options.apiUrl }),
+    ...options.instance,
+  });
+  await db.collection("vendor_configs").doc(vendorId).set({
+    vendorId,
+    wabaInstanceId: vendor.wabaInstanceId,
+    wabaProvider: "wasender",
+    businessName: `Shop ${vendorId}`,
+    language: "fr",
+    autoReplyEnabled: true,
+    ...options.config,
+  });
+  for (const [productId, product] of Object.entries(options.products ?? {})) {
+    await db.collection("vendors").doc(vendorId).collection("products").doc(productId).set(product);
+  }
+  return vendor;
+}
+
+export type Signing = { scheme: "secret" | "hmac" | "none"; secret?: string };
+
+export interface PostOptions {
+  via?: "hosting" | "function";
+  signing?: Signing;
+  headers?: Record<string, string>;
+  method?: string;
+  /** Sent as is instead of JSON-serializing the body. */
+  raw?: string | Buffer;
+  path?: string;
+}
+
+export function webhookUrl(vendorId: string, via: "hosting" | "function" = "hosting"): string {
+  return via === "hosting"
+    ? `${HOSTING_URL}/api/webhooks/wasender/${vendorId}`
+    : `${FUNCTIONS_URL}/wasenderMessageWebhook/${vendorId}`;
+}
+
+/** POSTs a webhook as Wasender would: X-Webhook-Signature = the secret, or the design's HMAC header. */
+export async function postWebhook(vendor: Pick<TestVendor, "vendorId" | "secret">, body: unknown, options: PostOptions = {}) {
+  const raw = options.raw ?? JSON.stringify(body ?? {});
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+  const signing = options.signing ?? { scheme: "secret" };
+  const secret = signing.secret ?? vendor.secret;
+  const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
+  if (signing.scheme === "secret") headers["x-webhook-signature"] = secret;
+  if (signing.scheme === "hmac") headers["x-wasender-signature"] = hmacHex(secret, bytes);
+  const url = options.path ? `${HOSTING_URL}${options.path}` : webhookUrl(vendor.vendorId, options.via);
+  const response = await fetch(url, { method: options.method ?? "POST", headers, body: options.method === "GET" ? undefined : bytes });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json, headers: response.headers };
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function messagesOf(db: Firestore, vendorId: string, customer: string) {
+  return db.collection("vendors").doc(vendorId).collection("conversations").doc(customer).collection("messages");
+}

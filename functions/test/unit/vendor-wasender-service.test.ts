@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";
+
+let wasender: FakeWasender;
+const registry = new VendorWasenderRegistry();
+
+beforeAll(async () => {
+  wasender = await startFakeWasender({ apiKeys: ["key-a", "key-b"] });
+});
+afterAll(async () => {
+  await registry.close();
+  await wasender.close();
+});
+
+const service = (apiKey = "key-a") =>
+  registry.getService({ vendorId: "v1", wabaInstanceId: "w1", apiKey, apiUrl: wasender.apiUrl });
+
+describe("VendorWasenderService", () => {
+  it("sends { to, text } with the session key as Bearer and returns Wasender's msgId", async () => {
+    const result = await service().sendMessage("+221771234567", "Bonjour");
+    expect(result).toMatchObject({ ok: true, providerStatus: "in_progress" });
+    const last = wasender.requests.at(-1)!;
+    expect(last).toMatchObject({ method: "POST", path: "/api/send-message", apiKey: "key-a" });
+    expect(JSON.parse(last.body)).toEqual({ to: "+221771234567", text: "Bonjour" });
+    expect(result.ok && result.providerMessageId).toBe(wasender.sends.at(-1)!.msgId);
+  });
+
+  it("sends an image with the text as caption", async () => {
+    await service().send("+221771234567", { text: "Robe", imageUrl: "https://x.test/r.jpg" });
+    expect(wasender.sends.at(-1)).toMatchObject({ text: "Robe", imageUrl: "https://x.test/r.jpg" });
+  });
+
+  it("turns each Wasender fault into a clear failure", async () => {
+    const bad = registry.getService({ vendorId: "v2", wabaInstanceId: "w2", apiKey: "wrong", apiUrl: wasender.apiUrl });
+    expect(await bad.sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "unauthorized", httpStatus: 401 } });
+
+    const invalid = await service().sendMessage("12", "x");
+    expect(invalid).toMatchObject({ ok: false, failure: { code: "rejected", httpStatus: 422, retryable: false } });
+    expect(!invalid.ok && invalid.failure.message).toContain("to: The to field must be a valid phone number");
+
+    wasender.injectFault({ status: 429, body: { message: "Too many", retry_after: 42 } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
+      ok: false,
+      failure: { code: "rate_limited", retryable: true, retryAfterSeconds: 42 },
+    });
+
+    wasender.injectFault({ status: 500 });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "server_error", retryable: false } });
+
+    wasender.injectFault({ drop: true });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "network", retryable: false } });
+  });
+
+  it("retries at once only what cannot have been sent: a connection refused", async () => {
+    const closed = await startFakeWasender();
+    const apiUrl = closed.apiUrl;
+    await closed.close();
+    const nowhere = registry.getService({ vendorId: "v3", wabaInstanceId: "w3", apiKey: "key-a", apiUrl });
+    const result = await nowhere.sendMessage("+221771234567", "x");
+    expect(result).toMatchObject({ ok: false, failure: { code: "network", retryable: true } });
+  });
+});
+
+describe("VendorWasenderRegistry", () => {
+  it("keeps one service per vendor number and replaces it when the key rotates", () => {
+    const first = service("key-a");
+    expect(service("key-a")).toBe(first);
+    const rotated = service("key-b");
+    expect(rotated).not.toBe(first);
+    expect(rotated.config.apiKey).toBe("key-b");
+  });
+});

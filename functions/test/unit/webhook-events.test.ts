@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { interpretMessage, messagesOf, messageText, senderPhone, wasenderMessageSchema } from "../../src/wasender/webhook-events";
+import { messagesReceived, messagesUpsert, personalReceived, wasenderMessage } from "../support/payloads";
+
+const parse = (raw: unknown) => wasenderMessageSchema.parse(raw);
+
+describe("messagesOf", () => {
+  it("reads all three documented shapes", () => {
+    expect(messagesOf(messagesReceived().data)).toHaveLength(1);
+    expect(messagesOf(messagesUpsert({}, {}, {}).data)).toHaveLength(3);
+    const flat = personalReceived().data;
+    expect(messagesOf(flat)).toEqual([flat]);
+  });
+});
+
+describe("messageText", () => {
+  const base = wasenderMessage();
+  it("prefers messageBody, then conversation, then extended text, then a caption", () => {
+    expect(messageText(parse({ ...base, messageBody: "body", message: { conversation: "conv" } }))).toBe("body");
+    expect(messageText(parse({ ...base, messageBody: undefined, message: { conversation: "conv" } }))).toBe("conv");
+    expect(messageText(parse({ ...base, messageBody: null, message: { extendedTextMessage: { text: "ext" } } }))).toBe("ext");
+    expect(messageText(parse({ ...base, messageBody: undefined, message: { imageMessage: { caption: "cap", url: "u" } } }))).toBe("cap");
+    expect(messageText(parse({ ...base, messageBody: undefined, message: { audioMessage: {} } }))).toBe("");
+  });
+});
+
+describe("senderPhone", () => {
+  it("uses cleanedSenderPn, then senderPn, then a phone-number JID, in E.164", () => {
+    const m = wasenderMessage({ phone: "221771234567" });
+    expect(senderPhone(parse(m))).toBe("+221771234567");
+    expect(senderPhone(parse({ ...m, key: { ...m.key, cleanedSenderPn: undefined } }))).toBe("+221771234567");
+    expect(
+      senderPhone(parse({ ...m, key: { id: "x", remoteJid: "221771234567:3@s.whatsapp.net" } })),
+    ).toBe("+221771234567");
+  });
+
+  it("never reads a phone out of a LID", () => {
+    const m = { key: { id: "x", remoteJid: "123456789012345@lid", addressingMode: "lid", senderLid: "123456789012345@lid" } };
+    expect(senderPhone(parse(m))).toBeUndefined();
+    expect(interpretMessage("messages.received", m, 0)).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("LID") });
+  });
+});
+
+describe("interpretMessage", () => {
+  it("ignores the vendor's own messages and group messages", () => {
+    expect(interpretMessage("messages.upsert", wasenderMessage({ fromMe: true }), 0).outcome).toBe("ignored");
+    const group = wasenderMessage();
+    group.key.remoteJid = "1203630@g.us";
+    expect(interpretMessage("messages.upsert", group, 0)).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("group") });
+    expect(interpretMessage("messages-group.received", wasenderMessage(), 0).outcome).toBe("ignored");
+  });
+
+  it("reports an element that is not a message", () => {
+    expect(interpretMessage("messages.received", { nothing: 1 }, 2)).toMatchObject({ outcome: "invalid", index: 2 });
+  });
+
+  it("accepts a customer's text with name, kind and time", () => {
+    const result = interpretMessage("messages.received", wasenderMessage({ text: "ROBE1", pushName: "Fatou" }), 0);
+    expect(result).toMatchObject({
+      outcome: "accepted",
+      message: { from: "+221771234567", text: "ROBE1", kind: "text", customerName: "Fatou", event: "messages.received" },
+    });
+  });
+});

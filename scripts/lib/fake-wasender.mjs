@@ -1,0 +1,181 @@
+// A local stand-in for Wasender's HTTP API, as the project's notes on Wasender describe it, including
+// its faults (401 on a bad key, 422 with an `errors` map, 429 with `retry_after`, 5xx, slow answers,
+// dropped connections). Used by the tests and, as the "Wasender sandbox", by `npm start`.
+import { createServer } from "node:http";
+
+const PHONE = /^\+[1-9]\d{7,14}$/;
+const GROUP_JID = /@g\.us$/;
+
+/**
+ * @param {object} [options]
+ * @param {number} [options.port] 0 (default) picks a free port.
+ * @param {string[]} [options.apiKeys] session API keys accepted; empty or absent = any non-empty key.
+ * @param {number} [options.ratePerMinute] per-key send limit; absent = unlimited.
+ * @param {(send: object) => void} [options.onSend] called with each accepted send.
+ */
+export async function startFakeWasender(options = {}) {
+  const apiKeys = new Set(options.apiKeys ?? []);
+  /** @type {Array<object>} */
+  const sends = [];
+  /** @type {Array<object>} */
+  const requests = [];
+  /** @type {Array<{status?: number, body?: unknown, delayMs?: number, drop?: boolean, times: number}>} */
+  const faults = [];
+  const windows = new Map();
+  let nextMsgId = 100000;
+  const waiters = new Set();
+
+  function json(res, status, body, headers = {}) {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  function takeFault() {
+    const fault = faults[0];
+    if (!fault) return undefined;
+    fault.times -= 1;
+    if (fault.times <= 0) faults.shift();
+    return fault;
+  }
+
+  function rateLimited(key) {
+    if (!options.ratePerMinute) return undefined;
+    const now = Date.now();
+    const window = windows.get(key) ?? { start: now, count: 0 };
+    if (now - window.start >= 60_000) {
+      window.start = now;
+      window.count = 0;
+    }
+    window.count += 1;
+    windows.set(key, window);
+    if (window.count <= options.ratePerMinute) return undefined;
+    return Math.ceil((window.start + 60_000 - now) / 1000);
+  }
+
+  async function readBody(req) {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  function notifyWaiters() {
+    for (const waiter of waiters) waiter();
+  }
+
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const auth = req.headers.authorization ?? "";
+    const apiKey = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : "";
+    requests.push({ method: req.method, path: url.pathname, apiKey, body: raw, at: Date.now() });
+
+    const fault = takeFault();
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.drop) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.status) {
+      json(res, fault.status, fault.body ?? { success: false, message: "Internal Server Error" });
+      return;
+    }
+
+    if (!apiKey || (apiKeys.size > 0 && !apiKeys.has(apiKey))) {
+      json(res, 401, { success: false, message: "Unauthenticated." });
+      return;
+    }
+
+    if (req.method === "POST" && url.pathname === "/api/send-message") {
+      let body;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        json(res, 400, { success: false, message: "Malformed JSON body." });
+        return;
+      }
+      const media = ["imageUrl", "videoUrl", "documentUrl", "audioUrl", "stickerUrl"].some((field) => body[field]);
+      const errors = {};
+      if (typeof body.to !== "string" || !(PHONE.test(body.to) || GROUP_JID.test(body.to))) {
+        errors.to = ["The to field must be a valid phone number in E.164 format."];
+      }
+      if (!media && (typeof body.text !== "string" || body.text.length === 0)) {
+        errors.text = ["The text field is required when no media is sent."];
+      }
+      if (Object.keys(errors).length > 0) {
+        json(res, 422, { success: false, message: "The given data was invalid.", errors });
+        return;
+      }
+      const retryAfter = rateLimited(apiKey);
+      if (retryAfter !== undefined) {
+        json(
+          res,
+          429,
+          { message: "You have exceeded your rate limit. Please try again later.", retry_after: retryAfter },
+          {
+            "x-ratelimit-limit": String(options.ratePerMinute),
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": String(retryAfter),
+          },
+        );
+        return;
+      }
+      const msgId = nextMsgId++;
+      const send = { msgId, apiKey, to: body.to, text: body.text, imageUrl: body.imageUrl, body, at: Date.now() };
+      sends.push(send);
+      options.onSend?.(send);
+      notifyWaiters();
+      json(res, 200, { success: true, data: { msgId, jid: body.to, status: "in_progress" } });
+      return;
+    }
+
+    if (req.method === "GET" && url.pathname === "/api/status") {
+      json(res, 200, { status: "connected" });
+      return;
+    }
+
+    json(res, 404, { success: false, message: `No route ${req.method} ${url.pathname}` });
+  });
+
+  await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address();
+
+  return {
+    port,
+    /** Base URL as instances store it: with the /api path. */
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    sends,
+    requests,
+    /** The next `times` requests (default 1) answer with this fault instead of normally. */
+    injectFault(fault) {
+      faults.push({ times: 1, ...fault });
+    },
+    /** Resolves with the sends matching `predicate` once there are `count` of them. */
+    waitForSends(count, { timeoutMs = 15_000, predicate = () => true } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const matching = sends.filter(predicate);
+          if (matching.length >= count) {
+            cleanup();
+            resolve(matching);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`expected ${count} sends within ${timeoutMs} ms, saw ${sends.filter(predicate).length}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
