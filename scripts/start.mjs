@@ -1,0 +1,107 @@
+// `npm start`: installs and builds what is missing, starts the Wasender sandbox and the emulator suite
+// (Firestore, Functions, Auth, Hosting, plus the Emulator UI where it can be had) with emulator-data/
+// imported, then prints the demo vendors' webhook URLs and how to talk to them.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DEMO_VENDORS } from "./demo/demo-data.mjs";
+import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
+import { startFakeWasender } from "./lib/fake-wasender.mjs";
+import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
+import { installAndBuild } from "./lib/setup.mjs";
+
+const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
+const HOSTING = "http://127.0.0.1:5000";
+const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
+
+await installAndBuild();
+const { env, ui } = await prepareEmulators({ wantUi: true });
+
+const vendorByKey = new Map(DEMO_VENDORS.map((v) => [v.instance.wasenderApiKey, v.vendorId]));
+let sandbox;
+try {
+  sandbox = await startFakeWasender({
+    port: SANDBOX_PORT,
+    onSend(send) {
+      const who = vendorByKey.get(send.apiKey) ?? "unknown vendor";
+      const media = send.imageUrl ? ` [image ${send.imageUrl}]` : "";
+      console.log(
+        `\n[wasender sandbox] msgId ${send.msgId} to ${send.to} from ${who} (key ${send.apiKey})${media}\n` +
+          String(send.text ?? "")
+            .split("\n")
+            .map((line) => `    | ${line}`)
+            .join("\n"),
+      );
+    },
+  });
+} catch (error) {
+  console.error(`[start] port ${SANDBOX_PORT} is busy: is another \`npm start\` running? (${error.message})`);
+  process.exit(1);
+}
+console.log(`[start] Wasender sandbox listening on ${sandbox.apiUrl}`);
+
+const firebase = spawn(
+  firebaseBin(),
+  [
+    "emulators:start",
+    "--config", firebaseConfigPath({ ui }),
+    "--project", PROJECT_ID,
+    "--only", "firestore,functions,auth,hosting",
+    "--import", join(ROOT, "emulator-data"),
+  ],
+  { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } },
+);
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  if (firebase.exitCode === null) firebase.kill("SIGINT");
+  await sandbox.close();
+  process.exitCode = code;
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+firebase.on("exit", (code) => {
+  if (!stopping) console.error(`[start] the emulators stopped (exit ${code})`);
+  void stop(code ?? 1).then(() => process.exit(process.exitCode));
+});
+
+/** A GET answers 405 once the webhook function is loaded, and warms its worker up. */
+async function waitForWebhook() {
+  for (let i = 0; i < 240 && !stopping; i++) {
+    try {
+      const res = await fetch(`${HOSTING}/api/webhooks/wasender/${DEMO_VENDORS[0].vendorId}`);
+      if (res.status === 405) return true;
+    } catch {
+      // not up yet
+    }
+    await sleep(500);
+  }
+  return false;
+}
+
+if (await waitForWebhook()) {
+  const lines = [
+    "",
+    "LivePay is running on the emulators (project demo-livepay).",
+    ui ? "  Emulator UI:        http://127.0.0.1:4000" : "  Emulator UI:        not available on this machine (could not be downloaded); everything else runs",
+    `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends)`,
+    "",
+    "Webhook URLs (what Wasender posts to):",
+    ...DEMO_VENDORS.flatMap((v) => [
+      `  ${v.vendorId} (${v.config.businessName}, ${v.instance.phoneNumber})`,
+      `    ${HOSTING}/api/webhooks/wasender/${v.vendorId}`,
+      `    ${FUNCTIONS}/wasenderMessageWebhook/${v.vendorId}`,
+    ]),
+    "",
+    "Try it:",
+    `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "Bonjour"`,
+    `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "ROBE1" --from +221771234567`,
+    `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
+    "",
+    "Ctrl-C stops everything.",
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
