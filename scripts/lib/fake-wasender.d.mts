@@ -1,5 +1,7 @@
 export interface FakeSend {
   msgId: number;
+  waMessageId: string;
+  documentUrl?: string;
   apiKey: string;
   to: string;
   text?: string;
@@ -29,6 +31,9 @@ export interface FakeWasender {
   apiUrl: string;
   sends: FakeSend[];
   requests: FakeRequest[];
+  sessionSettings: Map<string, Record<string, unknown>>;
+  setSessionStatus(status: string): void;
+  addSession(id: string, accessToken: string): void;
   injectFault(fault: FakeFault): void;
   waitForSends(count: number, options?: { timeoutMs?: number; predicate?: (send: FakeSend) => boolean }): Promise<FakeSend[]>;
   close(): Promise<void>;
@@ -39,4 +44,6 @@ export function startFakeWasender(options?: {
   apiKeys?: string[];
   ratePerMinute?: number;
   onSend?: (send: FakeSend) => void;
+  sessions?: Record<string, string>;
+  sessionStatus?: string;
 }): Promise<FakeWasender>;

@@ -12,6 +12,8 @@ const GROUP_JID = /@g\.us$/;
  * @param {string[]} [options.apiKeys] session API keys accepted; empty or absent = any non-empty key.
  * @param {number} [options.ratePerMinute] per-key send limit; absent = unlimited.
  * @param {(send: object) => void} [options.onSend] called with each accepted send.
+ * @param {Record<string, string>} [options.sessions] session id -> personal access token allowed to change it.
+ * @param {string} [options.sessionStatus] what GET /status answers (default "connected").
  */
 export async function startFakeWasender(options = {}) {
   const apiKeys = new Set(options.apiKeys ?? []);
@@ -24,6 +26,10 @@ export async function startFakeWasender(options = {}) {
   const windows = new Map();
   let nextMsgId = 100000;
   const waiters = new Set();
+  const sessions = new Map(Object.entries(options.sessions ?? {}));
+  /** @type {Map<string, object>} session id -> its settings, as PUT /whatsapp-sessions/{id} left them */
+  const sessionSettings = new Map();
+  const state = { sessionStatus: options.sessionStatus ?? "connected" };
 
   function json(res, status, body, headers = {}) {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -80,6 +86,30 @@ export async function startFakeWasender(options = {}) {
       return;
     }
 
+    const sessionRoute = url.pathname.match(/^\/api\/whatsapp-sessions\/([^/]+)$/);
+    if (sessionRoute) {
+      const id = decodeURIComponent(sessionRoute[1]);
+      if (!sessions.has(id)) {
+        json(res, sessions.size > 0 && [...sessions.values()].includes(apiKey) ? 404 : 401,
+          sessions.size > 0 && [...sessions.values()].includes(apiKey)
+            ? { success: false, message: "WhatsApp session not found." }
+            : { success: false, message: "Unauthenticated." });
+        return;
+      }
+      if (sessions.get(id) !== apiKey) {
+        json(res, 401, { success: false, message: "Unauthenticated." });
+        return;
+      }
+      if (req.method === "PUT") {
+        const settings = { ...(sessionSettings.get(id) ?? {}), ...JSON.parse(raw || "{}") };
+        sessionSettings.set(id, settings);
+        json(res, 200, { success: true, data: { id, ...settings } });
+        return;
+      }
+      json(res, 200, { success: true, data: { id, ...(sessionSettings.get(id) ?? {}) } });
+      return;
+    }
+
     if (!apiKey || (apiKeys.size > 0 && !apiKeys.has(apiKey))) {
       json(res, 401, { success: false, message: "Unauthenticated." });
       return;
@@ -120,7 +150,8 @@ export async function startFakeWasender(options = {}) {
         return;
       }
       const msgId = nextMsgId++;
-      const send = { msgId, apiKey, to: body.to, text: body.text, imageUrl: body.imageUrl, body, at: Date.now() };
+      const waMessageId = `3EB0FAKE${msgId}`;
+      const send = { msgId, waMessageId, apiKey, to: body.to, text: body.text, imageUrl: body.imageUrl, documentUrl: body.documentUrl, body, at: Date.now() };
       sends.push(send);
       options.onSend?.(send);
       notifyWaiters();
@@ -129,7 +160,21 @@ export async function startFakeWasender(options = {}) {
     }
 
     if (req.method === "GET" && url.pathname === "/api/status") {
-      json(res, 200, { status: "connected" });
+      json(res, 200, { status: state.sessionStatus });
+      return;
+    }
+
+    const infoRoute = url.pathname.match(/^\/api\/messages\/(\d+)\/info$/);
+    if (req.method === "GET" && infoRoute) {
+      const send = sends.find((s) => s.msgId === Number(infoRoute[1]) && s.apiKey === apiKey);
+      if (!send) {
+        json(res, 404, { success: false, message: "Message not found." });
+        return;
+      }
+      json(res, 200, {
+        success: true,
+        data: { msgId: send.msgId, key: { id: send.waMessageId, remoteJid: `${send.to.slice(1)}@s.whatsapp.net`, fromMe: true }, status: 2 },
+      });
       return;
     }
 
@@ -145,6 +190,15 @@ export async function startFakeWasender(options = {}) {
     apiUrl: `http://127.0.0.1:${port}/api`,
     sends,
     requests,
+    sessionSettings,
+    /** A session whose settings `accessToken` may change (PUT /whatsapp-sessions/{id}). */
+    addSession(id, accessToken) {
+      sessions.set(id, accessToken);
+    },
+    /** What GET /status answers from now on. */
+    setSessionStatus(status) {
+      state.sessionStatus = status;
+    },
     /** The next `times` requests (default 1) answer with this fault instead of normally. */
     injectFault(fault) {
       faults.push({ times: 1, ...fault });

@@ -5,3 +5,9 @@ export const WASENDER_API_URL = defineString("WASENDER_API_URL", {
   default: "https://www.wasenderapi.com/api",
   description: "Wasender API base URL (with its /api path)",
 });
+
+/** Where Wasender reaches the webhooks, e.g. "https://livepay.tech" (Hosting serves /api/webhooks/...). */
+export const PUBLIC_BASE_URL = defineString("PUBLIC_BASE_URL", {
+  default: "",
+  description: "Public base URL of the Hosting site that serves /api/webhooks/wasender/{vendorId}",
+});

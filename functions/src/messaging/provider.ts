@@ -19,4 +19,6 @@ export type SendResult =
 export interface MessagingProvider {
   readonly provider: string;
   send(to: string, content: OutboundContent): Promise<SendResult>;
+  /** The WhatsApp message id that status events will name, for a message this provider sent. */
+  lookupMessageId(providerMessageId: number | string): Promise<string | undefined>;
 }

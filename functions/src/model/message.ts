@@ -43,6 +43,7 @@ export type OutboundStatus = z.infer<typeof outboundStatusSchema>;
 export const outboundContentSchema = z.object({
   text: z.string(),
   imageUrl: z.url().optional(),
+  documentUrl: z.url().optional(),
 });
 export type OutboundContent = z.infer<typeof outboundContentSchema>;
 
@@ -52,10 +53,23 @@ export const outboundDocSchema = outboundContentSchema.extend({
   vendorId: z.string(),
   wabaInstanceId: z.string(),
   to: z.string(),
-  origin: z.enum(["engine"]),
+  /** engine: a reply; api: POST /api/admin/.../messages; console: written straight into Firestore. */
+  origin: z.enum(["engine", "api", "console"]),
   inReplyTo: z.string().optional(),
   status: outboundStatusSchema,
   attempts: z.number().int().nonnegative(),
   wasenderMsgId: z.union([z.number(), z.string()]).optional(),
 });
 export type OutboundDoc = z.infer<typeof outboundDocSchema>;
+
+/**
+ * An outbound message as a dashboard or an operator writes it straight into a conversation: only the
+ * content is theirs; the backend fills in who sends it and to whom (the conversation's customer).
+ */
+export const vendorWrittenOutboundSchema = z.object({
+  direction: z.literal("outbound"),
+  text: z.string().trim().min(1, "must not be empty").max(4096),
+  imageUrl: z.url({ protocol: /^https?$/ }).optional(),
+  documentUrl: z.url({ protocol: /^https?$/ }).optional(),
+  wabaInstanceId: z.string().min(1).optional(),
+});

@@ -1,5 +1,6 @@
 import { logger } from "firebase-functions";
 import { replyToInbound, type ReplyDeps } from "./reply-to-inbound";
+import { sendVendorMessage } from "./vendor-messages";
 
 export interface MessagePath {
   vendorId: string;
@@ -7,7 +8,7 @@ export interface MessagePath {
   messageId: string;
 }
 
-/** Dispatches a newly created conversation message; outbound ones written by the engine are sent by it. */
+/** Every new conversation message: inbound ones get the engine's replies, vendor-written ones go out. */
 export async function handleNewMessage(
   path: MessagePath,
   data: Record<string, unknown> | undefined,
@@ -16,9 +17,9 @@ export async function handleNewMessage(
   if (!data) return;
   if (data.direction === "inbound") {
     await replyToInbound(path.vendorId, path.customer, path.messageId, deps);
-    return;
-  }
-  if (data.direction !== "outbound") {
+  } else if (data.direction === "outbound") {
+    await sendVendorMessage(path.vendorId, path.customer, path.messageId, data, deps);
+  } else {
     logger.warn("message without direction ignored", { ...path });
   }
 }

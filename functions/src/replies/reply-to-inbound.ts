@@ -44,9 +44,9 @@ export async function replyToInbound(
   deps: ReplyDeps,
 ): Promise<void> {
   const config = await readVendorConfig(vendorId);
-  const { replyIds, alreadyDecided } = await decideOnce(vendorId, customer, messageId, (inbound, state) =>
+  const { replyIds, alreadyDecided, wabaInstanceId } = await decideOnce(vendorId, customer, messageId, (inbound, state) =>
     decide(vendorId, config, inbound, state, deps.engine),
   );
   if (alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
-  await sendOutboundInOrder(vendorId, customer, replyIds, deps);
+  await sendOutboundInOrder(vendorId, wabaInstanceId, customer, replyIds, deps);
 }

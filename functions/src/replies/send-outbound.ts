@@ -1,6 +1,7 @@
 import { logger } from "firebase-functions";
 import type { MessagingProvider } from "../messaging/provider";
-import { claimForSending, markFailed, markSent, messageRef } from "../store/conversations";
+import { claimForSending, markFailed, markSent, markWaiting, messageRef } from "../store/conversations";
+import { linkOutbound } from "../store/delivery";
 import { readInstance } from "../store/waba-instances";
 import type { VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
 
@@ -10,16 +11,24 @@ export interface SendDeps {
   defaultApiUrl: () => string;
 }
 
-type ProviderLookup = { ok: true; provider: MessagingProvider } | { ok: false; reason: string };
+type ProviderLookup =
+  | { ok: true; provider: MessagingProvider }
+  | { ok: false; wait: true; reason: string }
+  | { ok: false; wait: false; reason: string };
 
 /** The sending side of one of the vendor's numbers; refuses an instance now owned by another vendor. */
 async function providerFor(vendorId: string, wabaInstanceId: string, deps: SendDeps): Promise<ProviderLookup> {
   const check = await readInstance(wabaInstanceId);
-  if (!check) return { ok: false, reason: `waba_instances/${wabaInstanceId} no longer exists` };
-  if (!check.usable) return { ok: false, reason: `waba_instances/${wabaInstanceId} is invalid: ${check.problems.join("; ")}` };
+  if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} no longer exists` };
+  if (!check.usable) {
+    return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is invalid: ${check.problems.join("; ")}` };
+  }
   const instance = check.instance;
   if (instance.vendorId !== vendorId) {
-    return { ok: false, reason: `waba_instances/${wabaInstanceId} now belongs to another vendor` };
+    return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} now belongs to another vendor` };
+  }
+  if (instance.status === "disconnected") {
+    return { ok: false, wait: true, reason: `the number ${instance.phoneNumber} is disconnected from Wasender` };
   }
   const provider = deps.registry.getService({
     vendorId,
@@ -32,16 +41,24 @@ async function providerFor(vendorId: string, wabaInstanceId: string, deps: SendD
 }
 
 /**
- * Sends a conversation's queued outbound messages in the given order, each at most once. Stops at a
- * message another run is already sending, so replies never overtake each other.
+ * Sends a conversation's queued outbound messages in the given order, each at most once, from the
+ * number `wabaInstanceId`. Stops at a message another run is already sending, so messages never
+ * overtake each other; while the number is disconnected, they stay queued and wait for it.
  */
 export async function sendOutboundInOrder(
   vendorId: string,
+  wabaInstanceId: string,
   customer: string,
   messageIds: string[],
   deps: SendDeps,
 ): Promise<void> {
-  const providers = new Map<string, ProviderLookup>();
+  if (messageIds.length === 0) return;
+  const lookup = await providerFor(vendorId, wabaInstanceId, deps);
+  if (!lookup.ok && lookup.wait) {
+    logger.warn("outbound waiting for the number to reconnect", { vendorId, wabaInstanceId, count: messageIds.length });
+    await Promise.all(messageIds.map((id) => markWaiting(messageRef(vendorId, customer, id), lookup.reason)));
+    return;
+  }
   for (const messageId of messageIds) {
     const ref = messageRef(vendorId, customer, messageId);
     const claim = await claimForSending(ref);
@@ -50,24 +67,27 @@ export async function sendOutboundInOrder(
       if (claim.status === "sending") return;
       continue;
     }
-    const { wabaInstanceId, to, text, imageUrl } = claim.message;
-    let lookup = providers.get(wabaInstanceId);
-    if (!lookup) {
-      lookup = await providerFor(vendorId, wabaInstanceId, deps);
-      providers.set(wabaInstanceId, lookup);
-    }
+    const { to, text, imageUrl, documentUrl } = claim.message;
     if (!lookup.ok) {
       logger.error("outbound cannot be sent", { vendorId, messageId, reason: lookup.reason });
       await markFailed(ref, { code: "instance_unusable", message: lookup.reason, retryable: false });
       continue;
     }
-    const result = await lookup.provider.send(to, imageUrl ? { text, imageUrl } : { text });
-    if (result.ok) {
-      await markSent(ref, result.providerMessageId, result.providerStatus);
-      logger.info("outbound sent", { vendorId, wabaInstanceId, messageId, msgId: result.providerMessageId });
-    } else {
+    if (claim.message.wabaInstanceId !== wabaInstanceId || claim.message.to !== customer) {
+      // Never from another number or to another customer than the conversation's.
+      await markFailed(ref, { code: "misrouted", message: "the message does not belong to this number or conversation", retryable: false });
+      continue;
+    }
+    const result = await lookup.provider.send(to, { text, ...(imageUrl && { imageUrl }), ...(documentUrl && { documentUrl }) });
+    if (!result.ok) {
       await markFailed(ref, result.failure);
       logger.warn("outbound failed", { vendorId, wabaInstanceId, messageId, failure: result.failure });
+      continue;
     }
+    await markSent(ref, result.providerMessageId, result.providerStatus);
+    logger.info("outbound sent", { vendorId, wabaInstanceId, messageId, msgId: result.providerMessageId });
+    const waMessageId = await lookup.provider.lookupMessageId(result.providerMessageId);
+    if (waMessageId) await linkOutbound(vendorId, waMessageId, customer, messageId);
+    else logger.warn("outbound not linked to a WhatsApp id; its statuses stay pending", { vendorId, messageId });
   }
 }

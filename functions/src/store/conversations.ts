@@ -91,14 +91,14 @@ export async function decideOnce(
   customer: string,
   messageId: string,
   decide: (inbound: InboundDoc, state: ConversationState) => Promise<InboundDecision>,
-): Promise<{ replyIds: string[]; alreadyDecided: boolean }> {
+): Promise<{ replyIds: string[]; alreadyDecided: boolean; wabaInstanceId: string }> {
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
   return firestore().runTransaction(async (tx) => {
     const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
     const inbound = inboundDocSchema.parse(inboundSnap.data());
     if (inbound.processing.state !== "pending") {
-      return { replyIds: inbound.processing.replyIds ?? [], alreadyDecided: true };
+      return { replyIds: inbound.processing.replyIds ?? [], alreadyDecided: true, wabaInstanceId: inbound.wabaInstanceId };
     }
     const state = (convSnap.get("state") as ConversationState | undefined) ?? {};
     const decision = await decide(inbound, state);
@@ -117,6 +117,7 @@ export async function decideOnce(
         createdAt: FieldValue.serverTimestamp(),
       };
       if (reply.imageUrl) outbound.imageUrl = reply.imageUrl;
+      if (reply.documentUrl) outbound.documentUrl = reply.documentUrl;
       tx.create(messageRef(vendorId, customer, replyIds[index]!), outbound);
     });
     const conversation: Record<string, unknown> = {
@@ -136,7 +137,7 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    return { replyIds, alreadyDecided: false };
+    return { replyIds, alreadyDecided: false, wabaInstanceId: inbound.wabaInstanceId };
   });
 }
 
@@ -181,10 +182,17 @@ export async function markSent(ref: DocumentReference, wasenderMsgId: number | s
   await ref.update({
     status: "sent",
     wasenderMsgId,
+    waitingReason: FieldValue.delete(),
+    waitingSince: FieldValue.delete(),
     ...(providerStatus && { providerStatus }),
     sentAt: FieldValue.serverTimestamp(),
     leaseExpiresAt: FieldValue.delete(),
   });
+}
+
+/** A queued message whose number is disconnected: it stays queued and says why, for operators. */
+export async function markWaiting(ref: DocumentReference, reason: string) {
+  await ref.update({ waitingReason: reason, waitingSince: FieldValue.serverTimestamp() });
 }
 
 export async function markFailed(ref: DocumentReference, error: SendFailure) {
@@ -194,4 +202,72 @@ export async function markFailed(ref: DocumentReference, error: SendFailure) {
     failedAt: FieldValue.serverTimestamp(),
     leaseExpiresAt: FieldValue.delete(),
   });
+}
+
+export type PrepareOutcome =
+  | { prepared: true; wabaInstanceId: string }
+  | { prepared: false; reason: string };
+
+/**
+ * Turns a message a dashboard wrote (`direction: "outbound"`, `text`) into a queued outbound message
+ * of the conversation's customer, once (`attempts` marks a prepared message). `problems` (validation)
+ * mark it failed instead.
+ */
+export async function prepareVendorOutbound(
+  ref: DocumentReference,
+  vendorId: string,
+  customer: string,
+  wabaInstanceId: string | undefined,
+  problems: string[],
+): Promise<PrepareOutcome> {
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.get("attempts") !== undefined) {
+      // Already prepared (by the admin API, or by an earlier run): send it if it is still queued.
+      return snap.get("status") === "queued"
+        ? { prepared: true, wabaInstanceId: snap.get("wabaInstanceId") as string }
+        : { prepared: false, reason: `already ${snap.get("status")}` };
+    }
+    if (problems.length > 0 || !wabaInstanceId) {
+      const message = problems.length > 0 ? problems.join("; ") : "the vendor has no Wasender number to send from";
+      tx.update(ref, {
+        status: "failed",
+        error: { code: "invalid", message, retryable: false },
+        failedAt: FieldValue.serverTimestamp(),
+      });
+      return { prepared: false, reason: message };
+    }
+    tx.update(ref, {
+      vendorId,
+      wabaInstanceId,
+      to: customer,
+      origin: snap.get("origin") === "api" ? "api" : "console",
+      status: "queued",
+      attempts: 0,
+      createdAt: snap.get("createdAt") ?? FieldValue.serverTimestamp(),
+    });
+    return { prepared: true, wabaInstanceId };
+  });
+}
+
+/** Every message still queued for one number, grouped by conversation, oldest first. */
+export async function queuedForInstance(wabaInstanceId: string): Promise<Map<string, { vendorId: string; ids: string[] }>> {
+  const snap = await firestore()
+    .collectionGroup("messages")
+    .where("wabaInstanceId", "==", wabaInstanceId)
+    .where("status", "==", "queued")
+    .get();
+  const docs = [...snap.docs].sort(
+    (a, b) => ((a.get("createdAt") as Timestamp | undefined)?.toMillis() ?? 0) - ((b.get("createdAt") as Timestamp | undefined)?.toMillis() ?? 0) || a.id.localeCompare(b.id),
+  );
+  const groups = new Map<string, { vendorId: string; ids: string[] }>();
+  for (const doc of docs) {
+    const customer = doc.ref.parent.parent!.id;
+    const vendorId = doc.ref.parent.parent!.parent.parent!.id;
+    const key = `${vendorId}/${customer}`;
+    const group = groups.get(key) ?? { vendorId, ids: [] };
+    group.ids.push(doc.id);
+    groups.set(key, group);
+  }
+  return groups;
 }

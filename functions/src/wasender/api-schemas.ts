@@ -10,6 +10,14 @@ export const sendSuccessSchema = z.object({
   }),
 });
 
+/** `GET /messages/{msgId}/info`: the message with its WhatsApp key (field names vary; key.id first). */
+export const messageInfoSchema = z.object({
+  data: z.looseObject({
+    key: z.looseObject({ id: z.string().min(1) }).optional(),
+    messageId: z.string().min(1).optional(),
+  }),
+});
+
 /** Any Wasender error body: `{ success?: false, message?, errors?, retry_after? }`. */
 export const errorBodySchema = z.looseObject({
   success: z.boolean().optional(),

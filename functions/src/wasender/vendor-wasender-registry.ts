@@ -13,7 +13,7 @@ export class VendorWasenderRegistry {
 
   getService(config: VendorWasenderConfig): VendorWasenderService {
     const key = `${config.vendorId}/${config.wabaInstanceId}`;
-    const fingerprint = createHash("sha256").update(`${config.apiUrl}\n${config.apiKey}`).digest("hex");
+    const fingerprint = createHash("sha256").update(`${config.apiUrl}\n${config.apiKey}\n${config.accessToken ?? ""}\n${config.instanceId ?? ""}`).digest("hex");
     const cached = this.services.get(key);
     if (cached && cached.fingerprint === fingerprint) return cached.service;
     const service = new VendorWasenderService(config, this.poolFor(config.apiUrl));

@@ -2,7 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errors as undiciErrors, type Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
 import type { MessagingProvider, SendFailure, SendResult } from "../messaging/provider";
-import { describeErrorBody, errorBodySchema, sendSuccessSchema, type WasenderErrorBody } from "./api-schemas";
+import {
+  describeErrorBody,
+  errorBodySchema,
+  messageInfoSchema,
+  sendSuccessSchema,
+  type WasenderErrorBody,
+} from "./api-schemas";
 
 export interface VendorWasenderConfig {
   vendorId: string;
@@ -13,7 +19,11 @@ export interface VendorWasenderConfig {
   apiUrl: string;
   /** Wasender's session id, when known (used by admin calls, not by sending). */
   instanceId?: string;
+  /** The account's personal access token, needed to change the session's settings. */
+  accessToken?: string;
 }
+
+export type AdminCallResult = { ok: true; json: unknown } | { ok: false; failure: SendFailure };
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Only failures that prove nothing reached Wasender are retried at once; anything else could double-send. */
@@ -40,6 +50,7 @@ export class VendorWasenderService implements MessagingProvider {
   async send(to: string, content: OutboundContent): Promise<SendResult> {
     const body: Record<string, string> = { to, text: content.text };
     if (content.imageUrl) body.imageUrl = content.imageUrl;
+    if (content.documentUrl) body.documentUrl = content.documentUrl;
     let result = await this.post("/send-message", body);
     for (let attempt = 0; attempt < IMMEDIATE_RETRIES && isSafeToRetryNow(result); attempt++) {
       await sleep(RETRY_BACKOFF_MS[attempt] ?? 1_000);
@@ -48,27 +59,39 @@ export class VendorWasenderService implements MessagingProvider {
     return result;
   }
 
+  /** `GET /messages/{msgId}/info`: links the msgId sending returned to the WhatsApp id statuses use. */
+  async lookupMessageId(providerMessageId: number | string): Promise<string | undefined> {
+    const response = await this.call("GET", `/messages/${encodeURIComponent(String(providerMessageId))}/info`);
+    if (!response.ok || response.statusCode !== 200) return undefined;
+    const info = messageInfoSchema.safeParse(response.json);
+    return info.success ? (info.data.data.key?.id ?? info.data.data.messageId) : undefined;
+  }
+
+  /** `PUT /whatsapp-sessions/{id}` with the personal access token: the session's webhook settings. */
+  async updateSession(settings: Record<string, unknown>): Promise<AdminCallResult> {
+    if (!this.config.instanceId) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderInstanceId (session id)", retryable: false } };
+    if (!this.config.accessToken) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderAccessToken", retryable: false } };
+    const path = `/whatsapp-sessions/${encodeURIComponent(this.config.instanceId)}`;
+    return this.adminResult(await this.call("PUT", path, settings, this.config.accessToken));
+  }
+
+  /** `GET /status` with the session key: `{ status }`. */
+  async sessionStatus(): Promise<AdminCallResult> {
+    return this.adminResult(await this.call("GET", "/status"));
+  }
+
+  private adminResult(response: Awaited<ReturnType<VendorWasenderService["call"]>>): AdminCallResult {
+    if (!response.ok) return response;
+    if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, json: response.json };
+    const errorBody = errorBodySchema.safeParse(response.json);
+    return { ok: false, failure: httpFailure(response.statusCode, errorBody.success ? errorBody.data : undefined) };
+  }
+
   private async post(path: string, body: unknown): Promise<SendResult> {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.dispatcher.request({
-        method: "POST",
-        path: this.basePath + path,
-        headers: {
-          authorization: `Bearer ${this.config.apiKey}`,
-          "content-type": "application/json",
-          accept: "application/json",
-        },
-        body: JSON.stringify(body),
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS,
-      });
-    } catch (error) {
-      return { ok: false, failure: transportFailure(error) };
-    }
-    const text = await response.body.text().catch(() => "");
-    const json = parseJson(text);
-    if (response.statusCode >= 200 && response.statusCode < 300) {
+    const response = await this.call("POST", path, body);
+    if (!response.ok) return { ok: false, failure: response.failure };
+    const { statusCode, json } = response;
+    if (statusCode >= 200 && statusCode < 300) {
       const success = sendSuccessSchema.safeParse(json);
       if (success.success) {
         const { msgId, status } = success.data.data;
@@ -76,7 +99,34 @@ export class VendorWasenderService implements MessagingProvider {
       }
     }
     const errorBody = errorBodySchema.safeParse(json);
-    return { ok: false, failure: httpFailure(response.statusCode, errorBody.success ? errorBody.data : undefined) };
+    return { ok: false, failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined) };
+  }
+
+  private async call(
+    method: "GET" | "POST" | "PUT",
+    path: string,
+    body?: unknown,
+    token: string = this.config.apiKey,
+  ): Promise<{ ok: true; statusCode: number; json: unknown } | { ok: false; failure: SendFailure }> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        method,
+        path: this.basePath + path,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+          ...(body !== undefined && { "content-type": "application/json" }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      return { ok: false, failure: transportFailure(error) };
+    }
+    const text = await response.body.text().catch(() => "");
+    return { ok: true, statusCode: response.statusCode, json: parseJson(text) };
   }
 }
 
@@ -108,7 +158,10 @@ function transportFailure(error: unknown): SendFailure {
 function httpFailure(status: number, body: WasenderErrorBody | undefined): SendFailure {
   const described = describeErrorBody(body, `HTTP ${status}`);
   if (status === 401 || status === 403) {
-    return { code: "unauthorized", message: `Wasender refused the session API key: ${described}`, httpStatus: status, retryable: false };
+    return { code: "unauthorized", message: `Wasender refused the token: ${described}`, httpStatus: status, retryable: false };
+  }
+  if (status === 404) {
+    return { code: "not_found", message: `Wasender does not know it: ${described}`, httpStatus: status, retryable: false };
   }
   if (status === 429) {
     return {

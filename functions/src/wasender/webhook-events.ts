@@ -11,9 +11,9 @@ export const envelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export const MESSAGE_EVENTS = new Set(["messages.received", "messages.upsert", "messages-personal.received"]);
+export const MESSAGE_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received"];
 /** Group chats are not a storefront: the bot never answers into a group. */
-export const GROUP_MESSAGE_EVENTS = new Set(["messages-group.received"]);
+export const GROUP_MESSAGE_EVENTS = ["messages-group.received"];
 
 const captioned = z.looseObject({ caption: z.string().nullish() });
 
@@ -131,7 +131,7 @@ export function interpretMessage(event: string, raw: unknown, index: number): Me
   if (message.key.fromMe === true) {
     return { outcome: "ignored", waMessageId, reason: "fromMe: the vendor's own message is never answered" };
   }
-  if (GROUP_MESSAGE_EVENTS.has(event) || isGroupMessage(message)) {
+  if (GROUP_MESSAGE_EVENTS.includes(event) || isGroupMessage(message)) {
     return { outcome: "ignored", waMessageId, reason: "group message: the bot only answers private chats" };
   }
   const from = senderPhone(message);

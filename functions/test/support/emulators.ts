@@ -131,3 +131,41 @@ export function sleep(ms: number): Promise<void> {
 export function messagesOf(db: Firestore, vendorId: string, customer: string) {
   return db.collection("vendors").doc(vendorId).collection("conversations").doc(customer).collection("messages");
 }
+
+export const AUTH_EMULATOR = `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST ?? "127.0.0.1:9099"}`;
+
+/** A user in the Auth emulator with these custom claims, and a fresh ID token for it. */
+export async function idTokenWithClaims(claims: Record<string, unknown>): Promise<string> {
+  const { getAuth } = await import("firebase-admin/auth");
+  adminDb();
+  const email = `${randomUUID()}@example.test`;
+  const user = await getAuth().createUser({ email, password: "password-123" });
+  await getAuth().setCustomUserClaims(user.uid, claims);
+  const res = await fetch(`${AUTH_EMULATOR}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: "password-123", returnSecureToken: true }),
+  });
+  const body = (await res.json()) as { idToken?: string };
+  if (!body.idToken) throw new Error(`the Auth emulator gave no ID token: ${JSON.stringify(body)}`);
+  return body.idToken;
+}
+
+/** Calls the admin API through Hosting. */
+export async function adminCall(path: string, options: { method?: string; token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${HOSTING_URL}/api/admin${path}`, {
+    method: options.method ?? "POST",
+    headers,
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text, headers: response.headers };
+}

@@ -1,17 +1,30 @@
 import { logger } from "firebase-functions";
 import { describeIssues } from "../model/common";
-import { storeInbound } from "../store/conversations";
-import { envelopeSchema, GROUP_MESSAGE_EVENTS, interpretMessage, MESSAGE_EVENTS, messagesOf } from "../wasender/webhook-events";
+import type { WasenderInstance } from "../model/waba-instance";
+import { envelopeSchema, type Envelope } from "../wasender/webhook-events";
 import { authenticate } from "./authenticate";
+import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-events";
 import { errorResponse, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "./http";
+import { handleMessageEvent, HANDLED_MESSAGE_EVENTS } from "./message-events";
+import { handleStatusEvent, STATUS_EVENTS } from "./status-events";
 import { parseVendorPath } from "./vendor-path";
 import { loadVendorInstances } from "./vendor-instances";
 
+export interface VerifiedEvent {
+  vendorId: string;
+  instance: WasenderInstance;
+  envelope: Envelope;
+}
+
+/** Every event name this backend handles, whichever of the vendor's URLs it arrives at. */
+export const HANDLED_EVENTS = [...HANDLED_MESSAGE_EVENTS, ...STATUS_EVENTS, ...CONNECTION_EVENTS];
+
 /**
- * `POST /api/webhooks/wasender/{vendorId}`: authenticates the request with the vendor's secret, stores
- * each customer message once, and answers only after the write. Replies happen in a Firestore trigger.
+ * The one pipeline behind all of a vendor's webhook URLs (`/{vendorId}`, `/status`, `/connection`):
+ * Wasender posts every event of a session to the single URL registered for it, so each URL accepts
+ * every event and handles it with the same code. Answers only after the event's writes.
  */
-export async function handleWasenderMessageWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+export async function handleWasenderWebhook(request: WebhookRequest): Promise<WebhookResponse> {
   if (request.method !== "POST") {
     return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
   }
@@ -35,7 +48,6 @@ export async function handleWasenderMessageWebhook(request: WebhookRequest): Pro
     logger.warn("webhook rejected", { vendorId, reason: auth.code });
     return errorResponse(401, auth.code, auth.message);
   }
-  const instance = auth.instance;
 
   let json: unknown;
   try {
@@ -49,31 +61,11 @@ export async function handleWasenderMessageWebhook(request: WebhookRequest): Pro
       problems: describeIssues(envelope.error),
     });
   }
-  const { event, data } = envelope.data;
-  if (!MESSAGE_EVENTS.has(event) && !GROUP_MESSAGE_EVENTS.has(event)) {
-    logger.info("webhook event ignored", { vendorId, event });
-    return { status: 200, body: { ok: true, event, ignored: `event "${event}" is not handled at this URL` } };
-  }
-
-  const outcomes = messagesOf(data).map((raw, index) => interpretMessage(event, raw, index));
-  const invalid = outcomes.filter((outcome) => outcome.outcome === "invalid");
-  if (invalid.length === outcomes.length) {
-    return errorResponse(400, "invalid_message", `The "${event}" event carries no readable message.`, {
-      problems: invalid.map((outcome) => outcome.reason),
-    });
-  }
-  const results = await Promise.all(
-    outcomes.map(async (outcome) => {
-      if (outcome.outcome !== "accepted") return outcome;
-      const stored = await storeInbound(vendorId, instance.id, outcome.message);
-      return { outcome: stored, waMessageId: outcome.message.waMessageId };
-    }),
-  );
-  logger.info("webhook messages", {
-    vendorId,
-    wabaInstanceId: instance.id,
-    event,
-    outcomes: results.map((result) => result.outcome),
-  });
-  return { status: 200, body: { ok: true, event, results } };
+  const verified: VerifiedEvent = { vendorId, instance: auth.instance, envelope: envelope.data };
+  const { event } = envelope.data;
+  if (HANDLED_MESSAGE_EVENTS.includes(event)) return handleMessageEvent(verified);
+  if (STATUS_EVENTS.includes(event)) return handleStatusEvent(verified);
+  if (CONNECTION_EVENTS.includes(event)) return handleConnectionEvent(verified);
+  logger.info("webhook event ignored", { vendorId, event });
+  return { status: 200, body: { ok: true, event, ignored: `event "${event}" is not handled` } };
 }

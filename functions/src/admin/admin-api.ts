@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { FieldValue } from "firebase-admin/firestore";
+import { logger } from "firebase-functions";
+import { z } from "zod";
+import { describeIssues, documentIdSchema } from "../model/common";
+import type { WasenderInstance } from "../model/waba-instance";
+import type { SendFailure } from "../messaging/provider";
+import { sendOutboundInOrder, type SendDeps } from "../replies/send-outbound";
+import { toE164 } from "../shared/phone";
+import { messageRef } from "../store/conversations";
+import { readVendorConfig } from "../store/vendor-configs";
+import { readInstance, recordRegistration, recordSessionStatus } from "../store/waba-instances";
+import { instanceStatusFor, sessionStatusSchema } from "../wasender/session-events";
+import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
+import { HANDLED_EVENTS } from "../webhooks/wasender-webhook";
+import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../webhooks/http";
+import { authorizeVendorAdmin } from "./authorize";
+
+export interface AdminDeps extends SendDeps {
+  publicBaseUrl: () => string;
+}
+
+const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages)\/?$/;
+const METHODS: Record<string, string> = { "setup-wasender-webhook": "POST", "wasender-status": "GET", messages: "POST" };
+
+/** Wasender's failure as an admin error that names the cause. */
+function wasenderError(failure: SendFailure, what: string): WebhookResponse {
+  const map: Record<string, [number, string]> = {
+    unauthorized: [502, "wasender_unauthorized"],
+    not_found: [502, "wasender_unknown_session"],
+    rate_limited: [503, "wasender_rate_limited"],
+    server_error: [502, "wasender_unavailable"],
+    timeout: [504, "wasender_timeout"],
+    network: [502, "wasender_unreachable"],
+    not_configured: [409, "instance_incomplete"],
+  };
+  const [status, code] = map[failure.code] ?? [502, "wasender_error"];
+  const response = errorResponse(status, code, `${what}: ${failure.message}`, {
+    ...(failure.httpStatus && { wasenderStatus: failure.httpStatus }),
+    ...(failure.retryAfterSeconds !== undefined && { retryAfterSeconds: failure.retryAfterSeconds }),
+  });
+  if (failure.retryAfterSeconds !== undefined) response.headers = { "Retry-After": String(failure.retryAfterSeconds) };
+  return response;
+}
+
+type InstanceLookup = { ok: true; instance: WasenderInstance } | { ok: false; response: WebhookResponse };
+
+async function vendorInstance(vendorId: string): Promise<InstanceLookup> {
+  const config = await readVendorConfig(vendorId);
+  if (!config.found) return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
+  const id = config.valid ? config.config.wabaInstanceId : config.wabaInstanceId;
+  if (!id) return { ok: false, response: errorResponse(409, "no_instance", `vendor_configs/${vendorId} has no wabaInstanceId.`) };
+  const check = await readInstance(id);
+  if (!check || !check.usable || check.instance.vendorId !== vendorId) {
+    const problems = !check ? [`waba_instances/${id} does not exist`] : check.usable ? [`waba_instances/${id} belongs to another vendor`] : check.problems;
+    return { ok: false, response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems }) };
+  }
+  return { ok: true, instance: check.instance };
+}
+
+function serviceFor(instance: WasenderInstance, deps: SendDeps): VendorWasenderService {
+  return deps.registry.getService({
+    vendorId: instance.vendorId,
+    wabaInstanceId: instance.id,
+    apiKey: instance.wasenderApiKey,
+    apiUrl: instance.wasenderApiUrl ?? deps.defaultApiUrl(),
+    ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
+    ...(instance.wasenderAccessToken && { accessToken: instance.wasenderAccessToken }),
+  });
+}
+
+async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: AdminDeps): Promise<WebhookResponse> {
+  const base = deps.publicBaseUrl().replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(base)) {
+    return errorResponse(500, "public_base_url_missing", "The PUBLIC_BASE_URL parameter is not set: Wasender would not know where to post.");
+  }
+  const registration = { webhook_url: `${base}/api/webhooks/wasender/${vendorId}`, webhook_enabled: true, webhook_events: HANDLED_EVENTS };
+  const result = await serviceFor(instance, deps).updateSession(registration);
+  if (!result.ok) return wasenderError(result.failure, "Wasender did not register the webhook");
+  await recordRegistration(instance.id, { url: registration.webhook_url, events: HANDLED_EVENTS });
+  logger.info("webhook registered at Wasender", { vendorId, wabaInstanceId: instance.id, url: registration.webhook_url });
+  return { status: 200, body: { ok: true, vendorId, wabaInstanceId: instance.id, registered: registration } };
+}
+
+async function wasenderStatus(vendorId: string, instance: WasenderInstance, deps: AdminDeps): Promise<WebhookResponse> {
+  const result = await serviceFor(instance, deps).sessionStatus();
+  if (!result.ok) return wasenderError(result.failure, "Wasender did not report the session status");
+  const raw = (result.json as { status?: unknown; data?: { status?: unknown } } | undefined) ?? {};
+  const parsed = sessionStatusSchema.safeParse(String(raw.status ?? raw.data?.status ?? "").trim().toLowerCase());
+  if (!parsed.success) return errorResponse(502, "wasender_bad_response", "Wasender answered without a known session status.");
+  const status = instanceStatusFor(parsed.data);
+  await recordSessionStatus(instance.id, parsed.data, status);
+  return { status: 200, body: { ok: true, vendorId, wabaInstanceId: instance.id, sessionStatus: parsed.data, status } };
+}
+
+const sendRequestSchema = z.object({
+  to: z.string().min(1),
+  text: z.string().trim().min(1, "must not be empty").max(4096),
+  imageUrl: z.url({ protocol: /^https?$/ }).optional(),
+  documentUrl: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+async function sendMessage(vendorId: string, instance: WasenderInstance, request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
+  let json: unknown;
+  try {
+    json = JSON.parse((request.rawBody ?? Buffer.alloc(0)).toString("utf8"));
+  } catch {
+    return errorResponse(400, "invalid_json", "The body is not valid JSON: { to, text, imageUrl?, documentUrl? }.");
+  }
+  const parsed = sendRequestSchema.safeParse(json);
+  if (!parsed.success) return errorResponse(400, "invalid_message", "The message is not valid.", { problems: describeIssues(parsed.error) });
+  const to = toE164(parsed.data.to);
+  if (!to) return errorResponse(400, "invalid_phone", `"${parsed.data.to}" is not a phone number (use E.164, e.g. +221771234567).`);
+  const messageId = `api_${randomUUID()}`;
+  const ref = messageRef(vendorId, to, messageId);
+  await ref.create({
+    direction: "outbound",
+    origin: "api",
+    vendorId,
+    wabaInstanceId: instance.id,
+    to,
+    text: parsed.data.text,
+    ...(parsed.data.imageUrl && { imageUrl: parsed.data.imageUrl }),
+    ...(parsed.data.documentUrl && { documentUrl: parsed.data.documentUrl }),
+    status: "queued",
+    attempts: 0,
+    createdAt: FieldValue.serverTimestamp(),
+  });
+  await sendOutboundInOrder(vendorId, instance.id, to, [messageId], deps);
+  const stored = (await ref.get()).data() ?? {};
+  const accepted = stored.status !== "failed";
+  return {
+    status: accepted ? 202 : 502,
+    body: {
+      ok: accepted,
+      messageId,
+      path: ref.path,
+      status: stored.status,
+      ...(stored.wasenderMsgId !== undefined && { wasenderMsgId: stored.wasenderMsgId }),
+      ...(stored.error && { error: stored.error }),
+    },
+  };
+}
+
+/** `/api/admin/vendors/{vendorId}/...`: operators' and vendors' calls, behind a Firebase ID token. */
+export async function handleAdminRequest(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
+  const match = ROUTE.exec(request.path);
+  if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
+  const [, rawVendorId = "", action = ""] = match;
+  const vendorId = decodeURIComponent(rawVendorId);
+  if (!documentIdSchema.safeParse(vendorId).success) return errorResponse(404, "not_found", "The vendor id is not valid.");
+  const method = METHODS[action]!;
+  if (request.method !== method) return { ...errorResponse(405, "method_not_allowed", `Use ${method}.`), headers: { Allow: method } };
+
+  const auth = await authorizeVendorAdmin(header(request, "authorization"), vendorId);
+  if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
+
+  const lookup = await vendorInstance(vendorId);
+  if (!lookup.ok) return lookup.response;
+  logger.info("admin call", { vendorId, action, uid: auth.uid });
+  if (action === "setup-wasender-webhook") return setupWebhook(vendorId, lookup.instance, deps);
+  if (action === "wasender-status") return wasenderStatus(vendorId, lookup.instance, deps);
+  return sendMessage(vendorId, lookup.instance, request, deps);
+}

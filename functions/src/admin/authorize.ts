@@ -1,0 +1,22 @@
+import { getAuth } from "firebase-admin/auth";
+import { ensureAdminApp } from "../shared/firestore";
+
+export type Authorization = { ok: true; uid: string } | { ok: false; status: 401 | 403; code: string; message: string };
+
+/**
+ * A Firebase Auth ID token (`Authorization: Bearer <token>`) whose custom claims say `admin: true`, or
+ * `vendorId` equal to the vendor being managed.
+ */
+export async function authorizeVendorAdmin(authorization: string | undefined, vendorId: string): Promise<Authorization> {
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) return { ok: false, status: 401, code: "unauthenticated", message: "Send a Firebase ID token: Authorization: Bearer <token>." };
+  ensureAdminApp();
+  let claims: Record<string, unknown> & { uid: string };
+  try {
+    claims = await getAuth().verifyIdToken(token);
+  } catch {
+    return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
+  }
+  if (claims.admin === true || claims.vendorId === vendorId) return { ok: true, uid: claims.uid };
+  return { ok: false, status: 403, code: "forbidden", message: `This account may not manage vendor "${vendorId}".` };
+}

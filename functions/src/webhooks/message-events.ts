@@ -1,0 +1,33 @@
+import { logger } from "firebase-functions";
+import { storeInbound } from "../store/conversations";
+import { GROUP_MESSAGE_EVENTS, interpretMessage, MESSAGE_EVENTS, messagesOf } from "../wasender/webhook-events";
+import { errorResponse, type WebhookResponse } from "./http";
+import type { VerifiedEvent } from "./wasender-webhook";
+
+export const HANDLED_MESSAGE_EVENTS = [...MESSAGE_EVENTS, ...GROUP_MESSAGE_EVENTS];
+
+/** Stores each customer message of the event once; the reply trigger takes it from there. */
+export async function handleMessageEvent({ vendorId, instance, envelope }: VerifiedEvent): Promise<WebhookResponse> {
+  const { event, data } = envelope;
+  const outcomes = messagesOf(data).map((raw, index) => interpretMessage(event, raw, index));
+  const invalid = outcomes.filter((outcome) => outcome.outcome === "invalid");
+  if (invalid.length === outcomes.length) {
+    return errorResponse(400, "invalid_message", `The "${event}" event carries no readable message.`, {
+      problems: invalid.map((outcome) => outcome.reason),
+    });
+  }
+  const results = await Promise.all(
+    outcomes.map(async (outcome) => {
+      if (outcome.outcome !== "accepted") return outcome;
+      const stored = await storeInbound(vendorId, instance.id, outcome.message);
+      return { outcome: stored, waMessageId: outcome.message.waMessageId };
+    }),
+  );
+  logger.info("webhook messages", {
+    vendorId,
+    wabaInstanceId: instance.id,
+    event,
+    outcomes: results.map((result) => result.outcome),
+  });
+  return { status: 200, body: { ok: true, event, results } };
+}
