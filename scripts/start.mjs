@@ -22,6 +22,7 @@ let sandbox;
 try {
   sandbox = await startFakeWasender({
     port: SANDBOX_PORT,
+    sessions: Object.fromEntries(DEMO_VENDORS.map((v) => [v.instance.wasenderInstanceId, v.instance.wasenderAccessToken])),
     onSend(send) {
       const who = vendorByKey.get(send.apiKey) ?? "unknown vendor";
       const media = send.imageUrl ? ` [image ${send.imageUrl}]` : "";
@@ -99,6 +100,10 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "Bonjour"`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "ROBE1" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
+    "",
+    "Admin API (an ID token from the Auth emulator):",
+    "  TOKEN=$(npm run --silent admin-token -- --admin)",
+    `  curl -X POST -H "Authorization: Bearer $TOKEN" ${HOSTING}/api/admin/vendors/${DEMO_VENDORS[0].vendorId}/setup-wasender-webhook`,
     "",
     "Ctrl-C stops everything.",
     "",

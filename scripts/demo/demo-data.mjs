@@ -12,6 +12,7 @@ export const DEMO_VENDORS = [
       wasenderInstanceId: "demo-session-001",
       wasenderApiKey: "demo-api-key-vendor-001",
       wasenderWebhookSecret: "demo-webhook-secret-vendor-001",
+      wasenderAccessToken: "demo-access-token-001",
       status: "connected",
     },
     config: {
@@ -50,6 +51,7 @@ export const DEMO_VENDORS = [
       wasenderInstanceId: "demo-session-002",
       wasenderApiKey: "demo-api-key-vendor-002",
       wasenderWebhookSecret: "demo-webhook-secret-vendor-002",
+      wasenderAccessToken: "demo-access-token-002",
       status: "connected",
     },
     config: {

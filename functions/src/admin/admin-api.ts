@@ -12,7 +12,7 @@ import { readVendorConfig } from "../store/vendor-configs";
 import { readInstance, recordRegistration, recordSessionStatus } from "../store/waba-instances";
 import { instanceStatusFor, sessionStatusSchema } from "../wasender/session-events";
 import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
-import { HANDLED_EVENTS } from "../webhooks/wasender-webhook";
+import { REGISTERED_EVENTS } from "../webhooks/wasender-webhook";
 import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../webhooks/http";
 import { authorizeVendorAdmin } from "./authorize";
 
@@ -74,10 +74,10 @@ async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: 
   if (!/^https?:\/\//.test(base)) {
     return errorResponse(500, "public_base_url_missing", "The PUBLIC_BASE_URL parameter is not set: Wasender would not know where to post.");
   }
-  const registration = { webhook_url: `${base}/api/webhooks/wasender/${vendorId}`, webhook_enabled: true, webhook_events: HANDLED_EVENTS };
+  const registration = { webhook_url: `${base}/api/webhooks/wasender/${vendorId}`, webhook_enabled: true, webhook_events: REGISTERED_EVENTS };
   const result = await serviceFor(instance, deps).updateSession(registration);
   if (!result.ok) return wasenderError(result.failure, "Wasender did not register the webhook");
-  await recordRegistration(instance.id, { url: registration.webhook_url, events: HANDLED_EVENTS });
+  await recordRegistration(instance.id, { url: registration.webhook_url, events: REGISTERED_EVENTS });
   logger.info("webhook registered at Wasender", { vendorId, wabaInstanceId: instance.id, url: registration.webhook_url });
   return { status: 200, body: { ok: true, vendorId, wabaInstanceId: instance.id, registered: registration } };
 }

@@ -16,8 +16,12 @@ export interface VerifiedEvent {
   envelope: Envelope;
 }
 
-/** Every event name this backend handles, whichever of the vendor's URLs it arrives at. */
-export const HANDLED_EVENTS = [...HANDLED_MESSAGE_EVENTS, ...STATUS_EVENTS, ...CONNECTION_EVENTS];
+/**
+ * The events registered at Wasender: one per need, since overlapping message events (received,
+ * upsert, personal) deliver the same message several times. Every handled event is still accepted.
+ * message-receipt.update concerns groups only, where the bot never speaks.
+ */
+export const REGISTERED_EVENTS = ["messages.received", "messages.update", "message.sent", "session.status", "qrcode.updated"];
 
 /**
  * The one pipeline behind all of a vendor's webhook URLs (`/{vendorId}`, `/status`, `/connection`):
