@@ -1,14 +1,14 @@
 import { setGlobalOptions } from "firebase-functions/v2";
-import { onDocumentCreated, onDocumentUpdated } from "firebase-functions/v2/firestore";
+import { onDocumentCreated, onDocumentWritten } from "firebase-functions/v2/firestore";
 import { onRequest } from "firebase-functions/v2/https";
 import { handleAdminRequest } from "./admin/admin-api";
 import { PUBLIC_BASE_URL, WASENDER_API_URL } from "./config/params";
 import { BasicChatEngine } from "./engine/basic-engine";
+import { onInstanceWritten } from "./onboarding/on-instance-written";
 import { handleNewMessage } from "./replies/on-new-message";
-import { resumeQueuedMessages } from "./replies/vendor-messages";
 import { ensureAdminApp } from "./shared/firestore";
 import { getVendorWasenderRegistry } from "./wasender/vendor-wasender-registry";
-import { serveWebhook } from "./webhooks/http";
+import { serveHttp } from "./webhooks/http";
 import { handleWasenderWebhook } from "./webhooks/wasender-webhook";
 
 ensureAdminApp();
@@ -21,18 +21,18 @@ const webhookOptions = { invoker: "public", concurrency: 80, memory: "256MiB", t
 // one pipeline: each handles every event the same way.
 
 /** POST /api/webhooks/wasender/{vendorId}: message events (and any other event of the session). */
-export const wasenderMessageWebhook = onRequest(webhookOptions, serveWebhook("wasenderMessageWebhook", handleWasenderWebhook));
+export const wasenderMessageWebhook = onRequest(webhookOptions, serveHttp("wasenderMessageWebhook", handleWasenderWebhook));
 
 /** POST /api/webhooks/wasender/{vendorId}/status: messages.update, message-receipt.update, message.sent. */
-export const wasenderStatusWebhook = onRequest(webhookOptions, serveWebhook("wasenderStatusWebhook", handleWasenderWebhook));
+export const wasenderStatusWebhook = onRequest(webhookOptions, serveHttp("wasenderStatusWebhook", handleWasenderWebhook));
 
 /** POST /api/webhooks/wasender/{vendorId}/connection: session.status, qrcode.updated. */
-export const wasenderConnectionWebhook = onRequest(webhookOptions, serveWebhook("wasenderConnectionWebhook", handleWasenderWebhook));
+export const wasenderConnectionWebhook = onRequest(webhookOptions, serveHttp("wasenderConnectionWebhook", handleWasenderWebhook));
 
 /** /api/admin/vendors/{vendorId}/...: webhook registration, session status, vendor-started messages. */
 export const adminApi = onRequest(
   { invoker: "public", memory: "256MiB", timeoutSeconds: 60 },
-  serveWebhook("adminApi", (request) => handleAdminRequest(request, { ...sendDeps(), publicBaseUrl: () => PUBLIC_BASE_URL.value() })),
+  serveHttp("adminApi", (request) => handleAdminRequest(request, { ...sendDeps(), publicBaseUrl: () => PUBLIC_BASE_URL.value() })),
 );
 
 const engine = new BasicChatEngine();
@@ -43,14 +43,8 @@ export const onConversationMessageCreated = onDocumentCreated(
   (event) => handleNewMessage(event.params, event.data?.data(), { engine, ...sendDeps() }),
 );
 
-/** A number that reconnects sends what waited for it. */
-export const onWabaInstanceUpdated = onDocumentUpdated(
+/** Onboarding by console edits (validate, index, sync vendor_configs); a reconnected number sends what waited. */
+export const onWabaInstanceWritten = onDocumentWritten(
   { document: "waba_instances/{wabaInstanceId}", timeoutSeconds: 300 },
-  async (event) => {
-    const before = event.data?.before.get("status");
-    const after = event.data?.after.get("status");
-    if (before !== "connected" && after === "connected") {
-      await resumeQueuedMessages(event.params.wabaInstanceId, sendDeps());
-    }
-  },
+  (event) => onInstanceWritten(event.params.wabaInstanceId, event.data?.before.data(), event.data?.after.data(), sendDeps()),
 );

@@ -192,7 +192,12 @@ export async function markSent(ref: DocumentReference, wasenderMsgId: number | s
 
 /** A queued message whose number is disconnected: it stays queued and says why, for operators. */
 export async function markWaiting(ref: DocumentReference, reason: string) {
-  await ref.update({ waitingReason: reason, waitingSince: FieldValue.serverTimestamp() });
+  await firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.get("status") === "queued" && snap.get("waitingReason") !== reason) {
+      tx.update(ref, { waitingReason: reason, waitingSince: FieldValue.serverTimestamp() });
+    }
+  });
 }
 
 export async function markFailed(ref: DocumentReference, error: SendFailure) {

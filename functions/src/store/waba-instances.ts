@@ -57,3 +57,62 @@ export async function recordRegistration(wabaInstanceId: string, registration: {
     .doc(wabaInstanceId)
     .update({ webhookRegistration: { ...registration, enabled: true, registeredAt: FieldValue.serverTimestamp() } });
 }
+
+/**
+ * Writes the onboarding check back on the instance, for the operator: `configProblems` while there are
+ * any (removed once fixed) and the normalized phone number. Nothing is written when nothing changes.
+ */
+export async function writeInstanceCheck(
+  wabaInstanceId: string,
+  current: Record<string, unknown>,
+  problems: string[],
+  normalizedPhone: string | undefined,
+): Promise<void> {
+  const update: Record<string, unknown> = {};
+  const existing = current.configProblems;
+  const same = Array.isArray(existing) && existing.length === problems.length && existing.every((p, i) => p === problems[i]);
+  if (problems.length > 0 && !same) update.configProblems = problems;
+  if (problems.length === 0 && existing !== undefined) update.configProblems = FieldValue.delete();
+  if (normalizedPhone) update.phoneNumber = normalizedPhone;
+  if (Object.keys(update).length > 0) {
+    await firestore().collection(WABA_INSTANCES).doc(wabaInstanceId).update(update);
+  }
+}
+
+/**
+ * Keeps `vendor_configs/{vendorId}` pointing at a live instance: a new valid instance becomes the
+ * vendor's number when it has none (or a dangling one); a removed one is replaced by another of the
+ * vendor's instances, or unset.
+ */
+export async function syncVendorConfigRouting(
+  vendorId: string,
+  wabaInstanceId: string,
+  change: "added" | "removed",
+  provider?: string,
+): Promise<void> {
+  const db = firestore();
+  const configRef = db.collection("vendor_configs").doc(vendorId);
+  await db.runTransaction(async (tx) => {
+    const config = await tx.get(configRef);
+    const current = config.get("wabaInstanceId") as string | undefined;
+    if (change === "added") {
+      const dangling = current ? !(await tx.get(db.collection(WABA_INSTANCES).doc(current))).exists : true;
+      const update: Record<string, unknown> = {};
+      if (!config.exists) update.vendorId = vendorId;
+      if (dangling && current !== wabaInstanceId) update.wabaInstanceId = wabaInstanceId;
+      if ((dangling || current === wabaInstanceId) && provider && config.get("wabaProvider") !== provider) update.wabaProvider = provider;
+      if (Object.keys(update).length > 0) tx.set(configRef, update, { merge: true });
+      return;
+    }
+    if (current !== wabaInstanceId) return;
+    const others = await tx.get(db.collection(WABA_INSTANCES).where("vendorId", "==", vendorId).limit(5));
+    const replacement = others.docs.find((doc) => doc.id !== wabaInstanceId && !doc.get("configProblems"));
+    tx.set(
+      configRef,
+      replacement
+        ? { wabaInstanceId: replacement.id, wabaProvider: replacement.get("provider") }
+        : { wabaInstanceId: FieldValue.delete(), wabaProvider: FieldValue.delete() },
+      { merge: true },
+    );
+  });
+}

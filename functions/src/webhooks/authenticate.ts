@@ -1,4 +1,4 @@
-import type { WasenderInstance } from "../model/waba-instance";
+import { acceptedSecrets, type WasenderInstance } from "../model/waba-instance";
 import { HMAC_HEADER, SECRET_HEADER, verifySignature } from "../wasender/signature";
 import { header, type WebhookRequest } from "./http";
 
@@ -7,17 +7,20 @@ export type Authentication =
   | { ok: false; code: "missing_signature" | "invalid_signature"; message: string };
 
 /**
- * Finds which of the vendor's numbers signed the request. Each candidate is checked in constant time;
- * with several numbers, the one whose secret matches is the number the customer wrote to.
+ * Finds which of the vendor's numbers signed the request. Each candidate secret (a rotated one too,
+ * until it expires) is checked in constant time; with several numbers, the one whose secret matches is
+ * the number the customer wrote to.
  */
 export function authenticate(request: WebhookRequest, instances: WasenderInstance[]): Authentication {
   const rawBody = request.rawBody ?? Buffer.alloc(0);
   const headers = { secretHeader: header(request, SECRET_HEADER), hmacHeader: header(request, HMAC_HEADER) };
   let sawSignature = false;
   for (const instance of instances) {
-    const verdict = verifySignature(instance.webhookSignatureScheme, instance.wasenderWebhookSecret, rawBody, headers);
-    if (verdict === "valid") return { ok: true, instance };
-    if (verdict === "invalid") sawSignature = true;
+    for (const secret of acceptedSecrets(instance)) {
+      const verdict = verifySignature(instance.webhookSignatureScheme, secret, rawBody, headers);
+      if (verdict === "valid") return { ok: true, instance };
+      if (verdict === "invalid") sawSignature = true;
+    }
   }
   return sawSignature
     ? { ok: false, code: "invalid_signature", message: "The webhook signature does not match this vendor's secret." }

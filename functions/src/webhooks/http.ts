@@ -28,8 +28,8 @@ export function header(request: WebhookRequest, name: string): string | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Adapts an HTTPS function to a domain handler; nothing is done after the response is sent. */
-export function serveWebhook(name: string, handle: (request: WebhookRequest) => Promise<WebhookResponse>) {
+/** Adapts an HTTPS function to a domain handler (webhooks, admin API); nothing runs after the response. */
+export function serveHttp(name: string, handle: (request: WebhookRequest) => Promise<WebhookResponse>) {
   return async (req: Request, res: Response): Promise<void> => {
     let response: WebhookResponse;
     try {

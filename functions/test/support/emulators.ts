@@ -103,6 +103,11 @@ export async function postWebhook(vendor: Pick<TestVendor, "vendorId" | "secret"
   if (signing.scheme === "hmac") headers["x-wasender-signature"] = hmacHex(secret, bytes);
   const url = options.path ? `${HOSTING_URL}${options.path}` : webhookUrl(vendor.vendorId, options.via);
   const response = await fetch(url, { method: options.method ?? "POST", headers, body: options.method === "GET" ? undefined : bytes });
+  return readResponse(response);
+}
+
+/** Status, raw text and (when it parses) JSON of a response. */
+async function readResponse(response: Response) {
   const text = await response.text();
   let json: any;
   try {
@@ -160,12 +165,5 @@ export async function adminCall(path: string, options: { method?: string; token?
     headers,
     ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
   });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text, headers: response.headers };
+  return readResponse(response);
 }

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Timestamp } from "firebase-admin/firestore";
+import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { WABAManager } from "../../src/onboarding/waba-manager";
+import { messagesReceived } from "../support/payloads";
+import { adminDb, createVendor, eventually, postWebhook, uniqueId } from "../support/emulators";
+
+const db = adminDb();
+const manager = new WABAManager();
+let wasender: FakeWasender;
+
+beforeAll(async () => {
+  wasender = await startFakeWasender();
+});
+afterAll(() => wasender.close());
+
+function randomLocalNumber(): string {
+  const digits = String(Math.floor(1_000_000 + Math.random() * 8_999_999));
+  return `78 ${digits.slice(0, 3)} ${digits.slice(3, 5)} ${digits.slice(5, 7)}`;
+}
+
+const instanceDoc = (id: string) => db.collection("waba_instances").doc(id);
+const field = async (id: string, name: string) => (await instanceDoc(id).get()).get(name);
+
+describe("onboarding by editing waba_instances in the console", () => {
+  it("onboards a vendor from its instance document alone: normalized phone, config, index, and a reply a moment later", async () => {
+    const vendorId = uniqueId("onboard");
+    const typed = randomLocalNumber();
+    const e164 = `+221${typed.replace(/\s/g, "")}`;
+    await instanceDoc(`waba_${vendorId}`).set({
+      vendorId,
+      phoneNumber: typed,
+      provider: "wasender",
+      wasenderInstanceId: `session-${vendorId}`,
+      wasenderApiKey: `key-${vendorId}`,
+      wasenderWebhookSecret: `secret-${vendorId}`,
+      wasenderApiUrl: wasender.apiUrl,
+    });
+    await eventually(async () => ((await field(`waba_${vendorId}`, "phoneNumber")) === e164 ? true : undefined), 15_000, "the phone normalized");
+    const config = await eventually(async () => {
+      const snap = await db.collection("vendor_configs").doc(vendorId).get();
+      return snap.get("wabaInstanceId") ? snap : undefined;
+    }, 10_000, "vendor_configs created");
+    expect(config.data()).toMatchObject({ vendorId, wabaInstanceId: `waba_${vendorId}`, wabaProvider: "wasender" });
+
+    const byPhone = await eventually(() => manager.findVendorByPhoneNumber(typed).then((r) => r ?? undefined), 10_000, "the phone index");
+    expect(byPhone.vendorId).toBe(vendorId);
+    expect((await manager.findVendorByWasenderInstanceId(`session-${vendorId}`))?.wabaInstance.id).toBe(`waba_${vendorId}`);
+
+    await postWebhook({ vendorId, secret: `secret-${vendorId}` }, messagesReceived({ phone: "221770001122", text: "bonjour" }));
+    const [send] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === `key-${vendorId}` });
+    expect(send!.to).toBe("+221770001122");
+  });
+
+  it("writes problems on the document for the operator, and clears them once fixed", async () => {
+    const vendorId = uniqueId("broken");
+    const id = `waba_${vendorId}`;
+    await instanceDoc(id).set({ vendorId, phoneNumber: "12", provider: "whatsapp" });
+    const problems = await eventually(async () => (await field(id, "configProblems")) as string[] | undefined, 15_000, "configProblems");
+    expect(problems.join("\n")).toContain('phoneNumber: "12" is not a phone number');
+    expect(problems.join("\n")).toContain("provider");
+    await instanceDoc(id).update({ phoneNumber: randomLocalNumber(), provider: "wasender", wasenderApiKey: "k", wasenderWebhookSecret: "s" });
+    await eventually(async () => ((await field(id, "configProblems")) === undefined ? true : undefined), 15_000, "configProblems cleared");
+  });
+
+  it("refuses a phone number another vendor owns: the older owner keeps it, the newer document says why", async () => {
+    const phone = randomLocalNumber();
+    const older = uniqueId("older");
+    const newer = uniqueId("newer");
+    const base = { provider: "wasender", wasenderApiKey: "k", wasenderWebhookSecret: "s", phoneNumber: phone };
+    await instanceDoc(`waba_${older}`).set({ ...base, vendorId: older });
+    await eventually(() => manager.findVendorByPhoneNumber(phone).then((r) => r ?? undefined), 15_000, "the older owner indexed");
+    await instanceDoc(`waba_${newer}`).set({ ...base, vendorId: newer, phoneNumber: `+221${phone.replace(/\s/g, "")}` });
+    const problems = await eventually(async () => (await field(`waba_${newer}`, "configProblems")) as string[] | undefined, 15_000, "the refusal");
+    expect(problems[0]).toContain(`already belongs to vendor "${older}"`);
+    expect((await manager.findVendorByPhoneNumber(phone))?.vendorId).toBe(older);
+    // The refused instance is never used, not even for its own vendor's webhook.
+    const res = await postWebhook({ vendorId: newer, secret: "s" }, messagesReceived());
+    expect(res.status).toBe(409);
+  });
+
+  it("frees the phone and repoints vendor_configs when an instance is deleted", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { phoneNumber: `+22178${Math.floor(1_000_000 + Math.random() * 8_999_999)}` } });
+    const phone = (await instanceDoc(vendor.wabaInstanceId).get()).get("phoneNumber") as string;
+    await eventually(() => manager.findVendorByPhoneNumber(phone).then((r) => r ?? undefined), 15_000, "indexed");
+    await instanceDoc(vendor.wabaInstanceId).delete();
+    await eventually(async () => ((await db.collection("phone_index").doc(phone).get()).exists ? undefined : true), 15_000, "index freed");
+    await eventually(async () => ((await db.collection("vendor_configs").doc(vendor.vendorId).get()).get("wabaInstanceId") === undefined ? true : undefined), 15_000, "config unset");
+    expect(await manager.findVendorByPhoneNumber(phone)).toBeNull();
+  });
+});
+
+describe("webhook secret rotation", () => {
+  it("takes a rotated secret at once, and accepts the previous one only until it expires", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const old = vendor.secret;
+    await instanceDoc(vendor.wabaInstanceId).update({ wasenderWebhookSecret: "new-secret" });
+    expect((await postWebhook({ ...vendor, secret: old }, messagesReceived())).status).toBe(401);
+    expect((await postWebhook({ ...vendor, secret: "new-secret" }, messagesReceived())).status).toBe(200);
+
+    await instanceDoc(vendor.wabaInstanceId).update({
+      previousWebhookSecret: old,
+      previousWebhookSecretExpiresAt: Timestamp.fromMillis(Date.now() + 60_000),
+    });
+    expect((await postWebhook({ ...vendor, secret: old }, messagesReceived())).status).toBe(200);
+    await instanceDoc(vendor.wabaInstanceId).update({ previousWebhookSecretExpiresAt: Timestamp.fromMillis(Date.now() - 1_000) });
+    expect((await postWebhook({ ...vendor, secret: old }, messagesReceived())).status).toBe(401);
+  });
+});
