@@ -8,6 +8,7 @@ import { DEMO_VENDORS } from "./demo/demo-data.mjs";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
+import { writeLocalSecrets } from "./lib/redis.mjs";
 import { installAndBuild } from "./lib/setup.mjs";
 
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
@@ -16,6 +17,8 @@ const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 
 await installAndBuild();
 const { env, ui } = await prepareEmulators({ wantUi: true });
+// No Redis locally: the cache runs on memory ("none" is not a URL); the emulator only needs values.
+writeLocalSecrets({ redisUrl: "none", redisToken: "none" });
 
 const vendorByKey = new Map(DEMO_VENDORS.map((v) => [v.instance.wasenderApiKey, v.vendorId]));
 let sandbox;

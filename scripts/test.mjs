@@ -1,18 +1,29 @@
 // `npm test`: installs, builds, type-checks, runs the unit tests, then every emulator test inside
 // `firebase emulators:exec` (Firestore, Functions, Auth, Hosting with emulator-data/ imported), and
 // ends with one line for the whole run: "N passed, N failed".
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
 import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "./lib/paths.mjs";
+import { randomBytes } from "node:crypto";
+import { redisServerAvailable, startRedisRestBridge, startRedisServer, writeLocalSecrets } from "./lib/redis.mjs";
 import { installAndBuild, run } from "./lib/setup.mjs";
 
 const REPORTS = join(ROOT, ".cache", "test-reports");
+const REDIS_PORT = 6390;
 
 function vitestCommand(project) {
   const report = join(REPORTS, `${project}.json`);
   return ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
+}
+
+function spawnAsync(command, args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, options);
+    child.on("exit", (status, signal) => resolve({ status, signal }));
+    child.on("error", () => resolve({ status: 1 }));
+  });
 }
 
 function counts(project) {
@@ -26,6 +37,8 @@ function counts(project) {
 
 let exitCode = 0;
 const ran = [];
+let redis;
+let bridge;
 try {
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
@@ -36,9 +49,21 @@ try {
   ran.push("unit");
   if (unit.status !== 0) exitCode = 1;
 
+  // A real Redis behind an Upstash-compatible bridge: the functions and the tests use the real
+  // @upstash/redis client against it. No Redis, no run: those tests must never be skipped silently.
+  if (!redisServerAvailable()) {
+    throw new Error("redis-server is not installed (Debian: apt-get install -y redis-server); the cache tests need it");
+  }
+  redis = await startRedisServer(REDIS_PORT);
+  const token = randomBytes(16).toString("hex");
+  bridge = await startRedisRestBridge({ redisUrl: redis.url, token });
+  writeLocalSecrets({ redisUrl: bridge.url, redisToken: token });
+  const redisEnv = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: token, LIVEPAY_TEST_REDIS_PORT: String(REDIS_PORT) };
+
   const { env } = await prepareEmulators({ wantUi: false });
   const inner = ["npx", ...vitestCommand("emulators")].join(" ");
-  const emulators = spawnSync(
+  // Asynchronous: the Redis bridge above serves from this very process while the tests run.
+  const emulators = await spawnAsync(
     firebaseBin(),
     [
       "emulators:exec",
@@ -48,13 +73,16 @@ try {
       "--import", join(ROOT, "emulator-data"),
       `cd ${JSON.stringify(FUNCTIONS_DIR)} && ${inner}`,
     ],
-    { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } },
+    { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env, ...redisEnv } },
   );
   ran.push("emulators");
   if (emulators.status !== 0) exitCode = 1;
 } catch (error) {
   console.error(`\n[test] ${error instanceof Error ? error.message : String(error)}`);
   exitCode = 1;
+} finally {
+  await bridge?.close().catch(() => {});
+  await redis?.stop().catch(() => {});
 }
 
 let passed = 0;

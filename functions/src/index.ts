@@ -2,17 +2,19 @@ import { setGlobalOptions } from "firebase-functions/v2";
 import { onDocumentCreated, onDocumentWritten } from "firebase-functions/v2/firestore";
 import { onRequest } from "firebase-functions/v2/https";
 import { handleAdminRequest } from "./admin/admin-api";
-import { PUBLIC_BASE_URL, WASENDER_API_URL } from "./config/params";
+import { PUBLIC_BASE_URL, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL, WASENDER_API_URL } from "./config/params";
 import { BasicChatEngine } from "./engine/basic-engine";
 import { onInstanceWritten } from "./onboarding/on-instance-written";
 import { handleNewMessage } from "./replies/on-new-message";
 import { ensureAdminApp } from "./shared/firestore";
+import { invalidateConfig, vendorKey } from "./store/config-cache";
 import { getVendorWasenderRegistry } from "./wasender/vendor-wasender-registry";
 import { serveHttp } from "./webhooks/http";
 import { handleWasenderWebhook } from "./webhooks/wasender-webhook";
 
 ensureAdminApp();
-setGlobalOptions({ region: "us-central1", maxInstances: 20 });
+// Every function reads or invalidates the shared configuration cache, so every one may use Redis.
+setGlobalOptions({ region: "us-central1", maxInstances: 20, secrets: [UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN] });
 
 const sendDeps = () => ({ registry: getVendorWasenderRegistry(), defaultApiUrl: () => WASENDER_API_URL.value() });
 const webhookOptions = { invoker: "public", concurrency: 80, memory: "256MiB", timeoutSeconds: 30 } as const;
@@ -47,4 +49,9 @@ export const onConversationMessageCreated = onDocumentCreated(
 export const onWabaInstanceWritten = onDocumentWritten(
   { document: "waba_instances/{wabaInstanceId}", timeoutSeconds: 300 },
   (event) => onInstanceWritten(event.params.wabaInstanceId, event.data?.before.data(), event.data?.after.data(), sendDeps()),
+);
+
+/** A vendor_configs edit takes effect at once: the cached vendor configuration is dropped. */
+export const onVendorConfigWritten = onDocumentWritten("vendor_configs/{vendorId}", (event) =>
+  invalidateConfig([vendorKey(event.params.vendorId)]),
 );

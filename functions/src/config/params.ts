@@ -1,4 +1,4 @@
-import { defineString } from "firebase-functions/params";
+import { defineSecret, defineString } from "firebase-functions/params";
 
 /** Where Wasender's API lives unless an instance sets its own `wasenderApiUrl`. */
 export const WASENDER_API_URL = defineString("WASENDER_API_URL", {
@@ -11,3 +11,10 @@ export const PUBLIC_BASE_URL = defineString("PUBLIC_BASE_URL", {
   default: "",
   description: "Public base URL of the Hosting site that serves /api/webhooks/wasender/{vendorId}",
 });
+
+/**
+ * Upstash Redis REST credentials for the shared cache, both secrets. A value that is not an http(s)
+ * URL (e.g. "none") means no Redis: the cache runs on per-instance memory alone.
+ */
+export const UPSTASH_REDIS_REST_URL = defineSecret("UPSTASH_REDIS_REST_URL");
+export const UPSTASH_REDIS_REST_TOKEN = defineSecret("UPSTASH_REDIS_REST_TOKEN");

@@ -1,4 +1,6 @@
 import { resumeQueuedMessages } from "../replies/vendor-messages";
+import { toE164 } from "../shared/phone";
+import { indexKey, invalidateConfig, vendorKey } from "../store/config-cache";
 import type { SendDeps } from "../replies/send-outbound";
 import { syncInstance } from "./sync-instance";
 
@@ -22,8 +24,22 @@ export async function onInstanceWritten(
   after: Record<string, unknown> | undefined,
   deps: SendDeps,
 ): Promise<void> {
+  await invalidateConfig(cacheKeysOf(before, after));
   if (!(before && after && onlyRuntimeChanged(before, after))) await syncInstance(wabaInstanceId, before, after);
   if (before?.status !== "connected" && after?.status === "connected" && before !== undefined) {
     await resumeQueuedMessages(wabaInstanceId, deps);
   }
+}
+
+/** Every cache entry an instance document feeds, before and after the change. */
+function cacheKeysOf(...versions: Array<Record<string, unknown> | undefined>): string[] {
+  const keys: string[] = [];
+  for (const data of versions) {
+    if (!data) continue;
+    if (typeof data.vendorId === "string") keys.push(vendorKey(data.vendorId));
+    const phone = typeof data.phoneNumber === "string" ? toE164(data.phoneNumber) : undefined;
+    if (phone) keys.push(indexKey("phone_index", phone));
+    if (typeof data.wasenderInstanceId === "string") keys.push(indexKey("wasender_session_index", data.wasenderInstanceId));
+  }
+  return keys;
 }

@@ -1,7 +1,7 @@
 import { toE164 } from "../shared/phone";
-import type { WasenderInstance } from "../model/waba-instance";
-import { readIndexEntry, type IndexKind } from "../store/routing-index";
-import { readInstance } from "../store/waba-instances";
+import { checkWasenderInstance, type WasenderInstance } from "../model/waba-instance";
+import { configCache, indexKey, readVendorSnapshot } from "../store/config-cache";
+import { readIndexEntry, type IndexEntry, type IndexKind } from "../store/routing-index";
 
 export interface VendorLookup {
   vendorId: string;
@@ -9,9 +9,10 @@ export interface VendorLookup {
 }
 
 /**
- * The design document's WABAManager: phone -> vendor and Wasender session -> vendor, each one index
- * read plus the instance itself, never a collection scan. Answers null for an unknown key, or for an
- * index entry whose instance no longer holds the key or is not usable.
+ * The design document's WABAManager: phone -> vendor and Wasender session -> vendor. Warm: from the
+ * cache, no Firestore read. Cold: one index document read plus the vendor's instances, never a scan of
+ * all vendors. Answers null for an unknown key, or for an index entry whose instance no longer holds
+ * the key or is not usable.
  */
 export class WABAManager {
   async findVendorByPhoneNumber(phone: string): Promise<VendorLookup | null> {
@@ -25,9 +26,16 @@ export class WABAManager {
   }
 
   private async lookup(kind: IndexKind, key: string, stillHolds: (instance: WasenderInstance) => boolean): Promise<VendorLookup | null> {
-    const entry = await readIndexEntry(kind, key);
-    if (!entry) return null;
-    const check = await readInstance(entry.wabaInstanceId);
+    const cacheKey = indexKey(kind, key);
+    let entry = await configCache().get<IndexEntry>(cacheKey);
+    if (!entry) {
+      entry = await readIndexEntry(kind, key);
+      if (!entry) return null;
+      await configCache().set(cacheKey, { vendorId: entry.vendorId, wabaInstanceId: entry.wabaInstanceId });
+    }
+    const { instances } = await readVendorSnapshot(entry.vendorId);
+    const stored = instances.find((instance) => instance.id === entry.wabaInstanceId);
+    const check = stored && checkWasenderInstance(stored.id, stored.data);
     if (!check?.usable || check.instance.vendorId !== entry.vendorId || !stillHolds(check.instance)) return null;
     return { vendorId: entry.vendorId, wabaInstance: check.instance };
   }

@@ -40,14 +40,20 @@ export async function handleWasenderWebhook(request: WebhookRequest): Promise<We
     return errorResponse(413, "payload_too_large", `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }
 
-  const vendor = await loadVendorInstances(vendorId);
+  // The cached configuration first; if it does not let the request in, the documents themselves, so a
+  // secret rotated (or a vendor onboarded) a moment ago works at once.
+  let vendor = await loadVendorInstances(vendorId);
+  let auth = vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined;
+  if (!auth?.ok) {
+    vendor = await loadVendorInstances(vendorId, { fresh: true });
+    auth = vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined;
+  }
   if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
-  if (vendor.kind === "unusable") {
+  if (vendor.kind === "unusable" || !auth) {
     return errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, {
-      problems: vendor.problems,
+      problems: vendor.kind === "unusable" ? vendor.problems : [],
     });
   }
-  const auth = authenticate(request, vendor.instances);
   if (!auth.ok) {
     logger.warn("webhook rejected", { vendorId, reason: auth.code });
     return errorResponse(401, auth.code, auth.message);

@@ -1,0 +1,108 @@
+// WABAManager lookups and the webhook's configuration reads, with 10 and with 10,000 vendors, cold and
+// warm, on the Firestore emulator (and a real Redis behind the Upstash bridge when redis-server is
+// installed). Run: `npm run bench:lookup`. Emulator figures: compare changes, do not predict production.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { firebaseBin, firebaseConfigPath, prepareEmulators } from "../scripts/lib/emulators.mjs";
+import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "../scripts/lib/paths.mjs";
+import { redisServerAvailable, startRedisRestBridge, startRedisServer } from "../scripts/lib/redis.mjs";
+import { installAndBuild } from "../scripts/lib/setup.mjs";
+
+if (!process.env.FIRESTORE_EMULATOR_HOST) {
+  await installAndBuild();
+  const { env } = await prepareEmulators({ wantUi: false });
+  const result = spawnSync(
+    firebaseBin(),
+    ["emulators:exec", "--config", firebaseConfigPath({ ui: false }), "--project", `${PROJECT_ID}-bench`, "--only", "firestore",
+      `node ${JSON.stringify(join(ROOT, "bench", "lookup.mjs"))}`],
+    { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } },
+  );
+  process.exit(result.status ?? 1);
+}
+
+let redis;
+let bridge;
+if (redisServerAvailable()) {
+  redis = await startRedisServer(6392);
+  const token = randomBytes(8).toString("hex");
+  bridge = await startRedisRestBridge({ redisUrl: redis.url, token });
+  process.env.UPSTASH_REDIS_REST_URL = bridge.url;
+  process.env.UPSTASH_REDIS_REST_TOKEN = token;
+}
+
+const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
+const { initializeApp } = require("firebase-admin/app");
+const { getFirestore, DocumentReference, Query } = require("firebase-admin/firestore");
+initializeApp({ projectId: `${PROJECT_ID}-bench` });
+const db = getFirestore();
+const lib = (path) => require(join(FUNCTIONS_DIR, "lib", path));
+const { WABAManager } = lib("onboarding/waba-manager.js");
+const { handleWasenderWebhook } = lib("webhooks/wasender-webhook.js");
+const { configCache } = lib("store/config-cache.js");
+
+let reads = 0;
+for (const proto of [DocumentReference.prototype, Query.prototype]) {
+  const original = proto.get;
+  proto.get = function counted(...args) {
+    reads += 1;
+    return original.apply(this, args);
+  };
+}
+
+const phoneOf = (i) => `+2217${String(10_000_000 + i)}`;
+async function seed(from, to) {
+  for (let start = from; start < to; start += 400) {
+    const batch = db.batch();
+    for (let i = start; i < Math.min(to, start + 400); i++) {
+      const vendorId = `bench_${i}`;
+      batch.set(db.collection("waba_instances").doc(`waba_${vendorId}`), {
+        vendorId, phoneNumber: phoneOf(i), provider: "wasender", wasenderInstanceId: `s_${i}`,
+        wasenderApiKey: `k_${i}`, wasenderWebhookSecret: `w_${i}`, status: "connected",
+      });
+      batch.set(db.collection("vendor_configs").doc(vendorId), { vendorId, wabaInstanceId: `waba_${vendorId}`, wabaProvider: "wasender" });
+      batch.set(db.collection("phone_index").doc(phoneOf(i)), { vendorId, wabaInstanceId: `waba_${vendorId}` });
+    }
+    await batch.commit();
+  }
+}
+
+/** `pick(n)` chooses the vendor of the n-th call. */
+async function measure(label, count, pick, work) {
+  const samples = [];
+  const before = reads;
+  for (let n = 0; n < count; n++) {
+    const i = pick(n);
+    const started = performance.now();
+    await work(i);
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  const p = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))].toFixed(2);
+  console.log(`${label.padEnd(46)} p50 ${p(0.5)} ms  p95 ${p(0.95)} ms  Firestore reads/lookup ${((reads - before) / count).toFixed(2)}`);
+}
+
+console.log(`cache: ${bridge ? "memory + Redis (local redis-server through the REST bridge)" : "memory only (no redis-server here)"}`);
+let seeded = 0;
+for (const vendors of [10, 10_000]) {
+  const started = performance.now();
+  await seed(seeded, vendors);
+  seeded = vendors;
+  console.log(`\n${vendors} vendors (seeded in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  await configCache().delete([...Array(vendors).keys()].flatMap((i) => [`vendor:bench_${i}`, `index:phone_index:${phoneOf(i)}`]));
+  const manager = new WABAManager();
+  const coldCount = Math.min(vendors, 200);
+  const spread = (n) => Math.floor((n * vendors) / coldCount); // each cold call a vendor not looked up yet
+  const hot = (n) => n % Math.min(vendors, 50);
+  await measure("findVendorByPhoneNumber, cold", coldCount, spread, (i) => manager.findVendorByPhoneNumber(phoneOf(i)));
+  await measure("findVendorByPhoneNumber, warm", 1000, hot, (i) => manager.findVendorByPhoneNumber(phoneOf(i)));
+  const body = (id) => Buffer.from(JSON.stringify({ event: "chats.update", data: { id } }));
+  await measure("webhook config lookup + auth, warm", 500, hot, (i) =>
+    handleWasenderWebhook({ method: "POST", path: `/bench_${i}`, headers: { "x-webhook-signature": `w_${i}` }, rawBody: body(i) }),
+  );
+}
+await bridge?.close();
+await redis?.stop();
+process.exit(0);
