@@ -97,6 +97,7 @@ for (const vendors of [10, 10_000]) {
   const spread = (n) => Math.floor((n * vendors) / coldCount); // each cold call a vendor not looked up yet
   const hot = (n) => n % Math.min(vendors, 50);
   await measure("findVendorByPhoneNumber, cold", coldCount, spread, (i) => manager.findVendorByPhoneNumber(phoneOf(i)));
+  for (let n = 0; n < 50; n++) await manager.findVendorByPhoneNumber(phoneOf(hot(n))); // warm-up, not measured
   await measure("findVendorByPhoneNumber, warm", 1000, hot, (i) => manager.findVendorByPhoneNumber(phoneOf(i)));
   const body = (id) => Buffer.from(JSON.stringify({ event: "chats.update", data: { id } }));
   await measure("webhook config lookup + auth, warm", 500, hot, (i) =>
