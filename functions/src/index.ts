@@ -7,7 +7,8 @@ import { BasicChatEngine } from "./engine/basic-engine";
 import { onInstanceWritten } from "./onboarding/on-instance-written";
 import { handleNewMessage } from "./replies/on-new-message";
 import { ensureAdminApp } from "./shared/firestore";
-import { invalidateConfig, vendorKey } from "./store/config-cache";
+import { InboundLimiter } from "./shared/inbound-limiter";
+import { invalidateConfig, redisConfig, vendorKey } from "./store/config-cache";
 import { getVendorWasenderRegistry } from "./wasender/vendor-wasender-registry";
 import { serveHttp } from "./webhooks/http";
 import { handleWasenderWebhook } from "./webhooks/wasender-webhook";
@@ -38,11 +39,15 @@ export const adminApi = onRequest(
 );
 
 const engine = new BasicChatEngine();
+let limiter: InboundLimiter | undefined;
 
 /** Every new conversation message: inbound ones get the engine's replies, vendor-written ones go out. */
 export const onConversationMessageCreated = onDocumentCreated(
   { document: "vendors/{vendorId}/conversations/{customer}/messages/{messageId}", timeoutSeconds: 120 },
-  (event) => handleNewMessage(event.params, event.data?.data(), { engine, ...sendDeps() }),
+  (event) => {
+    limiter ??= new InboundLimiter(redisConfig());
+    return handleNewMessage(event.params, event.data?.data(), { engine, limiter, ...sendDeps() });
+  },
 );
 
 /** Onboarding by console edits (validate, index, sync vendor_configs); a reconnected number sends what waited. */

@@ -6,6 +6,7 @@ export interface BasicTexts {
   productCard: (card: { name: string; price: string; description?: string; stock: number }) => string;
   outOfStock: (name: string) => string;
   notUnderstood: string;
+  slowDown: string;
 }
 
 /** Every text the first engine says, in both languages; French is the default. */
@@ -25,6 +26,7 @@ export const BASIC_TEXTS: Record<Language, BasicTexts> = {
       [`*${name}*`, price, description, `En stock : ${stock}`].filter(Boolean).join("\n"),
     outOfStock: (name) => `*${name}* est épuisé pour le moment.`,
     notUnderstood: "Je n'ai pas compris. Tapez AIDE pour voir ce que je comprends.",
+    slowDown: "Doucement s'il vous plaît : vos messages sont bien reçus, je vous réponds dans une minute.",
   },
   en: {
     welcome: (shop) => `Hello and welcome to ${shop}! Type the keyword of a product from the live, or HELP.`,
@@ -41,5 +43,6 @@ export const BASIC_TEXTS: Record<Language, BasicTexts> = {
       [`*${name}*`, price, description, `In stock: ${stock}`].filter(Boolean).join("\n"),
     outOfStock: (name) => `*${name}* is sold out for now.`,
     notUnderstood: "Sorry, I did not understand. Type HELP to see what I understand.",
+    slowDown: "Please slow down a little: your messages are received, I will answer within a minute.",
   },
 };

@@ -13,6 +13,13 @@ export const vendorConfigSchema = z.object({
   welcomeMessage: z.string().min(1).optional(),
   language: languageSchema.default("fr"),
   autoReplyEnabled: z.boolean().default(true),
+  /** How many messages a minute reach the chat engine; beyond, messages are stored but not answered. */
+  rateLimits: z
+    .object({
+      perCustomerPerMinute: z.number().int().positive().default(10),
+      perVendorPerMinute: z.number().int().positive().default(600),
+    })
+    .default({ perCustomerPerMinute: 10, perVendorPerMinute: 600 }),
 });
 export type VendorConfig = z.infer<typeof vendorConfigSchema>;
 

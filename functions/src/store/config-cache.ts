@@ -15,7 +15,7 @@ function secretValue(secret: typeof UPSTASH_REDIS_REST_URL): string {
   }
 }
 
-function redisConfig() {
+export function redisConfig() {
   const url = secretValue(UPSTASH_REDIS_REST_URL);
   const token = secretValue(UPSTASH_REDIS_REST_TOKEN);
   return /^https?:\/\//.test(url) && token ? { url, token } : undefined;

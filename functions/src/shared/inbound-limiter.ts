@@ -1,0 +1,119 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import { Redis } from "@upstash/redis";
+import { logger } from "firebase-functions";
+import type { RedisConfig } from "./tiered-cache";
+
+export interface InboundLimits {
+  perCustomerPerMinute: number;
+  perVendorPerMinute: number;
+}
+
+export type LimitVerdict =
+  | { allowed: true }
+  | { allowed: false; scope: "customer" | "vendor"; limit: number; /** first refusal of this window: tell the customer once */ notify: boolean };
+
+const WINDOW_MS = 60_000;
+const REDIS_TIMEOUT_MS = 1_000;
+
+/** Fixed one-minute windows in this instance's memory: the fallback while Redis cannot be used. */
+class MemoryWindows {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  hit(key: string, limit: number): boolean {
+    const now = Date.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.start >= WINDOW_MS) {
+      if (this.windows.size > 10_000) this.windows.clear(); // bounded memory under a flood of new keys
+      this.windows.set(key, { start: now, count: 1 });
+      return 1 <= limit;
+    }
+    window.count += 1;
+    return window.count <= limit;
+  }
+
+  firstTime(key: string): boolean {
+    return this.hit(`notice:${key}`, 1);
+  }
+}
+
+/**
+ * Per-customer and per-vendor limits on what reaches the chat engine (@upstash/ratelimit, sliding
+ * window of one minute). Messages over the limit are still stored; only the engine does not run, and
+ * the customer hears "please slow down" once per window. Falls back to memory while Redis fails.
+ */
+export class InboundLimiter {
+  private readonly redis: Redis | undefined;
+  private readonly limiters = new Map<number, Ratelimit>();
+  private readonly memory = new MemoryWindows();
+  private degraded = false;
+
+  constructor(redisConfig: RedisConfig | undefined) {
+    this.redis = redisConfig ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false }) : undefined;
+  }
+
+  async check(vendorId: string, customer: string, limits: InboundLimits): Promise<LimitVerdict> {
+    const checks: Array<["customer" | "vendor", string, number]> = [
+      ["customer", `customer:${vendorId}:${customer}`, limits.perCustomerPerMinute],
+      ["vendor", `vendor:${vendorId}`, limits.perVendorPerMinute],
+    ];
+    for (const [scope, key, limit] of checks) {
+      if (await this.allows(key, limit)) continue;
+      return { allowed: false, scope, limit, notify: await this.firstNotice(`${scope}:${vendorId}:${customer}`) };
+    }
+    return { allowed: true };
+  }
+
+  private limiter(limit: number): Ratelimit {
+    let limiter = this.limiters.get(limit);
+    if (!limiter) {
+      limiter = new Ratelimit({
+        redis: this.redis!,
+        limiter: Ratelimit.slidingWindow(limit, "60 s"),
+        prefix: "livepay:ratelimit",
+        timeout: REDIS_TIMEOUT_MS,
+        analytics: false,
+      });
+      this.limiters.set(limit, limiter);
+    }
+    return limiter;
+  }
+
+  private async allows(key: string, limit: number): Promise<boolean> {
+    if (this.redis) {
+      try {
+        const result = await this.limiter(limit).limit(key);
+        this.recovered();
+        return result.success;
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    return this.memory.hit(key, limit);
+  }
+
+  private async firstNotice(key: string): Promise<boolean> {
+    if (this.redis && !this.degraded) {
+      try {
+        const set = await this.redis.set(`livepay:slowdown:${key}`, 1, { nx: true, px: WINDOW_MS });
+        return set === "OK";
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    return this.memory.firstTime(key);
+  }
+
+  private fail(error: unknown): void {
+    if (!this.degraded) {
+      this.degraded = true;
+      logger.warn("rate limits: Redis unavailable, counting in memory", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private recovered(): void {
+    if (this.degraded) {
+      this.degraded = false;
+      logger.info("rate limits: Redis available again");
+    }
+  }
+}
