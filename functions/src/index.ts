@@ -43,7 +43,8 @@ let limiter: InboundLimiter | undefined;
 
 /** Every new conversation message: inbound ones get the engine's replies, vendor-written ones go out. */
 export const onConversationMessageCreated = onDocumentCreated(
-  { document: "vendors/{vendorId}/conversations/{customer}/messages/{messageId}", timeoutSeconds: 120 },
+  // Up to 9 minutes: a reply may wait that long for its number's next send slot.
+  { document: "vendors/{vendorId}/conversations/{customer}/messages/{messageId}", timeoutSeconds: 540 },
   (event) => {
     limiter ??= new InboundLimiter(redisConfig());
     return handleNewMessage(event.params, event.data?.data(), { engine, limiter, ...sendDeps() });

@@ -26,6 +26,10 @@ const wabaInstanceFields = z.object({
   wasenderApiUrl: z.url({ protocol: /^https?$/ }).optional(),
   wasenderAccessToken: z.string().min(1).optional(),
   webhookSignatureScheme: signatureSchemeSchema.default("any"),
+  /** The session's Wasender send limit (256 paid, 12 with account protection, 1 trial); absent = unpaced. */
+  sendRatePerMinute: z.number().int().positive().optional(),
+  /** The window that rate applies to; 60 s except to test pacing faster. */
+  sendRateWindowSeconds: z.number().int().positive().default(60),
   status: z.enum(["connected", "disconnected", "pending"]).default("pending"),
   lastSync: instantSchema.optional(),
   failoverProvider: z.string().nullable().optional(),

@@ -1,8 +1,11 @@
 import { logger } from "firebase-functions";
 import type { MessagingProvider } from "../messaging/provider";
-import { claimForSending, markFailed, markSent, markWaiting, messageRef } from "../store/conversations";
+import { setTimeout as sleep } from "node:timers/promises";
+import { claimForSending, markFailed, markScheduled, markSent, markWaiting, messageRef } from "../store/conversations";
+import { reserveSendSlot } from "../store/send-pacing";
 import { linkOutbound } from "../store/delivery";
 import { readInstance } from "../store/waba-instances";
+import type { WasenderInstance } from "../model/waba-instance";
 import type { VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
 
 export interface SendDeps {
@@ -12,7 +15,7 @@ export interface SendDeps {
 }
 
 type ProviderLookup =
-  | { ok: true; provider: MessagingProvider }
+  | { ok: true; provider: MessagingProvider; instance: WasenderInstance }
   | { ok: false; wait: true; reason: string }
   | { ok: false; wait: false; reason: string };
 
@@ -37,7 +40,18 @@ async function providerFor(vendorId: string, wabaInstanceId: string, deps: SendD
     apiUrl: instance.wasenderApiUrl ?? deps.defaultApiUrl(),
     ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
   });
-  return { ok: true, provider };
+  return { ok: true, provider, instance };
+}
+
+/** Waits for this number's next send slot when it has a Wasender rate; never refuses a message. */
+async function waitForSlot(instance: WasenderInstance, ref: Parameters<typeof markScheduled>[0]): Promise<void> {
+  if (!instance.sendRatePerMinute) return;
+  const intervalMs = (instance.sendRateWindowSeconds * 1000) / instance.sendRatePerMinute;
+  const slot = await reserveSendSlot(instance.id, intervalMs);
+  const wait = slot - Date.now();
+  if (wait <= 0) return;
+  await markScheduled(ref, slot);
+  await sleep(wait);
 }
 
 /**
@@ -78,6 +92,7 @@ export async function sendOutboundInOrder(
       await markFailed(ref, { code: "misrouted", message: "the message does not belong to this number or conversation", retryable: false });
       continue;
     }
+    await waitForSlot(lookup.instance, ref);
     const result = await lookup.provider.send(to, { text, ...(imageUrl && { imageUrl }), ...(documentUrl && { documentUrl }) });
     if (!result.ok) {
       await markFailed(ref, result.failure);

@@ -178,6 +178,14 @@ export async function claimForSending(ref: DocumentReference): Promise<SendClaim
   });
 }
 
+/** A message paced to a later send slot: it keeps its lease until then, and says when it will go. */
+export async function markScheduled(ref: DocumentReference, slotMs: number) {
+  await ref.update({
+    scheduledFor: Timestamp.fromMillis(slotMs),
+    leaseExpiresAt: Timestamp.fromMillis(slotMs + SEND_LEASE_MS),
+  });
+}
+
 export async function markSent(ref: DocumentReference, wasenderMsgId: number | string, providerStatus?: string) {
   await ref.update({
     status: "sent",
