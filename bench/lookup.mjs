@@ -35,7 +35,7 @@ if (redisServerAvailable()) {
 
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 const { initializeApp } = require("firebase-admin/app");
-const { getFirestore, DocumentReference, Query } = require("firebase-admin/firestore");
+const { getFirestore, DocumentReference, Query, Transaction } = require("firebase-admin/firestore");
 initializeApp({ projectId: `${PROJECT_ID}-bench` });
 const db = getFirestore();
 const lib = (path) => require(join(FUNCTIONS_DIR, "lib", path));
@@ -43,12 +43,14 @@ const { WABAManager } = lib("onboarding/waba-manager.js");
 const { handleWasenderWebhook } = lib("webhooks/wasender-webhook.js");
 const { configCache } = lib("store/config-cache.js");
 
+// Billed reads: one per document read, one per document a query returns (at least one per query).
 let reads = 0;
-for (const proto of [DocumentReference.prototype, Query.prototype]) {
+for (const proto of [DocumentReference.prototype, Query.prototype, Transaction.prototype]) {
   const original = proto.get;
-  proto.get = function counted(...args) {
-    reads += 1;
-    return original.apply(this, args);
+  proto.get = async function counted(...args) {
+    const result = await original.apply(this, args);
+    reads += typeof result?.size === "number" ? Math.max(1, result.size) : 1;
+    return result;
   };
 }
 
@@ -104,6 +106,37 @@ for (const vendors of [10, 10_000]) {
     handleWasenderWebhook({ method: "POST", path: `/bench_${i}`, headers: { "x-webhook-signature": `w_${i}` }, rawBody: body(i) }),
   );
 }
+// One whole inbound message on a warm path: the webhook stores it, the trigger's work answers it.
+const { startFakeWasender } = await import("../scripts/lib/fake-wasender.mjs");
+const { handleNewMessage } = lib("replies/on-new-message.js");
+const { BasicChatEngine } = lib("engine/basic-engine.js");
+const { InboundLimiter } = lib("shared/inbound-limiter.js");
+const { getVendorWasenderRegistry } = lib("wasender/vendor-wasender-registry.js");
+const { redisConfig } = lib("store/config-cache.js");
+const wasender = await startFakeWasender();
+await db.collection("waba_instances").doc("waba_bench_0").update({ wasenderApiUrl: wasender.apiUrl });
+await configCache().delete(["vendor:bench_0"]);
+await db.collection("vendors").doc("bench_0").collection("products").doc("p1").set({ keyword: "ROBE1", name: "Robe", price: 15000, stock: 3, active: true });
+const deps = { engine: new BasicChatEngine(), limiter: new InboundLimiter(redisConfig()), registry: getVendorWasenderRegistry(), defaultApiUrl: () => wasender.apiUrl };
+async function inbound(n, text) {
+  const id = `BENCH${n}`;
+  // A customer each: the per-customer rate limit (10 a minute) must not cut the run short.
+  const phone = `2217700${String(10000 + n)}`;
+  const body = { event: "messages.received", data: { messages: { key: { id, fromMe: false, cleanedSenderPn: phone }, messageBody: text } } };
+  const before = reads;
+  await handleWasenderWebhook({ method: "POST", path: "/bench_0", headers: { "x-webhook-signature": "w_0" }, rawBody: Buffer.from(JSON.stringify(body)) });
+  const webhook = reads - before;
+  await handleNewMessage({ vendorId: "bench_0", customer: `+${phone}`, messageId: `in_${id}` }, { direction: "inbound" }, deps);
+  return { webhook, total: reads - before };
+}
+await inbound(0, "bonjour"); // warms the caches, the connection pool and the conversation
+const warm = [];
+for (let n = 1; n <= 20; n++) warm.push(await inbound(n, n % 2 ? "merci" : "ROBE1"));
+const mean = (f) => (warm.reduce((sum, r) => sum + f(r), 0) / warm.length).toFixed(1);
+console.log(`\nFirestore reads per inbound message, warm path (one product, one reply each): webhook ${mean((r) => r.webhook)}, webhook + reply ${mean((r) => r.total)}`);
+console.log(`replies sent: ${wasender.sends.length} for ${warm.length + 1} messages`);
+await wasender.close();
+await getVendorWasenderRegistry().close();
 await bridge?.close();
 await redis?.stop();
 process.exit(0);

@@ -5,7 +5,7 @@ import type { ChatEngine } from "../engine/chat-engine";
 import type { InboundDoc } from "../model/message";
 import { decideOnce, type ConversationState, type InboundDecision } from "../store/conversations";
 import { readActiveProducts } from "../store/products";
-import { readVendorConfig, type VendorConfigRead } from "../store/vendor-configs";
+import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
 import { sendOutboundInOrder, type SendDeps } from "./send-outbound";
 
 export interface ReplyDeps extends SendDeps {
@@ -54,7 +54,7 @@ export async function replyToInbound(
   messageId: string,
   deps: ReplyDeps,
 ): Promise<void> {
-  const config = await readVendorConfig(vendorId);
+  const config = await readVendorConfigCached(vendorId);
   // Counted before the decision (outside its transaction, which may retry); a redelivered trigger
   // counts again but finds the message decided and changes nothing.
   const verdict: LimitVerdict =

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { claimForSending, markFailed, markScheduled, markSent, markWaiting, messageRef } from "../store/conversations";
 import { reserveSendSlot } from "../store/send-pacing";
 import { linkOutbound } from "../store/delivery";
-import { readInstance } from "../store/waba-instances";
+import { readVendorInstanceCached } from "../store/waba-instances";
 import type { WasenderInstance } from "../model/waba-instance";
 import type { VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
 
@@ -21,8 +21,8 @@ type ProviderLookup =
 
 /** The sending side of one of the vendor's numbers; refuses an instance now owned by another vendor. */
 async function providerFor(vendorId: string, wabaInstanceId: string, deps: SendDeps): Promise<ProviderLookup> {
-  const check = await readInstance(wabaInstanceId);
-  if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} no longer exists` };
+  const check = await readVendorInstanceCached(vendorId, wabaInstanceId);
+  if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is no longer a number of this vendor` };
   if (!check.usable) {
     return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is invalid: ${check.problems.join("; ")}` };
   }

@@ -2,7 +2,7 @@ import { logger } from "firebase-functions";
 import { describeIssues, e164Schema } from "../model/common";
 import { vendorWrittenOutboundSchema } from "../model/message";
 import { messageRef, prepareVendorOutbound, queuedForInstance } from "../store/conversations";
-import { readVendorConfig } from "../store/vendor-configs";
+import { readVendorConfigCached } from "../store/vendor-configs";
 import { sendOutboundInOrder, type SendDeps } from "./send-outbound";
 
 /**
@@ -25,7 +25,7 @@ export async function sendVendorMessage(
   if (!parsed.success) problems.push(...describeIssues(parsed.error));
   if (!e164Schema.safeParse(customer).success) problems.push(`conversation id: "${customer}" is not an E.164 phone number`);
   if (!wabaInstanceId) {
-    const config = await readVendorConfig(vendorId);
+    const config = await readVendorConfigCached(vendorId);
     wabaInstanceId = config.found ? (config.valid ? config.config.wabaInstanceId : config.wabaInstanceId) : undefined;
   }
   const prepared = await prepareVendorOutbound(ref, vendorId, customer, wabaInstanceId, problems);

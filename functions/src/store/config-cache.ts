@@ -2,8 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config/params";
 import { TieredCache } from "../shared/tiered-cache";
 import { firestore } from "../shared/firestore";
-import { VENDOR_CONFIGS } from "./vendor-configs";
-import { WABA_INSTANCES } from "./waba-instances";
+import { VENDOR_CONFIGS, WABA_INSTANCES } from "./collections";
 
 let cache: TieredCache | undefined;
 
@@ -51,10 +50,10 @@ export const indexKey = (kind: string, key: string) => `index:${kind}:${key}`;
  * document read and one query, then cached. `fresh` skips the cache (e.g. after a failed signature,
  * so a just-rotated secret works at once).
  */
-export async function readVendorSnapshot(vendorId: string, { fresh = false } = {}): Promise<VendorSnapshot> {
+export async function readVendorSnapshot(vendorId: string, { fresh = false } = {}): Promise<VendorSnapshot & { fromCache: boolean }> {
   if (!fresh) {
     const cached = await configCache().get<VendorSnapshot>(vendorKey(vendorId));
-    if (cached) return cached;
+    if (cached) return { ...cached, fromCache: true };
   }
   const db = firestore();
   const [config, instances] = await Promise.all([
@@ -66,7 +65,7 @@ export async function readVendorSnapshot(vendorId: string, { fresh = false } = {
     instances: instances.docs.map((doc) => ({ id: doc.id, data: toPlain(doc.data()) as Record<string, unknown> })),
   };
   if (snapshot.config || snapshot.instances.length > 0) await configCache().set(vendorKey(vendorId), snapshot);
-  return snapshot;
+  return { ...snapshot, fromCache: false };
 }
 
 /** Called by the triggers on every change to these documents. */

@@ -1,8 +1,10 @@
 import { firestore } from "../shared/firestore";
 import { describeIssues } from "../model/common";
 import { vendorConfigSchema, vendorRoutingSchema, type VendorConfig } from "../model/vendor-config";
+import { VENDOR_CONFIGS } from "./collections";
+import { readVendorSnapshot } from "./config-cache";
 
-export const VENDOR_CONFIGS = "vendor_configs";
+export { VENDOR_CONFIGS };
 
 export type VendorConfigRead =
   | { found: false }
@@ -12,8 +14,17 @@ export type VendorConfigRead =
 /** Reads and validates `vendor_configs/{vendorId}`; an invalid document is reported, never half-used. */
 export async function readVendorConfig(vendorId: string): Promise<VendorConfigRead> {
   const snap = await firestore().collection(VENDOR_CONFIGS).doc(vendorId).get();
-  if (!snap.exists) return { found: false };
-  const raw = snap.data();
+  return checkVendorConfig(snap.exists ? snap.data() : undefined);
+}
+
+/** The same, from the configuration cache (no Firestore read on a warm path). */
+export async function readVendorConfigCached(vendorId: string): Promise<VendorConfigRead> {
+  const { config } = await readVendorSnapshot(vendorId);
+  return checkVendorConfig(config ?? undefined);
+}
+
+function checkVendorConfig(raw: unknown): VendorConfigRead {
+  if (raw === undefined) return { found: false };
   const parsed = vendorConfigSchema.safeParse(raw);
   if (parsed.success) return { found: true, valid: true, config: parsed.data };
   const routing = vendorRoutingSchema.safeParse(raw);

@@ -4,10 +4,11 @@ import { vendorConfigSchema, vendorRoutingSchema } from "../model/vendor-config"
 import { checkWasenderInstance, type WasenderInstance } from "../model/waba-instance";
 import { readVendorSnapshot } from "../store/config-cache";
 
-export type VendorInstances =
+export type VendorInstances = (
   | { kind: "unknown" }
   | { kind: "unusable"; problems: string[] }
-  | { kind: "ready"; instances: WasenderInstance[] };
+  | { kind: "ready"; instances: WasenderInstance[] }
+) & { fromCache: boolean };
 
 /**
  * The vendor's usable Wasender numbers, the one `vendor_configs.wabaInstanceId` names first. A vendor
@@ -15,7 +16,8 @@ export type VendorInstances =
  */
 export async function loadVendorInstances(vendorId: string, options: { fresh?: boolean } = {}): Promise<VendorInstances> {
   const snapshot = await readVendorSnapshot(vendorId, options);
-  if (!snapshot.config && snapshot.instances.length === 0) return { kind: "unknown" };
+  const { fromCache } = snapshot;
+  if (!snapshot.config && snapshot.instances.length === 0) return { kind: "unknown", fromCache };
 
   const problems: string[] = [];
   let primaryId: string | undefined;
@@ -36,7 +38,7 @@ export async function loadVendorInstances(vendorId: string, options: { fresh?: b
   }
   if (checks.length === 0) problems.push(`no waba_instances document has vendorId "${vendorId}"`);
   if (problems.length > 0) logger.warn("vendor instance problems", { vendorId, problems });
-  if (instances.length === 0) return { kind: "unusable", problems };
+  if (instances.length === 0) return { kind: "unusable", problems, fromCache };
   instances.sort((a, b) => Number(b.id === primaryId) - Number(a.id === primaryId));
-  return { kind: "ready", instances };
+  return { kind: "ready", instances, fromCache };
 }

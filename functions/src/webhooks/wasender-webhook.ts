@@ -44,7 +44,7 @@ export async function handleWasenderWebhook(request: WebhookRequest): Promise<We
   // secret rotated (or a vendor onboarded) a moment ago works at once.
   let vendor = await loadVendorInstances(vendorId);
   let auth = vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined;
-  if (!auth?.ok) {
+  if (!auth?.ok && vendor.fromCache) {
     vendor = await loadVendorInstances(vendorId, { fresh: true });
     auth = vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined;
   }

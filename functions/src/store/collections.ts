@@ -1,0 +1,3 @@
+/** Collection names shared by the stores (kept apart so the cache and the stores can both use them). */
+export const VENDOR_CONFIGS = "vendor_configs";
+export const WABA_INSTANCES = "waba_instances";
