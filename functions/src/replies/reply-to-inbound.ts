@@ -1,9 +1,9 @@
 import { logger } from "firebase-functions";
 import { BASIC_TEXTS } from "../engine/messages";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import type { ChatEngine } from "../engine/chat-engine";
+import type { ChatEngine, ConversationState } from "../engine/chat-engine";
 import type { InboundDoc } from "../model/message";
-import { decideOnce, type ConversationState, type InboundDecision } from "../store/conversations";
+import { decideOnce, type InboundDecision } from "../store/conversations";
 import { readActiveProducts } from "../store/products";
 import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
 import { sendOutboundInOrder, type SendDeps } from "./send-outbound";

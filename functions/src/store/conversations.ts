@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
+import type { ConversationState } from "../engine/chat-engine";
 import type { SendFailure } from "../messaging/provider";
 import {
   inboundDocSchema,
@@ -72,7 +73,6 @@ export async function storeInbound(
   }
 }
 
-export type ConversationState = Record<string, unknown>;
 
 export interface InboundDecision {
   state: "done" | "skipped" | "failed";

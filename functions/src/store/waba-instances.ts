@@ -7,12 +7,6 @@ import { readVendorSnapshot } from "./config-cache";
 
 export { WABA_INSTANCES };
 
-/** Every `waba_instances` document of a vendor, each checked for use as a Wasender number. */
-export async function readVendorInstances(vendorId: string): Promise<InstanceCheck[]> {
-  const snap = await firestore().collection(WABA_INSTANCES).where("vendorId", "==", vendorId).get();
-  return snap.docs.map((doc) => checkWasenderInstance(doc.id, doc.data()));
-}
-
 /** One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no such instance. */
 export async function readVendorInstanceCached(vendorId: string, wabaInstanceId: string): Promise<InstanceCheck | undefined> {
   const stored = (await readVendorSnapshot(vendorId)).instances.find((instance) => instance.id === wabaInstanceId);
