@@ -9,6 +9,7 @@ import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulato
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
+import { emulatorIdToken } from "./lib/emulator-admin.mjs";
 import { installAndBuild } from "./lib/setup.mjs";
 
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
@@ -85,7 +86,34 @@ async function waitForWebhook() {
   return false;
 }
 
+/**
+ * The emulator never fires scheduled functions, so every 30 s this runs the reservation-expiry sweep
+ * the way production's `expireReservations` schedule does, through the admin API.
+ */
+function startExpiryTicker() {
+  let token;
+  let tokenAt = 0;
+  const tick = async () => {
+    if (stopping) return;
+    try {
+      if (!token || Date.now() - tokenAt > 50 * 60_000) {
+        token = await emulatorIdToken({ admin: true });
+        tokenAt = Date.now();
+      }
+      const res = await fetch(`${HOSTING}/api/admin/jobs/expire-reservations`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) console.error(`[start] reservation sweep failed: ${res.status} ${JSON.stringify(body)}`);
+      else if (body.expired > 0) console.log(`[start] reservation sweep: ${body.expired} reservation(s) expired`);
+    } catch (error) {
+      if (!stopping) console.error(`[start] reservation sweep failed: ${error.message}`);
+    }
+  };
+  const timer = setInterval(() => void tick(), 30_000);
+  timer.unref();
+}
+
 if (await waitForWebhook()) {
+  startExpiryTicker();
   const lines = [
     "",
     "LivePay is running on the emulators (project demo-livepay).",
@@ -102,12 +130,16 @@ if (await waitForWebhook()) {
     "Try it:",
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "Bonjour"`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "ROBE1" --from +221771234567`,
+    `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "2" --from +221771234567`,
+    `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "OUI" --from +221771234567`,
+    `  npm run order:paid -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave>`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
     "",
     "Admin API (an ID token from the Auth emulator):",
     "  TOKEN=$(npm run --silent admin-token -- --admin)",
     `  curl -X POST -H "Authorization: Bearer $TOKEN" ${HOSTING}/api/admin/vendors/${DEMO_VENDORS[0].vendorId}/setup-wasender-webhook`,
     "",
+    "Unpaid reservations expire on their own (the sweep runs every 30 s here, every minute when deployed).",
     "Ctrl-C stops everything.",
     "",
   ];

@@ -1,10 +1,12 @@
 import { setGlobalOptions } from "firebase-functions/v2";
 import { onDocumentCreated, onDocumentWritten } from "firebase-functions/v2/firestore";
 import { onRequest } from "firebase-functions/v2/https";
+import { onSchedule } from "firebase-functions/v2/scheduler";
 import { handleAdminRequest } from "./admin/admin-api";
-import { PUBLIC_BASE_URL, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL, WASENDER_API_URL } from "./config/params";
-import { BasicChatEngine } from "./engine/basic-engine";
+import { PLATFORM_PAYMENT_LINK, PUBLIC_BASE_URL, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL, WASENDER_API_URL } from "./config/params";
+import { AlloPermetEngine } from "./engine/allopermet-engine";
 import { onInstanceWritten } from "./onboarding/on-instance-written";
+import { expireDueReservations, handleOrderWritten } from "./orders/order-lifecycle";
 import { handleNewMessage } from "./replies/on-new-message";
 import { ensureAdminApp } from "./shared/firestore";
 import { InboundLimiter } from "./shared/inbound-limiter";
@@ -38,7 +40,7 @@ export const adminApi = onRequest(
   serveHttp("adminApi", (request) => handleAdminRequest(request, { ...sendDeps(), publicBaseUrl: () => PUBLIC_BASE_URL.value() })),
 );
 
-const engine = new BasicChatEngine();
+const engine = new AlloPermetEngine();
 let limiter: InboundLimiter | undefined;
 
 /** Every new conversation message: inbound ones get the engine's replies, vendor-written ones go out. */
@@ -47,8 +49,19 @@ export const onConversationMessageCreated = onDocumentCreated(
   { document: "vendors/{vendorId}/conversations/{customer}/messages/{messageId}", timeoutSeconds: 540 },
   (event) => {
     limiter ??= new InboundLimiter(redisConfig());
-    return handleNewMessage(event.params, event.data?.data(), { engine, limiter, ...sendDeps() });
+    const platformPaymentLink = () => PLATFORM_PAYMENT_LINK.value();
+    return handleNewMessage(event.params, event.data?.data(), { engine, limiter, platformPaymentLink, ...sendDeps() });
   },
+);
+
+/** Unpaid reservations past their time go back on sale, and their buyers are told. */
+export const expireReservations = onSchedule({ schedule: "every 1 minutes", timeoutSeconds: 300 }, () =>
+  expireDueReservations(new Date(), sendDeps()).then(() => undefined),
+);
+
+/** An order marked paid (or cancelled by the vendor) in Firestore: the buyer hears about it once. */
+export const onOrderWritten = onDocumentWritten("vendors/{vendorId}/orders/{orderId}", (event) =>
+  handleOrderWritten(event.params.vendorId, event.params.orderId, sendDeps()),
 );
 
 /** Onboarding by console edits (validate, index, sync vendor_configs); a reconnected number sends what waited. */

@@ -23,6 +23,14 @@ export const DEMO_VENDORS = [
       welcomeMessage: "Bienvenue chez Awa Couture ! Tapez le mot-clé vu en live (ex. ROBE1) ou AIDE.",
       language: "fr",
       autoReplyEnabled: true,
+      liveMode: true,
+      reservationDurationMinutes: 10,
+      paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa_couture/c/sn/?amount={amount}",
+      ownerPhone: "+221765550101",
+      openingHours: {
+        timeZone: "Africa/Dakar",
+        weekly: { mon: ["09:00-20:00"], tue: ["09:00-20:00"], wed: ["09:00-20:00"], thu: ["09:00-20:00"], fri: ["09:00-13:00", "15:00-20:00"], sat: ["10:00-18:00"] },
+      },
     },
     products: {
       robe1: {
@@ -61,6 +69,8 @@ export const DEMO_VENDORS = [
       businessName: "Dakar Sneakers",
       language: "en",
       autoReplyEnabled: true,
+      reservationDurationMinutes: 15,
+      ownerPhone: "+221765550202",
     },
     products: {
       air42: { keyword: "AIR42", name: "Air sneakers, size 42", price: 35000, currency: "XOF", stock: 3, active: true },

@@ -14,12 +14,14 @@ import { instanceStatusFor, sessionStatusSchema } from "../wasender/session-even
 import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
 import { REGISTERED_EVENTS } from "../webhooks/wasender-webhook";
 import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../webhooks/http";
-import { authorizeVendorAdmin } from "./authorize";
+import { expireDueReservations } from "../orders/order-lifecycle";
+import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 
 export interface AdminDeps extends SendDeps {
   publicBaseUrl: () => string;
 }
 
+const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/expire-reservations\/?$/;
 const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages)\/?$/;
 const METHODS: Record<string, string> = { "setup-wasender-webhook": "POST", "wasender-status": "GET", messages: "POST" };
 
@@ -142,8 +144,21 @@ async function sendMessage(vendorId: string, instance: WasenderInstance, request
   };
 }
 
+/**
+ * POST /api/admin/jobs/expire-reservations (admins only): the scheduled sweep, run now. The emulator
+ * never fires schedules, so `npm start` calls this every minute; operators may too.
+ */
+async function runExpiryJob(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
+  if (request.method !== "POST") return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
+  const auth = await authorizeAdmin(header(request, "authorization"));
+  if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
+  const expired = await expireDueReservations(new Date(), deps);
+  return { status: 200, body: { ok: true, expired } };
+}
+
 /** `/api/admin/vendors/{vendorId}/...`: operators' and vendors' calls, behind a Firebase ID token. */
 export async function handleAdminRequest(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
+  if (JOB_ROUTE.test(request.path)) return runExpiryJob(request, deps);
   const match = ROUTE.exec(request.path);
   if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
   const [, rawVendorId = "", action = ""] = match;

@@ -7,7 +7,7 @@ export type Authorization = { ok: true; uid: string } | { ok: false; status: 401
  * A Firebase Auth ID token (`Authorization: Bearer <token>`) whose custom claims say `admin: true`, or
  * `vendorId` equal to the vendor being managed.
  */
-export async function authorizeVendorAdmin(authorization: string | undefined, vendorId: string): Promise<Authorization> {
+export async function authorizeVendorAdmin(authorization: string | undefined, vendorId: string | undefined): Promise<Authorization> {
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (!token) return { ok: false, status: 401, code: "unauthenticated", message: "Send a Firebase ID token: Authorization: Bearer <token>." };
   ensureAdminApp();
@@ -17,6 +17,12 @@ export async function authorizeVendorAdmin(authorization: string | undefined, ve
   } catch {
     return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
   }
-  if (claims.admin === true || claims.vendorId === vendorId) return { ok: true, uid: claims.uid };
-  return { ok: false, status: 403, code: "forbidden", message: `This account may not manage vendor "${vendorId}".` };
+  if (claims.admin === true || (vendorId !== undefined && claims.vendorId === vendorId)) return { ok: true, uid: claims.uid };
+  const what = vendorId === undefined ? "run platform jobs" : `manage vendor "${vendorId}"`;
+  return { ok: false, status: 403, code: "forbidden", message: `This account may not ${what}.` };
+}
+
+/** Platform-wide calls: an ID token whose claims say `admin: true`. */
+export function authorizeAdmin(authorization: string | undefined): Promise<Authorization> {
+  return authorizeVendorAdmin(authorization, undefined);
 }

@@ -18,3 +18,12 @@ export const PUBLIC_BASE_URL = defineString("PUBLIC_BASE_URL", {
  */
 export const UPSTASH_REDIS_REST_URL = defineSecret("UPSTASH_REDIS_REST_URL");
 export const UPSTASH_REDIS_REST_TOKEN = defineSecret("UPSTASH_REDIS_REST_TOKEN");
+
+/**
+ * The platform's own pay page, for vendors without a `paymentLinkTemplate`. Placeholders: {amount},
+ * {reference}, {vendorId}, {currency}.
+ */
+export const PLATFORM_PAYMENT_LINK = defineString("PLATFORM_PAYMENT_LINK", {
+  default: "https://livepay.tech/pay/{vendorId}/{reference}?amount={amount}",
+  description: "Payment link template of the platform's pay page",
+});

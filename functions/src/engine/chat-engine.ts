@@ -1,13 +1,24 @@
-import type { Language } from "../model/vendor-config";
 import type { OutboundContent } from "../model/message";
+import type { OpeningHours } from "../model/opening-hours";
+import type { OrderItem, OrderStatus } from "../model/order-parts";
 import type { Product } from "../model/product";
+import type { Language } from "../model/vendor-config";
+import type { TemplateOverrides } from "./texts";
 
-/** The engine's view of a vendor's settings (from `vendor_configs`). */
+/** The engine's view of a vendor's settings (from `vendor_configs`, validated). */
 export interface EngineVendor {
   vendorId: string;
   businessName?: string;
   welcomeMessage?: string;
   language: Language;
+  templates?: TemplateOverrides;
+  liveMode: boolean;
+  openingHours?: OpeningHours;
+  awayMessage?: string;
+  reservationDurationMinutes: number;
+  /** The vendor's own template, else the platform's pay page. */
+  paymentLinkTemplate: string;
+  ownerPhone?: string;
 }
 
 /** Per (vendor, customer) state the engine owns; stored on the conversation document between messages. */
@@ -19,21 +30,62 @@ export interface EngineMessage {
   text: string;
 }
 
-/** What the engine may ask of the vendor's catalogue; backed by Firestore in production. */
-export interface Catalog {
+/** An order as the engine shows it to its buyer. */
+export interface EngineOrder {
+  reference: string;
+  items: OrderItem[];
+  total: number;
+  currency: string;
+  status: OrderStatus;
+  paymentLink: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface ReservationRequest {
+  customer: string;
+  customerName?: string;
+  items: { productId: string; quantity: number }[];
+  expiresAt: Date;
+  paymentLink: (order: { reference: string; amount: number; currency: string }) => string;
+}
+
+export type ReservationResult =
+  | { ok: true; order: EngineOrder }
+  | { ok: false; shortages: { productId: string; name: string; available: number }[] };
+
+/**
+ * Everything the engine may read or change besides its own conversation state. Reservations and
+ * cancellations are atomic: two buyers can never both get the last unit.
+ */
+export interface ShopPort {
   activeProducts(): Promise<Product[]>;
+  /** Any product by id, active or not (undefined when it is gone). */
+  product(productId: string): Promise<Product | undefined>;
+  reserve(request: ReservationRequest): Promise<ReservationResult>;
+  /** The buyer's latest orders, newest first. */
+  ordersOf(customer: string, limit: number): Promise<EngineOrder[]>;
+  /** Cancels one of the buyer's reserved orders and puts its items back on sale; undefined if none. */
+  cancelReservation(customer: string, reference: string): Promise<EngineOrder | undefined>;
+  /** Ends a human handoff: the bot answers that customer again. False when it was not paused. */
+  resumeBot(customer: string): Promise<boolean>;
 }
 
 export interface ChatEngineInput {
   vendor: EngineVendor;
   state: ConversationState;
   message: EngineMessage;
-  catalog: Catalog;
+  now: Date;
+  shop: ShopPort;
 }
 
 export interface ChatEngineOutput {
   replies: OutboundContent[];
   state: ConversationState;
+  /** The buyer asked for a person: the bot pauses for this conversation, the vendor is told. */
+  handoff?: { ownerNotice?: { to: string; text: string } };
+  /** Why nothing was answered, when nothing was. */
+  silentReason?: string;
 }
 
 /** The seam between transport and conversation: no Firebase, no HTTP, just a message in and replies out. */

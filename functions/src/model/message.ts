@@ -31,6 +31,7 @@ export const inboundDocSchema = z.object({
   processing: z.object({
     state: processingStateSchema,
     replyIds: z.array(z.string()).optional(),
+    notices: z.array(z.object({ to: z.string(), id: z.string() })).optional(),
     reason: z.string().optional(),
   }),
 });
@@ -53,8 +54,11 @@ export const outboundDocSchema = outboundContentSchema.extend({
   vendorId: z.string(),
   wabaInstanceId: z.string(),
   to: z.string(),
-  /** engine: a reply; api: POST /api/admin/.../messages; console: written straight into Firestore. */
-  origin: z.enum(["engine", "api", "console"]),
+  /**
+   * engine: a reply or a handoff notice; order: a payment thank-you, an expiry or cancellation notice;
+   * api: POST /api/admin/.../messages; console: written straight into Firestore.
+   */
+  origin: z.enum(["engine", "order", "api", "console"]),
   inReplyTo: z.string().optional(),
   status: outboundStatusSchema,
   attempts: z.number().int().nonnegative(),

@@ -1,8 +1,55 @@
 import { z } from "zod";
 import { providerSchema } from "./waba-instance";
+import { openingHoursSchema } from "./opening-hours";
+import { toE164 } from "../shared/phone";
+import { TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf, type TemplateKey } from "../engine/texts";
 
 export const languageSchema = z.enum(["fr", "en"]);
 export type Language = z.infer<typeof languageSchema>;
+
+/** Placeholders a payment link template may use. */
+export const PAYMENT_LINK_PLACEHOLDERS = ["amount", "reference", "vendorId", "currency"] as const;
+
+/** A payment link with placeholders, e.g. "https://pay.wave.com/m/M_sn_x?amount={amount}". */
+export const paymentLinkTemplateSchema = z.string().superRefine((template, ctx) => {
+  const unknown = placeholdersOf(template).filter((name) => !(PAYMENT_LINK_PLACEHOLDERS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    ctx.addIssue({ code: "custom", message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; use ${PAYMENT_LINK_PLACEHOLDERS.map((n) => `{${n}}`).join(", ")}` });
+    return;
+  }
+  const sample = template.replace(/\{[A-Za-z]+\}/g, "1");
+  if (!z.url({ protocol: /^https?$/ }).safeParse(sample).success) ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+});
+
+/** Per-vendor wording: any default text may be replaced, using only the placeholders it knows. */
+const templatesSchema = z.strictObject(
+  Object.fromEntries(
+    TEMPLATE_KEYS.map((key: TemplateKey) => [
+      key,
+      z
+        .string()
+        .min(1)
+        .superRefine((template, ctx) => {
+          const allowed: readonly string[] = TEMPLATE_PLACEHOLDERS[key];
+          const unknown = placeholdersOf(template).filter((name) => !allowed.includes(name));
+          if (unknown.length > 0) {
+            const known = allowed.length > 0 ? allowed.map((n) => `{${n}}`).join(", ") : "none";
+            ctx.addIssue({ code: "custom", message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; this text knows ${known}` });
+          }
+        })
+        .optional(),
+    ]),
+  ) as Record<TemplateKey, z.ZodOptional<z.ZodString>>,
+);
+
+const ownerPhoneSchema = z.string().transform((value, ctx) => {
+  const e164 = toE164(value);
+  if (!e164) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a phone number` });
+    return z.NEVER;
+  }
+  return e164;
+});
 
 /** `vendor_configs/{vendorId}`: routing to the vendor's number plus the chat engine's settings. */
 export const vendorConfigSchema = z.object({
@@ -13,6 +60,18 @@ export const vendorConfigSchema = z.object({
   welcomeMessage: z.string().min(1).optional(),
   language: languageSchema.default("fr"),
   autoReplyEnabled: z.boolean().default(true),
+  /** During a live the shop answers as open whatever its opening hours say. */
+  liveMode: z.boolean().default(false),
+  /** Without it the shop is always open. */
+  openingHours: openingHoursSchema.optional(),
+  /** Said, instead of the default away text, to a buyer who writes while the shop is closed. */
+  awayMessage: z.string().min(1).optional(),
+  reservationDurationMinutes: z.number().int().min(1).max(1440).default(10),
+  /** Where buyers pay; without it, the platform's own pay page. */
+  paymentLinkTemplate: paymentLinkTemplateSchema.optional(),
+  /** The vendor's own phone: handoff requests are sent there, and commands from it are the vendor's. */
+  ownerPhone: ownerPhoneSchema.optional(),
+  templates: templatesSchema.optional(),
   /** How many messages a minute reach the chat engine; beyond, messages are stored but not answered. */
   rateLimits: z
     .object({

@@ -1,24 +1,51 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
-import { BASIC_TEXTS } from "../engine/messages";
-import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import type { ChatEngine, ConversationState } from "../engine/chat-engine";
+import type { ChatEngine, EngineVendor } from "../engine/chat-engine";
+import { textBook } from "../engine/texts";
 import type { InboundDoc } from "../model/message";
-import { decideOnce, type InboundDecision } from "../store/conversations";
-import { readActiveProducts } from "../store/products";
+import type { VendorConfig } from "../model/vendor-config";
+import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
+import { decideOnce, earlierPendingInbound, type ConversationView, type InboundDecision } from "../store/conversations";
+import { FirestoreShop } from "../store/shop-firestore";
 import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
 import { sendOutboundInOrder, type SendDeps } from "./send-outbound";
 
 export interface ReplyDeps extends SendDeps {
   engine: ChatEngine;
   limiter: InboundLimiter;
+  /** The platform's pay page, for vendors without their own `paymentLinkTemplate`. */
+  platformPaymentLink: () => string;
+}
+
+/** How long a message waits for an earlier one of the same buyer to be decided before going ahead. */
+const ORDER_WAIT_MS = 60_000;
+const ORDER_POLL_MS = 150;
+
+export function engineVendor(vendorId: string, config: VendorConfig, platformPaymentLink: string): EngineVendor {
+  const { businessName, welcomeMessage, language, templates, liveMode, openingHours, awayMessage, ownerPhone } = config;
+  return {
+    vendorId,
+    language,
+    liveMode,
+    reservationDurationMinutes: config.reservationDurationMinutes,
+    paymentLinkTemplate: config.paymentLinkTemplate ?? platformPaymentLink,
+    ...(businessName && { businessName }),
+    ...(welcomeMessage && { welcomeMessage }),
+    ...(templates && { templates }),
+    ...(openingHours && { openingHours }),
+    ...(awayMessage && { awayMessage }),
+    ...(ownerPhone && { ownerPhone }),
+  };
 }
 
 async function decide(
   vendorId: string,
   config: VendorConfigRead,
   inbound: InboundDoc,
-  state: ConversationState,
-  engine: ChatEngine,
+  conversation: ConversationView,
+  tx: Transaction,
+  deps: ReplyDeps,
   verdict: LimitVerdict,
 ): Promise<InboundDecision> {
   if (!config.found) return { state: "failed", reason: `vendor_configs/${vendorId} does not exist`, replies: [] };
@@ -26,21 +53,44 @@ async function decide(
     return { state: "failed", reason: `vendor_configs/${vendorId} is invalid: ${config.problems.join("; ")}`, replies: [] };
   }
   if (!config.config.autoReplyEnabled) return { state: "skipped", reason: "autoReplyEnabled is false", replies: [] };
+  if (conversation.botPaused) return { state: "skipped", reason: "handed off to a person (botPaused)", replies: [] };
   if (!verdict.allowed) {
     return {
       state: "skipped",
       reason: `rate limited: over ${verdict.limit} messages a minute ${verdict.scope === "customer" ? "from this customer" : "for this vendor"}`,
-      replies: verdict.notify ? [{ text: BASIC_TEXTS[config.config.language].slowDown }] : [],
+      replies: verdict.notify ? [{ text: textBook(config.config.language, config.config.templates)("slowDown") }] : [],
     };
   }
-  const { businessName, welcomeMessage, language } = config.config;
-  const output = await engine.handle({
-    vendor: { vendorId, language, ...(businessName && { businessName }), ...(welcomeMessage && { welcomeMessage }) },
-    state,
+  const now = new Date();
+  const shop = new FirestoreShop(tx, vendorId, inbound.wabaInstanceId, now);
+  const output = await deps.engine.handle({
+    vendor: engineVendor(vendorId, config.config, deps.platformPaymentLink()),
+    state: conversation.state,
     message: { from: inbound.from, text: inbound.text, ...(inbound.customerName && { customerName: inbound.customerName }) },
-    catalog: { activeProducts: () => readActiveProducts(vendorId) },
+    now,
+    shop,
   });
-  return { state: "done", replies: output.replies, conversationState: output.state };
+  const notice = output.handoff?.ownerNotice;
+  return {
+    state: output.replies.length === 0 && output.silentReason ? "skipped" : "done",
+    ...(output.silentReason && { reason: output.silentReason }),
+    replies: output.replies,
+    conversationState: output.state,
+    ...(output.handoff && { pauseBot: true }),
+    ...(notice && { notices: [{ to: notice.to, content: { text: notice.text } }] }),
+    apply: (write) => shop.apply(write),
+  };
+}
+
+/** Waits (briefly) until every earlier message of this buyer is decided, so replies follow the messages' order. */
+async function waitForEarlierMessages(vendorId: string, customer: string, messageId: string): Promise<void> {
+  const deadline = Date.now() + ORDER_WAIT_MS;
+  let earlier = await earlierPendingInbound(vendorId, customer, messageId);
+  while (earlier && Date.now() < deadline) {
+    await sleep(ORDER_POLL_MS);
+    earlier = await earlierPendingInbound(vendorId, customer, messageId);
+  }
+  if (earlier) logger.warn("an earlier message is still undecided; going ahead", { vendorId, messageId, earlier });
 }
 
 /**
@@ -61,9 +111,10 @@ export async function replyToInbound(
     config.found && config.valid && config.config.autoReplyEnabled
       ? await deps.limiter.check(vendorId, customer, config.config.rateLimits)
       : { allowed: true };
-  const { replyIds, alreadyDecided, wabaInstanceId } = await decideOnce(vendorId, customer, messageId, (inbound, state) =>
-    decide(vendorId, config, inbound, state, deps.engine, verdict),
+  await waitForEarlierMessages(vendorId, customer, messageId);
+  const { sends, alreadyDecided, wabaInstanceId } = await decideOnce(vendorId, customer, messageId, (inbound, conversation, tx) =>
+    decide(vendorId, config, inbound, conversation, tx, deps, verdict),
   );
   if (alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
-  await sendOutboundInOrder(vendorId, wabaInstanceId, customer, replyIds, deps);
+  for (const { to, ids } of sends) await sendOutboundInOrder(vendorId, wabaInstanceId, to, ids, deps);
 }

@@ -17,7 +17,8 @@ export async function sendVendorMessage(
   data: Record<string, unknown>,
   deps: SendDeps,
 ): Promise<void> {
-  if (data.origin === "engine") return; // replies are sent by the inbound run that decided them
+  // Replies and order notices are sent by the run that created them.
+  if (data.origin === "engine" || data.origin === "order") return;
   const ref = messageRef(vendorId, customer, messageId);
   let wabaInstanceId = typeof data.wabaInstanceId === "string" ? data.wabaInstanceId : undefined;
   const problems: string[] = [];

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import type { ConversationState } from "../engine/chat-engine";
 import type { SendFailure } from "../messaging/provider";
@@ -79,46 +79,86 @@ export interface InboundDecision {
   reason?: string;
   replies: OutboundContent[];
   conversationState?: ConversationState;
+  /** Messages to someone else than the buyer: the vendor's owner phone on a handoff. */
+  notices?: { to: string; content: OutboundContent }[];
+  /** A person takes over: the bot stays silent in this conversation until it is resumed. */
+  pauseBot?: boolean;
+  /** Writes the decision's own operations buffered (orders, stock); called after every read. */
+  apply?: (tx: Transaction) => void;
+}
+
+/** What a decision knows of its conversation besides the engine's state. */
+export interface ConversationView {
+  state: ConversationState;
+  /** Set by a handoff; an operator (or the vendor's REPRENDRE command) sets it back to false. */
+  botPaused: boolean;
+}
+
+/** Outbound messages to send after a decision, per recipient (the buyer first). */
+export type SendList = { to: string; ids: string[] }[];
+
+export interface QueuedOutbound {
+  wabaInstanceId: string;
+  origin: OutboundDoc["origin"];
+  inReplyTo?: string;
+  content: OutboundContent;
+}
+
+/** Creates a queued outbound message inside a transaction; the run that created it sends it. */
+export function queueOutbound(tx: Transaction, vendorId: string, to: string, messageId: string, message: QueuedOutbound): void {
+  const outbound: OutboundDoc & Record<string, unknown> = {
+    direction: "outbound",
+    vendorId,
+    wabaInstanceId: message.wabaInstanceId,
+    to,
+    origin: message.origin,
+    status: "queued",
+    attempts: 0,
+    text: message.content.text,
+    createdAt: FieldValue.serverTimestamp(),
+  };
+  if (message.inReplyTo) outbound.inReplyTo = message.inReplyTo;
+  if (message.content.imageUrl) outbound.imageUrl = message.content.imageUrl;
+  if (message.content.documentUrl) outbound.documentUrl = message.content.documentUrl;
+  tx.create(messageRef(vendorId, to, messageId), outbound);
 }
 
 /**
  * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (as
- * queued outbound messages), the new conversation state and the message's processing state commit
- * together, so a trigger delivered twice decides once. Returns the reply ids to send, in order.
+ * queued outbound messages), the new conversation state, whatever the decision buffered (an order, a
+ * stock change) and the message's processing state commit together, so a trigger delivered twice
+ * decides once. Returns what to send, in order.
  */
 export async function decideOnce(
   vendorId: string,
   customer: string,
   messageId: string,
-  decide: (inbound: InboundDoc, state: ConversationState) => Promise<InboundDecision>,
-): Promise<{ replyIds: string[]; alreadyDecided: boolean; wabaInstanceId: string }> {
+  decide: (inbound: InboundDoc, conversation: ConversationView, tx: Transaction) => Promise<InboundDecision>,
+): Promise<{ sends: SendList; alreadyDecided: boolean; wabaInstanceId: string }> {
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
   return firestore().runTransaction(async (tx) => {
     const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
     const inbound = inboundDocSchema.parse(inboundSnap.data());
     if (inbound.processing.state !== "pending") {
-      return { replyIds: inbound.processing.replyIds ?? [], alreadyDecided: true, wabaInstanceId: inbound.wabaInstanceId };
+      const sends: SendList = [{ to: customer, ids: inbound.processing.replyIds ?? [] }];
+      for (const notice of inbound.processing.notices ?? []) sends.push({ to: notice.to, ids: [notice.id] });
+      return { sends, alreadyDecided: true, wabaInstanceId: inbound.wabaInstanceId };
     }
-    const state = (convSnap.get("state") as ConversationState | undefined) ?? {};
-    const decision = await decide(inbound, state);
+    const conversationView: ConversationView = {
+      state: (convSnap.get("state") as ConversationState | undefined) ?? {},
+      botPaused: convSnap.get("botPaused") === true,
+    };
+    const decision = await decide(inbound, conversationView, tx);
+    decision.apply?.(tx);
+    const wabaInstanceId = inbound.wabaInstanceId;
     const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
-    decision.replies.forEach((reply, index) => {
-      const outbound: OutboundDoc & Record<string, unknown> = {
-        direction: "outbound",
-        vendorId,
-        wabaInstanceId: inbound.wabaInstanceId,
-        to: customer,
-        origin: "engine",
-        inReplyTo: messageId,
-        status: "queued",
-        attempts: 0,
-        text: reply.text,
-        createdAt: FieldValue.serverTimestamp(),
-      };
-      if (reply.imageUrl) outbound.imageUrl = reply.imageUrl;
-      if (reply.documentUrl) outbound.documentUrl = reply.documentUrl;
-      tx.create(messageRef(vendorId, customer, replyIds[index]!), outbound);
+    decision.replies.forEach((content, index) => {
+      queueOutbound(tx, vendorId, customer, replyIds[index]!, { wabaInstanceId, origin: "engine", inReplyTo: messageId, content });
+    });
+    const notices = (decision.notices ?? []).map((notice, index) => ({ to: notice.to, id: `${replyMessageId(messageId, index)}_notice` }));
+    (decision.notices ?? []).forEach((notice, index) => {
+      queueOutbound(tx, vendorId, notice.to, notices[index]!.id, { wabaInstanceId, origin: "engine", content: notice.content });
     });
     const conversation: Record<string, unknown> = {
       vendorId,
@@ -128,17 +168,54 @@ export async function decideOnce(
     };
     if (inbound.customerName) conversation.customerName = inbound.customerName;
     if (decision.conversationState) conversation.state = decision.conversationState;
-    tx.set(convRef, conversation, { merge: true });
+    if (decision.pauseBot) {
+      conversation.botPaused = true;
+      conversation.pausedAt = FieldValue.serverTimestamp();
+      // The vendor's to-do: who asked, what they said, and how to give the conversation back to the bot.
+      tx.create(firestore().collection("vendors").doc(vendorId).collection("handoffs").doc(messageId), {
+        customer,
+        ...(inbound.customerName && { customerName: inbound.customerName }),
+        text: inbound.text,
+        conversation: convRef.path,
+        requestedAt: FieldValue.serverTimestamp(),
+        resumeWith: `set botPaused to false on ${convRef.path}, or send "REPRENDRE ${customer}" from the owner phone`,
+      });
+    }
+    // mergeFields, not merge: the engine's state map is replaced whole, so a key it dropped is gone.
+    tx.set(convRef, conversation, { mergeFields: Object.keys(conversation) });
     tx.update(inboundRef, {
       processing: {
         state: decision.state,
         replyIds,
+        ...(notices.length > 0 && { notices }),
         ...(decision.reason && { reason: decision.reason }),
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    return { replyIds, alreadyDecided: false, wabaInstanceId: inbound.wabaInstanceId };
+    return {
+      sends: [{ to: customer, ids: replyIds }, ...notices.map((notice) => ({ to: notice.to, ids: [notice.id] }))],
+      alreadyDecided: false,
+      wabaInstanceId,
+    };
   });
+}
+
+/**
+ * Whether an earlier message of the same buyer still waits for its decision: messages are decided in
+ * the order they arrived, each seeing the state the previous one left.
+ */
+export async function earlierPendingInbound(vendorId: string, customer: string, messageId: string): Promise<string | undefined> {
+  const mine = await messageRef(vendorId, customer, messageId).get();
+  const receivedAt = mine.get("receivedAt") as Timestamp | undefined;
+  if (!receivedAt) return undefined;
+  const snap = await conversationRef(vendorId, customer)
+    .collection("messages")
+    .where("processing.state", "==", "pending")
+    .where("receivedAt", "<", receivedAt)
+    .orderBy("receivedAt")
+    .limit(1)
+    .get();
+  return snap.docs[0]?.id;
 }
 
 export type SendClaim =

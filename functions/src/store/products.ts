@@ -19,3 +19,13 @@ export async function readActiveProducts(vendorId: string): Promise<Product[]> {
   }
   return products;
 }
+
+export function productRef(vendorId: string, productId: string) {
+  return firestore().collection("vendors").doc(vendorId).collection("products").doc(productId);
+}
+
+/** One product by id, active or not; undefined when missing or invalid. */
+export function parseProduct(id: string, data: unknown): Product | undefined {
+  const parsed = productSchema.safeParse(data);
+  return parsed.success ? { id, ...parsed.data } : undefined;
+}

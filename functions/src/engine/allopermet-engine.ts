@@ -1,0 +1,378 @@
+import { z } from "zod";
+import type { OutboundContent } from "../model/message";
+import { openingVerdict } from "../model/opening-hours";
+import type { Product } from "../model/product";
+import { toE164 } from "../shared/phone";
+import type { ChatEngine, ChatEngineInput, ChatEngineOutput, EngineOrder, EngineVendor } from "./chat-engine";
+import { closestProduct, commandOf, productOf, quantityOf } from "./intents";
+import { formatPrice, normalizeText } from "./text";
+import { fill, textBook, type TextBook } from "./texts";
+
+/** How many catalogue lines one MENU message shows. */
+export const MENU_PAGE_SIZE = 6;
+/** How many orders COMMANDES lists. */
+const ORDERS_SHOWN = 5;
+/** A buyer who keeps writing while the shop is closed hears the away message once an hour, not each time. */
+const AWAY_REPEAT_MS = 60 * 60 * 1000;
+const DEFAULT_TIME_ZONE = "Africa/Dakar";
+const RESUME_WORDS = new Set(["reprendre", "resume", "bot", "robot"]);
+
+/** What AlloPermet remembers of a conversation between two messages (stored in Firestore). */
+const stateSchema = z.object({
+  step: z.enum(["quantity", "confirm"]).optional().catch(undefined),
+  productId: z.string().optional().catch(undefined),
+  cart: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() })).catch([]).default([]),
+  suggestion: z.string().optional().catch(undefined),
+  menuPage: z.number().int().positive().optional().catch(undefined),
+  awayNotifiedAt: z.number().optional().catch(undefined),
+  lastIntent: z.string().optional().catch(undefined),
+});
+type EngineState = z.infer<typeof stateSchema>;
+type CartLine = EngineState["cart"][number];
+
+function withoutUndefined(state: EngineState): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
+}
+
+/** One message's worth of context, so each intent handler stays a few lines. */
+interface Turn {
+  input: ChatEngineInput;
+  vendor: EngineVendor;
+  t: TextBook;
+  shop: string;
+  state: EngineState;
+  text: string;
+}
+
+/**
+ * AlloPermet, the live-commerce conversation: keyword → product card → quantity → recap → OUI →
+ * reserved order with a payment link; plus MENU, PANIER, COMMANDES, ANNULER, HUMAIN, greetings and
+ * the vendor's own REPRENDRE command. Plain TypeScript: everything it reads or changes goes through
+ * `ShopPort`, and its memory is the conversation state it returns.
+ */
+export class AlloPermetEngine implements ChatEngine {
+  readonly name = "allopermet";
+
+  async handle(input: ChatEngineInput): Promise<ChatEngineOutput> {
+    const { vendor, message } = input;
+    const templates = {
+      ...vendor.templates,
+      ...(vendor.welcomeMessage && { welcome: vendor.welcomeMessage }),
+      ...(vendor.awayMessage && { away: vendor.awayMessage }),
+    };
+    const turn: Turn = {
+      input,
+      vendor,
+      t: textBook(vendor.language, templates),
+      shop: vendor.businessName ?? vendor.vendorId,
+      state: stateSchema.parse(input.state ?? {}),
+      text: message.text.trim(),
+    };
+    if (vendor.ownerPhone && message.from === vendor.ownerPhone) {
+      const ownerReply = await this.ownerCommand(turn);
+      if (ownerReply) return ownerReply;
+    }
+    const away = this.awayCheck(turn);
+    if (away) return away;
+    return this.converse(turn);
+  }
+
+  /** The vendor writing from its owner phone: "REPRENDRE 77 123 45 67" gives a conversation back to the bot. */
+  private async ownerCommand(turn: Turn): Promise<ChatEngineOutput | undefined> {
+    const [first, ...rest] = normalizeText(turn.text).split(" ");
+    if (!first || !RESUME_WORDS.has(first)) return undefined;
+    const customer = rest.length > 0 ? toE164(rest.join(" ")) : undefined;
+    if (!customer) return say(turn, "resume", [turn.t("resumeUsage")]);
+    const resumed = await turn.input.shop.resumeBot(customer);
+    return say(turn, "resume", [turn.t(resumed ? "resumeDone" : "resumeNotPaused", { customer })]);
+  }
+
+  /** Outside opening hours (and not live), the away message, at most once an hour per buyer. */
+  private awayCheck(turn: Turn): ChatEngineOutput | undefined {
+    const { vendor, input } = turn;
+    if (vendor.liveMode || !vendor.openingHours) return undefined;
+    const verdict = openingVerdict(vendor.openingHours, input.now);
+    if (verdict.open) return undefined;
+    const now = input.now.getTime();
+    if (turn.state.awayNotifiedAt !== undefined && now - turn.state.awayNotifiedAt < AWAY_REPEAT_MS) {
+      return { replies: [], state: withoutUndefined(turn.state), silentReason: "the shop is closed and the away message was already sent" };
+    }
+    const opensAt = verdict.next ? describeOpening(vendor.language, verdict.next) : "";
+    turn.state = { ...turn.state, awayNotifiedAt: now };
+    return say(turn, "away", [turn.t("away", { shop: turn.shop, opensAt })]);
+  }
+
+  private async converse(turn: Turn): Promise<ChatEngineOutput> {
+    const { state, text } = turn;
+    if (text.length === 0) return say(turn, "empty", [turn.t("notUnderstood", { text: "…" })]);
+    const command = commandOf(text);
+    const suggestion = state.suggestion;
+    turn.state = { ...state, suggestion: undefined };
+
+    if (command) {
+      switch (command.command) {
+        case "help":
+          return this.help(turn);
+        case "menu":
+          return this.menu(turn, 1);
+        case "next":
+          return this.menu(turn, (state.menuPage ?? 0) + 1);
+        case "cart":
+          return this.showCart(turn);
+        case "orders":
+          return this.orders(turn);
+        case "cancel":
+          return this.cancel(turn, command.argument);
+        case "no":
+          // NON clears what is being built; it never cancels a placed order (ANNULER does).
+          if (state.cart.length > 0 || state.step) return this.cancel(turn);
+          return say(turn, "no", [turn.t("cartEmpty")]);
+        case "human":
+          return this.handoff(turn);
+        case "greeting":
+          return say(turn, "greeting", [turn.t("welcome", { shop: turn.shop, name: turn.input.message.customerName ?? "" })]);
+        case "yes":
+          if (state.step === "confirm") return this.confirm(turn);
+          if (suggestion) {
+            const product = await turn.input.shop.product(suggestion);
+            if (product?.active) return this.productCard(turn, product);
+          }
+          if (state.step === "quantity") return this.quantity(turn, 1);
+          return this.showCart(turn);
+      }
+    }
+    const products = await turn.input.shop.activeProducts();
+    const wanted = productOf(products, text);
+    if (wanted) {
+      if (wanted.quantity === undefined) return this.productCard(turn, wanted.product);
+      turn.state = { ...turn.state, productId: wanted.product.id };
+      return this.quantity(turn, wanted.quantity);
+    }
+    const quantity = quantityOf(text);
+    if (state.step === "quantity" && quantity !== undefined) return this.quantity(turn, quantity);
+
+    const close = closestProduct(products, text);
+    if (close) {
+      turn.state = { ...turn.state, suggestion: close.id };
+      return say(turn, "didYouMean", [turn.t("didYouMean", { keyword: close.keyword.toUpperCase() })]);
+    }
+    if (state.step === "quantity" && state.productId) {
+      const product = await turn.input.shop.product(state.productId);
+      if (product) return say(turn, "quantity", [turn.t("quantityInvalid", { max: product.stock })]);
+    }
+    return say(turn, "unknown", [turn.t("notUnderstood", { text: shorten(text) })]);
+  }
+
+  private async help(turn: Turn): Promise<ChatEngineOutput> {
+    const keywords = (await turn.input.shop.activeProducts())
+      .filter((product) => product.stock > 0)
+      .map((product) => product.keyword.toUpperCase())
+      .sort()
+      .slice(0, 3);
+    return say(turn, "help", [turn.t("help", { shop: turn.shop, examples: keywords.length > 0 ? keywords.join(", ") : "ROBE1" })]);
+  }
+
+  private async menu(turn: Turn, requestedPage: number): Promise<ChatEngineOutput> {
+    const products = [...(await turn.input.shop.activeProducts())].sort((a, b) => a.keyword.localeCompare(b.keyword));
+    if (products.length === 0) return say(turn, "menu", [turn.t("menuEmpty")]);
+    const pages = Math.ceil(products.length / MENU_PAGE_SIZE);
+    const page = requestedPage > pages ? 1 : requestedPage;
+    const lines = products.slice((page - 1) * MENU_PAGE_SIZE, page * MENU_PAGE_SIZE).map((product) => {
+      const values = { keyword: product.keyword.toUpperCase(), name: product.name, price: formatPrice(product.price, product.currency), stock: product.stock };
+      return turn.t(product.stock > 0 ? "menuLine" : "menuLineSoldOut", values);
+    });
+    const body = turn.t("menuPage", { lines: lines.join("\n"), page, pages });
+    turn.state = { ...turn.state, menuPage: page };
+    return say(turn, "menu", [page < pages ? `${body}\n${turn.t("menuMore")}` : body]);
+  }
+
+  private async productCard(turn: Turn, product: Product): Promise<ChatEngineOutput> {
+    if (product.stock <= 0) return say(turn, "product", [turn.t("outOfStock", { name: product.name })]);
+    const card = turn.t("productCard", {
+      name: product.name,
+      price: formatPrice(product.price, product.currency),
+      stock: product.stock,
+      description: product.description ?? "",
+    });
+    const caption = `${card}\n\n${turn.t("askQuantity", { max: product.stock, keyword: product.keyword.toUpperCase() })}`;
+    turn.state = { ...turn.state, step: "quantity", productId: product.id };
+    return reply(turn, "product", [product.imageUrl ? { text: caption, imageUrl: product.imageUrl } : { text: caption }]);
+  }
+
+  private async quantity(turn: Turn, quantity: number): Promise<ChatEngineOutput> {
+    const productId = turn.state.productId;
+    const product = productId ? await turn.input.shop.product(productId) : undefined;
+    if (!product || !product.active || product.stock <= 0) {
+      turn.state = { ...turn.state, step: turn.state.cart.length > 0 ? "confirm" : undefined, productId: undefined };
+      return say(turn, "quantity", [turn.t("outOfStock", { name: product?.name ?? "?" })]);
+    }
+    if (quantity < 1) return say(turn, "quantity", [turn.t("quantityInvalid", { max: product.stock })]);
+    if (quantity > product.stock) return say(turn, "quantity", [turn.t("quantityTooHigh", { name: product.name, max: product.stock })]);
+    // Asking for a product again replaces its quantity: "ROBE1" then "2" means two, not two more.
+    const line = { productId: product.id, quantity };
+    const known = turn.state.cart.some((existing) => existing.productId === product.id);
+    const cart = known ? turn.state.cart.map((existing) => (existing.productId === product.id ? line : existing)) : [...turn.state.cart, line];
+    turn.state = { ...turn.state, cart, productId: undefined };
+    return this.recap(turn, "quantity");
+  }
+
+  /** The cart with current prices, and the question OUI / NON. */
+  private async recap(turn: Turn, intent: string, before: string[] = []): Promise<ChatEngineOutput> {
+    const lines: string[] = [];
+    let total = 0;
+    let currency = "XOF";
+    const kept: CartLine[] = [];
+    for (const line of turn.state.cart) {
+      const product = await turn.input.shop.product(line.productId);
+      if (!product || !product.active) continue;
+      kept.push(line);
+      total += product.price * line.quantity;
+      currency = product.currency;
+      lines.push(turn.t("recapLine", { quantity: line.quantity, name: product.name, amount: formatPrice(product.price * line.quantity, product.currency) }));
+    }
+    if (kept.length === 0) {
+      turn.state = { ...turn.state, cart: [], step: undefined };
+      return say(turn, intent, [...before, turn.t("cartEmpty")]);
+    }
+    turn.state = { ...turn.state, cart: kept, step: "confirm" };
+    return say(turn, intent, [...before, turn.t("recap", { lines: lines.join("\n"), total: formatPrice(total, currency) })]);
+  }
+
+  private showCart(turn: Turn): Promise<ChatEngineOutput> {
+    return this.recap(turn, "cart");
+  }
+
+  private async confirm(turn: Turn): Promise<ChatEngineOutput> {
+    const { vendor, input } = turn;
+    const expiresAt = new Date(input.now.getTime() + vendor.reservationDurationMinutes * 60_000);
+    const result = await input.shop.reserve({
+      customer: input.message.from,
+      ...(input.message.customerName && { customerName: input.message.customerName }),
+      items: turn.state.cart,
+      expiresAt,
+      paymentLink: ({ reference, amount, currency }) => paymentLink(vendor, { reference, amount, currency }),
+    });
+    if (!result.ok) {
+      const short = new Map(result.shortages.map((shortage) => [shortage.productId, shortage.available]));
+      const cart = turn.state.cart
+        .map((line) => (short.has(line.productId) ? { ...line, quantity: Math.min(line.quantity, short.get(line.productId)!) } : line))
+        .filter((line) => line.quantity > 0);
+      turn.state = { ...turn.state, cart };
+      const lines = result.shortages.map((shortage) => turn.t("shortageLine", { name: shortage.name, available: shortage.available }));
+      return this.recap(turn, "confirm", [turn.t("notEnoughStock", { lines: lines.join("\n") })]);
+    }
+    const order = result.order;
+    turn.state = { ...turn.state, cart: [], step: undefined, productId: undefined };
+    return say(turn, "confirm", [
+      turn.t("orderReserved", {
+        reference: order.reference,
+        total: formatPrice(order.total, order.currency),
+        link: order.paymentLink,
+        expiresAt: clock(order.expiresAt, vendor),
+        minutes: vendor.reservationDurationMinutes,
+      }),
+    ]);
+  }
+
+  /** ANNULER: the cart being built first; else the buyer's latest (or named) reserved order. */
+  private async cancel(turn: Turn, reference?: string): Promise<ChatEngineOutput> {
+    if (!reference && (turn.state.cart.length > 0 || turn.state.step)) {
+      turn.state = { ...turn.state, cart: [], step: undefined, productId: undefined };
+      return say(turn, "cancel", [turn.t("cartCleared")]);
+    }
+    const { shop, message } = turn.input;
+    let target = reference?.toUpperCase().replace(/\s+/g, "");
+    if (!target) {
+      const reserved = (await shop.ordersOf(message.from, ORDERS_SHOWN)).find((order) => order.status === "reserved");
+      target = reserved?.reference;
+    }
+    const cancelled = target ? await shop.cancelReservation(message.from, target) : undefined;
+    return say(turn, "cancel", [cancelled ? turn.t("orderCancelled", { reference: cancelled.reference }) : turn.t("nothingToCancel")]);
+  }
+
+  private async orders(turn: Turn): Promise<ChatEngineOutput> {
+    const orders = await turn.input.shop.ordersOf(turn.input.message.from, ORDERS_SHOWN);
+    if (orders.length === 0) return say(turn, "orders", [turn.t("noOrders")]);
+    const lines = orders.map((order) =>
+      turn.t("orderLine", { reference: order.reference, total: formatPrice(order.total, order.currency), status: statusText(turn, order) }),
+    );
+    return say(turn, "orders", [turn.t("ordersList", { lines: lines.join("\n") })]);
+  }
+
+  private handoff(turn: Turn): ChatEngineOutput {
+    const { vendor, input } = turn;
+    const customer = input.message.from;
+    const resumeWord = vendor.language === "fr" ? "REPRENDRE" : "RESUME";
+    const output = say(turn, "human", [turn.t("handoffStarted", { shop: turn.shop })]);
+    const notice = vendor.ownerPhone
+      ? {
+          to: vendor.ownerPhone,
+          text: turn.t("handoffOwnerNotice", {
+            customer,
+            name: input.message.customerName ?? customer,
+            text: shorten(input.message.text),
+            resume: `${resumeWord} ${customer}`,
+          }),
+        }
+      : undefined;
+    return { ...output, handoff: notice ? { ownerNotice: notice } : {} };
+  }
+}
+
+function reply(turn: Turn, intent: string, replies: OutboundContent[]): ChatEngineOutput {
+  return { replies, state: withoutUndefined({ ...turn.state, lastIntent: intent }) };
+}
+
+function say(turn: Turn, intent: string, texts: string[]): ChatEngineOutput {
+  return reply(turn, intent, texts.map((text) => ({ text })));
+}
+
+function shorten(text: string, max = 40): string {
+  const single = text.replace(/\s+/g, " ").trim();
+  return single.length > max ? `${single.slice(0, max - 1)}…` : single;
+}
+
+function timeZoneOf(vendor: EngineVendor): string {
+  return vendor.openingHours?.timeZone ?? DEFAULT_TIME_ZONE;
+}
+
+/** "14:32" in the shop's time zone. */
+function clock(date: Date, vendor: EngineVendor): string {
+  return new Intl.DateTimeFormat("fr-FR", { timeZone: timeZoneOf(vendor), hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+}
+
+function statusText(turn: Turn, order: EngineOrder): string {
+  switch (order.status) {
+    case "reserved":
+      return turn.t("statusReserved", { expiresAt: clock(order.expiresAt, turn.vendor), link: order.paymentLink });
+    case "paid":
+      return turn.t("statusPaid");
+    case "expired":
+      return turn.t("statusExpired");
+    case "cancelled":
+      return turn.t("statusCancelled");
+  }
+}
+
+const DAY_NAMES = {
+  fr: ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+  en: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+};
+
+/** "demain à 09:00", "on Monday at 10:00". */
+function describeOpening(language: EngineVendor["language"], next: { daysAhead: number; weekday: number; time: string }): string {
+  if (language === "fr") {
+    if (next.daysAhead === 0) return `aujourd'hui à ${next.time}`;
+    if (next.daysAhead === 1) return `demain à ${next.time}`;
+    return `${DAY_NAMES.fr[next.weekday]} à ${next.time}`;
+  }
+  if (next.daysAhead === 0) return `today at ${next.time}`;
+  if (next.daysAhead === 1) return `tomorrow at ${next.time}`;
+  return `on ${DAY_NAMES.en[next.weekday]} at ${next.time}`;
+}
+
+/** The vendor's payment link for one order; values are URL-encoded. */
+export function paymentLink(vendor: Pick<EngineVendor, "paymentLinkTemplate" | "vendorId">, order: { reference: string; amount: number; currency: string }): string {
+  const values = { amount: order.amount, reference: order.reference, vendorId: vendor.vendorId, currency: order.currency };
+  return fill(vendor.paymentLinkTemplate, Object.fromEntries(Object.entries(values).map(([key, value]) => [key, encodeURIComponent(String(value))])));
+}

@@ -1,0 +1,88 @@
+import { distance } from "fastest-levenshtein";
+import type { Product } from "../model/product";
+import { normalizeText, words } from "./text";
+
+/** What a buyer's message asks for, whatever the language the vendor answers in. */
+export type Command = "help" | "menu" | "next" | "cart" | "orders" | "cancel" | "human" | "yes" | "no" | "greeting";
+
+const COMMAND_WORDS: Record<Exclude<Command, "greeting">, string[]> = {
+  help: ["aide", "help", "?", "info", "infos", "comment"],
+  menu: ["menu", "catalogue", "catalog", "produits", "products", "liste", "list"],
+  next: ["suite", "suivant", "next", "more", "plus"],
+  cart: ["panier", "cart", "basket", "mon panier", "my cart"],
+  orders: ["commandes", "commande", "mes commandes", "statut", "status", "orders", "my orders", "order status", "suivi"],
+  cancel: ["annuler", "annule", "cancel"],
+  human: ["humain", "agent", "conseiller", "conseillere", "vendeur", "vendeuse", "human", "operator", "person", "quelqu'un", "quelquun", "parler a quelqu'un", "talk to someone"],
+  yes: ["oui", "yes", "ok", "okay", "d'accord", "daccord", "confirmer", "confirme", "je confirme", "confirm", "waaw", "wawaw", "yep", "oui oui", "ouais"],
+  no: ["non", "no", "deedeet", "nope", "non merci", "no thanks"],
+};
+
+const GREETINGS = new Set([
+  "bonjour", "bonsoir", "salut", "slt", "coucou", "salam", "salaam", "salamalekum", "assalamualaikum",
+  "hello", "hi", "hey", "good morning", "good evening", "nanga def", "na nga def", "mangi fi",
+]);
+
+/** "Oui !", " MENU ", "Mes commandes ?" → the command; anything longer or else → undefined. */
+export function commandOf(text: string): { command: Command; argument?: string } | undefined {
+  const normalized = normalizeText(text).replace(/[!.?,;:]+$/g, "").trim();
+  if (normalized === "?") return { command: "help" };
+  for (const [command, phrases] of Object.entries(COMMAND_WORDS) as [Command, string[]][]) {
+    if (phrases.includes(normalized)) return { command };
+  }
+  // "ANNULER CMD-ABC123": a command word followed by its argument.
+  const [first, ...rest] = normalized.split(" ");
+  if (first && rest.length > 0 && COMMAND_WORDS.cancel.includes(first)) return { command: "cancel", argument: rest.join(" ") };
+  const list = words(text);
+  if (list.length > 0 && list.length <= 5) {
+    const [one, two] = list;
+    if (GREETINGS.has(one!) || (two !== undefined && GREETINGS.has(`${one} ${two}`))) return { command: "greeting" };
+  }
+  return undefined;
+}
+
+const NUMBER_WORDS: Record<string, number> = {
+  un: 1, une: 1, one: 1, deux: 2, two: 2, trois: 3, three: 3, quatre: 4, four: 4, cinq: 5, five: 5,
+  six: 6, sept: 7, seven: 7, huit: 8, eight: 8, neuf: 9, nine: 9, dix: 10, ten: 10,
+};
+
+/** "2", "x2", "2 pièces", "deux" → 2; anything else → undefined. */
+export function quantityOf(text: string): number | undefined {
+  const normalized = normalizeText(text).replace(/[!.]+$/, "");
+  const digits = /^(?:x\s*)?(\d{1,4})(?:\s*(?:x|pieces?|pcs?|articles?|unites?|items?))?$/.exec(normalized);
+  if (digits) return Number(digits[1]);
+  return NUMBER_WORDS[normalized];
+}
+
+/** Keywords compare without case, accents, spaces or punctuation: "robe 1", "Robe-1" and "ROBE1" match. */
+export function compactKeyword(text: string): string {
+  return normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, "");
+}
+
+/** "ROBE1", "robe 1", or with a quantity: "ROBE1 2", "ROBE1 x2". */
+export function productOf(products: Product[], text: string): { product: Product; quantity?: number } | undefined {
+  const wanted = compactKeyword(text);
+  if (wanted.length === 0) return undefined;
+  const exact = products.find((product) => compactKeyword(product.keyword) === wanted);
+  if (exact) return { product: exact };
+  const withQuantity = /^(.+?)\s+x?\s*(\d{1,4})$/.exec(normalizeText(text));
+  if (withQuantity) {
+    const keyword = compactKeyword(withQuantity[1]!);
+    const product = products.find((candidate) => compactKeyword(candidate.keyword) === keyword);
+    if (product) return { product, quantity: Number(withQuantity[2]) };
+  }
+  return undefined;
+}
+
+/** The product whose keyword the text most likely misspells ("ROBE11", "rob1"), if one is close. */
+export function closestProduct(products: Product[], text: string): Product | undefined {
+  const typed = compactKeyword(text);
+  if (typed.length < 3 || typed.length > 24) return undefined;
+  let best: { product: Product; distance: number } | undefined;
+  for (const product of products) {
+    const keyword = compactKeyword(product.keyword);
+    const allowed = keyword.length <= 4 ? 1 : 2;
+    const d = distance(typed, keyword);
+    if (d <= allowed && (!best || d < best.distance)) best = { product, distance: d };
+  }
+  return best?.product;
+}

@@ -1,0 +1,187 @@
+import type { Language } from "../model/vendor-config";
+
+/**
+ * Every sentence AlloPermet says, as a template with named `{placeholders}`, in French (the default)
+ * and English. A vendor may override any of them in `vendor_configs.templates`; the placeholders each
+ * template may use are listed here so an override with a typo is refused when the config is read.
+ */
+export const TEMPLATE_PLACEHOLDERS = {
+  welcome: ["shop", "name"],
+  help: ["shop", "examples"],
+  productCard: ["name", "price", "stock", "description"],
+  askQuantity: ["max", "keyword"],
+  outOfStock: ["name"],
+  quantityInvalid: ["max"],
+  quantityTooHigh: ["name", "max"],
+  recap: ["lines", "total"],
+  recapLine: ["quantity", "name", "amount"],
+  cartEmpty: [],
+  cartCleared: [],
+  orderReserved: ["reference", "total", "link", "expiresAt", "minutes"],
+  notEnoughStock: ["lines"],
+  shortageLine: ["name", "available"],
+  orderCancelled: ["reference"],
+  nothingToCancel: [],
+  ordersList: ["lines"],
+  orderLine: ["reference", "total", "status"],
+  noOrders: [],
+  statusReserved: ["expiresAt", "link"],
+  statusPaid: [],
+  statusExpired: [],
+  statusCancelled: [],
+  menuPage: ["lines", "page", "pages"],
+  menuLine: ["keyword", "name", "price", "stock"],
+  menuLineSoldOut: ["keyword", "name", "price"],
+  menuMore: [],
+  menuEmpty: [],
+  handoffStarted: ["shop"],
+  handoffOwnerNotice: ["customer", "name", "text", "resume"],
+  resumeDone: ["customer"],
+  resumeUsage: [],
+  resumeNotPaused: ["customer"],
+  didYouMean: ["keyword"],
+  notUnderstood: ["text"],
+  away: ["shop", "opensAt"],
+  paymentThanks: ["reference", "total", "shop"],
+  reservationExpired: ["reference"],
+  cancelledByVendor: ["reference"],
+  slowDown: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type TemplateKey = keyof typeof TEMPLATE_PLACEHOLDERS;
+export type Templates = Record<TemplateKey, string>;
+export type TemplateOverrides = Partial<Templates>;
+export const TEMPLATE_KEYS = Object.keys(TEMPLATE_PLACEHOLDERS) as TemplateKey[];
+
+const FR: Templates = {
+  welcome: "Bonjour et bienvenue chez {shop} ! Tapez le mot-clé d'un produit vu en live (ou MENU pour le catalogue, AIDE pour l'aide).",
+  help: [
+    "{shop} : voici ce que je comprends",
+    "• le mot-clé d'un produit, ex. {examples}",
+    "• MENU : le catalogue",
+    "• PANIER : votre panier",
+    "• COMMANDES : vos commandes",
+    "• ANNULER : annuler",
+    "• HUMAIN : parler au vendeur",
+  ].join("\n"),
+  productCard: "*{name}*\n{price}\n{description}\nEn stock : {stock}",
+  askQuantity: "Combien en voulez-vous ? Répondez par un nombre de 1 à {max}.",
+  outOfStock: "*{name}* est épuisé pour le moment. Tapez MENU pour voir les autres produits.",
+  quantityInvalid: "Répondez par un nombre de 1 à {max}, ou ANNULER.",
+  quantityTooHigh: "Il ne reste que {max} *{name}*. Répondez par un nombre de 1 à {max}.",
+  recap: "Votre commande :\n{lines}\nTotal : *{total}*\n\nRépondez OUI pour confirmer, NON pour annuler, ou tapez un autre mot-clé pour ajouter un produit.",
+  recapLine: "• {quantity} × {name} = {amount}",
+  cartEmpty: "Votre panier est vide. Tapez le mot-clé d'un produit vu en live, ou MENU.",
+  cartCleared: "C'est annulé, votre panier est vide. Tapez un mot-clé quand vous voulez.",
+  orderReserved:
+    "Commande *{reference}* réservée : {total}.\nPayez ici : {link}\nLa réservation tient {minutes} minutes (jusqu'à {expiresAt}). Merci !",
+  notEnoughStock: "Désolé, le stock a changé entre-temps :\n{lines}\nVotre panier a été ajusté ; répondez OUI pour confirmer ce qui reste, ou NON.",
+  shortageLine: "• *{name}* : il en reste {available}",
+  orderCancelled: "La commande *{reference}* est annulée et les articles sont remis en vente.",
+  nothingToCancel: "Il n'y a rien à annuler.",
+  ordersList: "Vos commandes :\n{lines}",
+  orderLine: "• *{reference}* : {total}, {status}",
+  noOrders: "Vous n'avez pas encore de commande. Tapez le mot-clé d'un produit pour commander.",
+  statusReserved: "réservée jusqu'à {expiresAt}, à payer : {link}",
+  statusPaid: "payée",
+  statusExpired: "expirée",
+  statusCancelled: "annulée",
+  menuPage: "Catalogue ({page}/{pages}) :\n{lines}",
+  menuLine: "• {keyword} : {name}, {price} ({stock} en stock)",
+  menuLineSoldOut: "• {keyword} : {name}, {price} (épuisé)",
+  menuMore: "Tapez SUITE pour la page suivante.",
+  menuEmpty: "Aucun produit n'est en vente pour le moment.",
+  handoffStarted: "Je préviens {shop} : quelqu'un vous répond ici dès que possible.",
+  handoffOwnerNotice: "Le client {name} ({customer}) demande à parler à quelqu'un. Dernier message : « {text} ». Le robot est en pause pour lui ; pour le relancer, écrivez : {resume}",
+  resumeDone: "Le robot reprend la conversation avec {customer}.",
+  resumeUsage: "Pour relancer le robot avec un client : REPRENDRE suivi de son numéro, ex. REPRENDRE 77 123 45 67.",
+  resumeNotPaused: "Le robot n'était pas en pause avec {customer}.",
+  didYouMean: "Vouliez-vous dire *{keyword}* ? Répondez OUI, ou tapez le bon mot-clé.",
+  notUnderstood: "Je n'ai pas compris « {text} ». Tapez le mot-clé d'un produit, MENU ou AIDE.",
+  away: "Merci pour votre message ! {shop} est fermé pour le moment ; nous rouvrons {opensAt}. Nous vous répondrons dès l'ouverture.",
+  paymentThanks: "Paiement reçu pour la commande *{reference}* ({total}). Merci pour votre achat chez {shop} !",
+  reservationExpired: "La réservation *{reference}* a expiré sans paiement, les articles sont remis en vente. Tapez le mot-clé pour recommander.",
+  cancelledByVendor: "Le vendeur a annulé la commande *{reference}*.",
+  slowDown: "Doucement s'il vous plaît : vos messages sont bien reçus, je vous réponds dans une minute.",
+};
+
+const EN: Templates = {
+  welcome: "Hello and welcome to {shop}! Type the keyword of a product from the live (or MENU for the catalogue, HELP for help).",
+  help: [
+    "{shop}: here is what I understand",
+    "• a product's keyword, e.g. {examples}",
+    "• MENU: the catalogue",
+    "• CART: your cart",
+    "• ORDERS: your orders",
+    "• CANCEL: cancel",
+    "• AGENT: talk to the seller",
+  ].join("\n"),
+  productCard: "*{name}*\n{price}\n{description}\nIn stock: {stock}",
+  askQuantity: "How many would you like? Reply with a number from 1 to {max}.",
+  outOfStock: "*{name}* is sold out for now. Type MENU to see the other products.",
+  quantityInvalid: "Reply with a number from 1 to {max}, or CANCEL.",
+  quantityTooHigh: "Only {max} *{name}* left. Reply with a number from 1 to {max}.",
+  recap: "Your order:\n{lines}\nTotal: *{total}*\n\nReply YES to confirm, NO to cancel, or type another keyword to add a product.",
+  recapLine: "• {quantity} × {name} = {amount}",
+  cartEmpty: "Your cart is empty. Type the keyword of a product from the live, or MENU.",
+  cartCleared: "Cancelled, your cart is empty. Type a keyword whenever you like.",
+  orderReserved: "Order *{reference}* reserved: {total}.\nPay here: {link}\nThe reservation holds for {minutes} minutes (until {expiresAt}). Thank you!",
+  notEnoughStock: "Sorry, the stock changed in the meantime:\n{lines}\nYour cart was adjusted; reply YES to confirm what is left, or NO.",
+  shortageLine: "• *{name}*: {available} left",
+  orderCancelled: "Order *{reference}* is cancelled and its items are back on sale.",
+  nothingToCancel: "There is nothing to cancel.",
+  ordersList: "Your orders:\n{lines}",
+  orderLine: "• *{reference}*: {total}, {status}",
+  noOrders: "You have no order yet. Type a product's keyword to order.",
+  statusReserved: "reserved until {expiresAt}, pay at: {link}",
+  statusPaid: "paid",
+  statusExpired: "expired",
+  statusCancelled: "cancelled",
+  menuPage: "Catalogue ({page}/{pages}):\n{lines}",
+  menuLine: "• {keyword}: {name}, {price} ({stock} in stock)",
+  menuLineSoldOut: "• {keyword}: {name}, {price} (sold out)",
+  menuMore: "Type NEXT for the next page.",
+  menuEmpty: "No product is on sale right now.",
+  handoffStarted: "I am letting {shop} know: someone will answer you here as soon as possible.",
+  handoffOwnerNotice: "Customer {name} ({customer}) asks to talk to someone. Last message: \"{text}\". The bot is paused for them; to restart it, write: {resume}",
+  resumeDone: "The bot is back in the conversation with {customer}.",
+  resumeUsage: "To restart the bot with a customer: RESUME followed by their number, e.g. RESUME +221 77 123 45 67.",
+  resumeNotPaused: "The bot was not paused with {customer}.",
+  didYouMean: "Did you mean *{keyword}*? Reply YES, or type the right keyword.",
+  notUnderstood: "Sorry, I did not understand \"{text}\". Type a product's keyword, MENU or HELP.",
+  away: "Thanks for your message! {shop} is closed right now; we open again {opensAt}. We will answer as soon as we open.",
+  paymentThanks: "Payment received for order *{reference}* ({total}). Thank you for shopping at {shop}!",
+  reservationExpired: "Reservation *{reference}* expired without payment and its items are back on sale. Type the keyword to order again.",
+  cancelledByVendor: "The seller cancelled order *{reference}*.",
+  slowDown: "Please slow down a little: your messages are received, I will answer within a minute.",
+};
+
+export const DEFAULT_TEMPLATES: Record<Language, Templates> = { fr: FR, en: EN };
+
+/** The placeholders a template uses, e.g. ["name", "price"]. */
+export function placeholdersOf(template: string): string[] {
+  return [...template.matchAll(/\{([A-Za-z]+)\}/g)].map((match) => match[1]!);
+}
+
+/**
+ * Fills a template; a placeholder whose value is empty takes its line with it when it stood alone
+ * (a product without description leaves no blank line).
+ */
+export function fill(template: string, values: Record<string, string | number | undefined>): string {
+  return template
+    .split("\n")
+    .flatMap((line) => {
+      const standsAlone = /^\s*\{([A-Za-z]+)\}\s*$/.exec(line);
+      if (standsAlone && (values[standsAlone[1]!] ?? "") === "") return [];
+      return [line.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => (name in values ? String(values[name] ?? "") : whole))];
+    })
+    .join("\n");
+}
+
+/** The vendor's texts: its overrides over the defaults of its language. */
+export type TextBook = (key: TemplateKey, values?: Record<string, string | number | undefined>) => string;
+
+export function textBook(language: Language, overrides: TemplateOverrides = {}): TextBook {
+  const templates = { ...DEFAULT_TEMPLATES[language], ...overrides };
+  return (key, values = {}) => fill(templates[key], values);
+}

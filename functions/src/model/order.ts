@@ -1,0 +1,28 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { z } from "zod";
+import { orderItemSchema, orderStatusSchema } from "./order-parts";
+
+export { orderItemSchema, orderStatusSchema, type OrderItem, type OrderStatus } from "./order-parts";
+
+/**
+ * `vendors/{vendorId}/orders/{reference}`. `stockHeld` says whether its items are still taken out of
+ * the products' stock: whoever ends a reservation (expiry, cancel) gives them back exactly once. An
+ * operator confirms a payment by setting `status` to "paid".
+ */
+export const orderDocSchema = z.object({
+  customer: z.string(),
+  customerName: z.string().optional(),
+  wabaInstanceId: z.string(),
+  items: z.array(orderItemSchema).min(1),
+  total: z.number().int().nonnegative(),
+  currency: z.string(),
+  status: orderStatusSchema,
+  stockHeld: z.boolean(),
+  paymentLink: z.string(),
+  createdAt: z.instanceof(Timestamp),
+  expiresAt: z.instanceof(Timestamp),
+  cancelledBy: z.enum(["customer", "vendor"]).optional(),
+  /** The message each status change sent to the buyer, so a redelivered trigger sends none twice. */
+  notices: z.record(z.string(), z.string()).default({}),
+});
+export type OrderDoc = z.infer<typeof orderDocSchema>;

@@ -1,0 +1,77 @@
+import { randomInt } from "node:crypto";
+import { FieldValue, Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import type { EngineOrder } from "../engine/chat-engine";
+import { orderDocSchema, type OrderDoc, type OrderItem } from "../model/order";
+import { firestore } from "../shared/firestore";
+import { productRef } from "./products";
+
+/**
+ * `vendors/{vendorId}/orders/{reference}`: the reference buyers see ("CMD-7KQ2XA") is the document id,
+ * so an operator finds an order in the console by what the buyer quotes.
+ */
+export function ordersOf(vendorId: string) {
+  return firestore().collection("vendors").doc(vendorId).collection("orders");
+}
+
+export function orderRef(vendorId: string, reference: string): DocumentReference {
+  return ordersOf(vendorId).doc(reference);
+}
+
+// No 0/O or 1/I: buyers read references aloud and type them back.
+const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+export function randomReference(): string {
+  return `CMD-${Array.from({ length: 6 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("")}`;
+}
+
+export function parseOrder(data: unknown): OrderDoc {
+  return orderDocSchema.parse(data);
+}
+
+export function toEngineOrder(reference: string, order: OrderDoc): EngineOrder {
+  return {
+    reference,
+    items: order.items,
+    total: order.total,
+    currency: order.currency,
+    status: order.status,
+    paymentLink: order.paymentLink,
+    createdAt: order.createdAt.toDate(),
+    expiresAt: order.expiresAt.toDate(),
+  };
+}
+
+/** The buyer's latest orders, newest first (needs the customer + createdAt index). */
+export async function latestOrdersOf(vendorId: string, customer: string, limit: number): Promise<EngineOrder[]> {
+  const snap = await ordersOf(vendorId).where("customer", "==", customer).orderBy("createdAt", "desc").limit(limit).get();
+  return snap.docs.flatMap((doc) => {
+    const parsed = orderDocSchema.safeParse(doc.data());
+    return parsed.success ? [toEngineOrder(doc.id, parsed.data)] : [];
+  });
+}
+
+/** Reserved orders whose time is up, across vendors, oldest first (collection-group index status + expiresAt). */
+export async function dueReservations(now: Date, limit: number): Promise<DocumentReference[]> {
+  const snap = await firestore()
+    .collectionGroup("orders")
+    .where("status", "==", "reserved")
+    .where("expiresAt", "<=", Timestamp.fromDate(now))
+    .orderBy("expiresAt")
+    .limit(limit)
+    .get();
+  return snap.docs.map((doc) => doc.ref);
+}
+
+/**
+ * Reads what giving an order's items back to stock needs; call before any write of the transaction.
+ * Returns the writes to make: products that no longer exist are skipped, never recreated.
+ */
+export async function prepareStockRelease(tx: Transaction, vendorId: string, items: OrderItem[]): Promise<(tx: Transaction) => void> {
+  const refs = items.map((item) => productRef(vendorId, item.productId));
+  const snaps = await Promise.all(refs.map((ref) => tx.get(ref)));
+  return (write) => {
+    items.forEach((item, index) => {
+      if (snaps[index]!.exists) write.update(refs[index]!, { stock: FieldValue.increment(item.quantity) });
+    });
+  };
+}

@@ -1,0 +1,233 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { messagesReceived } from "../support/payloads";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+
+// AlloPermet end to end: Wasender webhook → stored message → engine in its transaction → replies at the
+// fake Wasender, and the order lifecycle (payment, expiry, vendor cancel) through Firestore edits.
+
+const db = adminDb();
+let wasender: FakeWasender;
+
+beforeAll(async () => {
+  wasender = await startFakeWasender();
+});
+afterAll(() => wasender.close());
+
+const PRODUCTS = {
+  robe1: { keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 5, active: true, imageUrl: "https://example.com/robe1.jpg" },
+  boubou1: { keyword: "BOUBOU1", name: "Grand boubou brodé", price: 45000, currency: "XOF", stock: 1, active: true },
+};
+const OWNER = "+221765554433";
+
+function shopVendor(config: Record<string, unknown> = {}) {
+  const merged = { businessName: "Awa Couture", ownerPhone: "76 555 44 33", paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}", ...config };
+  return createVendor(db, {
+    apiUrl: wasender.apiUrl,
+    config: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
+    products: PRODUCTS,
+  });
+}
+
+/** One buyer's chat: `say` posts a message and returns the texts the bot sent back to that buyer. */
+function chat(vendor: TestVendor, customer: string) {
+  const mine = (send: FakeSend) => send.apiKey === vendor.apiKey && send.to === customer;
+  return {
+    sent: () => wasender.sends.filter(mine),
+    async say(text: string, replies = 1): Promise<string[]> {
+      const before = wasender.sends.filter(mine).length;
+      const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text, pushName: "Fatou" }));
+      expect(res.status).toBe(200);
+      if (replies === 0) return [];
+      const sends = await wasender.waitForSends(before + replies, { predicate: mine });
+      return sends.slice(before).map((send) => send.text ?? "");
+    },
+  };
+}
+
+const orders = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("orders");
+const stockOf = async (vendorId: string, productId: string) =>
+  (await db.collection("vendors").doc(vendorId).collection("products").doc(productId).get()).get("stock") as number;
+
+describe("AlloPermet over WhatsApp (emulators)", () => {
+  it("orders a product from keyword to paid, in French, from the vendor's own number", async () => {
+    const vendor = await shopVendor();
+    const buyer = chat(vendor, "+221771110001");
+    const [card] = await buyer.say("robe1");
+    expect(card).toContain("*Robe wax Ndeye*\n15 000 FCFA\nEn stock : 5");
+    expect(buyer.sent().at(-1)!.imageUrl).toBe("https://example.com/robe1.jpg");
+    expect(await buyer.say("2")).toEqual([expect.stringContaining("2 × Robe wax Ndeye = 30 000 FCFA")]);
+    const [reserved] = await buyer.say("OUI");
+    const reference = /Commande \*(CMD-[A-Z0-9]{6})\* réservée : 30 000 FCFA/.exec(reserved!)?.[1];
+    expect(reference, reserved).toBeDefined();
+    expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
+
+    const order = (await orders(vendor.vendorId).doc(reference!).get()).data()!;
+    expect(order).toMatchObject({ customer: "+221771110001", customerName: "Fatou", status: "reserved", stockHeld: true, total: 30000, wabaInstanceId: vendor.wabaInstanceId });
+    const holdMinutes = ((order.expiresAt as Timestamp).toMillis() - (order.createdAt as Timestamp).toMillis()) / 60_000;
+    expect(holdMinutes).toBe(10);
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
+
+    // The payment is confirmed by a document update; the thank-you goes out once.
+    await orders(vendor.vendorId).doc(reference!).update({ status: "paid" });
+    const thanks = await wasender.waitForSends(4, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110001" });
+    expect(thanks[3]!.text).toBe(`Paiement reçu pour la commande *${reference}* (30 000 FCFA). Merci pour votre achat chez Awa Couture !`);
+    await orders(vendor.vendorId).doc(reference!).update({ paymentNote: "Wave ref 123" });
+    await sleep(1500);
+    expect(buyer.sent()).toHaveLength(4);
+    expect((await orders(vendor.vendorId).doc(reference!).get()).get("notices.paid")).toBe(`order_${reference}_paid`);
+    expect(await buyer.say("commandes")).toEqual([expect.stringContaining(`*${reference}* : 30 000 FCFA, payée`)]);
+  });
+
+  it("answers in English for an English vendor, with the platform's pay page by default", async () => {
+    const vendor = await shopVendor({ language: "en", paymentLinkTemplate: undefined, businessName: "Dakar Sneakers" });
+    const buyer = chat(vendor, "+221771110002");
+    expect((await buyer.say("hello"))[0]).toContain("welcome to Dakar Sneakers");
+    expect((await buyer.say("ROBE1 x2"))[0]).toContain("Total: *30 000 FCFA*");
+    const [reserved] = await buyer.say("yes");
+    expect(reserved).toMatch(new RegExp(`https://livepay.tech/pay/${vendor.vendorId}/CMD-[A-Z0-9]{6}\\?amount=30000`));
+  });
+
+  it("lets two buyers race for the last unit: one order, the other told, stock never below zero", async () => {
+    const vendor = await shopVendor();
+    const first = chat(vendor, "+221771110003");
+    const second = chat(vendor, "+221771110004");
+    await first.say("BOUBOU1 1");
+    await second.say("BOUBOU1 1");
+    const [a, b] = await Promise.all([first.say("OUI"), second.say("OUI")]);
+    const outcomes = [a!.join("\n"), b!.join("\n")];
+    expect(outcomes.filter((text) => text.includes("réservée"))).toHaveLength(1);
+    const loser = outcomes.find((text) => !text.includes("réservée"))!;
+    expect(loser).toContain("le stock a changé");
+    expect((await orders(vendor.vendorId).get()).size).toBe(1);
+    expect(await stockOf(vendor.vendorId, "boubou1")).toBe(0);
+  }, 45_000);
+
+  it("handles a buyer's quick messages in order, each seeing the state the previous one left", async () => {
+    const vendor = await shopVendor();
+    const customer = "+221771110005";
+    for (const text of ["ROBE1", "3", "OUI"]) {
+      expect((await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text }))).status).toBe(200);
+    }
+    const sends = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === customer });
+    expect(sends.map((s) => s.text!.split("\n")[0])).toEqual(["*Robe wax Ndeye*", "Votre commande :", expect.stringMatching(/^Commande \*CMD-/)]);
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(2);
+  }, 45_000);
+
+  it("expires an unpaid reservation on the sweep: stock back, buyer told once", async () => {
+    const vendor = await shopVendor({ reservationDurationMinutes: 1 });
+    const buyer = chat(vendor, "+221771110006");
+    await buyer.say("ROBE1 2");
+    const [reserved] = await buyer.say("OUI");
+    expect(reserved).toContain("1 minutes");
+    const reference = /(CMD-[A-Z0-9]{6})/.exec(reserved!)![1]!;
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
+    // Not yet due: the sweep leaves it alone.
+    const token = await idTokenWithClaims({ admin: true });
+    await adminCall("/jobs/expire-reservations", { token });
+    expect((await orders(vendor.vendorId).doc(reference).get()).get("status")).toBe("reserved");
+    // Its time is up (moved back rather than waited for), then two sweeps run.
+    await orders(vendor.vendorId).doc(reference).update({ expiresAt: Timestamp.fromMillis(Date.now() - 1000) });
+    const [sweep, again] = await Promise.all([adminCall("/jobs/expire-reservations", { token }), adminCall("/jobs/expire-reservations", { token })]);
+    expect(sweep.status).toBe(200);
+    expect(again.status).toBe(200);
+    const notice = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110006" });
+    expect(notice[2]!.text).toBe(`La réservation *${reference}* a expiré sans paiement, les articles sont remis en vente. Tapez le mot-clé pour recommander.`);
+    expect((await orders(vendor.vendorId).doc(reference).get()).data()).toMatchObject({ status: "expired", stockHeld: false });
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
+    await sleep(1000);
+    expect(buyer.sent()).toHaveLength(3);
+    expect((await adminCall("/jobs/expire-reservations", { token: await idTokenWithClaims({ vendorId: vendor.vendorId }) })).status).toBe(403);
+  }, 45_000);
+
+  it("gives a vendor-cancelled order's stock back and tells the buyer; a buyer's ANNULER does it at once", async () => {
+    const vendor = await shopVendor();
+    const buyer = chat(vendor, "+221771110007");
+    await buyer.say("ROBE1 1");
+    const reference = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
+    await orders(vendor.vendorId).doc(reference).update({ status: "cancelled" });
+    const sends = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007" });
+    expect(sends[2]!.text).toBe(`Le vendeur a annulé la commande *${reference}*.`);
+    await eventually(async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined), 10_000, "stock given back");
+
+    await buyer.say("ROBE1 2");
+    const second = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
+    expect(await buyer.say("ANNULER")).toEqual([`La commande *${second}* est annulée et les articles sont remis en vente.`]);
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
+    expect((await orders(vendor.vendorId).doc(second).get()).data()).toMatchObject({ status: "cancelled", cancelledBy: "customer", stockHeld: false });
+  }, 45_000);
+
+  it("hands off to a person: vendor notified on its owner phone and by a document; the bot resumes by command or edit", async () => {
+    const vendor = await shopVendor();
+    const customer = "+221771110008";
+    const buyer = chat(vendor, customer);
+    expect(await buyer.say("Je veux parler à un HUMAIN")).toEqual([expect.stringContaining("Je n'ai pas compris")]);
+    expect(await buyer.say("humain")).toEqual(["Je préviens Awa Couture : quelqu'un vous répond ici dès que possible."]);
+    const [notice] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
+    expect(notice!.text).toContain(`Le client Fatou (${customer}) demande à parler à quelqu'un`);
+    expect(notice!.text).toContain(`REPRENDRE ${customer}`);
+    const handoffs = await db.collection("vendors").doc(vendor.vendorId).collection("handoffs").where("customer", "==", customer).get();
+    expect(handoffs.docs.map((doc) => doc.get("text"))).toEqual(["humain"]);
+
+    await buyer.say("ROBE1", 0);
+    const paused = await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ROBE1").get();
+      return snap.docs[0]?.get("processing.state") === "skipped" ? snap.docs[0] : undefined;
+    }, 10_000, "the paused message decided");
+    expect(paused.get("processing.reason")).toContain("handed off");
+    expect(buyer.sent()).toHaveLength(2);
+
+    const owner = chat(vendor, OWNER);
+    expect(await owner.say(`REPRENDRE ${customer.slice(4)}`)).toEqual([`Le robot reprend la conversation avec ${customer}.`]);
+    expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
+
+    // Handing off again, then resuming by a console edit of the conversation document.
+    await buyer.say("agent");
+    await buyer.say("ROBE1", 0);
+    await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ROBE1").where("processing.state", "==", "skipped").get();
+      return snap.size === 2 ? true : undefined;
+    }, 10_000, "the second paused message decided");
+    await db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer).update({ botPaused: false });
+    expect((await buyer.say("BOUBOU1"))[0]).toContain("*Grand boubou brodé*");
+  }, 60_000);
+
+  it("answers with the away message outside opening hours, once, and stays silent with auto-reply off", async () => {
+    const vendor = await shopVendor({ openingHours: { timeZone: "Africa/Dakar", weekly: {} }, awayMessage: "Boutique fermée, à demain !" });
+    const buyer = chat(vendor, "+221771110009");
+    expect(await buyer.say("ROBE1")).toEqual(["Boutique fermée, à demain !"]);
+    await buyer.say("allo ?", 0);
+    const silent = await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, "+221771110009").where("text", "==", "allo ?").get();
+      return snap.docs[0]?.get("processing.state") === "skipped" ? snap.docs[0] : undefined;
+    }, 10_000, "the second message decided");
+    expect(silent.get("processing.reason")).toContain("away message was already sent");
+    await db.collection("vendor_configs").doc(vendor.vendorId).update({ liveMode: true });
+    await sleep(3000); // the edit reaches every cached copy of the config (2 s in memory at most)
+    expect((await buyer.say("ROBE1"))[0]).toContain("En stock : 5");
+
+    const off = await shopVendor({ autoReplyEnabled: false });
+    const quiet = chat(off, "+221771110010");
+    await quiet.say("ROBE1", 0);
+    const skipped = await eventually(async () => {
+      const snap = await messagesOf(db, off.vendorId, "+221771110010").get();
+      return snap.docs[0]?.get("processing.state") === "skipped" ? snap.docs[0] : undefined;
+    }, 10_000, "the message decided");
+    expect(skipped.get("processing.reason")).toBe("autoReplyEnabled is false");
+    await sleep(500);
+    expect(quiet.sent()).toHaveLength(0);
+  }, 60_000);
+
+  it("refuses a vendor config with a bad template and says why on the message", async () => {
+    const vendor = await shopVendor({ templates: { welcome: "Salut {prenom}" } });
+    const customer = "+221771110011";
+    await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "bonjour" }));
+    const failed = await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, customer).get();
+      return snap.docs[0]?.get("processing.state") === "failed" ? snap.docs[0] : undefined;
+    }, 10_000, "the message decided");
+    expect(failed.get("processing.reason")).toContain("templates.welcome: unknown placeholder {prenom}");
+  });
+});
