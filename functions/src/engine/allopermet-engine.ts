@@ -4,7 +4,7 @@ import { openingVerdict } from "../model/opening-hours";
 import type { Product } from "../model/product";
 import { toE164 } from "../shared/phone";
 import type { ChatEngine, ChatEngineInput, ChatEngineOutput, EngineOrder, EngineVendor } from "./chat-engine";
-import { closestProduct, commandOf, productOf, quantityOf } from "./intents";
+import { closestProduct, commandOf, productMentioned, productOf, quantityOf } from "./intents";
 import { formatPrice, normalizeText } from "./text";
 import { fill, textBook, type TextBook } from "./texts";
 
@@ -91,6 +91,9 @@ export class AlloPermetEngine implements ChatEngine {
   private awayCheck(turn: Turn): ChatEngineOutput | undefined {
     const { vendor, input } = turn;
     if (vendor.liveMode || !vendor.openingHours) return undefined;
+    // A buyer's reservations keep running while the shop is closed: checking or cancelling them still works.
+    const command = commandOf(turn.text)?.command;
+    if (command === "orders" || command === "cancel") return undefined;
     const verdict = openingVerdict(vendor.openingHours, input.now);
     if (verdict.open) return undefined;
     const now = input.now.getTime();
@@ -109,44 +112,49 @@ export class AlloPermetEngine implements ChatEngine {
     const suggestion = state.suggestion;
     turn.state = { ...state, suggestion: undefined };
 
-    if (command) {
-      switch (command.command) {
-        case "help":
-          return this.help(turn);
-        case "menu":
-          return this.menu(turn, 1);
-        case "next":
-          return this.menu(turn, (state.menuPage ?? 0) + 1);
-        case "cart":
-          return this.showCart(turn);
-        case "orders":
-          return this.orders(turn);
-        case "cancel":
-          return this.cancel(turn, command.argument);
-        case "no":
-          // NON clears what is being built; it never cancels a placed order (ANNULER does).
-          if (state.cart.length > 0 || state.step) return this.cancel(turn);
-          return say(turn, "no", [turn.t("cartEmpty")]);
-        case "human":
-          return this.handoff(turn);
-        case "greeting":
-          return say(turn, "greeting", [turn.t("welcome", { shop: turn.shop, name: turn.input.message.customerName ?? "" })]);
-        case "yes":
-          if (state.step === "confirm") return this.confirm(turn);
-          if (suggestion) {
-            const product = await turn.input.shop.product(suggestion);
-            if (product?.active) return this.productCard(turn, product);
-          }
-          if (state.step === "quantity") return this.quantity(turn, 1);
-          return this.showCart(turn);
-      }
+    // A "did you mean" question is answered first: OUI opens that product, NON only drops the question.
+    if (suggestion && command?.command === "yes") {
+      const product = await turn.input.shop.product(suggestion);
+      if (product?.active) return this.productCard(turn, product);
+    }
+    if (suggestion && command?.command === "no") return say(turn, "no", [turn.t("suggestionDeclined")]);
+
+    switch (command?.command) {
+      case "help":
+        return this.help(turn);
+      case "menu":
+        return this.menu(turn, 1);
+      case "next":
+        return this.menu(turn, (state.menuPage ?? 0) + 1);
+      case "cart":
+        return this.showCart(turn);
+      case "orders":
+        return this.orders(turn);
+      case "cancel":
+        return this.cancel(turn, command.argument);
+      case "no":
+        // NON clears what is being built; it never cancels a placed order (ANNULER does).
+        if (state.cart.length > 0 || state.step) return this.cancel(turn);
+        return say(turn, "no", [turn.t("cartEmpty")]);
+      case "human":
+        return this.handoff(turn);
+      case "yes":
+        if (state.step === "confirm") return this.confirm(turn);
+        if (state.step === "quantity") return this.quantity(turn, 1);
+        return this.showCart(turn);
+      default:
+        break;
     }
     const products = await turn.input.shop.activeProducts();
-    const wanted = productOf(products, text);
+    // "ROBE1", "ROBE1 2"; then a keyword inside a sentence ("Bonjour, je veux ROBE1").
+    const wanted = productOf(products, text) ?? productMentioned(products, text);
     if (wanted) {
       if (wanted.quantity === undefined) return this.productCard(turn, wanted.product);
       turn.state = { ...turn.state, productId: wanted.product.id };
       return this.quantity(turn, wanted.quantity);
+    }
+    if (command?.command === "greeting") {
+      return say(turn, "greeting", [turn.t("welcome", { shop: turn.shop, name: turn.input.message.customerName ?? "" })]);
     }
     const quantity = quantityOf(text);
     if (state.step === "quantity" && quantity !== undefined) return this.quantity(turn, quantity);
@@ -206,6 +214,8 @@ export class AlloPermetEngine implements ChatEngine {
       turn.state = { ...turn.state, step: turn.state.cart.length > 0 ? "confirm" : undefined, productId: undefined };
       return say(turn, "quantity", [turn.t("outOfStock", { name: product?.name ?? "?" })]);
     }
+    // A bad number keeps the question open for this product ("ROBE1 9" then "2" works).
+    turn.state = { ...turn.state, step: "quantity", productId: product.id };
     if (quantity < 1) return say(turn, "quantity", [turn.t("quantityInvalid", { max: product.stock })]);
     if (quantity > product.stock) return say(turn, "quantity", [turn.t("quantityTooHigh", { name: product.name, max: product.stock })]);
     // Asking for a product again replaces its quantity: "ROBE1" then "2" means two, not two more.

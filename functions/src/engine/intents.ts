@@ -29,15 +29,25 @@ export function commandOf(text: string): { command: Command; argument?: string }
   for (const [command, phrases] of Object.entries(COMMAND_WORDS) as [Command, string[]][]) {
     if (phrases.includes(normalized)) return { command };
   }
-  // "ANNULER CMD-ABC123": a command word followed by its argument.
+  // "ANNULER CMD-7KQ2XA" names an order; "annuler svp", "annule tout" are a plain ANNULER.
   const [first, ...rest] = normalized.split(" ");
-  if (first && rest.length > 0 && COMMAND_WORDS.cancel.includes(first)) return { command: "cancel", argument: rest.join(" ") };
+  if (first && rest.length > 0 && COMMAND_WORDS.cancel.includes(first)) {
+    const reference = orderReferenceOf(rest.join(" "));
+    return reference ? { command: "cancel", argument: reference } : { command: "cancel" };
+  }
   const list = words(text);
   if (list.length > 0 && list.length <= 5) {
     const [one, two] = list;
     if (GREETINGS.has(one!) || (two !== undefined && GREETINGS.has(`${one} ${two}`))) return { command: "greeting" };
   }
   return undefined;
+}
+
+/** Order references as buyers type them back: "cmd-7kq2xa", "CMD 7KQ2XA" → "CMD-7KQ2XA". */
+export function orderReferenceOf(text: string): string | undefined {
+  const compact = text.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  const match = /^CMD([2-9A-HJ-NP-Z]{6})$/.exec(compact);
+  return match ? `CMD-${match[1]}` : undefined;
 }
 
 const NUMBER_WORDS: Record<string, number> = {
@@ -58,24 +68,50 @@ export function compactKeyword(text: string): string {
   return normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, "");
 }
 
-/** "ROBE1", "robe 1", or with a quantity: "ROBE1 2", "ROBE1 x2". */
+/** "ROBE1", "robe 1", or with a quantity: "ROBE1 2", "ROBE1 x2" (even when a ROBE12 exists). */
 export function productOf(products: Product[], text: string): { product: Product; quantity?: number } | undefined {
   const wanted = compactKeyword(text);
   if (wanted.length === 0) return undefined;
-  const exact = products.find((product) => compactKeyword(product.keyword) === wanted);
-  if (exact) return { product: exact };
+  const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
   const withQuantity = /^(.+?)\s+x?\s*(\d{1,4})$/.exec(normalizeText(text));
-  if (withQuantity) {
-    const keyword = compactKeyword(withQuantity[1]!);
-    const product = products.find((candidate) => compactKeyword(candidate.keyword) === keyword);
-    if (product) return { product, quantity: Number(withQuantity[2]) };
+  const prefixed = withQuantity ? byKeyword(compactKeyword(withQuantity[1]!)) : undefined;
+  if (prefixed) return { product: prefixed, quantity: Number(withQuantity![2]) };
+  const exact = byKeyword(wanted);
+  return exact ? { product: exact } : undefined;
+}
+
+/** A keyword inside a sentence: "Bonjour, je veux ROBE1", "salut robe1 2", "je prends 2 robe 1". */
+export function productMentioned(products: Product[], text: string): { product: Product; quantity?: number } | undefined {
+  const tokens = words(text);
+  if (tokens.length > 15) return undefined;
+  const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
+  const count = (token: string | undefined) => (token !== undefined && /^\d{1,4}$/.test(token) ? Number(token) : undefined);
+  for (let i = 0; i < tokens.length; i += 1) {
+    for (const span of [1, 2]) {
+      if (i + span > tokens.length) continue;
+      const product = byKeyword(tokens.slice(i, i + span).join(""));
+      if (!product) continue;
+      const quantity = count(tokens[i + span]) ?? (i > 0 ? count(tokens[i - 1]) : undefined);
+      return quantity === undefined ? { product } : { product, quantity };
+    }
   }
   return undefined;
 }
 
 /** The product whose keyword the text most likely misspells ("ROBE11", "rob1"), if one is close. */
 export function closestProduct(products: Product[], text: string): Product | undefined {
-  const typed = compactKeyword(text);
+  const whole = closestTo(products, compactKeyword(text));
+  if (whole) return whole;
+  const tokens = words(text);
+  if (tokens.length > 6) return undefined;
+  for (const token of tokens) {
+    const close = closestTo(products, token);
+    if (close) return close;
+  }
+  return undefined;
+}
+
+function closestTo(products: Product[], typed: string): Product | undefined {
   if (typed.length < 3 || typed.length > 24) return undefined;
   let best: { product: Product; distance: number } | undefined;
   for (const product of products) {

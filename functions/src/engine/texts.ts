@@ -40,6 +40,7 @@ export const TEMPLATE_PLACEHOLDERS = {
   resumeUsage: [],
   resumeNotPaused: ["customer"],
   didYouMean: ["keyword"],
+  suggestionDeclined: [],
   notUnderstood: ["text"],
   away: ["shop", "opensAt"],
   paymentThanks: ["reference", "total", "shop"],
@@ -97,6 +98,7 @@ const FR: Templates = {
   resumeUsage: "Pour relancer le robot avec un client : REPRENDRE suivi de son numéro, ex. REPRENDRE 77 123 45 67.",
   resumeNotPaused: "Le robot n'était pas en pause avec {customer}.",
   didYouMean: "Vouliez-vous dire *{keyword}* ? Répondez OUI, ou tapez le bon mot-clé.",
+  suggestionDeclined: "D'accord. Tapez le mot-clé exact du produit, ou MENU pour le catalogue.",
   notUnderstood: "Je n'ai pas compris « {text} ». Tapez le mot-clé d'un produit, MENU ou AIDE.",
   away: "Merci pour votre message ! {shop} est fermé pour le moment ; nous rouvrons {opensAt}. Nous vous répondrons dès l'ouverture.",
   paymentThanks: "Paiement reçu pour la commande *{reference}* ({total}). Merci pour votre achat chez {shop} !",
@@ -148,6 +150,7 @@ const EN: Templates = {
   resumeUsage: "To restart the bot with a customer: RESUME followed by their number, e.g. RESUME +221 77 123 45 67.",
   resumeNotPaused: "The bot was not paused with {customer}.",
   didYouMean: "Did you mean *{keyword}*? Reply YES, or type the right keyword.",
+  suggestionDeclined: "All right. Type the product's exact keyword, or MENU for the catalogue.",
   notUnderstood: "Sorry, I did not understand \"{text}\". Type a product's keyword, MENU or HELP.",
   away: "Thanks for your message! {shop} is closed right now; we open again {opensAt}. We will answer as soon as we open.",
   paymentThanks: "Payment received for order *{reference}* ({total}). Thank you for shopping at {shop}!",
@@ -160,8 +163,14 @@ export const DEFAULT_TEMPLATES: Record<Language, Templates> = { fr: FR, en: EN }
 
 /** The placeholders a template uses, e.g. ["name", "price"]. */
 export function placeholdersOf(template: string): string[] {
-  return [...template.matchAll(/\{([A-Za-z]+)\}/g)].map((match) => match[1]!);
+  return [...template.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]!);
 }
+
+/** Placeholders an override must keep: without {link} a buyer would never see where to pay. */
+export const REQUIRED_PLACEHOLDERS: Partial<Record<TemplateKey, readonly string[]>> = {
+  orderReserved: ["link", "reference"],
+  statusReserved: ["link"],
+};
 
 /**
  * Fills a template; a placeholder whose value is empty takes its line with it when it stood alone

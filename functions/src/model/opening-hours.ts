@@ -26,7 +26,9 @@ function isTimeZone(name: string): boolean {
  */
 export const openingHoursSchema = z.object({
   timeZone: z.string().refine(isTimeZone, "must be an IANA time zone such as \"Africa/Dakar\"").default("Africa/Dakar"),
-  weekly: z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(rangeSchema).optional()])) as Record<Weekday, z.ZodOptional<z.ZodArray<typeof rangeSchema>>>),
+  weekly: z
+    .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(rangeSchema).optional()])) as Record<Weekday, z.ZodOptional<z.ZodArray<typeof rangeSchema>>>)
+    .refine((weekly) => Object.values(weekly).some((ranges) => (ranges?.length ?? 0) > 0), "must open at least once a week (leave openingHours out to stay always open)"),
 });
 export type OpeningHours = z.infer<typeof openingHoursSchema>;
 

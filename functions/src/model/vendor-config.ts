@@ -2,7 +2,7 @@ import { z } from "zod";
 import { providerSchema } from "./waba-instance";
 import { openingHoursSchema } from "./opening-hours";
 import { toE164 } from "../shared/phone";
-import { TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf, type TemplateKey } from "../engine/texts";
+import { REQUIRED_PLACEHOLDERS, TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf, type TemplateKey } from "../engine/texts";
 
 export const languageSchema = z.enum(["fr", "en"]);
 export type Language = z.infer<typeof languageSchema>;
@@ -21,25 +21,27 @@ export const paymentLinkTemplateSchema = z.string().superRefine((template, ctx) 
   if (!z.url({ protocol: /^https?$/ }).safeParse(sample).success) ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
 });
 
-/** Per-vendor wording: any default text may be replaced, using only the placeholders it knows. */
+/** One overridable text: only the placeholders it knows, and the ones it must keep. */
+function templateSchema(key: TemplateKey) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((template, ctx) => {
+      const allowed: readonly string[] = TEMPLATE_PLACEHOLDERS[key];
+      const used = placeholdersOf(template);
+      const unknown = used.filter((name) => !allowed.includes(name));
+      if (unknown.length > 0) {
+        const known = allowed.length > 0 ? allowed.map((n) => `{${n}}`).join(", ") : "none";
+        ctx.addIssue({ code: "custom", message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; this text knows ${known}` });
+      }
+      const missing = (REQUIRED_PLACEHOLDERS[key] ?? []).filter((name) => !used.includes(name));
+      if (missing.length > 0) ctx.addIssue({ code: "custom", message: `must keep ${missing.map((n) => `{${n}}`).join(", ")}` });
+    });
+}
+
+/** Per-vendor wording: any default text may be replaced; an unknown key is refused. */
 const templatesSchema = z.strictObject(
-  Object.fromEntries(
-    TEMPLATE_KEYS.map((key: TemplateKey) => [
-      key,
-      z
-        .string()
-        .min(1)
-        .superRefine((template, ctx) => {
-          const allowed: readonly string[] = TEMPLATE_PLACEHOLDERS[key];
-          const unknown = placeholdersOf(template).filter((name) => !allowed.includes(name));
-          if (unknown.length > 0) {
-            const known = allowed.length > 0 ? allowed.map((n) => `{${n}}`).join(", ") : "none";
-            ctx.addIssue({ code: "custom", message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; this text knows ${known}` });
-          }
-        })
-        .optional(),
-    ]),
-  ) as Record<TemplateKey, z.ZodOptional<z.ZodString>>,
+  Object.fromEntries(TEMPLATE_KEYS.map((key) => [key, templateSchema(key).optional()])) as Record<TemplateKey, z.ZodOptional<z.ZodString>>,
 );
 
 const ownerPhoneSchema = z.string().transform((value, ctx) => {
@@ -57,7 +59,8 @@ export const vendorConfigSchema = z.object({
   wabaInstanceId: z.string().min(1).optional(),
   wabaProvider: providerSchema.optional(),
   businessName: z.string().min(1).optional(),
-  welcomeMessage: z.string().min(1).optional(),
+  /** The answer to a greeting; may use {shop} and {name}. */
+  welcomeMessage: templateSchema("welcome").optional(),
   language: languageSchema.default("fr"),
   autoReplyEnabled: z.boolean().default(true),
   /** During a live the shop answers as open whatever its opening hours say. */
@@ -65,7 +68,7 @@ export const vendorConfigSchema = z.object({
   /** Without it the shop is always open. */
   openingHours: openingHoursSchema.optional(),
   /** Said, instead of the default away text, to a buyer who writes while the shop is closed. */
-  awayMessage: z.string().min(1).optional(),
+  awayMessage: templateSchema("away").optional(),
   reservationDurationMinutes: z.number().int().min(1).max(1440).default(10),
   /** Where buyers pay; without it, the platform's own pay page. */
   paymentLinkTemplate: paymentLinkTemplateSchema.optional(),

@@ -46,38 +46,55 @@ async function send(vendorId: string, plan: NoticePlan | undefined, deps: SendDe
 }
 
 /**
- * Ends one reservation whose time is up: its items go back on sale and the buyer is told, in one
- * transaction; an order paid or cancelled meanwhile is left alone.
+ * Ends one reservation whose time is up: its items go back on sale and the buyer's notice is queued, in
+ * one transaction; an order paid or cancelled meanwhile is left alone. Says whether it expired it, and
+ * the notice to send.
  */
-export async function expireReservation(ref: DocumentReference, now: Date, deps: SendDeps): Promise<boolean> {
+export async function expireReservation(ref: DocumentReference, now: Date, t: TextBook): Promise<{ expired: boolean; notice?: NoticePlan }> {
   const vendorId = ref.parent.parent!.id;
-  const { t } = await textsFor(vendorId);
-  const plan = await firestore().runTransaction(async (tx) => {
+  return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (!snap.exists) return undefined;
+    if (!snap.exists) return { expired: false };
     const order = parseOrder(snap.data());
-    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return undefined;
+    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return { expired: false };
     const release = order.stockHeld ? await prepareStockRelease(tx, vendorId, order.items) : () => {};
     release(tx);
-    const notice = queueNotice(tx, vendorId, ref, order, "expired", t("reservationExpired", { reference: ref.id }));
-    tx.update(ref, { status: "expired", stockHeld: false, expiredAt: FieldValue.serverTimestamp(), "notices.expired": notice.messageId });
-    return notice;
+    // An order an operator put back to reserved after it expired once was told already.
+    const notice = order.notices.expired ? undefined : queueNotice(tx, vendorId, ref, order, "expired", t("reservationExpired", { reference: ref.id }));
+    tx.update(ref, {
+      status: "expired",
+      stockHeld: false,
+      expiredAt: FieldValue.serverTimestamp(),
+      ...(notice && { "notices.expired": notice.messageId }),
+    });
+    return notice ? { expired: true, notice } : { expired: true };
   });
-  await send(vendorId, plan, deps);
-  return plan !== undefined;
 }
 
-/** The scheduled sweep: every reservation past its `expiresAt`, across vendors. */
+/**
+ * The scheduled sweep: every reservation past its `expiresAt`, across vendors. All stock goes back
+ * first, then the notices are sent (a number's send pacing must not hold other reservations).
+ */
 export async function expireDueReservations(now: Date, deps: SendDeps): Promise<number> {
   const due = await dueReservations(now, EXPIRY_BATCH);
+  const texts = new Map<string, TextBook>();
+  const notices: { vendorId: string; plan: NoticePlan }[] = [];
   let expired = 0;
   for (const ref of due) {
+    const vendorId = ref.parent.parent!.id;
     try {
-      if (await expireReservation(ref, now, deps)) expired += 1;
+      if (!texts.has(vendorId)) texts.set(vendorId, (await textsFor(vendorId)).t);
+      const outcome = await expireReservation(ref, now, texts.get(vendorId)!);
+      if (outcome.expired) expired += 1;
+      if (outcome.notice) notices.push({ vendorId, plan: outcome.notice });
     } catch (error) {
       // One bad order must not keep the others reserved forever.
       logger.error("reservation not expired", { order: ref.path, error: String(error) });
     }
+  }
+  const sent = await Promise.allSettled(notices.map(({ vendorId, plan }) => send(vendorId, plan, deps)));
+  for (const failure of sent.filter((result) => result.status === "rejected")) {
+    logger.error("expiry notice not sent", { error: String((failure as PromiseRejectedResult).reason) });
   }
   if (due.length > 0) logger.info("reservations expired", { due: due.length, expired });
   return expired;
@@ -85,7 +102,7 @@ export async function expireDueReservations(now: Date, deps: SendDeps): Promise<
 
 /**
  * An order document changed (an operator or a payment callback confirmed the payment, or the vendor
- * cancelled it): tells the buyer once, and gives a vendor-cancelled order's items back to stock.
+ * cancelled or expired it by hand): tells the buyer once, and gives a reservation's items back to stock.
  */
 export async function handleOrderWritten(vendorId: string, reference: string, deps: SendDeps): Promise<void> {
   const ref = orderRef(vendorId, reference);
@@ -93,9 +110,8 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
   const plan = await firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) return undefined;
-    const parsed = parseOrderSafely(snap.data(), ref.path);
-    if (!parsed) return undefined;
-    const order = parsed;
+    const order = parseOrderSafely(snap.data(), ref.path);
+    if (!order) return undefined;
     if (order.status === "paid" && order.notices.paid) {
       // Already decided (a redelivery, or the trigger our own update caused): send it if still queued.
       return { to: order.customer, wabaInstanceId: order.wabaInstanceId, messageId: order.notices.paid };
@@ -112,16 +128,23 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
       tx.update(ref, update);
       return notice;
     }
-    if (order.status === "cancelled" && order.stockHeld) {
+    if ((order.status === "cancelled" || order.status === "expired") && order.stockHeld) {
+      // Ended by hand in the console: the stock comes back here, once (stockHeld).
       const release = await prepareStockRelease(tx, vendorId, order.items);
       release(tx);
-      const update: Record<string, unknown> = { stockHeld: false, cancelledBy: order.cancelledBy ?? "vendor" };
-      if (order.cancelledBy !== "customer" && !order.notices.cancelled) {
-        const notice = queueNotice(tx, vendorId, ref, order, "cancelled", t("cancelledByVendor", { reference }));
-        tx.update(ref, { ...update, "notices.cancelled": notice.messageId });
-        return notice;
+      const update: Record<string, unknown> = { stockHeld: false };
+      let notice: NoticePlan | undefined;
+      if (order.status === "cancelled") {
+        update.cancelledBy = order.cancelledBy ?? "vendor";
+        if (order.cancelledBy !== "customer" && !order.notices.cancelled) {
+          notice = queueNotice(tx, vendorId, ref, order, "cancelled", t("cancelledByVendor", { reference }));
+        }
+      } else if (!order.notices.expired) {
+        notice = queueNotice(tx, vendorId, ref, order, "expired", t("reservationExpired", { reference }));
       }
+      if (notice) update[`notices.${order.status}`] = notice.messageId;
       tx.update(ref, update);
+      return notice;
     }
     return undefined;
   });

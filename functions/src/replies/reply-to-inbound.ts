@@ -4,9 +4,10 @@ import { logger } from "firebase-functions";
 import type { ChatEngine, EngineVendor } from "../engine/chat-engine";
 import { textBook } from "../engine/texts";
 import type { InboundDoc } from "../model/message";
-import type { VendorConfig } from "../model/vendor-config";
+import { describeIssues } from "../model/common";
+import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-config";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import { decideOnce, earlierPendingInbound, type ConversationView, type InboundDecision } from "../store/conversations";
+import { decideOnce, earlierPendingInbound, markUndecided, type ConversationView, type InboundDecision } from "../store/conversations";
 import { FirestoreShop } from "../store/shop-firestore";
 import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
 import { sendOutboundInOrder, type SendDeps } from "./send-outbound";
@@ -18,11 +19,18 @@ export interface ReplyDeps extends SendDeps {
   platformPaymentLink: () => string;
 }
 
+/** A decision that cannot be made for a reason worth telling operators (on the message). */
+class DecisionError extends Error {}
+
 /** How long a message waits for an earlier one of the same buyer to be decided before going ahead. */
 const ORDER_WAIT_MS = 60_000;
 const ORDER_POLL_MS = 150;
 
 export function engineVendor(vendorId: string, config: VendorConfig, platformPaymentLink: string): EngineVendor {
+  if (!config.paymentLinkTemplate) {
+    const platform = paymentLinkTemplateSchema.safeParse(platformPaymentLink);
+    if (!platform.success) throw new DecisionError(`the PLATFORM_PAYMENT_LINK param is not a usable payment link: ${describeIssues(platform.error).join("; ")}`);
+  }
   const { businessName, welcomeMessage, language, templates, liveMode, openingHours, awayMessage, ownerPhone } = config;
   return {
     vendorId,
@@ -53,7 +61,10 @@ async function decide(
     return { state: "failed", reason: `vendor_configs/${vendorId} is invalid: ${config.problems.join("; ")}`, replies: [] };
   }
   if (!config.config.autoReplyEnabled) return { state: "skipped", reason: "autoReplyEnabled is false", replies: [] };
-  if (conversation.botPaused) return { state: "skipped", reason: "handed off to a person (botPaused)", replies: [] };
+  // The owner phone is never paused: its REPRENDRE must always get through.
+  if (conversation.botPaused && inbound.from !== config.config.ownerPhone) {
+    return { state: "skipped", reason: "handed off to a person (botPaused)", replies: [] };
+  }
   if (!verdict.allowed) {
     return {
       state: "skipped",
@@ -112,9 +123,20 @@ export async function replyToInbound(
       ? await deps.limiter.check(vendorId, customer, config.config.rateLimits)
       : { allowed: true };
   await waitForEarlierMessages(vendorId, customer, messageId);
-  const { sends, alreadyDecided, wabaInstanceId } = await decideOnce(vendorId, customer, messageId, (inbound, conversation, tx) =>
-    decide(vendorId, config, inbound, conversation, tx, deps, verdict),
-  );
+  let decided: Awaited<ReturnType<typeof decideOnce>>;
+  try {
+    decided = await decideOnce(vendorId, customer, messageId, (inbound, conversation, tx) =>
+      decide(vendorId, config, inbound, conversation, tx, deps, verdict),
+    );
+  } catch (error) {
+    // Never leave a message pending: it would hold back every later message of this buyer. It stays
+    // stored, marked failed with the reason, for an operator to see.
+    const reason = error instanceof DecisionError ? error.message : `the decision failed: ${String(error)}`;
+    logger.error("inbound not decided", { vendorId, messageId, reason });
+    await markUndecided(vendorId, customer, messageId, reason);
+    return;
+  }
+  const { sends, alreadyDecided, wabaInstanceId } = decided;
   if (alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
   for (const { to, ids } of sends) await sendOutboundInOrder(vendorId, wabaInstanceId, to, ids, deps);
 }

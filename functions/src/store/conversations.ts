@@ -137,6 +137,7 @@ export async function decideOnce(
 ): Promise<{ sends: SendList; alreadyDecided: boolean; wabaInstanceId: string }> {
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
+  // More attempts than the default 5: during a live rush many buyers' decisions touch one product.
   return firestore().runTransaction(async (tx) => {
     const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
     const inbound = inboundDocSchema.parse(inboundSnap.data());
@@ -197,8 +198,21 @@ export async function decideOnce(
       alreadyDecided: false,
       wabaInstanceId,
     };
+  }, { maxAttempts: 10 });
+}
+
+/** A message whose decision failed: marked failed with the reason, unless it got decided meanwhile. */
+export async function markUndecided(vendorId: string, customer: string, messageId: string, reason: string): Promise<void> {
+  const ref = messageRef(vendorId, customer, messageId);
+  await firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.get("processing.state") !== "pending") return;
+    tx.update(ref, { processing: { state: "failed", reason, replyIds: [], decidedAt: FieldValue.serverTimestamp() } });
   });
 }
+
+/** Earlier messages older than this are not waited for: they are stuck, not in flight. */
+const IN_FLIGHT_MS = 2 * 60_000;
 
 /**
  * Whether an earlier message of the same buyer still waits for its decision: messages are decided in
@@ -212,6 +226,7 @@ export async function earlierPendingInbound(vendorId: string, customer: string, 
     .collection("messages")
     .where("processing.state", "==", "pending")
     .where("receivedAt", "<", receivedAt)
+    .where("receivedAt", ">=", Timestamp.fromMillis(receivedAt.toMillis() - IN_FLIGHT_MS))
     .orderBy("receivedAt")
     .limit(1)
     .get();

@@ -20,6 +20,11 @@ export function orderRef(vendorId: string, reference: string): DocumentReference
 // No 0/O or 1/I: buyers read references aloud and type them back.
 const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
+/** What `randomReference` makes; anything else never reaches a document path. */
+export function isOrderReference(text: string): boolean {
+  return new RegExp(`^CMD-[${ALPHABET}]{6}$`).test(text);
+}
+
 export function randomReference(): string {
   return `CMD-${Array.from({ length: 6 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("")}`;
 }

@@ -3,7 +3,7 @@ import type { EngineOrder, ReservationRequest, ReservationResult, ShopPort } fro
 import type { OrderDoc, OrderItem } from "../model/order";
 import type { Product } from "../model/product";
 import { conversationRef } from "./conversations";
-import { latestOrdersOf, orderRef, parseOrder, prepareStockRelease, randomReference, toEngineOrder } from "./orders";
+import { isOrderReference, latestOrdersOf, orderRef, parseOrder, prepareStockRelease, randomReference, toEngineOrder } from "./orders";
 import { parseProduct, productRef, readActiveProducts } from "./products";
 
 type Write = (tx: Transaction) => void;
@@ -80,6 +80,7 @@ export class FirestoreShop implements ShopPort {
   }
 
   async cancelReservation(customer: string, reference: string): Promise<EngineOrder | undefined> {
+    if (!isOrderReference(reference)) return undefined;
     const ref = orderRef(this.vendorId, reference);
     const snap = await this.tx.get(ref);
     if (!snap.exists) return undefined;

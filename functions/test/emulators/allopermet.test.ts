@@ -157,6 +157,17 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(await buyer.say("ANNULER")).toEqual([`La commande *${second}* est annulée et les articles sont remis en vente.`]);
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
     expect((await orders(vendor.vendorId).doc(second).get()).data()).toMatchObject({ status: "cancelled", cancelledBy: "customer", stockHeld: false });
+
+    // An operator ending a reservation by hand ("expired") also gives its stock back, once.
+    await buyer.say("ROBE1 1");
+    const third = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
+    const before = buyer.sent().length;
+    await orders(vendor.vendorId).doc(third).update({ status: "expired" });
+    const expiredNotice = await wasender.waitForSends(before + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007" });
+    expect(expiredNotice.at(-1)!.text).toContain(`La réservation *${third}* a expiré`);
+    await eventually(async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined), 10_000, "stock given back");
+    await sleep(1000);
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
   }, 45_000);
 
   it("hands off to a person: vendor notified on its owner phone and by a document; the bot resumes by command or edit", async () => {
@@ -192,10 +203,21 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     }, 10_000, "the second paused message decided");
     await db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer).update({ botPaused: false });
     expect((await buyer.say("BOUBOU1"))[0]).toContain("*Grand boubou brodé*");
+
+    // The owner asking for a person pauses its own chat, yet its REPRENDRE still gets through.
+    await owner.say("humain", 2);
+    const noticesBefore = owner.sent().length;
+    await buyer.say("agent");
+    await wasender.waitForSends(noticesBefore + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
+    expect(await owner.say(`REPRENDRE ${customer}`)).toEqual([`Le robot reprend la conversation avec ${customer}.`]);
   }, 60_000);
 
   it("answers with the away message outside opening hours, once, and stays silent with auto-reply off", async () => {
-    const vendor = await shopVendor({ openingHours: { timeZone: "Africa/Dakar", weekly: {} }, awayMessage: "Boutique fermée, à demain !" });
+    // Open half an hour a day, twelve hours from now: closed whenever the test runs.
+    const opens = String((new Date().getUTCHours() + 12) % 24).padStart(2, "0");
+    const halfHour = [`${opens}:00-${opens}:30`];
+    const weekly = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => [day, halfHour]));
+    const vendor = await shopVendor({ openingHours: { timeZone: "UTC", weekly }, awayMessage: "Boutique fermée, à demain !" });
     const buyer = chat(vendor, "+221771110009");
     expect(await buyer.say("ROBE1")).toEqual(["Boutique fermée, à demain !"]);
     await buyer.say("allo ?", 0);
@@ -219,6 +241,25 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await sleep(500);
     expect(quiet.sent()).toHaveLength(0);
   }, 60_000);
+
+  it("marks a message it cannot decide as failed, with the reason, and does not hold back the next one", async () => {
+    const vendor = await shopVendor();
+    const customer = "+221771110012";
+    const buyer = chat(vendor, customer);
+    // A broken order document (an operator's bad edit) that the buyer's ANNULER must read.
+    await orders(vendor.vendorId).doc("CMD-BAD234").set({ customer, status: "reserved", items: "not a list" });
+    await buyer.say("ANNULER CMD-BAD234", 0);
+    const failed = await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ANNULER CMD-BAD234").get();
+      return snap.docs[0]?.get("processing.state") === "failed" ? snap.docs[0] : undefined;
+    }, 10_000, "the message marked failed");
+    expect(failed.get("processing.reason")).toContain("the decision failed");
+    // Answered within say()'s wait, far less than the minute a pending earlier message would hold it.
+    expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
+    // A reference that cannot be one is no path to a document: a plain ANNULER.
+    expect(await buyer.say("annuler CMD/ABC")).toEqual(["C'est annulé, votre panier est vide. Tapez un mot-clé quand vous voulez."]);
+    expect(await buyer.say("annuler CMD/ABC")).toEqual(["Il n'y a rien à annuler."]);
+  }, 45_000);
 
   it("refuses a vendor config with a bad template and says why on the message", async () => {
     const vendor = await shopVendor({ templates: { welcome: "Salut {prenom}" } });

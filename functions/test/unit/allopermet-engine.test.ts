@@ -170,6 +170,57 @@ describe("AlloPermet in French (the default)", () => {
   });
 });
 
+describe("AlloPermet on awkward input", () => {
+  it("answers a did-you-mean before the cart: OUI opens the product, NON keeps the cart", async () => {
+    const { shop, buyer } = setup();
+    await play(buyer, [
+      ["ROBE1 2", ["Total : *30 000 FCFA*"]],
+      ["BOUBO1", ["Vouliez-vous dire *BOUBOU1* ?"]],
+      ["oui", ["*Grand boubou brodé*"]],
+      ["1", ["2 × Robe wax Ndeye", "1 × Grand boubou brodé", "Total : *75 000 FCFA*"]],
+      ["BOUBO1", ["Vouliez-vous dire *BOUBOU1* ?"]],
+      ["non", ["D'accord. Tapez le mot-clé exact"]],
+      ["panier", ["Total : *75 000 FCFA*"]],
+    ]);
+    expect(shop.orders.size).toBe(0);
+  });
+
+  it("keeps asking for the same product after a bad quantity", async () => {
+    const { buyer } = setup();
+    await play(buyer, [["ROBE1 9", ["Il ne reste que 5"]], ["2", ["2 × Robe wax Ndeye"]], ["ROBE1 0", ["de 1 à 5"]], ["3", ["3 × Robe wax Ndeye"]]]);
+  });
+
+  it("finds a keyword inside a sentence or after a greeting", async () => {
+    const { buyer } = setup();
+    await play(buyer, [
+      ["Bonjour, je veux ROBE1 svp", ["*Robe wax Ndeye*"]],
+      ["salut boubou1 1", ["1 × Grand boubou brodé = 45 000 FCFA"]],
+      ["Bonsoir Awa", ["bienvenue chez Awa Couture"]],
+      ["je voudrais des robes", ["Vouliez-vous dire *ROBE1* ?"]],
+    ]);
+  });
+
+  it("reads ANNULER with extra words as a plain cancel, and a typed reference as that order", async () => {
+    const { shop, buyer } = setup();
+    await play(buyer, [["ROBE1 1", ["Total"]], ["annuler svp", ["C'est annulé"]], ["ROBE1 1", ["Total"]], ["oui", ["CMD-TEST1"]]]);
+    await play(buyer, [["annule la commande", ["*CMD-TEST1* est annulée"]]]);
+    expect(shop.products.get("robe1")!.stock).toBe(5);
+  });
+
+  it("prefers keyword plus quantity when another keyword is the two run together", async () => {
+    const shop = new MemoryShop([...DEMO_PRODUCTS, { id: "robe12", keyword: "ROBE12", name: "Robe douze", price: 1, currency: "XOF", stock: 9, active: true }]);
+    const buyer = new Transcript(shop, vendorSettings());
+    await play(buyer, [["ROBE1 2", ["2 × Robe wax Ndeye"]], ["ROBE12", ["*Robe douze*"]]]);
+  });
+
+  it("still shows and cancels the buyer's orders while the shop is closed", async () => {
+    const { buyer } = setup();
+    await play(buyer, [["ROBE1 1", ["Total"]], ["oui", ["CMD-TEST1"]]]);
+    const closed = new Transcript(buyer.shop, vendorSettings({ openingHours: { timeZone: "Africa/Dakar", weekly: { sun: ["10:00-12:00"] } } }));
+    await play(closed, [["ROBE1", ["est fermé pour le moment ; nous rouvrons dimanche à 10:00"]], ["COMMANDES", ["*CMD-TEST1*"]], ["ANNULER", ["*CMD-TEST1* est annulée"]]]);
+  });
+});
+
 describe("AlloPermet in English", () => {
   const en = { language: "en" as const, businessName: "Dakar Sneakers", paymentLinkTemplate: "https://livepay.tech/pay/{vendorId}/{reference}?amount={amount}" };
 
