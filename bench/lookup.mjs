@@ -109,7 +109,7 @@ for (const vendors of [10, 10_000]) {
 // One whole inbound message on a warm path: the webhook stores it, the trigger's work answers it.
 const { startFakeWasender } = await import("../scripts/lib/fake-wasender.mjs");
 const { handleNewMessage } = lib("replies/on-new-message.js");
-const { BasicChatEngine } = lib("engine/basic-engine.js");
+const { AlloPermetEngine } = lib("engine/allopermet-engine.js");
 const { InboundLimiter } = lib("shared/inbound-limiter.js");
 const { getVendorWasenderRegistry } = lib("wasender/vendor-wasender-registry.js");
 const { redisConfig } = lib("store/config-cache.js");
@@ -117,7 +117,10 @@ const wasender = await startFakeWasender();
 await db.collection("waba_instances").doc("waba_bench_0").update({ wasenderApiUrl: wasender.apiUrl });
 await configCache().delete(["vendor:bench_0"]);
 await db.collection("vendors").doc("bench_0").collection("products").doc("p1").set({ keyword: "ROBE1", name: "Robe", price: 15000, stock: 3, active: true });
-const deps = { engine: new BasicChatEngine(), limiter: new InboundLimiter(redisConfig()), registry: getVendorWasenderRegistry(), defaultApiUrl: () => wasender.apiUrl };
+const deps = {
+  engine: new AlloPermetEngine(), limiter: new InboundLimiter(redisConfig()), registry: getVendorWasenderRegistry(),
+  defaultApiUrl: () => wasender.apiUrl, platformPaymentLink: () => "https://pay.example/{reference}?amount={amount}",
+};
 async function inbound(n, text) {
   const id = `BENCH${n}`;
   // A customer each: the per-customer rate limit (10 a minute) must not cut the run short.
@@ -135,8 +138,12 @@ for (let n = 1; n <= 20; n++) warm.push(await inbound(n, n % 2 ? "merci" : "ROBE
 const mean = (f) => (warm.reduce((sum, r) => sum + f(r), 0) / warm.length).toFixed(1);
 console.log(`\nFirestore reads per inbound message, warm path (one product, one reply each): webhook ${mean((r) => r.webhook)}, webhook + reply ${mean((r) => r.total)}`);
 console.log(`replies sent: ${wasender.sends.length} for ${warm.length + 1} messages`);
+if (wasender.sends.length !== warm.length + 1) {
+  console.error("every message should have had exactly one reply: the figures above are not valid");
+  process.exitCode = 1;
+}
 await wasender.close();
 await getVendorWasenderRegistry().close();
 await bridge?.close();
 await redis?.stop();
-process.exit(0);
+process.exit(process.exitCode ?? 0);
