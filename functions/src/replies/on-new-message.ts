@@ -16,7 +16,7 @@ export async function handleNewMessage(
 ): Promise<void> {
   if (!data) return;
   if (data.direction === "inbound") {
-    await replyToInbound(path.vendorId, path.customer, path.messageId, deps);
+    await replyToInbound(path.vendorId, path.customer, path.messageId, deps, data.receivedAt);
   } else if (data.direction === "outbound") {
     await sendVendorMessage(path.vendorId, path.customer, path.messageId, data, deps);
   } else {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Transaction } from "firebase-admin/firestore";
+import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import type { ChatEngine, EngineVendor } from "../engine/chat-engine";
 import { textBook } from "../engine/texts";
@@ -94,12 +94,12 @@ async function decide(
 }
 
 /** Waits (briefly) until every earlier message of this buyer is decided, so replies follow the messages' order. */
-async function waitForEarlierMessages(vendorId: string, customer: string, messageId: string): Promise<void> {
+async function waitForEarlierMessages(vendorId: string, customer: string, messageId: string, receivedAt?: Timestamp): Promise<void> {
   const deadline = Date.now() + ORDER_WAIT_MS;
-  let earlier = await earlierPendingInbound(vendorId, customer, messageId);
+  let earlier = await earlierPendingInbound(vendorId, customer, messageId, receivedAt);
   while (earlier && Date.now() < deadline) {
     await sleep(ORDER_POLL_MS);
-    earlier = await earlierPendingInbound(vendorId, customer, messageId);
+    earlier = await earlierPendingInbound(vendorId, customer, messageId, receivedAt);
   }
   if (earlier) logger.warn("an earlier message is still undecided; going ahead", { vendorId, messageId, earlier });
 }
@@ -114,6 +114,8 @@ export async function replyToInbound(
   customer: string,
   messageId: string,
   deps: ReplyDeps,
+  /** The message's `receivedAt` as the trigger saw it (saves a read); read from the document otherwise. */
+  receivedAt?: unknown,
 ): Promise<void> {
   const config = await readVendorConfigCached(vendorId);
   // Counted before the decision (outside its transaction, which may retry); a redelivered trigger
@@ -122,7 +124,7 @@ export async function replyToInbound(
     config.found && config.valid && config.config.autoReplyEnabled
       ? await deps.limiter.check(vendorId, customer, config.config.rateLimits)
       : { allowed: true };
-  await waitForEarlierMessages(vendorId, customer, messageId);
+  await waitForEarlierMessages(vendorId, customer, messageId, receivedAt instanceof Timestamp ? receivedAt : undefined);
   let decided: Awaited<ReturnType<typeof decideOnce>>;
   try {
     decided = await decideOnce(vendorId, customer, messageId, (inbound, conversation, tx) =>

@@ -218,9 +218,13 @@ const IN_FLIGHT_MS = 2 * 60_000;
  * Whether an earlier message of the same buyer still waits for its decision: messages are decided in
  * the order they arrived, each seeing the state the previous one left.
  */
-export async function earlierPendingInbound(vendorId: string, customer: string, messageId: string): Promise<string | undefined> {
-  const mine = await messageRef(vendorId, customer, messageId).get();
-  const receivedAt = mine.get("receivedAt") as Timestamp | undefined;
+export async function earlierPendingInbound(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  knownReceivedAt?: Timestamp,
+): Promise<string | undefined> {
+  const receivedAt = knownReceivedAt ?? ((await messageRef(vendorId, customer, messageId).get()).get("receivedAt") as Timestamp | undefined);
   if (!receivedAt) return undefined;
   const snap = await conversationRef(vendorId, customer)
     .collection("messages")

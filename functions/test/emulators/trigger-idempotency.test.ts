@@ -20,7 +20,9 @@ let wasender: FakeWasender;
 
 beforeAll(async () => {
   wasender = await startFakeWasender();
+  // Params reach a deployed function as environment variables; these are the ones the trigger reads.
   process.env.WASENDER_API_URL = wasender.apiUrl;
+  process.env.PLATFORM_PAYMENT_LINK = "https://pay.example.test/{vendorId}/{reference}?amount={amount}";
 });
 afterAll(async () => {
   testEnv.cleanup();
