@@ -29,3 +29,23 @@ export function parseProduct(id: string, data: unknown): Product | undefined {
   const parsed = productSchema.safeParse(data);
   return parsed.success ? { id, ...parsed.data } : undefined;
 }
+
+/**
+ * How long a function instance reuses a vendor's catalogue. During a live every buyer's message needs
+ * it (keywords, menu), and the query costs one read per product; a card or menu may show a stock a
+ * few seconds old, never a reservation: those re-read the product in their transaction.
+ */
+const CATALOGUE_TTL_MS = 3_000;
+const catalogues = new Map<string, { at: number; products: Promise<Product[]> }>();
+
+export function readActiveProductsCached(vendorId: string, now = Date.now()): Promise<Product[]> {
+  const cached = catalogues.get(vendorId);
+  if (cached && now - cached.at < CATALOGUE_TTL_MS) return cached.products;
+  const products = readActiveProducts(vendorId);
+  catalogues.set(vendorId, { at: now, products });
+  // A failed read is not kept: the next message tries again.
+  products.catch(() => {
+    if (catalogues.get(vendorId)?.products === products) catalogues.delete(vendorId);
+  });
+  return products;
+}

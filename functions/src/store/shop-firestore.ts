@@ -4,13 +4,13 @@ import type { OrderDoc, OrderItem } from "../model/order";
 import type { Product } from "../model/product";
 import { conversationRef } from "./conversations";
 import { isOrderReference, latestOrdersOf, orderRef, parseOrder, prepareStockRelease, randomReference, toEngineOrder } from "./orders";
-import { parseProduct, productRef, readActiveProducts } from "./products";
+import { parseProduct, productRef, readActiveProductsCached } from "./products";
 
 type Write = (tx: Transaction) => void;
 
 /**
  * The chat engine's shop, backed by Firestore inside the transaction that decides one inbound message.
- * Catalogue reads are plain reads (a card may show a stock a moment old); reservations, cancellations
+ * Catalogue reads are plain reads, briefly cached (a card may show a stock a moment old); reservations, cancellations
  * and resumes read through the transaction, so they commit together with the decision or not at all.
  * Firestore wants every read of a transaction before its first write: writes wait in `apply`.
  */
@@ -26,7 +26,7 @@ export class FirestoreShop implements ShopPort {
   ) {}
 
   activeProducts(): Promise<Product[]> {
-    this.catalogue ??= readActiveProducts(this.vendorId);
+    this.catalogue ??= readActiveProductsCached(this.vendorId);
     return this.catalogue;
   }
 

@@ -261,6 +261,25 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(await buyer.say("annuler CMD/ABC")).toEqual(["Il n'y a rien à annuler."]);
   }, 45_000);
 
+  it("keeps a reservation whose reply Wasender refused: the buyer finds it with COMMANDES", async () => {
+    const vendor = await shopVendor();
+    const customer = "+221771110013";
+    const buyer = chat(vendor, customer);
+    await buyer.say("ROBE1 1");
+    await sleep(500); // the recap's message-id lookup is done
+    wasender.injectFault({ status: 500 });
+    await buyer.say("OUI", 0);
+    const failed = await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
+      return snap.docs[0];
+    }, 10_000, "the refused reply marked failed");
+    expect(failed.get("error.code")).toBe("server_error");
+    expect(failed.get("text")).toMatch(/^Commande \*CMD-/);
+    const [order] = (await orders(vendor.vendorId).get()).docs;
+    expect(order!.data()).toMatchObject({ status: "reserved", customer });
+    expect(await buyer.say("COMMANDES")).toEqual([expect.stringContaining(`*${order!.id}* : 15 000 FCFA, réservée jusqu'à`)]);
+  });
+
   it("refuses a vendor config with a bad template and says why on the message", async () => {
     const vendor = await shopVendor({ templates: { welcome: "Salut {prenom}" } });
     const customer = "+221771110011";

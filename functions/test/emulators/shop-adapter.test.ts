@@ -4,6 +4,7 @@ import { adminDb, uniqueId } from "../support/emulators";
 import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
 import { dueReservations } from "../../src/store/orders";
+import { readActiveProductsCached } from "../../src/store/products";
 
 // The engine's port backed by Firestore, against the emulator, outside any function.
 
@@ -38,6 +39,15 @@ describe("FirestoreShop", () => {
     expect(shop.active.map((p) => p.id)).toEqual(["a"]);
     expect(shop.b).toMatchObject({ id: "b", active: false });
     expect(shop.none).toBeUndefined();
+  });
+
+  it("reuses a vendor's catalogue for 3 s, then reads it again", async () => {
+    const vendorId = await vendorWith({ a: { keyword: "A1", name: "A", price: 100, stock: 4 } });
+    const t0 = Date.now();
+    expect((await readActiveProductsCached(vendorId, t0))[0]!.stock).toBe(4);
+    await product(vendorId, "a").update({ stock: 1 });
+    expect((await readActiveProductsCached(vendorId, t0 + 2_999))[0]!.stock).toBe(4);
+    expect((await readActiveProductsCached(vendorId, t0 + 3_000))[0]!.stock).toBe(1);
   });
 
   it("reserves in one transaction: stock taken, order created with its link and expiry", async () => {

@@ -20,6 +20,8 @@ const PATHS = [
   "vendors/vendor_001/conversations/+221771234567",
   "vendors/vendor_001/conversations/+221771234567/messages/in_3EB0X",
   "vendors/vendor_001/conversations/+221771234567/messages/out_3EB0X_0",
+  "vendors/vendor_001/orders/CMD-7KQ2XA",
+  "vendors/vendor_001/handoffs/in_3EB0X",
 ];
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { describeIssues } from "../../src/model/common";
 import { openingVerdict } from "../../src/model/opening-hours";
 import { vendorConfigSchema } from "../../src/model/vendor-config";
+import { engineVendor } from "../../src/replies/reply-to-inbound";
 import { DEFAULT_TEMPLATES, TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf } from "../../src/engine/texts";
 
 const base = { vendorId: "v1" };
@@ -67,5 +68,15 @@ describe("vendor settings", () => {
       const runtimeImports = [...source.matchAll(/^import (?!type )[^;]*from "([^"]+)"/gm)].map((match) => match[1]!);
       expect(runtimeImports.filter((name) => /firebase|\/store\/|\/shared\/firestore/.test(name)), file).toEqual([]);
     }
+  });
+});
+
+describe("the platform's pay page", () => {
+  it("is used when a vendor has no payment link, and refused with a clear reason when unusable", () => {
+    const config = vendorConfigSchema.parse(base);
+    expect(engineVendor("v1", config, "https://pay.example/{reference}?amount={amount}").paymentLinkTemplate).toBe("https://pay.example/{reference}?amount={amount}");
+    expect(() => engineVendor("v1", config, "")).toThrow("the PLATFORM_PAYMENT_LINK param is not a usable payment link");
+    const own = vendorConfigSchema.parse({ ...base, paymentLinkTemplate: "https://pay.wave.com/m/M_1?amount={amount}" });
+    expect(engineVendor("v1", own, "").paymentLinkTemplate).toBe("https://pay.wave.com/m/M_1?amount={amount}");
   });
 });
