@@ -22,7 +22,7 @@ const GREETINGS = new Set([
   "hello", "hi", "hey", "good morning", "good evening", "nanga def", "na nga def", "mangi fi",
 ]);
 
-/** "Oui !", " MENU ", "Mes commandes ?" → the command; anything longer or else → undefined. */
+/** "Oui !", " MENU ", "Mes commandes ?", "Bonjour madame" → the command; anything else → undefined. */
 export function commandOf(text: string): { command: Command; argument?: string } | undefined {
   const normalized = normalizeText(text).replace(/[!.?,;:]+$/g, "").trim();
   if (normalized === "?") return { command: "help" };
@@ -36,7 +36,7 @@ export function commandOf(text: string): { command: Command; argument?: string }
     return reference ? { command: "cancel", argument: reference } : { command: "cancel" };
   }
   const list = words(text);
-  if (list.length > 0 && list.length <= 5) {
+  if (list.length > 0 && list.length <= 8) {
     const [one, two] = list;
     if (GREETINGS.has(one!) || (two !== undefined && GREETINGS.has(`${one} ${two}`))) return { command: "greeting" };
   }

@@ -196,6 +196,7 @@ describe("AlloPermet on awkward input", () => {
       ["Bonjour, je veux ROBE1 svp", ["*Robe wax Ndeye*"]],
       ["salut boubou1 1", ["1 × Grand boubou brodé = 45 000 FCFA"]],
       ["Bonsoir Awa", ["bienvenue chez Awa Couture"]],
+      ["Bonjour madame, comment allez-vous ?", ["bienvenue chez Awa Couture"]],
       ["je voudrais des robes", ["Vouliez-vous dire *ROBE1* ?"]],
     ]);
   });
