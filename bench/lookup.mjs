@@ -1,27 +1,15 @@
 // WABAManager lookups and the webhook's configuration reads, with 10 and with 10,000 vendors, cold and
 // warm, on the Firestore emulator (and a real Redis behind the Upstash bridge when redis-server is
 // installed). Run: `npm run bench:lookup`. Emulator figures: compare changes, do not predict production.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { firebaseBin, firebaseConfigPath, prepareEmulators } from "../scripts/lib/emulators.mjs";
-import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "../scripts/lib/paths.mjs";
+import { FUNCTIONS_DIR, PROJECT_ID } from "../scripts/lib/paths.mjs";
 import { redisServerAvailable, startRedisRestBridge, startRedisServer } from "../scripts/lib/redis.mjs";
-import { installAndBuild } from "../scripts/lib/setup.mjs";
+import { runInsideEmulators } from "./lib/on-emulators.mjs";
 
-if (!process.env.FIRESTORE_EMULATOR_HOST) {
-  await installAndBuild();
-  const { env } = await prepareEmulators({ wantUi: false });
-  const result = spawnSync(
-    firebaseBin(),
-    ["emulators:exec", "--config", firebaseConfigPath({ ui: false }), "--project", `${PROJECT_ID}-bench`, "--only", "firestore",
-      `node ${JSON.stringify(join(ROOT, "bench", "lookup.mjs"))}`],
-    { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } },
-  );
-  process.exit(result.status ?? 1);
-}
+await runInsideEmulators(import.meta.url, { project: `${PROJECT_ID}-bench`, only: "firestore" });
 
 let redis;
 let bridge;

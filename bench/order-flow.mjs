@@ -2,31 +2,19 @@
 // (keyword -> card, quantity -> recap, OUI -> reservation), a burst of three messages from one buyer,
 // and a live rush (many buyers confirming at once for fewer units than buyers). Run: `npm run bench:orders`.
 // Emulator figures: they compare changes to this code, they do not predict production latency.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { firebaseBin, firebaseConfigPath, prepareEmulators } from "../scripts/lib/emulators.mjs";
+import { runInsideEmulators } from "./lib/on-emulators.mjs";
 import { startFakeWasender } from "../scripts/lib/fake-wasender.mjs";
-import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "../scripts/lib/paths.mjs";
-import { installAndBuild } from "../scripts/lib/setup.mjs";
+import { FUNCTIONS_DIR, PROJECT_ID } from "../scripts/lib/paths.mjs";
 
 const BUYERS = 15;
 const RUSH_BUYERS = 30;
 const RUSH_UNITS = 10;
 
-if (!process.env.FIRESTORE_EMULATOR_HOST) {
-  await installAndBuild();
-  const { env } = await prepareEmulators({ wantUi: false });
-  const result = spawnSync(
-    firebaseBin(),
-    ["emulators:exec", "--config", firebaseConfigPath({ ui: false }), "--project", PROJECT_ID,
-      "--only", "firestore,functions,hosting", `node ${JSON.stringify(join(ROOT, "bench", "order-flow.mjs"))}`],
-    { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, ...env } },
-  );
-  process.exit(result.status ?? 1);
-}
+await runInsideEmulators(import.meta.url, { project: PROJECT_ID, only: "firestore,functions,hosting" });
 
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 const { initializeApp } = require("firebase-admin/app");

@@ -1,32 +1,20 @@
 // Measures, on the local emulators, how fast the message webhook answers (it answers only after its
 // write) and how long a customer waits for the reply to reach Wasender. Run: `npm run bench`.
 // Emulator figures: they compare changes to this code, they do not predict production latency.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { firebaseBin, firebaseConfigPath, prepareEmulators } from "../scripts/lib/emulators.mjs";
+import { runInsideEmulators } from "./lib/on-emulators.mjs";
 import { startFakeWasender } from "../scripts/lib/fake-wasender.mjs";
-import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "../scripts/lib/paths.mjs";
-import { installAndBuild } from "../scripts/lib/setup.mjs";
+import { FUNCTIONS_DIR, PROJECT_ID } from "../scripts/lib/paths.mjs";
 
 const SEQUENTIAL = 200;
 const CONCURRENT = 200;
 const CONCURRENCY = 10;
 const REPLIES = 30;
 
-if (!process.env.FIRESTORE_EMULATOR_HOST) {
-  await installAndBuild();
-  const { env } = await prepareEmulators({ wantUi: false });
-  const result = spawnSync(
-    firebaseBin(),
-    ["emulators:exec", "--config", firebaseConfigPath({ ui: false }), "--project", PROJECT_ID,
-      "--only", "firestore,functions,hosting", `node ${JSON.stringify(join(ROOT, "bench", "webhook-latency.mjs"))}`],
-    { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, ...env } },
-  );
-  process.exit(result.status ?? 1);
-}
+await runInsideEmulators(import.meta.url, { project: PROJECT_ID, only: "firestore,functions,hosting" });
 
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 const { initializeApp } = require("firebase-admin/app");

@@ -46,6 +46,14 @@ function chat(vendor: TestVendor, customer: string) {
   };
 }
 
+/** The buyer's inbound message with this text, once it is decided as `state` (skipped or failed). */
+function decidedInbound(vendorId: string, customer: string, text: string, state: "skipped" | "failed") {
+  return eventually(async () => {
+    const snap = await messagesOf(db, vendorId, customer).where("text", "==", text).get();
+    return snap.docs[0]?.get("processing.state") === state ? snap.docs[0] : undefined;
+  }, 10_000, `"${text}" decided as ${state}`);
+}
+
 const orders = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("orders");
 const stockOf = async (vendorId: string, productId: string) =>
   (await db.collection("vendors").doc(vendorId).collection("products").doc(productId).get()).get("stock") as number;
@@ -183,10 +191,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(handoffs.docs.map((doc) => doc.get("text"))).toEqual(["humain"]);
 
     await buyer.say("ROBE1", 0);
-    const paused = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ROBE1").get();
-      return snap.docs[0]?.get("processing.state") === "skipped" ? snap.docs[0] : undefined;
-    }, 10_000, "the paused message decided");
+    const paused = await decidedInbound(vendor.vendorId, customer, "ROBE1", "skipped");
     expect(paused.get("processing.reason")).toContain("handed off");
     expect(buyer.sent()).toHaveLength(2);
 
@@ -221,10 +226,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const buyer = chat(vendor, "+221771110009");
     expect(await buyer.say("ROBE1")).toEqual(["Boutique fermée, à demain !"]);
     await buyer.say("allo ?", 0);
-    const silent = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, "+221771110009").where("text", "==", "allo ?").get();
-      return snap.docs[0]?.get("processing.state") === "skipped" ? snap.docs[0] : undefined;
-    }, 10_000, "the second message decided");
+    const silent = await decidedInbound(vendor.vendorId, "+221771110009", "allo ?", "skipped");
     expect(silent.get("processing.reason")).toContain("away message was already sent");
     await db.collection("vendor_configs").doc(vendor.vendorId).update({ liveMode: true });
     await sleep(3000); // the edit reaches every cached copy of the config (2 s in memory at most)
@@ -233,10 +235,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const off = await shopVendor({ autoReplyEnabled: false });
     const quiet = chat(off, "+221771110010");
     await quiet.say("ROBE1", 0);
-    const skipped = await eventually(async () => {
-      const snap = await messagesOf(db, off.vendorId, "+221771110010").get();
-      return snap.docs[0]?.get("processing.state") === "skipped" ? snap.docs[0] : undefined;
-    }, 10_000, "the message decided");
+    const skipped = await decidedInbound(off.vendorId, "+221771110010", "ROBE1", "skipped");
     expect(skipped.get("processing.reason")).toBe("autoReplyEnabled is false");
     await sleep(500);
     expect(quiet.sent()).toHaveLength(0);
@@ -249,10 +248,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     // A broken order document (an operator's bad edit) that the buyer's ANNULER must read.
     await orders(vendor.vendorId).doc("CMD-BAD234").set({ customer, status: "reserved", items: "not a list" });
     await buyer.say("ANNULER CMD-BAD234", 0);
-    const failed = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ANNULER CMD-BAD234").get();
-      return snap.docs[0]?.get("processing.state") === "failed" ? snap.docs[0] : undefined;
-    }, 10_000, "the message marked failed");
+    const failed = await decidedInbound(vendor.vendorId, customer, "ANNULER CMD-BAD234", "failed");
     expect(failed.get("processing.reason")).toContain("the decision failed");
     // Answered within say()'s wait, far less than the minute a pending earlier message would hold it.
     expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
@@ -284,10 +280,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const vendor = await shopVendor({ templates: { welcome: "Salut {prenom}" } });
     const customer = "+221771110011";
     await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "bonjour" }));
-    const failed = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).get();
-      return snap.docs[0]?.get("processing.state") === "failed" ? snap.docs[0] : undefined;
-    }, 10_000, "the message decided");
+    const failed = await decidedInbound(vendor.vendorId, customer, "bonjour", "failed");
     expect(failed.get("processing.reason")).toContain("templates.welcome: unknown placeholder {prenom}");
   });
 });
