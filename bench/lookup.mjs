@@ -101,13 +101,19 @@ const { AlloPermetEngine } = lib("engine/allopermet-engine.js");
 const { InboundLimiter } = lib("shared/inbound-limiter.js");
 const { getVendorWasenderRegistry } = lib("wasender/vendor-wasender-registry.js");
 const { redisConfig } = lib("store/config-cache.js");
+const { ProviderRegistry } = lib("messaging/provider.js");
+const { performAttempt } = lib("outbound/attempt.js");
 const wasender = await startFakeWasender();
 await db.collection("waba_instances").doc("waba_bench_0").update({ wasenderApiUrl: wasender.apiUrl });
 await configCache().delete(["vendor:bench_0"]);
 await db.collection("vendors").doc("bench_0").collection("products").doc("p1").set({ keyword: "ROBE1", name: "Robe", price: 15000, stock: 3, active: true });
+// Only Firestore runs here: send attempts run in this process as soon as they are dispatched (their
+// reads count too), in place of Cloud Tasks.
 const deps = {
-  engine: new AlloPermetEngine(), limiter: new InboundLimiter(redisConfig()), registry: getVendorWasenderRegistry(),
-  defaultApiUrl: () => wasender.apiUrl, platformPaymentLink: () => "https://pay.example/{reference}?amount={amount}",
+  engine: new AlloPermetEngine(), limiter: new InboundLimiter(redisConfig()),
+  providers: new ProviderRegistry(() => wasender.apiUrl, getVendorWasenderRegistry()),
+  scheduler: { schedule: async (dispatches) => { for (const { at: _at, ...task } of dispatches) await performAttempt(task, deps); } },
+  platformPaymentLink: () => "https://pay.example/{reference}?amount={amount}",
 };
 async function inbound(n, text) {
   const id = `BENCH${n}`;

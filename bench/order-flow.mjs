@@ -14,7 +14,7 @@ const BUYERS = 15;
 const RUSH_BUYERS = 30;
 const RUSH_UNITS = 10;
 
-await runInsideEmulators(import.meta.url, { project: PROJECT_ID, only: "firestore,functions,hosting" });
+await runInsideEmulators(import.meta.url, { project: PROJECT_ID, only: "firestore,functions,hosting,tasks" });
 
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 const { initializeApp } = require("firebase-admin/app");

@@ -14,7 +14,7 @@ const CONCURRENT = 200;
 const CONCURRENCY = 10;
 const REPLIES = 30;
 
-await runInsideEmulators(import.meta.url, { project: PROJECT_ID, only: "firestore,functions,hosting" });
+await runInsideEmulators(import.meta.url, { project: PROJECT_ID, only: "firestore,functions,hosting,tasks" });
 
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 const { initializeApp } = require("firebase-admin/app");

@@ -51,7 +51,7 @@ const firebase = spawn(
     "emulators:start",
     "--config", firebaseConfigPath({ ui }),
     "--project", PROJECT_ID,
-    "--only", "firestore,functions,auth,hosting",
+    "--only", "firestore,functions,auth,hosting,tasks",
     "--import", join(ROOT, "emulator-data"),
   ],
   { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } },
@@ -88,9 +88,10 @@ async function waitForWebhook() {
 
 /**
  * The emulator never fires scheduled functions, so every 30 s this runs the reservation-expiry sweep
- * the way production's `expireReservations` schedule does, through the admin API.
+ * and the self-healing sweep the way production's `expireReservations` and `selfHealingSweep`
+ * schedules do, through the admin API.
  */
-function startExpiryTicker() {
+function startScheduleTicker() {
   let token;
   let tokenAt = 0;
   const tick = async () => {
@@ -100,12 +101,19 @@ function startExpiryTicker() {
         token = await emulatorIdToken({ admin: true });
         tokenAt = Date.now();
       }
-      const res = await fetch(`${HOSTING}/api/admin/jobs/expire-reservations`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      const headers = { authorization: `Bearer ${token}` };
+      const res = await fetch(`${HOSTING}/api/admin/jobs/expire-reservations`, { method: "POST", headers });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) console.error(`[start] reservation sweep failed: ${res.status} ${JSON.stringify(body)}`);
       else if (body.expired > 0) console.log(`[start] reservation sweep: ${body.expired} reservation(s) expired`);
+      const healing = await fetch(`${HOSTING}/api/admin/jobs/sweep`, { method: "POST", headers });
+      const report = await healing.json().catch(() => ({}));
+      if (!healing.ok) console.error(`[start] self-healing sweep failed: ${healing.status} ${JSON.stringify(report)}`);
+      else if (report.inbound + report.conversations + report.links > 0) {
+        console.log(`[start] self-healing sweep: ${report.inbound} inbound decided, ${report.conversations} conversation(s) re-driven, ${report.links} link(s) made`);
+      }
     } catch (error) {
-      if (!stopping) console.error(`[start] reservation sweep failed: ${error.message}`);
+      if (!stopping) console.error(`[start] scheduled sweeps failed: ${error.message}`);
     }
   };
   const timer = setInterval(() => void tick(), 30_000);
@@ -113,7 +121,7 @@ function startExpiryTicker() {
 }
 
 if (await waitForWebhook()) {
-  startExpiryTicker();
+  startScheduleTicker();
   const lines = [
     "",
     "LivePay is running on the emulators (project demo-livepay).",

@@ -21,8 +21,17 @@ export interface FakeRequest {
 export interface FakeFault {
   status?: number;
   body?: unknown;
+  headers?: Record<string, string>;
   delayMs?: number;
   drop?: boolean;
+  /** Never answer; the connection is closed after `delayMs` (default 30 s). */
+  hang?: boolean;
+  /** Only requests whose path starts with this, e.g. "/api/send-message". */
+  path?: string;
+  /** Only requests made with this session key. */
+  apiKey?: string;
+  /** Only sends to this number. */
+  to?: string;
   times?: number;
 }
 
@@ -35,6 +44,7 @@ export interface FakeWasender {
   setSessionStatus(status: string): void;
   addSession(id: string, accessToken: string): void;
   injectFault(fault: FakeFault): void;
+  clearFaults(): void;
   waitForSends(count: number, options?: { timeoutMs?: number; predicate?: (send: FakeSend) => boolean }): Promise<FakeSend[]>;
   close(): Promise<void>;
 }

@@ -21,7 +21,11 @@ export async function startFakeWasender(options = {}) {
   const sends = [];
   /** @type {Array<object>} */
   const requests = [];
-  /** @type {Array<{status?: number, body?: unknown, delayMs?: number, drop?: boolean, times: number}>} */
+  /**
+   * Faults, taken in order by the requests they match (`path`: a path prefix, e.g. "/api/send-message";
+   * `apiKey`: only that session's requests; `to`: only sends to that number; absent = any request). `hang`: never answer, close the connection after `delayMs` (a timeout).
+   * @type {Array<{status?: number, body?: unknown, headers?: Record<string, string>, delayMs?: number, drop?: boolean, hang?: boolean, path?: string, apiKey?: string, to?: string, times: number}>}
+   */
   const faults = [];
   const windows = new Map();
   let nextMsgId = 100000;
@@ -36,11 +40,21 @@ export async function startFakeWasender(options = {}) {
     res.end(JSON.stringify(body));
   }
 
-  function takeFault() {
-    const fault = faults[0];
-    if (!fault) return undefined;
+  function takeFault(path, apiKey, raw) {
+    const to = () => {
+      try {
+        return JSON.parse(raw).to;
+      } catch {
+        return undefined;
+      }
+    };
+    const index = faults.findIndex(
+      (fault) => (!fault.path || path.startsWith(fault.path)) && (!fault.apiKey || fault.apiKey === apiKey) && (!fault.to || fault.to === to()),
+    );
+    if (index < 0) return undefined;
+    const fault = faults[index];
     fault.times -= 1;
-    if (fault.times <= 0) faults.shift();
+    if (fault.times <= 0) faults.splice(index, 1);
     return fault;
   }
 
@@ -75,14 +89,34 @@ export async function startFakeWasender(options = {}) {
     const apiKey = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : "";
     requests.push({ method: req.method, path: url.pathname, apiKey, body: raw, at: Date.now() });
 
-    const fault = takeFault();
+    // The sandbox's own control route (never Wasender's): faults on command, e.g. from curl while
+    // `npm start` runs. POST a fault (as injectFault takes it), DELETE to drop those not yet taken.
+    if (url.pathname === "/_sandbox/faults") {
+      if (req.method === "DELETE") faults.length = 0;
+      else if (req.method === "POST") {
+        try {
+          faults.push({ times: 1, ...JSON.parse(raw || "{}") });
+        } catch {
+          json(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"status\":500,\"times\":2}." });
+          return;
+        }
+      }
+      json(res, 200, { success: true, faults });
+      return;
+    }
+    const fault = takeFault(url.pathname, apiKey, raw);
+    if (fault?.hang) {
+      // Accepted and never answered: the client's timeout fires; nothing is sent.
+      setTimeout(() => req.socket.destroy(), fault.delayMs ?? 30_000);
+      return;
+    }
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.drop) {
       req.socket.destroy();
       return;
     }
     if (fault?.status) {
-      json(res, fault.status, fault.body ?? { success: false, message: "Internal Server Error" });
+      json(res, fault.status, fault.body ?? { success: false, message: "Internal Server Error" }, fault.headers ?? {});
       return;
     }
 
@@ -202,6 +236,10 @@ export async function startFakeWasender(options = {}) {
     /** The next `times` requests (default 1) answer with this fault instead of normally. */
     injectFault(fault) {
       faults.push({ times: 1, ...fault });
+    },
+    /** Drops every fault not yet taken. */
+    clearFaults() {
+      faults.length = 0;
     },
     /** Resolves with the sends matching `predicate` once there are `count` of them. */
     waitForSends(count, { timeoutMs = 15_000, predicate = () => true } = {}) {

@@ -12,6 +12,37 @@ export function redisServerAvailable() {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
+const INSTALL_COMMAND = "apt-get install -y redis-server";
+
+/**
+ * Makes sure `redis-server` is on PATH before any test runs. Installed with Debian's package when this
+ * process may (root on a machine with apt-get; `apt-get update` first only if the first try fails, since
+ * a fresh image often has no package lists yet); otherwise stops with the exact command to run.
+ */
+export function ensureRedisServer() {
+  if (redisServerAvailable()) return;
+  const hasApt = spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!hasApt) {
+    throw new Error("redis-server is not installed: install Redis 6 or later so that `redis-server` is on PATH, then run npm test again");
+  }
+  if (!isRoot) {
+    throw new Error(`redis-server is not installed: run \`sudo ${INSTALL_COMMAND}\`, then npm test again`);
+  }
+  console.log(`[setup] redis-server is not installed: ${INSTALL_COMMAND}`);
+  // Non-interactive: no prompt may wait for a keyboard. The tests start their own server on their own port.
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], { stdio: "inherit", env }).status === 0;
+  if (!install()) {
+    console.log("[setup] apt-get install failed: apt-get update, then once more");
+    spawnSync("apt-get", ["update"], { stdio: "inherit", env });
+    install();
+  }
+  if (!redisServerAvailable()) {
+    throw new Error(`redis-server is still not installed: run \`${INSTALL_COMMAND}\` (after \`apt-get update\`) and read its errors, then npm test again`);
+  }
+}
+
 /** Starts a throwaway redis-server on loopback (no persistence); resolves once it answers PING. */
 export async function startRedisServer(port) {
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {

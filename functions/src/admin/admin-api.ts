@@ -1,27 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { FieldValue } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import { z } from "zod";
 import { describeIssues, documentIdSchema } from "../model/common";
 import type { WasenderInstance } from "../model/waba-instance";
-import type { SendFailure } from "../messaging/provider";
-import { sendOutboundInOrder, type SendDeps } from "../replies/send-outbound";
+import { resolveInstance, type SendFailure } from "../messaging/provider";
+import type { OutboundDeps } from "../outbound/attempt";
+import { queueOutbound } from "../outbound/outbox";
 import { toE164 } from "../shared/phone";
-import { messageRef } from "../store/conversations";
 import { readVendorConfig } from "../store/vendor-configs";
-import { readInstance, recordRegistration, recordSessionStatus } from "../store/waba-instances";
-import { instanceStatusFor, sessionStatusSchema } from "../wasender/session-events";
-import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
-import { REGISTERED_EVENTS } from "../webhooks/wasender-webhook";
-import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../webhooks/http";
+import { recordRegistration, recordSessionStatus } from "../store/waba-instances";
+import { instanceStatusFor, sessionStatusSchema } from "../wasender/session-payloads";
+import { REGISTERED_EVENTS } from "../wasender/registered-events";
+import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { expireDueReservations } from "../orders/order-lifecycle";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 
-export interface AdminDeps extends SendDeps {
+export interface AdminDeps extends OutboundDeps {
   publicBaseUrl: () => string;
+  /** The self-healing sweep (stuck inbound, lost send tasks, expired leases, failed links). */
+  sweep: () => Promise<Record<string, number>>;
 }
 
-const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/expire-reservations\/?$/;
+const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/(expire-reservations|sweep)\/?$/;
 const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages)\/?$/;
 const METHODS: Record<string, string> = { "setup-wasender-webhook": "POST", "wasender-status": "GET", messages: "POST" };
 
@@ -33,7 +33,8 @@ function wasenderError(failure: SendFailure, what: string): WebhookResponse {
     rate_limited: [503, "wasender_rate_limited"],
     server_error: [502, "wasender_unavailable"],
     timeout: [504, "wasender_timeout"],
-    network: [502, "wasender_unreachable"],
+    unreachable: [502, "wasender_unreachable"],
+    connection_lost: [502, "wasender_unreachable"],
     not_configured: [409, "instance_incomplete"],
   };
   const [status, code] = map[failure.code] ?? [502, "wasender_error"];
@@ -47,28 +48,17 @@ function wasenderError(failure: SendFailure, what: string): WebhookResponse {
 
 type InstanceLookup = { ok: true; instance: WasenderInstance } | { ok: false; response: WebhookResponse };
 
-async function vendorInstance(vendorId: string): Promise<InstanceLookup> {
+/** The vendor's configured number, read fresh (an operator may just have edited it); a disconnected one is still its number. */
+async function vendorInstance(vendorId: string): Promise<InstanceLookup & { deadlineMinutes?: number }> {
   const config = await readVendorConfig(vendorId);
   if (!config.found) return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
   const id = config.valid ? config.config.wabaInstanceId : config.wabaInstanceId;
   if (!id) return { ok: false, response: errorResponse(409, "no_instance", `vendor_configs/${vendorId} has no wabaInstanceId.`) };
-  const check = await readInstance(id);
-  if (!check || !check.usable || check.instance.vendorId !== vendorId) {
-    const problems = !check ? [`waba_instances/${id} does not exist`] : check.usable ? [`waba_instances/${id} belongs to another vendor`] : check.problems;
-    return { ok: false, response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems }) };
+  const resolution = await resolveInstance(vendorId, id, { fresh: true });
+  if (!resolution.ok && !resolution.wait) {
+    return { ok: false, response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems: [resolution.reason] }) };
   }
-  return { ok: true, instance: check.instance };
-}
-
-function serviceFor(instance: WasenderInstance, deps: SendDeps): VendorWasenderService {
-  return deps.registry.getService({
-    vendorId: instance.vendorId,
-    wabaInstanceId: instance.id,
-    apiKey: instance.wasenderApiKey,
-    apiUrl: instance.wasenderApiUrl ?? deps.defaultApiUrl(),
-    ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
-    ...(instance.wasenderAccessToken && { accessToken: instance.wasenderAccessToken }),
-  });
+  return { ok: true, instance: resolution.instance, ...(config.valid && { deadlineMinutes: config.config.deliveryDeadlineMinutes }) };
 }
 
 async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: AdminDeps): Promise<WebhookResponse> {
@@ -77,7 +67,7 @@ async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: 
     return errorResponse(500, "public_base_url_missing", "The PUBLIC_BASE_URL parameter is not set: Wasender would not know where to post.");
   }
   const registration = { webhook_url: `${base}/api/webhooks/wasender/${vendorId}`, webhook_enabled: true, webhook_events: REGISTERED_EVENTS };
-  const result = await serviceFor(instance, deps).updateSession(registration);
+  const result = await deps.providers.wasenderSession(instance).updateSession(registration);
   if (!result.ok) return wasenderError(result.failure, "Wasender did not register the webhook");
   await recordRegistration(instance.id, { url: registration.webhook_url, events: REGISTERED_EVENTS });
   logger.info("webhook registered at Wasender", { vendorId, wabaInstanceId: instance.id, url: registration.webhook_url });
@@ -85,7 +75,7 @@ async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: 
 }
 
 async function wasenderStatus(vendorId: string, instance: WasenderInstance, deps: AdminDeps): Promise<WebhookResponse> {
-  const result = await serviceFor(instance, deps).sessionStatus();
+  const result = await deps.providers.wasenderSession(instance).sessionStatus();
   if (!result.ok) return wasenderError(result.failure, "Wasender did not report the session status");
   const raw = (result.json as { status?: unknown; data?: { status?: unknown } } | undefined) ?? {};
   const parsed = sessionStatusSchema.safeParse(String(raw.status ?? raw.data?.status ?? "").trim().toLowerCase());
@@ -102,7 +92,11 @@ const sendRequestSchema = z.object({
   documentUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
-async function sendMessage(vendorId: string, instance: WasenderInstance, request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
+/**
+ * Queues a vendor-started message on the customer's conversation, like every other outbound message,
+ * and answers 202 at once: delivery (retries included) is the send task's, readable at `path`.
+ */
+async function sendMessage(vendorId: string, instance: WasenderInstance, request: WebhookRequest, deps: AdminDeps, deadlineMinutes?: number): Promise<WebhookResponse> {
   let json: unknown;
   try {
     json = JSON.parse((request.rawBody ?? Buffer.alloc(0)).toString("utf8"));
@@ -114,56 +108,43 @@ async function sendMessage(vendorId: string, instance: WasenderInstance, request
   const to = toE164(parsed.data.to);
   if (!to) return errorResponse(400, "invalid_phone", `"${parsed.data.to}" is not a phone number (use E.164, e.g. +221771234567).`);
   const messageId = `api_${randomUUID()}`;
-  const ref = messageRef(vendorId, to, messageId);
-  await ref.create({
-    direction: "outbound",
-    origin: "api",
-    vendorId,
-    wabaInstanceId: instance.id,
-    to,
-    text: parsed.data.text,
-    ...(parsed.data.imageUrl && { imageUrl: parsed.data.imageUrl }),
-    ...(parsed.data.documentUrl && { documentUrl: parsed.data.documentUrl }),
-    status: "queued",
-    attempts: 0,
-    createdAt: FieldValue.serverTimestamp(),
-  });
-  await sendOutboundInOrder(vendorId, instance.id, to, [messageId], deps);
-  const stored = (await ref.get()).data() ?? {};
-  const accepted = stored.status !== "failed";
-  return {
-    status: accepted ? 202 : 502,
-    body: {
-      ok: accepted,
-      messageId,
-      path: ref.path,
-      status: stored.status,
-      ...(stored.wasenderMsgId !== undefined && { wasenderMsgId: stored.wasenderMsgId }),
-      ...(stored.error && { error: stored.error }),
-    },
-  };
+  const { text, imageUrl, documentUrl } = parsed.data;
+  const content = { text, ...(imageUrl && { imageUrl }), ...(documentUrl && { documentUrl }) };
+  const [ref] = await queueOutbound(vendorId, to, [{ messageId, wabaInstanceId: instance.id, origin: "api", content }], deps.scheduler, deadlineMinutes);
+  return { status: 202, body: { ok: true, messageId, path: ref!.path, status: "queued" } };
 }
 
 /**
- * POST /api/admin/jobs/expire-reservations (admins only): the scheduled sweep, run now. The emulator
- * never fires schedules, so `npm start` calls this every minute; operators may too.
+ * POST /api/admin/jobs/expire-reservations and /api/admin/jobs/sweep (admins only): the scheduled
+ * jobs, run now. The emulator never fires schedules, so `npm start` calls them; operators may too.
  */
-async function runExpiryJob(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
+async function runJob(job: string, request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
   if (request.method !== "POST") return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
   const auth = await authorizeAdmin(header(request, "authorization"));
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
+  if (job === "sweep") return { status: 200, body: { ok: true, ...(await deps.sweep()) } };
   const expired = await expireDueReservations(new Date(), deps);
   return { status: 200, body: { ok: true, expired } };
 }
 
+/** A path segment decoded, or undefined when its percent-encoding is malformed (e.g. "%E0%A4%A"). */
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `/api/admin/vendors/{vendorId}/...`: operators' and vendors' calls, behind a Firebase ID token. */
 export async function handleAdminRequest(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
-  if (JOB_ROUTE.test(request.path)) return runExpiryJob(request, deps);
+  const job = JOB_ROUTE.exec(request.path);
+  if (job) return runJob(job[1]!, request, deps);
   const match = ROUTE.exec(request.path);
   if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
   const [, rawVendorId = "", action = ""] = match;
-  const vendorId = decodeURIComponent(rawVendorId);
-  if (!documentIdSchema.safeParse(vendorId).success) return errorResponse(404, "not_found", "The vendor id is not valid.");
+  const vendorId = safeDecode(rawVendorId);
+  if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success) return errorResponse(404, "not_found", "The vendor id is not valid.");
   const method = METHODS[action]!;
   if (request.method !== method) return { ...errorResponse(405, "method_not_allowed", `Use ${method}.`), headers: { Allow: method } };
 
@@ -175,5 +156,5 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
   logger.info("admin call", { vendorId, action, uid: auth.uid });
   if (action === "setup-wasender-webhook") return setupWebhook(vendorId, lookup.instance, deps);
   if (action === "wasender-status") return wasenderStatus(vendorId, lookup.instance, deps);
-  return sendMessage(vendorId, lookup.instance, request, deps);
+  return sendMessage(vendorId, lookup.instance, request, deps, lookup.deadlineMinutes);
 }

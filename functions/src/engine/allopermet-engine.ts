@@ -5,8 +5,8 @@ import type { Product } from "../model/product";
 import { toE164 } from "../shared/phone";
 import type { ChatEngine, ChatEngineInput, ChatEngineOutput, EngineOrder, EngineVendor } from "./chat-engine";
 import { closestProduct, commandOf, productMentioned, productOf, quantityOf } from "./intents";
-import { formatPrice, normalizeText } from "./text";
-import { fill, textBook, type TextBook } from "./texts";
+import { formatPrice, normalizeText } from "./formatting";
+import { fill, textBook, type TextBook } from "./wording";
 
 /** How many catalogue lines one MENU message shows. */
 export const MENU_PAGE_SIZE = 6;

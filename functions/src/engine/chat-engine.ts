@@ -3,7 +3,7 @@ import type { OpeningHours } from "../model/opening-hours";
 import type { OrderItem, OrderStatus } from "../model/order-parts";
 import type { Product } from "../model/product";
 import type { Language } from "../model/vendor-config";
-import type { TemplateOverrides } from "./texts";
+import type { TemplateOverrides } from "../model/templates";
 
 /** The engine's view of a vendor's settings (from `vendor_configs`, validated). */
 export interface EngineVendor {

@@ -1,6 +1,6 @@
 import { distance } from "fastest-levenshtein";
 import type { Product } from "../model/product";
-import { normalizeText, words } from "./text";
+import { normalizeText, words } from "./formatting";
 
 /** What a buyer's message asks for, whatever the language the vendor answers in. */
 export type Command = "help" | "menu" | "next" | "cart" | "orders" | "cancel" | "human" | "yes" | "no" | "greeting";
@@ -50,17 +50,18 @@ export function orderReferenceOf(text: string): string | undefined {
   return match ? `CMD-${match[1]}` : undefined;
 }
 
-const NUMBER_WORDS: Record<string, number> = {
+// A Map, not an object literal: a buyer typing "constructor" or "__proto__" must not read the prototype.
+const NUMBER_WORDS = new Map(Object.entries({
   un: 1, une: 1, one: 1, deux: 2, two: 2, trois: 3, three: 3, quatre: 4, four: 4, cinq: 5, five: 5,
   six: 6, sept: 7, seven: 7, huit: 8, eight: 8, neuf: 9, nine: 9, dix: 10, ten: 10,
-};
+}));
 
 /** "2", "x2", "2 pièces", "deux" → 2; anything else → undefined. */
 export function quantityOf(text: string): number | undefined {
   const normalized = normalizeText(text).replace(/[!.]+$/, "");
   const digits = /^(?:x\s*)?(\d{1,4})(?:\s*(?:x|pieces?|pcs?|articles?|unites?|items?))?$/.exec(normalized);
   if (digits) return Number(digits[1]);
-  return NUMBER_WORDS[normalized];
+  return NUMBER_WORDS.get(normalized);
 }
 
 /** Keywords compare without case, accents, spaces or punctuation: "robe 1", "Robe-1" and "ROBE1" match. */

@@ -6,7 +6,7 @@ import { toE164 } from "../shared/phone";
 import { firestore } from "../shared/firestore";
 import { readIndexEntry } from "../store/routing-index";
 import type { VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
-import { REGISTERED_EVENTS } from "../webhooks/wasender-webhook";
+import { REGISTERED_EVENTS } from "../wasender/registered-events";
 
 /**
  * One vendor moving off the centralized number (the design document's "Migration"), as a JSON object

@@ -13,6 +13,29 @@ export const documentIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, "must be 1-128 letters, digits, '_' or '-'");
 
+/** A UTF-16 half of a pair standing alone: such a string has no UTF-8 form, so Firestore refuses it in a path. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The string with each lone surrogate replaced by U+FFFD: text from a webhook (a JSON "\ud800" escape)
+ * may hold one, and Firestore refuses a string that has no UTF-8 form.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(new RegExp(LONE_SURROGATE.source, "g"), "\uFFFD");
+}
+
+/**
+ * An id another system gives us (a WhatsApp message id) that becomes part of a document id: no slash,
+ * not "." or "..", not Firestore's reserved `__…__`, well-formed Unicode, and short.
+ */
+export const externalIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((id) => !id.includes("/") && id !== "." && id !== ".." && !/^__.*__$/.test(id) && !LONE_SURROGATE.test(id), {
+    message: "must be a message id (no '/', no lone surrogate, not '.', '..' or __name__)",
+  });
+
 /** One line per problem, e.g. `wasenderApiKey: Required`, for logs and for operators. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { providerSchema } from "./waba-instance";
 import { openingHoursSchema } from "./opening-hours";
 import { toE164 } from "../shared/phone";
-import { REQUIRED_PLACEHOLDERS, TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf, type TemplateKey } from "../engine/texts";
+import { REQUIRED_PLACEHOLDERS, TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf, type TemplateKey } from "./templates";
 
 export const languageSchema = z.enum(["fr", "en"]);
 export type Language = z.infer<typeof languageSchema>;
@@ -75,6 +75,8 @@ export const vendorConfigSchema = z.object({
   /** The vendor's own phone: handoff requests are sent there, and commands from it are the vendor's. */
   ownerPhone: ownerPhoneSchema.optional(),
   templates: templatesSchema.optional(),
+  /** How long a reply may keep being retried before it ends failed with its last reason (1 day by default). */
+  deliveryDeadlineMinutes: z.number().positive().max(7 * 24 * 60).default(1440),
   /** How many messages a minute reach the chat engine; beyond, messages are stored but not answered. */
   rateLimits: z
     .object({

@@ -31,6 +31,8 @@ const wabaInstanceFields = z.object({
   /** The window that rate applies to; 60 s except to test pacing faster. */
   sendRateWindowSeconds: z.number().int().positive().default(60),
   status: z.enum(["connected", "disconnected", "pending"]).default("pending"),
+  /** Set by delivery when Wasender refuses the number (bad key, unknown session); cleared by a successful send. */
+  deliveryProblem: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   lastSync: instantSchema.optional(),
   failoverProvider: z.string().nullable().optional(),
   businessName: z.string().optional(),

@@ -1,12 +1,12 @@
-import { resumeQueuedMessages } from "../replies/vendor-messages";
+import type { OutboundDeps } from "../outbound/attempt";
+import { resumeInstance } from "../outbound/sweep";
 import { toE164 } from "../shared/phone";
 import { indexKey, invalidateConfig, vendorKey } from "../store/config-cache";
-import type { SendDeps } from "../replies/send-outbound";
 import { syncInstance } from "./sync-instance";
 
 /** Fields Wasender's own events keep moving; a change to them alone needs no onboarding check. */
 const RUNTIME_FIELDS = new Set([
-  "status", "sessionStatus", "lastSync", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "webhookRegistration", "updatedAt",
+  "status", "sessionStatus", "lastSync", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "webhookRegistration", "updatedAt", "deliveryProblem",
 ]);
 
 function onlyRuntimeChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
@@ -22,12 +22,12 @@ export async function onInstanceWritten(
   wabaInstanceId: string,
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined,
-  deps: SendDeps,
+  deps: OutboundDeps,
 ): Promise<void> {
   await invalidateConfig(cacheKeysOf(before, after));
   if (!(before && after && onlyRuntimeChanged(before, after))) await syncInstance(wabaInstanceId, before, after);
   if (before?.status !== "connected" && after?.status === "connected" && before !== undefined) {
-    await resumeQueuedMessages(wabaInstanceId, deps);
+    await resumeInstance(wabaInstanceId, deps);
   }
 }
 

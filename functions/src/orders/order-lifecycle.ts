@@ -1,31 +1,32 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
-import { formatPrice } from "../engine/text";
-import { textBook, type TextBook } from "../engine/texts";
+import { formatPrice } from "../engine/formatting";
+import { textBook, type TextBook } from "../engine/wording";
 import type { OrderDoc } from "../model/order";
 import { firestore } from "../shared/firestore";
-import { queueOutbound } from "../store/conversations";
 import { dueReservations, orderRef, parseOrder, prepareStockRelease } from "../store/orders";
 import { readVendorConfigCached } from "../store/vendor-configs";
-import { sendOutboundInOrder, type SendDeps } from "../replies/send-outbound";
+import type { OutboundDeps } from "../outbound/attempt";
+import type { Dispatch } from "../outbound/dispatch";
+import { Outbox } from "../outbound/outbox";
 
 /** How many due reservations one scheduled run ends; the next run takes the rest. */
 const EXPIRY_BATCH = 200;
 
 type Notice = "paid" | "expired" | "cancelled";
 
-interface NoticePlan {
-  to: string;
-  wabaInstanceId: string;
-  messageId: string;
+interface VendorTexts {
+  t: TextBook;
+  shop: string;
+  deadlineMinutes?: number;
 }
 
 /** The vendor's texts (its language and overrides), or the French defaults when its config is unusable. */
-async function textsFor(vendorId: string): Promise<{ t: TextBook; shop: string }> {
+async function textsFor(vendorId: string): Promise<VendorTexts> {
   const config = await readVendorConfigCached(vendorId);
   if (config.found && config.valid) {
-    const { language, templates, businessName } = config.config;
-    return { t: textBook(language, templates), shop: businessName ?? vendorId };
+    const { language, templates, businessName, deliveryDeadlineMinutes } = config.config;
+    return { t: textBook(language, templates), shop: businessName ?? vendorId, deadlineMinutes: deliveryDeadlineMinutes };
   }
   return { t: textBook("fr"), shop: vendorId };
 }
@@ -34,15 +35,14 @@ function noticeId(reference: string, notice: Notice): string {
   return `order_${reference}_${notice}`;
 }
 
-/** Queues the buyer's notice for an order change, in the same transaction as the change, once. */
-function queueNotice(tx: Transaction, vendorId: string, ref: DocumentReference, order: OrderDoc, notice: Notice, text: string): NoticePlan {
+/**
+ * Queues the buyer's notice for an order change on the buyer's conversation, in the same transaction
+ * as the change, once. `outbox` was opened (read) before the transaction's first write.
+ */
+function queueNotice(tx: Transaction, outbox: Outbox, ref: DocumentReference, order: OrderDoc, notice: Notice, text: string): { messageId: string; dispatches: Dispatch[] } {
   const messageId = noticeId(ref.id, notice);
-  queueOutbound(tx, vendorId, order.customer, messageId, { wabaInstanceId: order.wabaInstanceId, origin: "order", content: { text } });
-  return { to: order.customer, wabaInstanceId: order.wabaInstanceId, messageId };
-}
-
-async function send(vendorId: string, plan: NoticePlan | undefined, deps: SendDeps): Promise<void> {
-  if (plan) await sendOutboundInOrder(vendorId, plan.wabaInstanceId, plan.to, [plan.messageId], deps);
+  outbox.add({ messageId, wabaInstanceId: order.wabaInstanceId, origin: "order", content: { text } });
+  return { messageId, dispatches: outbox.writeWithConversation(tx) };
 }
 
 /**
@@ -50,24 +50,25 @@ async function send(vendorId: string, plan: NoticePlan | undefined, deps: SendDe
  * one transaction; an order paid or cancelled meanwhile is left alone. Says whether it expired it, and
  * the notice to send.
  */
-export async function expireReservation(ref: DocumentReference, now: Date, t: TextBook): Promise<{ expired: boolean; notice?: NoticePlan }> {
+export async function expireReservation(ref: DocumentReference, now: Date, texts: VendorTexts): Promise<{ expired: boolean; dispatches: Dispatch[] }> {
   const vendorId = ref.parent.parent!.id;
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (!snap.exists) return { expired: false };
+    if (!snap.exists) return { expired: false, dispatches: [] };
     const order = parseOrder(snap.data());
-    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return { expired: false };
+    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return { expired: false, dispatches: [] };
     const release = order.stockHeld ? await prepareStockRelease(tx, vendorId, order.items) : () => {};
-    release(tx);
     // An order an operator put back to reserved after it expired once was told already.
-    const notice = order.notices.expired ? undefined : queueNotice(tx, vendorId, ref, order, "expired", t("reservationExpired", { reference: ref.id }));
+    const outbox = order.notices.expired ? undefined : await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes);
+    release(tx);
+    const notice = outbox ? queueNotice(tx, outbox, ref, order, "expired", texts.t("reservationExpired", { reference: ref.id })) : undefined;
     tx.update(ref, {
       status: "expired",
       stockHeld: false,
       expiredAt: FieldValue.serverTimestamp(),
       ...(notice && { "notices.expired": notice.messageId }),
     });
-    return notice ? { expired: true, notice } : { expired: true };
+    return { expired: true, dispatches: notice?.dispatches ?? [] };
   });
 }
 
@@ -75,27 +76,25 @@ export async function expireReservation(ref: DocumentReference, now: Date, t: Te
  * The scheduled sweep: every reservation past its `expiresAt`, across vendors. All stock goes back
  * first, then the notices are sent (a number's send pacing must not hold other reservations).
  */
-export async function expireDueReservations(now: Date, deps: SendDeps): Promise<number> {
+export async function expireDueReservations(now: Date, deps: OutboundDeps): Promise<number> {
   const due = await dueReservations(now, EXPIRY_BATCH);
-  const texts = new Map<string, TextBook>();
-  const notices: { vendorId: string; plan: NoticePlan }[] = [];
+  const texts = new Map<string, VendorTexts>();
+  const dispatches: Dispatch[] = [];
   let expired = 0;
   for (const ref of due) {
     const vendorId = ref.parent.parent!.id;
     try {
-      if (!texts.has(vendorId)) texts.set(vendorId, (await textsFor(vendorId)).t);
+      if (!texts.has(vendorId)) texts.set(vendorId, await textsFor(vendorId));
       const outcome = await expireReservation(ref, now, texts.get(vendorId)!);
       if (outcome.expired) expired += 1;
-      if (outcome.notice) notices.push({ vendorId, plan: outcome.notice });
+      dispatches.push(...outcome.dispatches);
     } catch (error) {
       // One bad order must not keep the others reserved forever.
       logger.error("reservation not expired", { order: ref.path, error: String(error) });
     }
   }
-  const sent = await Promise.allSettled(notices.map(({ vendorId, plan }) => send(vendorId, plan, deps)));
-  for (const failure of sent.filter((result) => result.status === "rejected")) {
-    logger.error("expiry notice not sent", { error: String((failure as PromiseRejectedResult).reason) });
-  }
+  // Every reservation ended first; the notices go out as tasks, never holding the sweep.
+  await deps.scheduler.schedule(dispatches);
   if (due.length > 0) logger.info("reservations expired", { due: due.length, expired });
   return expired;
 }
@@ -104,21 +103,21 @@ export async function expireDueReservations(now: Date, deps: SendDeps): Promise<
  * An order document changed (an operator or a payment callback confirmed the payment, or the vendor
  * cancelled or expired it by hand): tells the buyer once, and gives a reservation's items back to stock.
  */
-export async function handleOrderWritten(vendorId: string, reference: string, deps: SendDeps): Promise<void> {
+export async function handleOrderWritten(vendorId: string, reference: string, deps: OutboundDeps): Promise<void> {
   const ref = orderRef(vendorId, reference);
-  const { t, shop } = await textsFor(vendorId);
-  const plan = await firestore().runTransaction(async (tx) => {
+  const texts = await textsFor(vendorId);
+  const { t, shop } = texts;
+  const dispatches = await firestore().runTransaction(async (tx): Promise<Dispatch[]> => {
     const snap = await tx.get(ref);
-    if (!snap.exists) return undefined;
+    if (!snap.exists) return [];
     const order = parseOrderSafely(snap.data(), ref.path);
-    if (!order) return undefined;
-    if (order.status === "paid" && order.notices.paid) {
-      // Already decided (a redelivery, or the trigger our own update caused): send it if still queued.
-      return { to: order.customer, wabaInstanceId: order.wabaInstanceId, messageId: order.notices.paid };
-    }
+    if (!order) return [];
+    // Already told (a redelivery, or the trigger our own update caused): the notice is queued with its task.
+    if (order.status === "paid" && order.notices.paid) return [];
     if (order.status === "paid") {
       const total = formatPrice(order.total, order.currency);
-      const notice = queueNotice(tx, vendorId, ref, order, "paid", t("paymentThanks", { reference, total, shop }));
+      const outbox = await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes);
+      const notice = queueNotice(tx, outbox, ref, order, "paid", t("paymentThanks", { reference, total, shop }));
       const update: Record<string, unknown> = { "notices.paid": notice.messageId, paidAt: snap.get("paidAt") ?? FieldValue.serverTimestamp() };
       if (!order.stockHeld) {
         // Paid after its reservation ended: its items were put back on sale; the vendor must look.
@@ -126,29 +125,28 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
         logger.warn("order paid after its reservation ended", { vendorId, reference });
       }
       tx.update(ref, update);
-      return notice;
+      return notice.dispatches;
     }
     if ((order.status === "cancelled" || order.status === "expired") && order.stockHeld) {
       // Ended by hand in the console: the stock comes back here, once (stockHeld).
       const release = await prepareStockRelease(tx, vendorId, order.items);
-      release(tx);
       const update: Record<string, unknown> = { stockHeld: false };
-      let notice: NoticePlan | undefined;
-      if (order.status === "cancelled") {
-        update.cancelledBy = order.cancelledBy ?? "vendor";
-        if (order.cancelledBy !== "customer" && !order.notices.cancelled) {
-          notice = queueNotice(tx, vendorId, ref, order, "cancelled", t("cancelledByVendor", { reference }));
-        }
-      } else if (!order.notices.expired) {
-        notice = queueNotice(tx, vendorId, ref, order, "expired", t("reservationExpired", { reference }));
-      }
+      const kind: Notice | undefined =
+        order.status === "cancelled"
+          ? order.cancelledBy !== "customer" && !order.notices.cancelled ? "cancelled" : undefined
+          : !order.notices.expired ? "expired" : undefined;
+      const outbox = kind ? await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes) : undefined;
+      release(tx);
+      if (order.status === "cancelled") update.cancelledBy = order.cancelledBy ?? "vendor";
+      const notice =
+        kind && outbox ? queueNotice(tx, outbox, ref, order, kind, kind === "cancelled" ? t("cancelledByVendor", { reference }) : t("reservationExpired", { reference })) : undefined;
       if (notice) update[`notices.${order.status}`] = notice.messageId;
       tx.update(ref, update);
-      return notice;
+      return notice?.dispatches ?? [];
     }
-    return undefined;
+    return [];
   });
-  await send(vendorId, plan, deps);
+  await deps.scheduler.schedule(dispatches);
 }
 
 function parseOrderSafely(data: unknown, path: string): OrderDoc | undefined {

@@ -1,18 +1,18 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import type { ChatEngine, EngineVendor } from "../engine/chat-engine";
-import { textBook } from "../engine/texts";
+import { textBook } from "../engine/wording";
 import type { InboundDoc } from "../model/message";
 import { describeIssues } from "../model/common";
 import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-config";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import { decideOnce, earlierPendingInbound, markUndecided, type ConversationView, type InboundDecision } from "../store/conversations";
+import type { OutboundDeps } from "../outbound/attempt";
+import { earlierPendingInbound, markUndecided, parkBehind, stuckInbound } from "../store/conversations";
+import { decideOnce, type ConversationView, type DecideResult, type InboundDecision } from "./decision";
 import { FirestoreShop } from "../store/shop-firestore";
 import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
-import { sendOutboundInOrder, type SendDeps } from "./send-outbound";
 
-export interface ReplyDeps extends SendDeps {
+export interface ReplyDeps extends OutboundDeps {
   engine: ChatEngine;
   limiter: InboundLimiter;
   /** The platform's pay page, for vendors without their own `paymentLinkTemplate`. */
@@ -22,9 +22,10 @@ export interface ReplyDeps extends SendDeps {
 /** A decision that cannot be made for a reason worth telling operators (on the message). */
 class DecisionError extends Error {}
 
-/** How long a message waits for an earlier one of the same buyer to be decided before going ahead. */
-const ORDER_WAIT_MS = 60_000;
-const ORDER_POLL_MS = 150;
+/** A decision that throws is tried this many times in all, then the message is marked failed with the reason. */
+const DECISION_TRIES = 3;
+/** How many parked messages one run decides in a row before leaving the rest to their own runs or the sweep. */
+const MAX_HANDOVERS = 50;
 
 export function engineVendor(vendorId: string, config: VendorConfig, platformPaymentLink: string): EngineVendor {
   if (!config.paymentLinkTemplate) {
@@ -93,21 +94,11 @@ async function decide(
   };
 }
 
-/** Waits (briefly) until every earlier message of this buyer is decided, so replies follow the messages' order. */
-async function waitForEarlierMessages(vendorId: string, customer: string, messageId: string, receivedAt?: Timestamp): Promise<void> {
-  const deadline = Date.now() + ORDER_WAIT_MS;
-  let earlier = await earlierPendingInbound(vendorId, customer, messageId, receivedAt);
-  while (earlier && Date.now() < deadline) {
-    await sleep(ORDER_POLL_MS);
-    earlier = await earlierPendingInbound(vendorId, customer, messageId, receivedAt);
-  }
-  if (earlier) logger.warn("an earlier message is still undecided; going ahead", { vendorId, messageId, earlier });
-}
-
 /**
- * Runs the chat engine on one stored inbound message and sends its replies through the number the
- * customer wrote to. Safe to run twice for the same message: the decision commits once, each reply is
- * sent at most once.
+ * Runs the chat engine on one stored inbound message and queues its replies on the conversation's
+ * outbox, from the number the customer wrote to. Messages of one buyer are decided in arrival order
+ * without polling: a message that finds an earlier one undecided parks itself behind it and ends; the
+ * earlier decision, once committed, decides it here. Safe to run twice: each decision commits once.
  */
 export async function replyToInbound(
   vendorId: string,
@@ -117,6 +108,18 @@ export async function replyToInbound(
   /** The message's `receivedAt` as the trigger saw it (saves a read); read from the document otherwise. */
   receivedAt?: unknown,
 ): Promise<void> {
+  const earlier = await earlierPendingInbound(vendorId, customer, messageId, receivedAt instanceof Timestamp ? receivedAt : undefined);
+  if (earlier && (await parkBehind(vendorId, customer, messageId, earlier))) {
+    logger.info("inbound parked behind an earlier undecided message", { vendorId, messageId, earlier });
+    return;
+  }
+  let current: string | undefined = messageId;
+  for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) current = await decideAndQueue(vendorId, customer, current, deps);
+  if (current) logger.warn("hand-over chain cut; the sweep decides the rest", { vendorId, next: current });
+}
+
+/** Decides one message (retrying a decision that throws), enqueues its replies' tasks; returns the message parked behind it. */
+async function decideAndQueue(vendorId: string, customer: string, messageId: string, deps: ReplyDeps): Promise<string | undefined> {
   const config = await readVendorConfigCached(vendorId);
   // Counted before the decision (outside its transaction, which may retry); a redelivered trigger
   // counts again but finds the message decided and changes nothing.
@@ -124,21 +127,38 @@ export async function replyToInbound(
     config.found && config.valid && config.config.autoReplyEnabled
       ? await deps.limiter.check(vendorId, customer, config.config.rateLimits)
       : { allowed: true };
-  await waitForEarlierMessages(vendorId, customer, messageId, receivedAt instanceof Timestamp ? receivedAt : undefined);
-  let decided: Awaited<ReturnType<typeof decideOnce>>;
-  try {
-    decided = await decideOnce(vendorId, customer, messageId, (inbound, conversation, tx) =>
-      decide(vendorId, config, inbound, conversation, tx, deps, verdict),
-    );
-  } catch (error) {
-    // Never leave a message pending: it would hold back every later message of this buyer. It stays
-    // stored, marked failed with the reason, for an operator to see.
-    const reason = error instanceof DecisionError ? error.message : `the decision failed: ${String(error)}`;
-    logger.error("inbound not decided", { vendorId, messageId, reason });
-    await markUndecided(vendorId, customer, messageId, reason);
-    return;
+  const deadlineMinutes = config.found && config.valid ? config.config.deliveryDeadlineMinutes : 1440;
+  let decided: DecideResult | undefined;
+  for (let attempt = 1; !decided; attempt++) {
+    try {
+      decided = await decideOnce(vendorId, customer, messageId, deadlineMinutes, (inbound, conversation, tx) =>
+        decide(vendorId, config, inbound, conversation, tx, deps, verdict),
+      );
+    } catch (error) {
+      // A vendor problem (DecisionError) will not go away by trying again; anything else might.
+      if (attempt < DECISION_TRIES && !(error instanceof DecisionError)) continue;
+      // Never leave a message pending: it would hold back every later message of this buyer. It stays
+      // stored, marked failed with the reason, for an operator to see.
+      const reason = error instanceof DecisionError ? error.message : `the decision failed ${attempt} times: ${String(error)}`;
+      logger.error("inbound not decided", { vendorId, messageId, attempts: attempt, reason });
+      return markUndecided(vendorId, customer, messageId, reason, attempt);
+    }
   }
-  const { sends, alreadyDecided, wabaInstanceId } = decided;
-  if (alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
-  for (const { to, ids } of sends) await sendOutboundInOrder(vendorId, wabaInstanceId, to, ids, deps);
+  if (decided.alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
+  await deps.scheduler.schedule(decided.dispatches);
+  return decided.next;
+}
+
+/** Inbound messages whose trigger died before deciding them (pending for minutes): decided now, oldest first. */
+export async function redriveStuckInbound(deps: ReplyDeps, olderThanMs: number, limit = 100): Promise<number> {
+  const stuck = await stuckInbound(new Date(Date.now() - olderThanMs), limit);
+  for (const { vendorId, customer, messageId } of stuck) {
+    try {
+      await replyToInbound(vendorId, customer, messageId, deps);
+    } catch (error) {
+      logger.error("stuck inbound not re-driven", { vendorId, messageId, error: String(error) });
+    }
+  }
+  if (stuck.length > 0) logger.info("stuck inbound messages re-driven", { count: stuck.length });
+  return stuck.length;
 }

@@ -13,6 +13,34 @@ const MEMORY_TTL_WITH_REDIS_MS = 2_000;
 const REDIS_RETRY_AFTER_MS = 30_000;
 /** A cache that answers slower than this is treated as down: the documents are faster. */
 const REDIS_TIMEOUT_MS = 1_000;
+/**
+ * Memory holds at most this many entries per function instance (the oldest written goes first), so that
+ * requests naming ever new keys (unknown vendor ids, say) cannot grow it without bound.
+ */
+export const MAX_MEMORY_ENTRIES = 10_000;
+
+/**
+ * What an invalidation leaves in Redis instead of deleting the key: the time it happened. A reader
+ * takes it as a miss; a writer whose Firestore read started before that time may not replace it, so a
+ * read racing the change (begun before, finished after the trigger) cannot put the old value back.
+ */
+const INVALIDATED_AT = "__invalidatedAt";
+
+function isTombstone(value: unknown): boolean {
+  return value !== null && typeof value === "object" && INVALIDATED_AT in value;
+}
+
+/** SET unless the key holds a tombstone at least as recent as the value's read (ARGV: json, readAt, ttl). */
+const SET_UNLESS_INVALIDATED = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and decoded['${INVALIDATED_AT}'] and tonumber(decoded['${INVALIDATED_AT}']) >= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[3]))
+return 1`;
 
 function withTimeout<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -37,7 +65,11 @@ export class TieredCache {
   private degradedUntil = 0;
   private degraded = false;
 
-  constructor(redisConfig: RedisConfig | undefined, private readonly namespace = "livepay:v1:") {
+  constructor(
+    redisConfig: RedisConfig | undefined,
+    private readonly namespace = "livepay:v1:",
+    private readonly maxMemoryEntries = MAX_MEMORY_ENTRIES,
+  ) {
     this.redis = redisConfig ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false }) : undefined;
     if (!redisConfig) logger.info("cache: no Redis credentials, running on memory only");
   }
@@ -46,17 +78,20 @@ export class TieredCache {
     return this.redis !== undefined && !this.degraded;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
+  /** `skipMemory`: ask Redis even when memory has the key (to see another instance's newer write, or a trigger's delete). */
+  async get<T>(key: string, { skipMemory = false }: { skipMemory?: boolean } = {}): Promise<T | undefined> {
     const local = this.memory.get(key);
-    if (local && local.expiresAt > Date.now()) return local.value as T;
-    this.memory.delete(key);
     const redis = this.healthyRedis();
+    // Without a healthy Redis there is nothing else to ask: memory answers even when asked to skip it.
+    if ((!skipMemory || !redis) && local && local.expiresAt > Date.now()) return local.value as T;
+    if (!local || local.expiresAt <= Date.now()) this.memory.delete(key);
     if (!redis) return undefined;
     try {
       const value = await withTimeout(redis.get<T>(this.namespace + key));
       this.recovered();
-      if (value === null || value === undefined) return undefined;
-      this.remember(key, value);
+      if (value === null || value === undefined || isTombstone(value)) return undefined;
+      // Memory keeps a Redis entry 2 s at most, well inside any TTL it was written with.
+      this.remember(key, value, CACHE_TTL_SECONDS);
       return value;
     } catch (error) {
       this.fail(error);
@@ -64,34 +99,58 @@ export class TieredCache {
     }
   }
 
-  async set(key: string, value: unknown): Promise<void> {
-    this.remember(key, value);
+  /**
+   * `ttlSeconds` (default one hour) bounds the entry in both tiers. `readAt`: when the value was read
+   * from its source; Redis then keeps an invalidation made after that time instead of the value.
+   */
+  async set(key: string, value: unknown, { ttlSeconds = CACHE_TTL_SECONDS, readAt }: { ttlSeconds?: number; readAt?: number } = {}): Promise<void> {
+    this.remember(key, value, ttlSeconds);
     const redis = this.healthyRedis();
     if (!redis) return;
     try {
-      await withTimeout(redis.set(this.namespace + key, value, { ex: CACHE_TTL_SECONDS }));
+      await withTimeout(
+        readAt === undefined
+          ? redis.set(this.namespace + key, value, { ex: ttlSeconds })
+          : redis.eval(SET_UNLESS_INVALIDATED, [this.namespace + key], [JSON.stringify(value), readAt, Math.max(1, Math.ceil(ttlSeconds))]),
+      );
       this.recovered();
     } catch (error) {
       this.fail(error);
     }
   }
 
-  /** Drops keys everywhere this instance can reach: its memory and Redis (hence every instance's next miss). */
+  /**
+   * Drops keys everywhere this instance can reach: its memory and Redis (hence every instance's next
+   * miss). In Redis each key becomes a tombstone with the time, for an hour (see INVALIDATED_AT).
+   */
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.memory.delete(key);
     const redis = this.healthyRedis();
     if (!redis || keys.length === 0) return;
     try {
-      await withTimeout(redis.del(...keys.map((key) => this.namespace + key)));
+      const tombstone = { [INVALIDATED_AT]: Date.now() };
+      await withTimeout(Promise.all(keys.map((key) => redis.set(this.namespace + key, tombstone, { ex: CACHE_TTL_SECONDS }))));
       this.recovered();
     } catch (error) {
       this.fail(error);
     }
   }
 
-  private remember(key: string, value: unknown): void {
-    const ttl = this.redis && !this.degraded ? MEMORY_TTL_WITH_REDIS_MS : CACHE_TTL_SECONDS * 1000;
+  private remember(key: string, value: unknown, ttlSeconds: number): void {
+    const ttl = Math.min(this.redis && !this.degraded ? MEMORY_TTL_WITH_REDIS_MS : CACHE_TTL_SECONDS * 1000, ttlSeconds * 1000);
+    // Re-inserted at the end: Map keeps insertion order, so the first key is the one written longest ago.
+    this.memory.delete(key);
     this.memory.set(key, { value, expiresAt: Date.now() + ttl });
+    while (this.memory.size > this.maxMemoryEntries) {
+      const oldest = this.memory.keys().next().value;
+      if (oldest === undefined) break;
+      this.memory.delete(oldest);
+    }
+  }
+
+  /** How many entries this instance holds in memory (expired ones included until touched or evicted). */
+  get memorySize(): number {
+    return this.memory.size;
   }
 
   private healthyRedis(): Redis | undefined {

@@ -20,7 +20,7 @@ export function redisConfig() {
   return /^https?:\/\//.test(url) && token ? { url, token } : undefined;
 }
 
-/** The process-wide configuration cache (memory, plus Redis when credentials are set). */
+/** The process-wide two-tier cache (memory, plus Redis when credentials are set): vendor snapshots and index entries. */
 export function configCache(): TieredCache {
   cache ??= new TieredCache(redisConfig());
   return cache;
@@ -40,35 +40,100 @@ function toPlain(value: unknown): unknown {
 export interface VendorSnapshot {
   config: Record<string, unknown> | null;
   instances: Array<{ id: string; data: Record<string, unknown> }>;
+  /** When it was read from Firestore (ms; taken before the read, so never younger than the data). */
+  readAt?: number;
+}
+
+export interface VendorSnapshotRead extends VendorSnapshot {
+  readAt: number;
+  fromCache: boolean;
+}
+
+export interface SnapshotOptions {
+  /** Skip the cache: read the documents (and cache what was read). */
+  fresh?: boolean;
+  /** Treat a cached entry read from Firestore longer ago than this as absent. */
+  maxAgeMs?: number;
+  /** Look in Redis even when memory has the entry (a trigger's delete, another instance's newer read). */
+  skipMemory?: boolean;
 }
 
 export const vendorKey = (vendorId: string) => `vendor:${vendorId}`;
 export const indexKey = (kind: string, key: string) => `index:${kind}:${key}`;
 
 /**
- * The vendor's config and instances: from the cache on a warm path (no Firestore read), else one
- * document read and one query, then cached. `fresh` skips the cache (e.g. after a failed signature,
- * so a just-rotated secret works at once).
+ * A vendor id without a `vendor_configs` document is remembered this long (memory, and Redis when there
+ * is one), so repeated requests for an unknown vendor cost no read; the triggers' invalidation clears it
+ * in Redis (and in their own memory) at once, so a vendor onboarded meanwhile waits at most this long.
  */
-export async function readVendorSnapshot(vendorId: string, { fresh = false } = {}): Promise<VendorSnapshot & { fromCache: boolean }> {
-  if (!fresh) {
-    const cached = await configCache().get<VendorSnapshot>(vendorKey(vendorId));
-    if (cached) return { ...cached, fromCache: true };
+export const NEGATIVE_TTL_SECONDS = 30;
+
+/** The vendor configuration cache of one function instance (a test may build several, as several instances). */
+export class ConfigCache {
+  /** Firestore reads in flight, per vendor: concurrent misses (a burst after an invalidation) share one. */
+  private readonly loading = new Map<string, Promise<VendorSnapshot & { readAt: number }>>();
+
+  constructor(readonly tiers: TieredCache) {}
+
+  get usesRedis(): boolean {
+    return this.tiers.usesRedis;
   }
-  const db = firestore();
-  const [config, instances] = await Promise.all([
-    db.collection(VENDOR_CONFIGS).doc(vendorId).get(),
-    db.collection(WABA_INSTANCES).where("vendorId", "==", vendorId).get(),
-  ]);
-  const snapshot: VendorSnapshot = {
-    config: config.exists ? (toPlain(config.data()) as Record<string, unknown>) : null,
-    instances: instances.docs.map((doc) => ({ id: doc.id, data: toPlain(doc.data()) as Record<string, unknown> })),
-  };
-  if (snapshot.config || snapshot.instances.length > 0) await configCache().set(vendorKey(vendorId), snapshot);
-  return { ...snapshot, fromCache: false };
+
+  /**
+   * The vendor's config and instances: from the cache on a warm path (no Firestore read), else one
+   * document read and one query, then cached (an unknown vendor too, briefly).
+   */
+  async readVendorSnapshot(vendorId: string, { fresh = false, maxAgeMs, skipMemory = false }: SnapshotOptions = {}): Promise<VendorSnapshotRead> {
+    if (!fresh) {
+      const cached = await this.tiers.get<VendorSnapshot>(vendorKey(vendorId), { skipMemory });
+      // An entry written before `readAt` existed counts as read at the epoch: never fresh.
+      const readAt = cached?.readAt ?? 0;
+      if (cached && (maxAgeMs === undefined || Date.now() - readAt <= maxAgeMs)) return { ...cached, readAt, fromCache: true };
+    }
+    let load = this.loading.get(vendorId);
+    if (!load) {
+      load = this.load(vendorId).finally(() => this.loading.delete(vendorId));
+      this.loading.set(vendorId, load);
+    }
+    return { ...(await load), fromCache: false };
+  }
+
+  private async load(vendorId: string): Promise<VendorSnapshot & { readAt: number }> {
+    const readAt = Date.now();
+    const db = firestore();
+    const [config, instances] = await Promise.all([
+      db.collection(VENDOR_CONFIGS).doc(vendorId).get(),
+      db.collection(WABA_INSTANCES).where("vendorId", "==", vendorId).get(),
+    ]);
+    const snapshot = {
+      config: config.exists ? (toPlain(config.data()) as Record<string, unknown>) : null,
+      instances: instances.docs.map((doc) => ({ id: doc.id, data: toPlain(doc.data()) as Record<string, unknown> })),
+      readAt,
+    };
+    const known = snapshot.config !== null;
+    await this.tiers.set(vendorKey(vendorId), snapshot, { readAt, ...(!known && { ttlSeconds: NEGATIVE_TTL_SECONDS }) });
+    return snapshot;
+  }
+
+  async invalidate(keys: string[]): Promise<void> {
+    await this.tiers.delete([...new Set(keys)]);
+  }
+}
+
+let defaultCache: ConfigCache | undefined;
+
+/** This function instance's configuration cache. */
+export function vendorConfigCache(): ConfigCache {
+  defaultCache ??= new ConfigCache(configCache());
+  return defaultCache;
+}
+
+/** See ConfigCache.readVendorSnapshot; on this function instance's cache. */
+export function readVendorSnapshot(vendorId: string, options: SnapshotOptions = {}): Promise<VendorSnapshotRead> {
+  return vendorConfigCache().readVendorSnapshot(vendorId, options);
 }
 
 /** Called by the triggers on every change to these documents. */
 export async function invalidateConfig(keys: string[]): Promise<void> {
-  await configCache().delete([...new Set(keys)]);
+  await vendorConfigCache().invalidate(keys);
 }

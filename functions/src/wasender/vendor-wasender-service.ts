@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { errors as undiciErrors, type Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import type { MessagingProvider, SendFailure, SendResult } from "../messaging/provider";
+import type { MessagingProvider, SendFailure, SendResult } from "../messaging/types";
+import { secondsFromRateLimitReset } from "./rate-limit-reset";
 import {
   describeErrorBody,
   errorBodySchema,
@@ -26,9 +26,7 @@ export interface VendorWasenderConfig {
 export type AdminCallResult = { ok: true; json: unknown } | { ok: false; failure: SendFailure };
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** Only failures that prove nothing reached Wasender are retried at once; anything else could double-send. */
-const IMMEDIATE_RETRIES = 2;
-const RETRY_BACKOFF_MS = [250, 1_000];
+/** Failures that prove the request never left: nothing can have reached WhatsApp. */
 const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** Sends as one vendor's WhatsApp number through that number's Wasender session. */
@@ -51,12 +49,8 @@ export class VendorWasenderService implements MessagingProvider {
     const body: Record<string, string> = { to, text: content.text };
     if (content.imageUrl) body.imageUrl = content.imageUrl;
     if (content.documentUrl) body.documentUrl = content.documentUrl;
-    let result = await this.post("/send-message", body);
-    for (let attempt = 0; attempt < IMMEDIATE_RETRIES && isSafeToRetryNow(result); attempt++) {
-      await sleep(RETRY_BACKOFF_MS[attempt] ?? 1_000);
-      result = await this.post("/send-message", body);
-    }
-    return result;
+    // One request per attempt: retries are the delivery state machine's, by cause (retry-policy.ts).
+    return this.post("/send-message", body);
   }
 
   /** `GET /messages/{msgId}/info`: links the msgId sending returned to the WhatsApp id statuses use. */
@@ -69,8 +63,8 @@ export class VendorWasenderService implements MessagingProvider {
 
   /** `PUT /whatsapp-sessions/{id}` with the personal access token: the session's webhook settings. */
   async updateSession(settings: Record<string, unknown>): Promise<AdminCallResult> {
-    if (!this.config.instanceId) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderInstanceId (session id)", retryable: false } };
-    if (!this.config.accessToken) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderAccessToken", retryable: false } };
+    if (!this.config.instanceId) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderInstanceId (session id)" } };
+    if (!this.config.accessToken) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderAccessToken" } };
     const path = `/whatsapp-sessions/${encodeURIComponent(this.config.instanceId)}`;
     return this.adminResult(await this.call("PUT", path, settings, this.config.accessToken));
   }
@@ -84,13 +78,13 @@ export class VendorWasenderService implements MessagingProvider {
     if (!response.ok) return response;
     if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, json: response.json };
     const errorBody = errorBodySchema.safeParse(response.json);
-    return { ok: false, failure: httpFailure(response.statusCode, errorBody.success ? errorBody.data : undefined) };
+    return { ok: false, failure: httpFailure(response.statusCode, errorBody.success ? errorBody.data : undefined, response.rateLimitReset) };
   }
 
   private async post(path: string, body: unknown): Promise<SendResult> {
     const response = await this.call("POST", path, body);
     if (!response.ok) return { ok: false, failure: response.failure };
-    const { statusCode, json } = response;
+    const { statusCode, json, rateLimitReset } = response;
     if (statusCode >= 200 && statusCode < 300) {
       const success = sendSuccessSchema.safeParse(json);
       if (success.success) {
@@ -99,7 +93,7 @@ export class VendorWasenderService implements MessagingProvider {
       }
     }
     const errorBody = errorBodySchema.safeParse(json);
-    return { ok: false, failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined) };
+    return { ok: false, failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined, rateLimitReset) };
   }
 
   private async call(
@@ -107,7 +101,7 @@ export class VendorWasenderService implements MessagingProvider {
     path: string,
     body?: unknown,
     token: string = this.config.apiKey,
-  ): Promise<{ ok: true; statusCode: number; json: unknown } | { ok: false; failure: SendFailure }> {
+  ): Promise<{ ok: true; statusCode: number; json: unknown; rateLimitReset?: string } | { ok: false; failure: SendFailure }> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatcher.request({
@@ -126,7 +120,8 @@ export class VendorWasenderService implements MessagingProvider {
       return { ok: false, failure: transportFailure(error) };
     }
     const text = await response.body.text().catch(() => "");
-    return { ok: true, statusCode: response.statusCode, json: parseJson(text) };
+    const reset = response.headers["x-ratelimit-reset"];
+    return { ok: true, statusCode: response.statusCode, json: parseJson(text), ...(typeof reset === "string" && { rateLimitReset: reset }) };
   }
 }
 
@@ -138,47 +133,40 @@ function parseJson(text: string): unknown {
   }
 }
 
-function isSafeToRetryNow(result: SendResult): boolean {
-  return !result.ok && result.failure.code === "network" && result.failure.retryable;
-}
-
 function transportFailure(error: unknown): SendFailure {
   const code = (error as { code?: string }).code ?? "";
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? "";
   if (CONNECT_ERROR_CODES.has(code) || CONNECT_ERROR_CODES.has(cause)) {
-    return { code: "network", message: `could not connect to Wasender (${code || cause})`, retryable: true };
+    return { code: "unreachable", message: `could not connect to Wasender (${code || cause})` };
   }
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-    // The request may have been processed: resending could reach the customer twice.
-    return { code: "timeout", message: `Wasender did not answer within ${REQUEST_TIMEOUT_MS / 1000}s`, retryable: false };
+    // The request was written: Wasender may have sent it.
+    return { code: "timeout", message: `Wasender did not answer within ${REQUEST_TIMEOUT_MS / 1000}s` };
   }
-  return { code: "network", message: `connection to Wasender failed mid-request (${code || cause || "unknown"})`, retryable: false };
+  return { code: "connection_lost", message: `connection to Wasender failed mid-request (${code || cause || "unknown"})` };
 }
 
-function httpFailure(status: number, body: WasenderErrorBody | undefined): SendFailure {
+function httpFailure(status: number, body: WasenderErrorBody | undefined, rateLimitReset?: string): SendFailure {
   const described = describeErrorBody(body, `HTTP ${status}`);
   if (status === 401 || status === 403) {
-    return { code: "unauthorized", message: `Wasender refused the token: ${described}`, httpStatus: status, retryable: false };
+    return { code: "unauthorized", message: `Wasender refused the token: ${described}`, httpStatus: status };
   }
   if (status === 404) {
-    return { code: "not_found", message: `Wasender does not know it: ${described}`, httpStatus: status, retryable: false };
+    return { code: "not_found", message: `Wasender does not know it: ${described}`, httpStatus: status };
   }
   if (status === 429) {
+    // Wasender's own wait: `retry_after` in the body, else X-RateLimit-Reset (a Unix time or seconds).
+    const retryAfter = body?.retry_after ?? secondsFromRateLimitReset(rateLimitReset, Date.now());
     return {
       code: "rate_limited",
       message: `Wasender rate limit: ${described}`,
       httpStatus: status,
-      retryable: true,
-      ...(body?.retry_after !== undefined && { retryAfterSeconds: body.retry_after }),
+      ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }),
     };
   }
-  if (status >= 500) {
-    // 502-504 come from a gateway that did not pass the request on; a 500 may have sent it.
-    const retryable = status === 502 || status === 503 || status === 504;
-    return { code: "server_error", message: `Wasender failed: ${described}`, httpStatus: status, retryable };
-  }
+  if (status >= 500) return { code: "server_error", message: `Wasender failed: ${described}`, httpStatus: status };
   if (status >= 200 && status < 300) {
-    return { code: "bad_response", message: `Wasender answered ${status} without a msgId: ${described}`, httpStatus: status, retryable: false };
+    return { code: "bad_response", message: `Wasender answered ${status} without a msgId: ${described}`, httpStatus: status };
   }
-  return { code: "rejected", message: `Wasender rejected the message: ${described}`, httpStatus: status, retryable: false };
+  return { code: "rejected", message: `Wasender rejected the message: ${described}`, httpStatus: status };
 }

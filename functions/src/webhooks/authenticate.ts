@@ -1,6 +1,6 @@
 import { acceptedSecrets, type WasenderInstance } from "../model/waba-instance";
 import { HMAC_HEADER, SECRET_HEADER, verifySignature } from "../wasender/signature";
-import { header, type WebhookRequest } from "./http";
+import { header, type WebhookRequest } from "../http/handler";
 
 export type Authentication =
   | { ok: true; instance: WasenderInstance }

@@ -2,31 +2,35 @@ import { logger } from "firebase-functions";
 import { describeIssues } from "../model/common";
 import { vendorConfigSchema, vendorRoutingSchema } from "../model/vendor-config";
 import { checkWasenderInstance, type WasenderInstance } from "../model/waba-instance";
-import { readVendorSnapshot } from "../store/config-cache";
+import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
 
 export type VendorInstances = (
   | { kind: "unknown" }
   | { kind: "unusable"; problems: string[] }
   | { kind: "ready"; instances: WasenderInstance[] }
-) & { fromCache: boolean };
+) & { fromCache: boolean; readAt: number };
 
 /**
  * The vendor's usable Wasender numbers, the one `vendor_configs.wabaInstanceId` names first. A vendor
- * exists when it has a config or an instance; an invalid instance is reported and left out whole.
+ * exists when it has a config or an instance, but is served only while its `vendor_configs` document
+ * exists (deleting it offboards the vendor; the onboarding trigger creates it with the first instance);
+ * an invalid instance is reported and left out whole.
  */
-export async function loadVendorInstances(vendorId: string, options: { fresh?: boolean } = {}): Promise<VendorInstances> {
-  const snapshot = await readVendorSnapshot(vendorId, options);
-  const { fromCache } = snapshot;
-  if (!snapshot.config && snapshot.instances.length === 0) return { kind: "unknown", fromCache };
+export async function loadVendorInstances(
+  vendorId: string,
+  options: SnapshotOptions = {},
+  cache: ConfigCache = vendorConfigCache(),
+): Promise<VendorInstances> {
+  const snapshot = await cache.readVendorSnapshot(vendorId, options);
+  const { fromCache, readAt } = snapshot;
+  if (!snapshot.config && snapshot.instances.length === 0) return { kind: "unknown", fromCache, readAt };
 
   const problems: string[] = [];
-  let primaryId: string | undefined;
-  if (snapshot.config) {
-    const config = vendorConfigSchema.safeParse(snapshot.config);
-    if (!config.success) logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
-    const routing = vendorRoutingSchema.safeParse(snapshot.config);
-    primaryId = routing.success ? routing.data.wabaInstanceId : undefined;
-  }
+  if (!snapshot.config) problems.push(`no vendor_configs/${vendorId} document: the vendor is not, or no longer, served`);
+  const config = snapshot.config ? vendorConfigSchema.safeParse(snapshot.config) : undefined;
+  if (config && !config.success) logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
+  const routing = vendorRoutingSchema.safeParse(snapshot.config);
+  const primaryId = routing.success ? routing.data.wabaInstanceId : undefined;
   const checks = snapshot.instances.map(({ id, data }) => checkWasenderInstance(id, data));
   const instances: WasenderInstance[] = [];
   for (const check of checks) {
@@ -38,7 +42,7 @@ export async function loadVendorInstances(vendorId: string, options: { fresh?: b
   }
   if (checks.length === 0) problems.push(`no waba_instances document has vendorId "${vendorId}"`);
   if (problems.length > 0) logger.warn("vendor instance problems", { vendorId, problems });
-  if (instances.length === 0) return { kind: "unusable", problems, fromCache };
+  if (instances.length === 0 || !snapshot.config) return { kind: "unusable", problems, fromCache, readAt };
   instances.sort((a, b) => Number(b.id === primaryId) - Number(a.id === primaryId));
-  return { kind: "ready", instances, fromCache };
+  return { kind: "ready", instances, fromCache, readAt };
 }

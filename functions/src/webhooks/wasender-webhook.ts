@@ -1,34 +1,24 @@
 import { logger } from "firebase-functions";
+import { errorResponse, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { describeIssues } from "../model/common";
-import type { WasenderInstance } from "../model/waba-instance";
-import { envelopeSchema, type Envelope } from "../wasender/webhook-events";
-import { authenticate } from "./authenticate";
-import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-events";
-import { errorResponse, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "./http";
-import { handleMessageEvent, HANDLED_MESSAGE_EVENTS } from "./message-events";
-import { handleStatusEvent, STATUS_EVENTS } from "./status-events";
+import { envelopeSchema } from "../wasender/envelope";
+import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-handler";
+import { handleMessageEvent, HANDLED_MESSAGE_EVENTS } from "./message-handler";
+import { handleStatusEvent, STATUS_EVENTS } from "./status-handler";
+import { admitRequest, defaultGateState, type GateState } from "./vendor-gate";
 import { parseVendorPath } from "./vendor-path";
-import { loadVendorInstances } from "./vendor-instances";
+import { RejectionLog } from "./rejection-log";
+import type { VerifiedEvent } from "./verified-event";
 
-export interface VerifiedEvent {
-  vendorId: string;
-  instance: WasenderInstance;
-  envelope: Envelope;
-}
-
-/**
- * The events registered at Wasender: one per need, since overlapping message events (received,
- * upsert, personal) deliver the same message several times. Every handled event is still accepted.
- * message-receipt.update concerns groups only, where the bot never speaks.
- */
-export const REGISTERED_EVENTS = ["messages.received", "messages.update", "message.sent", "session.status", "qrcode.updated"];
+const rejections = new RejectionLog();
 
 /**
  * The one pipeline behind all of a vendor's webhook URLs (`/{vendorId}`, `/status`, `/connection`):
  * Wasender posts every event of a session to the single URL registered for it, so each URL accepts
- * every event and handles it with the same code. Answers only after the event's writes.
+ * every event and handles it with the same code. Answers only after the event's writes. `state` is
+ * what one function instance keeps between requests (its configuration cache); tests pass a second.
  */
-export async function handleWasenderWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+export async function handleWasenderWebhook(request: WebhookRequest, state: GateState = defaultGateState()): Promise<WebhookResponse> {
   if (request.method !== "POST") {
     return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
   }
@@ -40,14 +30,7 @@ export async function handleWasenderWebhook(request: WebhookRequest): Promise<We
     return errorResponse(413, "payload_too_large", `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }
 
-  // The cached configuration first; if it does not let the request in, the documents themselves, so a
-  // secret rotated (or a vendor onboarded) a moment ago works at once.
-  let vendor = await loadVendorInstances(vendorId);
-  let auth = vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined;
-  if (!auth?.ok && vendor.fromCache) {
-    vendor = await loadVendorInstances(vendorId, { fresh: true });
-    auth = vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined;
-  }
+  const { vendor, auth } = await admitRequest(vendorId, request, state);
   if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
   if (vendor.kind === "unusable" || !auth) {
     return errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, {
@@ -55,7 +38,7 @@ export async function handleWasenderWebhook(request: WebhookRequest): Promise<We
     });
   }
   if (!auth.ok) {
-    logger.warn("webhook rejected", { vendorId, reason: auth.code });
+    rejections.note(vendorId, auth.code);
     return errorResponse(401, auth.code, auth.message);
   }
 

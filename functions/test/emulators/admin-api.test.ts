@@ -111,20 +111,25 @@ describe("GET /api/admin/vendors/{vendorId}/wasender-status", () => {
 });
 
 describe("messages the vendor starts", () => {
-  it("POST /messages sends through the vendor's own session and tracks the message", async () => {
+  it("POST /messages queues on the customer's conversation, sends through the vendor's own session and tracks the message", async () => {
     const res = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
       token: tokens.own,
       body: { to: "77 555 44 33", text: "Votre commande est prête", documentUrl: "https://example.com/facture.pdf" },
     });
     expect(res.status).toBe(202);
-    expect(res.json).toMatchObject({ ok: true, status: "sent" });
-    const send = wasender.sends.find((s) => s.msgId === res.json.wasenderMsgId)!;
-    expect(send).toMatchObject({ to: "+221775554433", apiKey: vendor.apiKey, documentUrl: "https://example.com/facture.pdf" });
-    const doc = await messagesOf(db, vendor.vendorId, "+221775554433").doc(res.json.messageId).get();
-    expect(doc.data()).toMatchObject({ direction: "outbound", origin: "api", status: "sent", waMessageId: send.waMessageId });
-    const delivered = await postWebhook(vendor, { event: "messages.update", data: { key: { id: send.waMessageId, fromMe: true }, update: { status: 3 } } });
+    expect(res.json).toMatchObject({ ok: true, status: "queued", path: `vendors/${vendor.vendorId}/conversations/+221775554433/messages/${res.json.messageId}` });
+    const [send] = await wasender.waitForSends(1, { predicate: (s) => s.to === "+221775554433" && s.apiKey === vendor.apiKey });
+    expect(send).toMatchObject({ documentUrl: "https://example.com/facture.pdf", text: "Votre commande est prête" });
+    const doc = await eventually(async () => {
+      const snap = await messagesOf(db, vendor.vendorId, "+221775554433").doc(res.json.messageId).get();
+      return snap.get("waMessageId") ? snap : undefined;
+    }, 10_000, "the API message sent and linked");
+    expect(doc.data()).toMatchObject({ direction: "outbound", origin: "api", status: "sent", wasenderMsgId: send!.msgId, waMessageId: send!.waMessageId });
+    const delivered = await postWebhook(vendor, { event: "messages.update", data: { key: { id: send!.waMessageId, fromMe: true }, update: { status: 3 } } });
     expect(delivered.json.results[0].outcome).toBe("applied");
     expect((await doc.ref.get()).get("deliveryStatus")).toBe("delivered");
+    const conversation = await db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc("+221775554433").get();
+    expect(conversation.get("outbox")).toEqual([]);
   });
 
   it("refuses a bad number or an empty text with a clear 400", async () => {

@@ -263,13 +263,14 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const buyer = chat(vendor, customer);
     await buyer.say("ROBE1 1");
     await sleep(500); // the recap's message-id lookup is done
-    wasender.injectFault({ status: 500 });
+    // A refusal no retry can fix (a 500 would be retried and the reply would go out).
+    wasender.injectFault({ status: 422, apiKey: vendor.apiKey, body: { success: false, message: "The given data was invalid." } });
     await buyer.say("OUI", 0);
     const failed = await eventually(async () => {
       const snap = await messagesOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
       return snap.docs[0];
     }, 10_000, "the refused reply marked failed");
-    expect(failed.get("error.code")).toBe("server_error");
+    expect(failed.get("error.code")).toBe("rejected");
     expect(failed.get("text")).toMatch(/^Commande \*CMD-/);
     const [order] = (await orders(vendor.vendorId).get()).docs;
     expect(order!.data()).toMatchObject({ status: "reserved", customer });

@@ -89,7 +89,11 @@ describe("configuration cache (memory in front of Redis)", () => {
     const key = `livepay:v1:vendor:${vendor.vendorId}`;
     await eventually(async () => ((await redis.exists(key)) ? true : undefined), 10_000, "the entry cached");
     await db.collection("vendor_configs").doc(vendor.vendorId).update({ welcomeMessage: "Nouveau" });
-    await eventually(async () => ((await redis.exists(key)) ? undefined : true), 10_000, "the entry invalidated");
+    // Invalidated: the entry is replaced by a tombstone (the time of the change), which readers take as a miss.
+    await eventually(async () => {
+      const raw = await redis.get(key);
+      return raw === null || "__invalidatedAt" in JSON.parse(raw) ? true : undefined;
+    }, 10_000, "the entry invalidated");
   });
 
   it("answers every request correctly while Redis is stopped, and uses it again once back", async () => {
@@ -121,5 +125,18 @@ describe("configuration cache (memory in front of Redis)", () => {
       await probe.set("test:back", 2);
       return (await new TieredCache(redisConfig).get("test:back")) === 2 ? true : undefined;
     }, 15_000, "Redis back");
+  });
+});
+
+describe("an invalidation racing a read of the documents", () => {
+  it("keeps the invalidation: a value read before it cannot replace it in Redis", async () => {
+    const a = new TieredCache(redisConfig);
+    const readBefore = Date.now() - 1_000;
+    await a.set("test:race", { secret: "old" }, { readAt: readBefore - 1_000 });
+    await a.delete(["test:race"]); // the trigger, after the change
+    await a.set("test:race", { secret: "old" }, { readAt: readBefore }); // a read begun before the change, written after
+    expect(await new TieredCache(redisConfig).get("test:race")).toBeUndefined();
+    await a.set("test:race", { secret: "new" }, { readAt: Date.now() + 1 }); // a read begun after it
+    expect(await new TieredCache(redisConfig).get("test:race")).toEqual({ secret: "new" });
   });
 });

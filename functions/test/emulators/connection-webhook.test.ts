@@ -62,9 +62,11 @@ describe("session status", () => {
     await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "bonjour" }));
     const waiting = await eventually(async () => {
       const snap = await messagesOf(db, vendor.vendorId, customer).where("direction", "==", "outbound").get();
-      return snap.docs[0]?.get("waitingReason") ? snap.docs[0] : undefined;
+      return snap.docs[0]?.get("delivery.waitingReason") ? snap.docs[0] : undefined;
     }, 15_000, "the reply waiting");
     expect(waiting.get("status")).toBe("queued");
+    expect(waiting.get("delivery.state")).toBe("waiting");
+    expect(waiting.get("delivery.waitingReason")).toContain("disconnected");
     await sleep(500);
     expect(wasender.sends.some((s) => s.to === customer)).toBe(false);
 

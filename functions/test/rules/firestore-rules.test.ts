@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   assertFails,
@@ -6,7 +6,7 @@ import {
   type RulesTestContext,
   type RulesTestEnvironment,
 } from "@firebase/rules-unit-testing";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // A project of its own, so clearing and seeding never touches what other tests or triggers use.
 const PROJECT = "demo-livepay-rules";
@@ -22,7 +22,44 @@ const PATHS = [
   "vendors/vendor_001/conversations/+221771234567/messages/out_3EB0X_0",
   "vendors/vendor_001/orders/CMD-7KQ2XA",
   "vendors/vendor_001/handoffs/in_3EB0X",
+  "vendors/vendor_001/alerts/alert_1",
+  "vendors/vendor_001/message_links/3EB0X",
+  "vendors/vendor_001/pending_statuses/3EB0X",
+  "send_pacing/waba_vendor_001",
+  "phone_index/+221771234567",
+  "wasender_session_index/session-vendor_001",
 ];
+
+/**
+ * Every collection the functions write, read from their sources: a collection added without a line
+ * above fails here, so a new one is never left out of this test.
+ */
+function collectionsInSources(dir: string): Set<string> {
+  const names = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      for (const name of collectionsInSources(path)) names.add(name);
+      continue;
+    }
+    if (!entry.name.endsWith(".ts")) continue;
+    const source = readFileSync(path, "utf8");
+    for (const match of source.matchAll(/collection(?:Group)?\("([A-Za-z_]+)"\)/g)) names.add(match[1]!);
+    // Names kept in constants (store/collections.ts) and the routing indexes' kinds.
+    for (const match of source.matchAll(/export const [A-Z_]+ = "([a-z_]+)";/g)) if (path.endsWith("collections.ts")) names.add(match[1]!);
+    for (const match of source.matchAll(/export type IndexKind = ([^;]+);/g)) for (const kind of match[1]!.matchAll(/"([a-z_]+)"/g)) names.add(kind[1]!);
+  }
+  return names;
+}
+
+describe("the rules test itself", () => {
+  it("covers every collection the functions use", () => {
+    const covered = new Set(PATHS.flatMap((path) => path.split("/").filter((_, index) => index % 2 === 0)));
+    const used = collectionsInSources(join(__dirname, "..", "..", "src"));
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
 
 beforeAll(async () => {
   const [host, port] = (process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080").split(":");
@@ -63,5 +100,7 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collection("vendor_configs").get());
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/messages").get());
     await assertFails(db.collectionGroup("messages").get());
+    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs"]) await assertFails(db.collectionGroup(group).get());
+    for (const top of ["send_pacing", "phone_index", "wasender_session_index", "vendors"]) await assertFails(db.collection(top).get());
   });
 });

@@ -3,8 +3,8 @@ import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
 import { advances, deliveryStatusSchema, toDeliveryStatus } from "../../src/model/delivery";
 import { acceptedSecrets, checkWasenderInstance } from "../../src/model/waba-instance";
-import { statusUpdatesOf } from "../../src/wasender/status-events";
-import { instanceStatusFor, sessionStatusDataSchema } from "../../src/wasender/session-events";
+import { statusUpdatesOf } from "../../src/wasender/status-payloads";
+import { instanceStatusFor, sessionStatusDataSchema } from "../../src/wasender/session-payloads";
 
 describe("delivery statuses", () => {
   it("reads codes, digit strings and Baileys names", () => {

@@ -5,7 +5,8 @@ import { describeIssues } from "../../src/model/common";
 import { openingVerdict } from "../../src/model/opening-hours";
 import { vendorConfigSchema } from "../../src/model/vendor-config";
 import { engineVendor } from "../../src/replies/reply-to-inbound";
-import { DEFAULT_TEMPLATES, TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf } from "../../src/engine/texts";
+import { DEFAULT_TEMPLATES } from "../../src/engine/wording";
+import { TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf } from "../../src/model/templates";
 
 const base = { vendorId: "v1" };
 

@@ -31,34 +31,47 @@ describe("VendorWasenderService", () => {
     expect(wasender.sends.at(-1)).toMatchObject({ text: "Robe", imageUrl: "https://x.test/r.jpg" });
   });
 
-  it("turns each Wasender fault into a clear failure", async () => {
+  it("turns each Wasender fault into the failure the retry policy needs", async () => {
     const bad = registry.getService({ vendorId: "v2", wabaInstanceId: "w2", apiKey: "wrong", apiUrl: wasender.apiUrl });
     expect(await bad.sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "unauthorized", httpStatus: 401 } });
 
     const invalid = await service().sendMessage("12", "x");
-    expect(invalid).toMatchObject({ ok: false, failure: { code: "rejected", httpStatus: 422, retryable: false } });
+    expect(invalid).toMatchObject({ ok: false, failure: { code: "rejected", httpStatus: 422 } });
     expect(!invalid.ok && invalid.failure.message).toContain("to: The to field must be a valid phone number");
 
     wasender.injectFault({ status: 429, body: { message: "Too many", retry_after: 42 } });
     expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
       ok: false,
-      failure: { code: "rate_limited", retryable: true, retryAfterSeconds: 42 },
+      failure: { code: "rate_limited", retryAfterSeconds: 42 },
     });
 
+    // No retry_after in the body: X-RateLimit-Reset, as seconds to wait or as a Unix time.
+    wasender.injectFault({ status: 429, body: { message: "Too many" }, headers: { "x-ratelimit-reset": "7" } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "rate_limited", retryAfterSeconds: 7 } });
+    const resetAt = Math.floor(Date.now() / 1000) + 30;
+    wasender.injectFault({ status: 429, body: { message: "Too many" }, headers: { "x-ratelimit-reset": String(resetAt) } });
+    const byUnixTime = await service().sendMessage("+221771234567", "x");
+    expect(!byUnixTime.ok && byUnixTime.failure.retryAfterSeconds).toBeGreaterThan(28);
+    expect(!byUnixTime.ok && byUnixTime.failure.retryAfterSeconds).toBeLessThanOrEqual(30);
+
     wasender.injectFault({ status: 500 });
-    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "server_error", retryable: false } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "server_error", httpStatus: 500 } });
 
     wasender.injectFault({ drop: true });
-    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "network", retryable: false } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "connection_lost" } });
   });
 
-  it("retries at once only what cannot have been sent: a connection refused", async () => {
+  it("tells a connection refused (never reached Wasender) apart, and sends one request per attempt", async () => {
     const closed = await startFakeWasender();
     const apiUrl = closed.apiUrl;
     await closed.close();
     const nowhere = registry.getService({ vendorId: "v3", wabaInstanceId: "w3", apiKey: "key-a", apiUrl });
     const result = await nowhere.sendMessage("+221771234567", "x");
-    expect(result).toMatchObject({ ok: false, failure: { code: "network", retryable: true } });
+    expect(result).toMatchObject({ ok: false, failure: { code: "unreachable" } });
+    const before = wasender.requests.length;
+    wasender.injectFault({ status: 503 });
+    await service().sendMessage("+221771234567", "x");
+    expect(wasender.requests.length - before).toBe(1);
   });
 });
 

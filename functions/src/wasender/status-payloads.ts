@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { externalIdSchema, wellFormed } from "../model/common";
 import { toDeliveryStatus, type DeliveryStatus } from "../model/delivery";
 
 export const STATUS_EVENTS = ["messages.update", "message-receipt.update", "message.sent"];
@@ -11,7 +12,7 @@ export interface StatusUpdate {
   reason?: string;
 }
 
-const keySchema = z.looseObject({ id: z.string().min(1), fromMe: z.boolean().optional(), remoteJid: z.string().optional() });
+const keySchema = z.looseObject({ id: externalIdSchema, fromMe: z.boolean().optional(), remoteJid: z.string().optional() });
 
 const messageUpdateSchema = z.looseObject({
   key: keySchema,
@@ -32,10 +33,10 @@ const sentSchema = z.looseObject({ key: keySchema, status: z.union([z.number(), 
 function reasonOf(update: Record<string, unknown>): string | undefined {
   for (const field of ["reason", "error", "message", "errorMessage"]) {
     const value = update[field];
-    if (typeof value === "string" && value.length > 0) return value;
+    if (typeof value === "string" && value.length > 0) return wellFormed(value.slice(0, 500));
   }
   const extra = Object.fromEntries(Object.entries(update).filter(([key]) => key !== "status"));
-  return Object.keys(extra).length > 0 ? JSON.stringify(extra).slice(0, 500) : undefined;
+  return Object.keys(extra).length > 0 ? wellFormed(JSON.stringify(extra).slice(0, 500)) : undefined;
 }
 
 function asList(value: unknown): unknown[] {

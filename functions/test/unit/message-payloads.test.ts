@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { interpretMessage, messagesOf, messageText, senderPhone, wasenderMessageSchema } from "../../src/wasender/webhook-events";
+import { interpretMessage, messagesOf, messageText, senderPhone, wasenderMessageSchema } from "../../src/wasender/message-payloads";
 import { messagesReceived, messagesUpsert, personalReceived, wasenderMessage } from "../support/payloads";
 
 const parse = (raw: unknown) => wasenderMessageSchema.parse(raw);
@@ -60,5 +60,27 @@ describe("interpretMessage", () => {
       outcome: "accepted",
       message: { from: "+221771234567", text: "ROBE1", kind: "text", customerName: "Fatou", event: "messages.received" },
     });
+  });
+});
+
+describe("the design document's message event", () => {
+  it("reads { from, message, id } as a text message from that number", () => {
+    const outcome = interpretMessage("message", { from: "221701111111", message: "Test message", id: "msg_123" }, 0);
+    expect(outcome).toEqual({
+      outcome: "accepted",
+      message: { waMessageId: "msg_123", from: "+221701111111", text: "Test message", kind: "text", event: "message" },
+    });
+    expect(interpretMessage("message", { from: "+221701111111", message: "x", id: "a" }, 0).outcome).toBe("accepted");
+    expect(interpretMessage("message", { from: "221701111111@s.whatsapp.net", message: "x", id: "a" }, 0).outcome).toBe("accepted");
+  });
+
+  it("names data.from when it is not a phone number, and the missing field otherwise", () => {
+    for (const from of ["22170111111", "abc", "", "12", 221, "123456789012345678@lid"]) {
+      const outcome = interpretMessage("message", { from, message: "x", id: "a" }, 0);
+      expect(outcome.outcome, String(from)).toBe("invalid");
+      expect(outcome.outcome === "invalid" && outcome.reason, String(from)).toMatch(/^data\.from: /);
+    }
+    const missing = interpretMessage("message", { from: "221701111111", id: "a" }, 0);
+    expect(missing.outcome === "invalid" && missing.reason).toMatch(/^data\.message: /);
   });
 });

@@ -1,9 +1,9 @@
 import { logger } from "firebase-functions";
 import { describeIssues } from "../model/common";
 import { recordQrCode, recordSessionStatus } from "../store/waba-instances";
-import { CONNECTION_EVENTS, instanceStatusFor, qrCodeDataSchema, sessionStatusDataSchema } from "../wasender/session-events";
-import { errorResponse, type WebhookResponse } from "./http";
-import type { VerifiedEvent } from "./wasender-webhook";
+import { CONNECTION_EVENTS, instanceStatusFor, qrCodeDataSchema, sessionStatusDataSchema } from "../wasender/session-payloads";
+import { errorResponse, type WebhookResponse } from "../http/handler";
+import type { VerifiedEvent } from "./verified-event";
 
 export { CONNECTION_EVENTS };
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wellFormed } from "../model/common";
 
 export const CONNECTION_EVENTS = ["session.status", "qrcode.updated"];
 
@@ -11,7 +12,8 @@ export const sessionStatusDataSchema = z.looseObject({
   session_id: z.union([z.string(), z.number()]).optional(),
 });
 
-export const qrCodeDataSchema = z.looseObject({ qr: z.string().min(1) });
+/** The raw QR string, kept on the instance: at most 4 KiB (a real one is a few hundred characters). */
+export const qrCodeDataSchema = z.looseObject({ qr: z.string().min(1).max(4096).transform(wellFormed) });
 
 /** What the instance's `status` becomes: only a connected session can send. */
 export function instanceStatusFor(status: SessionStatus): "connected" | "disconnected" | "pending" {

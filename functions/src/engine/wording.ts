@@ -1,59 +1,10 @@
 import type { Language } from "../model/vendor-config";
+import type { TemplateKey, TemplateOverrides, Templates } from "../model/templates";
 
 /**
- * Every sentence AlloPermet says, as a template with named `{placeholders}`, in French (the default)
- * and English. A vendor may override any of them in `vendor_configs.templates`; the placeholders each
- * template may use are listed here so an override with a typo is refused when the config is read.
+ * What AlloPermet says by default, in French and English, and how a template is filled. The catalogue of
+ * templates and their placeholders is part of the vendor configuration model (model/templates.ts).
  */
-export const TEMPLATE_PLACEHOLDERS = {
-  welcome: ["shop", "name"],
-  help: ["shop", "examples"],
-  productCard: ["name", "price", "stock", "description"],
-  askQuantity: ["max", "keyword"],
-  outOfStock: ["name"],
-  quantityInvalid: ["max"],
-  quantityTooHigh: ["name", "max"],
-  recap: ["lines", "total"],
-  recapLine: ["quantity", "name", "amount"],
-  cartEmpty: [],
-  cartCleared: [],
-  orderReserved: ["reference", "total", "link", "expiresAt", "minutes"],
-  notEnoughStock: ["lines"],
-  shortageLine: ["name", "available"],
-  orderCancelled: ["reference"],
-  nothingToCancel: [],
-  ordersList: ["lines"],
-  orderLine: ["reference", "total", "status"],
-  noOrders: [],
-  statusReserved: ["expiresAt", "link"],
-  statusPaid: [],
-  statusExpired: [],
-  statusCancelled: [],
-  menuPage: ["lines", "page", "pages"],
-  menuLine: ["keyword", "name", "price", "stock"],
-  menuLineSoldOut: ["keyword", "name", "price"],
-  menuMore: [],
-  menuEmpty: [],
-  handoffStarted: ["shop"],
-  handoffOwnerNotice: ["customer", "name", "text", "resume"],
-  resumeDone: ["customer"],
-  resumeUsage: [],
-  resumeNotPaused: ["customer"],
-  didYouMean: ["keyword"],
-  suggestionDeclined: [],
-  notUnderstood: ["text"],
-  away: ["shop", "opensAt"],
-  paymentThanks: ["reference", "total", "shop"],
-  reservationExpired: ["reference"],
-  cancelledByVendor: ["reference"],
-  slowDown: [],
-} as const satisfies Record<string, readonly string[]>;
-
-export type TemplateKey = keyof typeof TEMPLATE_PLACEHOLDERS;
-export type Templates = Record<TemplateKey, string>;
-export type TemplateOverrides = Partial<Templates>;
-export const TEMPLATE_KEYS = Object.keys(TEMPLATE_PLACEHOLDERS) as TemplateKey[];
-
 const FR: Templates = {
   welcome: "Bonjour et bienvenue chez {shop} ! Tapez le mot-clé d'un produit vu en live (ou MENU pour le catalogue, AIDE pour l'aide).",
   help: [
@@ -160,17 +111,6 @@ const EN: Templates = {
 };
 
 export const DEFAULT_TEMPLATES: Record<Language, Templates> = { fr: FR, en: EN };
-
-/** The placeholders a template uses, e.g. ["name", "price"]. */
-export function placeholdersOf(template: string): string[] {
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]!);
-}
-
-/** Placeholders an override must keep: without {link} a buyer would never see where to pay. */
-export const REQUIRED_PLACEHOLDERS: Partial<Record<TemplateKey, readonly string[]>> = {
-  orderReserved: ["link", "reference"],
-  statusReserved: ["link"],
-};
 
 /**
  * Fills a template; a placeholder whose value is empty takes its line with it when it stood alone

@@ -1,7 +1,7 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
-import { messageRef } from "./conversations";
+import { messageRef } from "../store/conversation-paths";
 
 /**
  * Sending returns Wasender's integer msgId; statuses name the WhatsApp message id (`key.id`).

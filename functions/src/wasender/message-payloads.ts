@@ -1,24 +1,21 @@
 import { z } from "zod";
 import { digitsToE164 } from "../shared/phone";
+import { externalIdSchema, wellFormed } from "../model/common";
 import type { ContentKind, InboundMessage } from "../model/message";
 
-/** Every Wasender webhook body: `{ event, timestamp?, sessionId?, data }`. */
-export const envelopeSchema = z.looseObject({
-  event: z.string().min(1),
-  timestamp: z.number().optional(),
-  sessionId: z.string().optional(),
-  data: z.unknown(),
-});
-export type Envelope = z.infer<typeof envelopeSchema>;
-
 export const MESSAGE_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received"];
+/**
+ * The design document's own test event ("Test Webhook Local"): flat `data = { from, message, id }`,
+ * `message` being the text. Accepted like Wasender's message events.
+ */
+export const DESIGN_MESSAGE_EVENT = "message";
 /** Group chats are not a storefront: the bot never answers into a group. */
 export const GROUP_MESSAGE_EVENTS = ["messages-group.received"];
 
 const captioned = z.looseObject({ caption: z.string().nullish() });
 
 const messageKeySchema = z.looseObject({
-  id: z.string().min(1),
+  id: externalIdSchema,
   fromMe: z.boolean().optional(),
   remoteJid: z.string().optional(),
   addressingMode: z.string().optional(),
@@ -118,8 +115,54 @@ export type MessageOutcome =
   | { outcome: "ignored"; waMessageId?: string; reason: string }
   | { outcome: "invalid"; index: number; reason: string };
 
+/** WhatsApp's own limit on a message's text; anything longer did not come from WhatsApp. */
+const MAX_TEXT = 65_536;
+/** A WhatsApp profile name is short; this keeps a stored message far below Firestore's 1 MiB. */
+const MAX_NAME = 256;
+
+/** Text fit to store: well-formed, and cut to WhatsApp's limits. */
+const storedText = (text: string, max = MAX_TEXT) => wellFormed(text.length > max ? text.slice(0, max) : text);
+
+/** The design document's message: `from` in international digits ("221771234567", "+221…", a JID). */
+export const designMessageSchema = z.looseObject({
+  id: externalIdSchema,
+  from: z.union([z.string(), z.number()]).transform(String),
+  message: z.string(),
+  fromMe: z.boolean().optional(),
+  pushName: z.string().nullish(),
+  timestamp: z.union([z.number(), z.string()]).nullish(),
+});
+
+function interpretDesignMessage(raw: unknown, index: number): MessageOutcome {
+  const parsed = designMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? `data.${first.path.join(".")}` : "data";
+    return { outcome: "invalid", index, reason: `${where}: ${first?.message ?? "not a message"}` };
+  }
+  const message = parsed.data;
+  if (message.fromMe === true) {
+    return { outcome: "ignored", waMessageId: message.id, reason: "fromMe: the vendor's own message is never answered" };
+  }
+  const digits = message.from.trim().replace(JID_SUFFIX, "").replace(/^\+/, "");
+  const from = /^\d+$/.test(digits) ? digitsToE164(digits) : undefined;
+  if (!from) {
+    return {
+      outcome: "invalid",
+      index,
+      reason: "data.from: not a valid phone number (international digits, country code first, e.g. 221771234567)",
+    };
+  }
+  const inbound: InboundMessage = { waMessageId: message.id, from, text: storedText(message.message), kind: "text", event: DESIGN_MESSAGE_EVENT };
+  if (message.pushName) inbound.customerName = storedText(message.pushName, MAX_NAME);
+  const seconds = Number(message.timestamp);
+  if (message.timestamp != null && Number.isFinite(seconds) && seconds > 0) inbound.sentAt = new Date(seconds * 1000);
+  return { outcome: "accepted", message: inbound };
+}
+
 /** Turns one element of a message event into a message to store, or says why not. */
 export function interpretMessage(event: string, raw: unknown, index: number): MessageOutcome {
+  if (event === DESIGN_MESSAGE_EVENT) return interpretDesignMessage(raw, index);
   const parsed = wasenderMessageSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -141,11 +184,11 @@ export function interpretMessage(event: string, raw: unknown, index: number): Me
   const inbound: InboundMessage = {
     waMessageId,
     from,
-    text: messageText(message),
+    text: storedText(messageText(message)),
     kind: contentKind(message),
     event,
   };
-  if (message.pushName) inbound.customerName = message.pushName;
+  if (message.pushName) inbound.customerName = storedText(message.pushName, MAX_NAME);
   const when = sentAt(message);
   if (when) inbound.sentAt = when;
   return { outcome: "accepted", message: inbound };

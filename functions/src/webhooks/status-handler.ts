@@ -1,8 +1,8 @@
 import { logger } from "firebase-functions";
-import { recordStatus } from "../store/delivery";
-import { statusUpdatesOf, STATUS_EVENTS } from "../wasender/status-events";
-import { errorResponse, type WebhookResponse } from "./http";
-import type { VerifiedEvent } from "./wasender-webhook";
+import { recordStatus } from "../outbound/links";
+import { statusUpdatesOf, STATUS_EVENTS } from "../wasender/status-payloads";
+import { errorResponse, type WebhookResponse } from "../http/handler";
+import type { VerifiedEvent } from "./verified-event";
 
 export { STATUS_EVENTS };
 

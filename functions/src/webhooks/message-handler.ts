@@ -1,10 +1,10 @@
 import { logger } from "firebase-functions";
 import { storeInbound } from "../store/conversations";
-import { GROUP_MESSAGE_EVENTS, interpretMessage, MESSAGE_EVENTS, messagesOf } from "../wasender/webhook-events";
-import { errorResponse, type WebhookResponse } from "./http";
-import type { VerifiedEvent } from "./wasender-webhook";
+import { DESIGN_MESSAGE_EVENT, GROUP_MESSAGE_EVENTS, interpretMessage, MESSAGE_EVENTS, messagesOf } from "../wasender/message-payloads";
+import { errorResponse, type WebhookResponse } from "../http/handler";
+import type { VerifiedEvent } from "./verified-event";
 
-export const HANDLED_MESSAGE_EVENTS = [...MESSAGE_EVENTS, ...GROUP_MESSAGE_EVENTS];
+export const HANDLED_MESSAGE_EVENTS = [...MESSAGE_EVENTS, ...GROUP_MESSAGE_EVENTS, DESIGN_MESSAGE_EVENT];
 
 /** Stores each customer message of the event once; the reply trigger takes it from there. */
 export async function handleMessageEvent({ vendorId, instance, envelope }: VerifiedEvent): Promise<WebhookResponse> {
@@ -12,7 +12,8 @@ export async function handleMessageEvent({ vendorId, instance, envelope }: Verif
   const outcomes = messagesOf(data).map((raw, index) => interpretMessage(event, raw, index));
   const invalid = outcomes.filter((outcome) => outcome.outcome === "invalid");
   if (invalid.length === outcomes.length) {
-    return errorResponse(400, "invalid_message", `The "${event}" event carries no readable message.`, {
+    const detail = invalid.length === 1 ? `: ${invalid[0]!.reason}` : ".";
+    return errorResponse(400, "invalid_message", `The "${event}" event carries no readable message${detail}`, {
       problems: invalid.map((outcome) => outcome.reason),
     });
   }

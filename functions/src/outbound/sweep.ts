@@ -1,0 +1,160 @@
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { logger } from "firebase-functions";
+import { resolveInstance } from "../messaging/provider";
+import { firestore } from "../shared/firestore";
+import { conversationRef, messageRef } from "../store/conversation-paths";
+import type { OutboundDeps } from "./attempt";
+import { decodeDelivery, deliveryFields } from "./delivery-codec";
+import { TERMINAL, transition, type Delivery } from "./delivery-state";
+import type { Dispatch } from "./dispatch";
+import { linkOutbound } from "./links";
+
+/** A message that has not moved for this long while it should have has lost its task. */
+export const STALE_MS = 2 * 60_000;
+const BATCH = 200;
+/** Lookups of a WhatsApp id tried before the message is left unlinked (its statuses then never land). */
+const MAX_LINK_ATTEMPTS = 10;
+
+/**
+ * Gives a conversation's outbound queue its task back when it lost it: the head message was queued
+ * but its task never ran, its retry time passed long ago, its sender died mid-send (lease expired),
+ * or it waits for a number that is connected again. Ended or missing ids at the front are dropped.
+ * Idempotent: a head that has a live task is left alone, and every dispatch bumps the generation, so
+ * a lost task that turns up later does nothing.
+ */
+export async function redriveConversation(
+  vendorId: string,
+  customer: string,
+  deps: OutboundDeps,
+  options: { staleMs?: number } = {},
+): Promise<boolean> {
+  const staleMs = options.staleMs ?? STALE_MS;
+  const convRef = conversationRef(vendorId, customer);
+  const dispatches = await firestore().runTransaction(async (tx) => {
+    const now = Date.now();
+    const conversation = await tx.get(convRef);
+    const outbox = (conversation.get("outbox") as unknown[] | undefined)?.filter((id): id is string => typeof id === "string") ?? [];
+    const dropped: string[] = [];
+    let head: { id: string; delivery: Delivery; wabaInstanceId: string } | undefined;
+    for (const id of outbox.slice(0, 10)) {
+      const snap = await tx.get(messageRef(vendorId, customer, id));
+      const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
+      if (!delivery || TERMINAL.has(delivery.state)) {
+        dropped.push(id);
+        continue;
+      }
+      head = { id, delivery, wabaInstanceId: String(snap.get("wabaInstanceId")) };
+      break;
+    }
+    const out: Dispatch[] = [];
+    if (head) {
+      const next = await redriven(head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
+      if (next) {
+        tx.update(messageRef(vendorId, customer, head.id), deliveryFields(next, now));
+        out.push({ vendorId, customer, messageId: head.id, generation: next.generation, ...(next.nextAttemptAt !== undefined && { at: next.nextAttemptAt }) });
+      }
+    }
+    if (dropped.length > 0) tx.update(convRef, { outbox: FieldValue.arrayRemove(...dropped) });
+    return out;
+  });
+  await deps.scheduler.schedule(dispatches);
+  if (dispatches.length > 0) logger.info("outbound re-driven", { vendorId, messageId: dispatches[0]!.messageId, generation: dispatches[0]!.generation });
+  return dispatches.length > 0;
+}
+
+/** The head's new delivery when it needs a task again, else undefined (it has a live one, or must wait). */
+async function redriven(delivery: Delivery, now: number, staleMs: number, vendorId: string, wabaInstanceId: string): Promise<Delivery | undefined> {
+  const changedAt = delivery.changedAt ?? 0;
+  switch (delivery.state) {
+    case "sending":
+      return (delivery.leaseExpiresAt ?? 0) <= now ? transition(delivery, { type: "lease_expired" }, now) : undefined;
+    case "queued":
+      return changedAt <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
+    case "scheduled":
+    case "retrying":
+      return (delivery.nextAttemptAt ?? 0) <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
+    case "waiting": {
+      // Waiting for a number that is still down: nothing to do until it reconnects.
+      const resolution = await resolveInstance(vendorId, wabaInstanceId);
+      if (!resolution.ok && resolution.wait) return undefined;
+      return transition(delivery, { type: "dispatch" }, now);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Conversations (vendor, customer) of the given message documents, each once. */
+function conversationsOf(docs: FirebaseFirestore.QueryDocumentSnapshot[]): { vendorId: string; customer: string }[] {
+  const seen = new Map<string, { vendorId: string; customer: string }>();
+  for (const doc of docs) {
+    const conversation = doc.ref.parent.parent!;
+    const vendorId = conversation.parent.parent!.id;
+    seen.set(conversation.path, { vendorId, customer: conversation.id });
+  }
+  return [...seen.values()];
+}
+
+/** Outbound messages that stopped moving (queued or sending, unchanged for `staleMs`): their conversations are re-driven. */
+export async function sweepOutbound(deps: OutboundDeps, options: { staleMs?: number } = {}): Promise<number> {
+  const staleMs = options.staleMs ?? STALE_MS;
+  const cutoff = Timestamp.fromMillis(Date.now() - Math.min(staleMs, 60_000));
+  const snap = await firestore()
+    .collectionGroup("messages")
+    .where("status", "in", ["queued", "sending"])
+    .where("delivery.changedAt", "<=", cutoff)
+    .limit(BATCH)
+    .get();
+  let redriven = 0;
+  for (const { vendorId, customer } of conversationsOf(snap.docs)) {
+    try {
+      if (await redriveConversation(vendorId, customer, deps, { staleMs })) redriven += 1;
+    } catch (error) {
+      logger.error("conversation not re-driven", { vendorId, error: String(error) });
+    }
+  }
+  return redriven;
+}
+
+/** After a number reconnects: every conversation with a message waiting for it gets its task back. */
+export async function resumeInstance(wabaInstanceId: string, deps: OutboundDeps): Promise<number> {
+  const snap = await firestore()
+    .collectionGroup("messages")
+    .where("wabaInstanceId", "==", wabaInstanceId)
+    .where("status", "==", "queued")
+    .limit(1000)
+    .get();
+  let resumed = 0;
+  for (const { vendorId, customer } of conversationsOf(snap.docs)) {
+    if (await redriveConversation(vendorId, customer, deps, { staleMs: 0 })) resumed += 1;
+  }
+  if (resumed > 0) logger.info("conversations resumed after reconnection", { wabaInstanceId, resumed });
+  return resumed;
+}
+
+/** Sent messages whose WhatsApp id lookup failed: tried again, so their statuses can land. */
+export async function retryLinks(deps: OutboundDeps): Promise<number> {
+  const snap = await firestore().collectionGroup("messages").where("linkPending", "==", true).limit(BATCH).get();
+  let linked = 0;
+  for (const doc of snap.docs) {
+    const vendorId = doc.ref.parent.parent!.parent.parent!.id;
+    const customer = doc.ref.parent.parent!.id;
+    const msgId = doc.get("wasenderMsgId") as string | number | undefined;
+    const resolution = await resolveInstance(vendorId, String(doc.get("wabaInstanceId")));
+    const waMessageId =
+      msgId !== undefined && resolution.ok ? await deps.providers.forInstance(resolution.instance).lookupMessageId(msgId).catch(() => undefined) : undefined;
+    if (waMessageId) {
+      await linkOutbound(vendorId, waMessageId, customer, doc.id);
+      await doc.ref.update({ linkPending: FieldValue.delete(), linkAttempts: FieldValue.delete() });
+      linked += 1;
+      continue;
+    }
+    const attempts = ((doc.get("linkAttempts") as number | undefined) ?? 1) + 1;
+    await doc.ref.update(
+      attempts >= MAX_LINK_ATTEMPTS
+        ? { linkPending: FieldValue.delete(), linkError: `the WhatsApp id could not be looked up after ${attempts} tries` }
+        : { linkAttempts: attempts },
+    );
+  }
+  return linked;
+}

@@ -1,0 +1,120 @@
+import { FieldValue, type Transaction } from "firebase-admin/firestore";
+import type { ConversationState } from "../engine/chat-engine";
+import { inboundDocSchema, type InboundDoc, type OutboundContent } from "../model/message";
+import type { Dispatch } from "../outbound/dispatch";
+import { Outbox } from "../outbound/outbox";
+import { firestore } from "../shared/firestore";
+import { conversationRef, messageRef, nextOf, replyMessageId } from "../store/conversations";
+
+export interface InboundDecision {
+  state: "done" | "skipped" | "failed";
+  reason?: string;
+  replies: OutboundContent[];
+  conversationState?: ConversationState;
+  /** Messages to someone else than the buyer: the vendor's owner phone on a handoff. */
+  notices?: { to: string; content: OutboundContent }[];
+  /** A person takes over: the bot stays silent in this conversation until it is resumed. */
+  pauseBot?: boolean;
+  /** Writes the decision's own operations buffered (orders, stock); called after every read. */
+  apply?: (tx: Transaction) => void;
+}
+
+/** What a decision knows of its conversation besides the engine's state. */
+export interface ConversationView {
+  state: ConversationState;
+  /** Set by a handoff; an operator (or the vendor's REPRENDRE command) sets it back to false. */
+  botPaused: boolean;
+}
+
+export interface DecideResult {
+  alreadyDecided: boolean;
+  /** Send tasks to enqueue now that the replies are committed. */
+  dispatches: Dispatch[];
+  /** A later message of the same buyer that parked itself behind this one: decide it next. */
+  next?: string;
+}
+
+
+/**
+ * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (queued
+ * on the conversation's outbox, each with its delivery state), the new conversation state, whatever
+ * the decision buffered (an order, a stock change) and the message's processing state commit together,
+ * so a trigger delivered twice decides once.
+ */
+export async function decideOnce(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  deadlineMinutes: number,
+  decide: (inbound: InboundDoc, conversation: ConversationView, tx: Transaction) => Promise<InboundDecision>,
+): Promise<DecideResult> {
+  const inboundRef = messageRef(vendorId, customer, messageId);
+  const convRef = conversationRef(vendorId, customer);
+  // More attempts than the default 5: during a live rush many buyers' decisions touch one product.
+  return firestore().runTransaction(async (tx) => {
+    const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+    const inbound = inboundDocSchema.parse(inboundSnap.data());
+    const next = nextOf(inboundSnap.get("processing"));
+    if (inbound.processing.state !== "pending") return { alreadyDecided: true, dispatches: [], ...(next && { next }) };
+    const conversationView: ConversationView = {
+      state: (convSnap.get("state") as ConversationState | undefined) ?? {},
+      botPaused: convSnap.get("botPaused") === true,
+    };
+    const decision = await decide(inbound, conversationView, tx);
+    const wabaInstanceId = inbound.wabaInstanceId;
+    // Every read before the first write: the other recipients' outboxes, then the buffered writes.
+    const noticeOutboxes = new Map<string, Outbox>();
+    for (const notice of decision.notices ?? []) {
+      if (notice.to !== customer && !noticeOutboxes.has(notice.to)) noticeOutboxes.set(notice.to, await Outbox.open(tx, vendorId, notice.to, deadlineMinutes));
+    }
+    decision.apply?.(tx);
+    const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
+    const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
+    decision.replies.forEach((content, index) => {
+      outbox.add({ messageId: replyIds[index]!, wabaInstanceId, origin: "engine", inReplyTo: messageId, content });
+    });
+    const notices = (decision.notices ?? []).map((notice, index) => ({ to: notice.to, id: `${replyMessageId(messageId, index)}_notice` }));
+    (decision.notices ?? []).forEach((notice, index) => {
+      const target = noticeOutboxes.get(notice.to) ?? outbox;
+      target.add({ messageId: notices[index]!.id, wabaInstanceId, origin: "engine", content: notice.content });
+    });
+    const { conversationFields, dispatches } = outbox.write(tx);
+    for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
+    const conversation: Record<string, unknown> = {
+      vendorId,
+      customer,
+      lastInboundAt: FieldValue.serverTimestamp(),
+      lastInboundText: inbound.text,
+      ...conversationFields,
+    };
+    if (inbound.customerName) conversation.customerName = inbound.customerName;
+    if (decision.conversationState) conversation.state = decision.conversationState;
+    if (decision.pauseBot) {
+      conversation.botPaused = true;
+      conversation.pausedAt = FieldValue.serverTimestamp();
+      // The vendor's to-do: who asked, what they said, and how to give the conversation back to the bot.
+      tx.create(firestore().collection("vendors").doc(vendorId).collection("handoffs").doc(messageId), {
+        customer,
+        ...(inbound.customerName && { customerName: inbound.customerName }),
+        text: inbound.text,
+        conversation: convRef.path,
+        requestedAt: FieldValue.serverTimestamp(),
+        resumeWith: `set botPaused to false on ${convRef.path}, or send "REPRENDRE ${customer}" from the owner phone`,
+      });
+    }
+    // mergeFields, not merge: the engine's state map is replaced whole, so a key it dropped is gone.
+    tx.set(convRef, conversation, { mergeFields: Object.keys(conversation) });
+    tx.update(inboundRef, {
+      processing: {
+        state: decision.state,
+        replyIds,
+        ...(notices.length > 0 && { notices }),
+        ...(decision.reason && { reason: decision.reason }),
+        ...(next && { next }),
+        decidedAt: FieldValue.serverTimestamp(),
+      },
+    });
+    return { alreadyDecided: false, dispatches, ...(next && { next }) };
+  }, { maxAttempts: 10 });
+}
+

@@ -1,0 +1,102 @@
+import { header, type WebhookRequest } from "../http/handler";
+import { HMAC_HEADER, SECRET_HEADER } from "../wasender/signature";
+import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
+import { authenticate, type Authentication } from "./authenticate";
+import { loadVendorInstances, type VendorInstances } from "./vendor-instances";
+
+/**
+ * How a changed or revoked secret (a deleted instance, one moved to another vendor, a deleted config)
+ * stops working within 5 s on every function instance, which a trigger's invalidation alone cannot do
+ * without Redis (it reaches only the memory of the instance that ran it):
+ * - memory only: a cached credential read from Firestore more than ACCEPT_MAX_AGE_MS ago is read again
+ *   before it lets a request in (4 s leaves room inside the 5 s for the request itself);
+ * - with Redis: memory keeps a copy 2 s, and the triggers drop the Redis entry on every change, so a
+ *   credential lets a request in only while Redis still holds it; in case a trigger is lost, one read
+ *   more than REDIS_SAFETY_NET_MS ago is read again too.
+ */
+export const ACCEPT_MAX_AGE_MS = 4_000;
+export const REDIS_SAFETY_NET_MS = 30_000;
+
+/**
+ * A request the cached credentials refuse may re-read the documents (a secret rotated a moment ago):
+ * a few times in a row (RECHECK_BURST), then once per RECHECK_INTERVAL_MS, per vendor and function
+ * instance. A flood of bad signatures thus costs at most 3 re-reads (6 reads) a minute, after the burst.
+ */
+export const RECHECK_INTERVAL_MS = 20_000;
+export const RECHECK_BURST = 3;
+/** Vendors whose budget is remembered; beyond, the oldest is forgotten (it may then re-read once more). */
+const MAX_TRACKED_VENDORS = 10_000;
+
+/** Each vendor's re-read budget on one function instance: a token bucket. */
+export class RecheckBudget {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly intervalMs = RECHECK_INTERVAL_MS,
+    private readonly burst = RECHECK_BURST,
+  ) {}
+
+  /** True (and a token spent) when the vendor's documents may be re-read now. */
+  take(vendorId: string, now = Date.now()): boolean {
+    const bucket = this.buckets.get(vendorId) ?? { tokens: this.burst, at: now };
+    const tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) / this.intervalMs);
+    const allowed = tokens >= 1;
+    this.buckets.delete(vendorId);
+    this.buckets.set(vendorId, { tokens: allowed ? tokens - 1 : tokens, at: now });
+    if (this.buckets.size > MAX_TRACKED_VENDORS) this.buckets.delete(this.buckets.keys().next().value!);
+    return allowed;
+  }
+}
+
+/** What one function instance keeps between requests; a test builds a second one as a second instance. */
+export interface GateState {
+  cache: ConfigCache;
+  budget: RecheckBudget;
+}
+
+let defaultState: GateState | undefined;
+
+export function defaultGateState(): GateState {
+  defaultState ??= { cache: vendorConfigCache(), budget: new RecheckBudget() };
+  return defaultState;
+}
+
+export interface GateDecision {
+  vendor: VendorInstances;
+  /** Undefined when the vendor has no usable number to check against. */
+  auth: Authentication | undefined;
+}
+
+/**
+ * Which of the vendor's numbers signed this request, from the cache when it can be trusted:
+ * - a cached credential lets a request in only while it is fresh enough (see ACCEPT_MAX_AGE_MS); an
+ *   older one is re-read first, from Redis if another instance read it that recently, else Firestore;
+ * - a request the cache refuses is checked again against Redis (where the triggers drop changed
+ *   entries, so a rotated secret works at once), then against the documents within the vendor's
+ *   RecheckBudget; an unknown vendor id waits for its negative entry to expire, and a request with no
+ *   signature is not re-checked.
+ * Warm, a webhook costs no Firestore read with Redis, and one re-read per 4 s and vendor without; a
+ * refused one costs none beyond the budget.
+ */
+export async function admitRequest(vendorId: string, request: WebhookRequest, state: GateState = defaultGateState()): Promise<GateDecision> {
+  const decide = async (options: SnapshotOptions): Promise<GateDecision> => {
+    const vendor = await loadVendorInstances(vendorId, options, state.cache);
+    return { vendor, auth: vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined };
+  };
+  let decision = await decide({});
+  if (!decision.auth?.ok && decision.vendor.fromCache && state.cache.usesRedis) {
+    decision = await decide({ skipMemory: true });
+  }
+  // A request with no signature header at all cannot become valid by re-reading: it never spends the
+  // budget (one whose header the cached scheme ignored may: the scheme may have changed).
+  const signed = header(request, SECRET_HEADER) !== undefined || header(request, HMAC_HEADER) !== undefined;
+  const recheckable = signed && decision.vendor.kind !== "unknown";
+  if (!decision.auth?.ok && decision.vendor.fromCache && recheckable && state.budget.take(vendorId)) {
+    decision = await decide({ fresh: true });
+  }
+  const maxAgeMs = state.cache.usesRedis ? REDIS_SAFETY_NET_MS : ACCEPT_MAX_AGE_MS;
+  if (decision.auth?.ok && decision.vendor.fromCache && Date.now() - decision.vendor.readAt > maxAgeMs) {
+    decision = await decide({ maxAgeMs, skipMemory: true });
+  }
+  return decision;
+}

@@ -1,0 +1,290 @@
+import { getFunctions } from "firebase-admin/functions";
+import { Timestamp } from "firebase-admin/firestore";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { messagesReceived } from "../support/payloads";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+
+// Every fault of the README's retry table, through the real pipeline: the webhook stores, the trigger
+// decides and enqueues, the Cloud Tasks emulator runs the send attempts against a fake Wasender that
+// fails on command. The end state is checked each time: the reply sent exactly once or failed with its
+// reason, nothing left sending.
+
+const db = adminDb();
+let wasender: FakeWasender;
+let adminToken: string;
+
+beforeAll(async () => {
+  wasender = await startFakeWasender();
+  adminToken = await idTokenWithClaims({ admin: true });
+});
+afterEach(() => wasender.clearFaults());
+afterAll(() => wasender.close());
+
+const sendsOf = (vendor: TestVendor, to?: string) => wasender.sends.filter((s) => s.apiKey === vendor.apiKey && (!to || s.to === to));
+const sendRequestsOf = (vendor: TestVendor) => wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
+
+async function outbound(vendorId: string, customer: string) {
+  const snap = await messagesOf(db, vendorId, customer).where("direction", "==", "outbound").get();
+  return snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }) as Record<string, any>);
+}
+
+/** Waits until the conversation's replies all ended (sent or failed) and returns them. */
+async function settled(vendorId: string, customer: string, count = 1, timeoutMs = 45_000) {
+  return eventually(async () => {
+    const docs = await outbound(vendorId, customer);
+    return docs.length === count && docs.every((d) => d.status === "sent" || d.status === "failed") ? docs : undefined;
+  }, timeoutMs, `${count} reply(ies) to ${customer} ended`);
+}
+
+async function greet(vendor: TestVendor, customer: string, text = "Bonjour") {
+  const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text }));
+  expect(res.status).toBe(200);
+}
+
+async function sweep() {
+  const res = await adminCall("/jobs/sweep", { token: adminToken });
+  expect(res.status).toBe(200);
+  return res.json;
+}
+
+describe("delivery through Wasender faults", () => {
+  it("500 once: retried, sent once on the second attempt", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ status: 500, apiKey: vendor.apiKey, path: "/api/send-message" });
+    const customer = "+221772000001";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "sent", provider: "wasender" });
+    expect(reply!.delivery).toMatchObject({ state: "sent", attempts: 2 });
+    expect(reply!.delivery.history.map((h: any) => h.event)).toEqual(["queued", "sending", "retry", "sending", "sent"]);
+    expect(reply!.possibleDuplicate).toBeUndefined();
+    expect(sendsOf(vendor)).toHaveLength(1);
+    expect(sendRequestsOf(vendor)).toHaveLength(2);
+  }, 60_000);
+
+  it("500 three times: sent once on the fourth attempt, with growing waits", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ status: 500, apiKey: vendor.apiKey, path: "/api/send-message", times: 3 });
+    const customer = "+221772000002";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 60_000);
+    expect(reply!.delivery).toMatchObject({ state: "sent", attempts: 4 });
+    expect(sendsOf(vendor)).toHaveLength(1);
+    expect(sendRequestsOf(vendor)).toHaveLength(4);
+  }, 90_000);
+
+  it("429 with retry_after: the next attempt comes no earlier than Wasender asked", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ status: 429, apiKey: vendor.apiKey, path: "/api/send-message", body: { message: "Too many", retry_after: 3 } });
+    const customer = "+221772000003";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply!.delivery).toMatchObject({ state: "sent", attempts: 2 });
+    const [refused, accepted] = sendRequestsOf(vendor);
+    expect(accepted!.at - refused!.at).toBeGreaterThanOrEqual(3_000);
+    expect(sendsOf(vendor)).toHaveLength(1);
+  }, 60_000);
+
+  it("a timeout (no answer within 10 s): retried, sent, marked possibleDuplicate", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ hang: true, delayMs: 15_000, apiKey: vendor.apiKey, path: "/api/send-message" });
+    const customer = "+221772000004";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 50_000);
+    expect(reply).toMatchObject({ status: "sent", possibleDuplicate: true });
+    expect(reply!.delivery.attempts).toBe(2);
+    expect(sendsOf(vendor)).toHaveLength(1);
+  }, 60_000);
+
+  it("a connection reset mid-request: retried, sent, marked possibleDuplicate", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ drop: true, apiKey: vendor.apiKey, path: "/api/send-message" });
+    const customer = "+221772000005";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "sent", possibleDuplicate: true });
+    expect(reply!.delivery.history.some((h: any) => h.detail?.startsWith("connection_lost"))).toBe(true);
+    expect(sendsOf(vendor)).toHaveLength(1);
+  }, 60_000);
+
+  it("connection refused (Wasender down, then back): retried until it answers, not marked as a duplicate", async () => {
+    const probe = await startFakeWasender();
+    const port = probe.port;
+    await probe.close();
+    const vendor = await createVendor(db, { apiUrl: `http://127.0.0.1:${port}/api` });
+    const customer = "+221772000006";
+    await greet(vendor, customer);
+    await eventually(async () => ((await outbound(vendor.vendorId, customer))[0]?.delivery?.state === "retrying" ? true : undefined), 15_000, "a retry planned");
+    const back = await startFakeWasender({ port });
+    try {
+      const [reply] = await settled(vendor.vendorId, customer, 1, 60_000);
+      expect(reply!.status).toBe("sent");
+      expect(reply!.possibleDuplicate).toBeUndefined();
+      expect(reply!.delivery.history.some((h: any) => h.detail?.startsWith("unreachable"))).toBe(true);
+      expect(back.sends).toHaveLength(1);
+    } finally {
+      await back.close();
+    }
+  }, 90_000);
+
+  it("Wasender down past the vendor's deadline: failed with the last reason, and an alert for the operator", async () => {
+    // 0.1 minute = 6 s instead of the default day.
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, config: { deliveryDeadlineMinutes: 0.1 } });
+    wasender.injectFault({ status: 503, apiKey: vendor.apiKey, path: "/api/send-message", times: 1_000 });
+    const customer = "+221772000007";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 45_000);
+    expect(reply!.status).toBe("failed");
+    expect(reply!.error.message).toMatch(/^delivery deadline passed/);
+    expect(reply!.error.message).toContain("Wasender failed");
+    expect(sendsOf(vendor)).toHaveLength(0);
+    const alerts = await db.collection("vendors").doc(vendor.vendorId).collection("alerts").get();
+    const alert = alerts.docs.find((doc) => doc.get("kind") === "delivery_failed");
+    expect(alert?.get("subject")).toBe(`vendors/${vendor.vendorId}/conversations/${customer}/messages/${reply!.id}`);
+    expect(alert?.get("message")).toMatch(/^delivery deadline passed/);
+  }, 60_000);
+
+  it("400 with a field error (bad number): failed at once with Wasender's reason", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({
+      status: 422,
+      apiKey: vendor.apiKey,
+      path: "/api/send-message",
+      body: { success: false, message: "The given data was invalid.", errors: { to: ["The to field must be a valid phone number."] } },
+    });
+    const customer = "+221772000008";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "failed", error: { code: "rejected", httpStatus: 422 } });
+    expect(reply!.error.message).toContain("to: The to field must be a valid phone number.");
+    expect(reply!.delivery.attempts).toBe(1);
+    expect(sendRequestsOf(vendor)).toHaveLength(1);
+  }, 30_000);
+
+  it("401: failed at once, and the number is marked for the operator", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ status: 401, apiKey: vendor.apiKey, body: { success: false, message: "Unauthenticated." } });
+    const customer = "+221772000009";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "failed", error: { code: "unauthorized" } });
+    const instance = await eventually(async () => {
+      const snap = await db.collection("waba_instances").doc(vendor.wabaInstanceId).get();
+      return snap.get("deliveryProblem") ? snap : undefined;
+    }, 10_000, "the instance marked");
+    expect(instance.get("deliveryProblem")).toMatchObject({ code: "unauthorized", message: expect.stringContaining("Unauthenticated.") });
+    const alert = await db.collection("vendors").doc(vendor.vendorId).collection("alerts").doc(`instance_${vendor.wabaInstanceId}_unauthorized`).get();
+    expect(alert.get("kind")).toBe("instance_refused");
+  }, 30_000);
+
+  it("a retrying reply holds back its own conversation only, never another conversation of the same number", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const slow = "+221772000010";
+    const other = "+221772000011";
+    wasender.injectFault({ status: 503, apiKey: vendor.apiKey, to: slow, times: 2 });
+    await greet(vendor, slow, "Bonjour");
+    await eventually(async () => ((await outbound(vendor.vendorId, slow))[0]?.delivery?.state === "retrying" ? true : undefined), 15_000, "a retry planned");
+    await greet(vendor, slow, "aide");
+    await greet(vendor, other, "Bonjour");
+    const [otherSend] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === other });
+    const replies = await settled(vendor.vendorId, slow, 2, 60_000);
+    expect(replies.every((r) => r.status === "sent")).toBe(true);
+    const slowSends = sendsOf(vendor, slow);
+    expect(slowSends).toHaveLength(2);
+    // The other conversation did not wait for the retries; the slow one kept its order.
+    expect(otherSend!.at).toBeLessThan(slowSends[0]!.at);
+    const byId = Object.fromEntries(replies.map((r) => [r.id, r]));
+    const first = replies.find((r) => r.delivery.attempts === 3)!;
+    expect(slowSends[0]!.msgId).toBe(first.wasenderMsgId);
+    expect(Object.keys(byId)).toHaveLength(2);
+  }, 90_000);
+});
+
+describe("self-healing", () => {
+  it("re-drives a send whose sender died between claim and send (expired lease): sent once, marked possibleDuplicate", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const customer = "+221772000020";
+    const conversation = db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
+    const past = Timestamp.fromMillis(Date.now() - 5 * 60_000);
+    await conversation.set({ vendorId: vendor.vendorId, customer, outbox: ["out_DEAD_0"] });
+    await conversation.collection("messages").doc("out_DEAD_0").set({
+      direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin: "engine",
+      text: "réponse restée en route", status: "sending", createdAt: past,
+      delivery: {
+        state: "sending", generation: 1, attempts: 1, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000),
+        leaseExpiresAt: Timestamp.fromMillis(Date.now() - 60_000), changedAt: past, provider: "wasender",
+        history: [{ at: past, event: "sending" }],
+      },
+    });
+    const report = await sweep();
+    expect(report.conversations).toBeGreaterThanOrEqual(1);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "sent", possibleDuplicate: true });
+    expect(reply!.delivery.attempts).toBe(2);
+    await sweep();
+    await sleep(1_000);
+    expect(sendsOf(vendor).map((s) => s.text)).toEqual(["réponse restée en route"]);
+  }, 60_000);
+
+  it("a send task delivered twice sends once", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const customer = "+221772000021";
+    const conversation = db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
+    await conversation.set({ vendorId: vendor.vendorId, customer, outbox: ["out_TWICE_0"] });
+    const now = Timestamp.now();
+    await conversation.collection("messages").doc("out_TWICE_0").set({
+      direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin: "engine",
+      text: "une seule fois", status: "queued", createdAt: now,
+      delivery: { state: "queued", generation: 7, attempts: 0, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000), changedAt: now, history: [] },
+    });
+    process.env.CLOUD_TASKS_EMULATOR_HOST ??= "127.0.0.1:9499";
+    const queue = getFunctions().taskQueue("locations/us-central1/functions/outboundAttempt");
+    const task = { vendorId: vendor.vendorId, customer, messageId: "out_TWICE_0", generation: 7 };
+    // Two deliveries of the same attempt (Cloud Tasks delivers at least once), at the same moment.
+    await Promise.all([queue.enqueue(task, { id: `twice-a-${vendor.vendorId}` }), queue.enqueue(task, { id: `twice-b-${vendor.vendorId}` })]);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply!.status).toBe("sent");
+    await sleep(2_000);
+    expect(sendsOf(vendor)).toHaveLength(1);
+  }, 60_000);
+
+  it("decides an inbound message whose trigger never ran", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const customer = "+221772000022";
+    const ref = messagesOf(db, vendor.vendorId, customer).doc("in_LOST1");
+    // Created without a direction (the trigger ignores it), then completed: as if its trigger had died.
+    await ref.set({ placeholder: true });
+    await sleep(500);
+    await ref.set({
+      direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: "LOST1", from: customer,
+      text: "Bonjour", kind: "text", event: "messages.received", processing: { state: "pending" },
+      receivedAt: Timestamp.fromMillis(Date.now() - 3 * 60_000),
+    });
+    const report = await sweep();
+    expect(report.inbound).toBeGreaterThanOrEqual(1);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply!.status).toBe("sent");
+    expect((await ref.get()).get("processing.state")).toBe("done");
+    await sweep();
+    await sleep(1_000);
+    expect(sendsOf(vendor)).toHaveLength(1);
+  }, 60_000);
+
+  it("retries a failed WhatsApp id lookup, so the reply's statuses can land", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    wasender.injectFault({ status: 500, apiKey: vendor.apiKey, path: "/api/messages/" });
+    const customer = "+221772000023";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    await eventually(async () => ((await outbound(vendor.vendorId, customer))[0]?.linkPending === true ? true : undefined), 10_000, "the link left pending");
+    expect(reply!.waMessageId).toBeUndefined();
+    await sweep();
+    const [linked] = await outbound(vendor.vendorId, customer);
+    const [send] = sendsOf(vendor);
+    expect(linked!.waMessageId).toBe(send!.waMessageId);
+    expect(linked!.linkPending).toBeUndefined();
+    const link = await db.collection("vendors").doc(vendor.vendorId).collection("message_links").doc(send!.waMessageId).get();
+    expect(link.get("messageId")).toBe(reply!.id);
+  }, 60_000);
+});

@@ -1,0 +1,105 @@
+import { DocumentReference, Query, Timestamp, Transaction } from "firebase-admin/firestore";
+import { firestore } from "../../src/shared/firestore";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { replyToInbound, type ReplyDeps } from "../../src/replies/reply-to-inbound";
+import { createVendor, messagesOf } from "../support/emulators";
+import type { FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { inProcessReplies, type InlineScheduler } from "../support/inline-scheduler";
+
+// In process, in a project of its own (no Functions emulator trigger fires here), so the test decides
+// exactly when each message's run happens, and can count the Firestore reads each one makes.
+vi.hoisted(() => {
+  process.env.GCLOUD_PROJECT = process.env.GOOGLE_CLOUD_PROJECT = "demo-livepay-ordering";
+  delete process.env.FIREBASE_CONFIG;
+});
+const db = firestore();
+
+let wasender: FakeWasender;
+let deps: ReplyDeps;
+let scheduler: InlineScheduler;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ deps, scheduler, wasender, close } = await inProcessReplies());
+});
+afterAll(() => close());
+
+/** Billed reads made in this process while `work` runs: one per document, one per query result (at least one per query). */
+async function countReads(work: () => Promise<unknown>): Promise<number> {
+  let reads = 0;
+  const spies = [DocumentReference.prototype, Query.prototype, Transaction.prototype].map((proto) => {
+    const original = proto.get as (...args: unknown[]) => Promise<unknown>;
+    return vi.spyOn(proto, "get").mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      const result = (await original.apply(this, args)) as { size?: number };
+      reads += typeof result?.size === "number" ? Math.max(1, result.size) : 1;
+      return result as never;
+    });
+  });
+  try {
+    await work();
+    return reads;
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+describe("inbound ordering without polling", () => {
+  it("decides a burst of 5 in arrival order, each on the state the previous one left, at 2 reads or fewer per message for ordering", async () => {
+    const vendor = await createVendor(db, {
+      apiUrl: wasender.apiUrl,
+      config: { paymentLinkTemplate: "https://pay.example.test/{reference}?amount={amount}" },
+      products: { robe1: { keyword: "ROBE1", name: "Robe wax", price: 15000, currency: "XOF", stock: 5, active: true } },
+    });
+    const customer = "+221773000001";
+    const texts = ["Bonjour", "ROBE1", "2", "OUI", "COMMANDES"];
+    const base = Date.now() - 10_000;
+    const ids = texts.map((_, i) => `in_BURST${i}`);
+    // The five messages are stored (as the webhook would) before any of their runs gets going.
+    for (const [i, text] of texts.entries()) {
+      await messagesOf(db, vendor.vendorId, customer).doc(ids[i]!).set({
+        direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: `BURST${i}`,
+        from: customer, text, kind: "text", event: "messages.received", processing: { state: "pending" },
+        receivedAt: Timestamp.fromMillis(base + i * 10),
+      });
+    }
+    // Runs of the later messages start first: each finds an earlier one undecided and parks behind it.
+    // (Each gets its message's receivedAt from its event, as the trigger does.)
+    const orderingReads: number[] = [];
+    for (const i of [4, 3, 2, 1]) {
+      const receivedAt = Timestamp.fromMillis(base + i * 10);
+      orderingReads.push(await countReads(() => replyToInbound(vendor.vendorId, customer, ids[i]!, deps, receivedAt)));
+    }
+    for (const id of ids.slice(1)) expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("pending");
+    expect(Math.max(...orderingReads)).toBeLessThanOrEqual(2);
+    console.log(`ordering reads per parked burst message: ${orderingReads.join(", ")}`);
+
+    // The first message's run decides it, then hands over down the chain: all five, in order.
+    await replyToInbound(vendor.vendorId, customer, ids[0]!, deps);
+    await scheduler.idle();
+    for (const id of ids) expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("done");
+    const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey && s.to === customer);
+    const firstLines = sends.map((s) => s.text!.split("\n")[0]);
+    expect(firstLines[1]).toBe("*Robe wax*");
+    expect(firstLines[2]).toBe("Votre commande :");
+    expect(firstLines[3]).toMatch(/^Commande \*CMD-/);
+    expect(sends.at(-1)!.text).toContain("30 000 FCFA");
+    expect((await db.collection("vendors").doc(vendor.vendorId).collection("products").doc("robe1").get()).get("stock")).toBe(3);
+  }, 60_000);
+
+  it("a message whose earlier one got decided meanwhile goes ahead at once", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const customer = "+221773000002";
+    const ids = ["in_SOLO0", "in_SOLO1"];
+    for (const [i, id] of ids.entries()) {
+      await messagesOf(db, vendor.vendorId, customer).doc(id).set({
+        direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: id.slice(3),
+        from: customer, text: i === 0 ? "Bonjour" : "aide", kind: "text", event: "messages.received", processing: { state: "pending" },
+        receivedAt: Timestamp.fromMillis(Date.now() - 1_000 + i),
+      });
+    }
+    await replyToInbound(vendor.vendorId, customer, ids[0]!, deps);
+    await replyToInbound(vendor.vendorId, customer, ids[1]!, deps);
+    await scheduler.idle();
+    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(2);
+  }, 30_000);
+});
