@@ -164,9 +164,7 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
     if (!resolution.ok) return fail({ code: "instance_unusable", message: resolution.reason });
     const instance = resolution.instance;
 
-    const interval = sendIntervalMs(instance);
-    let goLine: (() => void) | undefined;
-    if (interval !== undefined) {
+    if (sendIntervalMs(instance) !== undefined) {
       const { line, write } = await readPacingLine(tx, instance.id);
       // A first entry that no longer waits for its turn (ended, or failed elsewhere) must not hold the line.
       while (line.queue[0] !== undefined && line.queue[0] !== ref.path && !(await waitsOnLine(tx, line.queue[0]))) line.queue.shift();
@@ -183,9 +181,8 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
         if (delivery.waitingReason !== reason) tx.update(ref, deliveryFields(transition(delivery, { type: "wait", reason }, now), now));
         return result({ kind: "done", reason });
       }
-      goLine = () => write(verdict.line);
+      write(verdict.line);
     }
-    goLine?.();
     const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: "wasender" }, now);
     tx.update(ref, { ...deliveryFields(claimed, now), attempts: claimed.attempts });
     return result({ kind: "claimed", delivery: claimed, instance, to, content: content.data });

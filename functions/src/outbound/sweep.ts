@@ -1,13 +1,14 @@
-import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import { resolveInstance } from "../messaging/provider";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
-import type { OutboundDeps } from "./attempt";
+import { SEND_LEASE_MS, type OutboundDeps } from "./attempt";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
 import { linkOutbound } from "./links";
+import { readPacingLine } from "./pacing";
 
 /** A message that has not moved for this long while it should have has lost its task. */
 export const STALE_MS = 2 * 60_000;
@@ -48,7 +49,7 @@ export async function redriveConversation(
     }
     const out: Dispatch[] = [];
     if (head) {
-      const next = await redriven(head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
+      const next = await redriven(tx, messageRef(vendorId, customer, head.id).path, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
       if (next) {
         tx.update(messageRef(vendorId, customer, head.id), deliveryFields(next, now));
         out.push({ vendorId, customer, messageId: head.id, generation: next.generation, ...(next.nextAttemptAt !== undefined && { at: next.nextAttemptAt }) });
@@ -63,7 +64,15 @@ export async function redriveConversation(
 }
 
 /** The head's new delivery when it needs a task again, else undefined (it has a live one, or must wait). */
-async function redriven(delivery: Delivery, now: number, staleMs: number, vendorId: string, wabaInstanceId: string): Promise<Delivery | undefined> {
+async function redriven(
+  tx: Transaction,
+  path: string,
+  delivery: Delivery,
+  now: number,
+  staleMs: number,
+  vendorId: string,
+  wabaInstanceId: string,
+): Promise<Delivery | undefined> {
   const changedAt = delivery.changedAt ?? 0;
   switch (delivery.state) {
     case "sending":
@@ -77,11 +86,20 @@ async function redriven(delivery: Delivery, now: number, staleMs: number, vendor
       // Waiting for a number that is still down: nothing to do until it reconnects.
       const resolution = await resolveInstance(vendorId, wabaInstanceId);
       if (!resolution.ok && resolution.wait) return undefined;
+      // Waiting its turn on a healthy send line (a send in flight, or others ahead): the line hands over.
+      if (delivery.waitingReason?.startsWith("paced:") && (await lineMovesWithout(tx, wabaInstanceId, path, now))) return undefined;
       return transition(delivery, { type: "dispatch" }, now);
     }
     default:
       return undefined;
   }
+}
+
+/** Whether a number's send line will reach `path` by itself: a live send in flight, or others ahead of it. */
+async function lineMovesWithout(tx: Transaction, wabaInstanceId: string, path: string, now: number): Promise<boolean> {
+  const { line } = await readPacingLine(tx, wabaInstanceId);
+  if (line.inFlight && now - line.inFlight.since < SEND_LEASE_MS) return true;
+  return line.queue.includes(path) && line.queue[0] !== path;
 }
 
 /** Conversations (vendor, customer) of the given message documents, each once. */

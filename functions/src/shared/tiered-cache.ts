@@ -4,9 +4,10 @@ import { logger } from "firebase-functions";
 /** Entries live one hour in Redis, as the design document promises. */
 export const CACHE_TTL_SECONDS = 3600;
 /**
- * In front of a healthy Redis, memory keeps an entry only briefly, to absorb bursts: changes are
- * invalidated in Redis at once, and this bounds how long a warm instance can still use its copy.
- * Without Redis, memory is the only tier and keeps entries the full hour (invalidated locally).
+ * With Redis configured, memory keeps an entry only briefly, to absorb bursts: changes are invalidated
+ * in Redis at once, and this bounds how long a warm instance can still use its copy (also while Redis
+ * fails: the documents are then read again every 2 s). Without Redis credentials, memory is the only
+ * tier and keeps entries the full hour (invalidated locally; the webhook bounds what it accepts).
  */
 const MEMORY_TTL_WITH_REDIS_MS = 2_000;
 /** After a Redis failure, memory alone serves for this long before Redis is tried again. */
@@ -137,7 +138,9 @@ export class TieredCache {
   }
 
   private remember(key: string, value: unknown, ttlSeconds: number): void {
-    const ttl = Math.min(this.redis && !this.degraded ? MEMORY_TTL_WITH_REDIS_MS : CACHE_TTL_SECONDS * 1000, ttlSeconds * 1000);
+    // With Redis configured, memory stays short even while Redis is failing: other instances'
+    // invalidations cannot reach this memory, so a long-lived copy would outlive a change for an hour.
+    const ttl = Math.min(this.redis ? MEMORY_TTL_WITH_REDIS_MS : CACHE_TTL_SECONDS * 1000, ttlSeconds * 1000);
     // Re-inserted at the end: Map keeps insertion order, so the first key is the one written longest ago.
     this.memory.delete(key);
     this.memory.set(key, { value, expiresAt: Date.now() + ttl });

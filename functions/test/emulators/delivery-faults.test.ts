@@ -42,6 +42,13 @@ async function greet(vendor: TestVendor, customer: string, text = "Bonjour") {
   expect(res.status).toBe(200);
 }
 
+/** The figures of one fault run, for the closing note: attempts, and the wait from the first refused request to the one accepted. */
+function report(label: string, vendor: TestVendor, reply: Record<string, any>) {
+  const requests = sendRequestsOf(vendor);
+  const waited = requests.length > 1 ? requests.at(-1)!.at - requests[0]!.at : 0;
+  console.log(`delivery: ${label}: ${reply.status} after ${reply.delivery.attempts} attempt(s), ${waited} ms from the first request to the last, sends ${sendsOf(vendor).length}${reply.possibleDuplicate ? ", possibleDuplicate" : ""}`);
+}
+
 async function sweep() {
   const res = await adminCall("/jobs/sweep", { token: adminToken });
   expect(res.status).toBe(200);
@@ -61,6 +68,7 @@ describe("delivery through Wasender faults", () => {
     expect(reply!.possibleDuplicate).toBeUndefined();
     expect(sendsOf(vendor)).toHaveLength(1);
     expect(sendRequestsOf(vendor)).toHaveLength(2);
+    report("500 once", vendor, reply!);
   }, 60_000);
 
   it("500 three times: sent once on the fourth attempt, with growing waits", async () => {
@@ -72,6 +80,7 @@ describe("delivery through Wasender faults", () => {
     expect(reply!.delivery).toMatchObject({ state: "sent", attempts: 4 });
     expect(sendsOf(vendor)).toHaveLength(1);
     expect(sendRequestsOf(vendor)).toHaveLength(4);
+    report("500 three times", vendor, reply!);
   }, 90_000);
 
   it("429 with retry_after: the next attempt comes no earlier than Wasender asked", async () => {
@@ -84,6 +93,7 @@ describe("delivery through Wasender faults", () => {
     const [refused, accepted] = sendRequestsOf(vendor);
     expect(accepted!.at - refused!.at).toBeGreaterThanOrEqual(3_000);
     expect(sendsOf(vendor)).toHaveLength(1);
+    report("429 retry_after 3", vendor, reply!);
   }, 60_000);
 
   it("a timeout (no answer within 10 s): retried, sent, marked possibleDuplicate", async () => {
@@ -95,6 +105,7 @@ describe("delivery through Wasender faults", () => {
     expect(reply).toMatchObject({ status: "sent", possibleDuplicate: true });
     expect(reply!.delivery.attempts).toBe(2);
     expect(sendsOf(vendor)).toHaveLength(1);
+    report("timeout", vendor, reply!);
   }, 60_000);
 
   it("a connection reset mid-request: retried, sent, marked possibleDuplicate", async () => {
@@ -106,6 +117,7 @@ describe("delivery through Wasender faults", () => {
     expect(reply).toMatchObject({ status: "sent", possibleDuplicate: true });
     expect(reply!.delivery.history.some((h: any) => h.detail?.startsWith("connection_lost"))).toBe(true);
     expect(sendsOf(vendor)).toHaveLength(1);
+    report("connection reset", vendor, reply!);
   }, 60_000);
 
   it("connection refused (Wasender down, then back): retried until it answers, not marked as a duplicate", async () => {
@@ -123,6 +135,7 @@ describe("delivery through Wasender faults", () => {
       expect(reply!.possibleDuplicate).toBeUndefined();
       expect(reply!.delivery.history.some((h: any) => h.detail?.startsWith("unreachable"))).toBe(true);
       expect(back.sends).toHaveLength(1);
+      console.log(`delivery: connection refused: sent after ${reply!.delivery.attempts} attempt(s), sends 1`);
     } finally {
       await back.close();
     }
@@ -143,6 +156,7 @@ describe("delivery through Wasender faults", () => {
     const alert = alerts.docs.find((doc) => doc.get("kind") === "delivery_failed");
     expect(alert?.get("subject")).toBe(`vendors/${vendor.vendorId}/conversations/${customer}/messages/${reply!.id}`);
     expect(alert?.get("message")).toMatch(/^delivery deadline passed/);
+    report("down past a 6 s deadline", vendor, reply!);
   }, 60_000);
 
   it("400 with a field error (bad number): failed at once with Wasender's reason", async () => {
