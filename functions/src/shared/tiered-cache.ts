@@ -62,6 +62,9 @@ export interface RedisConfig {
  */
 export class TieredCache {
   private readonly memory = new Map<string, { value: unknown; expiresAt: number }>();
+  /** Invalidations not yet written to Redis (key -> when), retried after the next successful call. */
+  private readonly pendingInvalidations = new Map<string, number>();
+  private flushing = false;
   private readonly redis: Redis | undefined;
   private degradedUntil = 0;
   private degraded = false;
@@ -123,16 +126,29 @@ export class TieredCache {
   /**
    * Drops keys everywhere this instance can reach: its memory and Redis (hence every instance's next
    * miss). In Redis each key becomes a tombstone with the time, for an hour (see INVALIDATED_AT).
+   * Redis is tried even while this instance counts it as failing, and an invalidation that does not
+   * reach it is kept and written with the next successful call: a lost invalidation would leave the
+   * old value in Redis for every instance for an hour.
    */
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.memory.delete(key);
-    const redis = this.healthyRedis();
-    if (!redis || keys.length === 0) return;
+    if (!this.redis || keys.length === 0) return;
+    for (const key of keys) this.pendingInvalidations.set(key, Date.now());
+    await this.flushInvalidations();
+  }
+
+  private async flushInvalidations(): Promise<void> {
+    if (!this.redis || this.pendingInvalidations.size === 0 || this.flushing) return;
+    this.flushing = true;
+    const batch = [...this.pendingInvalidations];
     try {
-      const tombstone = { [INVALIDATED_AT]: Date.now() };
-      await withTimeout(Promise.all(keys.map((key) => redis.set(this.namespace + key, tombstone, { ex: CACHE_TTL_SECONDS }))));
+      await withTimeout(Promise.all(batch.map(([key, at]) => this.redis!.set(this.namespace + key, { [INVALIDATED_AT]: at }, { ex: CACHE_TTL_SECONDS }))));
+      // Only what was written: a key invalidated again meanwhile stays pending with its newer time.
+      for (const [key, at] of batch) if (this.pendingInvalidations.get(key) === at) this.pendingInvalidations.delete(key);
+      this.flushing = false;
       this.recovered();
     } catch (error) {
+      this.flushing = false;
       this.fail(error);
     }
   }
@@ -177,5 +193,6 @@ export class TieredCache {
       this.degraded = false;
       logger.info("cache: Redis available again");
     }
+    if (this.pendingInvalidations.size > 0) void this.flushInvalidations();
   }
 }

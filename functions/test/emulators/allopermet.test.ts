@@ -249,7 +249,8 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await orders(vendor.vendorId).doc("CMD-BAD234").set({ customer, status: "reserved", items: "not a list" });
     await buyer.say("ANNULER CMD-BAD234", 0);
     const failed = await decidedInbound(vendor.vendorId, customer, "ANNULER CMD-BAD234", "failed");
-    expect(failed.get("processing.reason")).toContain("the decision failed");
+    expect(failed.get("processing.reason")).toContain("the decision failed 3 times");
+    expect(failed.get("processing.attempts")).toBe(3);
     // Answered within say()'s wait, far less than the minute a pending earlier message would hold it.
     expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
     // A reference that cannot be one is no path to a document: a plain ANNULER.
