@@ -4,12 +4,16 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "../../scripts/lib/emulators.mjs";
 import { ROOT } from "../../scripts/lib/paths.mjs";
+import { writeLocalSecrets } from "../../scripts/lib/redis.mjs";
 import { installAndBuild } from "../../scripts/lib/setup.mjs";
 
 /** Returns when already inside the emulators; otherwise re-runs `scriptUrl` there and exits. */
 export async function runInsideEmulators(scriptUrl, { project, only }) {
   if (process.env.FIRESTORE_EMULATOR_HOST) return;
   await installAndBuild();
+  // The functions run on the memory cache, as with npm start: a Redis URL left by the last npm test
+  // points at a bridge that is gone, and every call to it would be a failure.
+  writeLocalSecrets({ redisUrl: "none", redisToken: "none" });
   const { env } = await prepareEmulators({ wantUi: false });
   const result = spawnSync(
     firebaseBin(),
