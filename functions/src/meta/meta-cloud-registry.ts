@@ -1,47 +1,20 @@
-import { createHash } from "node:crypto";
-import { Pool } from "undici";
+import { PooledServices } from "../shared/pooled-services";
 import { MetaCloudService, type MetaCloudConfig } from "./meta-cloud-service";
 
-/**
- * One `MetaCloudService` per vendor number, created on first use and kept for the life of the function
- * instance; one pooled undici client per Graph origin, shared by every vendor, so a warm instance
- * reuses its keep-alive TLS connections. A changed token, number id or URL yields a new service.
- */
+/** One `MetaCloudService` per vendor number, pooled per Graph origin; a changed token, number id or URL yields a new one. */
 export class MetaCloudRegistry {
-  private readonly services = new Map<string, { fingerprint: string; service: MetaCloudService }>();
-  private readonly pools = new Map<string, Pool>();
+  private readonly services = new PooledServices<MetaCloudConfig, MetaCloudService>((config, pool) => new MetaCloudService(config, pool));
 
   getService(config: MetaCloudConfig): MetaCloudService {
-    const key = `${config.vendorId}/${config.wabaInstanceId}`;
-    // Hashed so the map never holds a second copy of the token in clear.
-    const fingerprint = createHash("sha256")
-      .update(`${config.apiUrl}\n${config.accessToken}\n${config.phoneNumberId}\n${config.timeoutMs ?? ""}`)
-      .digest("hex");
-    const cached = this.services.get(key);
-    if (cached && cached.fingerprint === fingerprint) return cached.service;
-    const service = new MetaCloudService(config, this.poolFor(config.apiUrl));
-    this.services.set(key, { fingerprint, service });
-    return service;
+    return this.services.get(`${config.vendorId}/${config.wabaInstanceId}`, config.apiUrl, [config.accessToken, config.phoneNumberId, config.timeoutMs], config);
   }
 
   get size(): number {
     return this.services.size;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
-    this.pools.clear();
-    this.services.clear();
-  }
-
-  private poolFor(apiUrl: string): Pool {
-    const origin = new URL(apiUrl).origin;
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, { connections: 16, keepAliveTimeout: 30_000 });
-      this.pools.set(origin, pool);
-    }
-    return pool;
+  close(): Promise<void> {
+    return this.services.close();
   }
 }
 
