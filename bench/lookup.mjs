@@ -111,7 +111,7 @@ await db.collection("vendors").doc("bench_0").collection("products").doc("p1").s
 // reads count too), in place of Cloud Tasks.
 const deps = {
   engine: new AlloPermetEngine(), limiter: new InboundLimiter(redisConfig()),
-  providers: new ProviderRegistry(() => wasender.apiUrl, getVendorWasenderRegistry()),
+  providers: new ProviderRegistry(() => wasender.apiUrl, { wasender: getVendorWasenderRegistry() }),
   scheduler: { schedule: async (dispatches) => { for (const { at: _at, ...task } of dispatches) await performAttempt(task, deps); } },
   platformPaymentLink: () => "https://pay.example/{reference}?amount={amount}",
 };

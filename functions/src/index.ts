@@ -4,7 +4,7 @@ import { onRequest } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { handleAdminRequest } from "./admin/admin-api";
-import { PLATFORM_PAYMENT_LINK, PUBLIC_BASE_URL, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL, WASENDER_API_URL } from "./config/params";
+import { META_GRAPH_API_URL, PLATFORM_PAYMENT_LINK, PUBLIC_BASE_URL, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL, WASENDER_API_URL } from "./config/params";
 import { AlloPermetEngine } from "./engine/allopermet-engine";
 import { onInstanceWritten } from "./onboarding/on-instance-written";
 import { expireDueReservations, handleOrderWritten } from "./orders/order-lifecycle";
@@ -19,6 +19,7 @@ import { ensureAdminApp } from "./shared/firestore";
 import { InboundLimiter } from "./shared/inbound-limiter";
 import { invalidateConfig, redisConfig, vendorKey } from "./store/config-cache";
 import { serveHttp } from "./http/handler";
+import { handleMetaWebhook } from "./webhooks/meta-webhook";
 import { handleWasenderWebhook } from "./webhooks/wasender-webhook";
 
 ensureAdminApp();
@@ -28,7 +29,7 @@ setGlobalOptions({ region: "us-central1", maxInstances: 20, secrets: [UPSTASH_RE
 let outbound: OutboundDeps | undefined;
 /** Providers and the send-attempt queue, built on first use (params are read at run time, not at deploy). */
 const outboundDeps = (): OutboundDeps =>
-  (outbound ??= { providers: new ProviderRegistry(() => WASENDER_API_URL.value()), scheduler: new CloudTasksScheduler() });
+  (outbound ??= { providers: new ProviderRegistry(() => WASENDER_API_URL.value(), { metaApiUrl: () => META_GRAPH_API_URL.value() }), scheduler: new CloudTasksScheduler() });
 
 const engine = new AlloPermetEngine();
 let limiter: InboundLimiter | undefined;
@@ -49,6 +50,9 @@ export const wasenderStatusWebhook = onRequest(webhookOptions, serveHttp("wasend
 
 /** POST /api/webhooks/wasender/{vendorId}/connection: session.status, qrcode.updated. */
 export const wasenderConnectionWebhook = onRequest(webhookOptions, serveHttp("wasenderConnectionWebhook", handleWasenderWebhook));
+
+/** GET|POST /api/webhooks/meta/{vendorId}: Meta's verification and the events of the vendor's Cloud API numbers. */
+export const metaWebhook = onRequest(webhookOptions, serveHttp("metaWebhook", handleMetaWebhook));
 
 /** /api/admin/vendors/{vendorId}/...: webhook registration, session status, vendor-started messages; jobs. */
 export const adminApi = onRequest(

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { logger } from "firebase-functions";
 import { z } from "zod";
 import { describeIssues, documentIdSchema } from "../model/common";
-import type { WasenderInstance } from "../model/waba-instance";
+import { isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
 import { resolveInstance, type SendFailure } from "../messaging/provider";
 import type { OutboundDeps } from "../outbound/attempt";
 import { queueOutbound } from "../outbound/outbox";
@@ -14,6 +14,7 @@ import { REGISTERED_EVENTS } from "../wasender/registered-events";
 import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { expireDueReservations } from "../orders/order-lifecycle";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
+import { vendorHealth } from "./health";
 
 export interface AdminDeps extends OutboundDeps {
   publicBaseUrl: () => string;
@@ -22,8 +23,8 @@ export interface AdminDeps extends OutboundDeps {
 }
 
 const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/(expire-reservations|sweep)\/?$/;
-const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages)\/?$/;
-const METHODS: Record<string, string> = { "setup-wasender-webhook": "POST", "wasender-status": "GET", messages: "POST" };
+const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages|health)\/?$/;
+const METHODS: Record<string, string> = { "setup-wasender-webhook": "POST", "wasender-status": "GET", messages: "POST", health: "GET" };
 
 /** Wasender's failure as an admin error that names the cause. */
 function wasenderError(failure: SendFailure, what: string): WebhookResponse {
@@ -46,7 +47,7 @@ function wasenderError(failure: SendFailure, what: string): WebhookResponse {
   return response;
 }
 
-type InstanceLookup = { ok: true; instance: WasenderInstance } | { ok: false; response: WebhookResponse };
+type InstanceLookup = { ok: true; instance: MessagingInstance } | { ok: false; response: WebhookResponse };
 
 /** The vendor's configured number, read fresh (an operator may just have edited it); a disconnected one is still its number. */
 async function vendorInstance(vendorId: string): Promise<InstanceLookup & { deadlineMinutes?: number }> {
@@ -56,7 +57,7 @@ async function vendorInstance(vendorId: string): Promise<InstanceLookup & { dead
   if (!id) return { ok: false, response: errorResponse(409, "no_instance", `vendor_configs/${vendorId} has no wabaInstanceId.`) };
   const resolution = await resolveInstance(vendorId, id, { fresh: true });
   if (!resolution.ok && !resolution.wait) {
-    return { ok: false, response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems: [resolution.reason] }) };
+    return { ok: false, response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable number.`, { problems: [resolution.reason] }) };
   }
   return { ok: true, instance: resolution.instance, ...(config.valid && { deadlineMinutes: config.config.deliveryDeadlineMinutes }) };
 }
@@ -96,7 +97,7 @@ const sendRequestSchema = z.object({
  * Queues a vendor-started message on the customer's conversation, like every other outbound message,
  * and answers 202 at once: delivery (retries included) is the send task's, readable at `path`.
  */
-async function sendMessage(vendorId: string, instance: WasenderInstance, request: WebhookRequest, deps: AdminDeps, deadlineMinutes?: number): Promise<WebhookResponse> {
+async function sendMessage(vendorId: string, instance: MessagingInstance, request: WebhookRequest, deps: AdminDeps, deadlineMinutes?: number): Promise<WebhookResponse> {
   let json: unknown;
   try {
     json = JSON.parse((request.rawBody ?? Buffer.alloc(0)).toString("utf8"));
@@ -151,10 +152,23 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
   const auth = await authorizeVendorAdmin(header(request, "authorization"), vendorId);
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
 
+  if (action === "health") {
+    logger.info("admin call", { vendorId, action, uid: auth.uid });
+    const health = await vendorHealth(vendorId);
+    if ((health.numbers as unknown[]).length === 0 && !(await readVendorConfig(vendorId)).found) {
+      return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
+    }
+    return { status: 200, body: { ok: true, ...health } };
+  }
   const lookup = await vendorInstance(vendorId);
   if (!lookup.ok) return lookup.response;
   logger.info("admin call", { vendorId, action, uid: auth.uid });
-  if (action === "setup-wasender-webhook") return setupWebhook(vendorId, lookup.instance, deps);
-  if (action === "wasender-status") return wasenderStatus(vendorId, lookup.instance, deps);
+  if (action === "setup-wasender-webhook" || action === "wasender-status") {
+    const instance = lookup.instance;
+    if (!isWasender(instance)) {
+      return errorResponse(409, "not_a_wasender_number", `waba_instances/${instance.id} is a Meta number (provider "meta"): it has no Wasender session.`);
+    }
+    return action === "setup-wasender-webhook" ? setupWebhook(vendorId, instance, deps) : wasenderStatus(vendorId, instance, deps);
+  }
   return sendMessage(vendorId, lookup.instance, request, deps, lookup.deadlineMinutes);
 }

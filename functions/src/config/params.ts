@@ -6,6 +6,12 @@ export const WASENDER_API_URL = defineString("WASENDER_API_URL", {
   description: "Wasender API base URL (with its /api path)",
 });
 
+/** The WhatsApp Cloud API (Graph) base with its version, for numbers without their own `metaApiUrl`. */
+export const META_GRAPH_API_URL = defineString("META_GRAPH_API_URL", {
+  default: "https://graph.facebook.com/v25.0",
+  description: "WhatsApp Cloud API base URL including the Graph version",
+});
+
 /** Where Wasender reaches the webhooks, e.g. "https://livepay.tech" (Hosting serves /api/webhooks/...). */
 export const PUBLIC_BASE_URL = defineString("PUBLIC_BASE_URL", {
   default: "",

@@ -8,12 +8,16 @@ export interface WebhookRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer | undefined;
+  /** The parsed query string (Meta's GET verification). */
+  query?: Record<string, unknown>;
 }
 
 export interface WebhookResponse {
   status: number;
   body: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** Sent as the plain-text body instead of `body` (Meta's verification echoes its challenge). */
+  text?: string;
 }
 
 /** Bodies past this are refused with 413: no Wasender event comes near it. */
@@ -33,13 +37,14 @@ export function serveHttp(name: string, handle: (request: WebhookRequest) => Pro
   return async (req: Request, res: Response): Promise<void> => {
     let response: WebhookResponse;
     try {
-      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody: req.rawBody });
+      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody: req.rawBody, query: req.query as Record<string, unknown> });
     } catch (error) {
       // The message may not be stored: a 500 tells Wasender (and any retrying sender) to try again.
       logger.error(`${name} failed`, { path: req.path, error: error instanceof Error ? error.message : String(error) });
       response = errorResponse(500, "internal", "The webhook could not be processed; retry later.");
     }
     for (const [key, value] of Object.entries(response.headers ?? {})) res.set(key, value);
-    res.status(response.status).json(response.body);
+    if (response.text !== undefined) res.status(response.status).type("text/plain").send(response.text);
+    else res.status(response.status).json(response.body);
   };
 }

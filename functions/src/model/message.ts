@@ -13,6 +13,8 @@ export interface InboundMessage {
   kind: ContentKind;
   sentAt?: Date;
   event: string;
+  /** "meta" when the customer wrote to the vendor's Cloud API number: the replies leave from it too. */
+  channel?: "meta";
 }
 
 export const processingStateSchema = z.enum(["pending", "done", "skipped", "failed"]);
@@ -28,6 +30,7 @@ export const inboundDocSchema = z.object({
   text: z.string(),
   kind: contentKindSchema,
   event: z.string(),
+  channel: z.literal("meta").optional(),
   processing: z.object({
     state: processingStateSchema,
     replyIds: z.array(z.string()).optional(),
@@ -60,6 +63,8 @@ export const outboundDocSchema = outboundContentSchema.extend({
    */
   origin: z.enum(["engine", "order", "api", "console"]),
   inReplyTo: z.string().optional(),
+  /** "meta": must leave from the number's Cloud API number (the customer wrote to it). */
+  channel: z.literal("meta").optional(),
   status: outboundStatusSchema,
   attempts: z.number().int().nonnegative(),
   wasenderMsgId: z.union([z.number(), z.string()]).optional(),

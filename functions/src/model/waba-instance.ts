@@ -31,10 +31,28 @@ const wabaInstanceFields = z.object({
   /** The window that rate applies to; 60 s except to test pacing faster. */
   sendRateWindowSeconds: z.number().int().positive().default(60),
   status: z.enum(["connected", "disconnected", "pending"]).default("pending"),
+  /** Wasender's own session state (need_scan, logged_out, ...), kept by the connection webhook. */
+  sessionStatus: z.string().optional(),
   /** Set by delivery when Wasender refuses the number (bad key, unknown session); cleared by a successful send. */
   deliveryProblem: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   lastSync: instantSchema.optional(),
-  failoverProvider: z.string().nullable().optional(),
+  /** The last error of each provider on this number (written by delivery, read by the health call). */
+  providerErrors: z.record(z.string(), z.looseObject({ code: z.string(), message: z.string(), at: instantSchema.optional() })).optional(),
+  /** Where replies go while the Wasender session cannot take them (README, "Meta failover"). */
+  failoverProvider: z.literal("meta", { error: 'must be "meta" (the one failover provider this backend has) or null' }).nullable().optional(),
+  /** Meta's id of the vendor's Cloud API number: sending through Meta, and routing Meta's webhooks. */
+  metaPhoneNumberId: z.string().regex(/^\d{5,30}$/, "must be Meta's numeric phone number id").optional(),
+  metaAccessToken: z.string().min(1).optional(),
+  /** Graph API base including the version; default the global META_GRAPH_API_URL. */
+  metaApiUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Checks `X-Hub-Signature-256` on Meta's webhooks. */
+  metaAppSecret: z.string().min(1).optional(),
+  /** Answers Meta's GET verification of the webhook URL. */
+  metaVerifyToken: z.string().min(1).optional(),
+  /** Transient Wasender failures in a row that open the failover circuit. */
+  failoverThreshold: z.number().int().positive().default(3),
+  /** How long the circuit stays open before one message probes Wasender again. */
+  failoverCooldownSeconds: z.number().positive().default(60),
   businessName: z.string().optional(),
   createdAt: instantSchema.optional(),
   updatedAt: instantSchema.optional(),
@@ -49,7 +67,32 @@ function requirePreviousSecretExpiry(value: { previousWebhookSecret?: string | u
   }
 }
 
-export const wabaInstanceSchema = wabaInstanceFields.superRefine(requirePreviousSecretExpiry);
+const META_SENDING = ["metaPhoneNumberId", "metaAccessToken"] as const;
+const META_RECEIVING = ["metaAppSecret", "metaVerifyToken"] as const;
+const WASENDER_ONLY = ["wasenderInstanceId", "wasenderApiKey", "wasenderWebhookSecret", "wasenderApiUrl", "wasenderAccessToken", "failoverProvider"] as const;
+
+/**
+ * The Meta fields each use needs (design, "Failover and Meta numbers"): a failover sends with the two
+ * sending fields; a Cloud-API-only number (`provider: "meta"`) needs all four and no Wasender field.
+ */
+function requireMetaFields(value: Record<string, unknown>, ctx: z.RefinementCtx) {
+  const missing = (fields: readonly string[], why: string) => {
+    for (const field of fields) if (value[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required ${why}` });
+  };
+  if (value.provider === "meta") {
+    missing([...META_SENDING, ...META_RECEIVING], 'for a Meta number (provider "meta")');
+    for (const field of WASENDER_ONLY) {
+      if (value[field] !== undefined && value[field] !== null) ctx.addIssue({ code: "custom", path: [field], message: 'must not be set on a Meta number (provider "meta")' });
+    }
+  } else if (value.failoverProvider === "meta") {
+    missing(META_SENDING, 'with failoverProvider "meta"');
+  }
+}
+
+export const wabaInstanceSchema = wabaInstanceFields.superRefine((value, ctx) => {
+  requirePreviousSecretExpiry(value, ctx);
+  requireMetaFields(value, ctx);
+});
 export type WabaInstanceData = z.infer<typeof wabaInstanceSchema>;
 
 const requiredForWasender = z
@@ -63,25 +106,76 @@ export const wasenderInstanceSchema = wabaInstanceFields
     wasenderApiKey: requiredForWasender,
     wasenderWebhookSecret: requiredForWasender,
   })
-  .superRefine(requirePreviousSecretExpiry);
+  .superRefine((value, ctx) => {
+    requirePreviousSecretExpiry(value, ctx);
+    requireMetaFields(value, ctx);
+  });
 export type WasenderInstanceData = z.infer<typeof wasenderInstanceSchema>;
 
 export interface WasenderInstance extends WasenderInstanceData {
   id: string;
 }
 
-export type InstanceCheck =
-  | { usable: true; instance: WasenderInstance }
+const requiredForMeta = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required for a Meta number (provider "meta")' : undefined) })
+  .min(1, 'is required for a Meta number (provider "meta")');
+
+/** A number on the Cloud API only: Meta sends, Meta's webhooks bring its messages. */
+export const metaInstanceSchema = wabaInstanceFields
+  .extend({
+    provider: z.literal("meta"),
+    metaPhoneNumberId: requiredForMeta.regex(/^\d{5,30}$/, "must be Meta's numeric phone number id"),
+    metaAccessToken: requiredForMeta,
+    metaAppSecret: requiredForMeta,
+    metaVerifyToken: requiredForMeta,
+  })
+  .superRefine(requireMetaFields);
+export type MetaInstanceData = z.infer<typeof metaInstanceSchema>;
+
+export interface MetaInstance extends MetaInstanceData {
+  id: string;
+}
+
+/** Any number that can send: on Wasender (perhaps with a Meta failover), or on the Cloud API only. */
+export type MessagingInstance = WasenderInstance | MetaInstance;
+
+export type InstanceCheck<I extends MessagingInstance = MessagingInstance> =
+  | { usable: true; instance: I }
   | { usable: false; id: string; problems: string[] };
 
-/** Validates a raw `waba_instances` document for use as a Wasender number; never half-uses it. */
-export function checkWasenderInstance(id: string, raw: unknown): InstanceCheck {
+/** Validates a raw `waba_instances` document with `schema`; never half-uses it. */
+function check<I extends MessagingInstance>(schema: z.ZodType<Omit<I, "id">>, id: string, raw: unknown): InstanceCheck<I> {
   // Problems the onboarding check wrote back (a phone owned by another vendor, ...) keep it out too.
   const recorded = (raw as { configProblems?: unknown } | undefined)?.configProblems;
   if (Array.isArray(recorded) && recorded.length > 0) return { usable: false, id, problems: recorded.map(String) };
-  const parsed = wasenderInstanceSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) return { usable: false, id, problems: describeIssues(parsed.error) };
-  return { usable: true, instance: { id, ...parsed.data } };
+  return { usable: true, instance: { id, ...parsed.data } as I };
+}
+
+/** A raw `waba_instances` document checked as a number of its own provider (Wasender unless "meta"). */
+export function checkInstance(id: string, raw: unknown): InstanceCheck {
+  const meta = (raw as { provider?: unknown } | undefined)?.provider === "meta";
+  return meta ? check<MetaInstance>(metaInstanceSchema, id, raw) : check<WasenderInstance>(wasenderInstanceSchema, id, raw);
+}
+
+/** A raw `waba_instances` document checked as a Wasender number (what the Wasender webhooks and WABAManager serve). */
+export function checkWasenderInstance(id: string, raw: unknown): InstanceCheck<WasenderInstance> {
+  return check<WasenderInstance>(wasenderInstanceSchema, id, raw);
+}
+
+export function isWasender(instance: MessagingInstance): instance is WasenderInstance {
+  return instance.provider === "wasender";
+}
+
+/** The Cloud API number a Wasender number fails over to, when it has one configured. */
+export function hasMetaFailover(instance: MessagingInstance): boolean {
+  return instance.provider === "wasender" && instance.failoverProvider === "meta" && !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
+}
+
+/** Whether Meta's webhooks for this number can be received (verified and authenticated). */
+export function receivesMeta(instance: MessagingInstance): boolean {
+  return !!instance.metaPhoneNumberId && !!instance.metaAppSecret && !!instance.metaVerifyToken;
 }
 
 /** The secrets a webhook may be signed with right now: the current one, and the previous one until it expires. */

@@ -6,7 +6,7 @@ import { syncInstance } from "./sync-instance";
 
 /** Fields Wasender's own events keep moving; a change to them alone needs no onboarding check. */
 const RUNTIME_FIELDS = new Set([
-  "status", "sessionStatus", "lastSync", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "webhookRegistration", "updatedAt", "deliveryProblem",
+  "status", "sessionStatus", "lastSync", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "webhookRegistration", "updatedAt", "deliveryProblem", "circuit", "providerErrors",
 ]);
 
 function onlyRuntimeChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {

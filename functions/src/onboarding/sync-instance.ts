@@ -7,9 +7,10 @@ import { syncVendorConfigRouting, writeInstanceCheck } from "../store/waba-insta
 
 type Raw = Record<string, unknown> | undefined;
 
-const KEYS: Array<[IndexKind, "phoneNumber" | "wasenderInstanceId", string]> = [
+const KEYS: Array<[IndexKind, "phoneNumber" | "wasenderInstanceId" | "metaPhoneNumberId", string]> = [
   ["phone_index", "phoneNumber", "phone number"],
   ["wasender_session_index", "wasenderInstanceId", "Wasender session"],
+  ["meta_phone_index", "metaPhoneNumberId", "Cloud API number"],
 ];
 
 function stringField(raw: Raw, field: string): string | undefined {
@@ -46,7 +47,7 @@ export async function syncInstance(wabaInstanceId: string, before: Raw, after: R
   }
 
   const vendorId = stringField(after, "vendorId");
-  const keys = { phoneNumber: phone, wasenderInstanceId: stringField(after, "wasenderInstanceId") };
+  const keys = { phoneNumber: phone, wasenderInstanceId: stringField(after, "wasenderInstanceId"), metaPhoneNumberId: stringField(after, "metaPhoneNumberId") };
   for (const [kind, field, label] of KEYS) {
     const previous = stringField(before, field);
     const previousKey = previous && field === "phoneNumber" ? toE164(previous) : previous;

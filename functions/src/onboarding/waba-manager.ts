@@ -1,11 +1,11 @@
 import { toE164 } from "../shared/phone";
-import { checkWasenderInstance, type WasenderInstance } from "../model/waba-instance";
+import { checkInstance, type MessagingInstance } from "../model/waba-instance";
 import { configCache, indexKey, readVendorSnapshot } from "../store/config-cache";
 import { readIndexEntry, type IndexEntry, type IndexKind } from "../store/routing-index";
 
 export interface VendorLookup {
   vendorId: string;
-  wabaInstance: WasenderInstance;
+  wabaInstance: MessagingInstance;
 }
 
 /**
@@ -22,10 +22,10 @@ export class WABAManager {
 
   async findVendorByWasenderInstanceId(sessionId: string): Promise<VendorLookup | null> {
     if (!sessionId || sessionId.includes("/")) return null;
-    return this.lookup("wasender_session_index", sessionId, (instance) => instance.wasenderInstanceId === sessionId);
+    return this.lookup("wasender_session_index", sessionId, (instance) => instance.provider === "wasender" && instance.wasenderInstanceId === sessionId);
   }
 
-  private async lookup(kind: IndexKind, key: string, stillHolds: (instance: WasenderInstance) => boolean): Promise<VendorLookup | null> {
+  private async lookup(kind: IndexKind, key: string, stillHolds: (instance: MessagingInstance) => boolean): Promise<VendorLookup | null> {
     const cacheKey = indexKey(kind, key);
     let entry = await configCache().get<IndexEntry>(cacheKey);
     if (!entry) {
@@ -35,7 +35,7 @@ export class WABAManager {
     }
     const { instances } = await readVendorSnapshot(entry.vendorId);
     const stored = instances.find((instance) => instance.id === entry.wabaInstanceId);
-    const check = stored && checkWasenderInstance(stored.id, stored.data);
+    const check = stored && checkInstance(stored.id, stored.data);
     if (!check?.usable || check.instance.vendorId !== entry.vendorId || !stillHolds(check.instance)) return null;
     return { vendorId: entry.vendorId, wabaInstance: check.instance };
   }

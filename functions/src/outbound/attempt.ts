@@ -2,12 +2,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import type { SendFailure, SendResult } from "../messaging/types";
-import { resolveInstance, type ProviderRegistry } from "../messaging/provider";
+import { resolveInstance, type Channel, type ProviderRegistry } from "../messaging/provider";
+import { afterWasenderAttempt, type Circuit, type WasenderFailureKind } from "../model/circuit";
 import { outboundContentSchema } from "../model/message";
-import type { WasenderInstance } from "../model/waba-instance";
+import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
+import { readInstanceRuntime, recordProviderError, writeCircuit } from "../store/waba-instances";
 import { markInstanceProblem, raiseAlert } from "./alerts";
+import { chooseChannel, circuitSettings, withinCustomerWindow } from "./channel";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryEvent } from "./delivery-state";
 import { attemptTaskSchema, type AttemptScheduler, type AttemptTask, type Dispatch } from "./dispatch";
@@ -29,7 +32,7 @@ export const SEND_LEASE_MS = 60_000;
 const EARLY_WAIT_MAX_MS = 1_000;
 
 type ClaimOutcome =
-  | { kind: "claimed"; delivery: Delivery; instance: WasenderInstance; to: string; content: { text: string; imageUrl?: string; documentUrl?: string } }
+  | { kind: "claimed"; delivery: Delivery; instance: MessagingInstance; channel: Channel; to: string; content: { text: string; imageUrl?: string; documentUrl?: string } }
   | { kind: "done"; reason: string; failed?: NonNullable<Finished["failed"]> }
   | { kind: "early"; dueInMs: number }
   | { kind: "busy" };
@@ -63,14 +66,16 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
     return claim.reason;
   }
 
-  const provider = deps.providers.forInstance(claim.instance);
+  const provider = deps.providers.forInstance(claim.instance, claim.channel);
   const startedAt = Date.now();
-  const result = await provider.send(claim.to, claim.content);
+  const result: SendResult = provider
+    ? await provider.send(claim.to, claim.content)
+    : { ok: false, failure: { code: "not_configured", message: `waba_instances/${claim.instance.id} has no ${claim.channel} sending fields` } };
   const interval = sendIntervalMs(claim.instance);
   const pacing = interval !== undefined ? { wabaInstanceId: claim.instance.id, intervalMs: interval, startedAt } : undefined;
-  const outcome = await completeAttempt(task, claim.delivery, result, provider.provider, deps, pacing);
-  if (result.ok) {
-    logger.info("outbound sent", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: provider.provider });
+  const outcome = await completeAttempt(task, claim, result, deps, pacing);
+  if (result.ok && provider) {
+    logger.info("outbound sent", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: claim.channel });
     const waMessageId = await provider.lookupMessageId(result.providerMessageId).catch(() => undefined);
     const ref = messageRef(task.vendorId, task.customer, task.messageId);
     // Never thrown: a redelivered task would find the message sent and not link it; the sweep retries.
@@ -79,7 +84,9 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
     if (claim.instance.deliveryProblem) await markInstanceProblem(claim.instance.id, undefined);
     return "sent";
   }
-  logger.warn("outbound attempt failed", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, failure: result.failure });
+  const failure = (result as { failure: SendFailure }).failure;
+  logger.warn("outbound attempt failed", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: claim.channel, failure });
+  await noteProviderError(claim.instance, claim.channel, failure);
   if (outcome.failed) {
     await reportFailure(task, outcome.failed);
     return "failed";
@@ -148,7 +155,8 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
       return result({ kind: "done", reason: `failed: ${error.message}`, failed });
     };
     if (now > delivery.deadlineAt) {
-      return fail({ code: "deadline", message: `delivery deadline passed before it could be sent${delivery.lastError ? `; last error: ${delivery.lastError.message}` : ""}` });
+      const last = delivery.lastErrors ? "" : delivery.lastError ? `; last error: ${delivery.lastError.message}` : "";
+      return fail({ code: "deadline", message: withProviderErrors(`delivery deadline passed before it could be sent${last}`, delivery) });
     }
     const content = outboundContentSchema.safeParse(snap.data());
     const to = snap.get("to");
@@ -156,13 +164,24 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
     if (!content.success || typeof wabaInstanceId !== "string") return fail({ code: "invalid", message: "the outbound message has no valid content or number" });
     if (to !== task.customer) return fail({ code: "misrouted", message: "the message is not addressed to its conversation's customer" });
     const resolution = await resolveInstance(task.vendorId, wabaInstanceId);
-    if (!resolution.ok && resolution.wait) {
-      const next = transitionOrUndefined(delivery, { type: "wait", reason: resolution.reason }, now);
-      if (next && delivery.waitingReason !== resolution.reason) tx.update(ref, deliveryFields(next, now));
-      return result({ kind: "done", reason: resolution.reason });
-    }
-    if (!resolution.ok) return fail({ code: "instance_unusable", message: resolution.reason });
+    if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
     const instance = resolution.instance;
+    const choice = await chooseChannel(tx, {
+      instance,
+      downReason: resolution.ok ? undefined : resolution.reason,
+      delivery,
+      requested: snap.get("channel"),
+      conversation,
+      messageId: task.messageId,
+      now,
+      probeLeaseMs: SEND_LEASE_MS,
+    });
+    if (choice.kind === "fail") return fail(choice.error);
+    if (choice.kind === "wait") {
+      const next = transitionOrUndefined(delivery, { type: "wait", reason: choice.reason }, now);
+      if (next && delivery.waitingReason !== choice.reason) tx.update(ref, deliveryFields(next, now));
+      return result({ kind: "done", reason: choice.reason });
+    }
 
     if (sendIntervalMs(instance) !== undefined) {
       const { line, write } = await readPacingLine(tx, instance.id);
@@ -183,9 +202,10 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
       }
       write(verdict.line);
     }
-    const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: "wasender" }, now);
+    if (choice.circuit) writeCircuit(tx, instance.id, choice.circuit);
+    const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: choice.channel }, now);
     tx.update(ref, { ...deliveryFields(claimed, now), attempts: claimed.attempts });
-    return result({ kind: "claimed", delivery: claimed, instance, to, content: content.data });
+    return result({ kind: "claimed", delivery: claimed, instance, channel: choice.channel, to, content: content.data });
   });
   await deps.scheduler.schedule(dispatches);
   return outcome;
@@ -271,27 +291,67 @@ async function finish(
   }
 }
 
-/** Records a send's outcome: sent, a retry at the time the policy says, or failed (and the next message's turn). */
+type Claimed = Extract<ClaimOutcome, { kind: "claimed" }>;
+
+/** Failures after which a message must not change provider: WhatsApp may already have it. */
+const AMBIGUOUS = new Set(["timeout", "connection_lost"]);
+
+/** How a failed Wasender attempt bears on the failover circuit. */
+function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
+  if (["unreachable", "server_error", "timeout", "connection_lost", "rate_limited"].includes(failure.code)) return "transient";
+  if (failure.code === "unauthorized" || failure.code === "not_found") return "refused";
+  return "message";
+}
+
+const PROVIDER_NAMES: Record<string, string> = { wasender: "Wasender", meta: "Meta" };
+
+/** A final reason that names every provider's last error (a failover fails with both reasons). */
+export function withProviderErrors(reason: string, delivery: Delivery, current?: Channel): string {
+  const others = Object.entries(delivery.lastErrors ?? {}).filter(([provider]) => provider !== current);
+  if (others.length === 0) return reason;
+  return `${reason}; ${others.map(([provider, error]) => `last ${PROVIDER_NAMES[provider] ?? provider} error: ${error.message}`).join("; ")}`;
+}
+
+/**
+ * Records a send's outcome: sent, a retry at the time the policy says, or failed (and the next
+ * message's turn). For a number with a Meta failover it also moves the circuit, and a Wasender
+ * failure that opens it (never an ambiguous one) is retried at once through Meta.
+ */
 async function completeAttempt(
   task: AttemptTask,
-  claimed: Delivery,
+  claim: Claimed,
   result: SendResult,
-  provider: string,
   deps: OutboundDeps,
   pacing?: { wabaInstanceId: string; intervalMs: number; startedAt: number },
 ): Promise<Finished> {
+  const { delivery: claimed, instance, channel } = claim;
   const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  const tracksCircuit = channel === "wasender" && hasMetaFailover(instance);
   const { finished, dispatches } = await firestore().runTransaction(async (tx) => {
     const dispatches: Dispatch[] = [];
     const now = Date.now();
-    const [snap, conversation] = await Promise.all([tx.get(ref), tx.get(conversationRef(task.vendorId, task.customer))]);
+    const [snap, conversation, runtime] = await Promise.all([
+      tx.get(ref),
+      tx.get(conversationRef(task.vendorId, task.customer)),
+      tracksCircuit ? readInstanceRuntime(tx, instance.id) : undefined,
+    ]);
     const delivery = decodeDelivery(snap.get("delivery"));
     if (!delivery) return { finished: {}, dispatches };
     // The number's send line is free again: its next slot, and a task for its first waiting message.
     const freeLine = pacing ? await releaseLine(tx, ref.path, pacing, now, dispatches) : () => {};
+    let circuit: Circuit | undefined;
+    if (runtime) {
+      const outcome = result.ok ? ({ ok: true } as const) : { ok: false as const, kind: wasenderFailureKind(result.failure), reason: result.failure.message };
+      circuit = afterWasenderAttempt(runtime.circuit, outcome, now, circuitSettings(instance));
+    }
+    // Writes that must follow every read of the transaction.
+    const writeLast = () => {
+      if (circuit) writeCircuit(tx, instance.id, circuit);
+      freeLine();
+    };
     if (result.ok) {
       if (delivery.state === "sent") {
-        freeLine();
+        writeLast();
         return { finished: {}, dispatches };
       }
       // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
@@ -299,33 +359,44 @@ async function completeAttempt(
       const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
       await finish(tx, ref, conversation, sent, now, dispatches, {
         fields: {
-          provider,
-          wasenderMsgId: result.providerMessageId,
+          provider: channel,
+          providerMessageId: result.providerMessageId,
+          ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
           ...(result.providerStatus && { providerStatus: result.providerStatus }),
           sentAt: FieldValue.serverTimestamp(),
         },
       });
-      freeLine();
+      writeLast();
       return { finished: {}, dispatches };
     }
     // Only the attempt that still owns the message records its failure.
     if (delivery.state !== "sending" || delivery.generation !== claimed.generation) {
-      freeLine();
+      writeLast();
       return { finished: {}, dispatches };
     }
     const failure: SendFailure = result.failure;
     const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
-    const decision = decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);
+    // Wasender failed, not ambiguously, and the circuit sends this number's replies to Meta now: go at once.
+    const failOver =
+      runtime !== undefined &&
+      !AMBIGUOUS.has(failure.code) &&
+      wasenderFailureKind(failure) !== "message" &&
+      (circuit ?? runtime.circuit)?.state === "open" &&
+      withinCustomerWindow(conversation, now) &&
+      now < delivery.deadlineAt;
+    const decision = failOver
+      ? ({ action: "retry", at: now, possibleDuplicate: false, reason: failure.message } as const)
+      : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);
     if (decision.action === "retry") {
       const retrying = transition(delivery, { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate }, now);
       tx.update(ref, deliveryFields(retrying, now));
       dispatches.push({ ...task, generation: retrying.generation, at: decision.at });
-      freeLine();
+      writeLast();
       return { finished: {}, dispatches };
     }
-    const finalError = { ...error, message: decision.reason };
+    const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
     await finish(tx, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, dispatches, { error: finalError });
-    freeLine();
+    writeLast();
     return {
       finished: { failed: { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) } },
       dispatches,
@@ -333,4 +404,12 @@ async function completeAttempt(
   });
   await deps.scheduler.schedule(dispatches);
   return finished;
+}
+
+/** Keeps the number's last error of this provider on the instance (for operators); at most one write per code a minute. */
+async function noteProviderError(instance: MessagingInstance, channel: Channel, failure: SendFailure): Promise<void> {
+  const known = instance.providerErrors?.[channel];
+  const knownAt = typeof known?.at === "string" ? Date.parse(known.at) : known?.at?.toMillis?.();
+  if (known?.code === failure.code && knownAt !== undefined && Date.now() - knownAt < 60_000) return;
+  await recordProviderError(instance.id, channel, failure).catch((error) => logger.warn("provider error not recorded", { wabaInstanceId: instance.id, error: String(error) }));
 }

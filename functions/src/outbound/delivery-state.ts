@@ -49,6 +49,8 @@ export const deliverySchema = z.object({
   waitingFor: z.string().optional(),
   waitingReason: z.string().optional(),
   lastError: deliveryErrorSchema.optional(),
+  /** The last error of each provider tried (a failover's story: why Wasender, then why Meta). */
+  lastErrors: z.record(z.string(), deliveryErrorSchema).optional(),
   provider: z.string().optional(),
   possibleDuplicate: z.boolean().optional(),
   history: z.array(historyEntrySchema),
@@ -145,11 +147,18 @@ export function transition(delivery: Delivery, event: DeliveryEvent, now: number
         generation: delivery.generation + 1,
         nextAttemptAt: event.at,
         lastError: event.error,
+        lastErrors: { ...delivery.lastErrors, [delivery.provider ?? "wasender"]: event.error },
         ...((event.possibleDuplicate || delivery.possibleDuplicate) && { possibleDuplicate: true }),
         history: withHistory(delivery, { at: now, event: "retry", detail: `${event.error.code}: ${event.error.message}`.slice(0, 300) }),
       };
     case "fail":
-      return { ...base, state: "failed", lastError: event.error, history: withHistory(delivery, { at: now, event: "failed", detail: `${event.error.code}: ${event.error.message}`.slice(0, 300) }) };
+      return {
+        ...base,
+        state: "failed",
+        lastError: event.error,
+        ...(delivery.state === "sending" && { lastErrors: { ...delivery.lastErrors, [delivery.provider ?? "wasender"]: event.error } }),
+        history: withHistory(delivery, { at: now, event: "failed", detail: `${event.error.code}: ${event.error.message}`.slice(0, 300) }),
+      };
     case "lease_expired":
       // The sender stopped mid-send: the request may have been written, so it counts as ambiguous.
       return {

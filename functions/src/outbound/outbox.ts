@@ -14,6 +14,8 @@ export interface OutboundDraft {
   wabaInstanceId: string;
   origin: OutboundDoc["origin"];
   inReplyTo?: string;
+  /** "meta": leaves from the number's Cloud API number (a reply to a customer who wrote to it). */
+  channel?: "meta";
   content: OutboundContent;
   /** The document exists already (a dashboard wrote it): completed in place rather than created. */
   existing?: boolean;
@@ -103,6 +105,7 @@ function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, de
     ...(draft.content.imageUrl && { imageUrl: draft.content.imageUrl }),
     ...(draft.content.documentUrl && { documentUrl: draft.content.documentUrl }),
     ...(draft.inReplyTo && { inReplyTo: draft.inReplyTo }),
+    ...(draft.channel && { channel: draft.channel }),
     createdAt: FieldValue.serverTimestamp(),
     ...deliveryFields(delivery, now),
   };

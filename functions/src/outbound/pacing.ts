@@ -1,9 +1,9 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import type { WasenderInstance } from "../model/waba-instance";
+import type { MessagingInstance } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 
-/** The spacing between two sends of a number on a Wasender plan with a rate, or undefined (no pacing). */
-export function sendIntervalMs(instance: WasenderInstance): number | undefined {
+/** The spacing between two sends of a number with a send rate (its Wasender plan; failover sends keep it), or undefined (no pacing). */
+export function sendIntervalMs(instance: MessagingInstance): number | undefined {
   if (!instance.sendRatePerMinute) return undefined;
   return (instance.sendRateWindowSeconds * 1000) / instance.sendRatePerMinute;
 }

@@ -1,6 +1,7 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import { resolveInstance } from "../messaging/provider";
+import { hasMetaFailover } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
 import { SEND_LEASE_MS, type OutboundDeps } from "./attempt";
@@ -84,8 +85,9 @@ async function redriven(
       return (delivery.nextAttemptAt ?? 0) <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
     case "waiting": {
       // Waiting for a number that is still down: nothing to do until it reconnects.
+      // (A number with a Meta failover does not wait for it: its messages go through Meta.)
       const resolution = await resolveInstance(vendorId, wabaInstanceId);
-      if (!resolution.ok && resolution.wait) return undefined;
+      if (!resolution.ok && resolution.wait && !hasMetaFailover(resolution.instance)) return undefined;
       // Waiting its turn on a healthy send line (a send in flight, or others ahead): the line hands over.
       if (delivery.waitingReason?.startsWith("paced:") && (await lineMovesWithout(tx, wabaInstanceId, path, now))) return undefined;
       return transition(delivery, { type: "dispatch" }, now);
@@ -157,10 +159,11 @@ export async function retryLinks(deps: OutboundDeps): Promise<number> {
   for (const doc of snap.docs) {
     const vendorId = doc.ref.parent.parent!.parent.parent!.id;
     const customer = doc.ref.parent.parent!.id;
-    const msgId = doc.get("wasenderMsgId") as string | number | undefined;
+    const msgId = (doc.get("providerMessageId") ?? doc.get("wasenderMsgId")) as string | number | undefined;
+    const channel = doc.get("provider") === "meta" ? "meta" : "wasender";
     const resolution = await resolveInstance(vendorId, String(doc.get("wabaInstanceId")));
-    const waMessageId =
-      msgId !== undefined && resolution.ok ? await deps.providers.forInstance(resolution.instance).lookupMessageId(msgId).catch(() => undefined) : undefined;
+    const provider = resolution.ok ? deps.providers.forInstance(resolution.instance, channel) : undefined;
+    const waMessageId = msgId !== undefined && provider ? await provider.lookupMessageId(msgId).catch(() => undefined) : undefined;
     if (waMessageId) {
       await linkOutbound(vendorId, waMessageId, customer, doc.id);
       await doc.ref.update({ linkPending: FieldValue.delete(), linkAttempts: FieldValue.delete() });

@@ -71,7 +71,8 @@ export async function decideOnce(
     const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
     const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
     decision.replies.forEach((content, index) => {
-      outbox.add({ messageId: replyIds[index]!, wabaInstanceId, origin: "engine", inReplyTo: messageId, content });
+      // A reply leaves from the number the customer wrote to: the Cloud API number when they wrote there.
+      outbox.add({ messageId: replyIds[index]!, wabaInstanceId, origin: "engine", inReplyTo: messageId, ...(inbound.channel && { channel: inbound.channel }), content });
     });
     const notices = (decision.notices ?? []).map((notice, index) => ({ to: notice.to, id: `${replyMessageId(messageId, index)}_notice` }));
     (decision.notices ?? []).forEach((notice, index) => {

@@ -42,6 +42,7 @@ export async function storeInbound(
     receivedAt: FieldValue.serverTimestamp(),
   };
   if (message.customerName) doc.customerName = message.customerName;
+  if (message.channel) doc.channel = message.channel;
   if (message.sentAt) doc.sentAt = Timestamp.fromDate(message.sentAt);
   try {
     await messageRef(vendorId, message.from, inboundMessageId(message.waMessageId)).create(doc);

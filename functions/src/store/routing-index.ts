@@ -5,9 +5,10 @@ import { firestore } from "../shared/firestore";
  * One document per routed key, so a lookup is one read, never a scan:
  *   phone_index/{E.164}                 -> { vendorId, wabaInstanceId }
  *   wasender_session_index/{sessionId}  -> { vendorId, wabaInstanceId }
+ *   meta_phone_index/{phoneNumberId}    -> { vendorId, wabaInstanceId }  (a Cloud API number has one owner)
  * The first instance to claim a key keeps it while it still holds that key.
  */
-export type IndexKind = "phone_index" | "wasender_session_index";
+export type IndexKind = "phone_index" | "wasender_session_index" | "meta_phone_index";
 
 export interface IndexEntry {
   vendorId: string;
@@ -16,8 +17,14 @@ export interface IndexEntry {
 
 export type ClaimResult = { ok: true } | { ok: false; owner: IndexEntry };
 
-function keyField(kind: IndexKind): "phoneNumber" | "wasenderInstanceId" {
-  return kind === "phone_index" ? "phoneNumber" : "wasenderInstanceId";
+const KEY_FIELDS: Record<IndexKind, "phoneNumber" | "wasenderInstanceId" | "metaPhoneNumberId"> = {
+  phone_index: "phoneNumber",
+  wasender_session_index: "wasenderInstanceId",
+  meta_phone_index: "metaPhoneNumberId",
+};
+
+function keyField(kind: IndexKind): "phoneNumber" | "wasenderInstanceId" | "metaPhoneNumberId" {
+  return KEY_FIELDS[kind];
 }
 
 export async function claimIndexKey(kind: IndexKind, key: string, entry: IndexEntry): Promise<ClaimResult> {

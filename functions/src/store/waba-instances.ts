@@ -1,6 +1,7 @@
-import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
+import { circuitSchema, type Circuit } from "../model/circuit";
 import { firestore } from "../shared/firestore";
-import { checkWasenderInstance, type InstanceCheck } from "../model/waba-instance";
+import { checkInstance, type InstanceCheck } from "../model/waba-instance";
 
 import { WABA_INSTANCES } from "./collections";
 import { readVendorSnapshot } from "./config-cache";
@@ -10,13 +11,13 @@ export { WABA_INSTANCES };
 /** One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no such instance. */
 export async function readVendorInstanceCached(vendorId: string, wabaInstanceId: string): Promise<InstanceCheck | undefined> {
   const stored = (await readVendorSnapshot(vendorId)).instances.find((instance) => instance.id === wabaInstanceId);
-  return stored ? checkWasenderInstance(stored.id, stored.data) : undefined;
+  return stored ? checkInstance(stored.id, stored.data) : undefined;
 }
 
 /** One instance by id, checked; undefined when the document does not exist. */
 export async function readInstance(wabaInstanceId: string): Promise<InstanceCheck | undefined> {
   const snap = await firestore().collection(WABA_INSTANCES).doc(wabaInstanceId).get();
-  return snap.exists ? checkWasenderInstance(snap.id, snap.data()) : undefined;
+  return snap.exists ? checkInstance(snap.id, snap.data()) : undefined;
 }
 
 /** How many session status changes an instance keeps, newest last. */
@@ -118,4 +119,58 @@ export async function syncVendorConfigRouting(
       { merge: true },
     );
   });
+}
+
+/** What a send decides its channel on, read in its transaction: the circuit and the session, as they are now. */
+export interface InstanceRuntime {
+  circuit: Circuit | undefined;
+  status: string | undefined;
+  sessionStatus: string | undefined;
+}
+
+function millisOf(value: unknown): unknown {
+  return value instanceof Timestamp ? value.toMillis() : value;
+}
+
+/** Reads the instance's failover circuit and session state inside a transaction (one read). */
+export async function readInstanceRuntime(tx: Transaction, wabaInstanceId: string): Promise<InstanceRuntime> {
+  const snap = await tx.get(firestore().collection(WABA_INSTANCES).doc(wabaInstanceId));
+  const raw = snap.get("circuit") as Record<string, unknown> | undefined;
+  const parsed = raw
+    ? circuitSchema.safeParse({
+        ...raw,
+        since: millisOf(raw.since),
+        probeAt: millisOf(raw.probeAt),
+        probe: raw.probe ? { ...(raw.probe as object), until: millisOf((raw.probe as Record<string, unknown>).until) } : undefined,
+      })
+    : undefined;
+  return { circuit: parsed?.success ? parsed.data : undefined, status: snap.get("status"), sessionStatus: snap.get("sessionStatus") };
+}
+
+/** Stores the circuit on the instance, times as Firestore timestamps so an operator reads them in the console. */
+export function writeCircuit(tx: Transaction, wabaInstanceId: string, circuit: Circuit): void {
+  tx.update(firestore().collection(WABA_INSTANCES).doc(wabaInstanceId), {
+    circuit: {
+      state: circuit.state,
+      since: Timestamp.fromMillis(circuit.since),
+      reason: circuit.reason,
+      failures: circuit.failures,
+      ...(circuit.probeAt !== undefined && { probeAt: Timestamp.fromMillis(circuit.probeAt) }),
+      ...(circuit.probe && { probe: { message: circuit.probe.message, until: Timestamp.fromMillis(circuit.probe.until) } }),
+    },
+  });
+}
+
+/** The last error of one provider on this number (`providerErrors.{provider}`), for the operator and the health call. */
+export async function recordProviderError(wabaInstanceId: string, provider: string, error: { code: string; message: string }): Promise<void> {
+  await firestore()
+    .collection(WABA_INSTANCES)
+    .doc(wabaInstanceId)
+    .update({ [`providerErrors.${provider}`]: { code: error.code, message: error.message.slice(0, 500), at: FieldValue.serverTimestamp() } });
+}
+
+/** Every instance document of a vendor, as stored (the health call reads them fresh). */
+export async function readVendorInstanceDocs(vendorId: string): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+  const snap = await firestore().collection(WABA_INSTANCES).where("vendorId", "==", vendorId).limit(50).get();
+  return snap.docs.map((doc) => ({ id: doc.id, data: doc.data() }));
 }

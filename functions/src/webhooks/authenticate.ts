@@ -1,10 +1,22 @@
-import { acceptedSecrets, type WasenderInstance } from "../model/waba-instance";
+import { acceptedSecrets, isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
 import { HMAC_HEADER, SECRET_HEADER, verifySignature } from "../wasender/signature";
 import { header, type WebhookRequest } from "../http/handler";
 
-export type Authentication =
-  | { ok: true; instance: WasenderInstance }
+export type Authentication<I extends MessagingInstance = WasenderInstance> =
+  | { ok: true; instance: I }
   | { ok: false; code: "missing_signature" | "invalid_signature"; message: string };
+
+/** How one provider's webhooks prove which of the vendor's numbers they are for. */
+export interface Authenticator<I extends MessagingInstance> {
+  authenticate(request: WebhookRequest, instances: MessagingInstance[]): Authentication<I>;
+  /** Whether the request carries this provider's signature header at all (one without is never re-checked). */
+  signed(request: WebhookRequest): boolean;
+}
+
+export const wasenderAuthenticator: Authenticator<WasenderInstance> = {
+  authenticate: (request, instances) => authenticate(request, instances.filter(isWasender)),
+  signed: (request) => header(request, SECRET_HEADER) !== undefined || header(request, HMAC_HEADER) !== undefined,
+};
 
 /**
  * Finds which of the vendor's numbers signed the request. Each candidate secret (a rotated one too,

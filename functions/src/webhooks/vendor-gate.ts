@@ -1,7 +1,7 @@
-import { header, type WebhookRequest } from "../http/handler";
-import { HMAC_HEADER, SECRET_HEADER } from "../wasender/signature";
+import type { WebhookRequest } from "../http/handler";
+import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
 import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
-import { authenticate, type Authentication } from "./authenticate";
+import type { Authentication, Authenticator } from "./authenticate";
 import { loadVendorInstances, type VendorInstances } from "./vendor-instances";
 
 /**
@@ -61,10 +61,10 @@ export function defaultGateState(): GateState {
   return defaultState;
 }
 
-export interface GateDecision {
+export interface GateDecision<I extends MessagingInstance = WasenderInstance> {
   vendor: VendorInstances;
   /** Undefined when the vendor has no usable number to check against. */
-  auth: Authentication | undefined;
+  auth: Authentication<I> | undefined;
 }
 
 /**
@@ -78,10 +78,15 @@ export interface GateDecision {
  * Warm, a webhook costs no Firestore read with Redis, and one re-read per 4 s and vendor without; a
  * refused one costs none beyond the budget.
  */
-export async function admitRequest(vendorId: string, request: WebhookRequest, state: GateState = defaultGateState()): Promise<GateDecision> {
-  const decide = async (options: SnapshotOptions): Promise<GateDecision> => {
+export async function admitRequest<I extends MessagingInstance = WasenderInstance>(
+  vendorId: string,
+  request: WebhookRequest,
+  authenticator: Authenticator<I>,
+  state: GateState = defaultGateState(),
+): Promise<GateDecision<I>> {
+  const decide = async (options: SnapshotOptions): Promise<GateDecision<I>> => {
     const vendor = await loadVendorInstances(vendorId, options, state.cache);
-    return { vendor, auth: vendor.kind === "ready" ? authenticate(request, vendor.instances) : undefined };
+    return { vendor, auth: vendor.kind === "ready" ? authenticator.authenticate(request, vendor.instances) : undefined };
   };
   let decision = await decide({});
   if (!decision.auth?.ok && decision.vendor.fromCache && state.cache.usesRedis) {
@@ -89,8 +94,7 @@ export async function admitRequest(vendorId: string, request: WebhookRequest, st
   }
   // A request with no signature header at all cannot become valid by re-reading: it never spends the
   // budget (one whose header the cached scheme ignored may: the scheme may have changed).
-  const signed = header(request, SECRET_HEADER) !== undefined || header(request, HMAC_HEADER) !== undefined;
-  const recheckable = signed && decision.vendor.kind !== "unknown";
+  const recheckable = authenticator.signed(request) && decision.vendor.kind !== "unknown";
   if (!decision.auth?.ok && decision.vendor.fromCache && recheckable && state.budget.take(vendorId)) {
     decision = await decide({ fresh: true });
   }

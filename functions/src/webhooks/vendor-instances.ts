@@ -1,17 +1,17 @@
 import { logger } from "firebase-functions";
 import { describeIssues } from "../model/common";
 import { vendorConfigSchema, vendorRoutingSchema } from "../model/vendor-config";
-import { checkWasenderInstance, type WasenderInstance } from "../model/waba-instance";
+import { checkInstance, type MessagingInstance } from "../model/waba-instance";
 import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
 
 export type VendorInstances = (
   | { kind: "unknown" }
   | { kind: "unusable"; problems: string[] }
-  | { kind: "ready"; instances: WasenderInstance[] }
+  | { kind: "ready"; instances: MessagingInstance[] }
 ) & { fromCache: boolean; readAt: number };
 
 /**
- * The vendor's usable Wasender numbers, the one `vendor_configs.wabaInstanceId` names first. A vendor
+ * The vendor's usable numbers (Wasender or Meta), the one `vendor_configs.wabaInstanceId` names first. A vendor
  * exists when it has a config or an instance, but is served only while its `vendor_configs` document
  * exists (deleting it offboards the vendor; the onboarding trigger creates it with the first instance);
  * an invalid instance is reported and left out whole.
@@ -31,8 +31,8 @@ export async function loadVendorInstances(
   if (config && !config.success) logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
   const routing = vendorRoutingSchema.safeParse(snapshot.config);
   const primaryId = routing.success ? routing.data.wabaInstanceId : undefined;
-  const checks = snapshot.instances.map(({ id, data }) => checkWasenderInstance(id, data));
-  const instances: WasenderInstance[] = [];
+  const checks = snapshot.instances.map(({ id, data }) => checkInstance(id, data));
+  const instances: MessagingInstance[] = [];
   for (const check of checks) {
     if (check.usable) instances.push(check.instance);
     else problems.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));

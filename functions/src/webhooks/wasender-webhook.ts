@@ -5,6 +5,7 @@ import { envelopeSchema } from "../wasender/envelope";
 import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-handler";
 import { handleMessageEvent, HANDLED_MESSAGE_EVENTS } from "./message-handler";
 import { handleStatusEvent, STATUS_EVENTS } from "./status-handler";
+import { wasenderAuthenticator } from "./authenticate";
 import { admitRequest, defaultGateState, type GateState } from "./vendor-gate";
 import { parseVendorPath } from "./vendor-path";
 import { RejectionLog } from "./rejection-log";
@@ -30,7 +31,7 @@ export async function handleWasenderWebhook(request: WebhookRequest, state: Gate
     return errorResponse(413, "payload_too_large", `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }
 
-  const { vendor, auth } = await admitRequest(vendorId, request, state);
+  const { vendor, auth } = await admitRequest(vendorId, request, wasenderAuthenticator, state);
   if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
   if (vendor.kind === "unusable" || !auth) {
     return errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, {

@@ -47,7 +47,7 @@ export async function createVendor(
     secret: `secret-${randomUUID()}`,
     phoneNumber: `+2217${Math.floor(10_000_000 + Math.random() * 89_999_999)}`,
   };
-  await db.collection("waba_instances").doc(vendor.wabaInstanceId).set({
+  const instance: Record<string, unknown> = {
     vendorId,
     phoneNumber: vendor.phoneNumber,
     provider: "wasender",
@@ -58,7 +58,9 @@ export async function createVendor(
     businessName: `Shop ${vendorId}`,
     ...(options.apiUrl && { wasenderApiUrl: options.apiUrl }),
     ...options.instance,
-  });
+  };
+  // A field given as undefined is left out (a Meta-only number has no Wasender fields).
+  await db.collection("waba_instances").doc(vendor.wabaInstanceId).set(Object.fromEntries(Object.entries(instance).filter(([, value]) => value !== undefined)));
   await db.collection("vendor_configs").doc(vendorId).set({
     vendorId,
     wabaInstanceId: vendor.wabaInstanceId,

@@ -62,7 +62,7 @@ export async function inProcessReplies(): Promise<{ deps: ReplyDeps; scheduler: 
   const registry = new VendorWasenderRegistry();
   const scheduler = new InlineScheduler();
   const deps: ReplyDeps = {
-    providers: new ProviderRegistry(() => wasender.apiUrl, registry),
+    providers: new ProviderRegistry(() => wasender.apiUrl, { wasender: registry }),
     scheduler,
     engine: new AlloPermetEngine(),
     limiter: new InboundLimiter(undefined),

@@ -1,0 +1,50 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { checkInstance, hasMetaFailover } from "../model/waba-instance";
+import { countUnsent, recentFailures } from "../store/message-stats";
+import { readVendorInstanceDocs } from "../store/waba-instances";
+
+const DAY_MS = 24 * 60 * 60_000;
+/** Failed messages listed per number (the count covers them all). */
+const FAILURES_LISTED = 20;
+
+/** Timestamps as ISO strings, for a JSON answer. */
+function plain(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate().toISOString();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
+  return value;
+}
+
+/**
+ * GET /api/admin/vendors/{vendorId}/health: per number, what an operator needs to see whether its
+ * customers are being answered: its provider and session, the failover circuit (state, since when,
+ * why), messages not yet sent, messages failed in the last 24 h with their reasons, and each
+ * provider's last error. Read fresh from Firestore (two count queries and one list per number).
+ */
+export async function vendorHealth(vendorId: string, now = Date.now()): Promise<Record<string, unknown>> {
+  const docs = await readVendorInstanceDocs(vendorId);
+  const since = new Date(now - DAY_MS);
+  const numbers = await Promise.all(
+    docs.map(async ({ id, data }) => {
+      const check = checkInstance(id, data);
+      const instance = check.usable ? check.instance : undefined;
+      const [waiting, failed] = await Promise.all([countUnsent(id), recentFailures(id, since, FAILURES_LISTED)]);
+      const failover = instance && hasMetaFailover(instance) ? "meta" : null;
+      return {
+        wabaInstanceId: id,
+        phoneNumber: data.phoneNumber ?? null,
+        provider: data.provider ?? null,
+        usable: check.usable,
+        ...(!check.usable && { problems: check.problems }),
+        session: { status: data.status ?? null, sessionStatus: data.sessionStatus ?? null, lastSync: plain(data.lastSync) ?? null },
+        failoverProvider: failover,
+        circuit: failover ? (plain(data.circuit) ?? { state: "closed", since: null, reason: "no Wasender failure yet", failures: 0 }) : null,
+        deliveryProblem: plain(data.deliveryProblem) ?? null,
+        waiting,
+        failedLast24h: { count: failed.count, latest: failed.latest },
+        lastErrors: plain(data.providerErrors) ?? {},
+      };
+    }),
+  );
+  return { vendorId, at: new Date(now).toISOString(), numbers };
+}

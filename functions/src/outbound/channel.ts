@@ -1,0 +1,76 @@
+import type { DocumentSnapshot, Transaction } from "firebase-admin/firestore";
+import { Timestamp } from "firebase-admin/firestore";
+import { route, type Circuit, type CircuitSettings } from "../model/circuit";
+import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance";
+import type { Channel } from "../messaging/provider";
+import { readInstanceRuntime } from "../store/waba-instances";
+import type { Delivery, DeliveryError } from "./delivery-state";
+
+/** Meta delivers free text only within 24 hours of the customer's last message (meta-cloud-api.md). */
+export const CUSTOMER_WINDOW_MS = 24 * 60 * 60_000;
+
+export type ChannelChoice =
+  | { kind: "send"; channel: Channel; probe: boolean; circuit?: Circuit }
+  | { kind: "wait"; reason: string }
+  | { kind: "fail"; error: DeliveryError };
+
+export function circuitSettings(instance: MessagingInstance): CircuitSettings {
+  return { threshold: instance.failoverThreshold, cooldownMs: instance.failoverCooldownSeconds * 1000 };
+}
+
+/** Whether the customer wrote within Meta's 24-hour window (the conversation's `lastInboundAt`). */
+export function withinCustomerWindow(conversation: DocumentSnapshot, now: number): boolean {
+  const last = conversation.get("lastInboundAt");
+  return last instanceof Timestamp && now - last.toMillis() < CUSTOMER_WINDOW_MS;
+}
+
+const OUTSIDE_WINDOW: DeliveryError = {
+  code: "outside_window",
+  message:
+    "the customer has not written in the last 24 hours: the WhatsApp Cloud API only delivers approved templates outside that window, so this free-text message was not sent",
+};
+
+export interface ChannelInput {
+  instance: MessagingInstance;
+  /** Set when the number cannot take messages now (its session is disconnected). */
+  downReason: string | undefined;
+  delivery: Delivery;
+  /** The channel the message asks for: "meta" for a reply to a customer who wrote to the Meta number. */
+  requested: unknown;
+  conversation: DocumentSnapshot;
+  messageId: string;
+  now: number;
+  probeLeaseMs: number;
+}
+
+/**
+ * Which provider sends this message now (README, "Meta failover"):
+ * - a Cloud-API-only number, or a reply to a customer who wrote to the Meta number: Meta;
+ * - a message whose last attempt may have reached WhatsApp stays with that provider, so a reply is
+ *   never sent by both;
+ * - a Wasender number with a Meta failover follows its circuit (read in this transaction: every
+ *   function instance sees the same), but never to Meta outside the customer's 24-hour window;
+ * - any other number: Wasender, waiting while its session is down.
+ */
+export async function chooseChannel(tx: Transaction, input: ChannelInput): Promise<ChannelChoice> {
+  const { instance, downReason, delivery, conversation, now } = input;
+  const pinned = delivery.possibleDuplicate ? delivery.provider : undefined;
+  const viaMeta = (): ChannelChoice =>
+    withinCustomerWindow(conversation, now) ? { kind: "send", channel: "meta", probe: false } : { kind: "fail", error: OUTSIDE_WINDOW };
+
+  if (instance.provider === "meta") return downReason ? { kind: "wait", reason: downReason } : viaMeta();
+  const metaConfigured = !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
+  if (metaConfigured && (input.requested === "meta" || pinned === "meta")) return viaMeta();
+  const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
+  if (!hasMetaFailover(instance) || pinned === "wasender") return onWasender();
+
+  const runtime = await readInstanceRuntime(tx, instance.id);
+  const sessionDown = runtime.status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
+  const decided = route(runtime.circuit, sessionDown, now, circuitSettings(instance), input.messageId, input.probeLeaseMs);
+  if (decided.channel === "meta" && !withinCustomerWindow(conversation, now)) {
+    // Meta cannot deliver it: the message keeps to Wasender (waiting while the session is down).
+    const reason = `${downReason ?? `the Wasender session is ${sessionDown}`}; no Meta failover: the customer has not written in the last 24 hours`;
+    return sessionDown ? { kind: "wait", reason } : { kind: "send", channel: "wasender", probe: false };
+  }
+  return { kind: "send", channel: decided.channel, probe: decided.probe, ...(decided.next && { circuit: decided.next }) };
+}

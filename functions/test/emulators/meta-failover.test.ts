@@ -1,0 +1,383 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs";
+import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText, metaWamid, postMeta, verifyMeta, type MetaNumber } from "../support/meta";
+import { messagesReceived } from "../support/payloads";
+
+// Meta as the second provider, through the real pipeline: Wasender's webhook (or Meta's) stores, the
+// trigger decides, the Cloud Tasks emulator runs the attempts against a fake Wasender and a fake Meta
+// that both fail on command. Every case ends with each reply sent once, by one provider, or failed
+// with its reasons.
+
+const db = adminDb();
+let wasender: FakeWasender;
+let meta: FakeMeta;
+let adminToken: string;
+
+beforeAll(async () => {
+  [wasender, meta] = await Promise.all([startFakeWasender(), startFakeMeta()]);
+  adminToken = await idTokenWithClaims({ admin: true });
+});
+afterEach(() => {
+  wasender.clearFaults();
+  meta.clearFaults();
+});
+afterAll(async () => {
+  await wasender.close();
+  await meta.close();
+});
+
+const PRODUCTS = {
+  robe1: { keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 5, active: true },
+};
+
+/** A Wasender vendor whose number fails over to a Cloud API number. */
+async function failoverVendor(instance: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
+  const number = metaNumber();
+  const vendor = await createVendor(db, {
+    apiUrl: wasender.apiUrl,
+    instance: { failoverProvider: "meta", failoverCooldownSeconds: 4, ...metaFields(number, meta.apiUrl), ...instance },
+    config,
+  });
+  return { vendor, number };
+}
+
+/** A vendor whose only number is on the Cloud API (`provider: "meta"`), onboarded by documents. */
+async function metaOnlyVendor(config: Record<string, unknown> = {}) {
+  const number = metaNumber();
+  const vendor = await createVendor(db, {
+    instance: {
+      provider: "meta",
+      wasenderInstanceId: undefined,
+      wasenderApiKey: undefined,
+      wasenderWebhookSecret: undefined,
+      ...metaFields(number, meta.apiUrl),
+    },
+    config: { wabaProvider: "meta", paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}", ...config },
+    products: PRODUCTS,
+  });
+  return { vendor, number };
+}
+
+const wasenderSendRequests = (vendor: TestVendor) => wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
+const metaSendsOf = (number: MetaNumber, to?: string) => meta.sends.filter((s) => s.phoneNumberId === number.phoneNumberId && (!to || s.to === to.replace(/^\+/, "")));
+
+async function outbound(vendorId: string, customer: string) {
+  const snap = await messagesOf(db, vendorId, customer).where("direction", "==", "outbound").orderBy("createdAt").get();
+  return snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }) as Record<string, any>);
+}
+
+async function settled(vendorId: string, customer: string, count = 1, timeoutMs = 45_000) {
+  return eventually(async () => {
+    const docs = await outbound(vendorId, customer);
+    return docs.length === count && docs.every((d) => d.status === "sent" || d.status === "failed") ? docs : undefined;
+  }, timeoutMs, `${count} reply(ies) to ${customer} ended`);
+}
+
+async function greet(vendor: TestVendor, customer: string, text = "Bonjour") {
+  const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text }));
+  expect(res.status).toBe(200);
+}
+
+const instanceOf = async (vendor: TestVendor) => (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).data()!;
+
+describe("failover to Meta", () => {
+  it("Wasender 503 three times: the reply leaves once through Meta; the next go straight to Meta; after the cooldown a probe brings them back to Wasender", async () => {
+    const { vendor, number } = await failoverVendor();
+    wasender.injectFault({ status: 503, apiKey: vendor.apiKey, path: "/api/send-message", times: 3 });
+    const customer = "+221773000001";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "sent", provider: "meta" });
+    expect(wasenderSendRequests(vendor)).toHaveLength(3);
+    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(0);
+    const [viaMeta] = metaSendsOf(number);
+    expect(metaSendsOf(number)).toHaveLength(1);
+    expect(viaMeta).toMatchObject({ to: customer.slice(1), phoneNumberId: number.phoneNumberId, token: number.accessToken, type: "text", text: reply!.text });
+    // The wamid Meta answered is the message's WhatsApp id at once (no lookup), linked for its statuses.
+    const linked = await eventually(async () => (await messagesOf(db, vendor.vendorId, customer).doc(reply!.id).get()).get("waMessageId"), 10_000, "the wamid linked");
+    expect(linked).toBe(viaMeta!.wamid);
+    expect(reply!.delivery.lastErrors.wasender.code).toBe("server_error");
+    const firstFailure = wasenderSendRequests(vendor)[0]!.at;
+    console.log(`failover: first Wasender failure to the reply through Meta: ${viaMeta!.at - firstFailure} ms (3 Wasender attempts, 1 Meta send)`);
+
+    const open = await instanceOf(vendor);
+    expect(open.circuit).toMatchObject({ state: "open", failures: 3, reason: expect.stringContaining("3 Wasender failures in a row") });
+    expect(open.circuit.since).toBeInstanceOf(Timestamp);
+
+    // While open: straight to Meta, no Wasender request.
+    await greet(vendor, customer, "aide");
+    await settled(vendor.vendorId, customer, 2);
+    expect(wasenderSendRequests(vendor)).toHaveLength(3);
+    expect(metaSendsOf(number)).toHaveLength(2);
+
+    // After the 4 s cooldown, one message probes Wasender (healthy again) and closes the circuit.
+    await sleep(4_500);
+    await greet(vendor, customer, "menu");
+    const replies = await settled(vendor.vendorId, customer, 3);
+    expect(replies[2]).toMatchObject({ status: "sent", provider: "wasender" });
+    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(1);
+    expect(metaSendsOf(number)).toHaveLength(2);
+    expect((await instanceOf(vendor)).circuit).toMatchObject({ state: "closed", failures: 0 });
+
+    await greet(vendor, customer, "aide");
+    const after = await settled(vendor.vendorId, customer, 4);
+    expect(after[3]!.provider).toBe("wasender");
+    // Every reply was sent once, by one provider.
+    expect(after.every((r) => r.status === "sent")).toBe(true);
+    expect(metaSendsOf(number).length + wasender.sends.filter((s) => s.apiKey === vendor.apiKey).length).toBe(4);
+  }, 90_000);
+
+  it("session need_scan: replies go through Meta at once, and the circuit says why", async () => {
+    const { vendor, number } = await failoverVendor();
+    const down = await postWebhook(vendor, { event: "session.status", data: { status: "need_scan", session_id: `session-${vendor.vendorId}` } }, { path: `/api/webhooks/wasender/${vendor.vendorId}/connection` });
+    expect(down.status).toBe(200);
+    const customer = "+221773000002";
+    const started = Date.now();
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "sent", provider: "meta" });
+    expect(reply!.delivery.attempts).toBe(1);
+    expect(wasenderSendRequests(vendor)).toHaveLength(0);
+    expect(metaSendsOf(number, customer)).toHaveLength(1);
+    expect((await instanceOf(vendor)).circuit).toMatchObject({ state: "open", reason: "the Wasender session is need_scan" });
+    console.log(`failover: session need_scan, POST to the reply through Meta: ${metaSendsOf(number)[0]!.at - started} ms`);
+  }, 60_000);
+
+  it("a burst during failover stays in order", async () => {
+    const { vendor, number } = await failoverVendor({ status: "disconnected", sessionStatus: "logged_out" });
+    const customer = "+221773000003";
+    await greet(vendor, customer);
+    await settled(vendor.vendorId, customer);
+    const texts = ["un", "deux", "trois", "quatre", "cinq"];
+    for (const text of texts) {
+      const res = await adminCall(`/vendors/${vendor.vendorId}/messages`, { method: "POST", token: adminToken, body: { to: customer, text } });
+      expect(res.status).toBe(202);
+    }
+    await settled(vendor.vendorId, customer, 6);
+    expect(metaSendsOf(number, customer).map((s) => s.text).slice(1)).toEqual(texts);
+    expect(wasenderSendRequests(vendor)).toHaveLength(0);
+  }, 60_000);
+
+  it("Meta failing too: retried, then failed with both providers' reasons, visible in the health call", async () => {
+    // 0.15 minute = 9 s instead of the default day.
+    const { vendor, number } = await failoverVendor({}, { deliveryDeadlineMinutes: 0.15 });
+    wasender.injectFault({ status: 503, apiKey: vendor.apiKey, path: "/api/send-message", times: 1_000 });
+    meta.injectFault({ code: 131016, phoneNumberId: number.phoneNumberId, times: 1_000 });
+    const customer = "+221773000004";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 45_000);
+    expect(reply!.status).toBe("failed");
+    expect(reply!.error.message).toMatch(/^delivery deadline passed/);
+    expect(reply!.error.message).toMatch(/Wasender/);
+    expect(reply!.error.message).toMatch(/131016/);
+    expect(Object.keys(reply!.delivery.lastErrors).sort()).toEqual(["meta", "wasender"]);
+    expect(metaSendsOf(number)).toHaveLength(0);
+    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(0);
+    expect(meta.requests.filter((r) => r.phoneNumberId === number.phoneNumberId).length).toBeGreaterThanOrEqual(1);
+
+    const health = await adminCall(`/vendors/${vendor.vendorId}/health`, { method: "GET", token: adminToken });
+    expect(health.status).toBe(200);
+    const [numberHealth] = health.json.numbers;
+    expect(numberHealth).toMatchObject({
+      wabaInstanceId: vendor.wabaInstanceId,
+      provider: "wasender",
+      failoverProvider: "meta",
+      circuit: { state: expect.stringMatching(/open|probing/) },
+      waiting: 0,
+      failedLast24h: { count: 1, latest: [expect.objectContaining({ path: `vendors/${vendor.vendorId}/conversations/${customer}/messages/${reply!.id}`, reason: reply!.error.message })] },
+      lastErrors: { wasender: expect.objectContaining({ code: "server_error" }), meta: expect.objectContaining({ code: "server_error" }) },
+    });
+    expect(typeof numberHealth.circuit.since).toBe("string");
+  }, 60_000);
+
+  it("no failover configured: unchanged (retried on Wasender, never through Meta)", async () => {
+    const number = metaNumber();
+    // Meta fields present, but no failoverProvider: Meta is never used for sending.
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { ...metaFields(number, meta.apiUrl), failoverProvider: null } });
+    wasender.injectFault({ status: 503, apiKey: vendor.apiKey, path: "/api/send-message", times: 3 });
+    const customer = "+221773000005";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 60_000);
+    expect(reply).toMatchObject({ status: "sent", provider: "wasender" });
+    expect(reply!.delivery.attempts).toBe(4);
+    expect(metaSendsOf(number)).toHaveLength(0);
+    expect((await instanceOf(vendor)).circuit).toBeUndefined();
+  }, 90_000);
+
+  it("a timeout on Wasender never fails over: the reply is retried on Wasender only, so it is never sent by both", async () => {
+    const { vendor, number } = await failoverVendor({ failoverThreshold: 1 });
+    wasender.injectFault({ hang: true, delayMs: 15_000, apiKey: vendor.apiKey, path: "/api/send-message" });
+    const customer = "+221773000006";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 50_000);
+    expect(reply).toMatchObject({ status: "sent", provider: "wasender", possibleDuplicate: true });
+    expect(metaSendsOf(number)).toHaveLength(0);
+  }, 60_000);
+});
+
+describe("Meta-only numbers", () => {
+  it("onboarded by documents: validated, indexed by metaPhoneNumberId, a second owner of the number refused", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const index = await eventually(async () => {
+      const snap = await db.collection("meta_phone_index").doc(number.phoneNumberId).get();
+      return snap.exists ? snap.data() : undefined;
+    }, 10_000, "the Cloud API number indexed");
+    expect(index).toMatchObject({ vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId });
+    expect((await instanceOf(vendor)).configProblems).toBeUndefined();
+
+    const thief = await createVendor(db, { instance: { provider: "meta", wasenderInstanceId: undefined, wasenderApiKey: undefined, wasenderWebhookSecret: undefined, ...metaFields({ ...metaNumber(), phoneNumberId: number.phoneNumberId }, meta.apiUrl) } });
+    const problems = await eventually(async () => (await instanceOf(thief)).configProblems as string[] | undefined, 10_000, "the duplicate refused");
+    expect(problems).toEqual([expect.stringContaining(`metaPhoneNumberId: the Cloud API number ${number.phoneNumberId} already belongs to vendor "${vendor.vendorId}"`)]);
+
+    const incomplete = await createVendor(db, { instance: { provider: "meta", wasenderInstanceId: undefined, wasenderWebhookSecret: undefined, metaPhoneNumberId: "123456789" } });
+    const missing = await eventually(async () => (await instanceOf(incomplete)).configProblems as string[] | undefined, 10_000, "the incomplete number refused");
+    expect(missing).toEqual(
+      expect.arrayContaining([
+        'metaAccessToken: is required for a Meta number (provider "meta")',
+        'wasenderApiKey: must not be set on a Meta number (provider "meta")',
+      ]),
+    );
+  }, 30_000);
+
+  it("a whole AlloPermet order through Meta: keyword, quantity, OUI, payment link", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const customer = "+221773000010";
+    const say = async (text: string) => {
+      const before = metaSendsOf(number, customer).length;
+      const res = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, text)]));
+      expect(res.status, res.text).toBe(200);
+      const sends = await meta.waitForSends(before + 1, { predicate: (s) => s.phoneNumberId === number.phoneNumberId && s.to === customer.slice(1) });
+      return sends.slice(before).map((s) => s.caption ?? s.text ?? "");
+    };
+    expect((await say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
+    expect((await say("2"))[0]).toContain("2 × Robe wax Ndeye = 30 000 FCFA");
+    const [reserved] = await say("OUI");
+    expect(reserved).toMatch(/Commande \*CMD-[A-Z0-9]{6}\* réservée : 30 000 FCFA/);
+    expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
+    expect(metaSendsOf(number).every((s) => s.token === number.accessToken)).toBe(true);
+    const replies = await settled(vendor.vendorId, customer, 3);
+    expect(replies.map((r) => `${r.provider}:${r.status}`)).toEqual(["meta:sent", "meta:sent", "meta:sent"]);
+    const stock = (await db.collection("vendors").doc(vendor.vendorId).collection("products").doc("robe1").get()).get("stock");
+    expect(stock).toBe(3);
+  }, 60_000);
+
+  it("outside the 24-hour window: a vendor-started message fails with the reason, without a call to Meta", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const customer = "+221773000011";
+    await db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer)
+      .set({ vendorId: vendor.vendorId, customer, lastInboundAt: Timestamp.fromMillis(Date.now() - 25 * 3600_000) });
+    const res = await adminCall(`/vendors/${vendor.vendorId}/messages`, { method: "POST", token: adminToken, body: { to: customer, text: "Nouvelle collection !" } });
+    expect(res.status).toBe(202);
+    const [message] = await settled(vendor.vendorId, customer);
+    expect(message).toMatchObject({ status: "failed", error: { code: "outside_window" } });
+    expect(message!.error.message).toContain("24 hours");
+    expect(meta.requests.filter((r) => r.phoneNumberId === number.phoneNumberId)).toHaveLength(0);
+  }, 30_000);
+
+  it("Meta's 131047 fails the message with that reason; 190 also marks the number for the operator", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const customer = "+221773000012";
+    meta.injectFault({ code: 131047, phoneNumberId: number.phoneNumberId });
+    await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "Bonjour")]));
+    const [outside] = await settled(vendor.vendorId, customer);
+    expect(outside).toMatchObject({ status: "failed", error: { code: "outside_window" } });
+    expect(outside!.delivery.attempts).toBe(1);
+
+    meta.injectFault({ code: 190, phoneNumberId: number.phoneNumberId });
+    await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "aide")]));
+    const replies = await settled(vendor.vendorId, customer, 2);
+    expect(replies[1]).toMatchObject({ status: "failed", error: { code: "number_unusable" } });
+    const marked = await eventually(async () => (await instanceOf(vendor)).deliveryProblem, 10_000, "the number marked");
+    expect(marked).toMatchObject({ code: "number_unusable" });
+  }, 30_000);
+});
+
+describe("Meta webhook", () => {
+  it("verification: the challenge echoed for the right token only", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const ok = await verifyMeta(vendor.vendorId, number.verifyToken, "8421");
+    expect(ok).toMatchObject({ status: 200, text: "8421" });
+    expect(ok.type).toContain("text/plain");
+    const wrong = await verifyMeta(vendor.vendorId, "not-the-token");
+    expect(wrong.status).toBe(403);
+    expect(JSON.parse(wrong.text).error.code).toBe("invalid_verify_token");
+  }, 20_000);
+
+  it("signature: right accepted; wrong, missing, and over re-serialized JSON refused with nothing written", async () => {
+    const { vendor, number } = await metaOnlyVendor({ autoReplyEnabled: false });
+    const customer = "+221773000020";
+    const raw = JSON.stringify(metaBody([metaText(number.phoneNumberId, customer, "Ça coûte combien ? 👗")])).replace(/"Ça/, '"\\u00c7a');
+    // Signed over the bytes Meta sent (with an escaped accent); re-serializing the JSON changes them.
+    const reserialized = JSON.stringify(JSON.parse(raw));
+    expect(reserialized).not.toBe(raw);
+    const tampered = await postMeta(vendor.vendorId, undefined, undefined, { raw: reserialized, signature: metaSignature(number.appSecret, Buffer.from(raw)) });
+    expect(tampered.status).toBe(401);
+    expect(tampered.json.error.code).toBe("invalid_signature");
+    const wrong = await postMeta(vendor.vendorId, "another-secret", undefined, { raw });
+    expect(wrong.status).toBe(401);
+    const missing = await postMeta(vendor.vendorId, undefined, undefined, { raw });
+    expect(missing).toMatchObject({ status: 401, json: { error: { code: "missing_signature" } } });
+    expect((await messagesOf(db, vendor.vendorId, customer).get()).size).toBe(0);
+
+    const right = await postMeta(vendor.vendorId, number.appSecret, undefined, { raw });
+    expect(right.status, right.text).toBe(200);
+    const stored = await messagesOf(db, vendor.vendorId, customer).get();
+    expect(stored.docs.map((d) => d.get("text"))).toEqual(["Ça coûte combien ? 👗"]);
+    expect(stored.docs[0]!.get("channel")).toBe("meta");
+  }, 20_000);
+
+  it("batched entries handled whole; a duplicate delivery stored once", async () => {
+    const { vendor, number } = await metaOnlyVendor({ autoReplyEnabled: false });
+    const [a, b] = ["+221773000021", "+221773000022"];
+    const ids = [metaWamid(), metaWamid(), metaWamid()];
+    const body = metaBody(
+      [metaText(number.phoneNumberId, a, "un", ids[0]), metaText(number.phoneNumberId, b, "deux", ids[1])],
+      [metaText(number.phoneNumberId, a, "trois", ids[2])],
+    );
+    const first = await postMeta(vendor.vendorId, number.appSecret, body);
+    expect(first.status).toBe(200);
+    expect(first.json.results.map((r: any) => r.outcome)).toEqual(["stored", "stored", "stored"]);
+    const again = await postMeta(vendor.vendorId, number.appSecret, body);
+    expect(again.json.results.map((r: any) => r.outcome)).toEqual(["duplicate", "duplicate", "duplicate"]);
+    expect((await messagesOf(db, vendor.vendorId, a).get()).size).toBe(2);
+    expect((await messagesOf(db, vendor.vendorId, b).get()).size).toBe(1);
+  }, 20_000);
+
+  it("a number of another vendor is refused, and nothing of the batch is recorded", async () => {
+    const { vendor, number } = await metaOnlyVendor({ autoReplyEnabled: false });
+    const other = await metaOnlyVendor({ autoReplyEnabled: false });
+    const customer = "+221773000023";
+    const res = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "à moi"), metaText(other.number.phoneNumberId, customer, "pas à moi")]));
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe("unknown_number");
+    expect((await messagesOf(db, vendor.vendorId, customer).get()).size).toBe(0);
+    expect((await messagesOf(db, other.vendor.vendorId, customer).get()).size).toBe(0);
+  }, 20_000);
+
+  it("statuses out of order apply forward only; a failed status keeps Meta's error", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const customer = "+221773000024";
+    await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "Bonjour")]));
+    const [reply] = await settled(vendor.vendorId, customer);
+    const wamid = await eventually(async () => (await messagesOf(db, vendor.vendorId, customer).doc(reply!.id).get()).get("waMessageId") as string | undefined, 10_000, "the wamid linked");
+    expect(wamid).toMatch(/^wamid\./);
+    await postMeta(vendor.vendorId, number.appSecret, metaBody([metaStatus(number.phoneNumberId, wamid, "read")]));
+    await postMeta(vendor.vendorId, number.appSecret, metaBody([metaStatus(number.phoneNumberId, wamid, "delivered"), metaStatus(number.phoneNumberId, wamid, "sent")]));
+    const doc = (await messagesOf(db, vendor.vendorId, customer).doc(reply!.id).get()).data()!;
+    expect(doc.deliveryStatus).toBe("read");
+
+    await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "aide")]));
+    const replies = await settled(vendor.vendorId, customer, 2);
+    const failedWamid = await eventually(async () => (await messagesOf(db, vendor.vendorId, customer).doc(replies[1]!.id).get()).get("waMessageId") as string | undefined, 10_000, "the wamid linked");
+    const failed = await postMeta(vendor.vendorId, number.appSecret, metaBody([
+      metaStatus(number.phoneNumberId, failedWamid, "failed", { errors: [{ code: 131026, title: "Message undeliverable" }] }),
+    ]));
+    expect(failed.status).toBe(200);
+    const failedDoc = (await messagesOf(db, vendor.vendorId, customer).doc(replies[1]!.id).get()).data()!;
+    expect(failedDoc.deliveryStatus).toBe("error");
+    expect(JSON.stringify(failedDoc)).toContain("131026");
+  }, 30_000);
+});
