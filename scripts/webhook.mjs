@@ -85,6 +85,10 @@ async function send(method, target, init, expectBody) {
     const answer = await response.text();
     console.log(`${method} ${target} -> ${response.status}`);
     console.log(answer);
+    // Hosting's own HTML 404 (not the backend's JSON one): nothing serves that path in this build.
+    if (response.status === 404 && (response.headers.get("content-type") ?? "").includes("text/html")) {
+      console.error(`note: Hosting has no route for ${new URL(target).pathname}: this build has no function behind it`);
+    }
     const ok = response.ok && (expectBody === undefined || answer === expectBody);
     if (response.ok && !ok) console.error(`expected the challenge ${expectBody} as the body`);
     process.exit(ok ? 0 : 1);
