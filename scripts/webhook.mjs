@@ -100,6 +100,9 @@ async function send(method, target, init, expectBody) {
 if (provider === "meta") {
   // A failover (Wasender number with a Meta one beside it) or a Cloud-API-only number.
   const instance = instances.find((doc) => doc.get("metaPhoneNumberId"));
+  if (instances.length === 0) {
+    fail(`no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`);
+  }
   if (!instance) {
     fail(`${vendorId} has no waba_instances document with metaPhoneNumberId (a "meta" failover or a provider "meta" number)`);
   }
