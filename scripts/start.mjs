@@ -1,11 +1,12 @@
-// `npm start`: installs and builds what is missing, starts the Wasender sandbox and the emulator suite
-// (Firestore, Functions, Auth, Hosting, plus the Emulator UI where it can be had) with emulator-data/
-// imported, then prints the demo vendors' webhook URLs and how to talk to them.
+// `npm start`: installs and builds what is missing, starts the Wasender and Meta sandboxes and the
+// emulator suite (Firestore, Functions, Auth, Hosting, plus the Emulator UI where it can be had) with
+// emulator-data/ imported, then prints the demo vendors' webhook URLs and how to talk to them.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEMO_VENDORS } from "./demo/demo-data.mjs";
+import { DEMO_VENDORS, META_DEMO_VENDORS, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
+import { startFakeMeta } from "./lib/fake-meta.mjs";
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
@@ -13,6 +14,7 @@ import { emulatorIdToken } from "./lib/emulator-admin.mjs";
 import { installAndBuild } from "./lib/setup.mjs";
 
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
+const META_SANDBOX_PORT = 3901; // and META_GRAPH_API_URL here
 const HOSTING = "http://127.0.0.1:5000";
 const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 
@@ -21,29 +23,57 @@ const { env, ui } = await prepareEmulators({ wantUi: true });
 // No Redis locally: the cache runs on memory ("none" is not a URL); the emulator only needs values.
 writeLocalSecrets({ redisUrl: "none", redisToken: "none" });
 
-const vendorByKey = new Map(DEMO_VENDORS.map((v) => [v.instance.wasenderApiKey, v.vendorId]));
-let sandbox;
-try {
-  sandbox = await startFakeWasender({
-    port: SANDBOX_PORT,
-    sessions: Object.fromEntries(DEMO_VENDORS.map((v) => [v.instance.wasenderInstanceId, v.instance.wasenderAccessToken])),
+/** A sent message as the sandboxes print it: one header line, then the text indented. */
+function printSend(header, text) {
+  console.log(`\n${header}\n${String(text ?? "").split("\n").map((line) => `    | ${line}`).join("\n")}`);
+}
+
+/** The sandboxes started so far, closed together on the way out. */
+const sandboxes = [];
+
+/** Starts a sandbox on its fixed port (functions/.env.local names it), or stops `npm start` with why. */
+async function startSandbox(name, port, start) {
+  try {
+    const started = await start(port);
+    sandboxes.push(started);
+    console.log(`[start] ${name} sandbox listening on ${started.apiUrl}`);
+    return started;
+  } catch (error) {
+    console.error(`[start] port ${port} (the ${name} sandbox) is busy: is another \`npm start\` running? (${error.message})`);
+    await Promise.all(sandboxes.map((running) => running.close()));
+    process.exit(1);
+  }
+}
+
+const vendorByKey = new Map(WASENDER_DEMO_VENDORS.map((v) => [v.instance.wasenderApiKey, v.vendorId]));
+const vendorByPhoneNumberId = new Map(META_DEMO_VENDORS.map((v) => [v.instance.metaPhoneNumberId, v.vendorId]));
+const sandbox = await startSandbox("Wasender", SANDBOX_PORT, (port) =>
+  startFakeWasender({
+    port,
+    sessions: Object.fromEntries(WASENDER_DEMO_VENDORS.map((v) => [v.instance.wasenderInstanceId, v.instance.wasenderAccessToken])),
     onSend(send) {
       const who = vendorByKey.get(send.apiKey) ?? "unknown vendor";
       const media = send.imageUrl ? ` [image ${send.imageUrl}]` : "";
-      console.log(
-        `\n[wasender sandbox] msgId ${send.msgId} to ${send.to} from ${who} (key ${send.apiKey})${media}\n` +
-          String(send.text ?? "")
-            .split("\n")
-            .map((line) => `    | ${line}`)
-            .join("\n"),
+      printSend(`[wasender sandbox] msgId ${send.msgId} to ${send.to} from ${who} (key ${send.apiKey})${media}`, send.text);
+    },
+  }),
+);
+// Only the demo numbers' own tokens are accepted, so a reply sent with the wrong number's token fails
+// here as it would at Meta (error 190), instead of being printed.
+const metaSandbox = await startSandbox("Meta", META_SANDBOX_PORT, (port) =>
+  startFakeMeta({
+    port,
+    tokens: Object.fromEntries(META_DEMO_VENDORS.map((v) => [v.instance.metaPhoneNumberId, v.instance.metaAccessToken])),
+    onSend(send) {
+      const who = vendorByPhoneNumberId.get(send.phoneNumberId) ?? "unknown vendor";
+      const media = send.type === "text" ? "" : ` [${send.type} ${send.link ?? ""}]`;
+      printSend(
+        `[meta sandbox] ${send.wamid} to +${send.to} from ${who} (phone number id ${send.phoneNumberId})${media}`,
+        send.text ?? send.caption,
       );
     },
-  });
-} catch (error) {
-  console.error(`[start] port ${SANDBOX_PORT} is busy: is another \`npm start\` running? (${error.message})`);
-  process.exit(1);
-}
-console.log(`[start] Wasender sandbox listening on ${sandbox.apiUrl}`);
+  }),
+);
 
 const firebase = spawn(
   firebaseBin(),
@@ -62,7 +92,7 @@ async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   if (firebase.exitCode === null) firebase.kill("SIGINT");
-  await sandbox.close();
+  await Promise.all(sandboxes.map((running) => running.close()));
   process.exitCode = code;
 }
 process.on("SIGINT", () => void stop(0));
@@ -71,6 +101,12 @@ firebase.on("exit", (code) => {
   if (!stopping) console.error(`[start] the emulators stopped (exit ${code})`);
   void stop(code ?? 1).then(() => process.exit(process.exitCode));
 });
+
+/** ", Meta failover" or ", Cloud API only": how a demo number reaches Meta. */
+function describeMeta(instance) {
+  if (instance.provider === "meta") return ", Cloud API only";
+  return instance.failoverProvider === "meta" ? ", Meta failover" : "";
+}
 
 /** A GET answers 405 once the webhook function is loaded, and warms its worker up. */
 async function waitForWebhook() {
@@ -126,13 +162,17 @@ if (await waitForWebhook()) {
     "",
     "LivePay is running on the emulators (project demo-livepay).",
     ui ? "  Emulator UI:        http://127.0.0.1:4000" : "  Emulator UI:        not available on this machine (could not be downloaded); everything else runs",
-    `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends)`,
+    `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends through Wasender)`,
+    `  Meta sandbox:       ${metaSandbox.apiUrl} (prints every message sent through the Cloud API)`,
+    `  Faults on command:  POST ${new URL(sandbox.apiUrl).origin}/_sandbox/faults, ${new URL(metaSandbox.apiUrl).origin}/_sandbox/faults (DELETE clears)`,
     "",
-    "Webhook URLs (what Wasender posts to):",
+    "Webhook URLs (what Wasender and Meta post to):",
     ...DEMO_VENDORS.flatMap((v) => [
-      `  ${v.vendorId} (${v.config.businessName}, ${v.instance.phoneNumber})`,
-      `    ${HOSTING}/api/webhooks/wasender/${v.vendorId}`,
-      `    ${FUNCTIONS}/wasenderMessageWebhook/${v.vendorId}`,
+      `  ${v.vendorId} (${v.config.businessName}, ${v.instance.phoneNumber}${describeMeta(v.instance)})`,
+      ...(v.instance.provider === "wasender"
+        ? [`    ${HOSTING}/api/webhooks/wasender/${v.vendorId}`, `    ${FUNCTIONS}/wasenderMessageWebhook/${v.vendorId}`]
+        : []),
+      ...(v.instance.metaPhoneNumberId ? [`    ${HOSTING}/api/webhooks/meta/${v.vendorId}`] : []),
     ]),
     "",
     "Try it:",
@@ -142,6 +182,8 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "OUI" --from +221771234567`,
     `  npm run order:paid -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave>`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
+    ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
+    "  (Meta failover by hand: README, \"Meta failover, by hand\")",
     "",
     "Admin API (an ID token from the Auth emulator):",
     "  TOKEN=$(npm run --silent admin-token -- --admin)",

@@ -1,15 +1,20 @@
-// `npm run webhook -- <vendorId> "<text>" [--from <phone>] [--name <pushName>] [--event <event>]
-//                    [--scheme secret|hmac] [--id <messageId>] [--url <base>]`
-// Posts a Wasender-shaped message event, signed with the vendor's secret read from the local
-// Firestore emulator, to the local webhook. For the emulators only.
+// `npm run webhook -- <vendorId> "<text>" [options]`: posts what Wasender (default) or Meta
+// (`--provider meta`) would post for a customer's message, signed with the vendor's secret read from the
+// local Firestore emulator, to the local webhook. `--event session.status` posts a session change instead
+// (the text is the status); `--provider meta --verify` makes Meta's GET verification. Emulators only.
 import { createHmac, randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { FUNCTIONS_DIR, PROJECT_ID } from "./lib/paths.mjs";
+import { emulatorFirestore } from "./lib/emulator-admin.mjs";
+import { metaSignature, metaTextEvent, metaVerifyUrl, metaWebhookPath } from "./lib/meta-webhook.mjs";
 
-const USAGE = 'usage: npm run webhook -- <vendorId> "<text>" [--from +221771234567] [--name Awa] ' +
-  "[--event messages.received|messages.upsert|messages-personal.received] [--scheme secret|hmac] [--id <id>] [--url http://127.0.0.1:5000]";
+const WASENDER_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received", "session.status"];
+const USAGE = [
+  'usage: npm run webhook -- <vendorId> "<text>" [--from +221771234567] [--name Awa] [--id <messageId>] [--url http://127.0.0.1:5000]',
+  "         Wasender (default): [--event messages.received|messages.upsert|messages-personal.received] [--scheme secret|hmac]",
+  "                             --event session.status: the text is the session status (connected, need_scan, disconnected, ...)",
+  "         Meta:               --provider meta   (signed with the instance's metaAppSecret, to /api/webhooks/meta/<vendorId>)",
+  "                             --provider meta --verify   (no text: Meta's GET verification with the instance's metaVerifyToken)",
+].join("\n");
 
 function fail(message) {
   console.error(`${message}\n${USAGE}`);
@@ -21,10 +26,13 @@ try {
   parsed = parseArgs({
     allowPositionals: true,
     options: {
+      provider: { type: "string", default: "wasender" },
       from: { type: "string", default: "+221771234567" },
       name: { type: "string", default: "Client démo" },
-      event: { type: "string", default: "messages.received" },
-      scheme: { type: "string", default: "secret" },
+      // No defaults here: a Wasender-only option given with --provider meta must be noticed.
+      event: { type: "string" },
+      scheme: { type: "string" },
+      verify: { type: "boolean", default: false },
       id: { type: "string" },
       url: { type: "string", default: "http://127.0.0.1:5000" },
     },
@@ -33,37 +41,98 @@ try {
   fail(error.message);
 }
 const [vendorId, text] = parsed.positionals;
-const { from, name, event, scheme, url } = parsed.values;
-if (!vendorId || text === undefined) fail("a vendor id and a text are required");
+const { provider, from, name, verify, url } = parsed.values;
+if (!["wasender", "meta"].includes(provider)) fail(`--provider must be wasender or meta, not ${provider}`);
+if (!vendorId) fail("a vendor id is required");
+if (provider === "meta") {
+  if (parsed.values.event || parsed.values.scheme) fail("--event and --scheme are Wasender options; Meta events are always signed with X-Hub-Signature-256");
+  if (!verify && text === undefined) fail("a text is required (or --verify for Meta's GET verification)");
+  if (verify && text !== undefined) fail("--verify takes no text");
+} else {
+  if (verify) fail("--verify is Meta's verification: add --provider meta");
+  if (text === undefined) fail("a vendor id and a text are required");
+}
+const event = parsed.values.event ?? "messages.received";
+const scheme = parsed.values.scheme ?? "secret";
+if (!WASENDER_EVENTS.includes(event)) fail(`--event must be one of ${WASENDER_EVENTS.join(", ")}, not ${event}`);
 if (!["secret", "hmac"].includes(scheme)) fail(`--scheme must be secret or hmac, not ${scheme}`);
 const digits = from.replace(/\D/g, "");
 if (digits.length < 8) fail(`--from must be a phone number in international form, not ${from}`);
-const host = new URL(url).hostname;
-if (!["127.0.0.1", "localhost", "::1"].includes(host)) fail("this command only talks to the local emulators");
+if (!["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname)) fail("this command only talks to the local emulators");
+const base = url.replace(/\/+$/, "");
 
-process.env.FIRESTORE_EMULATOR_HOST ??= "127.0.0.1:8080";
-const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
-const { initializeApp } = require("firebase-admin/app");
-const { getFirestore } = require("firebase-admin/firestore");
-const db = getFirestore(initializeApp({ projectId: PROJECT_ID }));
+const db = emulatorFirestore();
 
-async function vendorSecret() {
+/** The vendor's instances, the one its config names first (the number replies go out from). */
+async function vendorInstances() {
   const config = await db.collection("vendor_configs").doc(vendorId).get();
-  const instanceId = config.get("wabaInstanceId");
-  if (instanceId) {
-    const instance = await db.collection("waba_instances").doc(instanceId).get();
-    if (instance.exists) return instance.get("wasenderWebhookSecret");
-  }
-  const instances = await db.collection("waba_instances").where("vendorId", "==", vendorId).limit(1).get();
-  return instances.docs[0]?.get("wasenderWebhookSecret");
+  const mainId = config.get("wabaInstanceId");
+  const all = await db.collection("waba_instances").where("vendorId", "==", vendorId).get();
+  return [...all.docs].sort((a, b) => (b.id === mainId) - (a.id === mainId));
 }
 
-let secret;
+let instances;
 try {
-  secret = await vendorSecret();
+  instances = await vendorInstances();
 } catch (error) {
   fail(`cannot read the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running? (${error.message})`);
 }
+
+/** Sends and prints the answer; exits 0 on a 2xx (and, for a verification, the challenge echoed). */
+async function send(method, target, init, expectBody) {
+  try {
+    const response = await fetch(target, { method, ...init });
+    const answer = await response.text();
+    console.log(`${method} ${target} -> ${response.status}`);
+    console.log(answer);
+    // Hosting's own HTML 404 (not the backend's JSON one): nothing serves that path in this build.
+    if (response.status === 404 && (response.headers.get("content-type") ?? "").includes("text/html")) {
+      console.error(`note: Hosting has no route for ${new URL(target).pathname}: this build has no function behind it`);
+    }
+    const ok = response.ok && (expectBody === undefined || answer === expectBody);
+    if (response.ok && !ok) console.error(`expected the challenge ${expectBody} as the body`);
+    process.exit(ok ? 0 : 1);
+  } catch (error) {
+    fail(`cannot reach ${target}: is \`npm start\` running? (${error.message})`);
+  }
+}
+
+if (provider === "meta") {
+  // A failover (Wasender number with a Meta one beside it) or a Cloud-API-only number.
+  const instance = instances.find((doc) => doc.get("metaPhoneNumberId"));
+  if (instances.length === 0) {
+    fail(`no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`);
+  }
+  if (!instance) {
+    fail(`${vendorId} has no waba_instances document with metaPhoneNumberId (a "meta" failover or a provider "meta" number)`);
+  }
+  const meta = instance.data();
+  if (verify) {
+    if (!meta.metaVerifyToken) fail(`waba_instances/${instance.id} has no metaVerifyToken: it cannot receive Meta's webhooks`);
+    const { url: target, challenge } = metaVerifyUrl(base, vendorId, { verifyToken: meta.metaVerifyToken });
+    await send("GET", target, {}, challenge);
+  }
+  const body = JSON.stringify(
+    metaTextEvent({
+      phoneNumberId: meta.metaPhoneNumberId,
+      // The instance stores the Wasender number (or, for provider "meta", the Cloud API one); the
+      // backend routes on phone_number_id alone.
+      displayPhoneNumber: meta.phoneNumber ?? "",
+      from: digits,
+      name,
+      text,
+      id: parsed.values.id,
+    }),
+  );
+  const headers = { "content-type": "application/json" };
+  if (meta.metaAppSecret) headers["x-hub-signature-256"] = metaSignature(body, meta.metaAppSecret);
+  else console.error(`note: waba_instances/${instance.id} has no metaAppSecret; sending unsigned (expect 401)`);
+  await send("POST", `${base}${metaWebhookPath(vendorId)}`, { headers, body });
+}
+
+// Wasender: the number whose secret the vendor's main instance holds.
+const instance = instances[0];
+const secret = instance?.get("wasenderWebhookSecret");
 if (!secret) console.error(`note: no webhook secret found for ${vendorId}; sending unsigned (expect 401 or 404)`);
 
 const message = {
@@ -81,18 +150,16 @@ const message = {
   message: { conversation: text },
 };
 const data =
-  event === "messages.upsert" ? { messages: [message] } : event.startsWith("messages-") ? message : { messages: message };
+  event === "session.status"
+    ? { status: text, session_id: instance?.get("wasenderInstanceId") }
+    : event === "messages.upsert"
+      ? { messages: [message] }
+      : event.startsWith("messages-")
+        ? message
+        : { messages: message };
 const body = JSON.stringify({ event, timestamp: Math.floor(Date.now() / 1000), data });
 const headers = { "content-type": "application/json" };
 if (secret && scheme === "secret") headers["x-webhook-signature"] = secret;
 if (secret && scheme === "hmac") headers["x-wasender-signature"] = createHmac("sha256", secret).update(body).digest("hex");
-
-const target = `${url.replace(/\/+$/, "")}/api/webhooks/wasender/${encodeURIComponent(vendorId)}`;
-try {
-  const response = await fetch(target, { method: "POST", headers, body });
-  console.log(`POST ${target} -> ${response.status}`);
-  console.log(await response.text());
-  process.exit(response.ok ? 0 : 1);
-} catch (error) {
-  fail(`cannot reach ${target}: is \`npm start\` running? (${error.message})`);
-}
+// One URL per session takes every event (README, "Status and connection webhooks").
+await send("POST", `${base}/api/webhooks/wasender/${encodeURIComponent(vendorId)}`, { headers, body });

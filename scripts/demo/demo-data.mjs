@@ -14,6 +14,13 @@ export const DEMO_VENDORS = [
       wasenderWebhookSecret: "demo-webhook-secret-vendor-001",
       wasenderAccessToken: "demo-access-token-001",
       status: "connected",
+      // Replies fail over to a second number of the vendor on the WhatsApp Cloud API while the session
+      // cannot send; no metaApiUrl, so the global META_GRAPH_API_URL (the Meta sandbox locally) is used.
+      failoverProvider: "meta",
+      metaPhoneNumberId: "100000000000001",
+      metaAccessToken: "demo-meta-token-vendor-001",
+      metaAppSecret: "demo-meta-app-secret-vendor-001",
+      metaVerifyToken: "demo-meta-verify-token-vendor-001",
     },
     config: {
       vendorId: "vendor_001",
@@ -77,4 +84,39 @@ export const DEMO_VENDORS = [
       cap1: { keyword: "CAP1", name: "Cap LivePay", price: 7000, currency: "XOF", stock: 20, active: true },
     },
   },
+  {
+    // A number on the WhatsApp Cloud API only: Meta brings its messages, Meta sends its replies.
+    vendorId: "vendor_003",
+    instance: {
+      id: "waba_vendor_003",
+      vendorId: "vendor_003",
+      businessName: "Keur Bijoux",
+      phoneNumber: "+221703333333",
+      provider: "meta",
+      metaPhoneNumberId: "100000000000003",
+      metaAccessToken: "demo-meta-token-vendor-003",
+      metaAppSecret: "demo-meta-app-secret-vendor-003",
+      metaVerifyToken: "demo-meta-verify-token-vendor-003",
+      status: "connected",
+    },
+    config: {
+      vendorId: "vendor_003",
+      wabaInstanceId: "waba_vendor_003",
+      wabaProvider: "meta",
+      businessName: "Keur Bijoux",
+      language: "fr",
+      autoReplyEnabled: true,
+      ownerPhone: "+221765550303",
+    },
+    products: {
+      bracelet1: { keyword: "BRACELET1", name: "Bracelet en perles", price: 8000, currency: "XOF", stock: 6, active: true },
+      collier1: { keyword: "COLLIER1", name: "Collier en argent", price: 18000, currency: "XOF", stock: 3, active: true },
+    },
+  },
 ];
+
+/** The demo numbers on Wasender (sessions the Wasender sandbox knows). */
+export const WASENDER_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.provider === "wasender");
+
+/** The demo numbers Meta serves, as a failover or alone (phone number ids the Meta sandbox knows). */
+export const META_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.metaPhoneNumberId);
