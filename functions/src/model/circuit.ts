@@ -30,7 +30,7 @@ export interface CircuitSettings {
 /**
  * How a failed Wasender attempt bears on the circuit: `transient` (Wasender down, slow or rate
  * limiting) counts toward opening; `refused` (Wasender refuses the session) opens at once; `message`
- * (the message itself was refused) says nothing about Wasender.
+ * (the message itself was refused) proves Wasender answers, as a success does.
  */
 export type WasenderFailureKind = "transient" | "refused" | "message";
 
@@ -70,11 +70,11 @@ export function afterWasenderAttempt(
   now: number,
   settings: CircuitSettings,
 ): Circuit | undefined {
-  if (outcome.ok) {
+  // A message Wasender refused (a bad number) still proves Wasender answers: as good as a success here.
+  if (outcome.ok || outcome.kind === "message") {
     if (!circuit || (circuit.state === "closed" && circuit.failures === 0)) return undefined;
     return { state: "closed", since: now, reason: circuit.state === "closed" ? "Wasender answered" : "a probe went through Wasender: back on Wasender", failures: 0 };
   }
-  if (outcome.kind === "message") return undefined;
   const failures = (circuit?.failures ?? 0) + 1;
   const open = (reason: string): Circuit => ({ state: "open", since: now, reason, failures, probeAt: now + settings.cooldownMs });
   if (circuit?.state === "probing") return open(`the probe failed: ${outcome.reason}`);

@@ -120,6 +120,11 @@ const requiredForMeta = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required for a Meta number (provider "meta")' : undefined) })
   .min(1, 'is required for a Meta number (provider "meta")');
 
+const notOnMeta = z
+  .null({ error: 'must not be set on a Meta number (provider "meta")' })
+  .optional()
+  .transform(() => undefined);
+
 /** A number on the Cloud API only: Meta sends, Meta's webhooks bring its messages. */
 export const metaInstanceSchema = wabaInstanceFields
   .extend({
@@ -128,6 +133,7 @@ export const metaInstanceSchema = wabaInstanceFields
     metaAccessToken: requiredForMeta,
     metaAppSecret: requiredForMeta,
     metaVerifyToken: requiredForMeta,
+    ...Object.fromEntries(WASENDER_ONLY.map((field) => [field, notOnMeta])),
   })
   .superRefine(requireMetaFields);
 export type MetaInstanceData = z.infer<typeof metaInstanceSchema>;

@@ -5,6 +5,7 @@ import { envelopeSchema } from "../wasender/envelope";
 import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-handler";
 import { handleMessageEvent, HANDLED_MESSAGE_EVENTS } from "./message-handler";
 import { handleStatusEvent, STATUS_EVENTS } from "./status-handler";
+import { isWasender } from "../model/waba-instance";
 import { wasenderAuthenticator } from "./authenticate";
 import { admitRequest, defaultGateState, type GateState } from "./vendor-gate";
 import { parseVendorPath } from "./vendor-path";
@@ -33,7 +34,8 @@ export async function handleWasenderWebhook(request: WebhookRequest, state: Gate
 
   const { vendor, auth } = await admitRequest(vendorId, request, wasenderAuthenticator, state);
   if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
-  if (vendor.kind === "unusable" || !auth) {
+  // A vendor whose numbers are all on the Cloud API has nothing Wasender could sign for.
+  if (vendor.kind === "unusable" || !auth || !vendor.instances.some(isWasender)) {
     return errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, {
       problems: vendor.kind === "unusable" ? vendor.problems : [],
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { vendorConfigSchema } from "../../src/model/vendor-config";
-import { checkWasenderInstance, wabaInstanceSchema } from "../../src/model/waba-instance";
+import { checkInstance, hasMetaFailover, receivesMeta } from "../../src/model/waba-instance";
 import { productSchema } from "../../src/model/product";
 import { adminDb } from "../support/emulators";
 
@@ -8,11 +8,11 @@ const db = adminDb();
 
 // The emulators run with emulator-data/ imported, as `npm start` does.
 describe("the demo data in emulator-data/", () => {
-  it.each(["vendor_001", "vendor_002"])("has %s with a valid config, a usable instance and valid products", async (vendorId) => {
+  it.each(["vendor_001", "vendor_002", "vendor_003"])("has %s with a valid config, a usable instance and valid products", async (vendorId) => {
     const config = vendorConfigSchema.parse((await db.collection("vendor_configs").doc(vendorId).get()).data());
     expect(config.wabaInstanceId).toBeTruthy();
     const instance = await db.collection("waba_instances").doc(config.wabaInstanceId!).get();
-    const check = checkWasenderInstance(instance.id, instance.data());
+    const check = checkInstance(instance.id, instance.data());
     expect(check.usable ? check.instance.vendorId : check.problems).toBe(vendorId);
     const products = await db.collection("vendors").doc(vendorId).collection("products").get();
     expect(products.size).toBeGreaterThanOrEqual(2);
@@ -20,14 +20,14 @@ describe("the demo data in emulator-data/", () => {
   });
 
   // The Meta sandbox of `npm start` accepts these ids and tokens; the README's failover walk-through
-  // and `npm run webhook -- --provider meta` rely on them. Fields are read on the document itself: a
-  // schema leaves out fields it does not declare.
+  // and `npm run webhook -- --provider meta` rely on them.
   const META_FIELDS = ["metaPhoneNumberId", "metaAccessToken", "metaAppSecret", "metaVerifyToken"];
   const WASENDER_FIELDS = ["wasenderInstanceId", "wasenderApiKey", "wasenderWebhookSecret", "wasenderApiUrl", "wasenderAccessToken"];
 
   it("has vendor_001's Wasender number failing over to a Meta number, with what sending and receiving need", async () => {
     const raw = (await db.collection("waba_instances").doc("waba_vendor_001").get()).data();
-    wabaInstanceSchema.parse(raw);
+    const check = checkInstance("waba_vendor_001", raw);
+    expect(check.usable && hasMetaFailover(check.instance) && receivesMeta(check.instance)).toBe(true);
     expect(raw).toMatchObject({ provider: "wasender", failoverProvider: "meta", metaPhoneNumberId: "100000000000001" });
     for (const field of META_FIELDS) expect(raw, field).toHaveProperty(field, expect.stringMatching(/^\S+$/));
     // No metaApiUrl: the global META_GRAPH_API_URL applies (the Meta sandbox locally).
@@ -38,7 +38,8 @@ describe("the demo data in emulator-data/", () => {
     const config = vendorConfigSchema.parse((await db.collection("vendor_configs").doc("vendor_003").get()).data());
     expect(config).toMatchObject({ wabaInstanceId: "waba_vendor_003", wabaProvider: "meta" });
     const raw = (await db.collection("waba_instances").doc("waba_vendor_003").get()).data();
-    wabaInstanceSchema.parse(raw);
+    const check = checkInstance("waba_vendor_003", raw);
+    expect(check.usable && check.instance.provider === "meta" && receivesMeta(check.instance)).toBe(true);
     expect(raw).toMatchObject({ vendorId: "vendor_003", provider: "meta", metaPhoneNumberId: "100000000000003" });
     for (const field of META_FIELDS) expect(raw, field).toHaveProperty(field, expect.stringMatching(/^\S+$/));
     for (const field of [...WASENDER_FIELDS, "failoverProvider"]) expect(raw, field).not.toHaveProperty(field);

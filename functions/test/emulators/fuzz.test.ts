@@ -7,7 +7,9 @@ import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-
 import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
 import type { WebhookRequest, WebhookResponse } from "../../src/http/handler";
 import { ProviderRegistry } from "../../src/messaging/provider";
+import { handleMetaWebhook } from "../../src/webhooks/meta-webhook";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
+import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText } from "../support/meta";
 import { adminDb, createVendor, HOSTING_URL, messagesOf, PROJECT_ID, type TestVendor } from "../support/emulators";
 import {
   anyJson,
@@ -149,6 +151,78 @@ describe("fuzzing the Wasender webhook pipeline", () => {
     expect(unhandled).toBe(0);
     // The generator reached every part of the pipeline.
     for (const status of [200, 400, 401, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+  }, 240_000);
+});
+
+describe("fuzzing the Meta webhook", () => {
+  const META_CASES = 3_000;
+  it(`answers ${META_CASES} generated requests within the contract`, async () => {
+    const number = metaNumber();
+    // Replies off: validly signed messages are stored and the triggers end at once.
+    const metaVendor = await createVendor(db, {
+      instance: { provider: "meta", wasenderInstanceId: undefined, wasenderApiKey: undefined, wasenderWebhookSecret: undefined, ...metaFields(number, "https://graph.example.test/v25.0") },
+      config: { autoReplyEnabled: false },
+    });
+    const instance = functionInstance("memory");
+    const t = tally();
+    const base = metaBody([metaText(number.phoneNumberId, "+221771234567", "Bonjour", "wamid.FUZZ1")], [metaStatus(number.phoneNumberId, "wamid.FUZZ2", "read")]);
+    const body = fc.oneof(
+      { weight: 4, arbitrary: mutated(base).map((b) => JSON.stringify(b) ?? "") },
+      { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
+      { weight: 1, arbitrary: oddString },
+      { weight: 1, arbitrary: fc.constantFrom("", "{}", '{"object":"whatsapp_business_account","entry":[]}', "[]", "null") },
+    ).map((text) => Buffer.from(text, "utf8"));
+    type Signing = "valid" | "wrong-secret" | "none" | "garbage" | "sha1" | "other-body";
+    const signing = fc.constantFrom<Signing>("valid", "valid", "valid", "wrong-secret", "none", "garbage", "sha1", "other-body");
+    const headerFor = (kind: Signing, raw: Buffer): Record<string, string> => {
+      switch (kind) {
+        case "valid": return { "x-hub-signature-256": metaSignature(number.appSecret, raw) };
+        case "wrong-secret": return { "x-hub-signature-256": metaSignature("not-the-secret", raw) };
+        case "none": return {};
+        case "garbage": return { "x-hub-signature-256": "sha256=zz" };
+        case "sha1": return { "x-hub-signature": "sha1=00" };
+        case "other-body": return { "x-hub-signature-256": metaSignature(number.appSecret, Buffer.concat([raw, Buffer.from(" ")])) };
+      }
+    };
+    const path = fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom(`/${metaVendor.vendorId}`, `/api/webhooks/meta/${metaVendor.vendorId}`) },
+      { weight: 1, arbitrary: fc.constantFrom(`/${metaVendor.vendorId}/status`, "/", "/api/webhooks/meta/", "/vendor_nobody", "/%E0%A4%A") },
+      { weight: 1, arbitrary: oddString.map((id) => `/${encodePathSegment(id)}`) },
+    );
+    const query = fc.oneof(
+      fc.constant({ "hub.mode": "subscribe", "hub.verify_token": number.verifyToken, "hub.challenge": "12345" }),
+      fc.record({ "hub.mode": fc.constantFrom("subscribe", "unsubscribe", ""), "hub.verify_token": fc.oneof(fc.constant(number.verifyToken), oddString), "hub.challenge": oddString }),
+      fc.dictionary(oddString, oddString, { maxKeys: 3 }),
+    );
+    const verb = fc.oneof({ weight: 10, arbitrary: fc.constant("POST") }, { weight: 3, arbitrary: fc.constant("GET") }, { weight: 1, arbitrary: fc.constantFrom("PUT", "DELETE", "") });
+
+    await fc.assert(
+      fc.asyncProperty(fc.record({ verb, path, raw: body, kind: signing, query }), async ({ verb: m, path: p, raw, kind, query: q }) => {
+        const headers = { "content-type": "application/json", ...headerFor(kind, raw) };
+        const before = writes();
+        const response = await handleMetaWebhook({ method: m, path: p, headers, rawBody: raw, query: q }, instance);
+        const wrote = writes() - before;
+        t.cases += 1;
+        t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
+        if (response.status >= 500) t.fiveXx += 1;
+        const signed = m === "POST" && kind === "valid";
+        const verified = m === "GET" && q["hub.mode"] === "subscribe" && q["hub.verify_token"] === number.verifyToken && /^[A-Za-z0-9._-]{1,256}$/.test(String(q["hub.challenge"]));
+        if (!signed && wrote > 0) t.unauthenticatedWrites += 1;
+        if (!signed && !verified && response.status < 300) t.unauthenticated2xx += 1;
+        // A verification's answer is the bare challenge (plain text), not the JSON envelope.
+        if (response.text !== undefined) {
+          if (!verified || response.text !== q["hub.challenge"]) throw new Error(`a challenge echoed without the verify token (${m} ${p})`);
+          return;
+        }
+        const problem = judge(response, WEBHOOK_CODES, [number.appSecret, number.accessToken, number.verifyToken]);
+        if (problem) throw new Error(`${problem} (${m} ${p.slice(0, 80)}, ${kind}, ${raw.length} bytes)`);
+        if (!signed && (wrote > 0 || (response.status < 300 && !verified))) throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
+      }),
+      { numRuns: META_CASES, endOnFailure: true },
+    );
+    console.log(summary("meta webhook", t));
+    expect(t.cases).toBe(META_CASES);
+    for (const status of [200, 400, 401, 403, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 240_000);
 });
 

@@ -28,6 +28,7 @@ const PATHS = [
   "send_pacing/waba_vendor_001",
   "phone_index/+221771234567",
   "wasender_session_index/session-vendor_001",
+  "meta_phone_index/100000000000001",
 ];
 
 /**
@@ -101,6 +102,6 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/messages").get());
     await assertFails(db.collectionGroup("messages").get());
     for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs"]) await assertFails(db.collectionGroup(group).get());
-    for (const top of ["send_pacing", "phone_index", "wasender_session_index", "vendors"]) await assertFails(db.collection(top).get());
+    for (const top of ["send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors"]) await assertFails(db.collection(top).get());
   });
 });
