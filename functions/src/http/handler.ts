@@ -27,6 +27,15 @@ export function errorResponse(status: number, code: string, message: string, ext
   return { status, body: { ok: false, error: { code, message, ...extra } } };
 }
 
+/** The body as JSON, or the 400 that says it is not. */
+export function parseJsonBody(rawBody: Buffer): { ok: true; json: unknown } | { ok: false; response: WebhookResponse } {
+  try {
+    return { ok: true, json: JSON.parse(rawBody.toString("utf8")) };
+  } catch {
+    return { ok: false, response: errorResponse(400, "invalid_json", "The body is not valid JSON.") };
+  }
+}
+
 export function header(request: WebhookRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;

@@ -1,12 +1,12 @@
 import { logger } from "firebase-functions";
-import { errorResponse, header, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "../http/handler";
+import { errorResponse, header, MAX_BODY_BYTES, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { parseMetaWebhook, verifyChallenge, verifyMetaSignature, type MetaWebhookItem } from "../meta/webhook-payloads";
 import { receivesMeta, type MessagingInstance } from "../model/waba-instance";
 import { recordStatus } from "../outbound/links";
 import { storeInbound } from "../store/conversations";
 import type { Authenticator } from "./authenticate";
 import { RejectionLog } from "./rejection-log";
-import { admitRequest, defaultGateState, type GateState } from "./vendor-gate";
+import { admitRequest, admitted, defaultGateState, type GateState } from "./vendor-gate";
 import { loadVendorInstances } from "./vendor-instances";
 import { META_ROUTE, parseVendorPath } from "./vendor-path";
 
@@ -51,33 +51,26 @@ export async function handleMetaWebhook(request: WebhookRequest, state: GateStat
   if (rawBody.length > MAX_BODY_BYTES) {
     return errorResponse(413, "payload_too_large", `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }
-  const { vendor, auth } = await admitRequest(vendorId, request, metaAuthenticator, state);
-  if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
-  const metaNumbers = vendor.kind === "ready" ? vendor.instances.filter(receivesMeta) : [];
-  if (metaNumbers.length === 0 || !auth) {
-    return errorResponse(409, "no_meta_number", `Vendor "${vendorId}" has no usable Cloud API number (metaPhoneNumberId, metaAppSecret, metaVerifyToken).`, {
-      problems: vendor.kind === "unusable" ? vendor.problems : [],
-    });
-  }
-  if (!auth.ok) {
-    rejections.note(vendorId, auth.code);
-    return errorResponse(401, auth.code, auth.message);
-  }
+  const gate = admitted(
+    vendorId,
+    await admitRequest(vendorId, request, metaAuthenticator, state),
+    (instances) => instances.some(receivesMeta),
+    (problems) => errorResponse(409, "no_meta_number", `Vendor "${vendorId}" has no usable Cloud API number (metaPhoneNumberId, metaAppSecret, metaVerifyToken).`, { problems }),
+    rejections,
+  );
+  if (!gate.ok) return gate.response;
+  const metaNumbers = gate.instances.filter(receivesMeta);
 
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return errorResponse(400, "invalid_json", "The body is not valid JSON.");
-  }
-  const parsed = parseMetaWebhook(json);
+  const body = parseJsonBody(rawBody);
+  if (!body.ok) return body.response;
+  const parsed = parseMetaWebhook(body.json);
   if (!parsed.ok) return errorResponse(400, "invalid_event", `The body is not a WhatsApp Cloud API webhook: ${parsed.error}.`);
 
   const byPhoneNumberId = new Map(metaNumbers.map((instance) => [instance.metaPhoneNumberId!, instance]));
   const foreign = [...new Set(parsed.items.map((item) => item.phoneNumberId).filter((id) => !byPhoneNumberId.has(id)))];
   if (foreign.length > 0) {
     logger.warn("meta webhook names another vendor's number", { vendorId, phoneNumberIds: foreign });
-    return errorResponse(403, "unknown_number", `phone_number_id ${foreign.join(", ")} is not a Cloud API number of vendor "${vendorId}"; nothing was recorded.`);
+    return errorResponse(403, "unknown_number", `phone_number_id ${foreign.slice(0, 3).map((id) => id.slice(0, 40)).join(", ")} is not a Cloud API number of vendor "${vendorId}"; nothing was recorded.`);
   }
   const results = [];
   for (const item of parsed.items) results.push(await apply(vendorId, byPhoneNumberId.get(item.phoneNumberId)!, item));

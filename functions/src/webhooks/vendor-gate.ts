@@ -1,4 +1,4 @@
-import type { WebhookRequest } from "../http/handler";
+import { errorResponse, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
 import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
 import type { Authentication, Authenticator } from "./authenticate";
@@ -103,4 +103,27 @@ export async function admitRequest<I extends MessagingInstance = WasenderInstanc
     decision = await decide({ maxAgeMs, skipMemory: true });
   }
   return decision;
+}
+
+/**
+ * The gate's decision as the webhook acts on it: the number that signed and the vendor's usable
+ * numbers, or the answer to a request it did not let in (404 unknown vendor, 409 no number of this
+ * provider, 401 bad signature, noted in `rejections`).
+ */
+export function admitted<I extends MessagingInstance>(
+  vendorId: string,
+  { vendor, auth }: GateDecision<I>,
+  hasNumber: (instances: MessagingInstance[]) => boolean,
+  noNumber: (problems: string[]) => WebhookResponse,
+  rejections: { note(vendorId: string, code: string): void },
+): { ok: true; instance: I; instances: MessagingInstance[] } | { ok: false; response: WebhookResponse } {
+  if (vendor.kind === "unknown") return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
+  if (vendor.kind === "unusable" || !auth || !hasNumber(vendor.instances)) {
+    return { ok: false, response: noNumber(vendor.kind === "unusable" ? vendor.problems : []) };
+  }
+  if (!auth.ok) {
+    rejections.note(vendorId, auth.code);
+    return { ok: false, response: errorResponse(401, auth.code, auth.message) };
+  }
+  return { ok: true, instance: auth.instance, instances: vendor.instances };
 }

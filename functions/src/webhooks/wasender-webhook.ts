@@ -1,5 +1,5 @@
 import { logger } from "firebase-functions";
-import { errorResponse, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "../http/handler";
+import { errorResponse, MAX_BODY_BYTES, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { describeIssues } from "../model/common";
 import { envelopeSchema } from "../wasender/envelope";
 import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-handler";
@@ -7,7 +7,7 @@ import { handleMessageEvent, HANDLED_MESSAGE_EVENTS } from "./message-handler";
 import { handleStatusEvent, STATUS_EVENTS } from "./status-handler";
 import { isWasender } from "../model/waba-instance";
 import { wasenderAuthenticator } from "./authenticate";
-import { admitRequest, defaultGateState, type GateState } from "./vendor-gate";
+import { admitRequest, defaultGateState, admitted, type GateState } from "./vendor-gate";
 import { parseVendorPath } from "./vendor-path";
 import { RejectionLog } from "./rejection-log";
 import type { VerifiedEvent } from "./verified-event";
@@ -32,32 +32,25 @@ export async function handleWasenderWebhook(request: WebhookRequest, state: Gate
     return errorResponse(413, "payload_too_large", `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }
 
-  const { vendor, auth } = await admitRequest(vendorId, request, wasenderAuthenticator, state);
-  if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
-  // A vendor whose numbers are all on the Cloud API has nothing Wasender could sign for.
-  if (vendor.kind === "unusable" || !auth || !vendor.instances.some(isWasender)) {
-    return errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, {
-      problems: vendor.kind === "unusable" ? vendor.problems : [],
-    });
-  }
-  if (!auth.ok) {
-    rejections.note(vendorId, auth.code);
-    return errorResponse(401, auth.code, auth.message);
-  }
+  const gate = admitted(
+    vendorId,
+    await admitRequest(vendorId, request, wasenderAuthenticator, state),
+    // A vendor whose numbers are all on the Cloud API has nothing Wasender could sign for.
+    (instances) => instances.some(isWasender),
+    (problems) => errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems }),
+    rejections,
+  );
+  if (!gate.ok) return gate.response;
 
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return errorResponse(400, "invalid_json", "The body is not valid JSON.");
-  }
-  const envelope = envelopeSchema.safeParse(json);
+  const body = parseJsonBody(rawBody);
+  if (!body.ok) return body.response;
+  const envelope = envelopeSchema.safeParse(body.json);
   if (!envelope.success) {
     return errorResponse(400, "invalid_event", "The body is not a Wasender event: { event, data }.", {
       problems: describeIssues(envelope.error),
     });
   }
-  const verified: VerifiedEvent = { vendorId, instance: auth.instance, envelope: envelope.data };
+  const verified: VerifiedEvent = { vendorId, instance: gate.instance, envelope: envelope.data };
   const { event } = envelope.data;
   if (HANDLED_MESSAGE_EVENTS.includes(event)) return handleMessageEvent(verified);
   if (STATUS_EVENTS.includes(event)) return handleStatusEvent(verified);

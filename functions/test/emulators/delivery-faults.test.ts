@@ -2,8 +2,8 @@ import { getFunctions } from "firebase-admin/functions";
 import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { messagesReceived } from "../support/payloads";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { greet, outbound, settled } from "../support/delivery";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, sleep, type TestVendor } from "../support/emulators";
 
 // Every fault of the README's retry table, through the real pipeline: the webhook stores, the trigger
 // decides and enqueues, the Cloud Tasks emulator runs the send attempts against a fake Wasender that
@@ -24,23 +24,6 @@ afterAll(() => wasender.close());
 const sendsOf = (vendor: TestVendor, to?: string) => wasender.sends.filter((s) => s.apiKey === vendor.apiKey && (!to || s.to === to));
 const sendRequestsOf = (vendor: TestVendor) => wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
 
-async function outbound(vendorId: string, customer: string) {
-  const snap = await messagesOf(db, vendorId, customer).where("direction", "==", "outbound").get();
-  return snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }) as Record<string, any>);
-}
-
-/** Waits until the conversation's replies all ended (sent or failed) and returns them. */
-async function settled(vendorId: string, customer: string, count = 1, timeoutMs = 45_000) {
-  return eventually(async () => {
-    const docs = await outbound(vendorId, customer);
-    return docs.length === count && docs.every((d) => d.status === "sent" || d.status === "failed") ? docs : undefined;
-  }, timeoutMs, `${count} reply(ies) to ${customer} ended`);
-}
-
-async function greet(vendor: TestVendor, customer: string, text = "Bonjour") {
-  const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text }));
-  expect(res.status).toBe(200);
-}
 
 /** The figures of one fault run, for the closing note: attempts, and the wait from the first refused request to the one accepted. */
 function report(label: string, vendor: TestVendor, reply: Record<string, any>) {

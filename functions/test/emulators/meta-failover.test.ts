@@ -2,9 +2,9 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { greet, settled } from "../support/delivery";
 import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText, metaWamid, postMeta, verifyMeta, type MetaNumber } from "../support/meta";
-import { messagesReceived } from "../support/payloads";
 
 // Meta as the second provider, through the real pipeline: Wasender's webhook (or Meta's) stores, the
 // trigger decides, the Cloud Tasks emulator runs the attempts against a fake Wasender and a fake Meta
@@ -64,22 +64,6 @@ async function metaOnlyVendor(config: Record<string, unknown> = {}) {
 const wasenderSendRequests = (vendor: TestVendor) => wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
 const metaSendsOf = (number: MetaNumber, to?: string) => meta.sends.filter((s) => s.phoneNumberId === number.phoneNumberId && (!to || s.to === to.replace(/^\+/, "")));
 
-async function outbound(vendorId: string, customer: string) {
-  const snap = await messagesOf(db, vendorId, customer).where("direction", "==", "outbound").orderBy("createdAt").get();
-  return snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }) as Record<string, any>);
-}
-
-async function settled(vendorId: string, customer: string, count = 1, timeoutMs = 45_000) {
-  return eventually(async () => {
-    const docs = await outbound(vendorId, customer);
-    return docs.length === count && docs.every((d) => d.status === "sent" || d.status === "failed") ? docs : undefined;
-  }, timeoutMs, `${count} reply(ies) to ${customer} ended`);
-}
-
-async function greet(vendor: TestVendor, customer: string, text = "Bonjour") {
-  const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text }));
-  expect(res.status).toBe(200);
-}
 
 const instanceOf = async (vendor: TestVendor) => (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).data()!;
 

@@ -109,7 +109,7 @@ export async function postWebhook(vendor: Pick<TestVendor, "vendorId" | "secret"
 }
 
 /** Status, raw text and (when it parses) JSON of a response. */
-async function readResponse(response: Response) {
+export async function readResponse(response: Response) {
   const text = await response.text();
   let json: any;
   try {

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { HOSTING_URL } from "./emulators";
+import { HOSTING_URL, readResponse } from "./emulators";
 
 /** A Cloud API number's credentials, as a test vendor's instance holds them. */
 export interface MetaNumber {
@@ -68,15 +68,7 @@ export async function postMeta(vendorId: string, appSecret: string | undefined, 
   const headers: Record<string, string> = { "content-type": "application/json" };
   const signature = options.signature ?? (appSecret !== undefined ? metaSignature(appSecret, bytes) : undefined);
   if (signature !== undefined) headers["x-hub-signature-256"] = signature;
-  const response = await fetch(`${HOSTING_URL}/api/webhooks/meta/${vendorId}`, { method: "POST", headers, body: bytes });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
+  return readResponse(await fetch(`${HOSTING_URL}/api/webhooks/meta/${vendorId}`, { method: "POST", headers, body: bytes }));
 }
 
 /** Meta's GET verification of the webhook URL. */
