@@ -1,5 +1,5 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { resolveInstance } from "../messaging/provider";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
