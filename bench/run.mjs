@@ -23,7 +23,7 @@ const PARTS = [
   { name: "faults", title: "Delivery under faults", emulators: true },
 ];
 /** Quiet, in-process parts first; the ones that load the Functions emulator hardest last. */
-const RUN_ORDER = ["coldstart", "engine", "ack", "ops", "lookups", "faults", "hosting", "scale"];
+const RUN_ORDER = ["coldstart", "engine", "lookups", "ops", "ack", "faults", "hosting", "scale"];
 
 const args = process.argv.slice(2);
 const inside = args[0] === "--inside";

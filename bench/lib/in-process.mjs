@@ -1,11 +1,12 @@
 // The product's compiled functions, loaded in this process against the Firestore emulator, as one
 // function instance would run them (no HTTP framework, no Functions emulator in between). A project of
-// their own, so the Functions emulator's triggers (listening on the main project) never fire on them.
+// their own (one per part), so the Functions emulator's triggers (listening on the main project) never
+// fire on them.
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { FUNCTIONS_DIR } from "../../scripts/lib/paths.mjs";
 
-export const BENCH_PROJECT = "demo-livepay-bench";
+export const BENCH_PROJECT = process.env.BENCH_PROJECT ?? "demo-livepay-bench";
 
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 let loaded;

@@ -111,8 +111,12 @@ export async function run() {
     const t = tally(list);
     return { reads: t.reads / n, writes: t.writes / n, total: t.total / n };
   };
-  const fmt = (t) => `${fmtN(t.reads)} reads + ${fmtN(t.writes)} writes = ${fmtN(t.total)}`;
-  const byStage = (list, n = 1) => STAGES.map((stage) => `${stage} ${fmt(per(list.filter((op) => op.stage.split(":")[0] === stage), n))}`).join("; ");
+  const fmt = (t) => `${fmtN(t.total)} (${fmtN(t.reads)} reads, ${fmtN(t.writes)} writes)`;
+  const byStage = (list, n = 1) =>
+    STAGES.map((stage) => {
+      const t = per(list.filter((op) => op.stage.split(":")[0] === stage), n);
+      return `${stage} ${fmtN(t.reads)}R ${fmtN(t.writes)}W`;
+    }).join(", ");
   const rows = [];
   const greeting = scenarios[0].ops;
   const webhookOps = per(greeting.filter((op) => op.stage === "webhook"));

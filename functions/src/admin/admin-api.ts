@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { z } from "zod";
 import { describeIssues, documentIdSchema } from "../model/common";
 import { isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dateFormat } from "../model/date-format";
 import type { OutboundContent } from "../model/message";
 import { openingVerdict } from "../model/opening-hours";
 import type { Product } from "../model/product";
@@ -348,7 +349,7 @@ function timeZoneOf(vendor: EngineVendor): string {
 
 /** "14:32" in the shop's time zone. */
 function clock(date: Date, vendor: EngineVendor): string {
-  return new Intl.DateTimeFormat("fr-FR", { timeZone: timeZoneOf(vendor), hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+  return dateFormat("fr-FR", { timeZone: timeZoneOf(vendor), hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
 }
 
 function statusText(turn: Turn, order: EngineOrder): string {

@@ -1,6 +1,6 @@
 import type { Request } from "firebase-functions/v2/https";
 import type { Response } from "express";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 
 /** Framework-free view of a webhook request, so the domain code is testable without HTTP. */
 export interface WebhookRequest {

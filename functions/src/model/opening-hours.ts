@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dateFormat } from "./date-format";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -13,7 +14,7 @@ const rangeSchema = z
 
 function isTimeZone(name: string): boolean {
   try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
+    dateFormat("en", { timeZone: name });
     return true;
   } catch {
     return false;
@@ -41,7 +42,7 @@ export interface LocalTime {
 const WEEKDAY_INDEX: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
 
 export function localTime(now: Date, timeZone: string): LocalTime {
-  const parts = new Intl.DateTimeFormat("en-US", {
+  const parts = dateFormat("en-US", {
     timeZone,
     weekday: "short",
     hour: "2-digit",

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { describeIssues } from "../model/common";
 import { wabaInstanceSchema } from "../model/waba-instance";
 import { toE164 } from "../shared/phone";

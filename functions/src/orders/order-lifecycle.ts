@@ -1,5 +1,5 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { formatPrice } from "../engine/formatting";
 import { textBook, type TextBook } from "../engine/wording";
 import type { OrderDoc } from "../model/order";

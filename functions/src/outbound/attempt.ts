@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import type { SendFailure, SendResult } from "../messaging/types";
 import { resolveInstance, type Channel, type ProviderRegistry } from "../messaging/provider";
 import { afterWasenderAttempt, type Circuit, type WasenderFailureKind } from "../model/circuit";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { getFunctions } from "firebase-admin/functions";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { z } from "zod";
 
 /** What one send-attempt task carries: which message, and the generation it may act on. */

@@ -1,5 +1,5 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { resolveInstance } from "../messaging/provider";
 import { hasMetaFailover } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";

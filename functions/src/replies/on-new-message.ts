@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { replyToInbound, type ReplyDeps } from "./reply-to-inbound";
 import { sendVendorMessage } from "./vendor-messages";
 

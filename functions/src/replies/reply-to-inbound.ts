@@ -1,5 +1,5 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import type { ChatEngine, EngineVendor } from "../engine/chat-engine";
 import { textBook } from "../engine/wording";
 import type { InboundDoc } from "../model/message";

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { retryLinks, STALE_MS, sweepOutbound } from "../outbound/sweep";
 import { redriveStuckInbound, type ReplyDeps } from "./reply-to-inbound";
 

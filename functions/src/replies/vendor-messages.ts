@@ -1,5 +1,5 @@
 import { FieldValue } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { describeIssues, e164Schema } from "../model/common";
 import { vendorWrittenOutboundSchema } from "../model/message";
 import type { OutboundDeps } from "../outbound/attempt";

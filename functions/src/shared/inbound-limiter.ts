@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
-import { logger } from "firebase-functions";
+import { logger } from "./logger";
 import type { RedisConfig } from "./tiered-cache";
 
 export interface InboundLimits {

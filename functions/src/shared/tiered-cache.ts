@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis";
-import { logger } from "firebase-functions";
+import { logger } from "./logger";
 
 /** Entries live one hour in Redis, as the design document promises. */
 export const CACHE_TTL_SECONDS = 3600;

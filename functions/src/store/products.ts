@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { firestore } from "../shared/firestore";
 import { describeIssues } from "../model/common";
 import { productSchema, type Product } from "../model/product";

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { describeIssues } from "../model/common";
 import { recordQrCode, recordSessionStatus } from "../store/waba-instances";
 import { CONNECTION_EVENTS, instanceStatusFor, qrCodeDataSchema, sessionStatusDataSchema } from "../wasender/session-payloads";

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { storeInbound } from "../store/conversations";
 import { DESIGN_MESSAGE_EVENT, GROUP_MESSAGE_EVENTS, interpretMessage, MESSAGE_EVENTS, messagesOf } from "../wasender/message-payloads";
 import { errorResponse, type WebhookResponse } from "../http/handler";

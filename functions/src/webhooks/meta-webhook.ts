@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { errorResponse, header, MAX_BODY_BYTES, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { parseMetaWebhook, verifyChallenge, verifyMetaSignature, type MetaWebhookItem } from "../meta/webhook-payloads";
 import { receivesMeta, type MessagingInstance } from "../model/waba-instance";

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 
 /** One line per vendor and reason in this window, however many requests are refused. */
 const WINDOW_MS = 60_000;

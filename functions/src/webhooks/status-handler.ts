@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { recordStatus } from "../outbound/links";
 import { statusUpdatesOf, STATUS_EVENTS } from "../wasender/status-payloads";
 import { errorResponse, type WebhookResponse } from "../http/handler";

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { describeIssues } from "../model/common";
 import { vendorConfigSchema, vendorRoutingSchema } from "../model/vendor-config";
 import { checkInstance, type MessagingInstance } from "../model/waba-instance";

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../shared/logger";
 import { errorResponse, MAX_BODY_BYTES, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { describeIssues } from "../model/common";
 import { envelopeSchema } from "../wasender/envelope";

@@ -6,7 +6,7 @@ import functionsTest from "firebase-functions-test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
-import { onConversationMessageCreated } from "../../src/index";
+import { onConversationMessageCreated } from "../../src/entry/replies";
 import { ProviderRegistry } from "../../src/messaging/provider";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { createVendor, eventually, messagesOf } from "../support/emulators";

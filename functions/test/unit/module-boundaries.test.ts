@@ -81,6 +81,12 @@ describe("module boundaries", () => {
     }
   });
 
+  it("a webhook's function loads no chat engine, admin API, send path or provider (its cold start)", () => {
+    const loaded = [...runtimeClosure(join(SRC, "entry", "webhooks.ts"))].map((target) => (target.startsWith("/") ? rel(target) : target));
+    const unused = /^(engine|admin|replies|orders|messaging|meta|migration|onboarding)\/|^outbound\/(attempt|dispatch|task-handler|sweep)|^wasender\/vendor-wasender|^entry\/(?!webhooks)|^firebase-functions$|^undici$|^@upstash\/ratelimit$/;
+    expect(loaded.filter((name) => unused.test(name))).toEqual([]);
+  });
+
   it("has no import cycle anywhere in functions/src", () => {
     const scope = files;
     const cycles: string[] = [];

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "../../src/shared/logger";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RejectionLog } from "../../src/webhooks/rejection-log";
 

@@ -1,0 +1,16 @@
+import "./global";
+import { onRequest } from "firebase-functions/v2/https";
+import { handleAdminRequest } from "../admin/admin-api";
+import { PUBLIC_BASE_URL } from "../config/params";
+import { serveHttp } from "../http/handler";
+import { runSelfHealing } from "../replies/self-healing";
+import { outboundDeps } from "./outbound-deps";
+import { replyDeps } from "./reply-deps";
+
+/** /api/admin/vendors/{vendorId}/...: webhook registration, session status, vendor-started messages; jobs. */
+export const adminApi = onRequest(
+  { invoker: "public", memory: "256MiB", timeoutSeconds: 300 },
+  serveHttp("adminApi", (request) =>
+    handleAdminRequest(request, { ...outboundDeps(), publicBaseUrl: () => PUBLIC_BASE_URL.value(), sweep: () => runSelfHealing(replyDeps()) }),
+  ),
+);

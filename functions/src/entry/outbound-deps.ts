@@ -1,0 +1,10 @@
+import { META_GRAPH_API_URL, WASENDER_API_URL } from "../config/params";
+import { ProviderRegistry } from "../messaging/provider";
+import type { OutboundDeps } from "../outbound/attempt";
+import { CloudTasksScheduler } from "../outbound/dispatch";
+
+let outbound: OutboundDeps | undefined;
+
+/** Providers and the send-attempt queue, built on first use (params are read at run time, not at deploy). */
+export const outboundDeps = (): OutboundDeps =>
+  (outbound ??= { providers: new ProviderRegistry(() => WASENDER_API_URL.value(), { metaApiUrl: () => META_GRAPH_API_URL.value() }), scheduler: new CloudTasksScheduler() });

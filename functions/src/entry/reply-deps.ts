@@ -1,0 +1,17 @@
+import { PLATFORM_PAYMENT_LINK } from "../config/params";
+import { AlloPermetEngine } from "../engine/allopermet-engine";
+import type { ReplyDeps } from "../replies/reply-to-inbound";
+import { InboundLimiter } from "../shared/inbound-limiter";
+import { redisConfig } from "../store/config-cache";
+import { outboundDeps } from "./outbound-deps";
+
+let replies: ReplyDeps | undefined;
+
+/** What deciding an inbound message needs: the engine, the rate limiter and the send path, built on first use. */
+export const replyDeps = (): ReplyDeps =>
+  (replies ??= {
+    ...outboundDeps(),
+    engine: new AlloPermetEngine(),
+    limiter: new InboundLimiter(redisConfig()),
+    platformPaymentLink: () => PLATFORM_PAYMENT_LINK.value(),
+  });
