@@ -11,7 +11,7 @@ import { row } from "../lib/table.mjs";
 
 const ROUNDS = 5;
 const WEBHOOK_LIMIT = 1.3;
-const WEBHOOKS = ["wasenderMessageWebhook", "wasenderStatusWebhook", "wasenderConnectionWebhook"];
+const WEBHOOKS = ["wasenderMessageWebhook", "wasenderStatusWebhook", "wasenderConnectionWebhook", "metaWebhook"];
 
 /** Measures `load` (a JavaScript expression) in a fresh process: ms, and heap and RSS grown (after a GC). */
 function probe(load, env = {}) {
