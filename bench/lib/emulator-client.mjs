@@ -43,3 +43,13 @@ export async function waitForDecisions(vendorId, timeoutMs = 120_000) {
     await sleep(250);
   }
 }
+
+/**
+ * Turns the Functions emulator's Firestore triggers off or on (the emulator hub's switch, as the
+ * Emulator UI uses it); HTTP and task queue functions keep running.
+ */
+export async function setBackgroundTriggers(enabled) {
+  const hub = process.env.FIREBASE_EMULATOR_HUB ?? "127.0.0.1:4400";
+  const response = await fetch(`http://${hub}/functions/${enabled ? "enable" : "disable"}BackgroundTriggers`, { method: "PUT" });
+  if (!response.ok) throw new Error(`the emulator hub answered ${response.status} to turning triggers ${enabled ? "on" : "off"}`);
+}

@@ -1,13 +1,16 @@
 // Vendors onboarded the way an operator does it: a `waba_instances` document, a `vendor_configs`
 // document and products (README, "Onboarding a vendor").
 
-/** The i-th vendor of a run: ids, number, Wasender key and webhook secret. */
-export function benchVendor(prefix, i, { apiUrl, config = {}, instance = {}, products = {} } = {}) {
+/**
+ * The i-th vendor of a run: ids, number, Wasender key and webhook secret. Parts that share a Firestore
+ * project give distinct `series` (0-9): a number another vendor holds would be refused at onboarding.
+ */
+export function benchVendor(prefix, i, { series = 0, apiUrl, config = {}, instance = {}, products = {} } = {}) {
   const vendorId = `${prefix}_${i}`;
   const wabaInstanceId = `waba_${vendorId}`;
   const secret = `whsec-${prefix}-${i}`;
   const apiKey = `key-${prefix}-${i}`;
-  const phoneNumber = `+22170${String(i).padStart(7, "0")}`;
+  const phoneNumber = `+22170${series}${String(i).padStart(6, "0")}`;
   return {
     vendorId,
     wabaInstanceId,

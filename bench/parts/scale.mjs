@@ -46,7 +46,7 @@ export async function run() {
 
   // Onboarding: 200 vendors by documents; the onboarding trigger indexes each number.
   const prefix = `scale${Date.now().toString(36)}`;
-  const vendors = Array.from({ length: VENDORS }, (_, i) => benchVendor(prefix, i, { apiUrl: wasender.apiUrl, products: { robe1: ROBE } }));
+  const vendors = Array.from({ length: VENDORS }, (_, i) => benchVendor(prefix, i, { series: 2, apiUrl: wasender.apiUrl, products: { robe1: ROBE } }));
   let started = performance.now();
   await writeVendors(firestore, vendors);
   await waitForOnboarding(vendors);
@@ -55,7 +55,7 @@ export async function run() {
 
   // The reference: the bare function's throughput at the same concurrency (a vendor with auto-reply off,
   // so the trigger behind it decides once and sends nothing).
-  const reference = benchVendor(prefix, VENDORS, { config: { autoReplyEnabled: false } });
+  const reference = benchVendor(prefix, VENDORS, { series: 2, config: { autoReplyEnabled: false } });
   await writeVendors(firestore, [reference]);
   await waitForOnboarding([reference]);
   let n = 0;
@@ -117,6 +117,7 @@ export async function run() {
 
   // The rush: one vendor, one product, RUSH_STOCK units, RUSH_BUYERS buyers each sending "RUSH1 1" then OUI.
   const rush = benchVendor(prefix, VENDORS + 1, {
+    series: 2,
     apiUrl: wasender.apiUrl,
     config: { rateLimits: { perCustomerPerMinute: 10, perVendorPerMinute: 100_000 } },
     products: { rush: { keyword: "RUSH1", name: "Dernières pièces", price: 5000, currency: "XOF", stock: RUSH_STOCK, active: true } },
