@@ -87,13 +87,24 @@ describe("configuration cache (memory in front of Redis)", () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
     expect((await postWebhook(vendor, messagesReceived())).status).toBe(200);
     const key = `livepay:v1:vendor:${vendor.vendorId}`;
+    // The reply to that message, sent, so the reads it made are over before the change.
+    await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey });
     await eventually(async () => ((await redis.exists(key)) ? true : undefined), 10_000, "the entry cached");
     await db.collection("vendor_configs").doc(vendor.vendorId).update({ welcomeMessage: "Nouveau" });
-    // Invalidated: the entry is replaced by a tombstone (the time of the change), which readers take as a miss.
+    // Invalidated: the entry is replaced by a tombstone (the time of the change), which readers take as
+    // a miss; a read begun after the change (a reply's, say) may then cache the new configuration. What
+    // Redis may never hold again is the old one.
     await eventually(async () => {
       const raw = await redis.get(key);
-      return raw === null || "__invalidatedAt" in JSON.parse(raw) ? true : undefined;
-    }, 10_000, "the entry invalidated");
+      if (raw === null) return true;
+      const entry = JSON.parse(raw) as { __invalidatedAt?: number; config?: { welcomeMessage?: string } };
+      return "__invalidatedAt" in entry || entry.config?.welcomeMessage === "Nouveau" ? true : undefined;
+    }, 20_000, "the old entry dropped");
+    // And, once a warm instance's memory copy (2 s at most with Redis) is gone, customers hear the new welcome.
+    await sleep(2_100);
+    await postWebhook(vendor, messagesReceived({ phone: "221775550099", text: "bonjour" }));
+    const [welcome] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221775550099" });
+    expect(welcome!.text).toContain("Nouveau");
   });
 
   it("answers every request correctly while Redis is stopped, and uses it again once back", async () => {
