@@ -38,7 +38,9 @@ function wasenderError(failure: SendFailure, what: string): WebhookResponse {
     connection_lost: [502, "wasender_unreachable"],
     not_configured: [409, "instance_incomplete"],
   };
-  const [status, code] = map[failure.code] ?? [502, "wasender_error"];
+  // A gateway's 502/504 is an answer, not a lost connection, for a call that sends nothing.
+  const kind = failure.code === "connection_lost" && failure.httpStatus ? "server_error" : failure.code;
+  const [status, code] = map[kind] ?? [502, "wasender_error"];
   const response = errorResponse(status, code, `${what}: ${failure.message}`, {
     ...(failure.httpStatus && { wasenderStatus: failure.httpStatus }),
     ...(failure.retryAfterSeconds !== undefined && { retryAfterSeconds: failure.retryAfterSeconds }),

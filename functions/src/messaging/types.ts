@@ -4,9 +4,9 @@ import type { OutboundContent } from "../model/message";
  * Why a send failed, as the retry policy needs it (README, "Retry policy"):
  *   unreachable   the request never reached the provider (connection refused, DNS): retried
  *   connection_lost, timeout
- *                 the connection broke or went silent after the request was written: WhatsApp may
- *                 have the message; retried, marked possibleDuplicate
- *   server_error  the provider answered 5xx: retried
+ *                 the connection broke or went silent after the request was written, or a gateway
+ *                 answered 502/504: WhatsApp may have the message; retried, marked possibleDuplicate
+ *   server_error  the provider answered any other 5xx: retried
  *   rate_limited  429: retried no earlier than the provider asks
  *   rejected      400/422 (e.g. a bad number): failed at once
  *   unauthorized  401/403: failed at once, the number is marked for the operator
@@ -31,6 +31,12 @@ export type SendFailureCode =
   | "not_configured"
   | "outside_window"
   | "number_unusable";
+
+/**
+ * A gateway's 502 or 504 in front of a provider: the request went past it and may have been carried
+ * out, so a send answered so is `connection_lost` (may have the message), never `server_error`.
+ */
+export const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 504]);
 
 export interface SendFailure {
   code: SendFailureCode;

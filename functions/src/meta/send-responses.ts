@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SendFailure, SendFailureCode } from "../messaging/types";
+import { GATEWAY_STATUSES, type SendFailure, type SendFailureCode } from "../messaging/types";
 
 /** `POST /{phone-number-id}/messages` success: the wamid statuses will name, maybe a message_status. */
 export const sendSuccessSchema = z.looseObject({
@@ -95,6 +95,7 @@ function codeFromHttpStatus(status: number): SendFailureCode {
   if (status === 401 || status === 403) return "unauthorized";
   if (status === 404) return "not_found";
   if (status === 429) return "rate_limited";
+  if (GATEWAY_STATUSES.has(status)) return "connection_lost";
   if (status >= 500) return "server_error";
   return "rejected";
 }

@@ -78,6 +78,9 @@ const valueSchema = z.looseObject({
   errors: z.array(z.unknown()).nullish(),
 });
 
+/** Just the number a change is about, read even when the rest of its value is not. */
+const numberOfValueSchema = z.looseObject({ metadata: z.looseObject({ phone_number_id: z.string().min(1) }) });
+
 const envelopeSchema = z.looseObject({
   object: z.literal("whatsapp_business_account"),
   entry: z.array(
@@ -123,7 +126,13 @@ export type MetaWebhookItem = MetaInboundItem | MetaStatusItem | MetaErrorItem;
  * of another field), so one odd item never costs the rest of a batch Meta would redeliver whole.
  */
 export type MetaWebhookParse =
-  | { ok: true; items: MetaWebhookItem[]; skipped: string[] }
+  | {
+      ok: true;
+      items: MetaWebhookItem[];
+      skipped: string[];
+      /** Every `phone_number_id` a `messages` change names, whether or not anything in it could be read. */
+      phoneNumberIds: string[];
+    }
   | { ok: false; error: string };
 
 // Maps, not object literals: a type such as "constructor" must not find Object.prototype.
@@ -154,6 +163,7 @@ export function parseMetaWebhook(body: unknown): MetaWebhookParse {
   if (!envelope.success) return { ok: false, error: firstIssue(envelope.error, []) };
   const items: MetaWebhookItem[] = [];
   const skipped: string[] = [];
+  const phoneNumberIds = new Set<string>();
   envelope.data.entry.forEach((entry, e) => {
     entry.changes.forEach((change, c) => {
       const at: Path = ["entry", e, "changes", c];
@@ -162,6 +172,8 @@ export function parseMetaWebhook(body: unknown): MetaWebhookParse {
         skipped.push(`${pathText([...at, "field"])}: "${clip(change.field, 64)}" is not handled`);
         return;
       }
+      const number = numberOfValueSchema.safeParse(change.value);
+      if (number.success) phoneNumberIds.add(number.data.metadata.phone_number_id);
       const value = valueSchema.safeParse(change.value);
       if (!value.success) {
         skipped.push(firstIssue(value.error, [...at, "value"]));
@@ -170,7 +182,7 @@ export function parseMetaWebhook(body: unknown): MetaWebhookParse {
       readValue(value.data, [...at, "value"], items, skipped);
     });
   });
-  return { ok: true, items, skipped };
+  return { ok: true, items, skipped, phoneNumberIds: [...phoneNumberIds] };
 }
 
 function readValue(value: z.infer<typeof valueSchema>, at: Path, items: MetaWebhookItem[], skipped: string[]): void {

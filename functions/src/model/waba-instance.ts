@@ -147,15 +147,24 @@ export type MessagingInstance = WasenderInstance | MetaInstance;
 
 export type InstanceCheck<I extends MessagingInstance = MessagingInstance> =
   | { usable: true; instance: I }
-  | { usable: false; id: string; problems: string[] };
+  | {
+      usable: false;
+      id: string;
+      problems: string[];
+      /**
+       * "schema": field names and rules only. "onboarding": the `configProblems` the onboarding check
+       * wrote back, which carry values (a phone number, the vendor that owns it): for operators only.
+       */
+      source: "schema" | "onboarding";
+    };
 
 /** Validates a raw `waba_instances` document with `schema`; never half-uses it. */
 function check<I extends MessagingInstance>(schema: z.ZodType<Omit<I, "id">>, id: string, raw: unknown): InstanceCheck<I> {
   // Problems the onboarding check wrote back (a phone owned by another vendor, ...) keep it out too.
   const recorded = (raw as { configProblems?: unknown } | undefined)?.configProblems;
-  if (Array.isArray(recorded) && recorded.length > 0) return { usable: false, id, problems: recorded.map(String) };
+  if (Array.isArray(recorded) && recorded.length > 0) return { usable: false, id, problems: recorded.map(String), source: "onboarding" };
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { usable: false, id, problems: describeIssues(parsed.error) };
+  if (!parsed.success) return { usable: false, id, problems: describeIssues(parsed.error), source: "schema" };
   return { usable: true, instance: { id, ...parsed.data } as I };
 }
 

@@ -3,19 +3,19 @@ import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transac
 import { logger } from "../shared/logger";
 import type { SendFailure, SendResult } from "../messaging/types";
 import { resolveInstance, type Channel, type ProviderRegistry } from "../messaging/provider";
-import { afterWasenderAttempt, type Circuit, type WasenderFailureKind } from "../model/circuit";
+import { afterWasenderAttempt, type Circuit } from "../model/circuit";
 import { outboundContentSchema } from "../model/message";
 import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
 import { readInstanceRuntime, recordProviderError, writeCircuit } from "../store/waba-instances";
 import { markInstanceProblem, raiseAlert } from "./alerts";
-import { chooseChannel, circuitSettings, withinCustomerWindow } from "./channel";
+import { chooseChannel, circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryEvent } from "./delivery-state";
 import { attemptTaskSchema, type AttemptScheduler, type AttemptTask, type Dispatch } from "./dispatch";
 import { linkOutbound } from "./links";
-import { pace, readPacingLine, release, sendIntervalMs } from "./pacing";
+import { pace, pacedReason, readPacingLine, release, sendIntervalMs, waitsForTurn } from "./pacing";
 import { decideRetry } from "./retry-policy";
 
 export interface OutboundDeps {
@@ -149,8 +149,12 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
       if (delivery.state !== "waiting" || delivery.waitingFor !== head) tx.update(ref, deliveryFields(next, now));
       return result({ kind: "done", reason: `waiting for ${head}` });
     }
+    // Once the number is known: a paced one's send line, which a message that fails here leaves.
+    let paced: { wabaInstanceId: string; intervalMs: number } | undefined;
     const fail = async (error: DeliveryError) => {
+      const leaveLine = paced ? await releaseLine(tx, ref.path, paced, now, dispatches) : () => {};
       await finish(tx, ref, conversation, transition(delivery, { type: "fail", error }, now), now, dispatches, { error });
+      leaveLine();
       const failed = { error, instanceProblem: false, wabaInstanceId: String(snap.get("wabaInstanceId")) };
       return result({ kind: "done", reason: `failed: ${error.message}`, failed });
     };
@@ -166,6 +170,8 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
     const resolution = await resolveInstance(task.vendorId, wabaInstanceId);
     if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
     const instance = resolution.instance;
+    const interval = sendIntervalMs(instance);
+    if (interval !== undefined) paced = { wabaInstanceId: instance.id, intervalMs: interval };
     const choice = await chooseChannel(tx, {
       instance,
       downReason: resolution.ok ? undefined : resolution.reason,
@@ -178,12 +184,15 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
     });
     if (choice.kind === "fail") return fail(choice.error);
     if (choice.kind === "wait") {
+      // Waiting for its number, not for its turn: off the send line, which hands over to the next.
+      const leaveLine = paced ? await releaseLine(tx, ref.path, paced, now, dispatches) : () => {};
       const next = transitionOrUndefined(delivery, { type: "wait", reason: choice.reason }, now);
       if (next && delivery.waitingReason !== choice.reason) tx.update(ref, deliveryFields(next, now));
+      leaveLine();
       return result({ kind: "done", reason: choice.reason });
     }
 
-    if (sendIntervalMs(instance) !== undefined) {
+    if (paced) {
       const { line, write } = await readPacingLine(tx, instance.id);
       // A first entry that no longer waits for its turn (ended, or failed elsewhere) must not hold the line.
       while (line.queue[0] !== undefined && line.queue[0] !== ref.path && !(await waitsOnLine(tx, line.queue[0]))) line.queue.shift();
@@ -196,7 +205,7 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
           dispatches.push({ ...task, generation: next.generation, at: verdict.at });
           return result({ kind: "done", reason: `paced to ${new Date(verdict.at).toISOString()}` });
         }
-        const reason = `paced: ${verdict.ahead} message(s) ahead on this number`;
+        const reason = pacedReason(verdict.ahead);
         if (delivery.waitingReason !== reason) tx.update(ref, deliveryFields(transition(delivery, { type: "wait", reason }, now), now));
         return result({ kind: "done", reason });
       }
@@ -214,21 +223,23 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
 /**
  * Reads (now) what freeing a number's send line needs, and returns the writes (to run after the
  * transaction's other writes): the line without this send, and the first waiting message scheduled.
+ * Without `startedAt` the message only leaves the line (it sent nothing): nothing to write when it
+ * was not on it, and the next slot stays as it was.
  */
 async function releaseLine(
   tx: Transaction,
   path: string,
-  pacing: { wabaInstanceId: string; intervalMs: number; startedAt: number },
+  pacing: { wabaInstanceId: string; intervalMs: number; startedAt?: number },
   now: number,
   dispatches: Dispatch[],
 ): Promise<() => void> {
   const { line, write } = await readPacingLine(tx, pacing.wabaInstanceId);
-  const released = release(line, path, pacing.startedAt, pacing.intervalMs);
+  if (pacing.startedAt === undefined && !line.queue.includes(path)) return () => {};
+  const released = release(line, path, pacing.startedAt ?? 0, pacing.intervalMs);
   let first: DocumentSnapshot | undefined;
   while (released.queue[0] !== undefined) {
     first = await tx.get(firestore().doc(released.queue[0]));
-    const state = first.exists ? decodeDelivery(first.get("delivery"))?.state : undefined;
-    if (state === "waiting" || state === "queued" || state === "scheduled") break;
+    if (waitsForTurn(first.exists ? decodeDelivery(first.get("delivery")) : undefined)) break;
     released.queue.shift();
     first = undefined;
   }
@@ -243,11 +254,10 @@ async function releaseLine(
   };
 }
 
-/** Whether the message at `path` still waits for its turn on a send line (not ended, not being sent). */
+/** Whether the message at `path` still waits for its turn on a send line (see waitsForTurn). */
 async function waitsOnLine(tx: Transaction, path: string): Promise<boolean> {
   const snap = await tx.get(firestore().doc(path));
-  const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
-  return delivery !== undefined && ["queued", "waiting", "scheduled"].includes(delivery.state);
+  return waitsForTurn(snap.exists ? decodeDelivery(snap.get("delivery")) : undefined);
 }
 
 function outboxOf(conversation: DocumentSnapshot): string[] {
@@ -292,16 +302,6 @@ async function finish(
 }
 
 type Claimed = Extract<ClaimOutcome, { kind: "claimed" }>;
-
-/** Failures after which a message must not change provider: WhatsApp may already have it. */
-const AMBIGUOUS = new Set(["timeout", "connection_lost"]);
-
-/** How a failed Wasender attempt bears on the failover circuit. */
-function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
-  if (["unreachable", "server_error", "timeout", "connection_lost", "rate_limited"].includes(failure.code)) return "transient";
-  if (failure.code === "unauthorized" || failure.code === "not_found") return "refused";
-  return "message";
-}
 
 const PROVIDER_NAMES: Record<string, string> = { wasender: "Wasender", meta: "Meta" };
 
@@ -376,14 +376,9 @@ async function completeAttempt(
     }
     const failure: SendFailure = result.failure;
     const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
-    // Wasender failed, not ambiguously, and the circuit sends this number's replies to Meta now: go at once.
     const failOver =
       runtime !== undefined &&
-      !AMBIGUOUS.has(failure.code) &&
-      wasenderFailureKind(failure) !== "message" &&
-      (circuit ?? runtime.circuit)?.state === "open" &&
-      withinCustomerWindow(conversation, now) &&
-      now < delivery.deadlineAt;
+      failsOverAtOnce({ failure, delivery, circuit: circuit ?? runtime.circuit, withinWindow: withinCustomerWindow(conversation, now), now });
     const decision = failOver
       ? ({ action: "retry", at: now, possibleDuplicate: false, reason: failure.message } as const)
       : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);

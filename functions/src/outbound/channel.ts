@@ -1,8 +1,9 @@
 import type { DocumentSnapshot, Transaction } from "firebase-admin/firestore";
 import { Timestamp } from "firebase-admin/firestore";
-import { route, type Circuit, type CircuitSettings } from "../model/circuit";
+import { route, type Circuit, type CircuitSettings, type WasenderFailureKind } from "../model/circuit";
 import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance";
 import type { Channel } from "../messaging/provider";
+import type { SendFailure } from "../messaging/types";
 import { readInstanceRuntime } from "../store/waba-instances";
 import type { Delivery, DeliveryError } from "./delivery-state";
 
@@ -28,6 +29,11 @@ const OUTSIDE_WINDOW: DeliveryError = {
   code: "outside_window",
   message:
     "the customer has not written in the last 24 hours: the WhatsApp Cloud API only delivers approved templates outside that window, so this free-text message was not sent",
+};
+
+const NO_META_SENDER: DeliveryError = {
+  code: "instance_unusable",
+  message: "the customer wrote to this number's Cloud API number, which has no metaAccessToken to answer with: set it on the instance",
 };
 
 export interface ChannelInput {
@@ -60,7 +66,11 @@ export async function chooseChannel(tx: Transaction, input: ChannelInput): Promi
 
   if (instance.provider === "meta") return downReason ? { kind: "wait", reason: downReason } : viaMeta();
   const metaConfigured = !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
-  if (metaConfigured && (input.requested === "meta" || pinned === "meta")) return viaMeta();
+  if (input.requested === "meta" || pinned === "meta") {
+    // The customer wrote to the Cloud API number: the answer comes from it or not at all (never from
+    // the Wasender number, a different one the customer did not write to).
+    return metaConfigured ? viaMeta() : { kind: "fail", error: NO_META_SENDER };
+  }
   const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
   if (!hasMetaFailover(instance) || pinned === "wasender") return onWasender();
 
@@ -73,4 +83,32 @@ export async function chooseChannel(tx: Transaction, input: ChannelInput): Promi
     return sessionDown ? { kind: "wait", reason } : { kind: "send", channel: "wasender", probe: false };
   }
   return { kind: "send", channel: decided.channel, probe: decided.probe, ...(decided.next && { circuit: decided.next }) };
+}
+
+/** Failures after which a message must not change provider: WhatsApp may already have it. */
+const AMBIGUOUS = new Set(["timeout", "connection_lost"]);
+
+/** How a failed Wasender attempt bears on the failover circuit. */
+export function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
+  if (["unreachable", "server_error", "timeout", "connection_lost", "rate_limited"].includes(failure.code)) return "transient";
+  if (failure.code === "unauthorized" || failure.code === "not_found") return "refused";
+  return "message";
+}
+
+/**
+ * Whether a failed Wasender attempt is retried at once through Meta rather than at the retry policy's
+ * pace: Wasender failed, not ambiguously, and the circuit (after this failure) sends the number's
+ * replies to Meta, which can deliver this one. Never a message an earlier attempt may have delivered
+ * (`possibleDuplicate`): it stays on Wasender, where an immediate retry would only hammer it.
+ */
+export function failsOverAtOnce(input: { failure: SendFailure; delivery: Delivery; circuit: Circuit | undefined; withinWindow: boolean; now: number }): boolean {
+  const { failure, delivery, circuit, withinWindow, now } = input;
+  return (
+    !delivery.possibleDuplicate &&
+    !AMBIGUOUS.has(failure.code) &&
+    wasenderFailureKind(failure) !== "message" &&
+    circuit?.state === "open" &&
+    withinWindow &&
+    now < delivery.deadlineAt
+  );
 }

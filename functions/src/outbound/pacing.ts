@@ -1,5 +1,6 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { MessagingInstance } from "../model/waba-instance";
+import type { Delivery } from "./delivery-state";
 import { firestore } from "../shared/firestore";
 
 /** The spacing between two sends of a number with a send rate (its Wasender plan; failover sends keep it), or undefined (no pacing). */
@@ -40,6 +41,26 @@ export async function readPacingLine(tx: Transaction, wabaInstanceId: string): P
       inFlight: next.inFlight ? { path: next.inFlight.path, since: Timestamp.fromMillis(next.inFlight.since) } : null,
     });
   return { line, write };
+}
+
+const PACED = "paced:";
+
+/** The waiting reason of a message that waits for its turn on its number's send line. */
+export function pacedReason(ahead: number): string {
+  return `${PACED} ${ahead} message(s) ahead on this number`;
+}
+
+export function isPacedWait(delivery: Delivery): boolean {
+  return delivery.state === "waiting" && (delivery.waitingReason?.startsWith(PACED) ?? false);
+}
+
+/**
+ * Whether a message on a send line still waits for its turn there: ready (queued, scheduled) or
+ * paced. One that waits for something else (its number's session, an earlier message of its
+ * conversation) or ended must not hold the line: it joins it again when it is ready.
+ */
+export function waitsForTurn(delivery: Delivery | undefined): boolean {
+  return delivery !== undefined && (delivery.state === "queued" || delivery.state === "scheduled" || isPacedWait(delivery));
 }
 
 export type PacingVerdict =

@@ -9,7 +9,7 @@ import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
 import { linkOutbound } from "./links";
-import { readPacingLine } from "./pacing";
+import { isPacedWait, readPacingLine, waitsForTurn } from "./pacing";
 
 /** A message that has not moved for this long while it should have has lost its task. */
 export const STALE_MS = 2 * 60_000;
@@ -84,12 +84,15 @@ async function redriven(
     case "retrying":
       return (delivery.nextAttemptAt ?? 0) <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
     case "waiting": {
+      // Past its deadline it gets a task, whose claim fails it with the reason (and the alert), even
+      // if its number never comes back.
+      if (now > delivery.deadlineAt) return transition(delivery, { type: "dispatch" }, now);
       // Waiting for a number that is still down: nothing to do until it reconnects.
       // (A number with a Meta failover does not wait for it: its messages go through Meta.)
       const resolution = await resolveInstance(vendorId, wabaInstanceId);
       if (!resolution.ok && resolution.wait && !hasMetaFailover(resolution.instance)) return undefined;
       // Waiting its turn on a healthy send line (a send in flight, or others ahead): the line hands over.
-      if (delivery.waitingReason?.startsWith("paced:") && (await lineMovesWithout(tx, wabaInstanceId, path, now))) return undefined;
+      if (isPacedWait(delivery) && (await lineMovesWithout(tx, wabaInstanceId, path, now))) return undefined;
       return transition(delivery, { type: "dispatch" }, now);
     }
     default:
@@ -97,11 +100,18 @@ async function redriven(
   }
 }
 
-/** Whether a number's send line will reach `path` by itself: a live send in flight, or others ahead of it. */
+/**
+ * Whether a number's send line will reach `path` by itself: a live send in flight, or others ahead of
+ * it, the first of which still waits for its turn (one that ended or waits for something else hands
+ * over to nobody: `path` then needs its task, whose claim walks past it).
+ */
 async function lineMovesWithout(tx: Transaction, wabaInstanceId: string, path: string, now: number): Promise<boolean> {
   const { line } = await readPacingLine(tx, wabaInstanceId);
   if (line.inFlight && now - line.inFlight.since < SEND_LEASE_MS) return true;
-  return line.queue.includes(path) && line.queue[0] !== path;
+  const first = line.queue[0];
+  if (first === undefined || first === path || !line.queue.includes(path)) return false;
+  const snap = await tx.get(firestore().doc(first));
+  return waitsForTurn(snap.exists ? decodeDelivery(snap.get("delivery")) : undefined);
 }
 
 /** Conversations (vendor, customer) of the given message documents, each once. */

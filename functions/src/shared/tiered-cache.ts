@@ -15,6 +15,12 @@ const REDIS_RETRY_AFTER_MS = 30_000;
 /** A cache that answers slower than this is treated as down: the documents are faster. */
 const REDIS_TIMEOUT_MS = 1_000;
 /**
+ * An invalidation Redis did not take is tried again this long after (then kept for the next successful
+ * call): a blip while a trigger runs must not leave the old entry to every instance until the gate's
+ * safety net re-reads it.
+ */
+const INVALIDATION_RETRIES_MS = [250, 1_000];
+/**
  * Memory holds at most this many entries per function instance (the oldest written goes first), so that
  * requests naming ever new keys (unknown vendor ids, say) cannot grow it without bound.
  */
@@ -135,6 +141,21 @@ export class TieredCache {
     if (!this.redis || keys.length === 0) return;
     for (const key of keys) this.pendingInvalidations.set(key, Date.now());
     await this.flushInvalidations();
+    for (const pause of INVALIDATION_RETRIES_MS) {
+      if (!keys.some((key) => this.pendingInvalidations.has(key))) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      await this.flushInvalidations();
+    }
+    const pending = keys.filter((key) => this.pendingInvalidations.has(key));
+    if (pending.length > 0) {
+      // Other instances may use the old entries until REDIS_SAFETY_NET_MS re-reads them (webhook credentials) or they expire.
+      logger.error("cache: invalidation not written to Redis", { keys: pending });
+    }
+  }
+
+  /** Keys invalidated here that Redis has not taken yet (written with the next successful call). */
+  get pendingInvalidationCount(): number {
+    return this.pendingInvalidations.size;
   }
 
   private async flushInvalidations(): Promise<void> {

@@ -1,6 +1,6 @@
 import { errors as undiciErrors, type Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import type { MessagingProvider, SendFailure, SendResult } from "../messaging/types";
+import { GATEWAY_STATUSES, type MessagingProvider, type SendFailure, type SendResult } from "../messaging/types";
 import { secondsFromRateLimitReset } from "./rate-limit-reset";
 import {
   describeErrorBody,
@@ -164,6 +164,7 @@ function httpFailure(status: number, body: WasenderErrorBody | undefined, rateLi
       ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }),
     };
   }
+  if (GATEWAY_STATUSES.has(status)) return { code: "connection_lost", message: `Wasender's gateway answered ${status}, the message may have gone out: ${described}`, httpStatus: status };
   if (status >= 500) return { code: "server_error", message: `Wasender failed: ${described}`, httpStatus: status };
   if (status >= 200 && status < 300) {
     return { code: "bad_response", message: `Wasender answered ${status} without a msgId: ${described}`, httpStatus: status };

@@ -6,7 +6,7 @@ import { recordStatus } from "../outbound/links";
 import { storeInbound } from "../store/conversations";
 import type { Authenticator } from "./authenticate";
 import { RejectionLog } from "./rejection-log";
-import { admitRequest, admitted, defaultGateState, type GateState } from "./vendor-gate";
+import { ACCEPT_MAX_AGE_MS, admitRequest, admitted, defaultGateState, REDIS_SAFETY_NET_MS, type GateState } from "./vendor-gate";
 import { loadVendorInstances } from "./vendor-instances";
 import { META_ROUTE, parseVendorPath } from "./vendor-path";
 
@@ -16,7 +16,10 @@ export const META_MESSAGE_EVENT = "meta.messages";
 
 const rejections = new RejectionLog();
 
-/** Meta signs with the app secret: any of the vendor's Cloud API numbers whose `metaAppSecret` matches vouches for the body. */
+/**
+ * Meta signs with the app secret: a body is let in when one of the vendor's Cloud API numbers'
+ * `metaAppSecret` matches; once parsed, every number it names must have signed it too (below).
+ */
 const metaAuthenticator: Authenticator<MessagingInstance> = {
   authenticate(request, instances) {
     const signature = header(request, META_SIGNATURE_HEADER);
@@ -67,10 +70,19 @@ export async function handleMetaWebhook(request: WebhookRequest, state: GateStat
   if (!parsed.ok) return errorResponse(400, "invalid_event", `The body is not a WhatsApp Cloud API webhook: ${parsed.error}.`);
 
   const byPhoneNumberId = new Map(metaNumbers.map((instance) => [instance.metaPhoneNumberId!, instance]));
-  const foreign = [...new Set(parsed.items.map((item) => item.phoneNumberId).filter((id) => !byPhoneNumberId.has(id)))];
+  const named = (ids: string[]) => ids.slice(0, 3).map((id) => id.slice(0, 40)).join(", ");
+  const foreign = parsed.phoneNumberIds.filter((id) => !byPhoneNumberId.has(id));
   if (foreign.length > 0) {
     logger.warn("meta webhook names another vendor's number", { vendorId, phoneNumberIds: foreign });
-    return errorResponse(403, "unknown_number", `phone_number_id ${foreign.slice(0, 3).map((id) => id.slice(0, 40)).join(", ")} is not a Cloud API number of vendor "${vendorId}"; nothing was recorded.`);
+    return errorResponse(403, "unknown_number", `phone_number_id ${named(foreign)} is not a Cloud API number of vendor "${vendorId}"; nothing was recorded.`);
+  }
+  // A vendor's numbers may belong to different Meta apps: the secret that signed must be the app's of
+  // every number the body speaks for, or one app could post as another's number.
+  const signature = header(request, META_SIGNATURE_HEADER);
+  const unsigned = parsed.phoneNumberIds.filter((id) => !verifyMetaSignature(rawBody, signature, byPhoneNumberId.get(id)!.metaAppSecret!));
+  if (unsigned.length > 0) {
+    rejections.note(vendorId, "invalid_signature");
+    return errorResponse(401, "invalid_signature", `The X-Hub-Signature-256 is not made with the app secret of phone_number_id ${named(unsigned)}; nothing was recorded.`);
   }
   const results = [];
   for (const item of parsed.items) results.push(await apply(vendorId, byPhoneNumberId.get(item.phoneNumberId)!, item));
@@ -97,7 +109,8 @@ async function apply(vendorId: string, instance: MessagingInstance, item: MetaWe
 
 /** Meta's GET verification: the challenge echoed as plain text when the token is one of the vendor's. */
 async function verify(vendorId: string, request: WebhookRequest, state: GateState): Promise<WebhookResponse> {
-  const vendor = await loadVendorInstances(vendorId, {}, state.cache);
+  // The same freshness as a POST's credentials: a rotated token or a removed number stops verifying within 5 s.
+  const vendor = await loadVendorInstances(vendorId, { maxAgeMs: state.cache.usesRedis ? REDIS_SAFETY_NET_MS : ACCEPT_MAX_AGE_MS }, state.cache);
   if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
   const tokens = vendor.kind === "ready" ? vendor.instances.filter(receivesMeta).map((instance) => instance.metaVerifyToken!) : [];
   if (tokens.length === 0) return errorResponse(409, "no_meta_number", `Vendor "${vendorId}" has no usable Cloud API number (metaPhoneNumberId, metaAppSecret, metaVerifyToken).`);

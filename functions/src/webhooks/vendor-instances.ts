@@ -25,7 +25,10 @@ export async function loadVendorInstances(
   const { fromCache, readAt } = snapshot;
   if (!snapshot.config && snapshot.instances.length === 0) return { kind: "unknown", fromCache, readAt };
 
+  // `problems` may be answered to anyone who names the vendor (before any signature is checked), so
+  // it names fields only; `details` (the onboarding check's values too) go to the logs.
   const problems: string[] = [];
+  const details: string[] = [];
   if (!snapshot.config) problems.push(`no vendor_configs/${vendorId} document: the vendor is not, or no longer, served`);
   const config = snapshot.config ? vendorConfigSchema.safeParse(snapshot.config) : undefined;
   if (config && !config.success) logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
@@ -35,13 +38,17 @@ export async function loadVendorInstances(
   const instances: MessagingInstance[] = [];
   for (const check of checks) {
     if (check.usable) instances.push(check.instance);
-    else problems.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));
+    else if (check.source === "schema") problems.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));
+    else {
+      problems.push(`waba_instances/${check.id}.configProblems: refused by the onboarding check (the reasons are on the document)`);
+      details.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));
+    }
   }
   if (primaryId && !snapshot.instances.some((instance) => instance.id === primaryId)) {
     problems.push(`vendor_configs/${vendorId}.wabaInstanceId: no waba_instances/${primaryId} with vendorId "${vendorId}"`);
   }
   if (checks.length === 0) problems.push(`no waba_instances document has vendorId "${vendorId}"`);
-  if (problems.length > 0) logger.warn("vendor instance problems", { vendorId, problems });
+  if (problems.length > 0) logger.warn("vendor instance problems", { vendorId, problems: [...problems, ...details] });
   if (instances.length === 0 || !snapshot.config) return { kind: "unusable", problems, fromCache, readAt };
   instances.sort((a, b) => Number(b.id === primaryId) - Number(a.id === primaryId));
   return { kind: "ready", instances, fromCache, readAt };

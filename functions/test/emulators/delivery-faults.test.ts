@@ -2,7 +2,7 @@ import { getFunctions } from "firebase-admin/functions";
 import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { greet, outbound, settled } from "../support/delivery";
+import { greet, outbound, seedOutbound, settled } from "../support/delivery";
 import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, sleep, type TestVendor } from "../support/emulators";
 
 // Every fault of the README's retry table, through the real pipeline: the webhook stores, the trigger
@@ -202,11 +202,8 @@ describe("self-healing", () => {
   it("re-drives a send whose sender died between claim and send (expired lease): sent once, marked possibleDuplicate", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
     const customer = "+221772000020";
-    const conversation = db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
     const past = Timestamp.fromMillis(Date.now() - 5 * 60_000);
-    await conversation.set({ vendorId: vendor.vendorId, customer, outbox: ["out_DEAD_0"] });
-    await conversation.collection("messages").doc("out_DEAD_0").set({
-      direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin: "engine",
+    await seedOutbound(vendor, customer, "out_DEAD_0", {
       text: "réponse restée en route", status: "sending", createdAt: past,
       delivery: {
         state: "sending", generation: 1, attempts: 1, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000),
@@ -224,14 +221,29 @@ describe("self-healing", () => {
     expect(sendsOf(vendor).map((s) => s.text)).toEqual(["réponse restée en route"]);
   }, 60_000);
 
+  it("fails a reply that waited for its disconnected number past the deadline, though the number never comes back", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { status: "disconnected" } });
+    const customer = "+221772000022";
+    const past = Timestamp.fromMillis(Date.now() - 5 * 60_000);
+    await seedOutbound(vendor, customer, "out_LATE_0", {
+      text: "trop tard", status: "queued", createdAt: past,
+      delivery: {
+        state: "waiting", generation: 1, attempts: 0, deadlineAt: Timestamp.fromMillis(Date.now() - 60_000), changedAt: past,
+        waitingReason: `the number ${vendor.phoneNumber} is disconnected from Wasender`, history: [],
+      },
+    });
+    await sweep();
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "failed", error: { code: "deadline" } });
+    expect(reply!.error.message).toMatch(/^delivery deadline passed before it could be sent/);
+    expect(sendsOf(vendor)).toHaveLength(0);
+  }, 60_000);
+
   it("a send task delivered twice sends once", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
     const customer = "+221772000021";
-    const conversation = db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
-    await conversation.set({ vendorId: vendor.vendorId, customer, outbox: ["out_TWICE_0"] });
     const now = Timestamp.now();
-    await conversation.collection("messages").doc("out_TWICE_0").set({
-      direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin: "engine",
+    await seedOutbound(vendor, customer, "out_TWICE_0", {
       text: "une seule fois", status: "queued", createdAt: now,
       delivery: { state: "queued", generation: 7, attempts: 0, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000), changedAt: now, history: [] },
     });

@@ -2,9 +2,12 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { greet, settled } from "../support/delivery";
+import { greet, seedOutbound, settled } from "../support/delivery";
 import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
-import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText, metaWamid, postMeta, verifyMeta, type MetaNumber } from "../support/meta";
+import { handleMetaWebhook } from "../../src/webhooks/meta-webhook";
+import { ACCEPT_MAX_AGE_MS } from "../../src/webhooks/vendor-gate";
+import { functionInstance } from "../support/in-process";
+import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText, metaValue, metaWamid, postMeta, verifyMeta, type MetaNumber } from "../support/meta";
 
 // Meta as the second provider, through the real pipeline: Wasender's webhook (or Meta's) stores, the
 // trigger decides, the Cloud Tasks emulator runs the attempts against a fake Wasender and a fake Meta
@@ -130,6 +133,29 @@ describe("failover to Meta", () => {
     console.log(`failover: session need_scan, POST to the reply through Meta: ${metaSendsOf(number)[0]!.at - started} ms`);
   }, 60_000);
 
+  it("a paced number: a message waiting for the session does not hold the send line, so failover replies still leave", async () => {
+    const { vendor, number } = await failoverVendor({ status: "disconnected", sessionStatus: "need_scan", sendRatePerMinute: 6, sendRateWindowSeconds: 6 });
+    // A vendor-started message to a customer outside the 24-hour window, first on the line: it may not
+    // go through Meta, so it waits for the session (the state its claim leaves it in).
+    const outside = "+221773000027";
+    const now = Timestamp.now();
+    const stuck = await seedOutbound(vendor, outside, "out_OUTSIDE_0", {
+      text: "Votre commande est prête", status: "queued", origin: "admin",
+      delivery: {
+        state: "waiting", generation: 2, attempts: 0, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000), changedAt: now,
+        waitingReason: "the Wasender session is need_scan; no Meta failover: the customer has not written in the last 24 hours", history: [],
+      },
+    });
+    await db.collection("send_pacing").doc(vendor.wabaInstanceId).set({ nextSlotAt: Timestamp.fromMillis(0), queue: [stuck.path], inFlight: null });
+
+    const customer = "+221773000028";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer, 1, 30_000);
+    expect(reply).toMatchObject({ status: "sent", provider: "meta" });
+    expect(metaSendsOf(number, outside)).toHaveLength(0);
+    expect((await stuck.get()).get("delivery.state")).toBe("waiting");
+  }, 60_000);
+
   it("a burst during failover stays in order", async () => {
     const { vendor, number } = await failoverVendor({ status: "disconnected", sessionStatus: "logged_out" });
     const customer = "+221773000003";
@@ -190,6 +216,19 @@ describe("failover to Meta", () => {
     expect(metaSendsOf(number)).toHaveLength(0);
     expect((await instanceOf(vendor)).circuit).toBeUndefined();
   }, 90_000);
+
+  it("a customer who wrote to a Cloud API number the instance cannot send from: the reply fails, never leaves from the Wasender number", async () => {
+    const number = metaNumber();
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { ...metaFields(number, meta.apiUrl), metaAccessToken: undefined, failoverProvider: null } });
+    const customer = "+221773000026";
+    const res = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "Bonjour")]));
+    expect(res.status, res.text).toBe(200);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "failed", error: { code: "instance_unusable" } });
+    expect(reply!.error.message).toContain("metaAccessToken");
+    expect(wasenderSendRequests(vendor)).toHaveLength(0);
+    expect(metaSendsOf(number)).toHaveLength(0);
+  }, 30_000);
 
   it("a timeout on Wasender never fails over: the reply is retried on Wasender only, so it is never sent by both", async () => {
     const { vendor, number } = await failoverVendor({ failoverThreshold: 1 });
@@ -290,6 +329,19 @@ describe("Meta webhook", () => {
     expect(JSON.parse(wrong.text).error.code).toBe("invalid_verify_token");
   }, 20_000);
 
+  it("verification: a rotated token stops verifying within the credentials' bound, even on an instance without Redis", async () => {
+    const { vendor, number } = await metaOnlyVendor();
+    const instance = functionInstance("memory");
+    const get = (token: string) =>
+      handleMetaWebhook({ method: "GET", path: `/${vendor.vendorId}`, headers: {}, rawBody: Buffer.alloc(0), query: { "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "77" } }, instance);
+    expect((await get(number.verifyToken)).status).toBe(200);
+    const rotated = `meta-verify-${Date.now()}`;
+    await db.collection("waba_instances").doc(vendor.wabaInstanceId).update({ metaVerifyToken: rotated });
+    await sleep(ACCEPT_MAX_AGE_MS + 200);
+    expect((await get(number.verifyToken)).status).toBe(403);
+    expect((await get(rotated)).status).toBe(200);
+  }, 20_000);
+
   it("signature: right accepted; wrong, missing, and over re-serialized JSON refused with nothing written", async () => {
     const { vendor, number } = await metaOnlyVendor({ autoReplyEnabled: false });
     const customer = "+221773000020";
@@ -339,7 +391,36 @@ describe("Meta webhook", () => {
     expect(res.json.error.code).toBe("unknown_number");
     expect((await messagesOf(db, vendor.vendorId, customer).get()).size).toBe(0);
     expect((await messagesOf(db, other.vendor.vendorId, customer).get()).size).toBe(0);
+    // Also when the other vendor's change holds nothing readable: the number it names is enough.
+    const empty = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "à moi"), metaValue(other.number.phoneNumberId, { messages: [] })]));
+    expect(empty.status).toBe(403);
+    expect(empty.json.error.code).toBe("unknown_number");
+    expect((await messagesOf(db, vendor.vendorId, customer).get()).size).toBe(0);
   }, 20_000);
+
+  it("a vendor's numbers on two Meta apps: a body speaks only for the numbers of the app that signed it", async () => {
+    const { vendor, number } = await metaOnlyVendor({ autoReplyEnabled: false });
+    const second = metaNumber();
+    await db.collection("waba_instances").doc(`${vendor.wabaInstanceId}_b`).set({
+      vendorId: vendor.vendorId,
+      provider: "meta",
+      phoneNumber: `+2217${Math.floor(10_000_000 + Math.random() * 89_999_999)}`,
+      status: "connected",
+      ...metaFields(second, meta.apiUrl),
+    });
+    await eventually(async () => ((await db.collection("meta_phone_index").doc(second.phoneNumberId).get()).exists ? true : undefined), 15_000, "the second number indexed");
+    const customer = "+221773000025";
+    const forged = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(second.phoneNumberId, customer, "signé par l'autre app")]));
+    expect(forged.status).toBe(401);
+    expect(forged.json.error.code).toBe("invalid_signature");
+    const mixed = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "un"), metaText(second.phoneNumberId, customer, "deux")]));
+    expect(mixed.status).toBe(401);
+    expect((await messagesOf(db, vendor.vendorId, customer).get()).size).toBe(0);
+    const own = await postMeta(vendor.vendorId, second.appSecret, metaBody([metaText(second.phoneNumberId, customer, "signé par la sienne")]));
+    expect(own.status, own.text).toBe(200);
+    const stored = (await messagesOf(db, vendor.vendorId, customer).get()).docs;
+    expect(stored.map((d) => [d.get("text"), d.get("wabaInstanceId")])).toEqual([["signé par la sienne", `${vendor.wabaInstanceId}_b`]]);
+  }, 30_000);
 
   it("statuses out of order apply forward only; a failed status keeps Meta's error", async () => {
     const { vendor, number } = await metaOnlyVendor();

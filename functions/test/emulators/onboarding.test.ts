@@ -77,6 +77,10 @@ describe("onboarding by editing waba_instances in the console", () => {
     // The refused instance is never used, not even for its own vendor's webhook.
     const res = await postWebhook({ vendorId: newer, secret: "s" }, messagesReceived());
     expect(res.status).toBe(409);
+    // Answered before any signature is checked: it says where to look, never whose number it is.
+    expect(res.json.error.problems).toContain(`waba_instances/waba_${newer}.configProblems: refused by the onboarding check (the reasons are on the document)`);
+    expect(res.text).not.toContain(older);
+    expect(res.text).not.toContain(phone.replace(/\s/g, "").slice(-6));
   });
 
   it("frees the phone and repoints vendor_configs when an instance is deleted", async () => {

@@ -1,3 +1,4 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { expect } from "vitest";
 import { adminDb, eventually, messagesOf, postWebhook, type TestVendor } from "./emulators";
 import { messagesReceived } from "./payloads";
@@ -20,4 +21,22 @@ export async function settled(vendorId: string, customer: string, count = 1, tim
 export async function greet(vendor: TestVendor, customer: string, text = "Bonjour") {
   const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text }));
   expect(res.status).toBe(200);
+}
+
+/**
+ * An outbound message written as delivery left it (a state no trigger would reach in a test's time: a
+ * dead sender, a long wait), first in its conversation's outbox. `delivery` times may be Timestamps.
+ */
+export async function seedOutbound(
+  vendor: TestVendor,
+  customer: string,
+  messageId: string,
+  message: { text: string; status: string; delivery: Record<string, unknown>; origin?: string; createdAt?: Timestamp },
+) {
+  const conversation = adminDb().collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
+  await conversation.set({ vendorId: vendor.vendorId, customer, outbox: [messageId] });
+  const ref = conversation.collection("messages").doc(messageId);
+  const { delivery, origin = "engine", createdAt = Timestamp.now(), ...rest } = message;
+  await ref.set({ direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin, createdAt, ...rest, delivery });
+  return ref;
 }

@@ -2,12 +2,31 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { afterWasenderAttempt, route, type Circuit } from "../../src/model/circuit";
 import { checkInstance, hasMetaFailover, receivesMeta } from "../../src/model/waba-instance";
+import { failsOverAtOnce } from "../../src/outbound/channel";
+import { newDelivery } from "../../src/outbound/delivery-state";
 
 const settings = { threshold: 3, cooldownMs: 60_000 };
 const LEASE = 60_000;
 const fail = (kind: "transient" | "refused" | "message", reason = "Wasender failed: 503") => ({ ok: false as const, kind, reason });
 
 describe("the failover circuit", () => {
+  it("a Wasender failure goes at once through Meta only when Meta may take the message: never after an ambiguous attempt", () => {
+    const open: Circuit = { state: "open", since: 0, reason: "x", failures: 3, probeAt: 60_000 };
+    const fresh = newDelivery(0, 100_000);
+    const s503 = { code: "server_error", message: "Wasender failed: HTTP 503", httpStatus: 503 } as const;
+    const base = { failure: s503, delivery: fresh, circuit: open, withinWindow: true, now: 10 };
+    expect(failsOverAtOnce(base)).toBe(true);
+    // An earlier attempt timed out (WhatsApp may have it): it stays on Wasender, at the retry policy's pace.
+    expect(failsOverAtOnce({ ...base, delivery: { ...fresh, possibleDuplicate: true } })).toBe(false);
+    expect(failsOverAtOnce({ ...base, failure: { code: "timeout", message: "t" } })).toBe(false);
+    expect(failsOverAtOnce({ ...base, failure: { code: "connection_lost", message: "c" } })).toBe(false);
+    expect(failsOverAtOnce({ ...base, failure: { code: "rejected", message: "422" } })).toBe(false);
+    expect(failsOverAtOnce({ ...base, circuit: { ...open, state: "closed" } })).toBe(false);
+    expect(failsOverAtOnce({ ...base, withinWindow: false })).toBe(false);
+    expect(failsOverAtOnce({ ...base, now: 100_000 })).toBe(false);
+    expect(failsOverAtOnce({ ...base, failure: { code: "unauthorized", message: "401" } })).toBe(true);
+  });
+
   it("opens after the threshold of transient failures in a row, not before; a success in between starts over", () => {
     let circuit: Circuit | undefined;
     circuit = afterWasenderAttempt(circuit, fail("transient"), 1, settings);

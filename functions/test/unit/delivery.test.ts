@@ -72,6 +72,6 @@ describe("secret rotation", () => {
     const check = checkWasenderInstance("w", { ...raw, previousWebhookSecret: "old" });
     expect(check.usable ? [] : check.problems).toEqual([expect.stringContaining("previousWebhookSecretExpiresAt")]);
     const flagged = checkWasenderInstance("w", { ...raw, configProblems: ["phoneNumber: taken"] });
-    expect(flagged).toEqual({ usable: false, id: "w", problems: ["phoneNumber: taken"] });
+    expect(flagged).toEqual({ usable: false, id: "w", problems: ["phoneNumber: taken"], source: "onboarding" });
   });
 });

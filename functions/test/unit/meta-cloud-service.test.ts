@@ -170,8 +170,13 @@ describe("MetaCloudService failures, by Meta's error code", () => {
   });
 
   it("falls back on the HTTP status without a known code", async () => {
+    meta.injectFault({ httpStatus: 500 });
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "server_error", httpStatus: 500, message: "Meta failed: HTTP 500" });
+    // A gateway's 502/504: the send may have been made behind it.
     meta.injectFault({ httpStatus: 502 });
-    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "server_error", httpStatus: 502, message: "Meta failed: HTTP 502" });
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "connection_lost", httpStatus: 502 });
+    meta.injectFault({ httpStatus: 504 });
+    expect((await failureOf(service().send("+221771234567", { text: "x" }))).code).toBe("connection_lost");
     meta.injectFault({ code: 999999, httpStatus: 503 });
     expect((await failureOf(service().send("+221771234567", { text: "x" }))).code).toBe("server_error");
     meta.injectFault({ code: 999999, httpStatus: 400 });

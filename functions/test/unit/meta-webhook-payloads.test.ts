@@ -143,6 +143,19 @@ describe("parseMetaWebhook: messages", () => {
     expect(skipped).toEqual(['entry[0].changes[2].field: "account_update" is not handled']);
   });
 
+  it("names every number a messages change is about, even one with nothing readable in it", () => {
+    const result = parseMetaWebhook(
+      body([
+        { value: value(PN_A, { messages: [message("text", { text: { body: "1" } }, "221771234567", "wamid.1")] }) },
+        { value: value(PN_B, { messages: [] }) },
+        { value: { metadata: { phone_number_id: "999" }, messages: "not a list" } },
+        { field: "account_update", value: { metadata: { phone_number_id: "888" } } },
+      ]),
+    );
+    expect(result.ok && result.phoneNumberIds).toEqual([PN_A, PN_B, "999"]);
+    expect(result.ok && result.items.map((item) => item.phoneNumberId)).toEqual([PN_A]);
+  });
+
   it("skips a message of a wrong shape or with no usable sender, naming the field, and keeps the rest", () => {
     const { items, skipped } = parsed(
       body([
@@ -254,7 +267,7 @@ describe("parseMetaWebhook: what is not a WhatsApp webhook", () => {
     expect(error({ object: "whatsapp_business_account", entry: [{ id: "1", changes: [{ value: {} }] }] })).toBe(
       "entry[0].changes[0].field: Invalid input: expected string, received undefined",
     );
-    expect(parseMetaWebhook({ object: "whatsapp_business_account", entry: [] })).toEqual({ ok: true, items: [], skipped: [] });
+    expect(parseMetaWebhook({ object: "whatsapp_business_account", entry: [] })).toEqual({ ok: true, items: [], skipped: [], phoneNumberIds: [] });
   });
 
   it("never throws on arbitrary JSON, and whatever it accepts is well-formed", () => {

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { TieredCache } from "../../src/shared/tiered-cache";
 import { RecheckBudget } from "../../src/webhooks/vendor-gate";
@@ -19,6 +21,32 @@ describe("TieredCache memory (no Redis)", () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(await cache.get("short")).toBeUndefined();
     expect(await cache.get("long")).toBe(2);
+  });
+});
+
+describe("TieredCache invalidations", () => {
+  it("writes again a tombstone Redis did not take, before the trigger returns", async () => {
+    let requests = 0;
+    // An Upstash-style endpoint (the client pipelines) that fails its first answer, then takes every write.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        requests += 1;
+        const ok = req.url === "/pipeline" ? [{ result: "OK" }] : { result: "OK" };
+        res.writeHead(requests === 1 ? 500 : 200, { "content-type": "application/json" });
+        res.end(JSON.stringify(requests === 1 ? { error: "ERR blip" } : ok));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const cache = new TieredCache({ url: `http://127.0.0.1:${port}`, token: "t" });
+      await cache.delete(["vendor:v1"]);
+      expect(requests).toBe(2);
+      expect(cache.pendingInvalidationCount).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });
 

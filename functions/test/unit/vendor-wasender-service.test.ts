@@ -56,6 +56,11 @@ describe("VendorWasenderService", () => {
 
     wasender.injectFault({ status: 500 });
     expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "server_error", httpStatus: 500 } });
+    // A gateway's 502/504: the send may have been made behind it.
+    for (const status of [502, 504]) {
+      wasender.injectFault({ status });
+      expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "connection_lost", httpStatus: status } });
+    }
 
     wasender.injectFault({ drop: true });
     expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "connection_lost" } });
