@@ -47,6 +47,16 @@ export async function run() {
   await writeVendors(db, [vendor]);
   let series = 0;
 
+  /** A customer's "Bonjour" through the real webhook, then decided in this process as the trigger would. */
+  async function greet(v, phone) {
+    const { id, body } = messageEvent(phone, "Bonjour");
+    const response = await handleWasenderWebhook({ method: "POST", path: `/${v.vendorId}`, headers: signedHeaders(v.secret), rawBody: Buffer.from(body) });
+    if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    const messageId = inboundMessageId(id);
+    const data = (await db.doc(`vendors/${v.vendorId}/conversations/${phone}/messages/${messageId}`).get()).data();
+    await handleNewMessage({ vendorId: v.vendorId, customer: phone, messageId }, data, deps, new Date().toISOString());
+  }
+
   const harness = {
     /** `MESSAGES` greetings whose replies Wasender refuses `failures` times each (all at once, a customer each). */
     async timeReplies(failures) {
@@ -54,12 +64,7 @@ export async function run() {
       const customers = Array.from({ length: MESSAGES }, (_, i) => customerPhone(4, series * 1000 + i));
       return Promise.all(customers.map((phone) => drawn.run([], async () => {
         wasender.injectFault({ status: 500, times: failures, path: SEND_PATH, to: phone });
-        const { id, body } = messageEvent(phone, "Bonjour");
-        const response = await handleWasenderWebhook({ method: "POST", path: `/${vendor.vendorId}`, headers: signedHeaders(vendor.secret), rawBody: Buffer.from(body) });
-        if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-        const messageId = inboundMessageId(id);
-        const data = (await db.doc(`vendors/${vendor.vendorId}/conversations/${phone}/messages/${messageId}`).get()).data();
-        await handleNewMessage({ vendorId: vendor.vendorId, customer: phone, messageId }, data, deps, new Date().toISOString());
+        await greet(vendor, phone);
         const [accepted] = await wasender.waitForSends(1, { predicate: (s) => s.to === phone, timeoutMs: 60_000 });
         await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate send would show by now
         const attempts = wasender.requests.filter((r) => r.path === SEND_PATH && JSON.parse(r.body).to === phone);
@@ -83,12 +88,7 @@ export async function run() {
     return Promise.all(vendors.map((v, i) => drawn.run([], async () => {
       const phone = customerPhone(5, series * 1000 + i);
       wasender.injectFault({ status: 500, times: 1_000, path: SEND_PATH, apiKey: v.apiKey });
-      const { id, body } = messageEvent(phone, "Bonjour");
-      const response = await handleWasenderWebhook({ method: "POST", path: `/${v.vendorId}`, headers: signedHeaders(v.secret), rawBody: Buffer.from(body) });
-      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-      const messageId = inboundMessageId(id);
-      const data = (await db.doc(`vendors/${v.vendorId}/conversations/${phone}/messages/${messageId}`).get()).data();
-      await handleNewMessage({ vendorId: v.vendorId, customer: phone, messageId }, data, deps, new Date().toISOString());
+      await greet(v, phone);
       const phoneNumberId = String(100_000_000_000 + i);
       const [viaMeta] = await meta.waitForSends(1, { predicate: (s) => s.phoneNumberId === phoneNumberId, timeoutMs: 60_000 });
       await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate send would show by now
