@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { fromUnixSeconds } from "../model/common";
 import type { DeliveryStatus } from "../model/delivery";
 import type { ContentKind, InboundMessage } from "../model/message";
 import { toE164 } from "../shared/phone";
@@ -217,7 +218,7 @@ function readValue(value: z.infer<typeof valueSchema>, at: Path, items: MetaWebh
     }
     const item: MetaStatusItem = { type: "status", phoneNumberId, waMessageId: parsed.data.id, status };
     if (parsed.data.recipient_id) item.recipientId = clip(parsed.data.recipient_id, 64);
-    const when = dateOf(parsed.data.timestamp);
+    const when = fromUnixSeconds(parsed.data.timestamp);
     if (when) item.at = when;
     const error = errorSchema.safeParse(parsed.data.errors?.[0]);
     if (error.success) item.reason = reasonOf(error.data);
@@ -249,7 +250,7 @@ function inboundItem(message: MetaMessage, phoneNumberId: string, names: Map<str
   };
   const name = names.get(digits);
   if (name) item.customerName = clip(name, MAX_NAME);
-  const when = dateOf(message.timestamp);
+  const when = fromUnixSeconds(message.timestamp);
   if (when) item.sentAt = when;
   return item;
 }
@@ -279,15 +280,6 @@ function reasonOf(error: z.infer<typeof errorSchema>): string {
   const details = error.error_data?.details;
   const text = [`${error.code}${title ? ` ${title}` : ""}`, details && details !== title ? details : undefined].filter(Boolean).join(": ");
   return clip(text, MAX_REASON);
-}
-
-/** Unix seconds (a string in Meta's bodies) to a Date; nothing for a missing or absurd value. */
-function dateOf(timestamp: string | number | null | undefined): Date | undefined {
-  if (timestamp === null || timestamp === undefined || timestamp === "") return undefined;
-  const seconds = Number(timestamp);
-  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-  const date = new Date(seconds * 1000);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** Cut to `max` characters and made well-formed (Firestore refuses a lone surrogate). */

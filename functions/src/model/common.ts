@@ -43,3 +43,18 @@ export function describeIssues(error: z.ZodError): string[] {
     return `${path}: ${issue.message}`;
   });
 }
+
+/** The last second Firestore can store (9999-12-31T23:59:59Z); later instants are refused on write. */
+const LATEST_STORABLE_SECONDS = 253_402_300_799;
+
+/**
+ * A sender's Unix time in seconds (a number or a numeric string) as a Date, or undefined when it is
+ * missing, not a positive number, or outside what Firestore can store: such a time is left out, never
+ * allowed to fail the write of the message it came with.
+ */
+export function fromUnixSeconds(value: unknown): Date | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > LATEST_STORABLE_SECONDS) return undefined;
+  return new Date(seconds * 1000);
+}

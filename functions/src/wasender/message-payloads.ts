@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { digitsToE164 } from "../shared/phone";
-import { externalIdSchema, wellFormed } from "../model/common";
+import { externalIdSchema, fromUnixSeconds, wellFormed } from "../model/common";
 import type { ContentKind, InboundMessage } from "../model/message";
 
 export const MESSAGE_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received"];
@@ -105,10 +105,6 @@ export function messageText(message: WasenderMessage): string {
   return text;
 }
 
-function sentAt(message: WasenderMessage): Date | undefined {
-  const seconds = Number(message.messageTimestamp);
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : undefined;
-}
 
 export type MessageOutcome =
   | { outcome: "accepted"; message: InboundMessage }
@@ -155,8 +151,8 @@ function interpretDesignMessage(raw: unknown, index: number): MessageOutcome {
   }
   const inbound: InboundMessage = { waMessageId: message.id, from, text: storedText(message.message), kind: "text", event: DESIGN_MESSAGE_EVENT };
   if (message.pushName) inbound.customerName = storedText(message.pushName, MAX_NAME);
-  const seconds = Number(message.timestamp);
-  if (message.timestamp != null && Number.isFinite(seconds) && seconds > 0) inbound.sentAt = new Date(seconds * 1000);
+  const when = fromUnixSeconds(message.timestamp);
+  if (when) inbound.sentAt = when;
   return { outcome: "accepted", message: inbound };
 }
 
@@ -189,7 +185,7 @@ export function interpretMessage(event: string, raw: unknown, index: number): Me
     event,
   };
   if (message.pushName) inbound.customerName = storedText(message.pushName, MAX_NAME);
-  const when = sentAt(message);
+  const when = fromUnixSeconds(message.messageTimestamp);
   if (when) inbound.sentAt = when;
   return { outcome: "accepted", message: inbound };
 }

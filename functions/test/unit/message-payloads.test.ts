@@ -84,3 +84,16 @@ describe("the design document's message event", () => {
     expect(missing.outcome === "invalid" && missing.reason).toMatch(/^data\.message: /);
   });
 });
+
+describe("the sender's time", () => {
+  it("is kept when Firestore can store it, and left out (never failing the message) when it cannot", () => {
+    const at = (messageTimestamp: unknown) => {
+      const result = interpretMessage("messages.received", { ...wasenderMessage(), messageTimestamp }, 0);
+      return result.outcome === "accepted" ? result.message.sentAt : "not accepted";
+    };
+    expect(at(1_764_000_000)).toEqual(new Date(1_764_000_000_000));
+    expect(at("1764000000")).toEqual(new Date(1_764_000_000_000));
+    // Past year 9999 (Firestore's last storable second), absurd, negative or not a number: no time.
+    for (const value of [2.0485908007987654e115, 253_402_300_800, 1e300, -5, 0, "soon", null]) expect(at(value)).toBeUndefined();
+  });
+});

@@ -143,6 +143,12 @@ describe("parseMetaWebhook: messages", () => {
     expect(skipped).toEqual(['entry[0].changes[2].field: "account_update" is not handled']);
   });
 
+  it("leaves out a message time Firestore could not store, keeping the message", () => {
+    const { items } = parsed(body([{ value: value(PN_A, { messages: [{ ...message("text", { text: { body: "1" } }), timestamp: "1000000000000" }] }) }]));
+    expect(inbound(items)).toHaveLength(1);
+    expect(inbound(items)[0]!.sentAt).toBeUndefined();
+  });
+
   it("names every number a messages change is about, even one with nothing readable in it", () => {
     const result = parseMetaWebhook(
       body([
