@@ -16,6 +16,8 @@ const functions: Record<string, () => unknown> = {
   expireReservations: () => orders().expireReservations,
   selfHealingSweep: () => replies().selfHealingSweep,
   onOrderWritten: () => orders().onOrderWritten,
+  onProductWritten: () => stock().onProductWritten,
+  stockViewRefresh: () => stock().stockViewRefresh,
   onWabaInstanceWritten: () => (require("./entry/onboarding") as typeof import("./entry/onboarding")).onWabaInstanceWritten,
   onVendorConfigWritten: () => (require("./entry/config-changes") as typeof import("./entry/config-changes")).onVendorConfigWritten,
 };
@@ -30,6 +32,10 @@ function replies(): typeof import("./entry/replies") {
 
 function orders(): typeof import("./entry/orders") {
   return require("./entry/orders");
+}
+
+function stock(): typeof import("./entry/stock") {
+  return require("./entry/stock");
 }
 
 for (const [name, load] of Object.entries(functions)) Object.defineProperty(exports, name, { enumerable: true, get: load });

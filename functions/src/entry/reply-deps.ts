@@ -1,5 +1,6 @@
 import { PLATFORM_PAYMENT_LINK } from "../config/params";
 import { AlloPermetEngine } from "../engine/allopermet-engine";
+import { CloudTasksStockViews } from "../orders/stock-views";
 import type { ReplyDeps } from "../replies/reply-to-inbound";
 import { InboundLimiter } from "../shared/inbound-limiter";
 import { redisConfig } from "../store/config-cache";
@@ -14,4 +15,5 @@ export const replyDeps = (): ReplyDeps =>
     engine: new AlloPermetEngine(),
     limiter: new InboundLimiter(redisConfig()),
     platformPaymentLink: () => PLATFORM_PAYMENT_LINK.value(),
+    stockViews: new CloudTasksStockViews(),
   });

@@ -9,6 +9,10 @@ export { orderItemSchema, orderStatusSchema, type OrderItem, type OrderStatus } 
  * the products' stock: whoever ends a reservation (expiry, cancel) gives them back exactly once. An
  * operator confirms a payment by setting `status` to "paid".
  */
+/** Where a reserved unit was taken from: the shard it goes back to when the reservation ends. */
+export const stockDrawSchema = z.object({ productId: z.string(), shard: z.number().int().nonnegative(), quantity: z.number().int().positive() });
+export type StockDraw = z.infer<typeof stockDrawSchema>;
+
 export const orderDocSchema = z.object({
   customer: z.string(),
   customerName: z.string().optional(),
@@ -18,6 +22,8 @@ export const orderDocSchema = z.object({
   currency: z.string(),
   status: orderStatusSchema,
   stockHeld: z.boolean(),
+  /** The stock shards the items were drawn from (orders reserved before stock was sharded have none). */
+  stockDraws: z.array(stockDrawSchema).optional(),
   paymentLink: z.string(),
   createdAt: z.instanceof(Timestamp),
   expiresAt: z.instanceof(Timestamp),

@@ -10,6 +10,8 @@ export const productSchema = z.object({
   active: z.boolean(),
   description: z.string().optional(),
   imageUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Server-kept: the shards the stock is spread over (README, "Stock during a live"); absent until spread. */
+  stockSync: z.looseObject({ stock: z.number(), shards: z.number().int().positive() }).optional(),
 });
 export type ProductData = z.infer<typeof productSchema>;
 export interface Product extends ProductData {

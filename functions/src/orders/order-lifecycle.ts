@@ -4,11 +4,19 @@ import { formatPrice } from "../engine/formatting";
 import { textBook, type TextBook } from "../engine/wording";
 import type { OrderDoc } from "../model/order";
 import { firestore } from "../shared/firestore";
-import { dueReservations, orderRef, parseOrder, prepareStockRelease } from "../store/orders";
+import { dueReservations, orderRef, parseOrder } from "../store/orders";
+import { prepareStockRelease } from "../store/stock-shards";
 import { readVendorConfigCached } from "../store/vendor-configs";
 import type { OutboundDeps } from "../outbound/attempt";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
+import { immediateStockViews, type StockViewScheduler } from "./stock-views";
+
+/** What ending orders needs: the send path for the buyer's notice, and the stock views to refresh. */
+export interface OrderDeps extends OutboundDeps {
+  /** Absent in in-process runs without a task queue: views are refreshed at once. */
+  stockViews?: StockViewScheduler;
+}
 
 /** How many due reservations one scheduled run ends; the next run takes the rest. */
 const EXPIRY_BATCH = 200;
@@ -50,17 +58,17 @@ function queueNotice(tx: Transaction, outbox: Outbox, ref: DocumentReference, or
  * one transaction; an order paid or cancelled meanwhile is left alone. Says whether it expired it, and
  * the notice to send.
  */
-export async function expireReservation(ref: DocumentReference, now: Date, texts: VendorTexts): Promise<{ expired: boolean; dispatches: Dispatch[] }> {
+export async function expireReservation(ref: DocumentReference, now: Date, texts: VendorTexts): Promise<{ expired: boolean; dispatches: Dispatch[]; stockChanged: string[] }> {
   const vendorId = ref.parent.parent!.id;
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (!snap.exists) return { expired: false, dispatches: [] };
+    if (!snap.exists) return { expired: false, dispatches: [], stockChanged: [] };
     const order = parseOrder(snap.data());
-    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return { expired: false, dispatches: [] };
-    const release = order.stockHeld ? await prepareStockRelease(tx, vendorId, order.items) : () => {};
+    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return { expired: false, dispatches: [], stockChanged: [] };
+    const release = order.stockHeld ? await prepareStockRelease(tx, vendorId, order.items, order.stockDraws) : undefined;
     // An order an operator put back to reserved after it expired once was told already.
     const outbox = order.notices.expired ? undefined : await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes);
-    release(tx);
+    release?.write(tx);
     const notice = outbox ? queueNotice(tx, outbox, ref, order, "expired", texts.t("reservationExpired", { reference: ref.id })) : undefined;
     tx.update(ref, {
       status: "expired",
@@ -68,7 +76,7 @@ export async function expireReservation(ref: DocumentReference, now: Date, texts
       expiredAt: FieldValue.serverTimestamp(),
       ...(notice && { "notices.expired": notice.messageId }),
     });
-    return { expired: true, dispatches: notice?.dispatches ?? [] };
+    return { expired: true, dispatches: notice?.dispatches ?? [], stockChanged: release?.products ?? [] };
   });
 }
 
@@ -76,7 +84,7 @@ export async function expireReservation(ref: DocumentReference, now: Date, texts
  * The scheduled sweep: every reservation past its `expiresAt`, across vendors. All stock goes back
  * first, then the notices are sent (a number's send pacing must not hold other reservations).
  */
-export async function expireDueReservations(now: Date, deps: OutboundDeps): Promise<number> {
+export async function expireDueReservations(now: Date, deps: OrderDeps): Promise<number> {
   const due = await dueReservations(now, EXPIRY_BATCH);
   const texts = new Map<string, VendorTexts>();
   const dispatches: Dispatch[] = [];
@@ -88,6 +96,7 @@ export async function expireDueReservations(now: Date, deps: OutboundDeps): Prom
       const outcome = await expireReservation(ref, now, texts.get(vendorId)!);
       if (outcome.expired) expired += 1;
       dispatches.push(...outcome.dispatches);
+      await (deps.stockViews ?? immediateStockViews).refresh(vendorId, outcome.stockChanged);
     } catch (error) {
       // One bad order must not keep the others reserved forever.
       logger.error("reservation not expired", { order: ref.path, error: String(error) });
@@ -103,11 +112,13 @@ export async function expireDueReservations(now: Date, deps: OutboundDeps): Prom
  * An order document changed (an operator or a payment callback confirmed the payment, or the vendor
  * cancelled or expired it by hand): tells the buyer once, and gives a reservation's items back to stock.
  */
-export async function handleOrderWritten(vendorId: string, reference: string, deps: OutboundDeps): Promise<void> {
+export async function handleOrderWritten(vendorId: string, reference: string, deps: OrderDeps): Promise<void> {
   const ref = orderRef(vendorId, reference);
   const texts = await textsFor(vendorId);
   const { t, shop } = texts;
+  let stockChanged: string[] = [];
   const dispatches = await firestore().runTransaction(async (tx): Promise<Dispatch[]> => {
+    stockChanged = [];
     const snap = await tx.get(ref);
     if (!snap.exists) return [];
     const order = parseOrderSafely(snap.data(), ref.path);
@@ -129,14 +140,15 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
     }
     if ((order.status === "cancelled" || order.status === "expired") && order.stockHeld) {
       // Ended by hand in the console: the stock comes back here, once (stockHeld).
-      const release = await prepareStockRelease(tx, vendorId, order.items);
+      const release = await prepareStockRelease(tx, vendorId, order.items, order.stockDraws);
+      stockChanged = release.products;
       const update: Record<string, unknown> = { stockHeld: false };
       const kind: Notice | undefined =
         order.status === "cancelled"
           ? order.cancelledBy !== "customer" && !order.notices.cancelled ? "cancelled" : undefined
           : !order.notices.expired ? "expired" : undefined;
       const outbox = kind ? await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes) : undefined;
-      release(tx);
+      release.write(tx);
       if (order.status === "cancelled") update.cancelledBy = order.cancelledBy ?? "vendor";
       const notice =
         kind && outbox ? queueNotice(tx, outbox, ref, order, kind, kind === "cancelled" ? t("cancelledByVendor", { reference }) : t("reservationExpired", { reference })) : undefined;
@@ -147,6 +159,7 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
     return [];
   });
   await deps.scheduler.schedule(dispatches);
+  await (deps.stockViews ?? immediateStockViews).refresh(vendorId, stockChanged);
 }
 
 function parseOrderSafely(data: unknown, path: string): OrderDoc | undefined {

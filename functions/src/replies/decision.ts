@@ -17,6 +17,8 @@ export interface InboundDecision {
   pauseBot?: boolean;
   /** Writes the decision's own operations buffered (orders, stock); called after every read. */
   apply?: (tx: Transaction) => void;
+  /** Products whose stock the decision changed: their `stock` view is refreshed after the commit. */
+  stockChanged?: string[];
 }
 
 /** What a decision knows of its conversation besides the engine's state. */
@@ -32,6 +34,8 @@ export interface DecideResult {
   dispatches: Dispatch[];
   /** A later message of the same buyer that parked itself behind this one: decide it next. */
   next?: string;
+  /** Products whose stock the committed decision changed. */
+  stockChanged: string[];
 }
 
 
@@ -50,12 +54,12 @@ export async function decideOnce(
 ): Promise<DecideResult> {
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
-  // More attempts than the default 5: during a live rush many buyers' decisions touch one product.
+  // More attempts than the default 5: during a live rush buyers' decisions share a product's stock shards.
   return firestore().runTransaction(async (tx) => {
     const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
     const inbound = inboundDocSchema.parse(inboundSnap.data());
     const next = nextOf(inboundSnap.get("processing"));
-    if (inbound.processing.state !== "pending") return { alreadyDecided: true, dispatches: [], ...(next && { next }) };
+    if (inbound.processing.state !== "pending") return { alreadyDecided: true, dispatches: [], stockChanged: [], ...(next && { next }) };
     const conversationView: ConversationView = {
       state: (convSnap.get("state") as ConversationState | undefined) ?? {},
       botPaused: convSnap.get("botPaused") === true,
@@ -115,7 +119,7 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    return { alreadyDecided: false, dispatches, ...(next && { next }) };
+    return { alreadyDecided: false, dispatches, stockChanged: decision.stockChanged ?? [], ...(next && { next }) };
   }, { maxAttempts: 10 });
 }
 

@@ -10,10 +10,14 @@ import type { OutboundDeps } from "../outbound/attempt";
 import { earlierPendingInbound, markUndecided, parkBehind, stuckInbound } from "../store/conversations";
 import { decideOnce, type ConversationView, type DecideResult, type InboundDecision } from "./decision";
 import { FirestoreShop } from "../store/shop-firestore";
+import { readActiveProductsCached } from "../store/products";
+import { immediateStockViews, type StockViewScheduler } from "../orders/stock-views";
 import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
 
 export interface ReplyDeps extends OutboundDeps {
   engine: ChatEngine;
+  /** Where stock views are refreshed after a reservation or a cancel; absent: at once, in process. */
+  stockViews?: StockViewScheduler;
   limiter: InboundLimiter;
   /** The platform's pay page, for vendors without their own `paymentLinkTemplate`. */
   platformPaymentLink: () => string;
@@ -91,6 +95,7 @@ async function decide(
     ...(output.handoff && { pauseBot: true }),
     ...(notice && { notices: [{ to: notice.to, content: { text: notice.text } }] }),
     apply: (write) => shop.apply(write),
+    stockChanged: shop.stockChanged,
   };
 }
 
@@ -128,6 +133,9 @@ async function decideAndQueue(vendorId: string, customer: string, messageId: str
       ? await deps.limiter.check(vendorId, customer, config.config.rateLimits)
       : { allowed: true };
   const deadlineMinutes = config.found && config.valid ? config.config.deliveryDeadlineMinutes : 1440;
+  // The catalogue is read (or found cached) before the transaction: the decision's transaction holds
+  // only the documents it reads and writes.
+  if (verdict.allowed && config.found && config.valid) await readActiveProductsCached(vendorId);
   let decided: DecideResult | undefined;
   for (let attempt = 1; !decided; attempt++) {
     try {
@@ -146,6 +154,7 @@ async function decideAndQueue(vendorId: string, customer: string, messageId: str
   }
   if (decided.alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
   await deps.scheduler.schedule(decided.dispatches);
+  await (deps.stockViews ?? immediateStockViews).refresh(vendorId, decided.stockChanged);
   return decided.next;
 }
 

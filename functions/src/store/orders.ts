@@ -1,9 +1,8 @@
 import { randomInt } from "node:crypto";
-import { FieldValue, Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { Timestamp, type DocumentReference } from "firebase-admin/firestore";
 import type { EngineOrder } from "../engine/chat-engine";
-import { orderDocSchema, type OrderDoc, type OrderItem } from "../model/order";
+import { orderDocSchema, type OrderDoc } from "../model/order";
 import { firestore } from "../shared/firestore";
-import { productRef } from "./products";
 
 /**
  * `vendors/{vendorId}/orders/{reference}`: the reference buyers see ("CMD-7KQ2XA") is the document id,
@@ -65,18 +64,4 @@ export async function dueReservations(now: Date, limit: number): Promise<Documen
     .limit(limit)
     .get();
   return snap.docs.map((doc) => doc.ref);
-}
-
-/**
- * Reads what giving an order's items back to stock needs; call before any write of the transaction.
- * Returns the writes to make: products that no longer exist are skipped, never recreated.
- */
-export async function prepareStockRelease(tx: Transaction, vendorId: string, items: OrderItem[]): Promise<(tx: Transaction) => void> {
-  const refs = items.map((item) => productRef(vendorId, item.productId));
-  const snaps = await Promise.all(refs.map((ref) => tx.get(ref)));
-  return (write) => {
-    items.forEach((item, index) => {
-      if (snaps[index]!.exists) write.update(refs[index]!, { stock: FieldValue.increment(item.quantity) });
-    });
-  };
 }

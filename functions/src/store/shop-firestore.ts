@@ -1,59 +1,77 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { EngineOrder, ReservationRequest, ReservationResult, ShopPort } from "../engine/chat-engine";
-import type { OrderDoc, OrderItem } from "../model/order";
+import type { OrderDoc, OrderItem, StockDraw } from "../model/order";
 import type { Product } from "../model/product";
 import { conversationRef } from "./conversations";
-import { isOrderReference, latestOrdersOf, orderRef, parseOrder, prepareStockRelease, randomReference, toEngineOrder } from "./orders";
+import { isOrderReference, latestOrdersOf, orderRef, parseOrder, randomReference, toEngineOrder } from "./orders";
 import { parseProduct, productRef, readActiveProductsCached } from "./products";
+import { prepareStockRelease, StockDrawer } from "./stock-shards";
 
 type Write = (tx: Transaction) => void;
 
 /**
  * The chat engine's shop, backed by Firestore inside the transaction that decides one inbound message.
- * Catalogue reads are plain reads, briefly cached (a card may show a stock a moment old); reservations, cancellations
- * and resumes read through the transaction, so they commit together with the decision or not at all.
- * Firestore wants every read of a transaction before its first write: writes wait in `apply`.
+ * Catalogue reads are plain reads, briefly cached (a card may show a stock a moment old) and never part
+ * of the transaction. Reservations draw from the product's stock shards through the transaction, and
+ * cancellations give back to them, so they commit together with the decision or not at all, and a rush
+ * of buyers spreads over the shards instead of queueing on the product document. Firestore wants every
+ * read of a transaction before its first write: writes wait in `apply`.
  */
 export class FirestoreShop implements ShopPort {
   private readonly writes: Write[] = [];
-  private catalogue?: Promise<Product[]>;
+  private readonly stock: StockDrawer;
+  private readonly released = new Set<string>();
 
   constructor(
     private readonly tx: Transaction,
     private readonly vendorId: string,
     private readonly wabaInstanceId: string,
     private readonly now: Date,
-  ) {}
+  ) {
+    this.stock = new StockDrawer(tx, vendorId);
+  }
 
   activeProducts(): Promise<Product[]> {
-    this.catalogue ??= readActiveProductsCached(this.vendorId);
-    return this.catalogue;
+    return readActiveProductsCached(this.vendorId);
   }
 
   async product(productId: string): Promise<Product | undefined> {
+    const listed = (await this.activeProducts()).find((product) => product.id === productId);
+    if (listed) return listed;
     const snap = await productRef(this.vendorId, productId).get();
     return snap.exists ? parseProduct(snap.id, snap.data()) : undefined;
   }
 
   async reserve(request: ReservationRequest): Promise<ReservationResult> {
-    const refs = request.items.map((item) => productRef(this.vendorId, item.productId));
-    const snaps = await Promise.all(refs.map((ref) => this.tx.get(ref)));
+    const catalogue = await this.activeProducts();
     const items: OrderItem[] = [];
+    const draws: StockDraw[] = [];
     const shortages: { productId: string; name: string; available: number }[] = [];
-    request.items.forEach((wanted, index) => {
-      const product = snaps[index]!.exists ? parseProduct(wanted.productId, snaps[index]!.data()) : undefined;
-      const available = product?.active ? product.stock : 0;
-      if (!product || available < wanted.quantity) {
-        shortages.push({ productId: wanted.productId, name: product?.name ?? wanted.productId, available });
-        return;
+    for (const wanted of request.items) {
+      const product = catalogue.find((listed) => listed.id === wanted.productId);
+      if (!product) {
+        // Inactive or gone: nothing of it is on sale.
+        shortages.push({ productId: wanted.productId, name: (await this.product(wanted.productId))?.name ?? wanted.productId, available: 0 });
+        continue;
       }
+      const drawn = await this.stock.draw(product.id, request.customer, wanted.quantity, product.stockSync?.shards);
+      if (!drawn.ok) {
+        shortages.push({ productId: product.id, name: product.name, available: drawn.available });
+        continue;
+      }
+      draws.push(...drawn.draws.map((draw) => ({ productId: product.id, ...draw })));
       items.push({ productId: product.id, keyword: product.keyword, name: product.name, unitPrice: product.price, quantity: wanted.quantity });
-    });
-    if (shortages.length > 0 || items.length === 0) return { ok: false, shortages };
+    }
+    if (shortages.length > 0 || items.length === 0) {
+      this.stock.putBack(draws);
+      return { ok: false, shortages };
+    }
 
-    const reference = await this.freeReference();
+    // A random reference, created in the transaction: the one-in-a-billion clash fails the commit and
+    // the decision is made again, which costs less than reading every reference first.
+    const reference = randomReference();
     const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
-    const currency = (snaps[0]!.get("currency") as string | undefined) ?? "XOF";
+    const currency = catalogue.find((product) => product.id === items[0]!.productId)?.currency ?? "XOF";
     const order: OrderDoc = {
       customer: request.customer,
       ...(request.customerName && { customerName: request.customerName }),
@@ -63,15 +81,13 @@ export class FirestoreShop implements ShopPort {
       currency,
       status: "reserved",
       stockHeld: true,
+      stockDraws: draws,
       paymentLink: request.paymentLink({ reference, amount: total, currency }),
       createdAt: Timestamp.fromDate(this.now),
       expiresAt: Timestamp.fromDate(request.expiresAt),
       notices: {},
     };
-    this.writes.push((tx) => {
-      items.forEach((item, index) => tx.update(refs[index]!, { stock: (snaps[index]!.get("stock") as number) - item.quantity }));
-      tx.create(orderRef(this.vendorId, reference), order);
-    });
+    this.writes.push((tx) => tx.create(orderRef(this.vendorId, reference), order));
     return { ok: true, order: toEngineOrder(reference, order) };
   }
 
@@ -86,10 +102,11 @@ export class FirestoreShop implements ShopPort {
     if (!snap.exists) return undefined;
     const order = parseOrder(snap.data());
     if (order.customer !== customer || order.status !== "reserved") return undefined;
-    const release = order.stockHeld ? await prepareStockRelease(this.tx, this.vendorId, order.items) : () => {};
+    const release = order.stockHeld ? await prepareStockRelease(this.tx, this.vendorId, order.items, order.stockDraws) : undefined;
+    release?.products.forEach((productId) => this.released.add(productId));
     this.writes.push((tx) => {
       tx.update(ref, { status: "cancelled", stockHeld: false, cancelledBy: "customer", cancelledAt: FieldValue.serverTimestamp() });
-      release(tx);
+      release?.write(tx);
     });
     return toEngineOrder(reference, { ...order, status: "cancelled" });
   }
@@ -104,15 +121,12 @@ export class FirestoreShop implements ShopPort {
 
   /** Makes the buffered writes; call once every read of the transaction is done. */
   apply(tx: Transaction): void {
+    this.stock.write(tx);
     for (const write of this.writes) write(tx);
   }
 
-  /** A reference no order of this vendor has (read in the transaction, so two buyers cannot both take it). */
-  private async freeReference(): Promise<string> {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const reference = randomReference();
-      if (!(await this.tx.get(orderRef(this.vendorId, reference))).exists) return reference;
-    }
-    throw new Error("could not find a free order reference in 5 tries");
+  /** The products whose stock this decision changed: their `stock` view is refreshed after the commit. */
+  get stockChanged(): string[] {
+    return [...new Set([...this.stock.changed, ...this.released])];
   }
 }

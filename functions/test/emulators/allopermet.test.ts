@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
 import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { availableStock } from "../../src/store/stock-shards";
 
 // AlloPermet end to end: Wasender webhook → stored message → engine in its transaction → replies at the
 // fake Wasender, and the order lifecycle (payment, expiry, vendor cancel) through Firestore edits.
@@ -55,7 +56,9 @@ function decidedInbound(vendorId: string, customer: string, text: string, state:
 }
 
 const orders = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("orders");
-const stockOf = async (vendorId: string, productId: string) =>
+/** The units on sale now (what the product's stock shards hold); the product's `stock` view follows within seconds. */
+const stockOf = (vendorId: string, productId: string) => availableStock(vendorId, productId);
+const stockViewOf = async (vendorId: string, productId: string) =>
   (await db.collection("vendors").doc(vendorId).collection("products").doc(productId).get()).get("stock") as number;
 
 describe("AlloPermet over WhatsApp (emulators)", () => {
@@ -76,6 +79,8 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const holdMinutes = ((order.expiresAt as Timestamp).toMillis() - (order.createdAt as Timestamp).toMillis()) / 60_000;
     expect(holdMinutes).toBe(10);
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
+    // What cards and the console show catches up once the view's window ends.
+    await eventually(async () => ((await stockViewOf(vendor.vendorId, "robe1")) === 3 ? true : undefined), 15_000, "stock view refreshed");
 
     // The payment is confirmed by a document update; the thank-you goes out once.
     await orders(vendor.vendorId).doc(reference!).update({ status: "paid" });

@@ -5,6 +5,7 @@ import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
 import { dueReservations } from "../../src/store/orders";
 import { readActiveProductsCached } from "../../src/store/products";
+import { availableStock } from "../../src/store/stock-shards";
 
 // The engine's port backed by Firestore, against the emulator, outside any function.
 
@@ -59,8 +60,8 @@ describe("FirestoreShop", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.order).toMatchObject({ total: 4700, status: "reserved", paymentLink: `https://pay.test/${result.order.reference}?amount=4700` });
-    expect((await product(vendorId, "a").get()).get("stock")).toBe(1);
-    expect((await product(vendorId, "b").get()).get("stock")).toBe(0);
+    expect(await availableStock(vendorId, "a")).toBe(1);
+    expect(await availableStock(vendorId, "b")).toBe(0);
     const order = (await db.collection("vendors").doc(vendorId).collection("orders").doc(result.order.reference).get()).data()!;
     expect(order).toMatchObject({ customer: "+221770000001", customerName: "Awa", wabaInstanceId: "waba_test", stockHeld: true, status: "reserved" });
     expect((order.expiresAt as Timestamp).toMillis()).toBe(expiresAt.getTime());
@@ -72,7 +73,7 @@ describe("FirestoreShop", () => {
       shop.reserve({ customer: "+221770000001", items: [{ productId: "a", quantity: 3 }, { productId: "off", quantity: 1 }], expiresAt: NOW, paymentLink: link }),
     );
     expect(result).toEqual({ ok: false, shortages: [{ productId: "a", name: "A", available: 2 }, { productId: "off", name: "Off", available: 0 }] });
-    expect((await product(vendorId, "a").get()).get("stock")).toBe(2);
+    expect(await availableStock(vendorId, "a")).toBe(2);
     expect((await db.collection("vendors").doc(vendorId).collection("orders").get()).size).toBe(0);
   });
 
@@ -84,7 +85,7 @@ describe("FirestoreShop", () => {
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(3);
-    expect((await product(vendorId, "last").get()).get("stock")).toBe(0);
+    expect(await availableStock(vendorId, "last")).toBe(0);
     const orders = await db.collection("vendors").doc(vendorId).collection("orders").get();
     expect(orders.size).toBe(3);
     expect(new Set(orders.docs.map((d) => d.id)).size).toBe(3);
@@ -108,7 +109,7 @@ describe("FirestoreShop", () => {
     expect(await inTransaction(vendorId, (shop) => shop.cancelReservation("+221770000001", someoneElse))).toBeUndefined();
     expect((await inTransaction(vendorId, (shop) => shop.cancelReservation("+221770000001", older)))?.status).toBe("cancelled");
     expect(await inTransaction(vendorId, (shop) => shop.cancelReservation("+221770000001", older))).toBeUndefined();
-    expect((await product(vendorId, "a").get()).get("stock")).toBe(3);
+    expect(await availableStock(vendorId, "a")).toBe(3);
     const cancelled = (await db.collection("vendors").doc(vendorId).collection("orders").doc(older).get()).data()!;
     expect(cancelled).toMatchObject({ status: "cancelled", stockHeld: false, cancelledBy: "customer" });
   });

@@ -1,0 +1,38 @@
+import "./global";
+import { onDocumentWritten } from "firebase-functions/v2/firestore";
+import { HttpsError } from "firebase-functions/v2/https";
+import { onTaskDispatched } from "firebase-functions/v2/tasks";
+import { handleStockViewTask, StockViewNotDue } from "../orders/stock-views";
+import { spreadStock } from "../store/stock-shards";
+
+/**
+ * A product's `stock` set by an operator (or a new product): spread over its stock shards, which
+ * reservations draw from (README, "Stock during a live"). The product's own view refreshes write
+ * `stock` equal to `stockSync.stock`, which this leaves alone.
+ */
+export const onProductWritten = onDocumentWritten({ document: "vendors/{vendorId}/products/{productId}", retry: true }, async (event) => {
+  if (!event.data?.after.exists) return;
+  await spreadStock(event.params.vendorId, event.params.productId);
+});
+
+/**
+ * Refreshes a product's `stock` view from its shards, once per product and 2-second window (task ids
+ * derive from both). A task that comes before its window ends (the emulator ignores schedule times)
+ * answers 503 and comes back a second later.
+ */
+export const stockViewRefresh = onTaskDispatched(
+  {
+    retryConfig: { maxAttempts: 20, maxRetrySeconds: 300, minBackoffSeconds: 1, maxBackoffSeconds: 10 },
+    rateLimits: { maxConcurrentDispatches: 50 },
+    timeoutSeconds: 30,
+    memory: "256MiB",
+  },
+  async (request) => {
+    try {
+      await handleStockViewTask(request.data);
+    } catch (error) {
+      if (error instanceof StockViewNotDue) throw new HttpsError("unavailable", error.message);
+      throw error;
+    }
+  },
+);

@@ -1,0 +1,218 @@
+import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { firestore } from "../shared/firestore";
+import { firstShard, planDraw, splitStock, type Draw } from "../model/stock-shards";
+import type { StockDraw } from "../model/order";
+import { productRef } from "./products";
+
+/**
+ * `vendors/{vendorId}/products/{productId}/stock_shards/{k}`: `{units}`, the part of the product's
+ * stock that shard k holds (README, "Stock during a live"). Reservations draw from shards, releases
+ * give back to the shards drawn from, and the product's `stock` is the operator's view of their sum:
+ * an operator's edit of it is spread over the shards again (`stockSync.stock` is the value last
+ * spread or summed, so an edit is a `stock` that differs from it).
+ */
+export function shardRef(vendorId: string, productId: string, shard: number): DocumentReference {
+  return productRef(vendorId, productId).collection("stock_shards").doc(String(shard));
+}
+
+export interface StockSync {
+  /** The `stock` value the shards were last spread from or summed to. */
+  stock: number;
+  shards: number;
+}
+
+/** The product's shard bookkeeping, or undefined when its stock was never spread (it is still the truth). */
+export function stockSyncOf(data: Record<string, unknown> | undefined): StockSync | undefined {
+  const sync = data?.stockSync as Record<string, unknown> | undefined;
+  if (!sync || typeof sync.stock !== "number" || typeof sync.shards !== "number" || sync.shards < 1) return undefined;
+  return { stock: sync.stock, shards: sync.shards };
+}
+
+function isStock(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+type Write = (tx: Transaction) => void;
+
+/**
+ * The stock one decision draws, inside its transaction: reads first (the buyer's own shard when it
+ * holds enough, else the others too), writes later (`write`, after every read of the transaction). The
+ * product document itself is read only for a product whose stock was never spread, which is spread
+ * here, in the same transaction.
+ */
+export class StockDrawer {
+  /** What each shard of a product holds, as far as read (NaN: not read yet). */
+  private readonly units = new Map<string, number[]>();
+  private readonly dirty = new Map<string, Set<number>>();
+  private readonly seeds = new Map<string, number>();
+
+  constructor(
+    private readonly tx: Transaction,
+    private readonly vendorId: string,
+  ) {}
+
+  /**
+   * Draws `quantity` units of a product for `customer`. `shards`: how many shards the catalogue says the
+   * product's stock is spread over (undefined: not spread, as far as the catalogue knows).
+   */
+  async draw(productId: string, customer: string, quantity: number, shards: number | undefined): Promise<{ ok: true; draws: Draw[] } | { ok: false; available: number }> {
+    let units = this.units.get(productId);
+    if (!units) {
+      units = shards ? await this.readFirstShard(productId, customer, shards) : await this.readOrSpread(productId);
+      this.units.set(productId, units);
+    }
+    const start = firstShard(customer, productId, units.length);
+    if (Number.isNaN(units[start]!) || units[start]! < quantity) await this.readRest(productId, units);
+    const plan = planDraw(units, start, quantity);
+    if (!plan.ok) return plan;
+    const dirty = this.dirty.get(productId) ?? new Set<number>();
+    for (const draw of plan.draws) {
+      units[draw.shard] = units[draw.shard]! - draw.quantity;
+      dirty.add(draw.shard);
+    }
+    this.dirty.set(productId, dirty);
+    return plan;
+  }
+
+  /** Gives back what `draw` took for a reservation that did not go through (another item was short). */
+  putBack(draws: ReadonlyArray<{ productId: string; shard: number; quantity: number }>): void {
+    for (const draw of draws) {
+      const units = this.units.get(draw.productId);
+      if (units) units[draw.shard] = units[draw.shard]! + draw.quantity;
+    }
+  }
+
+  /** The products whose shards this decision changes (their `stock` view is refreshed after the commit). */
+  get changed(): string[] {
+    return [...this.dirty.keys()];
+  }
+
+  /** The shard writes; call once every read of the transaction is done. */
+  write(tx: Transaction): void {
+    for (const [productId, stock] of this.seeds) {
+      const units = this.units.get(productId)!;
+      tx.update(productRef(this.vendorId, productId), { stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() } });
+      units.forEach((n, shard) => tx.set(shardRef(this.vendorId, productId, shard), { units: n }));
+    }
+    for (const [productId, shards] of this.dirty) {
+      if (this.seeds.has(productId)) continue;
+      const units = this.units.get(productId)!;
+      for (const shard of shards) tx.set(shardRef(this.vendorId, productId, shard), { units: units[shard]! });
+    }
+  }
+
+  private async readFirstShard(productId: string, customer: string, shards: number): Promise<number[]> {
+    const units = new Array<number>(shards).fill(Number.NaN);
+    const first = firstShard(customer, productId, shards);
+    units[first] = unitsIn(await this.tx.get(shardRef(this.vendorId, productId, first)));
+    return units;
+  }
+
+  private async readRest(productId: string, units: number[]): Promise<void> {
+    const missing = units.flatMap((n, shard) => (Number.isNaN(n) ? [shard] : []));
+    if (missing.length === 0) return;
+    const snaps = await this.tx.getAll(...missing.map((shard) => shardRef(this.vendorId, productId, shard)));
+    snaps.forEach((snap, index) => (units[missing[index]!] = unitsIn(snap)));
+  }
+
+  /** A product the catalogue does not show spread: spread now unless it was meanwhile (then its shards are read as usual). */
+  private async readOrSpread(productId: string): Promise<number[]> {
+    const product = await this.tx.get(productRef(this.vendorId, productId));
+    const sync = stockSyncOf(product.data());
+    if (sync) return new Array<number>(sync.shards).fill(Number.NaN);
+    const stock = product.get("stock");
+    const seeded = isStock(stock) ? stock : 0;
+    if (product.exists) this.seeds.set(productId, seeded);
+    return splitStock(product.exists ? seeded : 0);
+  }
+}
+
+function unitsIn(snap: { exists: boolean; get(field: string): unknown }): number {
+  const units = snap.exists ? snap.get("units") : 0;
+  return typeof units === "number" && units > 0 ? units : 0;
+}
+
+/**
+ * Reads what giving an order's items back needs (call before any write of the transaction) and returns
+ * the writes: each unit goes back to the shard it was drawn from. An order reserved before its product's
+ * stock was spread gives back to the product's `stock` (not spread yet) or to its first shard; products
+ * that no longer exist are skipped, never recreated.
+ */
+export async function prepareStockRelease(
+  tx: Transaction,
+  vendorId: string,
+  items: ReadonlyArray<{ productId: string; quantity: number }>,
+  draws: readonly StockDraw[] | undefined,
+): Promise<{ write: Write; products: string[] }> {
+  if (draws && draws.length > 0) {
+    // Drawn from shards: increments need no read, and a shard is never below what it gave.
+    return {
+      products: [...new Set(draws.map((draw) => draw.productId))],
+      write: (write) => {
+        for (const draw of draws) write.set(shardRef(vendorId, draw.productId, draw.shard), { units: FieldValue.increment(draw.quantity) }, { merge: true });
+      },
+    };
+  }
+  const refs = items.map((item) => productRef(vendorId, item.productId));
+  const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
+  return {
+    products: items.map((item) => item.productId),
+    write: (write) => {
+      items.forEach((item, index) => {
+        const snap = snaps[index]!;
+        if (!snap.exists) return;
+        if (stockSyncOf(snap.data())) write.set(shardRef(vendorId, item.productId, 0), { units: FieldValue.increment(item.quantity) }, { merge: true });
+        else write.update(refs[index]!, { stock: FieldValue.increment(item.quantity) });
+      });
+    },
+  };
+}
+
+/**
+ * An operator's edit of `stock` (or a new product) spread over the shards: the edit says how many units
+ * are on sale now. Nothing happens when `stock` is what was last spread or summed.
+ */
+export async function spreadStock(vendorId: string, productId: string): Promise<boolean> {
+  const ref = productRef(vendorId, productId);
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const stock = snap.get("stock");
+    if (!snap.exists || !isStock(stock)) return false;
+    const sync = stockSyncOf(snap.data());
+    if (sync && sync.stock === stock) return false;
+    const units = splitStock(stock);
+    // Read although overwritten: a reservation that read a shard before this spread must then conflict
+    // with it and be made again on the new units, never write its old count over them.
+    await tx.getAll(...units.map((_, shard) => shardRef(vendorId, productId, shard)));
+    units.forEach((n, shard) => tx.set(shardRef(vendorId, productId, shard), { units: n }));
+    tx.update(ref, { stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() } });
+    return true;
+  });
+}
+
+/**
+ * The product's `stock` set to what its shards hold, so cards and the console show it. Left alone
+ * while an operator's edit waits to be spread (`stock` differs from `stockSync.stock`): the edit wins.
+ */
+export async function refreshStockView(vendorId: string, productId: string): Promise<number | undefined> {
+  const ref = productRef(vendorId, productId);
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const sync = stockSyncOf(snap.data());
+    if (!snap.exists || !sync || snap.get("stock") !== sync.stock) return undefined;
+    const shards = await tx.getAll(...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)));
+    const sum = shards.reduce((total, shard) => total + unitsIn(shard), 0);
+    // `stockSync.at` stays the last spread's time: when the operator's number took effect.
+    if (sum !== sync.stock) tx.update(ref, { stock: sum, "stockSync.stock": sum });
+    return sum;
+  });
+}
+
+/** The units on sale now: what the shards hold, or the product's `stock` before it was spread. */
+export async function availableStock(vendorId: string, productId: string): Promise<number> {
+  const snap = await productRef(vendorId, productId).get();
+  const sync = stockSyncOf(snap.data());
+  if (!sync) return isStock(snap.get("stock")) ? (snap.get("stock") as number) : 0;
+  const shards = await firestore().getAll(...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)));
+  return shards.reduce((total, shard) => total + unitsIn(shard), 0);
+}
