@@ -166,7 +166,8 @@ export async function run() {
   const cardLatencies = buyers.map((b) => b.keyword).filter((t) => t !== undefined);
   const ouiLatencies = buyers.map((b) => b.oui).filter((t) => t !== undefined);
   const orders = (await firestore.collection("vendors").doc(rush.vendorId).collection("orders").get()).docs;
-  const unitsOrdered = orders.reduce((sum, doc) => sum + doc.get("items").reduce((s, item) => s + item.quantity, 0), 0);
+  // An order whose items cannot be read counts no unit: the stock then does not add up (a miss, not a crash).
+  const unitsOrdered = orders.reduce((sum, doc) => sum + (doc.get("items") ?? []).reduce((s, item) => s + (item.quantity ?? 0), 0), 0);
   const stockLeft = await unitsLeft(rushProduct);
   const oversold = Math.max(0, unitsOrdered - RUSH_STOCK) + Math.max(0, -(stockLeft ?? 0));
   const stockAddsUp = stockLeft === undefined || unitsOrdered + stockLeft === RUSH_STOCK;
