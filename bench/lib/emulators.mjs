@@ -3,8 +3,9 @@
 // so that `firebase deploy` and `npm start` never see the baseline.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { firebaseBin, prepareEmulators } from "../../scripts/lib/emulators.mjs";
 import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "../../scripts/lib/paths.mjs";
 import { writeLocalSecrets } from "../../scripts/lib/redis.mjs";
@@ -13,6 +14,23 @@ export const BASELINE_DIR = join(ROOT, "bench", "baseline-function");
 /** Hosting path of the baseline function; `{vendorId}` follows, as on the webhook's path. */
 export const BASELINE_PATH = "/api/bench/baseline";
 const CONFIG = join(ROOT, "firebase.bench.json");
+/** Every document write the Functions emulator's workers make, one line each (see worker-writes.mjs). */
+export const WORKER_WRITES_LOG = join(ROOT, ".cache", "bench", "worker-writes.log");
+
+/** The environment that loads the write log into the Functions emulator's workers, an empty log first. */
+function workerWritesEnv() {
+  mkdirSync(dirname(WORKER_WRITES_LOG), { recursive: true });
+  writeFileSync(WORKER_WRITES_LOG, "");
+  const preload = `--import=${fileURLToPath(new URL("./worker-writes.mjs", import.meta.url))}`;
+  return { WORKER_WRITES_LOG, NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" ") };
+}
+
+/** Takes the preload out of this process's environment: the parts' own processes are not counted. */
+export function dropWorkerWritesPreload() {
+  const options = (process.env.NODE_OPTIONS ?? "").split(" ").filter((option) => option && !option.includes("worker-writes.mjs"));
+  if (options.length > 0) process.env.NODE_OPTIONS = options.join(" ");
+  else delete process.env.NODE_OPTIONS;
+}
 
 function writeBenchConfig() {
   const config = JSON.parse(readFileSync(join(ROOT, "firebase.json"), "utf8"));
@@ -46,7 +64,7 @@ export async function runInsideEmulators(command) {
   const child = spawn(
     firebaseBin(),
     ["emulators:exec", "--config", writeBenchConfig(), "--project", PROJECT_ID, "--only", "firestore,functions,hosting,tasks", "--log-verbosity", "QUIET", command],
-    { cwd: ROOT, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env } },
+    { cwd: ROOT, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env, ...workerWritesEnv() } },
   );
   for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
     createInterface({ input: from }).on("line", (line) => {

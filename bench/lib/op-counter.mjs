@@ -17,8 +17,10 @@ export function pathPattern(path) {
 }
 
 export class OpCounter {
-  constructor() {
+  /** `onOp`: handed each operation as it happens, instead of keeping it (a long-lived process). */
+  constructor({ onOp } = {}) {
     this.ops = [];
+    this.onOp = onOp;
     this.context = new AsyncLocalStorage();
   }
 
@@ -54,7 +56,10 @@ export class OpCounter {
   }
 
   record(stage, kind, op, name) {
-    this.ops.push({ stage: stage ?? "unattributed", kind, op, path: pathPattern(String(name).replace(DOCUMENTS, "")) });
+    const document = String(name).replace(DOCUMENTS, "");
+    const entry = { stage: stage ?? "unattributed", kind, op, path: pathPattern(document), document };
+    if (this.onOp) this.onOp(entry);
+    else this.ops.push(entry);
   }
 
   /** Runs `work` with every operation it starts tagged `name`. */
