@@ -117,6 +117,9 @@ export function replyDeps({ wasenderApiUrl, queue }) {
     engine: new AlloPermetEngine(),
     limiter: new InboundLimiter(undefined),
     platformPaymentLink: () => "https://livepay.tech/pay/{vendorId}/{reference}?amount={amount}",
+    // A deployment refreshes a product's stock view from a task, once per product and 2-second window
+    // whatever the number of reservations: not part of one message's operations. Asked, not run.
+    stockViews: { refresh: async (vendorId, productIds) => void (queue.stockViewsAsked = (queue.stockViewsAsked ?? 0) + productIds.length) },
   };
   queue.deps = deps;
   return deps;

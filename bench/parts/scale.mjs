@@ -210,12 +210,12 @@ function busiestRow(stretch, busiest) {
 
 /**
  * The units a product has left: the sum of its stock shards when it has them
- * (`products/{p}/stock_shards/{k}`, each a `stock` count), else its own `stock`; undefined when the
- * shards hold no `stock` number.
+ * (`products/{p}/stock_shards/{k}`, each a `units` count), else its own `stock`; undefined when the
+ * shards hold no `units` number.
  */
 async function unitsLeft(product) {
   const shards = await product.collection("stock_shards").get();
   if (shards.empty) return (await product.get()).get("stock");
-  const counts = shards.docs.map((shard) => shard.get("stock"));
+  const counts = shards.docs.map((shard) => shard.get("units"));
   return counts.every((count) => typeof count === "number") ? counts.reduce((a, b) => a + b, 0) : undefined;
 }
