@@ -37,8 +37,9 @@ export async function recordSessionStatus(
     const now = Timestamp.now();
     const [snap, writeSession] = await Promise.all([tx.get(ref), prepareSessionStatus(tx, wabaInstanceId, sessionStatus, status, now)]);
     const previousStatus = snap.get("status") as string | undefined;
+    if (!snap.exists) return { previousStatus }; // deleted meanwhile: no runtime document left behind
     writeSession();
-    if (snap.exists && previousStatus !== status) tx.update(ref, { status, lastSync: now });
+    if (previousStatus !== status) tx.update(ref, { status, lastSync: now });
     return { previousStatus };
   });
 }
