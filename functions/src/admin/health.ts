@@ -2,6 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { checkInstance, hasMetaFailover } from "../model/waba-instance";
 import { countUnsent, recentFailures } from "../store/message-stats";
 import { readVendorInstanceDocs } from "../store/waba-instances";
+import { readRuntimeDocs } from "../store/waba-runtime";
 
 const DAY_MS = 24 * 60 * 60_000;
 /** Failed messages listed per number (the count covers them all). */
@@ -19,13 +20,16 @@ function plain(value: unknown): unknown {
  * GET /api/admin/vendors/{vendorId}/health: per number, what an operator needs to see whether its
  * customers are being answered: its provider and session, the failover circuit (state, since when,
  * why), messages not yet sent, messages failed in the last 24 h with their reasons, and each
- * provider's last error. Read fresh from Firestore (two count queries and one list per number).
+ * provider's last error. Read fresh from Firestore: the instances, their runtime documents (circuit,
+ * session, errors) in one call, then two count queries and one list per number.
  */
 export async function vendorHealth(vendorId: string, now = Date.now()): Promise<Record<string, unknown>> {
   const docs = await readVendorInstanceDocs(vendorId);
+  const runtimes = await readRuntimeDocs(docs.map(({ id }) => id));
   const since = new Date(now - DAY_MS);
   const numbers = await Promise.all(
     docs.map(async ({ id, data }) => {
+      const runtime = runtimes.get(id) ?? {};
       const check = checkInstance(id, data);
       const instance = check.usable ? check.instance : undefined;
       const [waiting, failed] = await Promise.all([countUnsent(id), recentFailures(id, since, FAILURES_LISTED)]);
@@ -36,13 +40,18 @@ export async function vendorHealth(vendorId: string, now = Date.now()): Promise<
         provider: data.provider ?? null,
         usable: check.usable,
         ...(!check.usable && { problems: check.problems }),
-        session: { status: data.status ?? null, sessionStatus: data.sessionStatus ?? null, lastSync: plain(data.lastSync) ?? null },
+        session: {
+          status: data.status ?? null,
+          sessionStatus: runtime.sessionStatus ?? null,
+          lastSync: plain(data.lastSync) ?? null,
+          sessionStatusAt: plain(runtime.sessionStatusAt) ?? null,
+        },
         failoverProvider: failover,
-        circuit: failover ? (plain(data.circuit) ?? { state: "closed", since: null, reason: "no Wasender failure yet", failures: 0 }) : null,
-        deliveryProblem: plain(data.deliveryProblem) ?? null,
+        circuit: failover ? (plain(runtime.circuit) ?? { state: "closed", since: null, reason: "no Wasender failure yet", failures: 0 }) : null,
+        deliveryProblem: plain(runtime.deliveryProblem) ?? null,
         waiting,
         failedLast24h: { count: failed.count, latest: failed.latest },
-        lastErrors: plain(data.providerErrors) ?? {},
+        lastErrors: plain(runtime.providerErrors) ?? {},
       };
     }),
   );

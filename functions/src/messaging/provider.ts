@@ -1,6 +1,7 @@
 import { getMetaCloudRegistry, type MetaCloudRegistry } from "../meta/meta-cloud-registry";
 import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
 import { readInstance, readVendorInstanceCached } from "../store/waba-instances";
+import { readRuntime } from "../store/waba-runtime";
 import { getVendorWasenderRegistry, type VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
 import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
 import type { MessagingProvider } from "./types";
@@ -93,7 +94,9 @@ export async function resolveInstance(
   const instance = check.instance;
   if (instance.vendorId !== vendorId) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} belongs to another vendor` };
   if (instance.status === "disconnected") {
-    const from = instance.provider === "meta" ? "marked disconnected" : `disconnected from Wasender${instance.sessionStatus ? ` (${instance.sessionStatus})` : ""}`;
+    // The session's own state is runtime state: read only on this (waiting) path, never on a send's.
+    const sessionStatus = instance.provider === "meta" ? undefined : (await readRuntime(instance.id)).sessionStatus;
+    const from = instance.provider === "meta" ? "marked disconnected" : `disconnected from Wasender${sessionStatus ? ` (${sessionStatus})` : ""}`;
     return { ok: false, wait: true, reason: `the number ${instance.phoneNumber} is ${from}`, instance };
   }
   return { ok: true, instance };

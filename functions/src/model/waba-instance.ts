@@ -30,13 +30,15 @@ const wabaInstanceFields = z.object({
   sendRatePerMinute: z.number().int().positive().optional(),
   /** The window that rate applies to; 60 s except to test pacing faster. */
   sendRateWindowSeconds: z.number().int().positive().default(60),
+  /** Written by the session events only when it changes (with `lastSync`), or by an operator. */
   status: z.enum(["connected", "disconnected", "pending"]).default("pending"),
-  /** Wasender's own session state (need_scan, logged_out, ...), kept by the connection webhook. */
-  sessionStatus: z.string().optional(),
-  /** Set by delivery when Wasender refuses the number (bad key, unknown session); cleared by a successful send. */
-  deliveryProblem: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   lastSync: instantSchema.optional(),
-  /** The last error of each provider on this number (written by delivery, read by the health call). */
+  /**
+   * Runtime state now on `waba_runtime/{wabaInstanceId}` (store/waba-runtime.ts): never read from this
+   * document (see RUNTIME_ONLY), so always undefined here; kept in the type until no caller reads it.
+   */
+  sessionStatus: z.string().optional(),
+  deliveryProblem: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   providerErrors: z.record(z.string(), z.looseObject({ code: z.string(), message: z.string(), at: instantSchema.optional() })).optional(),
   /** Where replies go while the Wasender session cannot take them (README, "Meta failover"). */
   failoverProvider: z.literal("meta", { error: 'must be "meta" (the one failover provider this backend has) or null' }).nullable().optional(),
@@ -158,12 +160,23 @@ export type InstanceCheck<I extends MessagingInstance = MessagingInstance> =
       source: "schema" | "onboarding";
     };
 
+/**
+ * Runtime fields an instance document written before `waba_runtime` existed may still hold: ignored,
+ * so a stale copy never passes for the number's state (the runtime document is the one source).
+ */
+const RUNTIME_ONLY = ["sessionStatus", "deliveryProblem", "providerErrors", "circuit", "connectionHistory", "qrCode", "qrCodeUpdatedAt"];
+
+function withoutRuntimeFields(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object") return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !RUNTIME_ONLY.includes(key)));
+}
+
 /** Validates a raw `waba_instances` document with `schema`; never half-uses it. */
 function check<I extends MessagingInstance>(schema: z.ZodType<Omit<I, "id">>, id: string, raw: unknown): InstanceCheck<I> {
   // Problems the onboarding check wrote back (a phone owned by another vendor, ...) keep it out too.
   const recorded = (raw as { configProblems?: unknown } | undefined)?.configProblems;
   if (Array.isArray(recorded) && recorded.length > 0) return { usable: false, id, problems: recorded.map(String), source: "onboarding" };
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(withoutRuntimeFields(raw));
   if (!parsed.success) return { usable: false, id, problems: describeIssues(parsed.error), source: "schema" };
   return { usable: true, instance: { id, ...parsed.data } as I };
 }

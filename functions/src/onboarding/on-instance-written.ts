@@ -2,11 +2,16 @@ import type { OutboundDeps } from "../outbound/attempt";
 import { resumeInstance } from "../outbound/sweep";
 import { toE164 } from "../shared/phone";
 import { indexKey, invalidateConfig, vendorKey } from "../store/config-cache";
+import { syncRuntimeStatus } from "../store/waba-instances";
 import { syncInstance } from "./sync-instance";
 
-/** Fields Wasender's own events keep moving; a change to them alone needs no onboarding check. */
+/**
+ * Fields Wasender's own events move on the instance (a status change, a webhook registration); a
+ * change to them alone needs no onboarding check. The rest of the runtime state lives on
+ * `waba_runtime`, which no trigger watches; its old fields here are listed so removing them is no edit.
+ */
 const RUNTIME_FIELDS = new Set([
-  "status", "sessionStatus", "lastSync", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "webhookRegistration", "updatedAt", "deliveryProblem", "circuit", "providerErrors",
+  "status", "lastSync", "webhookRegistration", "updatedAt", "sessionStatus", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "deliveryProblem", "circuit", "providerErrors",
 ]);
 
 function onlyRuntimeChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
@@ -26,6 +31,9 @@ export async function onInstanceWritten(
 ): Promise<void> {
   await invalidateConfig(cacheKeysOf(before, after));
   if (!(before && after && onlyRuntimeChanged(before, after))) await syncInstance(wabaInstanceId, before, after);
+  // The send path reads `status` from the runtime document: an operator's edit (or a new or deleted
+  // number) is copied there; a session event has already written both.
+  if (before?.status !== after?.status || !before || !after) await syncRuntimeStatus(wabaInstanceId);
   if (before?.status !== "connected" && after?.status === "connected" && before !== undefined) {
     await resumeInstance(wabaInstanceId, deps);
   }

@@ -1,6 +1,6 @@
 import { FieldValue } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
-import { WABA_INSTANCES } from "../store/collections";
+import { writeDeliveryProblem } from "../store/waba-runtime";
 
 /**
  * `vendors/{vendorId}/alerts/{alertId}`: one document per problem an operator must look at (a message
@@ -33,8 +33,5 @@ export async function raiseAlert(
  * by the next successful send. A runtime field: the onboarding trigger does not re-validate for it.
  */
 export async function markInstanceProblem(wabaInstanceId: string, problem: { code: string; message: string } | undefined): Promise<void> {
-  await firestore()
-    .collection(WABA_INSTANCES)
-    .doc(wabaInstanceId)
-    .update({ deliveryProblem: problem ? { ...problem, at: FieldValue.serverTimestamp() } : FieldValue.delete() });
+  await writeDeliveryProblem(wabaInstanceId, problem);
 }

@@ -1,12 +1,14 @@
-import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
-import { circuitSchema, type Circuit } from "../model/circuit";
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { checkInstance, type InstanceCheck } from "../model/waba-instance";
 
 import { WABA_INSTANCES } from "./collections";
 import { readVendorSnapshot } from "./config-cache";
+import { prepareSessionStatus, prepareStatusCopy } from "./waba-runtime";
 
 export { WABA_INSTANCES };
+// The send path's runtime reads and writes, where its callers have always imported them from.
+export { readInstanceRuntime, recordProviderError, writeCircuit, type InstanceRuntime } from "./waba-runtime";
 
 /** One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no such instance. */
 export async function readVendorInstanceCached(vendorId: string, wabaInstanceId: string): Promise<InstanceCheck | undefined> {
@@ -20,10 +22,11 @@ export async function readInstance(wabaInstanceId: string): Promise<InstanceChec
   return snap.exists ? checkInstance(snap.id, snap.data()) : undefined;
 }
 
-/** How many session status changes an instance keeps, newest last. */
-const HISTORY_LENGTH = 20;
-
-/** Applies a `session.status` event to the instance: its status, the raw session state, a short history. */
+/**
+ * Applies a `session.status` event: the session state and its history on the runtime document, and
+ * the instance's `status` (with `lastSync`) only when it changes, so a repeated status, like every
+ * other runtime write, leaves the document an operator edits (and the caches it feeds) alone.
+ */
 export async function recordSessionStatus(
   wabaInstanceId: string,
   sessionStatus: string,
@@ -31,26 +34,26 @@ export async function recordSessionStatus(
 ): Promise<{ previousStatus: string | undefined }> {
   const ref = firestore().collection(WABA_INSTANCES).doc(wabaInstanceId);
   return firestore().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const history = (snap.get("connectionHistory") as unknown[] | undefined) ?? [];
     const now = Timestamp.now();
-    tx.update(ref, {
-      status,
-      sessionStatus,
-      lastSync: now,
-      connectionHistory: [...history, { sessionStatus, status, at: now }].slice(-HISTORY_LENGTH),
-      ...(status === "connected" && { qrCode: FieldValue.delete() }),
-    });
-    return { previousStatus: snap.get("status") as string | undefined };
+    const [snap, writeSession] = await Promise.all([tx.get(ref), prepareSessionStatus(tx, wabaInstanceId, sessionStatus, status, now)]);
+    const previousStatus = snap.get("status") as string | undefined;
+    if (!snap.exists) return { previousStatus }; // deleted meanwhile: no runtime document left behind
+    writeSession();
+    if (previousStatus !== status) tx.update(ref, { status, lastSync: now });
+    return { previousStatus };
   });
 }
 
-/** Keeps the latest QR string (`qrcode.updated`) so an operator can show it for scanning. */
-export async function recordQrCode(wabaInstanceId: string, qr: string): Promise<void> {
-  await firestore().collection(WABA_INSTANCES).doc(wabaInstanceId).update({
-    qrCode: qr,
-    qrCodeUpdatedAt: FieldValue.serverTimestamp(),
-    lastSync: FieldValue.serverTimestamp(),
+/**
+ * Makes the runtime document's copy of `status` match the instance's (an operator's edit, a new or a
+ * deleted instance), reading the instance now so an older event never overwrites a newer status.
+ */
+export async function syncRuntimeStatus(wabaInstanceId: string): Promise<void> {
+  const ref = firestore().collection(WABA_INSTANCES).doc(wabaInstanceId);
+  await firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const status = snap.exists ? ((snap.get("status") as string | undefined) ?? "pending") : undefined;
+    (await prepareStatusCopy(tx, wabaInstanceId, status))();
   });
 }
 
@@ -119,54 +122,6 @@ export async function syncVendorConfigRouting(
       { merge: true },
     );
   });
-}
-
-/** What a send decides its channel on, read in its transaction: the circuit and the session, as they are now. */
-export interface InstanceRuntime {
-  circuit: Circuit | undefined;
-  status: string | undefined;
-  sessionStatus: string | undefined;
-}
-
-function millisOf(value: unknown): unknown {
-  return value instanceof Timestamp ? value.toMillis() : value;
-}
-
-/** Reads the instance's failover circuit and session state inside a transaction (one read). */
-export async function readInstanceRuntime(tx: Transaction, wabaInstanceId: string): Promise<InstanceRuntime> {
-  const snap = await tx.get(firestore().collection(WABA_INSTANCES).doc(wabaInstanceId));
-  const raw = snap.get("circuit") as Record<string, unknown> | undefined;
-  const parsed = raw
-    ? circuitSchema.safeParse({
-        ...raw,
-        since: millisOf(raw.since),
-        probeAt: millisOf(raw.probeAt),
-        probe: raw.probe ? { ...(raw.probe as object), until: millisOf((raw.probe as Record<string, unknown>).until) } : undefined,
-      })
-    : undefined;
-  return { circuit: parsed?.success ? parsed.data : undefined, status: snap.get("status"), sessionStatus: snap.get("sessionStatus") };
-}
-
-/** Stores the circuit on the instance, times as Firestore timestamps so an operator reads them in the console. */
-export function writeCircuit(tx: Transaction, wabaInstanceId: string, circuit: Circuit): void {
-  tx.update(firestore().collection(WABA_INSTANCES).doc(wabaInstanceId), {
-    circuit: {
-      state: circuit.state,
-      since: Timestamp.fromMillis(circuit.since),
-      reason: circuit.reason,
-      failures: circuit.failures,
-      ...(circuit.probeAt !== undefined && { probeAt: Timestamp.fromMillis(circuit.probeAt) }),
-      ...(circuit.probe && { probe: { message: circuit.probe.message, until: Timestamp.fromMillis(circuit.probe.until) } }),
-    },
-  });
-}
-
-/** The last error of one provider on this number (`providerErrors.{provider}`), for the operator and the health call. */
-export async function recordProviderError(wabaInstanceId: string, provider: string, error: { code: string; message: string }): Promise<void> {
-  await firestore()
-    .collection(WABA_INSTANCES)
-    .doc(wabaInstanceId)
-    .update({ [`providerErrors.${provider}`]: { code: error.code, message: error.message.slice(0, 500), at: FieldValue.serverTimestamp() } });
 }
 
 /** Every instance document of a vendor, as stored (the health call reads them fresh). */

@@ -1,13 +1,17 @@
 import { logger } from "../shared/logger";
 import { describeIssues } from "../model/common";
-import { recordQrCode, recordSessionStatus } from "../store/waba-instances";
+import { recordSessionStatus } from "../store/waba-instances";
+import { recordQrCode } from "../store/waba-runtime";
 import { CONNECTION_EVENTS, instanceStatusFor, qrCodeDataSchema, sessionStatusDataSchema } from "../wasender/session-payloads";
 import { errorResponse, type WebhookResponse } from "../http/handler";
 import type { VerifiedEvent } from "./verified-event";
 
 export { CONNECTION_EVENTS };
 
-/** `session.status` and `qrcode.updated`: kept on the instance the request was signed for. */
+/**
+ * `session.status` and `qrcode.updated` of the instance the request was signed for: kept on its runtime
+ * document; the instance itself changes only when its `status` does.
+ */
 export async function handleConnectionEvent({ vendorId, instance, envelope }: VerifiedEvent): Promise<WebhookResponse> {
   const { event, data } = envelope;
   if (event === "qrcode.updated") {

@@ -95,8 +95,8 @@ describe("GET /api/admin/vendors/{vendorId}/wasender-status", () => {
     const res = await adminCall(`/vendors/${vendor.vendorId}/wasender-status`, { method: "GET", token: tokens.own });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ sessionStatus: "need_scan", status: "disconnected" });
-    const instance = await db.collection("waba_instances").doc(vendor.wabaInstanceId).get();
-    expect(instance.get("sessionStatus")).toBe("need_scan");
+    expect((await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).get("status")).toBe("disconnected");
+    expect((await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get()).get("sessionStatus")).toBe("need_scan");
     wasender.setSessionStatus("connected");
     await adminCall(`/vendors/${vendor.vendorId}/wasender-status`, { method: "GET", token: tokens.admin });
     expect((await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).get("status")).toBe("connected");

@@ -16,6 +16,8 @@ afterAll(() => wasender.close());
 const postConnection = (body: unknown, sub = "connection") =>
   postWebhook(vendor, body, { path: `/api/webhooks/wasender/${vendor.vendorId}${sub ? `/${sub}` : ""}` });
 const instance = () => db.collection("waba_instances").doc(vendor.wabaInstanceId).get();
+/** The session's own state, history and QR code: the number's runtime document. */
+const runtime = () => db.collection("waba_runtime").doc(vendor.wabaInstanceId).get();
 
 describe("session status", () => {
   it.each([
@@ -32,13 +34,14 @@ describe("session status", () => {
       expect(res.status).toBe(200);
       const doc = await instance();
       expect(doc.get("status")).toBe(status);
-      expect(doc.get("sessionStatus")).toBe(sessionStatus);
       expect(doc.get("lastSync")).toBeTruthy();
+      expect((await runtime()).get("sessionStatus")).toBe(sessionStatus);
+      expect((await runtime()).get("status")).toBe(status);
     }
   });
 
   it("keeps a short history, newest last", async () => {
-    const history = (await instance()).get("connectionHistory") as Array<{ sessionStatus: string }>;
+    const history = (await runtime()).get("connectionHistory") as Array<{ sessionStatus: string }>;
     expect(history.length).toBeLessThanOrEqual(20);
     expect(history.at(-1)!.sessionStatus).toBe("error");
   });
@@ -47,7 +50,7 @@ describe("session status", () => {
     await postConnection({ event: "qrcode.updated", data: { qr: "2@first" } });
     const res = await postConnection({ event: "qrcode.updated", data: { qr: "2@second" } }, "");
     expect(res.status).toBe(200);
-    expect((await instance()).get("qrCode")).toBe("2@second");
+    expect((await runtime()).get("qrCode")).toBe("2@second");
   });
 
   it("refuses an unknown session status with a clear 400", async () => {

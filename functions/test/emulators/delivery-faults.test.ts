@@ -166,11 +166,12 @@ describe("delivery through Wasender faults", () => {
     await greet(vendor, customer);
     const [reply] = await settled(vendor.vendorId, customer);
     expect(reply).toMatchObject({ status: "failed", error: { code: "unauthorized" } });
-    const instance = await eventually(async () => {
-      const snap = await db.collection("waba_instances").doc(vendor.wabaInstanceId).get();
+    // On the number's runtime document, not on the instance an operator edits.
+    const runtime = await eventually(async () => {
+      const snap = await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get();
       return snap.get("deliveryProblem") ? snap : undefined;
-    }, 10_000, "the instance marked");
-    expect(instance.get("deliveryProblem")).toMatchObject({ code: "unauthorized", message: expect.stringContaining("Unauthenticated.") });
+    }, 10_000, "the number marked");
+    expect(runtime.get("deliveryProblem")).toMatchObject({ code: "unauthorized", message: expect.stringContaining("Unauthenticated.") });
     const alert = await db.collection("vendors").doc(vendor.vendorId).collection("alerts").doc(`instance_${vendor.wabaInstanceId}_unauthorized`).get();
     expect(alert.get("kind")).toBe("instance_refused");
   }, 30_000);

@@ -37,14 +37,20 @@ const PRODUCTS = {
   robe1: { keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 5, active: true },
 };
 
-/** A Wasender vendor whose number fails over to a Cloud API number. */
-async function failoverVendor(instance: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
+/**
+ * A Wasender vendor whose number fails over to a Cloud API number. A `sessionStatus` given is the
+ * session state a `session.status` event left: on the number's runtime document, with its status copy.
+ */
+async function failoverVendor({ sessionStatus, ...instance }: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
   const number = metaNumber();
   const vendor = await createVendor(db, {
     apiUrl: wasender.apiUrl,
     instance: { failoverProvider: "meta", failoverCooldownSeconds: 4, ...metaFields(number, meta.apiUrl), ...instance },
     config,
   });
+  if (sessionStatus !== undefined) {
+    await db.collection("waba_runtime").doc(vendor.wabaInstanceId).set({ status: instance.status ?? "connected", sessionStatus }, { merge: true });
+  }
   return { vendor, number };
 }
 
@@ -70,6 +76,8 @@ const metaSendsOf = (number: MetaNumber, to?: string) => meta.sends.filter((s) =
 
 
 const instanceOf = async (vendor: TestVendor) => (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).data()!;
+/** The number's runtime state (circuit, delivery problem): `waba_runtime`, not the instance an operator edits. */
+const runtimeOf = async (vendor: TestVendor) => (await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get()).data() ?? {};
 
 describe("failover to Meta", () => {
   it("Wasender 503 three times: the reply leaves once through Meta; the next go straight to Meta; after the cooldown a probe brings them back to Wasender", async () => {
@@ -91,7 +99,7 @@ describe("failover to Meta", () => {
     const firstFailure = wasenderSendRequests(vendor)[0]!.at;
     console.log(`failover: first Wasender failure to the reply through Meta: ${viaMeta!.at - firstFailure} ms (3 Wasender attempts, 1 Meta send)`);
 
-    const open = await instanceOf(vendor);
+    const open = await runtimeOf(vendor);
     expect(open.circuit).toMatchObject({ state: "open", failures: 3, reason: expect.stringContaining("3 Wasender failures in a row") });
     expect(open.circuit.since).toBeInstanceOf(Timestamp);
 
@@ -108,7 +116,7 @@ describe("failover to Meta", () => {
     expect(replies[2]).toMatchObject({ status: "sent", provider: "wasender" });
     expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(1);
     expect(metaSendsOf(number)).toHaveLength(2);
-    expect((await instanceOf(vendor)).circuit).toMatchObject({ state: "closed", failures: 0 });
+    expect((await runtimeOf(vendor)).circuit).toMatchObject({ state: "closed", failures: 0 });
 
     await greet(vendor, customer, "aide");
     const after = await settled(vendor.vendorId, customer, 4);
@@ -130,7 +138,7 @@ describe("failover to Meta", () => {
     expect(reply!.delivery.attempts).toBe(1);
     expect(wasenderSendRequests(vendor)).toHaveLength(0);
     expect(metaSendsOf(number, customer)).toHaveLength(1);
-    expect((await instanceOf(vendor)).circuit).toMatchObject({ state: "open", reason: "the Wasender session is need_scan" });
+    expect((await runtimeOf(vendor)).circuit).toMatchObject({ state: "open", reason: "the Wasender session is need_scan" });
     console.log(`failover: session need_scan, POST to the reply through Meta: ${metaSendsOf(number)[0]!.at - started} ms`);
   }, 60_000);
 
@@ -215,7 +223,7 @@ describe("failover to Meta", () => {
     expect(reply).toMatchObject({ status: "sent", provider: "wasender" });
     expect(reply!.delivery.attempts).toBe(4);
     expect(metaSendsOf(number)).toHaveLength(0);
-    expect((await instanceOf(vendor)).circuit).toBeUndefined();
+    expect((await runtimeOf(vendor)).circuit).toBeUndefined();
   }, 90_000);
 
   it("a customer who wrote to a Cloud API number the instance cannot send from: the reply fails, never leaves from the Wasender number", async () => {
@@ -314,7 +322,7 @@ describe("Meta-only numbers", () => {
     await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "aide")]));
     const replies = await settled(vendor.vendorId, customer, 2);
     expect(replies[1]).toMatchObject({ status: "failed", error: { code: "number_unusable" } });
-    const marked = await eventually(async () => (await instanceOf(vendor)).deliveryProblem, 10_000, "the number marked");
+    const marked = await eventually(async () => (await runtimeOf(vendor)).deliveryProblem, 10_000, "the number marked");
     expect(marked).toMatchObject({ code: "number_unusable" });
   }, 30_000);
 });

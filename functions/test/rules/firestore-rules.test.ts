@@ -14,6 +14,7 @@ let env: RulesTestEnvironment;
 
 const PATHS = [
   "waba_instances/waba_vendor_001",
+  "waba_runtime/waba_vendor_001",
   "vendor_configs/vendor_001",
   "vendors/vendor_001",
   "vendors/vendor_001/products/robe1",
@@ -102,6 +103,6 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/messages").get());
     await assertFails(db.collectionGroup("messages").get());
     for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs"]) await assertFails(db.collectionGroup(group).get());
-    for (const top of ["send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors"]) await assertFails(db.collection(top).get());
+    for (const top of ["waba_runtime", "send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors"]) await assertFails(db.collection(top).get());
   });
 });

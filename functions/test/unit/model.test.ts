@@ -32,6 +32,26 @@ describe("waba_instances validation", () => {
   });
 });
 
+describe("runtime fields left on an instance from before waba_runtime", () => {
+  it("are ignored: the instance never carries a stale session state, delivery problem or provider error", () => {
+    const legacy = {
+      ...instance,
+      status: "disconnected",
+      sessionStatus: "need_scan",
+      deliveryProblem: { code: "unauthorized", message: "Unauthenticated." },
+      providerErrors: { wasender: { code: "server_error", message: "503" } },
+      circuit: { state: "open" },
+    };
+    const check = checkWasenderInstance("w", legacy);
+    expect(check.usable).toBe(true);
+    if (!check.usable) return;
+    expect(check.instance.status).toBe("disconnected");
+    expect(check.instance.sessionStatus).toBeUndefined();
+    expect(check.instance.deliveryProblem).toBeUndefined();
+    expect(check.instance.providerErrors).toBeUndefined();
+  });
+});
+
 describe("vendor_configs validation", () => {
   it("defaults to French with auto-reply on", () => {
     expect(vendorConfigSchema.parse({ vendorId: "v" })).toMatchObject({ language: "fr", autoReplyEnabled: true });
