@@ -9,7 +9,7 @@ import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance"
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
 import { readInstanceRuntime, recordProviderError, writeCircuit } from "../store/waba-instances";
-import { markInstanceProblem, raiseAlert } from "./alerts";
+import { markInstanceProblem, raiseAlertIn } from "./alerts";
 import { chooseChannel, circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryEvent } from "./delivery-state";
@@ -94,15 +94,23 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
   return "retry scheduled";
 }
 
-/** A message that ended failed: an alert for the vendor's operator, and the number marked when Wasender refuses it. */
+/** After the failure committed (with its alerts): logged, and the number marked when Wasender refuses it. */
 async function reportFailure(task: AttemptTask, failed: NonNullable<Finished["failed"]>): Promise<void> {
   const { error, instanceProblem, wabaInstanceId } = failed;
   logger.error("outbound failed", { vendorId: task.vendorId, messageId: task.messageId, code: error.code, reason: error.message });
+  if (instanceProblem) await markInstanceProblem(wabaInstanceId, { code: error.code, message: error.message });
+}
+
+/**
+ * The operator's alerts for a message that ended failed, written by the transaction that fails it (a
+ * crash cannot separate them): `delivery_failed`, and `instance_refused` when Wasender refuses the number.
+ */
+function writeFailureAlerts(tx: Transaction, task: AttemptTask, failed: NonNullable<Finished["failed"]>): void {
+  const { error, instanceProblem, wabaInstanceId } = failed;
   const subject = messageRef(task.vendorId, task.customer, task.messageId).path;
-  await raiseAlert(task.vendorId, alertIdFor(task), { kind: "delivery_failed", message: error.message, subject, details: { code: error.code } });
+  raiseAlertIn(tx, task.vendorId, alertIdFor(task), { kind: "delivery_failed", message: error.message, subject, details: { code: error.code } });
   if (instanceProblem) {
-    await markInstanceProblem(wabaInstanceId, { code: error.code, message: error.message });
-    await raiseAlert(task.vendorId, `instance_${wabaInstanceId}_${error.code}`, {
+    raiseAlertIn(tx, task.vendorId, `instance_${wabaInstanceId}_${error.code}`, {
       kind: "instance_refused",
       message: error.message,
       subject: `waba_instances/${wabaInstanceId}`,
@@ -156,6 +164,7 @@ async function claimAttempt(task: AttemptTask, deps: OutboundDeps): Promise<Clai
       await finish(tx, ref, conversation, transition(delivery, { type: "fail", error }, now), now, dispatches, { error });
       leaveLine();
       const failed = { error, instanceProblem: false, wabaInstanceId: String(snap.get("wabaInstanceId")) };
+      writeFailureAlerts(tx, task, failed);
       return result({ kind: "done", reason: `failed: ${error.message}`, failed });
     };
     if (now > delivery.deadlineAt) {
@@ -392,10 +401,9 @@ async function completeAttempt(
     const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
     await finish(tx, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, dispatches, { error: finalError });
     writeLast();
-    return {
-      finished: { failed: { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) } },
-      dispatches,
-    };
+    const failed = { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) };
+    writeFailureAlerts(tx, task, failed);
+    return { finished: { failed }, dispatches };
   });
   await deps.scheduler.schedule(dispatches);
   return finished;
