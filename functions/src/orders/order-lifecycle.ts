@@ -6,7 +6,7 @@ import type { OrderDoc } from "../model/order";
 import { firestore } from "../shared/firestore";
 import { dueReservations, orderRef, parseOrder, prepareStockRelease } from "../store/orders";
 import { readVendorConfigCached } from "../store/vendor-configs";
-import type { OutboundDeps } from "../outbound/attempt";
+import type { OutboundDeps } from "../outbound/deps";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 

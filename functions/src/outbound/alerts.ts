@@ -20,16 +20,8 @@ function alertFields(alert: Alert): Record<string, unknown> {
 
 /**
  * `vendors/{vendorId}/alerts/{alertId}`: one document per problem an operator must look at (a message
- * that ended failed, a number whose key Wasender refuses). Written again for the same problem, it
- * counts the repeats instead of piling up documents.
- */
-export async function raiseAlert(vendorId: string, alertId: string, alert: Alert): Promise<void> {
-  await alertRef(vendorId, alertId).set(alertFields(alert), { merge: true });
-}
-
-/**
- * The same alert, written by the transaction that records the failure: the failure and its alert
- * commit together or not at all. A blind write (no read), so it may come after the transaction's reads.
+ * that ended failed, a number whose key Wasender refuses), written by the transaction that records the
+ * problem, so both commit together or not at all. A blind write (no read): it may follow every read.
  */
 export function raiseAlertIn(tx: Transaction, vendorId: string, alertId: string, alert: Alert): void {
   tx.set(alertRef(vendorId, alertId), alertFields(alert), { merge: true });

@@ -23,24 +23,28 @@ export interface PacingLine {
   inFlight?: { path: string; since: number };
 }
 
-export async function readPacingLine(tx: Transaction, wabaInstanceId: string): Promise<{ line: PacingLine; write: (line: PacingLine) => void }> {
-  const ref = firestore().collection("send_pacing").doc(wabaInstanceId);
-  const snap = await tx.get(ref);
+function lineRef(wabaInstanceId: string) {
+  return firestore().collection("send_pacing").doc(wabaInstanceId);
+}
+
+export async function readPacingLine(reads: Pick<Transaction, "get">, wabaInstanceId: string): Promise<PacingLine> {
+  const snap = await reads.get(lineRef(wabaInstanceId));
   const queue = snap.get("queue");
   const inFlightPath = snap.get("inFlight.path");
   const inFlightSince = snap.get("inFlight.since") as Timestamp | undefined;
-  const line: PacingLine = {
+  return {
     nextSlotAt: (snap.get("nextSlotAt") as Timestamp | undefined)?.toMillis() ?? 0,
     queue: Array.isArray(queue) ? queue.filter((path): path is string => typeof path === "string") : [],
     ...(typeof inFlightPath === "string" && inFlightSince && { inFlight: { path: inFlightPath, since: inFlightSince.toMillis() } }),
   };
-  const write = (next: PacingLine) =>
-    tx.set(ref, {
-      nextSlotAt: Timestamp.fromMillis(next.nextSlotAt),
-      queue: next.queue,
-      inFlight: next.inFlight ? { path: next.inFlight.path, since: Timestamp.fromMillis(next.inFlight.since) } : null,
-    });
-  return { line, write };
+}
+
+export function writePacingLine(tx: Transaction, wabaInstanceId: string, next: PacingLine): void {
+  tx.set(lineRef(wabaInstanceId), {
+    nextSlotAt: Timestamp.fromMillis(next.nextSlotAt),
+    queue: next.queue,
+    inFlight: next.inFlight ? { path: next.inFlight.path, since: Timestamp.fromMillis(next.inFlight.since) } : null,
+  });
 }
 
 const PACED = "paced:";

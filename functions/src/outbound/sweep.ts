@@ -4,7 +4,8 @@ import { resolveInstance } from "../messaging/provider";
 import { hasMetaFailover } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
-import { SEND_LEASE_MS, type OutboundDeps } from "./attempt";
+import { SEND_LEASE_MS } from "./claim";
+import type { OutboundDeps } from "./deps";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
@@ -106,7 +107,7 @@ async function redriven(
  * over to nobody: `path` then needs its task, whose claim walks past it).
  */
 async function lineMovesWithout(tx: Transaction, wabaInstanceId: string, path: string, now: number): Promise<boolean> {
-  const { line } = await readPacingLine(tx, wabaInstanceId);
+  const line = await readPacingLine(tx, wabaInstanceId);
   if (line.inFlight && now - line.inFlight.since < SEND_LEASE_MS) return true;
   const first = line.queue[0];
   if (first === undefined || first === path || !line.queue.includes(path)) return false;

@@ -133,7 +133,7 @@ function millisOf(value: unknown): unknown {
 }
 
 /** Reads the instance's failover circuit and session state inside a transaction (one read). */
-export async function readInstanceRuntime(tx: Transaction, wabaInstanceId: string): Promise<InstanceRuntime> {
+export async function readInstanceRuntime(tx: Pick<Transaction, "get">, wabaInstanceId: string): Promise<InstanceRuntime> {
   const snap = await tx.get(firestore().collection(WABA_INSTANCES).doc(wabaInstanceId));
   const raw = snap.get("circuit") as Record<string, unknown> | undefined;
   const parsed = raw
