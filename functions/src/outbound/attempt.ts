@@ -45,7 +45,7 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
   const startedAt = Date.now();
   const result = await sendClaimed(claimed, deps);
   const interval = sendIntervalMs(claimed.instance);
-  const pacing: StartedSend | undefined = interval !== undefined ? { wabaInstanceId: claimed.instance.id, intervalMs: interval, startedAt } : undefined;
+  const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
   const completed = await runStep(deps.scheduler, (reads) => completeStep(reads, task, claimed, result, pacing));
   if (result.ok) {
     await afterSent(task, claimed, result.providerMessageId, deps);

@@ -10,7 +10,7 @@ import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryE
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { sendIntervalMs } from "./pacing";
-import { leaveLine, takeTurn, type Line } from "./send-line";
+import { leaveLine, takeTurn } from "./send-line";
 import { update, type Plan, type Reads, type Write } from "./step";
 
 /** How long a sender owns a message; far above the 10 s request timeout, so only a dead sender loses it. */
@@ -65,12 +65,10 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     return { outcome: { kind: "done", reason: `waiting for ${head}` }, writes };
   }
 
-  // Once the number is known: a paced one's send line, which a message that does not send leaves.
-  let line: Line | undefined;
-  const offTheLine = async () => (line ? leaveLine(reads, ref.path, line, now) : { writes: [], dispatches: [] });
+  // A message that does not send now leaves its number's send line (a holder passes the turn on).
   const fail = async (error: DeliveryError): Promise<Plan<ClaimOutcome>> => {
-    const left = await offTheLine();
-    const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error }, now), now, { error });
+    const left = await leaveLine(reads, snap, delivery, now);
+    const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error }, now), now, { error, fields: left.fields });
     const failed: FailedDelivery = { error, instanceProblem: false, wabaInstanceId: String(snap.get("wabaInstanceId")) };
     return {
       outcome: { kind: "done", reason: `failed: ${error.message}`, failed },
@@ -90,8 +88,6 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   const resolution = await resolveInstance(task.vendorId, wabaInstanceId);
   if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
   const instance = resolution.instance;
-  const interval = sendIntervalMs(instance);
-  if (interval !== undefined) line = { wabaInstanceId: instance.id, intervalMs: interval };
   const choice = await chooseChannel(reads, {
     instance,
     downReason: resolution.ok ? undefined : resolution.reason,
@@ -105,21 +101,28 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   if (choice.kind === "fail") return fail(choice.error);
   if (choice.kind === "wait") {
     // Waiting for its number, not for its turn: off the send line, which hands over to the next.
-    const left = await offTheLine();
+    const left = await leaveLine(reads, snap, delivery, now);
     const next = transitionOrUndefined(delivery, { type: "wait", reason: choice.reason }, now);
-    const writes = next && delivery.waitingReason !== choice.reason ? [update(ref, deliveryFields(next, now))] : [];
-    return { outcome: { kind: "done", reason: choice.reason }, writes: [...writes, ...left.writes], dispatches: left.dispatches };
+    const fields = { ...(next && delivery.waitingReason !== choice.reason && deliveryFields(next, now)), ...left.fields };
+    const writes = Object.keys(fields).length > 0 ? [update(ref, fields), ...left.writes] : left.writes;
+    return { outcome: { kind: "done", reason: choice.reason }, writes, dispatches: left.dispatches };
   }
 
   const writes: Write[] = [];
-  if (line) {
-    const turn = await takeTurn(reads, task, ref, delivery, line, now, SEND_LEASE_MS);
-    if (!turn.go) return { outcome: { kind: "done", reason: turn.reason }, writes: turn.writes, dispatches: turn.dispatches };
-    writes.push(...turn.writes);
+  let turnFields: Record<string, unknown> = {};
+  if (sendIntervalMs(instance) !== undefined) {
+    const turn = await takeTurn(reads, task, snap, delivery, instance.id, now);
+    const { fields, writes: lineWrites, dispatches } = turn.change;
+    if (!turn.go) {
+      const own = Object.keys(fields).length > 0 ? [update(ref, fields)] : [];
+      return { outcome: { kind: "done", reason: turn.reason }, writes: [...own, ...lineWrites], dispatches };
+    }
+    writes.push(...lineWrites);
+    turnFields = fields;
   }
   const circuit = choice.circuit;
   if (circuit) writes.push((tx) => writeCircuit(tx, instance.id, circuit));
   const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: choice.channel }, now);
-  writes.push(update(ref, { ...deliveryFields(claimed, now), attempts: claimed.attempts }));
+  writes.push(update(ref, { ...deliveryFields(claimed, now), attempts: claimed.attempts, ...turnFields }));
   return { outcome: { kind: "claimed", delivery: claimed, instance, channel: choice.channel, to, content: content.data }, writes };
 }

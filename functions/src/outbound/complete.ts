@@ -12,11 +12,14 @@ import { transition, type Delivery, type DeliveryError } from "./delivery-state"
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { decideRetry } from "./retry-policy";
-import { leaveLine, type Line } from "./send-line";
+import { endTurn } from "./send-line";
 import { update, type Plan, type Reads, type Write } from "./step";
 
-/** A send that started: when, on which paced line (absent for an unpaced number). */
-export type StartedSend = Line & { startedAt: number };
+/** A paced send that started: when, and the spacing of its number's sends. */
+export interface StartedSend {
+  startedAt: number;
+  intervalMs: number;
+}
 
 /**
  * Records a send's outcome (a transaction's step): sent, a retry at the time the policy says, or
@@ -42,8 +45,10 @@ export async function completeStep(
   ]);
   const delivery = decodeDelivery(snap.get("delivery"));
   if (!delivery) return { outcome: {} };
-  // The number's send line is free again: its next slot, and a task for its first waiting message.
-  const freed = pacing ? await leaveLine(reads, ref.path, pacing, now) : { writes: [], dispatches: [] };
+  // The number's turn passes on (the next waiter's task, at this start plus the interval), unless a
+  // newer attempt of this message owns it now.
+  const owner = result.ok || delivery.generation === claimed.generation;
+  const freed = pacing && owner ? await endTurn(reads, snap, pacing.startedAt, pacing.intervalMs, now) : { fields: {}, writes: [], dispatches: [] };
   let circuit: Circuit | undefined;
   if (runtime) {
     const outcome = result.ok ? ({ ok: true } as const) : { ok: false as const, kind: wasenderFailureKind(result.failure), reason: result.failure.message };
@@ -55,9 +60,11 @@ export async function completeStep(
     writes: [...writes, ...always],
     dispatches,
   });
+  const ownFields = freed.fields;
+  const ownOnly = Object.keys(ownFields).length > 0 ? [update(ref, ownFields)] : [];
 
   if (result.ok) {
-    if (delivery.state === "sent") return plan({});
+    if (delivery.state === "sent") return plan({}, ownOnly);
     // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
     const base: Delivery = delivery.state === "sending" ? delivery : { ...delivery, state: "sending" };
     const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
@@ -68,12 +75,13 @@ export async function completeStep(
         ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
         ...(result.providerStatus && { providerStatus: result.providerStatus }),
         sentAt: FieldValue.serverTimestamp(),
+        ...ownFields,
       },
     });
     return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
   }
   // Only the attempt that still owns the message records its failure.
-  if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({});
+  if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);
   const failure: SendFailure = result.failure;
   const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
   const failOver =
@@ -84,10 +92,10 @@ export async function completeStep(
     : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);
   if (decision.action === "retry") {
     const retrying = transition(delivery, { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate }, now);
-    return plan({}, [update(ref, deliveryFields(retrying, now))], [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches]);
+    return plan({}, [update(ref, { ...deliveryFields(retrying, now), ...ownFields })], [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches]);
   }
   const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
-  const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError });
+  const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
   const failed: FailedDelivery = { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) };
   return plan({ failed }, [...ended.writes, ...failureAlerts(task, failed)], [...ended.dispatches, ...freed.dispatches]);
 }

@@ -1,72 +1,154 @@
-import type { DocumentSnapshot } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentSnapshot, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery } from "./delivery-state";
 import type { AttemptTask, Dispatch } from "./dispatch";
-import { pace, pacedReason, readPacingLine, release, waitsForTurn, writePacingLine } from "./pacing";
+import { handOverAt, HOLDS_TURN, onIdleLine, PACED_REASON, readLine, usesTurn, WAITING_SINCE, waitsForTurn, writeLineBusy, writeLineIdle } from "./pacing";
 import { update, type Reads, type Write } from "./step";
 
-/** A paced number's send line: which number, and the spacing of its sends. */
-export interface Line {
-  wabaInstanceId: string;
-  intervalMs: number;
-}
+/**
+ * A paced number's send line without a hot document (README, "Pacing"): the turn passes from message
+ * to message. The one holding it carries `pacingTurn`; a ready message that finds the line busy marks
+ * itself waiting (`pacedAt`, its ready time) and has no task; when the holder's send ends, the oldest
+ * waiter (one query) gets the turn and a task at the holder's start plus the interval. Only when no
+ * one waits does the line go idle. The line document is written idle→busy and busy→idle only.
+ */
 
+/** A change of the line: fields for the message itself (merged into its own update), other writes, tasks. */
 export interface LineChange {
+  fields: Record<string, unknown>;
   writes: Write[];
   dispatches: Dispatch[];
 }
 
-/** Whether the message at `path` still waits for its turn on a send line (see waitsForTurn). */
-async function waitsOnLine(reads: Reads, path: string): Promise<boolean> {
-  const snap = await reads.get(firestore().doc(path));
-  return waitsForTurn(snap.exists ? decodeDelivery(snap.get("delivery")) : undefined);
+const NO_CHANGE: LineChange = { fields: {}, writes: [], dispatches: [] };
+/** Waiters found ended or no longer waiting are dropped from the line on the way; at most this many per hand-over. */
+const STALE_SKIPS = 5;
+
+function waitersOf(wabaInstanceId: string) {
+  return firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).orderBy(WAITING_SINCE);
 }
 
-export type Turn =
-  | { go: true; writes: Write[] }
-  | { go: false; reason: string; writes: Write[]; dispatches: Dispatch[] };
+/** The message holding the number's turn, if any (one query). */
+async function holderOf(reads: Reads, wabaInstanceId: string): Promise<QueryDocumentSnapshot | undefined> {
+  const snap = await reads.get(firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
+  return snap.docs[0];
+}
 
-/** A ready message asks for its turn on its number's send line: it goes now, gets a task for its slot, or waits. */
-export async function takeTurn(reads: Reads, task: AttemptTask, ref: FirebaseFirestore.DocumentReference, delivery: Delivery, line: Line, now: number, leaseMs: number): Promise<Turn> {
-  const current = await readPacingLine(reads, line.wabaInstanceId);
-  // A first entry that no longer waits for its turn (ended, or failed elsewhere) must not hold the line.
-  while (current.queue[0] !== undefined && current.queue[0] !== ref.path && !(await waitsOnLine(reads, current.queue[0]))) current.queue.shift();
-  const verdict = pace(current, ref.path, now, leaseMs);
-  const writes: Write[] = [(tx) => writePacingLine(tx, line.wabaInstanceId, verdict.line)];
-  if (verdict.go) return { go: true, writes };
-  if (verdict.at !== undefined) {
-    const next = transition(delivery, { type: "schedule", at: verdict.at }, now);
-    writes.push(update(ref, deliveryFields(next, now)));
-    return { go: false, reason: `paced to ${new Date(verdict.at).toISOString()}`, writes, dispatches: [{ ...task, generation: next.generation, at: verdict.at }] };
+/** The oldest message still waiting for the turn (one query, `limit(1)`); stale entries met on the way are dropped. */
+async function oldestWaiter(reads: Reads, wabaInstanceId: string, writes: Write[]): Promise<QueryDocumentSnapshot | undefined> {
+  let after: QueryDocumentSnapshot | undefined;
+  for (let i = 0; i < STALE_SKIPS; i += 1) {
+    const query = after ? waitersOf(wabaInstanceId).startAfter(after).limit(1) : waitersOf(wabaInstanceId).limit(1);
+    const found = (await reads.get(query)).docs[0];
+    if (!found) return undefined;
+    if (waitsForTurn(decodeDelivery(found.get("delivery")))) return found;
+    writes.push(update(found.ref, { [WAITING_SINCE]: FieldValue.delete() }));
+    after = found;
   }
-  const reason = pacedReason(verdict.ahead);
-  if (delivery.waitingReason !== reason) writes.push(update(ref, deliveryFields(transition(delivery, { type: "wait", reason }, now), now)));
-  return { go: false, reason, writes, dispatches: [] };
+  return undefined;
+}
+
+function taskOf(ref: FirebaseFirestore.DocumentReference, generation: number, at: number): Dispatch {
+  const conversation = ref.parent.parent!;
+  return { vendorId: conversation.parent.parent!.id, customer: conversation.id, messageId: ref.id, generation, at };
+}
+
+/** The turn handed to a waiter: scheduled for `at` with a task of its own. */
+function handTo(waiter: QueryDocumentSnapshot, at: number, now: number): { write: Write; dispatch: Dispatch } {
+  const scheduled = transition(decodeDelivery(waiter.get("delivery"))!, { type: "schedule", at }, now);
+  return {
+    write: update(waiter.ref, { ...deliveryFields(scheduled, now), [HOLDS_TURN]: true, [WAITING_SINCE]: FieldValue.delete() }),
+    dispatch: taskOf(waiter.ref, scheduled.generation, at),
+  };
 }
 
 /**
- * Frees a number's send line (reads now; the writes follow every read): the line without this send,
- * and the first waiting message scheduled. Without `startedAt` the message only leaves the line (it
- * sent nothing): nothing to write when it was not on it, and the next slot stays as it was.
+ * The turn leaves its holder: the oldest waiter gets it, with a task for `slot` (not before now), or
+ * the line goes idle with `slot` as its next slot. Reads now; writes in the change.
  */
-export async function leaveLine(reads: Reads, path: string, line: Line & { startedAt?: number }, now: number): Promise<LineChange> {
-  const current = await readPacingLine(reads, line.wabaInstanceId);
-  if (line.startedAt === undefined && !current.queue.includes(path)) return { writes: [], dispatches: [] };
-  const released = release(current, path, line.startedAt ?? 0, line.intervalMs);
-  let first: DocumentSnapshot | undefined;
-  while (released.queue[0] !== undefined) {
-    first = await reads.get(firestore().doc(released.queue[0]));
-    if (waitsForTurn(first.exists ? decodeDelivery(first.get("delivery")) : undefined)) break;
-    released.queue.shift();
-    first = undefined;
+async function passTurn(reads: Reads, wabaInstanceId: string, slot: number, now: number): Promise<LineChange> {
+  const writes: Write[] = [];
+  const waiter = await oldestWaiter(reads, wabaInstanceId, writes);
+  if (!waiter) return { fields: {}, writes: [...writes, (tx) => writeLineIdle(tx, wabaInstanceId, slot)], dispatches: [] };
+  const { write, dispatch } = handTo(waiter, handOverAt(slot, now), now);
+  return { fields: {}, writes: [...writes, write], dispatches: [dispatch] };
+}
+
+export type Turn =
+  | { go: true; change: LineChange }
+  | { go: false; reason: string; change: LineChange };
+
+/**
+ * A ready message asks for its number's turn: it holds it already (its slot has come), or takes the
+ * idle line (now, or with a task for the next slot), or parks as a waiter. A line whose holder no
+ * longer uses the turn (it ended or waits for something else) is handed to its oldest waiter.
+ */
+export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSnapshot, delivery: Delivery, wabaInstanceId: string, now: number): Promise<Turn> {
+  if (snap.get(HOLDS_TURN) === true) return { go: true, change: NO_CHANGE };
+  const taken = { [HOLDS_TURN]: true, [WAITING_SINCE]: FieldValue.delete() };
+  // Read even when busy: the idle write of a holder that found no waiter conflicts with this read.
+  const line = await readLine(reads, wabaInstanceId);
+  if (!line.busy) {
+    const busy: Write = (tx) => writeLineBusy(tx, wabaInstanceId, now);
+    const verdict = onIdleLine(line, now);
+    if (verdict.go) return { go: true, change: { fields: taken, writes: [busy], dispatches: [] } };
+    const scheduled = transition(delivery, { type: "schedule", at: verdict.at }, now);
+    return {
+      go: false,
+      reason: `paced to ${new Date(verdict.at).toISOString()}`,
+      change: { fields: { ...deliveryFields(scheduled, now), ...taken }, writes: [busy], dispatches: [{ ...task, generation: scheduled.generation, at: verdict.at }] },
+    };
   }
-  const writes: Write[] = [(tx) => writePacingLine(tx, line.wabaInstanceId, released)];
-  const delivery = first ? decodeDelivery(first.get("delivery")) : undefined;
-  if (!first || !delivery || released.inFlight) return { writes, dispatches: [] };
-  const scheduled = transition(delivery, { type: "schedule", at: released.nextSlotAt }, now);
-  writes.push(update(first.ref, deliveryFields(scheduled, now)));
-  const conversation = first.ref.parent.parent!;
-  const dispatch = { vendorId: conversation.parent.parent!.id, customer: conversation.id, messageId: first.id, generation: scheduled.generation, at: released.nextSlotAt };
-  return { writes, dispatches: [dispatch] };
+  const holder = await holderOf(reads, wabaInstanceId);
+  const waitingSince = snap.get(WAITING_SINCE) ?? Timestamp.fromMillis(now);
+  const park = (change: LineChange): Turn => ({
+    go: false,
+    reason: PACED_REASON,
+    change: {
+      ...change,
+      fields: { [WAITING_SINCE]: waitingSince, ...(delivery.waitingReason !== PACED_REASON && deliveryFields(transition(delivery, { type: "wait", reason: PACED_REASON }, now), now)) },
+    },
+  });
+  if (holder && usesTurn(decodeDelivery(holder.get("delivery")))) return park(NO_CHANGE);
+  // A dead turn: its holder ended or waits for something else. The oldest waiter gets it (this message
+  // if it is the oldest, or if no one else waits); the line stays busy.
+  const writes: Write[] = holder ? [update(holder.ref, { [HOLDS_TURN]: FieldValue.delete() })] : [];
+  const waiter = await oldestWaiter(reads, wabaInstanceId, writes);
+  if (waiter && waiter.ref.path !== snap.ref.path) {
+    const { write, dispatch } = handTo(waiter, now, now);
+    return park({ fields: {}, writes: [...writes, write], dispatches: [dispatch] });
+  }
+  return { go: true, change: { fields: taken, writes, dispatches: [] } };
+}
+
+/**
+ * A message that will not send now (it failed at its claim, waits for its session) leaves the line: a
+ * waiter just stops waiting; the holder passes the turn on, its slot unused.
+ */
+export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: Delivery, now: number): Promise<LineChange> {
+  const wabaInstanceId = snap.get("wabaInstanceId");
+  if (typeof wabaInstanceId !== "string") return NO_CHANGE;
+  if (snap.get(HOLDS_TURN) === true) {
+    const passed = await passTurn(reads, wabaInstanceId, delivery.slotAt ?? now, now);
+    return { ...passed, fields: { [HOLDS_TURN]: FieldValue.delete() } };
+  }
+  if (snap.get(WAITING_SINCE) !== undefined) return { ...NO_CHANGE, fields: { [WAITING_SINCE]: FieldValue.delete() } };
+  return NO_CHANGE;
+}
+
+/** A send of the turn's holder ended (sent, retry, failed): the next send may start an interval after this one started. */
+export async function endTurn(reads: Reads, snap: DocumentSnapshot, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
+  const wabaInstanceId = snap.get("wabaInstanceId");
+  if (snap.get(HOLDS_TURN) !== true || typeof wabaInstanceId !== "string") return NO_CHANGE;
+  const passed = await passTurn(reads, wabaInstanceId, startedAt + intervalMs, now);
+  return { ...passed, fields: { [HOLDS_TURN]: FieldValue.delete() } };
+}
+
+/** Whether a number's line will reach its waiters by itself: busy, with a holder that still uses the turn (sweep). */
+export async function lineMoves(reads: Reads, wabaInstanceId: string): Promise<boolean> {
+  const line = await readLine(reads, wabaInstanceId);
+  if (!line.busy) return false;
+  const holder = await holderOf(reads, wabaInstanceId);
+  return holder !== undefined && usesTurn(decodeDelivery(holder.get("delivery")));
 }
