@@ -66,11 +66,13 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
     const sends = await wasender.waitForSends(30, { predicate: (s) => s.apiKey === vendor.apiKey, timeoutMs: 90_000 });
     expect(new Set(sends.map((s) => s.to)).size).toBe(30);
 
-    const byCustomer = new Map(
-      await Promise.all(customers.map(async (c) => [c, (await messagesOf(db, vendor.vendorId, c).where("direction", "==", "outbound").get()).docs[0]!] as const)),
-    );
+    // Wasender records a send before its completion commits: wait for every reply to be recorded sent.
+    const byCustomer = await eventually(async () => {
+      const replies = await Promise.all(customers.map(async (c) => [c, (await messagesOf(db, vendor.vendorId, c).where("direction", "==", "outbound").get()).docs[0]] as const));
+      return replies.every(([, r]) => r?.get("status") === "sent") ? new Map(replies.map(([c, r]) => [c, r!])) : undefined;
+    }, 15_000, "every reply recorded sent");
     const inSendOrder = sends.map((s) => byCustomer.get(s.to)!);
-    expect(inSendOrder.every((r) => r.get("status") === "sent" && r.get("delivery.attempts") === 1)).toBe(true);
+    expect(inSendOrder.every((r) => r.get("delivery.attempts") === 1)).toBe(true);
     // Ready order: when each reply started waiting on the line (the first one, which found it idle, when it started).
     const readyAt = (reply: DocumentSnapshot) => historyOf(reply).find((h) => h.event === "waiting" && h.detail?.startsWith("paced:"))?.at.toMillis() ?? startOf(reply);
     const ready = inSendOrder.map(readyAt);
