@@ -4,7 +4,7 @@ import { z } from "zod";
 import { describeIssues, documentIdSchema } from "../model/common";
 import { isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
 import { resolveInstance, type SendFailure } from "../messaging/provider";
-import type { OutboundDeps } from "../outbound/attempt";
+import type { OutboundDeps } from "../outbound/deps";
 import { queueOutbound } from "../outbound/outbox";
 import { toE164 } from "../shared/phone";
 import { readVendorConfig } from "../store/vendor-configs";

@@ -1,6 +1,6 @@
 import { META_GRAPH_API_URL, WASENDER_API_URL } from "../config/params";
 import { ProviderRegistry } from "../messaging/provider";
-import type { OutboundDeps } from "../outbound/attempt";
+import type { OutboundDeps } from "../outbound/deps";
 import { CloudTasksScheduler } from "../outbound/dispatch";
 
 let outbound: OutboundDeps | undefined;

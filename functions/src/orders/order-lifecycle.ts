@@ -7,7 +7,7 @@ import { firestore } from "../shared/firestore";
 import { dueReservations, orderRef, parseOrder } from "../store/orders";
 import { prepareStockRelease } from "../store/stock-shards";
 import { readVendorConfigCached } from "../store/vendor-configs";
-import type { OutboundDeps } from "../outbound/attempt";
+import type { OutboundDeps } from "../outbound/deps";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { immediateStockViews, type StockViewScheduler } from "./stock-views";

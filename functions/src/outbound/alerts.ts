@@ -1,31 +1,30 @@
-import { FieldValue } from "firebase-admin/firestore";
+import { FieldValue, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { writeDeliveryProblem } from "../store/waba-runtime";
 
+export interface Alert {
+  kind: "delivery_failed" | "instance_refused";
+  message: string;
+  subject: string;
+  details?: Record<string, unknown>;
+}
+
+function alertRef(vendorId: string, alertId: string) {
+  return firestore().collection("vendors").doc(vendorId).collection("alerts").doc(alertId);
+}
+
+/** The merge that raises an alert: written again for the same problem, it counts the repeats. */
+function alertFields(alert: Alert): Record<string, unknown> {
+  return { ...alert, resolved: false, count: FieldValue.increment(1), lastSeenAt: FieldValue.serverTimestamp() };
+}
+
 /**
  * `vendors/{vendorId}/alerts/{alertId}`: one document per problem an operator must look at (a message
- * that ended failed, a number whose key Wasender refuses). Written again for the same problem, it
- * counts the repeats instead of piling up documents.
+ * that ended failed, a number whose key Wasender refuses), written by the transaction that records the
+ * problem, so both commit together or not at all. A blind write (no read): it may follow every read.
  */
-export async function raiseAlert(
-  vendorId: string,
-  alertId: string,
-  alert: { kind: "delivery_failed" | "instance_refused"; message: string; subject: string; details?: Record<string, unknown> },
-): Promise<void> {
-  await firestore()
-    .collection("vendors")
-    .doc(vendorId)
-    .collection("alerts")
-    .doc(alertId)
-    .set(
-      {
-        ...alert,
-        resolved: false,
-        count: FieldValue.increment(1),
-        lastSeenAt: FieldValue.serverTimestamp(),
-      },
-      { merge: true },
-    );
+export function raiseAlertIn(tx: Transaction, vendorId: string, alertId: string, alert: Alert): void {
+  tx.set(alertRef(vendorId, alertId), alertFields(alert), { merge: true });
 }
 
 /**

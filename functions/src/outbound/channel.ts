@@ -58,7 +58,7 @@ export interface ChannelInput {
  *   function instance sees the same), but never to Meta outside the customer's 24-hour window;
  * - any other number: Wasender, waiting while its session is down.
  */
-export async function chooseChannel(tx: Transaction, input: ChannelInput): Promise<ChannelChoice> {
+export async function chooseChannel(reads: Pick<Transaction, "get">, input: ChannelInput): Promise<ChannelChoice> {
   const { instance, downReason, delivery, conversation, now } = input;
   const pinned = delivery.possibleDuplicate ? delivery.provider : undefined;
   const viaMeta = (): ChannelChoice =>
@@ -74,8 +74,10 @@ export async function chooseChannel(tx: Transaction, input: ChannelInput): Promi
   const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
   if (!hasMetaFailover(instance) || pinned === "wasender") return onWasender();
 
-  const runtime = await readInstanceRuntime(tx, instance.id);
-  const sessionDown = runtime.status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
+  const runtime = await readInstanceRuntime(reads, instance.id);
+  // A number whose runtime document has no status copy yet (onboarded before it existed): the instance's own.
+  const status = runtime.status ?? instance.status;
+  const sessionDown = status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
   const decided = route(runtime.circuit, sessionDown, now, circuitSettings(instance), input.messageId, input.probeLeaseMs);
   if (decided.channel === "meta" && !withinCustomerWindow(conversation, now)) {
     // Meta cannot deliver it: the message keeps to Wasender (waiting while the session is down).

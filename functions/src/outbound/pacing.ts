@@ -1,4 +1,4 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { MessagingInstance } from "../model/waba-instance";
 import type { Delivery } from "./delivery-state";
 import { firestore } from "../shared/firestore";
@@ -10,85 +10,69 @@ export function sendIntervalMs(instance: MessagingInstance): number | undefined 
 }
 
 /**
- * `send_pacing/{wabaInstanceId}`: a paced number's send line, shared by every function instance.
- * `queue` lists, in the order they became ready, the messages (document paths) waiting for their turn;
- * `inFlight` is the one being sent. When a send ends, `nextSlotAt` becomes its start plus the interval,
- * and the first message of the queue gets a task for that time; the others have no task and wait. So
- * sends start at least an interval apart even when a task runs late or Wasender answers slowly, and
- * leave in the order they were ready.
+ * `send_pacing/{wabaInstanceId}`: a paced number's send line, a few scalars only. `busy` while some
+ * message holds the number's turn (README, "Pacing"); `nextSlotAt`, written when the line goes idle,
+ * is the earliest start of the next send. Written only when the line goes idle→busy or busy→idle
+ * (`writes` counts them), never per send: the turn passes from message to message.
  */
-export interface PacingLine {
+export interface LineState {
+  busy: boolean;
   nextSlotAt: number;
-  queue: string[];
-  inFlight?: { path: string; since: number };
 }
 
-export async function readPacingLine(tx: Transaction, wabaInstanceId: string): Promise<{ line: PacingLine; write: (line: PacingLine) => void }> {
-  const ref = firestore().collection("send_pacing").doc(wabaInstanceId);
-  const snap = await tx.get(ref);
-  const queue = snap.get("queue");
-  const inFlightPath = snap.get("inFlight.path");
-  const inFlightSince = snap.get("inFlight.since") as Timestamp | undefined;
-  const line: PacingLine = {
-    nextSlotAt: (snap.get("nextSlotAt") as Timestamp | undefined)?.toMillis() ?? 0,
-    queue: Array.isArray(queue) ? queue.filter((path): path is string => typeof path === "string") : [],
-    ...(typeof inFlightPath === "string" && inFlightSince && { inFlight: { path: inFlightPath, since: inFlightSince.toMillis() } }),
-  };
-  const write = (next: PacingLine) =>
-    tx.set(ref, {
-      nextSlotAt: Timestamp.fromMillis(next.nextSlotAt),
-      queue: next.queue,
-      inFlight: next.inFlight ? { path: next.inFlight.path, since: Timestamp.fromMillis(next.inFlight.since) } : null,
-    });
-  return { line, write };
+function lineRef(wabaInstanceId: string) {
+  return firestore().collection("send_pacing").doc(wabaInstanceId);
 }
+
+export async function readLine(reads: Pick<Transaction, "get">, wabaInstanceId: string): Promise<LineState> {
+  const snap = await reads.get(lineRef(wabaInstanceId));
+  return { busy: snap.get("busy") === true, nextSlotAt: (snap.get("nextSlotAt") as Timestamp | undefined)?.toMillis?.() ?? 0 };
+}
+
+export function writeLineBusy(tx: Transaction, wabaInstanceId: string, now: number): void {
+  tx.set(lineRef(wabaInstanceId), { busy: true, busySince: Timestamp.fromMillis(now), writes: FieldValue.increment(1) }, { merge: true });
+}
+
+export function writeLineIdle(tx: Transaction, wabaInstanceId: string, nextSlotAt: number): void {
+  tx.set(lineRef(wabaInstanceId), { busy: false, busySince: null, nextSlotAt: Timestamp.fromMillis(nextSlotAt), writes: FieldValue.increment(1) }, { merge: true });
+}
+
+/** The message fields of the line: `pacedAt` while it waits for the turn (its ready time), `pacingTurn` while it holds it. */
+export const WAITING_SINCE = "pacedAt";
+export const HOLDS_TURN = "pacingTurn";
 
 const PACED = "paced:";
 
 /** The waiting reason of a message that waits for its turn on its number's send line. */
-export function pacedReason(ahead: number): string {
-  return `${PACED} ${ahead} message(s) ahead on this number`;
-}
+export const PACED_REASON = `${PACED} waiting for its turn on this number`;
 
 export function isPacedWait(delivery: Delivery): boolean {
   return delivery.state === "waiting" && (delivery.waitingReason?.startsWith(PACED) ?? false);
 }
 
 /**
- * Whether a message on a send line still waits for its turn there: ready (queued, scheduled) or
- * paced. One that waits for something else (its number's session, an earlier message of its
- * conversation) or ended must not hold the line: it joins it again when it is ready.
+ * Whether a waiting message may be given the turn: ready (queued, scheduled) or paced. One that waits
+ * for something else (its number's session, an earlier message of its conversation) or ended must not
+ * get it: it joins the line again when it is ready.
  */
 export function waitsForTurn(delivery: Delivery | undefined): boolean {
   return delivery !== undefined && (delivery.state === "queued" || delivery.state === "scheduled" || isPacedWait(delivery));
 }
 
-export type PacingVerdict =
-  | { go: true; line: PacingLine }
-  /** Wait: `at` for a task of its own when first in line and nothing is in flight, else for the hand-over. */
-  | { go: false; line: PacingLine; at?: number; ahead: number };
-
-/** Whether the message at `path` may start its send now (pure). A send in flight longer than `leaseMs` died. */
-export function pace(line: PacingLine, path: string, now: number, leaseMs: number): PacingVerdict {
-  const queue = line.queue.includes(path) ? line.queue : [...line.queue, path];
-  const position = queue.indexOf(path);
-  // Even its own earlier send counts while its lease runs: a duplicate task must not start a second one.
-  const busy = line.inFlight !== undefined && now - line.inFlight.since < leaseMs;
-  if (position === 0 && !busy && now >= line.nextSlotAt) {
-    return { go: true, line: { nextSlotAt: line.nextSlotAt, queue: queue.slice(1), inFlight: { path, since: now } } };
-  }
-  const own = position === 0 && !busy ? { at: line.nextSlotAt } : {};
-  return { go: false, line: { ...line, queue }, ahead: position + (busy ? 1 : 0), ...own };
+/**
+ * Whether the message holding the turn still uses it: about to send (its task due), sending, or
+ * retrying after its sender died. One that ended, waits, or is gone holds it no more (a dead turn).
+ */
+export function usesTurn(delivery: Delivery | undefined): boolean {
+  return delivery !== undefined && ["queued", "scheduled", "sending", "retrying"].includes(delivery.state);
 }
 
-/** The line after the send of `path` (started at `startedAt`) ended: the next slot, and who is first now (pure). */
-export function release(line: PacingLine, path: string, startedAt: number, intervalMs: number): PacingLine {
-  const { inFlight, ...rest } = line;
-  const stillOurs = inFlight?.path === path;
-  return {
-    ...rest,
-    nextSlotAt: Math.max(line.nextSlotAt, startedAt + intervalMs),
-    queue: line.queue.filter((queued) => queued !== path),
-    ...(!stillOurs && inFlight && { inFlight }),
-  };
+/** When the waiter handed the turn may start: the slot (the last start plus the interval), never in the past (pure). */
+export function handOverAt(slot: number, now: number): number {
+  return Math.max(now, slot);
+}
+
+/** A ready message that finds the line idle takes the turn: it goes now, or at the line's next slot (pure). */
+export function onIdleLine(line: LineState, now: number): { go: true } | { go: false; at: number } {
+  return now >= line.nextSlotAt ? { go: true } : { go: false, at: line.nextSlotAt };
 }

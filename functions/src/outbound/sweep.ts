@@ -4,12 +4,13 @@ import { resolveInstance } from "../messaging/provider";
 import { hasMetaFailover } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
-import { SEND_LEASE_MS, type OutboundDeps } from "./attempt";
+import type { OutboundDeps } from "./deps";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
 import { linkOutbound } from "./links";
-import { isPacedWait, readPacingLine, waitsForTurn } from "./pacing";
+import { isPacedWait } from "./pacing";
+import { lineMoves } from "./send-line";
 
 /** A message that has not moved for this long while it should have has lost its task. */
 export const STALE_MS = 2 * 60_000;
@@ -50,7 +51,7 @@ export async function redriveConversation(
     }
     const out: Dispatch[] = [];
     if (head) {
-      const next = await redriven(tx, messageRef(vendorId, customer, head.id).path, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
+      const next = await redriven(tx, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
       if (next) {
         tx.update(messageRef(vendorId, customer, head.id), deliveryFields(next, now));
         out.push({ vendorId, customer, messageId: head.id, generation: next.generation, ...(next.nextAttemptAt !== undefined && { at: next.nextAttemptAt }) });
@@ -67,7 +68,6 @@ export async function redriveConversation(
 /** The head's new delivery when it needs a task again, else undefined (it has a live one, or must wait). */
 async function redriven(
   tx: Transaction,
-  path: string,
   delivery: Delivery,
   now: number,
   staleMs: number,
@@ -91,27 +91,14 @@ async function redriven(
       // (A number with a Meta failover does not wait for it: its messages go through Meta.)
       const resolution = await resolveInstance(vendorId, wabaInstanceId);
       if (!resolution.ok && resolution.wait && !hasMetaFailover(resolution.instance)) return undefined;
-      // Waiting its turn on a healthy send line (a send in flight, or others ahead): the line hands over.
-      if (isPacedWait(delivery) && (await lineMovesWithout(tx, wabaInstanceId, path, now))) return undefined;
+      // Waiting its turn on a line whose holder still uses it: the turn comes to it. On a dead or idle
+      // line it gets a task, whose claim takes the turn or hands it to the oldest waiter.
+      if (isPacedWait(delivery) && (await lineMoves(tx, wabaInstanceId))) return undefined;
       return transition(delivery, { type: "dispatch" }, now);
     }
     default:
       return undefined;
   }
-}
-
-/**
- * Whether a number's send line will reach `path` by itself: a live send in flight, or others ahead of
- * it, the first of which still waits for its turn (one that ended or waits for something else hands
- * over to nobody: `path` then needs its task, whose claim walks past it).
- */
-async function lineMovesWithout(tx: Transaction, wabaInstanceId: string, path: string, now: number): Promise<boolean> {
-  const { line } = await readPacingLine(tx, wabaInstanceId);
-  if (line.inFlight && now - line.inFlight.since < SEND_LEASE_MS) return true;
-  const first = line.queue[0];
-  if (first === undefined || first === path || !line.queue.includes(path)) return false;
-  const snap = await tx.get(firestore().doc(first));
-  return waitsForTurn(snap.exists ? decodeDelivery(snap.get("delivery")) : undefined);
 }
 
 /** Conversations (vendor, customer) of the given message documents, each once. */

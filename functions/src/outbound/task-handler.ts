@@ -1,5 +1,6 @@
 import { HttpsError } from "firebase-functions/v2/https";
-import { performAttempt, RetryLater, type OutboundDeps } from "./attempt";
+import { performAttempt, RetryLater } from "./attempt";
+import type { OutboundDeps } from "./deps";
 
 /**
  * The task queue function's body. A task that must come back later (early, or the message is being

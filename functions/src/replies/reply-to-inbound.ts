@@ -6,7 +6,7 @@ import type { InboundDoc } from "../model/message";
 import { describeIssues } from "../model/common";
 import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-config";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import type { OutboundDeps } from "../outbound/attempt";
+import type { OutboundDeps } from "../outbound/deps";
 import { earlierPendingInbound, markUndecided, parkBehind, stuckInbound } from "../store/conversations";
 import { decideOnce, type ConversationView, type DecideResult, type InboundDecision } from "./decision";
 import { FirestoreShop } from "../store/shop-firestore";

@@ -2,7 +2,7 @@ import { FieldValue } from "firebase-admin/firestore";
 import { logger } from "../shared/logger";
 import { describeIssues, e164Schema } from "../model/common";
 import { vendorWrittenOutboundSchema } from "../model/message";
-import type { OutboundDeps } from "../outbound/attempt";
+import type { OutboundDeps } from "../outbound/deps";
 import { Outbox } from "../outbound/outbox";
 import { firestore } from "../shared/firestore";
 import { messageRef } from "../store/conversations";

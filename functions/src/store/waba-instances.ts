@@ -8,7 +8,7 @@ import { prepareSessionStatus, prepareStatusCopy } from "./waba-runtime";
 
 export { WABA_INSTANCES };
 // The send path's runtime reads and writes, where its callers have always imported them from.
-export { readInstanceRuntime, recordProviderError, writeCircuit, type InstanceRuntime } from "./waba-runtime";
+export { hasDeliveryProblem, readInstanceRuntime, readRuntime, recordProviderError, writeCircuit, type InstanceRuntime } from "./waba-runtime";
 
 /** One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no such instance. */
 export async function readVendorInstanceCached(vendorId: string, wabaInstanceId: string): Promise<InstanceCheck | undefined> {

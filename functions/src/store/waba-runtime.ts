@@ -53,7 +53,7 @@ function runtimeOf(data: Record<string, unknown> | undefined): InstanceRuntime {
 }
 
 /** Reads the number's failover circuit and session state inside a transaction (one read). */
-export async function readInstanceRuntime(tx: Transaction, wabaInstanceId: string): Promise<InstanceRuntime> {
+export async function readInstanceRuntime(tx: Pick<Transaction, "get">, wabaInstanceId: string): Promise<InstanceRuntime> {
   return runtimeOf((await tx.get(runtimeRef(wabaInstanceId))).data());
 }
 
@@ -96,6 +96,23 @@ export async function writeDeliveryProblem(wabaInstanceId: string, problem: { co
     { deliveryProblem: problem ? { ...problem, at: FieldValue.serverTimestamp() } : FieldValue.delete() },
     { merge: true },
   );
+  problemChecks.set(wabaInstanceId, { at: Date.now(), problem: problem !== undefined });
+}
+
+/**
+ * Whether the number carries a `deliveryProblem` (to clear once a send goes through). A send does not
+ * otherwise read the runtime document, so this looks at it once a minute per number and function
+ * instance, never once per send; a mark this instance wrote is known at once.
+ */
+const PROBLEM_CHECK_MS = 60_000;
+const problemChecks = new Map<string, { at: number; problem: boolean }>();
+
+export async function hasDeliveryProblem(wabaInstanceId: string): Promise<boolean> {
+  const known = problemChecks.get(wabaInstanceId);
+  if (known && Date.now() - known.at < PROBLEM_CHECK_MS) return known.problem;
+  const problem = (await readRuntime(wabaInstanceId).catch(() => undefined))?.deliveryProblem !== undefined;
+  problemChecks.set(wabaInstanceId, { at: Date.now(), problem });
+  return problem;
 }
 
 /** Keeps the latest QR string (`qrcode.updated`) so an operator can show it for scanning. */

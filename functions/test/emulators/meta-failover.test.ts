@@ -155,7 +155,9 @@ describe("failover to Meta", () => {
         waitingReason: "the Wasender session is need_scan; no Meta failover: the customer has not written in the last 24 hours", history: [],
       },
     });
-    await db.collection("send_pacing").doc(vendor.wabaInstanceId).set({ nextSlotAt: Timestamp.fromMillis(0), queue: [stuck.path], inFlight: null });
+    // It held the number's turn when it started waiting: the line is busy with a turn nobody uses.
+    await stuck.update({ pacingTurn: true });
+    await db.collection("send_pacing").doc(vendor.wabaInstanceId).set({ busy: true, nextSlotAt: Timestamp.fromMillis(0) });
 
     const customer = "+221773000028";
     await greet(vendor, customer);

@@ -1,7 +1,13 @@
+import type { DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
 import { adminDb, createVendor, eventually, messagesOf, postWebhook } from "../support/emulators";
+
+type Entry = { event: string; detail?: string; at: Timestamp };
+const historyOf = (reply: DocumentSnapshot) => reply.get("delivery.history") as Entry[];
+/** When the product started the reply's (only) send: its claim's "sending" step. */
+const startOf = (reply: DocumentSnapshot) => historyOf(reply).find((h) => h.event === "sending")!.at.toMillis();
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -32,15 +38,55 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
     }
     const sends = await wasender.waitForSends(30, { predicate: (s) => s.apiKey === vendor.apiKey, timeoutMs: 90_000 });
     expect(sends.map((s) => s.to)).toEqual(customers);
-    const gaps = sends.slice(1).map((s, i) => s.at - sends[i]!.at);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1667 - 60);
-    expect(sends.at(-1)!.at - sends[0]!.at).toBeGreaterThanOrEqual(29 * 1667 - 100);
     expect(wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message")).toHaveLength(30);
     // Every later reply waited as a task scheduled for its slot ("paced" in its history), none in a sleeping function.
     const replies = await Promise.all(customers.map(async (c) => (await messagesOf(db, vendor.vendorId, c).where("direction", "==", "outbound").get()).docs[0]!));
+    // The spacing, from the start times the product recorded (each claim's "sending" step), not from wall-clock timing.
+    const starts = replies.map(startOf);
+    const gaps = starts.slice(1).map((start, i) => start - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1666);
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(29 * 1666);
     const paced = replies.filter((r) => (r.get("delivery.history") as Array<{ event: string }>).some((h) => h.event === "paced"));
     expect(paced.length).toBeGreaterThanOrEqual(25);
-    console.log(`pacing: 30 sends over ${sends.at(-1)!.at - sends[0]!.at} ms, gaps ${Math.min(...gaps)}-${Math.max(...gaps)} ms, ${paced.length} waited as scheduled tasks`);
+    console.log(`pacing: 30 sends over ${starts.at(-1)! - starts[0]!} ms, gaps ${Math.min(...gaps)}-${Math.max(...gaps)} ms, ${paced.length} waited as scheduled tasks`);
     expect(replies.every((r) => r.get("delivery.attempts") === 1)).toBe(true);
+  }, 150_000);
+
+  it("a backlog of 30 replies on one fast-paced number: sent in the order they became ready, an interval apart, the line document written O(1) times", async () => {
+    // 12 per 6 s: one send every 500 ms. The first send is held 8 s by Wasender, so every other reply
+    // becomes ready while the line is busy and waits on it (no task, no shared list).
+    const vendor = await createVendor(db, {
+      apiUrl: wasender.apiUrl,
+      instance: { sendRatePerMinute: 12, sendRateWindowSeconds: 6 },
+      config: { rateLimits: { perCustomerPerMinute: 100, perVendorPerMinute: 1000 } },
+    });
+    wasender.injectFault({ delayMs: 8_000, apiKey: vendor.apiKey, path: "/api/send-message" });
+    const customers = Array.from({ length: 30 }, (_, i) => `+2217756${String(10000 + i)}`);
+    await Promise.all(customers.map((customer) => postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "aide" }))));
+    const sends = await wasender.waitForSends(30, { predicate: (s) => s.apiKey === vendor.apiKey, timeoutMs: 90_000 });
+    expect(new Set(sends.map((s) => s.to)).size).toBe(30);
+
+    // Wasender records a send before its completion commits: wait for every reply to be recorded sent.
+    const byCustomer = await eventually(async () => {
+      const replies = await Promise.all(customers.map(async (c) => [c, (await messagesOf(db, vendor.vendorId, c).where("direction", "==", "outbound").get()).docs[0]] as const));
+      return replies.every(([, r]) => r?.get("status") === "sent") ? new Map(replies.map(([c, r]) => [c, r!])) : undefined;
+    }, 15_000, "every reply recorded sent");
+    const inSendOrder = sends.map((s) => byCustomer.get(s.to)!);
+    expect(inSendOrder.every((r) => r.get("delivery.attempts") === 1)).toBe(true);
+    // Ready order: when each reply started waiting on the line (the first one, which found it idle, when it started).
+    const readyAt = (reply: DocumentSnapshot) => historyOf(reply).find((h) => h.event === "waiting" && h.detail?.startsWith("paced:"))?.at.toMillis() ?? startOf(reply);
+    const ready = inSendOrder.map(readyAt);
+    expect(ready.every((at, i) => i === 0 || at >= ready[i - 1]!)).toBe(true);
+    expect(inSendOrder.filter((r) => historyOf(r).some((h) => h.event === "waiting" && h.detail?.startsWith("paced:")))).toHaveLength(29);
+    const starts = inSendOrder.map(startOf);
+    expect(starts.every((start, i) => i === 0 || start - starts[i - 1]! >= 500)).toBe(true);
+    // Nobody holds or waits on the line any more, and its document was written when it went busy and idle, not per send.
+    const line = await eventually(async () => {
+      const snap = await db.collection("send_pacing").doc(vendor.wabaInstanceId).get();
+      return snap.get("busy") === false ? snap : undefined;
+    }, 10_000, "the line idle");
+    expect(line.get("writes")).toBeLessThanOrEqual(4);
+    expect(inSendOrder.every((r) => r.get("pacedAt") === undefined && r.get("pacingTurn") === undefined)).toBe(true);
+    console.log(`pacing: backlog of 30 over ${starts.at(-1)! - starts[0]!} ms, line document written ${line.get("writes")} times`);
   }, 150_000);
 });

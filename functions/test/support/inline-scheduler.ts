@@ -1,7 +1,8 @@
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { AlloPermetEngine } from "../../src/engine/allopermet-engine";
 import { ProviderRegistry } from "../../src/messaging/provider";
-import { performAttempt, RetryLater, type OutboundDeps } from "../../src/outbound/attempt";
+import { performAttempt, RetryLater } from "../../src/outbound/attempt";
+import type { OutboundDeps } from "../../src/outbound/deps";
 import type { ReplyDeps } from "../../src/replies/reply-to-inbound";
 import { InboundLimiter } from "../../src/shared/inbound-limiter";
 import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";

@@ -1,63 +1,76 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pace, release, type PacingLine } from "../../src/outbound/pacing";
+import { newDelivery, transition } from "../../src/outbound/delivery-state";
+import { handOverAt, isPacedWait, onIdleLine, PACED_REASON, usesTurn, waitsForTurn } from "../../src/outbound/pacing";
 
 const T0 = 1_800_000_000_000;
-const LEASE = 60_000;
 const INTERVAL = 1_000;
 
 describe("a paced number's send line", () => {
-  it("lets the first ready message go when nothing is in flight and the slot has come", () => {
-    const verdict = pace({ nextSlotAt: 0, queue: [] }, "a", T0, LEASE);
-    expect(verdict).toEqual({ go: true, line: { nextSlotAt: 0, queue: [], inFlight: { path: "a", since: T0 } } });
+  it("lets a message that finds the line idle go when the slot has come, else gives it a task for the slot", () => {
+    expect(onIdleLine({ busy: false, nextSlotAt: 0 }, T0)).toEqual({ go: true });
+    expect(onIdleLine({ busy: false, nextSlotAt: T0 + 500 }, T0)).toEqual({ go: false, at: T0 + 500 });
+    expect(onIdleLine({ busy: false, nextSlotAt: T0 + 500 }, T0 + 500)).toEqual({ go: true });
   });
 
-  it("gives the first in line a task for the slot, and the others no task, in the order they came", () => {
-    let line: PacingLine = { nextSlotAt: T0 + 500, queue: [] };
-    const first = pace(line, "a", T0, LEASE);
-    expect(first).toMatchObject({ go: false, at: T0 + 500, ahead: 0 });
-    line = first.line;
-    const second = pace(line, "b", T0, LEASE);
-    expect(second).toMatchObject({ go: false, ahead: 1 });
-    expect("at" in second && second.at).toBeFalsy();
-    expect(second.line.queue).toEqual(["a", "b"]);
+  it("hands the turn over for the last start plus the interval, never in the past", () => {
+    expect(handOverAt(T0 + INTERVAL, T0 + 20)).toBe(T0 + INTERVAL);
+    expect(handOverAt(T0 + INTERVAL, T0 + 5_000)).toBe(T0 + 5_000);
   });
 
-  it("waits for the send in flight, then starts the next slot an interval after that send began", () => {
-    const busy: PacingLine = { nextSlotAt: 0, queue: ["b"], inFlight: { path: "a", since: T0 } };
-    expect(pace(busy, "b", T0 + 5_000, LEASE)).toMatchObject({ go: false, ahead: 1 });
-    const freed = release(busy, "a", T0 + 20, INTERVAL);
-    expect(freed).toEqual({ nextSlotAt: T0 + 1_020, queue: ["b"] });
-    expect(pace(freed, "b", T0 + 1_019, LEASE)).toMatchObject({ go: false, at: T0 + 1_020 });
-    expect(pace(freed, "b", T0 + 1_020, LEASE)).toMatchObject({ go: true });
+  it("gives the turn only to a ready or paced message, and counts a holder that ended or waits for its session as dead", () => {
+    const queued = newDelivery(T0, T0 + 60_000);
+    const paced = transition(queued, { type: "wait", reason: PACED_REASON }, T0);
+    const session = transition(queued, { type: "wait", reason: "the Wasender session is need_scan" }, T0);
+    expect(isPacedWait(paced)).toBe(true);
+    expect([queued, paced, session].map(waitsForTurn)).toEqual([true, true, false]);
+    const sending = transition(queued, { type: "claim", leaseMs: 60_000, provider: "wasender" }, T0);
+    const sent = transition(sending, { type: "sent", providerMessageId: 1 }, T0);
+    expect([queued, sending, sent, session, undefined].map(usesTurn)).toEqual([true, true, false, false, false]);
   });
 
-  it("does not wait forever for a send whose sender died (past the lease)", () => {
-    const stuck: PacingLine = { nextSlotAt: 0, queue: ["b"], inFlight: { path: "a", since: T0 } };
-    expect(pace(stuck, "b", T0 + LEASE + 1, LEASE)).toMatchObject({ go: true });
-  });
-
-  it("never starts two sends less than an interval apart, whatever the timing of tasks (property)", () => {
+  it("starts sends an interval apart and in the order they became ready, whatever the timing (property)", () => {
+    // The line as the claim and the completion drive it: an idle line is taken (now or at its next slot),
+    // a busy one is waited on in ready order, and the end of a send hands the turn to the oldest waiter
+    // at its start plus the interval (or leaves the line idle with that slot).
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 1, max: 900 })), { maxLength: 60 }), (steps) => {
-        let line: PacingLine = { nextSlotAt: 0, queue: [] };
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 1, max: 900 })), { minLength: 1, maxLength: 60 }), (arrivals) => {
         let now = T0;
-        const starts: number[] = [];
-        let sending: { path: string; at: number } | undefined;
-        for (const [who, wait, took] of steps) {
-          now += wait;
-          if (sending && now >= sending.at + took) {
-            line = release(line, sending.path, sending.at, INTERVAL);
-            sending = undefined;
-          }
-          const verdict = pace(line, `m${who}`, now, LEASE);
-          line = verdict.line;
-          if (verdict.go) {
-            starts.push(now);
-            sending = { path: `m${who}`, at: now };
+        const ready = arrivals.map(([gap, took], i) => ({ id: i, at: (now += gap), took }));
+        let line = { busy: false, nextSlotAt: 0 };
+        const waiting: typeof ready = [];
+        const starts: Array<{ id: number; at: number }> = [];
+        let holder: { id: number; startAt: number; took: number } | undefined;
+        const events = [...ready];
+        let clock = T0;
+        while (events.length > 0 || holder) {
+          const nextArrival = events[0]?.at ?? Infinity;
+          const holderEnds = holder ? holder.startAt + holder.took : Infinity;
+          if (nextArrival <= holderEnds) {
+            const message = events.shift()!;
+            clock = message.at;
+            if (!line.busy) {
+              const verdict = onIdleLine(line, clock);
+              line = { ...line, busy: true };
+              const startAt = verdict.go ? clock : verdict.at;
+              holder = { id: message.id, startAt, took: message.took };
+              starts.push({ id: message.id, at: startAt });
+            } else waiting.push(message);
+          } else {
+            clock = holderEnds;
+            const slot = holder!.startAt + INTERVAL;
+            const next = waiting.shift();
+            holder = undefined;
+            if (next) {
+              const startAt = handOverAt(slot, clock);
+              holder = { id: next.id, startAt, took: next.took };
+              starts.push({ id: next.id, at: startAt });
+            } else line = { busy: false, nextSlotAt: slot };
           }
         }
-        return starts.every((start, i) => i === 0 || start - starts[i - 1]! >= INTERVAL);
+        const spaced = starts.every((start, i) => i === 0 || start.at - starts[i - 1]!.at >= INTERVAL);
+        const inOrder = starts.every((start, i) => start.id === i);
+        return spaced && inOrder && starts.length === arrivals.length;
       }),
     );
   });

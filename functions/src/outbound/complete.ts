@@ -1,0 +1,101 @@
+import { FieldValue } from "firebase-admin/firestore";
+import type { SendFailure, SendResult } from "../messaging/types";
+import { afterWasenderAttempt, type Circuit } from "../model/circuit";
+import { hasMetaFailover } from "../model/waba-instance";
+import { conversationRef, messageRef } from "../store/conversation-paths";
+import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
+import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
+import type { Claimed } from "./claim";
+import { endMessage } from "./conversation-turn";
+import { decodeDelivery, deliveryFields } from "./delivery-codec";
+import { transition, type Delivery, type DeliveryError } from "./delivery-state";
+import type { AttemptTask } from "./dispatch";
+import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
+import { decideRetry } from "./retry-policy";
+import { endTurn } from "./send-line";
+import { update, type Plan, type Reads, type Write } from "./step";
+
+/** A paced send that started: when, and the spacing of its number's sends. */
+export interface StartedSend {
+  startedAt: number;
+  intervalMs: number;
+}
+
+/**
+ * Records a send's outcome (a transaction's step): sent, a retry at the time the policy says, or
+ * failed with its alerts (and the next message's turn). For a number with a Meta failover it also
+ * moves the circuit, and a Wasender failure that opens it (never an ambiguous one) is retried at once
+ * through Meta. A paced number's turn passes on to its oldest waiter (or the line goes idle).
+ */
+export async function completeStep(
+  reads: Reads,
+  task: AttemptTask,
+  claim: Claimed,
+  result: SendResult,
+  pacing: StartedSend | undefined,
+): Promise<Plan<{ failed?: FailedDelivery }>> {
+  const { delivery: claimed, instance, channel } = claim;
+  const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  const tracksCircuit = channel === "wasender" && hasMetaFailover(instance);
+  const now = Date.now();
+  const [snap, conversation, runtime] = await Promise.all([
+    reads.get(ref),
+    reads.get(conversationRef(task.vendorId, task.customer)),
+    tracksCircuit ? readInstanceRuntime(reads, instance.id) : undefined,
+  ]);
+  const delivery = decodeDelivery(snap.get("delivery"));
+  if (!delivery) return { outcome: {} };
+  // The number's turn passes on (the next waiter's task, at this start plus the interval), unless a
+  // newer attempt of this message owns it now.
+  const owner = result.ok || delivery.generation === claimed.generation;
+  const freed = pacing && owner ? await endTurn(reads, snap, pacing.startedAt, pacing.intervalMs, now) : { fields: {}, writes: [], dispatches: [] };
+  let circuit: Circuit | undefined;
+  if (runtime) {
+    const outcome = result.ok ? ({ ok: true } as const) : { ok: false as const, kind: wasenderFailureKind(result.failure), reason: result.failure.message };
+    circuit = afterWasenderAttempt(runtime.circuit, outcome, now, circuitSettings(instance));
+  }
+  const always: Write[] = [...(circuit ? [(tx: FirebaseFirestore.Transaction) => writeCircuit(tx, instance.id, circuit)] : []), ...freed.writes];
+  const plan = (outcome: { failed?: FailedDelivery }, writes: Write[] = [], dispatches = freed.dispatches): Plan<{ failed?: FailedDelivery }> => ({
+    outcome,
+    writes: [...writes, ...always],
+    dispatches,
+  });
+  const ownFields = freed.fields;
+  const ownOnly = Object.keys(ownFields).length > 0 ? [update(ref, ownFields)] : [];
+
+  if (result.ok) {
+    if (delivery.state === "sent") return plan({}, ownOnly);
+    // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
+    const base: Delivery = delivery.state === "sending" ? delivery : { ...delivery, state: "sending" };
+    const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
+    const ended = await endMessage(reads, ref, conversation, sent, now, {
+      fields: {
+        provider: channel,
+        providerMessageId: result.providerMessageId,
+        ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
+        ...(result.providerStatus && { providerStatus: result.providerStatus }),
+        sentAt: FieldValue.serverTimestamp(),
+        ...ownFields,
+      },
+    });
+    return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
+  }
+  // Only the attempt that still owns the message records its failure.
+  if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);
+  const failure: SendFailure = result.failure;
+  const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
+  const failOver =
+    runtime !== undefined &&
+    failsOverAtOnce({ failure, delivery, circuit: circuit ?? runtime.circuit, withinWindow: withinCustomerWindow(conversation, now), now });
+  const decision = failOver
+    ? ({ action: "retry", at: now, possibleDuplicate: false, reason: failure.message } as const)
+    : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);
+  if (decision.action === "retry") {
+    const retrying = transition(delivery, { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate }, now);
+    return plan({}, [update(ref, { ...deliveryFields(retrying, now), ...ownFields })], [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches]);
+  }
+  const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
+  const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
+  const failed: FailedDelivery = { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) };
+  return plan({ failed }, [...ended.writes, ...failureAlerts(task, failed)], [...ended.dispatches, ...freed.dispatches]);
+}

@@ -1,0 +1,154 @@
+import { FieldValue, Timestamp, type DocumentSnapshot, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { firestore } from "../shared/firestore";
+import { decodeDelivery, deliveryFields } from "./delivery-codec";
+import { transition, type Delivery } from "./delivery-state";
+import type { AttemptTask, Dispatch } from "./dispatch";
+import { handOverAt, HOLDS_TURN, onIdleLine, PACED_REASON, readLine, usesTurn, WAITING_SINCE, waitsForTurn, writeLineBusy, writeLineIdle } from "./pacing";
+import { update, type Reads, type Write } from "./step";
+
+/**
+ * A paced number's send line without a hot document (README, "Pacing"): the turn passes from message
+ * to message. The one holding it carries `pacingTurn`; a ready message that finds the line busy marks
+ * itself waiting (`pacedAt`, its ready time) and has no task; when the holder's send ends, the oldest
+ * waiter (one query) gets the turn and a task at the holder's start plus the interval. Only when no
+ * one waits does the line go idle. The line document is written idle→busy and busy→idle only.
+ */
+
+/** A change of the line: fields for the message itself (merged into its own update), other writes, tasks. */
+export interface LineChange {
+  fields: Record<string, unknown>;
+  writes: Write[];
+  dispatches: Dispatch[];
+}
+
+const NO_CHANGE: LineChange = { fields: {}, writes: [], dispatches: [] };
+/** Waiters found ended or no longer waiting are dropped from the line on the way; at most this many per hand-over. */
+const STALE_SKIPS = 5;
+
+function waitersOf(wabaInstanceId: string) {
+  return firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).orderBy(WAITING_SINCE);
+}
+
+/** The message holding the number's turn, if any (one query). */
+async function holderOf(reads: Reads, wabaInstanceId: string): Promise<QueryDocumentSnapshot | undefined> {
+  const snap = await reads.get(firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
+  return snap.docs[0];
+}
+
+/** The oldest message still waiting for the turn (one query, `limit(1)`); stale entries met on the way are dropped. */
+async function oldestWaiter(reads: Reads, wabaInstanceId: string, writes: Write[]): Promise<QueryDocumentSnapshot | undefined> {
+  let after: QueryDocumentSnapshot | undefined;
+  for (let i = 0; i < STALE_SKIPS; i += 1) {
+    const query = after ? waitersOf(wabaInstanceId).startAfter(after).limit(1) : waitersOf(wabaInstanceId).limit(1);
+    const found = (await reads.get(query)).docs[0];
+    if (!found) return undefined;
+    if (waitsForTurn(decodeDelivery(found.get("delivery")))) return found;
+    writes.push(update(found.ref, { [WAITING_SINCE]: FieldValue.delete() }));
+    after = found;
+  }
+  return undefined;
+}
+
+function taskOf(ref: FirebaseFirestore.DocumentReference, generation: number, at: number): Dispatch {
+  const conversation = ref.parent.parent!;
+  return { vendorId: conversation.parent.parent!.id, customer: conversation.id, messageId: ref.id, generation, at };
+}
+
+/** The turn handed to a waiter: scheduled for `at` with a task of its own. */
+function handTo(waiter: QueryDocumentSnapshot, at: number, now: number): { write: Write; dispatch: Dispatch } {
+  const scheduled = transition(decodeDelivery(waiter.get("delivery"))!, { type: "schedule", at }, now);
+  return {
+    write: update(waiter.ref, { ...deliveryFields(scheduled, now), [HOLDS_TURN]: true, [WAITING_SINCE]: FieldValue.delete() }),
+    dispatch: taskOf(waiter.ref, scheduled.generation, at),
+  };
+}
+
+/**
+ * The turn leaves its holder: the oldest waiter gets it, with a task for `slot` (not before now), or
+ * the line goes idle with `slot` as its next slot. Reads now; writes in the change.
+ */
+async function passTurn(reads: Reads, wabaInstanceId: string, slot: number, now: number): Promise<LineChange> {
+  const writes: Write[] = [];
+  const waiter = await oldestWaiter(reads, wabaInstanceId, writes);
+  if (!waiter) return { fields: {}, writes: [...writes, (tx) => writeLineIdle(tx, wabaInstanceId, slot)], dispatches: [] };
+  const { write, dispatch } = handTo(waiter, handOverAt(slot, now), now);
+  return { fields: {}, writes: [...writes, write], dispatches: [dispatch] };
+}
+
+export type Turn =
+  | { go: true; change: LineChange }
+  | { go: false; reason: string; change: LineChange };
+
+/**
+ * A ready message asks for its number's turn: it holds it already (its slot has come), or takes the
+ * idle line (now, or with a task for the next slot), or parks as a waiter. A line whose holder no
+ * longer uses the turn (it ended or waits for something else) is handed to its oldest waiter.
+ */
+export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSnapshot, delivery: Delivery, wabaInstanceId: string, now: number): Promise<Turn> {
+  if (snap.get(HOLDS_TURN) === true) return { go: true, change: NO_CHANGE };
+  const taken = { [HOLDS_TURN]: true, [WAITING_SINCE]: FieldValue.delete() };
+  // Read even when busy: the idle write of a holder that found no waiter conflicts with this read.
+  const line = await readLine(reads, wabaInstanceId);
+  if (!line.busy) {
+    const busy: Write = (tx) => writeLineBusy(tx, wabaInstanceId, now);
+    const verdict = onIdleLine(line, now);
+    if (verdict.go) return { go: true, change: { fields: taken, writes: [busy], dispatches: [] } };
+    const scheduled = transition(delivery, { type: "schedule", at: verdict.at }, now);
+    return {
+      go: false,
+      reason: `paced to ${new Date(verdict.at).toISOString()}`,
+      change: { fields: { ...deliveryFields(scheduled, now), ...taken }, writes: [busy], dispatches: [{ ...task, generation: scheduled.generation, at: verdict.at }] },
+    };
+  }
+  const holder = await holderOf(reads, wabaInstanceId);
+  const waitingSince = snap.get(WAITING_SINCE) ?? Timestamp.fromMillis(now);
+  const park = (change: LineChange): Turn => ({
+    go: false,
+    reason: PACED_REASON,
+    change: {
+      ...change,
+      fields: { [WAITING_SINCE]: waitingSince, ...(delivery.waitingReason !== PACED_REASON && deliveryFields(transition(delivery, { type: "wait", reason: PACED_REASON }, now), now)) },
+    },
+  });
+  if (holder && usesTurn(decodeDelivery(holder.get("delivery")))) return park(NO_CHANGE);
+  // A dead turn: its holder ended or waits for something else. The oldest waiter gets it (this message
+  // if it is the oldest, or if no one else waits); the line stays busy.
+  const writes: Write[] = holder ? [update(holder.ref, { [HOLDS_TURN]: FieldValue.delete() })] : [];
+  const waiter = await oldestWaiter(reads, wabaInstanceId, writes);
+  if (waiter && waiter.ref.path !== snap.ref.path) {
+    const { write, dispatch } = handTo(waiter, now, now);
+    return park({ fields: {}, writes: [...writes, write], dispatches: [dispatch] });
+  }
+  return { go: true, change: { fields: taken, writes, dispatches: [] } };
+}
+
+/**
+ * A message that will not send now (it failed at its claim, waits for its session) leaves the line: a
+ * waiter just stops waiting; the holder passes the turn on, its slot unused.
+ */
+export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: Delivery, now: number): Promise<LineChange> {
+  const wabaInstanceId = snap.get("wabaInstanceId");
+  if (typeof wabaInstanceId !== "string") return NO_CHANGE;
+  if (snap.get(HOLDS_TURN) === true) {
+    const passed = await passTurn(reads, wabaInstanceId, delivery.slotAt ?? now, now);
+    return { ...passed, fields: { [HOLDS_TURN]: FieldValue.delete() } };
+  }
+  if (snap.get(WAITING_SINCE) !== undefined) return { ...NO_CHANGE, fields: { [WAITING_SINCE]: FieldValue.delete() } };
+  return NO_CHANGE;
+}
+
+/** A send of the turn's holder ended (sent, retry, failed): the next send may start an interval after this one started. */
+export async function endTurn(reads: Reads, snap: DocumentSnapshot, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
+  const wabaInstanceId = snap.get("wabaInstanceId");
+  if (snap.get(HOLDS_TURN) !== true || typeof wabaInstanceId !== "string") return NO_CHANGE;
+  const passed = await passTurn(reads, wabaInstanceId, startedAt + intervalMs, now);
+  return { ...passed, fields: { [HOLDS_TURN]: FieldValue.delete() } };
+}
+
+/** Whether a number's line will reach its waiters by itself: busy, with a holder that still uses the turn (sweep). */
+export async function lineMoves(reads: Reads, wabaInstanceId: string): Promise<boolean> {
+  const line = await readLine(reads, wabaInstanceId);
+  if (!line.busy) return false;
+  const holder = await holderOf(reads, wabaInstanceId);
+  return holder !== undefined && usesTurn(decodeDelivery(holder.get("delivery")));
+}

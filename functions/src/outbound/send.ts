@@ -1,0 +1,43 @@
+import type { SendFailure, SendResult } from "../messaging/types";
+import type { Channel } from "../messaging/provider";
+import type { MessagingInstance } from "../model/waba-instance";
+import { logger } from "../shared/logger";
+import { messageRef } from "../store/conversation-paths";
+import { hasDeliveryProblem, readRuntime, recordProviderError } from "../store/waba-instances";
+import { markInstanceProblem } from "./alerts";
+import type { Claimed } from "./claim";
+import type { OutboundDeps } from "./deps";
+import type { AttemptTask } from "./dispatch";
+import { linkOutbound } from "./links";
+
+/** The one request of a claimed attempt, through the provider of its channel (no retry in process). */
+export async function sendClaimed(claim: Claimed, deps: OutboundDeps): Promise<SendResult> {
+  const provider = deps.providers.forInstance(claim.instance, claim.channel);
+  if (!provider) return { ok: false, failure: { code: "not_configured", message: `waba_instances/${claim.instance.id} has no ${claim.channel} sending fields` } };
+  return provider.send(claim.to, claim.content);
+}
+
+/**
+ * After a send recorded as sent: the provider's id linked to the WhatsApp id (so statuses land; left
+ * for the sweep when the lookup fails), and the number's refusal mark cleared.
+ */
+export async function afterSent(task: AttemptTask, claim: Claimed, providerMessageId: string | number, deps: OutboundDeps): Promise<void> {
+  const provider = deps.providers.forInstance(claim.instance, claim.channel);
+  if (!provider) return;
+  logger.info("outbound sent", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: claim.channel });
+  const waMessageId = await provider.lookupMessageId(providerMessageId).catch(() => undefined);
+  const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  // Never thrown: a redelivered task would find the message sent and not link it; the sweep retries.
+  const linked = waMessageId ? await linkOutbound(task.vendorId, waMessageId, task.customer, task.messageId).then(() => true, () => false) : false;
+  if (!linked) await ref.update({ linkPending: true, linkAttempts: 1 }).catch((error) => logger.warn("link left for the sweep not recorded", { messageId: task.messageId, error: String(error) }));
+  if (await hasDeliveryProblem(claim.instance.id)) await markInstanceProblem(claim.instance.id, undefined);
+}
+
+/** Keeps the number's last error of this provider on the instance (for operators); at most one write per code a minute. */
+export async function noteProviderError(instance: MessagingInstance, channel: Channel, failure: SendFailure): Promise<void> {
+  // A failed send only: reading the runtime document here keeps it to one write per code a minute.
+  const known = (await readRuntime(instance.id).catch(() => undefined))?.providerErrors?.[channel];
+  const knownAt = typeof known?.at === "string" ? Date.parse(known.at) : known?.at?.toMillis?.();
+  if (known?.code === failure.code && knownAt !== undefined && Date.now() - knownAt < 60_000) return;
+  await recordProviderError(instance.id, channel, failure).catch((error) => logger.warn("provider error not recorded", { wabaInstanceId: instance.id, error: String(error) }));
+}
