@@ -18,6 +18,7 @@ const PATHS = [
   "vendor_configs/vendor_001",
   "vendors/vendor_001",
   "vendors/vendor_001/products/robe1",
+  "vendors/vendor_001/products/robe1/stock_shards/0",
   "vendors/vendor_001/conversations/+221771234567",
   "vendors/vendor_001/conversations/+221771234567/messages/in_3EB0X",
   "vendors/vendor_001/conversations/+221771234567/messages/out_3EB0X_0",
