@@ -34,6 +34,9 @@ export async function run() {
   const deps = replyDeps({ wasenderApiUrl: wasender.apiUrl, queue });
   const vendor = benchVendor(`ops${Date.now().toString(36)}`, 0, { apiUrl: wasender.apiUrl, products: { robe1: ROBE } });
   await writeVendors(db, [vendor]);
+  // What onProductWritten does in a deployment (this project runs no triggers): the stock spread over
+  // its shards once, before any buyer; the first reservation would otherwise do it, a one-time cost.
+  await lib("store/stock-shards.js").spreadStock(vendor.vendorId, "robe1");
   const post = (body, secret = vendor.secret) =>
     handleWasenderWebhook({ method: "POST", path: `/${vendor.vendorId}`, headers: signedHeaders(secret), rawBody: Buffer.from(body) });
 
