@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { DocumentReference, Query } from "firebase-admin/firestore";
 import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { TieredCache } from "../../src/shared/tiered-cache";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { messagesReceived } from "../support/payloads";
 import { adminDb, createVendor, eventually, postWebhook, sleep } from "../support/emulators";
+import { countReads } from "../support/read-counter";
 
 const REDIS_PORT = Number(process.env.LIVEPAY_TEST_REDIS_PORT);
 const redisConfig = { url: process.env.UPSTASH_REDIS_REST_URL ?? "", token: process.env.UPSTASH_REDIS_REST_TOKEN ?? "" };
@@ -27,18 +27,6 @@ afterAll(async () => {
   redis.destroy();
 });
 
-/** Counts Firestore document and query reads made in this process while `work` runs. */
-async function countReads(work: () => Promise<unknown>): Promise<number> {
-  const docGet = vi.spyOn(DocumentReference.prototype, "get");
-  const queryGet = vi.spyOn(Query.prototype, "get");
-  try {
-    await work();
-    return docGet.mock.calls.length + queryGet.mock.calls.length;
-  } finally {
-    docGet.mockRestore();
-    queryGet.mockRestore();
-  }
-}
 
 function request(vendorId: string, secret: string, body: unknown) {
   return {

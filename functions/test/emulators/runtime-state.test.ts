@@ -1,12 +1,13 @@
-import { DocumentReference, Query, type DocumentSnapshot } from "firebase-admin/firestore";
+import type { DocumentSnapshot } from "firebase-admin/firestore";
 import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { markInstanceProblem } from "../../src/outbound/alerts";
 import { firestore } from "../../src/shared/firestore";
 import { readInstanceRuntime, recordProviderError, writeCircuit } from "../../src/store/waba-instances";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { adminDb, createVendor, eventually, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { countReads } from "../support/read-counter";
 
 // Runtime state (circuit, provider errors, delivery problem, QR code, session) lives on
 // `waba_runtime/{wabaInstanceId}`: writing it must leave the instance an operator edits untouched, so
@@ -29,18 +30,6 @@ afterAll(async () => {
   redis.destroy();
 });
 
-/** Counts Firestore document and query reads made in this process while `work` runs. */
-async function countReads(work: () => Promise<unknown>): Promise<number> {
-  const docGet = vi.spyOn(DocumentReference.prototype, "get");
-  const queryGet = vi.spyOn(Query.prototype, "get");
-  try {
-    await work();
-    return docGet.mock.calls.length + queryGet.mock.calls.length;
-  } finally {
-    docGet.mockRestore();
-    queryGet.mockRestore();
-  }
-}
 
 /** An event the webhook ignores: its whole path is the vendor gate (the cached configuration) and the signature. */
 function ignoredEvent(vendor: TestVendor) {
