@@ -11,7 +11,10 @@ import { spreadStock } from "../store/stock-shards";
  * `stock` equal to `stockSync.stock`, which this leaves alone.
  */
 export const onProductWritten = onDocumentWritten({ document: "vendors/{vendorId}/products/{productId}", retry: true }, async (event) => {
-  if (!event.data?.after.exists) return;
+  const after = event.data?.after;
+  if (!after?.exists) return;
+  // The view refresh's own writes keep `stock` equal to `stockSync.stock`: nothing to spread, no read.
+  if (after.get("stockSync.stock") === after.get("stock")) return;
   await spreadStock(event.params.vendorId, event.params.productId);
 });
 
