@@ -1,0 +1,53 @@
+// ESLint for the functions (TypeScript, type-checked) and for the repository's scripts and benchmarks
+// (plain ES modules). The packages live in functions/, so this file does; the repository root's
+// eslint.config.mjs re-exports it for scripts/ and bench/. ESLint uses the nearest configuration of each
+// file, so the patterns below hold from either directory. `npm run lint` (in functions/) lints it all.
+import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default defineConfig(
+  {
+    ignores: [
+      "**/node_modules/**",
+      "lib/**",
+      "functions/lib/**",
+      "emulator-data/**",
+      ".cache/**",
+      "coverage/**",
+      // Served as is to browsers; not part of this configuration's Node world.
+      "hosting/**",
+      "bench/baseline-function/**",
+    ],
+  },
+  {
+    files: ["**/*.ts"],
+    ignores: ["**/*.d.mts"],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: globals.node,
+    },
+    rules: {
+      // Lazy loading is how index.ts keeps a function instance from loading the others' module graphs
+      // (cold start), and tests load built modules the same way: `require` is deliberate there.
+      "@typescript-eslint/no-require-imports": "off",
+      // `_name` marks a parameter an interface requires but this implementation does not use.
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["**/*.mjs"],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node, ecmaVersion: "latest", sourceType: "module" },
+    rules: {
+      "no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The scripts' type declarations (read by the tests): TypeScript outside the functions' project.
+    files: ["**/*.d.mts"],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+  },
+);
