@@ -97,7 +97,7 @@ if (full) {
       "",
       `Written by \`npm run bench\` on ${date}: ${machineLine()}. The run took ${(seconds / 60).toFixed(1)} minutes,`,
       "emulator start-up included. Ratios compare to a baseline measured in the same run; absolute times",
-      "belong to this machine and the emulators (see the README's Benchmarks section).",
+      "belong to this machine and the emulators (see docs/benchmarks.md).",
       "",
       markdownTable(rows),
       "",

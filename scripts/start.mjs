@@ -183,7 +183,7 @@ if (await waitForWebhook()) {
     `  npm run order:paid -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave>`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
     ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
-    "  (Meta failover by hand: README, \"Meta failover, by hand\")",
+    "  (Meta failover by hand: docs/operations.md, \"Meta failover, by hand\")",
     "",
     "Admin API (an ID token from the Auth emulator):",
     "  TOKEN=$(npm run --silent admin-token -- --admin)",

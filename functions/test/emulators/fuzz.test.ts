@@ -22,7 +22,7 @@ import {
   mutated,
   oddString,
   rawBody,
-  readme,
+  referenceDoc,
   signatureHeaders,
   signatureKind,
   STACK_TRACE,
@@ -35,7 +35,7 @@ import { messagesReceived } from "../support/payloads";
  * Fuzzing the two HTTP handlers in this process against the Firestore emulator (10,000 generated
  * requests each), then a smaller sample through Hosting. Properties, for every request:
  * - an answer, never a thrown error or an unhandled rejection, and never a 5xx (storage works here);
- * - every error in the envelope { ok: false, error: { code, message } } with a code from the README;
+ * - every error in the envelope { ok: false, error: { code, message } } with a code from docs/reference.md;
  * - no stack trace, no secret in any answer;
  * - no Firestore write, and no 2xx, unless the request was validly authenticated.
  */
@@ -43,7 +43,7 @@ import { messagesReceived } from "../support/payloads";
 const CASES = 10_000;
 const HTTP_CASES = 200;
 const db = adminDb();
-const text = readme();
+const text = referenceDoc();
 const WEBHOOK_CODES = documentedCodes(text, "### Errors");
 const ADMIN_CODES = documentedCodes(text, "### Admin API errors");
 

@@ -161,18 +161,19 @@ export const method = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "OPTIONS", "PATCH", "HEAD", "post", "") },
 );
 
-/** Codes from a README table whose rows start `| status | \`code\` |`, under the given heading. */
-export function documentedCodes(readme: string, heading: string): Set<string> {
-  const start = readme.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`the README has no "${heading}" section`);
-  const rest = readme.slice(start + heading.length + 2);
+/** Codes from a reference table whose rows start `| status | \`code\` |`, under the given heading. */
+export function documentedCodes(reference: string, heading: string): Set<string> {
+  const start = reference.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`docs/reference.md has no "${heading}" section`);
+  const rest = reference.slice(start + heading.length + 2);
   const end = rest.search(/\n#{2,3} /);
   const section = end < 0 ? rest : rest.slice(0, end);
   return new Set([...section.matchAll(/^\| \d{3} \| `([a-z_]+)` \|/gm)].map((match) => match[1]!));
 }
 
-export function readme(): string {
-  return readFileSync(join(__dirname, "../../../README.md"), "utf8");
+/** The reference documentation, where every error code a client may get is listed. */
+export function referenceDoc(): string {
+  return readFileSync(join(__dirname, "../../../docs/reference.md"), "utf8");
 }
 
 /** A stack trace or a source path in an answer. */
