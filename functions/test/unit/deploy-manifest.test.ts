@@ -15,7 +15,7 @@ const FUNCTIONS_DIR = resolve(__dirname, "../..");
 const ROOT = resolve(FUNCTIONS_DIR, "..");
 const REGION = "us-central1";
 /** Every function reads the shared configuration cache (entry/global.ts). */
-const CACHE_SECRETS = ["UPSTASH_REDIS_REST_TOKEN", "UPSTASH_REDIS_REST_URL"];
+const CACHE_SECRETS = ["CONFIG_CACHE_KEY", "UPSTASH_REDIS_REST_TOKEN", "UPSTASH_REDIS_REST_URL"];
 
 type Trigger =
   | { https: "public" }
