@@ -1,3 +1,4 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -181,6 +182,7 @@ describe("what Redis holds", () => {
         failoverProvider: "meta",
         wasenderAccessToken: accessToken,
         previousWebhookSecret: previousSecret,
+        previousWebhookSecretExpiresAt: Timestamp.fromMillis(Date.now() + 3_600_000),
       },
     });
     const phone = (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).get("phoneNumber") as string;
