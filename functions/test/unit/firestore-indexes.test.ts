@@ -123,7 +123,7 @@ function queryOf(node: ts.Expression, source: ts.SourceFile): Omit<Query, "where
   if (method === "collection" || method === "collectionGroup") {
     const path = stringOf(first, source);
     if (!path) throw new Unresolved(`collection ${first?.getText()}`);
-    const collection = path.split("/").filter((_, i, parts) => i === parts.length - 1 || parts.length % 2 === 1).pop()!;
+    const collection = path.split("/").at(-1)!; // a collection path's last segment names the collection
     return { scope: method === "collection" ? "COLLECTION" : "COLLECTION_GROUP", collection, filters: [], orders: [] };
   }
   const base = queryOf(node.expression.expression, source);
