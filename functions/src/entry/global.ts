@@ -7,4 +7,8 @@ import { ensureAdminApp } from "../shared/firestore";
 // any handler runs) and the global options.
 ensureAdminApp();
 // Every function reads or invalidates the shared configuration cache, so every one may use Redis.
-setGlobalOptions({ region: "us-central1", maxInstances: 20, secrets: [UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN, CONFIG_CACHE_KEY] });
+setGlobalOptions({
+  region: "us-central1",
+  maxInstances: 20,
+  secrets: [UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN, CONFIG_CACHE_KEY],
+});

@@ -19,7 +19,8 @@ export class ValueSealer {
   private readonly key: Buffer;
 
   constructor(secret: string) {
-    if (secret.length < MIN_CACHE_KEY_LENGTH) throw new Error(`the cache key needs at least ${MIN_CACHE_KEY_LENGTH} characters`);
+    if (secret.length < MIN_CACHE_KEY_LENGTH)
+      throw new Error(`the cache key needs at least ${MIN_CACHE_KEY_LENGTH} characters`);
     this.key = Buffer.from(hkdfSync("sha256", secret, "livepay-config-cache", VERSION, 32));
   }
 

@@ -70,8 +70,8 @@ export interface CacheRedisConfig extends RedisConfig {
 
 /**
  * A two-tier cache: per-instance memory in front of Upstash Redis, where values are stored sealed
- * (encrypted; only invalidation tombstones, a time, are written in clear). Runs on memory alone without Redis
- * credentials or while Redis fails, logging the degraded state once per change, not per request.
+ * (encrypted; only invalidation tombstones, a time, are written in clear). Runs on memory alone without
+ * Redis credentials or while Redis fails, logging the degraded state once per change, not per request.
  */
 export class TieredCache {
   private readonly memory = new Map<string, { value: unknown; expiresAt: number }>();
@@ -127,14 +127,17 @@ export class TieredCache {
   async set(key: string, value: unknown, { ttlSeconds = CACHE_TTL_SECONDS, readAt }: { ttlSeconds?: number; readAt?: number } = {}): Promise<void> {
     this.remember(key, value, ttlSeconds);
     const redis = this.healthyRedis();
-    if (!redis) return;
-    if (!this.sealer) return;
+    if (!redis || !this.sealer) return;
     const sealed = this.sealer.seal(this.namespace + key, value);
     try {
       await withTimeout(
         readAt === undefined
           ? redis.set(this.namespace + key, sealed, { ex: ttlSeconds })
-          : redis.eval(SET_UNLESS_INVALIDATED, [this.namespace + key], [JSON.stringify(sealed), readAt, Math.max(1, Math.ceil(ttlSeconds))]),
+          : redis.eval(
+              SET_UNLESS_INVALIDATED,
+              [this.namespace + key],
+              [JSON.stringify(sealed), readAt, Math.max(1, Math.ceil(ttlSeconds))],
+            ),
       );
       this.recovered();
     } catch (error) {

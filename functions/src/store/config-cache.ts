@@ -31,7 +31,7 @@ export function cacheRedisConfig(): CacheRedisConfig | undefined {
   if (!redis) return undefined;
   const encryptionKey = secretValue(CONFIG_CACHE_KEY);
   if (encryptionKey.length < MIN_CACHE_KEY_LENGTH) {
-    logger.warn("cache: Redis is set but CONFIG_CACHE_KEY is missing or too short, configuration cached in memory only", {
+    logger.warn("cache: Redis is set but CONFIG_CACHE_KEY is missing or too short, configuration in memory only", {
       minLength: MIN_CACHE_KEY_LENGTH,
     });
     return undefined;

@@ -20,7 +20,8 @@ export async function readVendorInstanceCached(
   wabaInstanceId: string,
   cache: ConfigCache = vendorConfigCache(),
 ): Promise<InstanceCheck | undefined> {
-  const stored = (await cache.readForCredentials(vendorId)).instances.find((instance) => instance.id === wabaInstanceId);
+  const { instances } = await cache.readForCredentials(vendorId);
+  const stored = instances.find((instance) => instance.id === wabaInstanceId);
   return stored ? checkInstance(stored.id, stored.data) : undefined;
 }
 

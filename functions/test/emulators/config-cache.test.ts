@@ -96,7 +96,8 @@ describe("configuration cache (memory in front of Redis)", () => {
       if (raw === null) return true;
       const stored = JSON.parse(raw) as { __invalidatedAt?: number };
       // A configuration entry is sealed: opened with the cache key to see which configuration it holds.
-      const entry = new ValueSealer(redisConfig.encryptionKey).open<{ config?: { welcomeMessage?: string } }>(key, stored);
+      const sealer = new ValueSealer(redisConfig.encryptionKey);
+      const entry = sealer.open<{ config?: { welcomeMessage?: string } }>(key, stored);
       return "__invalidatedAt" in stored || entry?.config?.welcomeMessage === "Nouveau" ? true : undefined;
     }, 20_000, "the old entry dropped");
     // And, once a warm instance's memory copy (2 s at most with Redis) is gone, customers hear the new welcome.
@@ -186,7 +187,8 @@ describe("what Redis holds", () => {
       },
     });
     const phone = (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).get("phoneNumber") as string;
-    await eventually(async () => ((await db.collection("phone_index").doc(phone).get()).exists ? true : undefined), 15_000, "onboarding done");
+    const indexed = async () => ((await db.collection("phone_index").doc(phone).get()).exists ? true : undefined);
+    await eventually(indexed, 15_000, "onboarding done");
     await sleep(1_000);
     // Cached by the functions (a webhook through Hosting, its reply) and by an instance in this process.
     expect((await postWebhook(vendor, messagesReceived())).status).toBe(200);

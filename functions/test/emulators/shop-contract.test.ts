@@ -23,7 +23,15 @@ const db = adminDb();
 const PRODUCTS: Product[] = [
   { id: "robe", keyword: "ROBE1", name: "Robe wax", price: 15000, currency: "XOF", stock: 4, active: true },
   { id: "sac", keyword: "SAC1", name: "Sac en cuir", price: 2500, currency: "XOF", stock: 1, active: true },
-  { id: "ancien", keyword: "ANCIEN", name: "Ancienne collection", price: 5000, currency: "XOF", stock: 10, active: false },
+  {
+    id: "ancien",
+    keyword: "ANCIEN",
+    name: "Ancienne collection",
+    price: 5000,
+    currency: "XOF",
+    stock: 10,
+    active: false,
+  },
 ];
 
 const implementations: Array<[string, () => Promise<ShopUnderTest>]> = [
@@ -43,7 +51,8 @@ const implementations: Array<[string, () => Promise<ShopUnderTest>]> = [
     "on Firestore",
     async () => {
       const vendorId = uniqueId("contract");
-      for (const { id, ...data } of PRODUCTS) await db.collection("vendors").doc(vendorId).collection("products").doc(id).set(data);
+      for (const { id, ...data } of PRODUCTS)
+        await db.collection("vendors").doc(vendorId).collection("products").doc(id).set(data);
       return {
         run: (work) =>
           firestore().runTransaction(async (tx) => {
@@ -53,7 +62,12 @@ const implementations: Array<[string, () => Promise<ShopUnderTest>]> = [
             return result;
           }),
         pause: async (customer) => {
-          await db.collection("vendors").doc(vendorId).collection("conversations").doc(customer).set({ botPaused: true }, { merge: true });
+          await db
+            .collection("vendors")
+            .doc(vendorId)
+            .collection("conversations")
+            .doc(customer)
+            .set({ botPaused: true }, { merge: true });
         },
       };
     },
@@ -62,7 +76,8 @@ const implementations: Array<[string, () => Promise<ShopUnderTest>]> = [
 
 const BUYER = "+221770000101";
 const OTHER = "+221770000102";
-const link = ({ reference, amount }: { reference: string; amount: number }) => `https://pay.test/${reference}?amount=${amount}`;
+const link = ({ reference, amount }: { reference: string; amount: number }) =>
+  `https://pay.test/${reference}?amount=${amount}`;
 const request = (customer: string, items: ReservationRequest["items"]): ReservationRequest => ({
   customer,
   items,
@@ -73,7 +88,11 @@ const request = (customer: string, items: ReservationRequest["items"]): Reservat
 describe.each(implementations)("the shop port %s", (_, make) => {
   it("lists the active products, and finds any product by id, inactive too", async () => {
     const shop = await make();
-    const found = await shop.run(async (s) => ({ active: await s.activeProducts(), old: await s.product("ancien"), none: await s.product("zzz") }));
+    const found = await shop.run(async (s) => ({
+      active: await s.activeProducts(),
+      old: await s.product("ancien"),
+      none: await s.product("zzz"),
+    }));
     expect(found.active.map((p) => p.id).sort()).toEqual(["robe", "sac"]);
     expect(found.old).toMatchObject({ id: "ancien", active: false, name: "Ancienne collection" });
     expect(found.none).toBeUndefined();
@@ -81,7 +100,15 @@ describe.each(implementations)("the shop port %s", (_, make) => {
 
   it("reserves all or nothing: a shortage on one item takes nothing, and says what is available", async () => {
     const shop = await make();
-    const refused = await shop.run((s) => s.reserve(request(BUYER, [{ productId: "robe", quantity: 2 }, { productId: "sac", quantity: 2 }, { productId: "ancien", quantity: 1 }])));
+    const refused = await shop.run((s) =>
+      s.reserve(
+        request(BUYER, [
+          { productId: "robe", quantity: 2 },
+          { productId: "sac", quantity: 2 },
+          { productId: "ancien", quantity: 1 },
+        ]),
+      ),
+    );
     expect(refused).toEqual({
       ok: false,
       shortages: [
@@ -90,17 +117,36 @@ describe.each(implementations)("the shop port %s", (_, make) => {
       ],
     });
     // Nothing was taken: the whole stock is still there.
-    const all = await shop.run((s) => s.reserve(request(BUYER, [{ productId: "robe", quantity: 4 }, { productId: "sac", quantity: 1 }])));
+    const all = await shop.run((s) =>
+      s.reserve(
+        request(BUYER, [
+          { productId: "robe", quantity: 4 },
+          { productId: "sac", quantity: 1 },
+        ]),
+      ),
+    );
     expect(all.ok).toBe(true);
   });
 
   it("a reservation holds its stock, totals its items, carries its payment link, and never oversells", async () => {
     const shop = await make();
-    const reserved = await shop.run((s) => s.reserve(request(BUYER, [{ productId: "robe", quantity: 3 }, { productId: "sac", quantity: 1 }])));
+    const reserved = await shop.run((s) =>
+      s.reserve(
+        request(BUYER, [
+          { productId: "robe", quantity: 3 },
+          { productId: "sac", quantity: 1 },
+        ]),
+      ),
+    );
     expect(reserved.ok).toBe(true);
     if (!reserved.ok) return;
     const order = reserved.order;
-    expect(order).toMatchObject({ total: 3 * 15000 + 2500, currency: "XOF", status: "reserved", paymentLink: `https://pay.test/${order.reference}?amount=47500` });
+    expect(order).toMatchObject({
+      total: 3 * 15000 + 2500,
+      currency: "XOF",
+      status: "reserved",
+      paymentLink: `https://pay.test/${order.reference}?amount=47500`,
+    });
     expect(order.items).toEqual([
       { productId: "robe", keyword: "ROBE1", name: "Robe wax", unitPrice: 15000, quantity: 3 },
       { productId: "sac", keyword: "SAC1", name: "Sac en cuir", unitPrice: 2500, quantity: 1 },
@@ -129,7 +175,10 @@ describe.each(implementations)("the shop port %s", (_, make) => {
     if (!reserved.ok) throw new Error("not reserved");
     const { reference } = reserved.order;
     expect(await shop.run((s) => s.cancelReservation(OTHER, reference))).toBeUndefined();
-    expect(await shop.run((s) => s.cancelReservation(BUYER, reference))).toMatchObject({ reference, status: "cancelled" });
+    expect(await shop.run((s) => s.cancelReservation(BUYER, reference))).toMatchObject({
+      reference,
+      status: "cancelled",
+    });
     expect(await shop.run((s) => s.cancelReservation(BUYER, reference))).toBeUndefined();
     expect(await shop.run((s) => s.cancelReservation(BUYER, "CMD-NOPE"))).toBeUndefined();
     expect((await shop.run((s) => s.reserve(request(OTHER, [{ productId: "sac", quantity: 1 }])))).ok).toBe(true);

@@ -16,7 +16,10 @@ function pattern(template: string): RegExp {
   const source = template
     .split("\n")
     .map((line, i) => {
-      const body = line.split(/\{[A-Za-z]+\}/).map(escape).join("[\\s\\S]*?");
+      const body = line
+        .split(/\{[A-Za-z]+\}/)
+        .map(escape)
+        .join("[\\s\\S]*?");
       if (i === 0) return body;
       return /^\s*\{[A-Za-z]+\}\s*$/.test(line) ? `(?:\\n${body})?` : `\\n${body}`;
     })

@@ -140,7 +140,13 @@ beforeAll(() => {
   // A copy of the deployed package: fresh build output, the package.json that names it, the dependencies.
   execFileSync(
     process.execPath,
-    [require.resolve("typescript/bin/tsc"), "-p", join(FUNCTIONS_DIR, "tsconfig.build.json"), "--outDir", join(workDir, "lib")],
+    [
+      require.resolve("typescript/bin/tsc"),
+      "-p",
+      join(FUNCTIONS_DIR, "tsconfig.build.json"),
+      "--outDir",
+      join(workDir, "lib"),
+    ],
     { cwd: FUNCTIONS_DIR, stdio: "pipe" },
   );
   writeFileSync(join(workDir, "package.json"), readFileSync(join(FUNCTIONS_DIR, "package.json")));
@@ -179,9 +185,12 @@ describe("deploy manifest", () => {
   });
 
   it("every secret an endpoint binds is declared as a secret param (deploy asks for its value)", () => {
-    const declared = new Set((manifest.params ?? []).filter((param) => param.type === "secret").map(({ name }) => name));
+    const declared = new Set(
+      (manifest.params ?? []).filter((param) => param.type === "secret").map(({ name }) => name),
+    );
     for (const [name, endpoint] of Object.entries(manifest.endpoints)) {
-      for (const { key } of endpoint.secretEnvironmentVariables ?? []) expect(declared.has(key), `${name}: ${key}`).toBe(true);
+      for (const { key } of endpoint.secretEnvironmentVariables ?? [])
+        expect(declared.has(key), `${name}: ${key}`).toBe(true);
     }
   });
 

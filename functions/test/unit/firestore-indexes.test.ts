@@ -46,7 +46,20 @@ interface IndexFile {
   }>;
 }
 
-const QUERY_METHODS = new Set(["where", "orderBy", "limit", "limitToLast", "offset", "startAt", "startAfter", "endAt", "endBefore", "select", "count", "get"]);
+const QUERY_METHODS = new Set([
+  "where",
+  "orderBy",
+  "limit",
+  "limitToLast",
+  "offset",
+  "startAt",
+  "startAfter",
+  "endAt",
+  "endBefore",
+  "select",
+  "count",
+  "get",
+]);
 const EQUALITY = new Set(["==", "in", "array-contains", "array-contains-any"]);
 
 function sourceFiles(dir: string): string[] {
@@ -71,14 +84,19 @@ function declarationOf(source: ts.SourceFile, name: string): ts.Expression | und
   for (const statement of source.statements) {
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
-        if (ts.isIdentifier(declaration.name) && declaration.name.text === name && declaration.initializer) return declaration.initializer;
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === name && declaration.initializer)
+          return declaration.initializer;
       }
     }
     if (ts.isFunctionDeclaration(statement) && statement.name?.text === name && statement.body) {
       const returned = statement.body.statements.find(ts.isReturnStatement);
       if (returned?.expression) return returned.expression;
     }
-    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier) && statement.moduleSpecifier.text.startsWith(".")) {
+    if (
+      ts.isImportDeclaration(statement) &&
+      ts.isStringLiteral(statement.moduleSpecifier) &&
+      statement.moduleSpecifier.text.startsWith(".")
+    ) {
       const bindings = statement.importClause?.namedBindings;
       if (bindings && ts.isNamedImports(bindings) && bindings.elements.some((element) => element.name.text === name)) {
         const imported = sourceOf(`${resolve(dirname(source.fileName), statement.moduleSpecifier.text)}.ts`);
@@ -148,7 +166,13 @@ function localConst(identifier: ts.Identifier): ts.Expression | undefined {
   while (scope && !ts.isFunctionLike(scope)) scope = scope.parent;
   let found: ts.Expression | undefined;
   const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text && node.initializer) found ??= node.initializer;
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === identifier.text &&
+      node.initializer
+    )
+      found ??= node.initializer;
     ts.forEachChild(node, visit);
   };
   if (scope) visit(scope);
@@ -168,7 +192,8 @@ function queriesIn(file: string): { queries: Query[]; unresolved: string[] } {
   const queries: Query[] = [];
   const unresolved: string[] = [];
   const visit = (node: ts.Node): void => {
-    const outermost = isQueryCall(node) && !(ts.isPropertyAccessExpression(node.parent) && isQueryCall(node.parent.parent));
+    const outermost =
+      isQueryCall(node) && !(ts.isPropertyAccessExpression(node.parent) && isQueryCall(node.parent.parent));
     if (outermost && /\.(where|orderBy)\(/.test(node.getText())) {
       const where = `${relative(SRC, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
       try {
@@ -189,7 +214,8 @@ export function missingIndex(query: Query, file: IndexFile): string | undefined 
   const contains = new Set(query.filters.filter(({ op }) => op.startsWith("array-contains")).map(({ field }) => field));
   const ranges = [...new Set(query.filters.filter(({ op }) => !EQUALITY.has(op)).map(({ field }) => field))].sort();
   const sort = [...query.orders];
-  for (const field of ranges) if (!sort.some((order) => order.field === field)) sort.push({ field, direction: "ASCENDING" });
+  for (const field of ranges)
+    if (!sort.some((order) => order.field === field)) sort.push({ field, direction: "ASCENDING" });
   const prefix = equality.filter((field) => !sort.some((order) => order.field === field));
   const fields = new Set([...prefix, ...sort.map(({ field }) => field)]);
   const overridden = (field: string, needed: { order?: Direction; arrayConfig?: string }) =>
@@ -200,22 +226,32 @@ export function missingIndex(query: Query, file: IndexFile): string | undefined 
         override.indexes.some(
           (index) =>
             index.queryScope === query.scope &&
-            (needed.arrayConfig ? index.arrayConfig === needed.arrayConfig : (index.order ?? undefined) === needed.order),
+            (needed.arrayConfig
+              ? index.arrayConfig === needed.arrayConfig
+              : (index.order ?? undefined) === needed.order),
         ),
     );
   const exempted = (field: string) =>
-    (file.fieldOverrides ?? []).some((override) => override.collectionGroup === query.collection && override.fieldPath === field);
+    (file.fieldOverrides ?? []).some(
+      (override) => override.collectionGroup === query.collection && override.fieldPath === field,
+    );
   const singleFieldOk = (field: string, needed: { order?: Direction; arrayConfig?: string }) =>
     query.scope === "COLLECTION" && !exempted(field) ? true : overridden(field, needed);
   const neededFor = (field: string) =>
-    contains.has(field) ? { arrayConfig: "CONTAINS" } : { order: sort.find((order) => order.field === field)?.direction ?? "ASCENDING" };
+    contains.has(field)
+      ? { arrayConfig: "CONTAINS" }
+      : { order: sort.find((order) => order.field === field)?.direction ?? "ASCENDING" };
 
   const composite = file.indexes.some((index) => {
     if (index.collectionGroup !== query.collection || index.queryScope !== query.scope) return false;
     if (index.fields.length !== fields.size) return false;
     const head = index.fields.slice(0, prefix.length);
     const tail = index.fields.slice(prefix.length);
-    const headOk = head.every((entry) => prefix.includes(entry.fieldPath) && (contains.has(entry.fieldPath) ? entry.arrayConfig === "CONTAINS" : !!entry.order));
+    const headOk = head.every(
+      (entry) =>
+        prefix.includes(entry.fieldPath) &&
+        (contains.has(entry.fieldPath) ? entry.arrayConfig === "CONTAINS" : !!entry.order),
+    );
     const tailOk = tail.every((entry, i) => entry.fieldPath === sort[i]?.field && entry.order === sort[i]?.direction);
     return headOk && tailOk && new Set(head.map(({ fieldPath }) => fieldPath)).size === prefix.length;
   });
@@ -226,8 +262,12 @@ export function missingIndex(query: Query, file: IndexFile): string | undefined 
     if (singleFieldOk(field, neededFor(field))) return undefined;
     return `${query.where}: ${query.collection} (${query.scope}) needs a single-field index override on ${field}`;
   }
-  if (sort.length === 0 && [...fields].every((field) => singleFieldOk(field, neededFor(field)))) return undefined; // equalities merged
-  const wanted = [...prefix.map((field) => `${field} ==`), ...sort.map(({ field, direction }) => `${field} ${direction}`)].join(", ");
+  // Equalities alone: merged single-field indexes.
+  if (sort.length === 0 && [...fields].every((field) => singleFieldOk(field, neededFor(field)))) return undefined;
+  const wanted = [
+    ...prefix.map((field) => `${field} ==`),
+    ...sort.map(({ field, direction }) => `${field} ${direction}`),
+  ].join(", ");
   return `${query.where}: ${query.collection} (${query.scope}) needs a composite index (${wanted})`;
 }
 
@@ -248,27 +288,78 @@ describe("Firestore indexes", () => {
   });
 
   it("the rules refuse what production refuses", () => {
-    const q = (scope: Query["scope"], filters: Filter[], orders: Query["orders"] = []): Query => ({ where: "example", scope, collection: "c", filters, orders });
+    const q = (scope: Query["scope"], filters: Filter[], orders: Query["orders"] = []): Query => ({
+      where: "example",
+      scope,
+      collection: "c",
+      filters,
+      orders,
+    });
     const none: IndexFile = { indexes: [] };
     // Served by automatic single-field indexes.
     expect(missingIndex(q("COLLECTION", [{ field: "a", op: "==" }]), none)).toBeUndefined();
-    expect(missingIndex(q("COLLECTION", [{ field: "a", op: "==" }, { field: "b", op: "==" }]), none)).toBeUndefined();
-    expect(missingIndex(q("COLLECTION", [{ field: "a", op: "<" }], [{ field: "a", direction: "DESCENDING" }]), none)).toBeUndefined();
+    expect(
+      missingIndex(
+        q("COLLECTION", [
+          { field: "a", op: "==" },
+          { field: "b", op: "==" },
+        ]),
+        none,
+      ),
+    ).toBeUndefined();
+    expect(
+      missingIndex(q("COLLECTION", [{ field: "a", op: "<" }], [{ field: "a", direction: "DESCENDING" }]), none),
+    ).toBeUndefined();
     // Need a composite index.
-    const eqRange = q("COLLECTION", [{ field: "a", op: "==" }, { field: "b", op: ">=" }]);
+    const eqRange = q("COLLECTION", [
+      { field: "a", op: "==" },
+      { field: "b", op: ">=" },
+    ]);
     expect(missingIndex(eqRange, none)).toMatch(/composite index \(a ==, b ASCENDING\)/);
-    expect(missingIndex(q("COLLECTION", [{ field: "a", op: "==" }], [{ field: "b", direction: "DESCENDING" }]), none)).toMatch(/composite/);
-    expect(missingIndex(q("COLLECTION", [{ field: "a", op: ">" }, { field: "b", op: "<" }]), none)).toMatch(/composite/);
+    expect(
+      missingIndex(q("COLLECTION", [{ field: "a", op: "==" }], [{ field: "b", direction: "DESCENDING" }]), none),
+    ).toMatch(/composite/);
+    expect(
+      missingIndex(
+        q("COLLECTION", [
+          { field: "a", op: ">" },
+          { field: "b", op: "<" },
+        ]),
+        none,
+      ),
+    ).toMatch(/composite/);
     const withIndex = (direction: Direction): IndexFile => ({
-      indexes: [{ collectionGroup: "c", queryScope: "COLLECTION", fields: [{ fieldPath: "a", order: "ASCENDING" }, { fieldPath: "b", order: direction }] }],
+      indexes: [
+        {
+          collectionGroup: "c",
+          queryScope: "COLLECTION",
+          fields: [
+            { fieldPath: "a", order: "ASCENDING" },
+            { fieldPath: "b", order: direction },
+          ],
+        },
+      ],
     });
     expect(missingIndex(eqRange, withIndex("ASCENDING"))).toBeUndefined();
     expect(missingIndex(eqRange, withIndex("DESCENDING"))).toMatch(/composite/);
     // Collection groups: no automatic single-field index.
     const group = q("COLLECTION_GROUP", [{ field: "a", op: "==" }]);
     expect(missingIndex(group, none)).toMatch(/override on a/);
-    const override: IndexFile = { indexes: [], fieldOverrides: [{ collectionGroup: "c", fieldPath: "a", indexes: [{ queryScope: "COLLECTION_GROUP", order: "ASCENDING" }] }] };
+    const override: IndexFile = {
+      indexes: [],
+      fieldOverrides: [
+        { collectionGroup: "c", fieldPath: "a", indexes: [{ queryScope: "COLLECTION_GROUP", order: "ASCENDING" }] },
+      ],
+    };
     expect(missingIndex(group, override)).toBeUndefined();
-    expect(missingIndex(q("COLLECTION_GROUP", [{ field: "a", op: "==" }, { field: "b", op: "==" }]), none)).toMatch(/composite/);
+    expect(
+      missingIndex(
+        q("COLLECTION_GROUP", [
+          { field: "a", op: "==" },
+          { field: "b", op: "==" },
+        ]),
+        none,
+      ),
+    ).toMatch(/composite/);
   });
 });

@@ -15,7 +15,10 @@ describe("Node versions", () => {
     const major = /^nodejs(\d+)$/.exec(runtime)?.[1];
     expect(major).toBeDefined();
 
-    const functions = json("functions/package.json") as { engines: { node: string }; devDependencies: Record<string, string> };
+    const functions = json("functions/package.json") as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
     expect(/^[\^~]?(\d+)\./.exec(functions.devDependencies["@types/node"] ?? "")?.[1]).toBe(major);
     const root = json("package.json") as { engines: { node: string } };
     for (const engines of [root.engines.node, functions.engines.node]) {

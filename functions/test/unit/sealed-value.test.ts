@@ -3,7 +3,9 @@ import { isSealed, ValueSealer } from "../../src/shared/sealed-value";
 
 describe("ValueSealer", () => {
   const sealer = new ValueSealer("k".repeat(32));
-  const value = { instances: [{ id: "waba_1", data: { wasenderApiKey: "key-secret-123", metaAppSecret: "app-secret-456" } }] };
+  const value = {
+    instances: [{ id: "waba_1", data: { wasenderApiKey: "key-secret-123", metaAppSecret: "app-secret-456" } }],
+  };
 
   it("seals a value so that none of it shows, and opens it under the same name with the same key", () => {
     const sealed = sealer.seal("livepay:v1:vendor:v1", value);
@@ -24,7 +26,9 @@ describe("ValueSealer", () => {
     const [version, iv, body] = sealed.__sealed.split(".");
     const flipped = Buffer.from(body!, "base64");
     flipped[0] = flipped[0]! ^ 1;
-    expect(sealer.open("livepay:v1:vendor:v1", { __sealed: `${version}.${iv}.${flipped.toString("base64")}` })).toBeUndefined();
+    expect(
+      sealer.open("livepay:v1:vendor:v1", { __sealed: `${version}.${iv}.${flipped.toString("base64")}` }),
+    ).toBeUndefined();
     expect(sealer.open("livepay:v1:vendor:v1", value)).toBeUndefined();
   });
 
