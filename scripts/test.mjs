@@ -59,8 +59,15 @@ try {
   redis = await startRedisServer(REDIS_PORT);
   const token = randomBytes(16).toString("hex");
   bridge = await startRedisRestBridge({ redisUrl: redis.url, token });
-  writeLocalSecrets({ redisUrl: bridge.url, redisToken: token });
-  const redisEnv = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: token, LIVEPAY_TEST_REDIS_PORT: String(REDIS_PORT) };
+  // The key that seals the configuration cache's Redis entries, shared by the functions and the tests.
+  const cacheKey = randomBytes(32).toString("hex");
+  writeLocalSecrets({ redisUrl: bridge.url, redisToken: token, cacheKey });
+  const redisEnv = {
+    UPSTASH_REDIS_REST_URL: bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: token,
+    CONFIG_CACHE_KEY: cacheKey,
+    LIVEPAY_TEST_REDIS_PORT: String(REDIS_PORT),
+  };
 
   const { env } = await prepareEmulators({ wantUi: false });
   const inner = ["npx", ...vitestCommand("emulators")].join(" ");

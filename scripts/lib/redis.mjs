@@ -167,6 +167,9 @@ export async function startRedisRestBridge({ redisUrl, port = 0, token }) {
  * The Functions emulator reads secrets from functions/.secret.local (and asks Secret Manager for any
  * it lacks, which a demo project cannot). Written by `npm start` and `npm test`, never committed.
  */
-export function writeLocalSecrets({ redisUrl, redisToken }) {
-  writeFileSync(join(FUNCTIONS_DIR, ".secret.local"), `UPSTASH_REDIS_REST_URL=${redisUrl}\nUPSTASH_REDIS_REST_TOKEN=${redisToken}\n`);
+export function writeLocalSecrets({ redisUrl, redisToken, cacheKey = "none" }) {
+  writeFileSync(
+    join(FUNCTIONS_DIR, ".secret.local"),
+    `UPSTASH_REDIS_REST_URL=${redisUrl}\nUPSTASH_REDIS_REST_TOKEN=${redisToken}\nCONFIG_CACHE_KEY=${cacheKey}\n`,
+  );
 }

@@ -26,6 +26,13 @@ export const UPSTASH_REDIS_REST_URL = defineSecret("UPSTASH_REDIS_REST_URL");
 export const UPSTASH_REDIS_REST_TOKEN = defineSecret("UPSTASH_REDIS_REST_TOKEN");
 
 /**
+ * The key that seals what the configuration cache writes to Redis (vendor snapshots hold API keys and
+ * webhook secrets): at least 32 characters, e.g. `openssl rand -base64 32`. Without it (or "none"),
+ * the configuration cache keeps to memory even when Redis is set; the rate limiter still uses Redis.
+ */
+export const CONFIG_CACHE_KEY = defineSecret("CONFIG_CACHE_KEY");
+
+/**
  * The platform's own pay page, for vendors without a `paymentLinkTemplate`. Placeholders: {amount},
  * {reference}, {vendorId}, {currency}.
  */

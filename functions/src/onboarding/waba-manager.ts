@@ -1,6 +1,6 @@
 import { toE164 } from "../shared/phone";
 import { checkInstance, type MessagingInstance } from "../model/waba-instance";
-import { configCache, indexKey, readVendorSnapshot } from "../store/config-cache";
+import { configCache, indexKey, vendorConfigCache } from "../store/config-cache";
 import { readIndexEntry, type IndexEntry, type IndexKind } from "../store/routing-index";
 
 export interface VendorLookup {
@@ -33,7 +33,8 @@ export class WABAManager {
       if (!entry) return null;
       await configCache().set(cacheKey, { vendorId: entry.vendorId, wabaInstanceId: entry.wabaInstanceId });
     }
-    const { instances } = await readVendorSnapshot(entry.vendorId);
+    // The number it returns carries its credentials: read within their freshness bound.
+    const { instances } = await vendorConfigCache().readForCredentials(entry.vendorId);
     const stored = instances.find((instance) => instance.id === entry.wabaInstanceId);
     const check = stored && checkInstance(stored.id, stored.data);
     if (!check?.usable || check.instance.vendorId !== entry.vendorId || !stillHolds(check.instance)) return null;

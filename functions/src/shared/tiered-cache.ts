@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis";
 import { logger } from "./logger";
+import { ValueSealer } from "./sealed-value";
 
 /** Entries live one hour in Redis, as the design document promises. */
 export const CACHE_TTL_SECONDS = 3600;
@@ -62,9 +63,15 @@ export interface RedisConfig {
   token: string;
 }
 
+/** The cache's Redis: every value it writes there is sealed with `encryptionKey` (see ValueSealer). */
+export interface CacheRedisConfig extends RedisConfig {
+  encryptionKey: string;
+}
+
 /**
- * A two-tier cache: per-instance memory in front of Upstash Redis. Runs on memory alone without Redis
- * credentials or while Redis fails, logging the degraded state once per change, not per request.
+ * A two-tier cache: per-instance memory in front of Upstash Redis, where values are stored sealed
+ * (encrypted; only invalidation tombstones, a time, are written in clear). Runs on memory alone without
+ * Redis credentials or while Redis fails, logging the degraded state once per change, not per request.
  */
 export class TieredCache {
   private readonly memory = new Map<string, { value: unknown; expiresAt: number }>();
@@ -72,15 +79,17 @@ export class TieredCache {
   private readonly pendingInvalidations = new Map<string, number>();
   private flushing = false;
   private readonly redis: Redis | undefined;
+  private readonly sealer: ValueSealer | undefined;
   private degradedUntil = 0;
   private degraded = false;
 
   constructor(
-    redisConfig: RedisConfig | undefined,
+    redisConfig: CacheRedisConfig | undefined,
     private readonly namespace = "livepay:v1:",
     private readonly maxMemoryEntries = MAX_MEMORY_ENTRIES,
   ) {
     this.redis = redisConfig ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false }) : undefined;
+    this.sealer = redisConfig ? new ValueSealer(redisConfig.encryptionKey) : undefined;
     if (!redisConfig) logger.info("cache: no Redis credentials, running on memory only");
   }
 
@@ -97,9 +106,11 @@ export class TieredCache {
     if (!local || local.expiresAt <= Date.now()) this.memory.delete(key);
     if (!redis) return undefined;
     try {
-      const value = await withTimeout(redis.get<T>(this.namespace + key));
+      const stored = await withTimeout(redis.get(this.namespace + key));
       this.recovered();
-      if (value === null || value === undefined || isTombstone(value)) return undefined;
+      if (stored === null || stored === undefined || isTombstone(stored)) return undefined;
+      const value = this.sealer?.open<T>(this.namespace + key, stored);
+      if (value === undefined) return undefined;
       // Memory keeps a Redis entry 2 s at most, well inside any TTL it was written with.
       this.remember(key, value, CACHE_TTL_SECONDS);
       return value;
@@ -116,12 +127,17 @@ export class TieredCache {
   async set(key: string, value: unknown, { ttlSeconds = CACHE_TTL_SECONDS, readAt }: { ttlSeconds?: number; readAt?: number } = {}): Promise<void> {
     this.remember(key, value, ttlSeconds);
     const redis = this.healthyRedis();
-    if (!redis) return;
+    if (!redis || !this.sealer) return;
+    const sealed = this.sealer.seal(this.namespace + key, value);
     try {
       await withTimeout(
         readAt === undefined
-          ? redis.set(this.namespace + key, value, { ex: ttlSeconds })
-          : redis.eval(SET_UNLESS_INVALIDATED, [this.namespace + key], [JSON.stringify(value), readAt, Math.max(1, Math.ceil(ttlSeconds))]),
+          ? redis.set(this.namespace + key, sealed, { ex: ttlSeconds })
+          : redis.eval(
+              SET_UNLESS_INVALIDATED,
+              [this.namespace + key],
+              [JSON.stringify(sealed), readAt, Math.max(1, Math.ceil(ttlSeconds))],
+            ),
       );
       this.recovered();
     } catch (error) {

@@ -1,6 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config/params";
-import { TieredCache } from "../shared/tiered-cache";
+import { CONFIG_CACHE_KEY, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config/params";
+import { logger } from "../shared/logger";
+import { MIN_CACHE_KEY_LENGTH } from "../shared/sealed-value";
+import { TieredCache, type CacheRedisConfig } from "../shared/tiered-cache";
 import { firestore } from "../shared/firestore";
 import { VENDOR_CONFIGS, WABA_INSTANCES } from "./collections";
 
@@ -20,9 +22,26 @@ export function redisConfig() {
   return /^https?:\/\//.test(url) && token ? { url, token } : undefined;
 }
 
+/**
+ * Redis for the configuration cache: only with a key to seal its entries (CONFIG_CACHE_KEY), so that no
+ * credential reaches Redis in clear; without one the cache keeps to memory, and says so once.
+ */
+export function cacheRedisConfig(): CacheRedisConfig | undefined {
+  const redis = redisConfig();
+  if (!redis) return undefined;
+  const encryptionKey = secretValue(CONFIG_CACHE_KEY);
+  if (encryptionKey.length < MIN_CACHE_KEY_LENGTH) {
+    logger.warn("cache: Redis is set but CONFIG_CACHE_KEY is missing or too short, configuration in memory only", {
+      minLength: MIN_CACHE_KEY_LENGTH,
+    });
+    return undefined;
+  }
+  return { ...redis, encryptionKey };
+}
+
 /** The process-wide two-tier cache (memory, plus Redis when credentials are set): vendor snapshots and index entries. */
 export function configCache(): TieredCache {
-  cache ??= new TieredCache(redisConfig());
+  cache ??= new TieredCache(cacheRedisConfig());
   return cache;
 }
 
@@ -67,6 +86,18 @@ export const indexKey = (kind: string, key: string) => `index:${kind}:${key}`;
  * in Redis (and in their own memory) at once, so a vendor onboarded meanwhile waits at most this long.
  */
 export const NEGATIVE_TTL_SECONDS = 30;
+
+/**
+ * How a changed credential (webhook secret, API key, session id, token; any field of the documents)
+ * reaches every function instance within 5 s, which a trigger's invalidation alone cannot do without
+ * Redis (it reaches only the memory of the instance that ran it):
+ * - memory only: a cached snapshot read from Firestore more than ACCEPT_MAX_AGE_MS ago is read again
+ *   before its credentials are used (4 s leaves room inside the 5 s for the request itself);
+ * - with Redis: memory keeps a copy 2 s, and the triggers drop the Redis entry on every change; in case
+ *   a trigger is lost, one read more than REDIS_SAFETY_NET_MS ago is read again too.
+ */
+export const ACCEPT_MAX_AGE_MS = 4_000;
+export const REDIS_SAFETY_NET_MS = 30_000;
 
 /** The vendor configuration cache of one function instance (a test may build several, as several instances). */
 export class ConfigCache {
@@ -113,6 +144,19 @@ export class ConfigCache {
     const known = snapshot.config !== null;
     await this.tiers.set(vendorKey(vendorId), snapshot, { readAt, ...(!known && { ttlSeconds: NEGATIVE_TTL_SECONDS }) });
     return snapshot;
+  }
+
+  /** How old a snapshot may be when its credentials are used (see ACCEPT_MAX_AGE_MS). */
+  get credentialMaxAgeMs(): number {
+    return this.usesRedis ? REDIS_SAFETY_NET_MS : ACCEPT_MAX_AGE_MS;
+  }
+
+  /** The snapshot, read again first when too old to use its credentials (a send's, a webhook check's). */
+  async readForCredentials(vendorId: string): Promise<VendorSnapshotRead> {
+    const snapshot = await this.readVendorSnapshot(vendorId);
+    const maxAgeMs = this.credentialMaxAgeMs;
+    if (!snapshot.fromCache || Date.now() - snapshot.readAt <= maxAgeMs) return snapshot;
+    return this.readVendorSnapshot(vendorId, { maxAgeMs, skipMemory: true });
   }
 
   async invalidate(keys: string[]): Promise<void> {

@@ -3,16 +3,25 @@ import { firestore } from "../shared/firestore";
 import { checkInstance, type InstanceCheck } from "../model/waba-instance";
 
 import { WABA_INSTANCES } from "./collections";
-import { readVendorSnapshot } from "./config-cache";
+import { vendorConfigCache, type ConfigCache } from "./config-cache";
 import { prepareSessionStatus, prepareStatusCopy } from "./waba-runtime";
 
 export { WABA_INSTANCES };
 // The send path's runtime reads and writes, where its callers have always imported them from.
 export { hasDeliveryProblem, readInstanceRuntime, readRuntime, recordProviderError, writeCircuit, type InstanceRuntime } from "./waba-runtime";
 
-/** One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no such instance. */
-export async function readVendorInstanceCached(vendorId: string, wabaInstanceId: string): Promise<InstanceCheck | undefined> {
-  const stored = (await readVendorSnapshot(vendorId)).instances.find((instance) => instance.id === wabaInstanceId);
+/**
+ * One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no
+ * such instance. Its keys are the ones to send with: a copy too old is read again first (an operator's
+ * changed key or session id is used within 5 s, see ACCEPT_MAX_AGE_MS).
+ */
+export async function readVendorInstanceCached(
+  vendorId: string,
+  wabaInstanceId: string,
+  cache: ConfigCache = vendorConfigCache(),
+): Promise<InstanceCheck | undefined> {
+  const { instances } = await cache.readForCredentials(vendorId);
+  const stored = instances.find((instance) => instance.id === wabaInstanceId);
   return stored ? checkInstance(stored.id, stored.data) : undefined;
 }
 

@@ -6,16 +6,10 @@ import { loadVendorInstances, type VendorInstances } from "./vendor-instances";
 
 /**
  * How a changed or revoked secret (a deleted instance, one moved to another vendor, a deleted config)
- * stops working within 5 s on every function instance, which a trigger's invalidation alone cannot do
- * without Redis (it reaches only the memory of the instance that ran it):
- * - memory only: a cached credential read from Firestore more than ACCEPT_MAX_AGE_MS ago is read again
- *   before it lets a request in (4 s leaves room inside the 5 s for the request itself);
- * - with Redis: memory keeps a copy 2 s, and the triggers drop the Redis entry on every change, so a
- *   credential lets a request in only while Redis still holds it; in case a trigger is lost, one read
- *   more than REDIS_SAFETY_NET_MS ago is read again too.
+ * stops working within 5 s on every function instance: the freshness bounds of the configuration cache
+ * (ACCEPT_MAX_AGE_MS without Redis, REDIS_SAFETY_NET_MS with it), which the send path keeps too.
  */
-export const ACCEPT_MAX_AGE_MS = 4_000;
-export const REDIS_SAFETY_NET_MS = 30_000;
+export { ACCEPT_MAX_AGE_MS, REDIS_SAFETY_NET_MS } from "../store/config-cache";
 
 /**
  * A request the cached credentials refuse may re-read the documents (a secret rotated a moment ago):
@@ -98,7 +92,7 @@ export async function admitRequest<I extends MessagingInstance = WasenderInstanc
   if (!decision.auth?.ok && decision.vendor.fromCache && recheckable && state.budget.take(vendorId)) {
     decision = await decide({ fresh: true });
   }
-  const maxAgeMs = state.cache.usesRedis ? REDIS_SAFETY_NET_MS : ACCEPT_MAX_AGE_MS;
+  const maxAgeMs = state.cache.credentialMaxAgeMs;
   if (decision.auth?.ok && decision.vendor.fromCache && Date.now() - decision.vendor.readAt > maxAgeMs) {
     decision = await decide({ maxAgeMs, skipMemory: true });
   }

@@ -3,6 +3,7 @@ import { firestore } from "../../src/shared/firestore";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { replyToInbound, type ReplyDeps } from "../../src/replies/reply-to-inbound";
 import { createVendor, messagesOf } from "../support/emulators";
+import { wordingKeyOf } from "../support/wording";
 import { availableStock } from "../../src/store/stock-shards";
 import type { FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { inProcessReplies, type InlineScheduler } from "../support/inline-scheduler";
@@ -79,10 +80,9 @@ describe("inbound ordering without polling", () => {
     await scheduler.idle();
     for (const id of ids) expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("done");
     const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey && s.to === customer);
-    const firstLines = sends.map((s) => s.text!.split("\n")[0]);
-    expect(firstLines[1]).toBe("*Robe wax*");
-    expect(firstLines[2]).toBe("Votre commande :");
-    expect(firstLines[3]).toMatch(/^Commande \*CMD-/);
+    // What the buyer is told, by the engine's wording keys: the card, the recap, the reservation.
+    expect(sends.slice(1, 4).map((s) => wordingKeyOf(s.text!))).toEqual(["productCard", "recap", "orderReserved"]);
+    expect(sends[1]!.text!.split("\n")[0]).toBe("*Robe wax*");
     expect(sends.at(-1)!.text).toContain("30 000 FCFA");
     expect(await availableStock(vendor.vendorId, "robe1")).toBe(3);
   }, 60_000);

@@ -149,6 +149,7 @@ describe("logs", () => {
       wrongClaims,
       ...Object.fromEntries(badSignatures.map((bad, i) => [`badSignature${i}`, bad])),
       ...(process.env.UPSTASH_REDIS_REST_TOKEN && { redisToken: process.env.UPSTASH_REDIS_REST_TOKEN }),
+      ...(process.env.CONFIG_CACHE_KEY && { cacheKey: process.env.CONFIG_CACHE_KEY }),
     };
     const leaked = Object.entries(secrets).filter(([, value]) => text.includes(value)).map(([name]) => name);
     console.log(`logs: ${captured.length} lines captured, secrets found in them: ${leaked.length}`);

@@ -6,6 +6,7 @@ import { markInstanceProblem } from "../../src/outbound/alerts";
 import { firestore } from "../../src/shared/firestore";
 import { readInstanceRuntime, recordProviderError, writeCircuit } from "../../src/store/waba-instances";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
+import { ValueSealer } from "../../src/shared/sealed-value";
 import { adminDb, createVendor, eventually, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { countReads } from "../support/read-counter";
 
@@ -41,10 +42,17 @@ function ignoredEvent(vendor: TestVendor) {
   };
 }
 
-/** The vendor's entry in Redis: a cached snapshot (with the time it was read) or an invalidation's tombstone. */
+/**
+ * The vendor's entry in Redis: a cached snapshot (with the time it was read; sealed, opened with the
+ * cache key) or an invalidation's tombstone.
+ */
 async function cachedEntry(vendorId: string): Promise<{ readAt?: number; __invalidatedAt?: number } | undefined> {
-  const raw = await redis.get(`livepay:v1:vendor:${vendorId}`);
-  return raw === null ? undefined : (JSON.parse(raw) as { readAt?: number; __invalidatedAt?: number });
+  const key = `livepay:v1:vendor:${vendorId}`;
+  const raw = await redis.get(key);
+  if (raw === null) return undefined;
+  const stored = JSON.parse(raw) as { __invalidatedAt?: number };
+  if ("__invalidatedAt" in stored) return stored;
+  return new ValueSealer(process.env.CONFIG_CACHE_KEY ?? "").open<{ readAt?: number }>(key, stored) ?? {};
 }
 
 const instanceDoc = (vendor: TestVendor) => db.collection("waba_instances").doc(vendor.wabaInstanceId).get();

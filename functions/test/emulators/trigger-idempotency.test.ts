@@ -74,6 +74,19 @@ describe("the message trigger delivered more than once", () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
     const { params, data, path } = await storedInbound(vendor.vendorId, "+221771110003", "in_OLD1", "bonjour", vendor.wabaInstanceId);
     await handleNewMessage(params, data, deps, new Date(Date.now() - 2 * 3600_000).toISOString());
+    await scheduler.idle();
+    // Dropped: nothing decided, nothing written for the reply, nothing sent.
     expect((await db.doc(path).get()).get("processing.state")).toBe("pending");
+    expect((await db.doc(path.replace("in_OLD1", "out_OLD1_0")).get()).exists).toBe(false);
+    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(0);
+    // The same event on time is answered: the age alone kept the handler from acting.
+    await handleNewMessage(params, data, deps, new Date().toISOString());
+    await scheduler.idle();
+    const inbound = await db.doc(path).get();
+    expect(inbound.get("processing.state")).toBe("done");
+    expect(inbound.get("processing.replyIds")).toEqual(["out_OLD1_0"]);
+    const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.to).toBe("+221771110003");
   });
 });

@@ -1,7 +1,7 @@
 import { DocumentReference, Query } from "firebase-admin/firestore";
 import { vi } from "vitest";
 import type { WebhookRequest } from "../../src/http/handler";
-import { TieredCache } from "../../src/shared/tiered-cache";
+import { TieredCache, type CacheRedisConfig } from "../../src/shared/tiered-cache";
 import { ConfigCache } from "../../src/store/config-cache";
 import { RecheckBudget, type GateState } from "../../src/webhooks/vendor-gate";
 import { hmacHex } from "../../src/wasender/signature";
@@ -13,11 +13,12 @@ import { hmacHex } from "../../src/wasender/signature";
 
 export type CacheMode = "memory" | "redis";
 
-/** The Redis that `npm test` starts (behind its Upstash-compatible bridge), when there is one. */
-export function testRedisConfig(): { url: string; token: string } | undefined {
+/** The Redis that `npm test` starts (behind its Upstash-compatible bridge) and its cache key, when there is one. */
+export function testRedisConfig(): CacheRedisConfig | undefined {
   const url = process.env.UPSTASH_REDIS_REST_URL;
   const token = process.env.UPSTASH_REDIS_REST_TOKEN;
-  return url && token ? { url, token } : undefined;
+  const encryptionKey = process.env.CONFIG_CACHE_KEY;
+  return url && token && encryptionKey ? { url, token, encryptionKey } : undefined;
 }
 
 /** A separate function instance: its own memory (and the shared Redis in "redis" mode). */

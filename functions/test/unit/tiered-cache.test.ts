@@ -40,7 +40,7 @@ describe("TieredCache invalidations", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const cache = new TieredCache({ url: `http://127.0.0.1:${port}`, token: "t" });
+      const cache = new TieredCache({ url: `http://127.0.0.1:${port}`, token: "t", encryptionKey: "k".repeat(32) });
       await cache.delete(["vendor:v1"]);
       expect(requests).toBe(2);
       expect(cache.pendingInvalidationCount).toBe(0);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { isSealed, ValueSealer } from "../../src/shared/sealed-value";
+
+describe("ValueSealer", () => {
+  const sealer = new ValueSealer("k".repeat(32));
+  const value = {
+    instances: [{ id: "waba_1", data: { wasenderApiKey: "key-secret-123", metaAppSecret: "app-secret-456" } }],
+  };
+
+  it("seals a value so that none of it shows, and opens it under the same name with the same key", () => {
+    const sealed = sealer.seal("livepay:v1:vendor:v1", value);
+    expect(isSealed(sealed)).toBe(true);
+    const text = JSON.stringify(sealed);
+    expect(text).not.toContain("key-secret-123");
+    expect(text).not.toContain("app-secret-456");
+    expect(text).not.toContain("wasenderApiKey");
+    expect(sealer.open("livepay:v1:vendor:v1", sealed)).toEqual(value);
+    // A fresh nonce each time: the same value never seals to the same text.
+    expect(JSON.stringify(sealer.seal("livepay:v1:vendor:v1", value))).not.toBe(text);
+  });
+
+  it("opens nothing under another name, with another key, tampered, or in clear", () => {
+    const sealed = sealer.seal("livepay:v1:vendor:v1", value);
+    expect(sealer.open("livepay:v1:vendor:v2", sealed)).toBeUndefined();
+    expect(new ValueSealer("j".repeat(32)).open("livepay:v1:vendor:v1", sealed)).toBeUndefined();
+    const [version, iv, body] = sealed.__sealed.split(".");
+    const flipped = Buffer.from(body!, "base64");
+    flipped[0] = flipped[0]! ^ 1;
+    expect(
+      sealer.open("livepay:v1:vendor:v1", { __sealed: `${version}.${iv}.${flipped.toString("base64")}` }),
+    ).toBeUndefined();
+    expect(sealer.open("livepay:v1:vendor:v1", value)).toBeUndefined();
+  });
+
+  it("refuses a short key", () => {
+    expect(() => new ValueSealer("short")).toThrow(/at least 32/);
+  });
+});
