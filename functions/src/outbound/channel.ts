@@ -1,7 +1,7 @@
 import type { DocumentSnapshot, Transaction } from "firebase-admin/firestore";
 import { Timestamp } from "firebase-admin/firestore";
 import { route, type Circuit, type CircuitSettings, type WasenderFailureKind } from "../model/circuit";
-import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance";
+import { failoverOf, type MessagingInstance } from "../model/waba-instance";
 import type { Channel } from "../messaging/provider";
 import type { SendFailure } from "../messaging/types";
 import { readInstanceRuntime } from "../store/waba-instances";
@@ -65,6 +65,8 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     withinCustomerWindow(conversation, now) ? { kind: "send", channel: "meta", probe: false } : { kind: "fail", error: OUTSIDE_WINDOW };
 
   if (instance.provider === "meta") return downReason ? { kind: "wait", reason: downReason } : viaMeta();
+  // A Unipile number answers through Unipile (no customer window: it is the linked phone, as Wasender).
+  if (instance.provider === "unipile") return downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "unipile", probe: false };
   const metaConfigured = !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
   if (input.requested === "meta" || pinned === "meta") {
     // The customer wrote to the Cloud API number: the answer comes from it or not at all (never from
@@ -72,13 +74,16 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     return metaConfigured ? viaMeta() : { kind: "fail", error: NO_META_SENDER };
   }
   const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
-  if (!hasMetaFailover(instance) || pinned === "wasender") return onWasender();
+  const failover = failoverOf(instance);
+  if (!failover || pinned === "wasender") return onWasender();
+  // A possible duplicate sent through the failover stays there: never sent by both.
+  if (pinned === "unipile") return failover === "unipile" ? { kind: "send", channel: "unipile", probe: false } : onWasender();
 
   const runtime = await readInstanceRuntime(reads, instance.id);
   // A number whose runtime document has no status copy yet (onboarded before it existed): the instance's own.
   const status = runtime.status ?? instance.status;
   const sessionDown = status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
-  const decided = route(runtime.circuit, sessionDown, now, circuitSettings(instance), input.messageId, input.probeLeaseMs);
+  const decided = route(runtime.circuit, sessionDown, now, circuitSettings(instance), input.messageId, input.probeLeaseMs, failover);
   if (decided.channel === "meta" && !withinCustomerWindow(conversation, now)) {
     // Meta cannot deliver it: the message keeps to Wasender (waiting while the session is down).
     const reason = `${downReason ?? `the Wasender session is ${sessionDown}`}; no Meta failover: the customer has not written in the last 24 hours`;
@@ -98,12 +103,19 @@ export function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
 }
 
 /**
- * Whether a failed Wasender attempt is retried at once through Meta rather than at the retry policy's
+ * Whether a failed Wasender attempt is retried at once through the failover (Meta or Unipile) rather than at the retry policy's
  * pace: Wasender failed, not ambiguously, and the circuit (after this failure) sends the number's
  * replies to Meta, which can deliver this one. Never a message an earlier attempt may have delivered
  * (`possibleDuplicate`): it stays on Wasender, where an immediate retry would only hammer it.
  */
-export function failsOverAtOnce(input: { failure: SendFailure; delivery: Delivery; circuit: Circuit | undefined; withinWindow: boolean; now: number }): boolean {
+export function failsOverAtOnce(input: {
+  failure: SendFailure;
+  delivery: Delivery;
+  circuit: Circuit | undefined;
+  /** Whether the failover can deliver it: Meta within the 24-hour window; Unipile always. */
+  withinWindow: boolean;
+  now: number;
+}): boolean {
   const { failure, delivery, circuit, withinWindow, now } = input;
   return (
     !delivery.possibleDuplicate &&

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
 import type { WebhookRequest, WebhookResponse } from "../../src/http/handler";
-import { ProviderRegistry } from "../../src/messaging/provider";
+import { ProviderRegistry } from "../../src/providers/registry";
 import { handleMetaWebhook } from "../../src/webhooks/meta-webhook";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText } from "../support/meta";
