@@ -1,4 +1,4 @@
-import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
+import { sendsWithUnipile, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
 import { readInstance, readVendorInstanceCached } from "../store/waba-instances";
 import { readRuntime } from "../store/waba-runtime";
 import type { MessagingProvider, WasenderSession } from "./types";
@@ -30,6 +30,13 @@ export interface Providers {
   wasenderSession(instance: WasenderInstance): WasenderSession;
 }
 
+/** Whether the number has the sending fields of the channel a message asks for (none asked: yes). */
+function canSend(instance: MessagingInstance, requested: unknown): boolean {
+  if (requested === "meta") return !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
+  if (requested === "unipile") return sendsWithUnipile(instance);
+  return true;
+}
+
 export type InstanceResolution =
   | { ok: true; instance: MessagingInstance }
   /** Not usable for sending now but may be later (disconnected): the message waits, or fails over. */
@@ -45,9 +52,12 @@ export type InstanceResolution =
 export async function resolveInstance(
   vendorId: string,
   wabaInstanceId: string,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; requested?: unknown } = {},
 ): Promise<InstanceResolution> {
   let check = options.fresh ? await readInstance(wabaInstanceId) : await readVendorInstanceCached(vendorId, wabaInstanceId);
+  // A reply to a customer who wrote through a provider the cached copy cannot send with: the number's
+  // provider was just switched (the webhook read the new document): ask the document.
+  if (!options.fresh && check?.usable && !canSend(check.instance, options.requested)) check = await readInstance(wabaInstanceId);
   // A cached "disconnected" may be older than the reconnection that woke this message: ask the document.
   if (!options.fresh && check?.usable && check.instance.status === "disconnected") check = await readInstance(wabaInstanceId);
   if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is not a number of vendor ${vendorId}` };

@@ -1,7 +1,7 @@
 import type { DocumentSnapshot, Transaction } from "firebase-admin/firestore";
 import { Timestamp } from "firebase-admin/firestore";
 import { route, type Circuit, type CircuitSettings, type WasenderFailureKind } from "../model/circuit";
-import { failoverOf, type MessagingInstance } from "../model/waba-instance";
+import { failoverOf, sendsWithUnipile, type MessagingInstance } from "../model/waba-instance";
 import type { Channel } from "../messaging/provider";
 import type { SendFailure } from "../messaging/types";
 import { readInstanceRuntime } from "../store/waba-instances";
@@ -36,12 +36,17 @@ const NO_META_SENDER: DeliveryError = {
   message: "the customer wrote to this number's Cloud API number, which has no metaAccessToken to answer with: set it on the instance",
 };
 
+const NO_UNIPILE_SENDER: DeliveryError = {
+  code: "instance_unusable",
+  message: "the customer wrote to this number's Unipile account, which has no unipileAccountId, unipileApiKey and unipileApiUrl to answer with",
+};
+
 export interface ChannelInput {
   instance: MessagingInstance;
   /** Set when the number cannot take messages now (its session is disconnected). */
   downReason: string | undefined;
   delivery: Delivery;
-  /** The channel the message asks for: "meta" for a reply to a customer who wrote to the Meta number. */
+  /** The channel the message asks for: "meta" / "unipile" for a reply to a customer who wrote through it. */
   requested: unknown;
   conversation: DocumentSnapshot;
   messageId: string;
@@ -73,11 +78,13 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     // the Wasender number, a different one the customer did not write to).
     return metaConfigured ? viaMeta() : { kind: "fail", error: NO_META_SENDER };
   }
+  if (input.requested === "unipile" || pinned === "unipile") {
+    // The customer wrote to the Unipile account (or it may have the message): answered from it, never by both.
+    return sendsWithUnipile(instance) ? { kind: "send", channel: "unipile", probe: false } : { kind: "fail", error: NO_UNIPILE_SENDER };
+  }
   const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
   const failover = failoverOf(instance);
   if (!failover || pinned === "wasender") return onWasender();
-  // A possible duplicate sent through the failover stays there: never sent by both.
-  if (pinned === "unipile") return failover === "unipile" ? { kind: "send", channel: "unipile", probe: false } : onWasender();
 
   const runtime = await readInstanceRuntime(reads, instance.id);
   // A number whose runtime document has no status copy yet (onboarded before it existed): the instance's own.

@@ -54,7 +54,7 @@ export async function handleUnipileWebhook(request: WebhookRequest, state: GateS
     await admitRequest(vendorId, request, unipileAuthenticator, state),
     (instances) => instances.some(receivesUnipile),
     (problems) =>
-      errorResponse(409, "no_unipile_number", `Vendor "${vendorId}" has no usable Unipile number (unipileAccountId, unipileWebhookSecret).`, { problems }),
+      errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Unipile number (unipileAccountId, unipileWebhookSecret).`, { problems }),
     rejections,
   );
   if (!gate.ok) return gate.response;
@@ -73,7 +73,7 @@ export async function handleUnipileWebhook(request: WebhookRequest, state: GateS
       return errorResponse(401, "invalid_signature", "The Unipile-Auth header is not the secret of the number with this account_id; nothing was recorded.");
     }
     logger.warn("unipile webhook names another account", { vendorId, accountId: accountId.slice(0, 60) });
-    return errorResponse(403, "unknown_account", `account_id is not a Unipile account of vendor "${vendorId}"; nothing was recorded.`);
+    return errorResponse(403, "unknown_number", `account_id is not a Unipile account of vendor "${vendorId}"; nothing was recorded.`);
   }
   return apply(vendorId, instance, parsed.event);
 }
@@ -101,7 +101,7 @@ async function apply(vendorId: string, instance: MessagingInstance, event: Unipi
     logger.info("unipile event ignored", { vendorId, wabaInstanceId: instance.id, event: messaging.event, reason: outcome.reason });
     return { status: 200, body: { ok: true, event: messaging.event, ignored: outcome.reason } };
   }
-  const stored = await storeInbound(vendorId, instance.id, outcome.message);
+  const stored = await storeInbound(vendorId, instance.id, { ...outcome.message, channel: "unipile" });
   logger.info("unipile message", { vendorId, wabaInstanceId: instance.id, outcome: stored });
   return { status: 200, body: { ok: true, event: messaging.event, results: [{ outcome: stored, waMessageId: outcome.message.waMessageId }] } };
 }
