@@ -46,7 +46,7 @@ export function header(request: WebhookRequest, name: string): string | undefine
  * Unipile's webhooks created by API send): read from the stream, at most MAX_BODY_BYTES + 1.
  */
 async function unparsedBody(req: Request): Promise<Buffer | undefined> {
-  if (!req.readable || req.readableEnded) return undefined;
+  if (req.method !== "POST" || !req.readable || req.readableEnded) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer | string>) {
