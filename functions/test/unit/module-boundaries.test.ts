@@ -87,6 +87,12 @@ describe("module boundaries", () => {
     expect(loaded.filter((name) => unused.test(name))).toEqual([]);
   });
 
+  it("the Unipile webhook's function loads no chat engine, admin API, send path or provider either", () => {
+    const loaded = [...runtimeClosure(join(SRC, "entry", "unipile-webhook.ts"))].map((target) => (target.startsWith("/") ? rel(target) : target));
+    const unused = /^(engine|admin|replies|orders|messaging|meta|wasender|providers|migration|onboarding)\/|^outbound\/|^unipile\/unipile-|^entry\/(?!unipile-webhook|global)|^undici$/;
+    expect(loaded.filter((name) => unused.test(name))).toEqual([]);
+  });
+
   it("messaging is the providers' interface: it imports no concrete provider; providers are wired from above", () => {
     for (const file of files.filter((f) => rel(f).startsWith("messaging/"))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
