@@ -157,3 +157,15 @@ describe("Unipile webhook payloads", () => {
     expect(parseUnipileEvent({ AccountStatus: { message: "OK" } }).ok).toBe(false);
   });
 });
+
+describe("npm run webhook -- … --provider unipile", () => {
+  it("posts bodies the webhook reads as a customer's message and as an account status", async () => {
+    const script = await import("../../../scripts/lib/unipile-webhook.mjs");
+    expect(script.unipileWebhookPath("vendor_004")).toBe("/api/webhooks/unipile/vendor_004");
+    const text = parseUnipileEvent(JSON.parse(JSON.stringify(script.unipileTextEvent({ accountId: "acc", from: "221771234567", name: "Awa", text: "BAZIN1" }))));
+    if (!text.ok || text.event.kind !== "messaging") throw new Error(JSON.stringify(text));
+    expect(interpretUnipileMessage(text.event.event, "+221704444444")).toMatchObject({ outcome: "accepted", message: { from: "+221771234567", text: "BAZIN1" } });
+    const status = parseUnipileEvent(script.unipileAccountStatusEvent({ accountId: "acc", status: "CREDENTIALS" }));
+    expect(status).toMatchObject({ ok: true, event: { kind: "account_status", accountId: "acc", status: "CREDENTIALS" } });
+  });
+});
