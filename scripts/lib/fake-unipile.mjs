@@ -88,7 +88,11 @@ export async function startFakeUnipile(options = {}) {
     const type = req.headers["content-type"] ?? "";
     if (!/^multipart\/form-data;\s*boundary=/i.test(type)) return undefined;
     try {
-      return await new Request("http://fake/", { method: "POST", headers: { "content-type": type }, body: raw }).formData();
+      return await new Request("http://fake/", {
+        method: "POST",
+        headers: { "content-type": type },
+        body: raw,
+      }).formData();
     } catch {
       return undefined;
     }
@@ -100,7 +104,14 @@ export async function startFakeUnipile(options = {}) {
     const apiKey = String(req.headers["x-api-key"] ?? "");
     const form = req.method === "POST" && url.pathname === `${BASE}/chats` ? await formOf(req, raw) : undefined;
     const accountId = form?.get("account_id") ?? undefined;
-    requests.push({ method: req.method, path: url.pathname, apiKey, contentType: req.headers["content-type"], accountId, at: Date.now() });
+    requests.push({
+      method: req.method,
+      path: url.pathname,
+      apiKey,
+      contentType: req.headers["content-type"],
+      accountId,
+      at: Date.now(),
+    });
 
     // The sandbox's own control routes (never Unipile's): faults and account states on command.
     if (url.pathname === "/_sandbox/faults") {
@@ -109,7 +120,9 @@ export async function startFakeUnipile(options = {}) {
         try {
           faults.push({ times: 1, ...JSON.parse(raw.toString("utf8") || "{}") });
         } catch {
-          json(res, 400, { message: "The body must be a JSON fault, e.g. {\"type\":\"errors/too_many_requests\",\"times\":2}." });
+          json(res, 400, {
+            message: 'The body must be a JSON fault, e.g. {"type":"errors/too_many_requests","times":2}.',
+          });
           return;
         }
       }
@@ -160,7 +173,9 @@ export async function startFakeUnipile(options = {}) {
       return;
     }
     if (!form) {
-      unipileError(res, "errors/invalid_parameters", { detail: "The body must be multipart/form-data with its boundary." });
+      unipileError(res, "errors/invalid_parameters", {
+        detail: "The body must be multipart/form-data with its boundary.",
+      });
       return;
     }
     if (typeof accountId !== "string" || accountId.length === 0 || (accounts && !accounts.has(accountId))) {
@@ -173,7 +188,9 @@ export async function startFakeUnipile(options = {}) {
     }
     const attendees = form.getAll("attendees_ids").map(String);
     if (attendees.length !== 1 || !ATTENDEE.test(attendees[0])) {
-      unipileError(res, "errors/invalid_recipient", { detail: `attendees_ids must be one <digits>@s.whatsapp.net, got ${JSON.stringify(attendees)}.` });
+      unipileError(res, "errors/invalid_recipient", {
+        detail: `attendees_ids must be one <digits>@s.whatsapp.net, got ${JSON.stringify(attendees)}.`,
+      });
       return;
     }
     const text = form.get("text");

@@ -22,7 +22,12 @@ export function unipileTextEvent({ accountId, from, name, text, id }) {
     message_id: id ?? `msg_${randomBytes(8).toString("hex")}`,
     provider_message_id: `3EB0${randomBytes(8).toString("hex").toUpperCase()}`,
     message: text,
-    sender: { attendee_id: `att_${digits}`, attendee_name: name, attendee_provider_id: `${digits}@s.whatsapp.net`, attendee_profile_url: "" },
+    sender: {
+      attendee_id: `att_${digits}`,
+      attendee_name: name,
+      attendee_provider_id: `${digits}@s.whatsapp.net`,
+      attendee_profile_url: "",
+    },
     attendees: [],
     attachments: [],
   };

@@ -64,7 +64,8 @@ export function serveHttp(name: string, handle: (request: WebhookRequest) => Pro
     let response: WebhookResponse;
     try {
       const rawBody = req.rawBody ?? (await unparsedBody(req));
-      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody, query: req.query as Record<string, unknown> });
+      const query = req.query as Record<string, unknown>;
+      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody, query });
     } catch (error) {
       // The message may not be stored: a 500 tells Wasender (and any retrying sender) to try again.
       logger.error(`${name} failed`, { path: req.path, error: error instanceof Error ? error.message : String(error) });

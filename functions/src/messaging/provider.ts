@@ -57,7 +57,9 @@ export async function resolveInstance(
   let check = options.fresh ? await readInstance(wabaInstanceId) : await readVendorInstanceCached(vendorId, wabaInstanceId);
   // A reply to a customer who wrote through a provider the cached copy cannot send with: the number's
   // provider was just switched (the webhook read the new document): ask the document.
-  if (!options.fresh && check?.usable && !canSend(check.instance, options.requested)) check = await readInstance(wabaInstanceId);
+  if (!options.fresh && check?.usable && !canSend(check.instance, options.requested)) {
+    check = await readInstance(wabaInstanceId);
+  }
   // A cached "disconnected" may be older than the reconnection that woke this message: ask the document.
   if (!options.fresh && check?.usable && check.instance.status === "disconnected") check = await readInstance(wabaInstanceId);
   if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is not a number of vendor ${vendorId}` };
@@ -68,7 +70,8 @@ export async function resolveInstance(
     // The session's own state is runtime state: read only on this (waiting) path, never on a send's.
     const sessionStatus = instance.provider === "meta" ? undefined : (await readRuntime(instance.id)).sessionStatus;
     const named = instance.provider === "unipile" ? "Unipile" : "Wasender";
-    const from = instance.provider === "meta" ? "marked disconnected" : `disconnected from ${named}${sessionStatus ? ` (${sessionStatus})` : ""}`;
+    const state = sessionStatus ? ` (${sessionStatus})` : "";
+    const from = instance.provider === "meta" ? "marked disconnected" : `disconnected from ${named}${state}`;
     return { ok: false, wait: true, reason: `the number ${instance.phoneNumber} is ${from}`, instance };
   }
   return { ok: true, instance };

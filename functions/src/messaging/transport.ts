@@ -5,7 +5,12 @@ import type { SendFailure } from "./types";
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Failures that prove the request never left: nothing can have reached WhatsApp. */
-export const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+export const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 export interface ProviderRequest {
   method: "GET" | "POST" | "PUT";
@@ -42,7 +47,10 @@ export function encodePathSegment(segment: string | number): string {
 
 /** `text` with every occurrence of each secret replaced: failure texts are stored and shown. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  return secrets.reduce<string>((out, secret) => (secret && secret.length > 0 ? out.split(secret).join("[redacted]") : out), text);
+  return secrets.reduce<string>(
+    (out, secret) => (secret && secret.length > 0 ? out.split(secret).join("[redacted]") : out),
+    text,
+  );
 }
 
 /**
@@ -59,7 +67,10 @@ export function transportFailure(providerName: string, error: unknown, timeoutMs
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return { code: "timeout", message: `${providerName} did not answer within ${timeoutMs / 1000}s` };
   }
-  return { code: "connection_lost", message: `connection to ${providerName} failed mid-request (${code || cause || "unknown"})` };
+  return {
+    code: "connection_lost",
+    message: `connection to ${providerName} failed mid-request (${code || cause || "unknown"})`,
+  };
 }
 
 /**
@@ -99,7 +110,12 @@ export class ProviderTransport {
       return { ok: false, failure: transportFailure(this.providerName, error, this.timeoutMs) };
     }
     const text = await response.body.text().catch(() => "");
-    return { ok: true, statusCode: response.statusCode, json: parseJson(text), headers: stringHeaders(response.headers) };
+    return {
+      ok: true,
+      statusCode: response.statusCode,
+      json: parseJson(text),
+      headers: stringHeaders(response.headers),
+    };
   }
 }
 

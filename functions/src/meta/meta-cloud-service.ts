@@ -54,7 +54,8 @@ export class MetaCloudService implements MessagingProvider {
         return { ok: true, providerMessageId: message!.id, ...(message!.message_status && { providerStatus: message!.message_status }) };
       }
     }
-    return { ok: false, failure: failureFromAnswer(statusCode, json, (text) => redact(text, [this.config.accessToken])) };
+    const failure = failureFromAnswer(statusCode, json, (text) => redact(text, [this.config.accessToken]));
+    return { ok: false, failure };
   }
 
   /** The wamid sending returned is already the id status webhooks name: no second call. */

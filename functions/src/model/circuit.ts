@@ -61,7 +61,8 @@ export function route(
   if (sessionDown !== undefined) {
     const reason = `the Wasender session is ${sessionDown}`;
     if (circuit?.state === "open" && circuit.reason === reason) return { channel: failover, probe: false };
-    return { channel: failover, probe: false, next: { state: "open", since: now, reason, failures: circuit?.failures ?? 0, probeAt: now + settings.cooldownMs } };
+    const failures = circuit?.failures ?? 0;
+    return { channel: failover, probe: false, next: { state: "open", since: now, reason, failures, probeAt: now + settings.cooldownMs } };
   }
   if (!circuit || circuit.state === "closed") return { channel: "wasender", probe: false };
   const probeFree = circuit.state === "open" ? (circuit.probeAt ?? 0) <= now : circuit.probe === undefined || circuit.probe.message === message || circuit.probe.until <= now;

@@ -42,7 +42,9 @@ const wabaInstanceFields = z.object({
   providerErrors: z.record(z.string(), z.looseObject({ code: z.string(), message: z.string(), at: instantSchema.optional() })).optional(),
   /** Where replies go while the Wasender session cannot take them (README, "Meta failover"; docs/unipile.md). */
   failoverProvider: z
-    .enum(["meta", "unipile"], { error: 'must be "meta" or "unipile" (the failover providers this backend has) or null' })
+    .enum(["meta", "unipile"], {
+      error: 'must be "meta" or "unipile" (the failover providers this backend has) or null',
+    })
     .nullable()
     .optional(),
   /** Meta's id of the vendor's Cloud API number: sending through Meta, and routing Meta's webhooks. */
@@ -107,7 +109,9 @@ function requireProviderFields(value: Record<string, unknown>, ctx: z.Refinement
     for (const field of fields) if (value[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required ${why}` });
   };
   if (value.provider === "meta") missing([...META_SENDING, ...META_RECEIVING], 'for a Meta number (provider "meta")');
-  else if (value.provider === "unipile") missing([...UNIPILE_SENDING, ...UNIPILE_RECEIVING], 'for a Unipile number (provider "unipile")');
+  else if (value.provider === "unipile") {
+    missing([...UNIPILE_SENDING, ...UNIPILE_RECEIVING], 'for a Unipile number (provider "unipile")');
+  }
   else if (value.failoverProvider === "meta") missing(META_SENDING, 'with failoverProvider "meta"');
   else if (value.failoverProvider === "unipile") missing(UNIPILE_SENDING, 'with failoverProvider "unipile"');
 }
@@ -118,7 +122,11 @@ export function configNotices(raw: Record<string, unknown>): string[] {
   if (!provider.success) return [];
   return IGNORED_FIELDS[provider.data]
     .filter((field) => raw[field] !== undefined && raw[field] !== null)
-    .map((field) => `${field}: ignored on a ${provider.data} number (provider "${provider.data}"); kept for a switch back, remove it when the switch is final`);
+    .map(
+      (field) =>
+        `${field}: ignored on a ${provider.data} number (provider "${provider.data}"); ` +
+        "kept for a switch back, remove it when the switch is final",
+    );
 }
 
 export const wabaInstanceSchema = wabaInstanceFields.superRefine((value, ctx) => {
@@ -173,9 +181,10 @@ export interface MetaInstance extends MetaInstanceData {
   id: string;
 }
 
+const UNIPILE_REQUIRED = 'is required for a Unipile number (provider "unipile")';
 const requiredForUnipile = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required for a Unipile number (provider "unipile")' : undefined) })
-  .min(1, 'is required for a Unipile number (provider "unipile")');
+  .string({ error: (issue) => (issue.input === undefined ? UNIPILE_REQUIRED : undefined) })
+  .min(1, UNIPILE_REQUIRED);
 
 /** A number linked to Unipile: Unipile sends, Unipile's webhooks bring its messages. */
 export const unipileInstanceSchema = wabaInstanceFields

@@ -63,7 +63,8 @@ export async function syncInstance(wabaInstanceId: string, before: Raw, after: R
     }
   }
 
-  await writeInstanceCheck(wabaInstanceId, after, problems, phone && phone !== typedPhone ? phone : undefined, configNotices(after));
+  const normalized = phone && phone !== typedPhone ? phone : undefined;
+  await writeInstanceCheck(wabaInstanceId, after, problems, normalized, configNotices(after));
   if (vendorBefore && vendorBefore !== vendorId) await syncVendorConfigRouting(vendorBefore, wabaInstanceId, "removed");
   if (problems.length === 0 && parsed.success && vendorId) {
     await syncVendorConfigRouting(vendorId, wabaInstanceId, "added", parsed.data.provider);

@@ -38,7 +38,9 @@ const NO_META_SENDER: DeliveryError = {
 
 const NO_UNIPILE_SENDER: DeliveryError = {
   code: "instance_unusable",
-  message: "the customer wrote to this number's Unipile account, which has no unipileAccountId, unipileApiKey and unipileApiUrl to answer with",
+  message:
+    "the customer wrote to this number's Unipile account, which has no unipileAccountId, unipileApiKey and " +
+    "unipileApiUrl to answer with",
 };
 
 export interface ChannelInput {
@@ -71,7 +73,8 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
 
   if (instance.provider === "meta") return downReason ? { kind: "wait", reason: downReason } : viaMeta();
   // A Unipile number answers through Unipile (no customer window: it is the linked phone, as Wasender).
-  if (instance.provider === "unipile") return downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "unipile", probe: false };
+  const viaUnipile: ChannelChoice = { kind: "send", channel: "unipile", probe: false };
+  if (instance.provider === "unipile") return downReason ? { kind: "wait", reason: downReason } : viaUnipile;
   const metaConfigured = !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
   if (input.requested === "meta" || pinned === "meta") {
     // The customer wrote to the Cloud API number: the answer comes from it or not at all (never from
@@ -80,7 +83,7 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
   }
   if (input.requested === "unipile" || pinned === "unipile") {
     // The customer wrote to the Unipile account (or it may have the message): answered from it, never by both.
-    return sendsWithUnipile(instance) ? { kind: "send", channel: "unipile", probe: false } : { kind: "fail", error: NO_UNIPILE_SENDER };
+    return sendsWithUnipile(instance) ? viaUnipile : { kind: "fail", error: NO_UNIPILE_SENDER };
   }
   const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
   const failover = failoverOf(instance);
@@ -90,7 +93,8 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
   // A number whose runtime document has no status copy yet (onboarded before it existed): the instance's own.
   const status = runtime.status ?? instance.status;
   const sessionDown = status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
-  const decided = route(runtime.circuit, sessionDown, now, circuitSettings(instance), input.messageId, input.probeLeaseMs, failover);
+  const settings = circuitSettings(instance);
+  const decided = route(runtime.circuit, sessionDown, now, settings, input.messageId, input.probeLeaseMs, failover);
   if (decided.channel === "meta" && !withinCustomerWindow(conversation, now)) {
     // Meta cannot deliver it: the message keeps to Wasender (waiting while the session is down).
     const reason = `${downReason ?? `the Wasender session is ${sessionDown}`}; no Meta failover: the customer has not written in the last 24 hours`;
@@ -110,8 +114,8 @@ export function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
 }
 
 /**
- * Whether a failed Wasender attempt is retried at once through the failover (Meta or Unipile) rather than at the retry policy's
- * pace: Wasender failed, not ambiguously, and the circuit (after this failure) sends the number's
+ * Whether a failed Wasender attempt is retried at once through the failover (Meta or Unipile) rather
+ * than at the retry policy's pace: Wasender failed, not ambiguously, and the circuit (after this failure) sends the number's
  * replies to Meta, which can deliver this one. Never a message an earlier attempt may have delivered
  * (`possibleDuplicate`): it stays on Wasender, where an immediate retry would only hammer it.
  */

@@ -86,7 +86,13 @@ export async function completeStep(
   const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
   const failOver =
     runtime !== undefined &&
-    failsOverAtOnce({ failure, delivery, circuit: circuit ?? runtime.circuit, withinWindow: failoverOf(instance) === "unipile" || withinCustomerWindow(conversation, now), now });
+    failsOverAtOnce({
+      failure,
+      delivery,
+      circuit: circuit ?? runtime.circuit,
+      withinWindow: failoverOf(instance) === "unipile" || withinCustomerWindow(conversation, now),
+      now,
+    });
   const decision = failOver
     ? ({ action: "retry", at: now, possibleDuplicate: false, reason: failure.message } as const)
     : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);

@@ -79,12 +79,21 @@ const PREFIX: Record<SendFailureCode, string> = {
  * The failure for a non-success answer. `headers` are the answer's (lower-case): a 429's wait comes
  * from `retry-after`, else `x-ratelimit-reset`. `redact` removes the key should it be echoed.
  */
-export function failureFromAnswer(httpStatus: number, json: unknown, headers: Record<string, string>, redact: (text: string) => string): SendFailure {
+export function failureFromAnswer(
+  httpStatus: number,
+  json: unknown,
+  headers: Record<string, string>,
+  redact: (text: string) => string,
+): SendFailure {
   const parsed = errorBodySchema.safeParse(json);
   const body = parsed.success ? parsed.data : undefined;
   const known = body?.type !== undefined ? UNIPILE_ERROR_TYPES[body.type] : undefined;
   const code = known ?? codeFromHttpStatus(httpStatus);
-  const failure: SendFailure = { code, message: `${PREFIX[code]}: ${redact(describeUnipileError(body, httpStatus))}`, httpStatus };
+  const failure: SendFailure = {
+    code,
+    message: `${PREFIX[code]}: ${redact(describeUnipileError(body, httpStatus))}`,
+    httpStatus,
+  };
   if (code === "rate_limited") {
     const wait = secondsFromRateLimitReset(headers["retry-after"] ?? headers["x-ratelimit-reset"], Date.now());
     if (wait !== undefined) failure.retryAfterSeconds = wait;

@@ -45,7 +45,12 @@ export class UnipileService implements MessagingProvider {
     readonly config: UnipileConfig,
     dispatcher: Dispatcher,
   ) {
-    this.transport = new ProviderTransport("Unipile", config.apiUrl, dispatcher, config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.transport = new ProviderTransport(
+      "Unipile",
+      config.apiUrl,
+      dispatcher,
+      config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
   }
 
   async send(to: string, content: OutboundContent): Promise<SendResult> {
@@ -53,7 +58,12 @@ export class UnipileService implements MessagingProvider {
     form.append("account_id", this.config.accountId);
     form.append("attendees_ids", attendeeId(to));
     form.append("text", unipileText(content));
-    const answer = await this.transport.request({ method: "POST", path: "/chats", headers: { "x-api-key": this.config.apiKey }, form });
+    const answer = await this.transport.request({
+      method: "POST",
+      path: "/chats",
+      headers: { "x-api-key": this.config.apiKey },
+      form,
+    });
     if (!answer.ok) return answer;
     const { statusCode, json, headers } = answer;
     if (statusCode >= 200 && statusCode < 300) {
@@ -64,7 +74,10 @@ export class UnipileService implements MessagingProvider {
         return { ok: true, providerMessageId: id };
       }
     }
-    return { ok: false, failure: failureFromAnswer(statusCode, json, headers, (text) => redact(text, [this.config.apiKey])) };
+    return {
+      ok: false,
+      failure: failureFromAnswer(statusCode, json, headers, (text) => redact(text, [this.config.apiKey])),
+    };
   }
 
   /** Unipile sends no delivery statuses for outbound messages: its own id is kept as the link. */

@@ -54,12 +54,22 @@ export function parseUnipileEvent(json: unknown): { ok: true; event: UnipileEven
   if (json !== null && typeof json === "object" && "AccountStatus" in json) {
     const parsed = accountStatusEventSchema.safeParse(json);
     if (!parsed.success) return { ok: false, error: "AccountStatus needs account_id and message" };
-    return { ok: true, event: { kind: "account_status", accountId: parsed.data.AccountStatus.account_id, status: parsed.data.AccountStatus.message } };
+    return {
+      ok: true,
+      event: {
+        kind: "account_status",
+        accountId: parsed.data.AccountStatus.account_id,
+        status: parsed.data.AccountStatus.message,
+      },
+    };
   }
   const parsed = messagingEventSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return { ok: false, error: `${first && first.path.length > 0 ? first.path.join(".") : "body"}: ${first?.message ?? "not an event"}` };
+    return {
+      ok: false,
+      error: `${first && first.path.length > 0 ? first.path.join(".") : "body"}: ${first?.message ?? "not an event"}`,
+    };
   }
   return { ok: true, event: { kind: "messaging", accountId: parsed.data.account_id, event: parsed.data } };
 }
@@ -106,7 +116,8 @@ const truthy = (value: boolean | number | null | undefined) => value === true ||
  * groups and senders without a phone number are never answered.
  */
 export function interpretUnipileMessage(event: MessagingEvent, ownPhone: string): UnipileMessageOutcome {
-  if (event.event !== "message_received") return { outcome: "ignored", reason: `event "${event.event}" is not a customer message` };
+  if (event.event !== "message_received")
+    return { outcome: "ignored", reason: `event "${event.event}" is not a customer message` };
   const waMessageId = event.provider_message_id ?? event.message_id;
   if (!waMessageId) return { outcome: "invalid", reason: "message_id: required for a message_received event" };
   const from = phoneOfJid(event.sender?.attendee_provider_id);
@@ -116,7 +127,11 @@ export function interpretUnipileMessage(event: MessagingEvent, ownPhone: string)
   if (truthy(event.is_group) || event.provider_chat_id?.endsWith("@g.us") === true) {
     return { outcome: "ignored", reason: "group message: the bot only answers private chats" };
   }
-  if (!from) return { outcome: "ignored", reason: "sender has no phone number (sender.attendee_provider_id is not a phone JID): cannot reply" };
+  if (!from)
+    return {
+      outcome: "ignored",
+      reason: "sender has no phone number (sender.attendee_provider_id is not a phone JID): cannot reply",
+    };
   const text = event.message ?? "";
   const inbound: InboundMessage = {
     waMessageId,
@@ -128,6 +143,7 @@ export function interpretUnipileMessage(event: MessagingEvent, ownPhone: string)
   const name = event.sender?.attendee_name;
   if (name) inbound.customerName = wellFormed(name.slice(0, MAX_NAME));
   const sentAt = event.timestamp ? new Date(event.timestamp) : undefined;
-  if (sentAt && Number.isFinite(sentAt.getTime()) && sentAt.getTime() > 0 && sentAt.getUTCFullYear() < 9000) inbound.sentAt = sentAt;
+  if (sentAt && Number.isFinite(sentAt.getTime()) && sentAt.getTime() > 0 && sentAt.getUTCFullYear() < 9000)
+    inbound.sentAt = sentAt;
   return { outcome: "accepted", message: inbound };
 }

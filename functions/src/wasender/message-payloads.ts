@@ -7,7 +7,12 @@ import type { ContentKind, InboundMessage } from "../model/message";
  * The two official clients spell the flat events differently (TypeScript SDK `messages-personal.received`,
  * Laravel SDK `message.personal.received`): both are Wasender's, both are answered alike.
  */
-export const MESSAGE_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received", "message.personal.received"];
+export const MESSAGE_EVENTS = [
+  "messages.received",
+  "messages.upsert",
+  "messages-personal.received",
+  "message.personal.received",
+];
 /**
  * The design document's own test event ("Test Webhook Local"): flat `data = { from, message, id }`,
  * `message` being the text. Accepted like Wasender's message events.

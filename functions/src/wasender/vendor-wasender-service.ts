@@ -1,7 +1,14 @@
 import type { Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
 import { encodePathSegment, ProviderTransport, type ProviderAnswer } from "../messaging/transport";
-import { GATEWAY_STATUSES, type AdminCallResult, type MessagingProvider, type SendFailure, type SendResult, type WasenderSession } from "../messaging/types";
+import {
+  GATEWAY_STATUSES,
+  type AdminCallResult,
+  type MessagingProvider,
+  type SendFailure,
+  type SendResult,
+  type WasenderSession,
+} from "../messaging/types";
 import { secondsFromRateLimitReset } from "../shared/rate-limit-reset";
 import {
   describeErrorBody,
@@ -99,7 +106,8 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
     body?: unknown,
     token: string = this.config.apiKey,
   ): Promise<(ProviderAnswer & { ok: true; rateLimitReset?: string }) | { ok: false; failure: SendFailure }> {
-    const answer = await this.transport.request({ method, path, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined && { json: body }) });
+    const headers = { authorization: `Bearer ${token}` };
+    const answer = await this.transport.request({ method, path, headers, ...(body !== undefined && { json: body }) });
     if (!answer.ok) return answer;
     const reset = answer.headers["x-ratelimit-reset"];
     return { ...answer, ...(reset !== undefined && { rateLimitReset: reset }) };

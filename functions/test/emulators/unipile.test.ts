@@ -3,9 +3,24 @@ import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs
 import { startFakeUnipile, type FakeUnipile } from "../../../scripts/lib/fake-unipile.mjs";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { greet, outbound, settled } from "../support/delivery";
-import { adminDb, createVendor, eventually, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import {
+  adminDb,
+  createVendor,
+  eventually,
+  messagesOf,
+  postWebhook,
+  sleep,
+  type TestVendor,
+} from "../support/emulators";
 import { metaBody, metaFields, metaNumber, metaText, postMeta } from "../support/meta";
-import { postUnipile, unipileAccount, unipileAccountStatus, unipileFields, unipileMessage, type UnipileAccount } from "../support/unipile";
+import {
+  postUnipile,
+  unipileAccount,
+  unipileAccountStatus,
+  unipileFields,
+  unipileMessage,
+  type UnipileAccount,
+} from "../support/unipile";
 import { availableStock } from "../../src/store/stock-shards";
 
 // Unipile as the third provider, through the real pipeline: Unipile's webhook (or Wasender's) stores,
@@ -39,7 +54,11 @@ async function unipileVendor(config: Record<string, unknown> = {}) {
   const account = unipileAccount();
   const vendor = await createVendor(db, {
     instance: { provider: "unipile", ...NO_WASENDER, ...unipileFields(account, unipile.apiUrl) },
-    config: { wabaProvider: "unipile", paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}", ...config },
+    config: {
+      wabaProvider: "unipile",
+      paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}",
+      ...config,
+    },
     products: PRODUCTS,
   });
   return { vendor, account };
@@ -49,14 +68,21 @@ async function unipileVendor(config: Record<string, unknown> = {}) {
 async function failoverVendor(instance: Record<string, unknown> = {}) {
   const account = unipileAccount();
   const { unipileWebhookSecret: _secret, ...sending } = unipileFields(account, unipile.apiUrl);
-  const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { failoverProvider: "unipile", failoverCooldownSeconds: 4, ...sending, ...instance } });
+  const vendor = await createVendor(db, {
+    apiUrl: wasender.apiUrl,
+    instance: { failoverProvider: "unipile", failoverCooldownSeconds: 4, ...sending, ...instance },
+  });
   return { vendor, account };
 }
 
-const unipileSendsOf = (account: UnipileAccount, to?: string) => unipile.sends.filter((s) => s.accountId === account.accountId && (!to || s.to === to.replace(/^\+/, "")));
-const wasenderSendRequests = (vendor: TestVendor) => wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
-const instanceOf = async (vendor: TestVendor) => (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).data()!;
-const runtimeOf = async (vendor: TestVendor) => (await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get()).data() ?? {};
+const unipileSendsOf = (account: UnipileAccount, to?: string) =>
+  unipile.sends.filter((s) => s.accountId === account.accountId && (!to || s.to === to.replace(/^\+/, "")));
+const wasenderSendRequests = (vendor: TestVendor) =>
+  wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
+const instanceOf = async (vendor: TestVendor) =>
+  (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).data()!;
+const runtimeOf = async (vendor: TestVendor) =>
+  (await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get()).data() ?? {};
 const plain = (text: string) => text.replace(/\r\n/g, "\n");
 
 describe("Unipile numbers", () => {
@@ -65,9 +91,15 @@ describe("Unipile numbers", () => {
     const customer = "+221774000001";
     const say = async (text: string) => {
       const before = unipileSendsOf(account, customer).length;
-      const res = await postUnipile(vendor.vendorId, account.webhookSecret, unipileMessage(account.accountId, customer, text));
+      const res = await postUnipile(
+        vendor.vendorId,
+        account.webhookSecret,
+        unipileMessage(account.accountId, customer, text),
+      );
       expect(res.status, res.text).toBe(200);
-      const sends = await unipile.waitForSends(before + 1, { predicate: (s) => s.accountId === account.accountId && s.to === customer.slice(1) });
+      const sends = await unipile.waitForSends(before + 1, {
+        predicate: (s) => s.accountId === account.accountId && s.to === customer.slice(1),
+      });
       return sends.slice(before).map((s) => plain(s.text));
     };
     expect((await say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
@@ -75,7 +107,11 @@ describe("Unipile numbers", () => {
     const [reserved] = await say("OUI");
     expect(reserved).toMatch(/Commande \*CMD-[A-Z0-9]{6}\* réservée : 30 000 FCFA/);
     expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
-    expect(unipileSendsOf(account).every((s) => s.apiKey === account.apiKey && s.attendeeId === `${customer.slice(1)}@s.whatsapp.net`)).toBe(true);
+    expect(
+      unipileSendsOf(account).every(
+        (s) => s.apiKey === account.apiKey && s.attendeeId === `${customer.slice(1)}@s.whatsapp.net`,
+      ),
+    ).toBe(true);
     const replies = await settled(vendor.vendorId, customer, 3);
     expect(replies.map((r) => `${r.provider}:${r.status}`)).toEqual(["unipile:sent", "unipile:sent", "unipile:sent"]);
     expect(await availableStock(vendor.vendorId, "robe1")).toBe(3);
@@ -99,7 +135,10 @@ describe("Unipile numbers", () => {
 
     // Unipile retries an event it got no 200 for: the same message is stored (and answered) once.
     const message = unipileMessage(account.accountId, customer, "Bonjour");
-    for (let i = 0; i < 2; i += 1) expect((await postUnipile(vendor.vendorId, account.webhookSecret, message, { contentType: "text/plain" })).status).toBe(200);
+    for (let i = 0; i < 2; i += 1)
+      expect(
+        (await postUnipile(vendor.vendorId, account.webhookSecret, message, { contentType: "text/plain" })).status,
+      ).toBe(200);
     await settled(vendor.vendorId, customer, 1);
     expect((await messagesOf(db, vendor.vendorId, customer).where("direction", "==", "inbound").get()).size).toBe(1);
     expect(unipileSendsOf(account, customer)).toHaveLength(1);
@@ -108,21 +147,33 @@ describe("Unipile numbers", () => {
   it("account_status drives the number's health: CREDENTIALS holds replies, RECONNECTED sends them", async () => {
     const { vendor, account } = await unipileVendor();
     const customer = "+221774000003";
-    const down = await postUnipile(vendor.vendorId, account.webhookSecret, unipileAccountStatus(account.accountId, "CREDENTIALS"));
+    const down = await postUnipile(
+      vendor.vendorId,
+      account.webhookSecret,
+      unipileAccountStatus(account.accountId, "CREDENTIALS"),
+    );
     expect(down.status, down.text).toBe(200);
     expect(down.json).toMatchObject({ sessionStatus: "credentials", status: "disconnected" });
     expect((await instanceOf(vendor)).status).toBe("disconnected");
     expect((await runtimeOf(vendor)).sessionStatus).toBe("credentials");
 
     await postUnipile(vendor.vendorId, account.webhookSecret, unipileMessage(account.accountId, customer, "Bonjour"));
-    const waiting = await eventually(async () => {
-      const [reply] = await outbound(vendor.vendorId, customer);
-      return reply?.delivery?.state === "waiting" ? reply : undefined;
-    }, 20_000, "the reply waiting for the account");
+    const waiting = await eventually(
+      async () => {
+        const [reply] = await outbound(vendor.vendorId, customer);
+        return reply?.delivery?.state === "waiting" ? reply : undefined;
+      },
+      20_000,
+      "the reply waiting for the account",
+    );
     expect(waiting.delivery.waitingReason).toContain("disconnected from Unipile (credentials)");
     expect(unipileSendsOf(account, customer)).toHaveLength(0);
 
-    const up = await postUnipile(vendor.vendorId, account.webhookSecret, unipileAccountStatus(account.accountId, "RECONNECTED"));
+    const up = await postUnipile(
+      vendor.vendorId,
+      account.webhookSecret,
+      unipileAccountStatus(account.accountId, "RECONNECTED"),
+    );
     expect(up.json).toMatchObject({ status: "connected" });
     const [reply] = await settled(vendor.vendorId, customer);
     expect(reply).toMatchObject({ status: "sent", provider: "unipile" });
@@ -132,7 +183,8 @@ describe("Unipile numbers", () => {
   it("Unipile's errors as its table says: a bad recipient fails at once, a 503 is retried, a disconnected account marks the number", async () => {
     const { vendor, account } = await unipileVendor();
     const customer = "+221774000004";
-    const say = (text: string) => postUnipile(vendor.vendorId, account.webhookSecret, unipileMessage(account.accountId, customer, text));
+    const say = (text: string) =>
+      postUnipile(vendor.vendorId, account.webhookSecret, unipileMessage(account.accountId, customer, text));
 
     unipile.injectFault({ type: "errors/invalid_recipient", accountId: account.accountId });
     await say("Bonjour");
@@ -166,10 +218,18 @@ describe("Unipile webhook authentication", () => {
     expect(missing).toMatchObject({ status: 401, json: { error: { code: "missing_signature" } } });
     const empty = await postUnipile(vendor.vendorId, "", message);
     expect(empty.status).toBe(401);
-    const status = await postUnipile(vendor.vendorId, `${account.webhookSecret}x`, unipileAccountStatus(account.accountId, "CREDENTIALS"));
+    const status = await postUnipile(
+      vendor.vendorId,
+      `${account.webhookSecret}x`,
+      unipileAccountStatus(account.accountId, "CREDENTIALS"),
+    );
     expect(status.status).toBe(401);
     const other = unipileAccount();
-    const foreign = await postUnipile(vendor.vendorId, account.webhookSecret, unipileMessage(other.accountId, customer, "Bonjour"));
+    const foreign = await postUnipile(
+      vendor.vendorId,
+      account.webhookSecret,
+      unipileMessage(other.accountId, customer, "Bonjour"),
+    );
     expect(foreign).toMatchObject({ status: 403, json: { error: { code: "unknown_number" } } });
     expect((await messagesOf(db, vendor.vendorId, customer).get()).size).toBe(0);
     expect((await runtimeOf(vendor)).sessionStatus).toBeUndefined();
@@ -225,9 +285,19 @@ describe("failover to Unipile", () => {
   }, 90_000);
 
   it("a failover needs the three sending fields; without them the number is refused with the reasons", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { failoverProvider: "unipile", unipileAccountId: "acc_1" } });
-    const problems = await eventually(async () => (await instanceOf(vendor)).configProblems as string[] | undefined, 10_000, "the problems written");
-    expect(problems).toEqual(['unipileApiKey: is required with failoverProvider "unipile"', 'unipileApiUrl: is required with failoverProvider "unipile"']);
+    const vendor = await createVendor(db, {
+      apiUrl: wasender.apiUrl,
+      instance: { failoverProvider: "unipile", unipileAccountId: "acc_1" },
+    });
+    const problems = await eventually(
+      async () => (await instanceOf(vendor)).configProblems as string[] | undefined,
+      10_000,
+      "the problems written",
+    );
+    expect(problems).toEqual([
+      'unipileApiKey: is required with failoverProvider "unipile"',
+      'unipileApiUrl: is required with failoverProvider "unipile"',
+    ]);
   }, 20_000);
 });
 
@@ -242,18 +312,39 @@ describe("switching a number's provider on a live document (the design document'
     expect((await settled(vendor.vendorId, customer, 1))[0]).toMatchObject({ status: "sent", provider: "wasender" });
 
     await ref.update({ provider: "meta", ...metaFields(number, meta.apiUrl) });
-    const notices = await eventually(async () => (await instanceOf(vendor)).configNotices as string[] | undefined, 10_000, "the notices written");
-    expect(notices).toContain('wasenderApiKey: ignored on a meta number (provider "meta"); kept for a switch back, remove it when the switch is final');
+    const notices = await eventually(
+      async () => (await instanceOf(vendor)).configNotices as string[] | undefined,
+      10_000,
+      "the notices written",
+    );
+    expect(notices).toContain(
+      'wasenderApiKey: ignored on a meta number (provider "meta"); kept for a switch back, remove it when the switch is final',
+    );
     expect((await instanceOf(vendor)).configProblems).toBeUndefined();
-    const viaMeta = await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "aide")]));
+    const viaMeta = await postMeta(
+      vendor.vendorId,
+      number.appSecret,
+      metaBody([metaText(number.phoneNumberId, customer, "aide")]),
+    );
     expect(viaMeta.status, viaMeta.text).toBe(200);
     expect((await settled(vendor.vendorId, customer, 2))[1]).toMatchObject({ status: "sent", provider: "meta" });
     expect(meta.sends.filter((s) => s.phoneNumberId === number.phoneNumberId)).toHaveLength(1);
 
     await ref.update({ provider: "unipile", ...unipileFields(account, unipile.apiUrl) });
-    await eventually(async () => ((await instanceOf(vendor)).configNotices as string[] | undefined)?.some((n) => n.startsWith("metaAccessToken")) || undefined, 10_000, "the notices rewritten");
+    await eventually(
+      async () =>
+        ((await instanceOf(vendor)).configNotices as string[] | undefined)?.some((n) =>
+          n.startsWith("metaAccessToken"),
+        ) || undefined,
+      10_000,
+      "the notices rewritten",
+    );
     expect((await instanceOf(vendor)).configProblems).toBeUndefined();
-    const viaUnipile = await postUnipile(vendor.vendorId, account.webhookSecret, unipileMessage(account.accountId, customer, "menu"));
+    const viaUnipile = await postUnipile(
+      vendor.vendorId,
+      account.webhookSecret,
+      unipileMessage(account.accountId, customer, "menu"),
+    );
     expect(viaUnipile.status, viaUnipile.text).toBe(200);
     expect((await settled(vendor.vendorId, customer, 3))[2]).toMatchObject({ status: "sent", provider: "unipile" });
     expect(unipileSendsOf(account, customer)).toHaveLength(1);

@@ -20,16 +20,32 @@ afterAll(async () => {
 describe("Wasender's event names as both official clients spell them", () => {
   it("a personal message under either spelling is answered once; group and newsletter posts under either are not", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
-    for (const [event, customer] of [["messages-personal.received", "221775000001"], ["message.personal.received", "221775000002"]] as const) {
-      const res = await postWebhook(vendor, { event, timestamp: 1764000000, data: wasenderMessage({ phone: customer }) });
+    for (const [event, customer] of [
+      ["messages-personal.received", "221775000001"],
+      ["message.personal.received", "221775000002"],
+    ] as const) {
+      const res = await postWebhook(vendor, {
+        event,
+        timestamp: 1764000000,
+        data: wasenderMessage({ phone: customer }),
+      });
       expect(res.status, res.text).toBe(200);
       expect(res.json.results).toEqual([expect.objectContaining({ outcome: "stored" })]);
       const [reply] = await settled(vendor.vendorId, `+${customer}`);
       expect(reply).toMatchObject({ status: "sent", provider: "wasender" });
     }
-    for (const event of ["messages-group.received", "message.group.received", "messages-newsletter.received", "message.newsletter.received"]) {
+    for (const event of [
+      "messages-group.received",
+      "message.group.received",
+      "messages-newsletter.received",
+      "message.newsletter.received",
+    ]) {
       const customer = "221775000003";
-      const res = await postWebhook(vendor, { event, timestamp: 1764000000, data: wasenderMessage({ phone: customer }) });
+      const res = await postWebhook(vendor, {
+        event,
+        timestamp: 1764000000,
+        data: wasenderMessage({ phone: customer }),
+      });
       expect(res.status, res.text).toBe(200);
       expect(res.json.results).toEqual([expect.objectContaining({ outcome: "ignored" })]);
       expect((await messagesOf(db, vendor.vendorId, `+${customer}`).get()).size).toBe(0);

@@ -9,12 +9,21 @@ export interface UnipileAccount {
 }
 
 export function unipileAccount(): UnipileAccount {
-  return { accountId: `acc_${randomUUID().slice(0, 12)}`, apiKey: `unipile-key-${randomUUID()}`, webhookSecret: `unipile-auth-${randomUUID()}` };
+  return {
+    accountId: `acc_${randomUUID().slice(0, 12)}`,
+    apiKey: `unipile-key-${randomUUID()}`,
+    webhookSecret: `unipile-auth-${randomUUID()}`,
+  };
 }
 
 /** The instance fields of a Unipile account (a Unipile number, or a failover). */
 export function unipileFields(account: UnipileAccount, apiUrl: string): Record<string, unknown> {
-  return { unipileAccountId: account.accountId, unipileApiKey: account.apiKey, unipileApiUrl: apiUrl, unipileWebhookSecret: account.webhookSecret };
+  return {
+    unipileAccountId: account.accountId,
+    unipileApiKey: account.apiKey,
+    unipileApiUrl: apiUrl,
+    unipileWebhookSecret: account.webhookSecret,
+  };
 }
 
 export const unipileMessageId = () => `msg_${randomUUID().replace(/-/g, "")}`;
@@ -44,11 +53,18 @@ export function unipileAccountStatus(accountId: string, message: string) {
 }
 
 /** POSTs to /api/webhooks/unipile/{vendorId} through Hosting, with `Unipile-Auth` when a secret is given. */
-export async function postUnipile(vendorId: string, secret: string | undefined, body: unknown, options: { raw?: string; contentType?: string } = {}) {
+export async function postUnipile(
+  vendorId: string,
+  secret: string | undefined,
+  body: unknown,
+  options: { raw?: string; contentType?: string } = {},
+) {
   const headers: Record<string, string> = {};
   // Webhooks created by API send no JSON content type unless told to: the tests send none by default.
   if (options.contentType) headers["content-type"] = options.contentType;
   if (secret !== undefined) headers["unipile-auth"] = secret;
   const bytes = Buffer.from(options.raw ?? JSON.stringify(body));
-  return readResponse(await fetch(`${HOSTING_URL}/api/webhooks/unipile/${vendorId}`, { method: "POST", headers, body: bytes }));
+  return readResponse(
+    await fetch(`${HOSTING_URL}/api/webhooks/unipile/${vendorId}`, { method: "POST", headers, body: bytes }),
+  );
 }

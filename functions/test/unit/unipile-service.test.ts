@@ -4,7 +4,11 @@ import type { SendFailure, SendFailureCode } from "../../src/messaging/types";
 import { decideRetry } from "../../src/outbound/retry-policy";
 import { UnipileRegistry } from "../../src/unipile/unipile-registry";
 import { attendeeId, unipileText } from "../../src/unipile/unipile-service";
-import { instanceStatusForAccount, interpretUnipileMessage, parseUnipileEvent } from "../../src/unipile/webhook-payloads";
+import {
+  instanceStatusForAccount,
+  interpretUnipileMessage,
+  parseUnipileEvent,
+} from "../../src/unipile/webhook-payloads";
 
 const ACCOUNT = "acc_unit_1";
 const KEY = "unipile-unit-key";
@@ -40,7 +44,10 @@ async function failureOf(promise: ReturnType<ReturnType<typeof service>["send"]>
 
 describe("UnipileService sending", () => {
   it("sends multipart POST /chats with the account, the customer's JID and the key; a product image goes as its link", async () => {
-    const result = await service().send("+221771234567", { text: "Robe wax", imageUrl: "https://cdn.example.test/robe.jpg" });
+    const result = await service().send("+221771234567", {
+      text: "Robe wax",
+      imageUrl: "https://cdn.example.test/robe.jpg",
+    });
     expect(result).toMatchObject({ ok: true, providerMessageId: expect.stringMatching(/^msg_/) });
     const send = unipile.sends.at(-1)!;
     expect(send).toMatchObject({ accountId: ACCOUNT, attendeeId: "221771234567@s.whatsapp.net", apiKey: KEY });
@@ -99,8 +106,13 @@ describe("UnipileService sending", () => {
   });
 
   it("refuses a wrong key, an unknown account and a bad recipient as the live API does; never echoes the key", async () => {
-    expect(await failureOf(service({ apiKey: "wrong" }).send("+221771234567", { text: "x" }))).toMatchObject({ code: "unauthorized", httpStatus: 401 });
-    expect(await failureOf(service({ accountId: "acc_nobody" }).send("+221771234567", { text: "x" }))).toMatchObject({ code: "not_found" });
+    expect(await failureOf(service({ apiKey: "wrong" }).send("+221771234567", { text: "x" }))).toMatchObject({
+      code: "unauthorized",
+      httpStatus: 401,
+    });
+    expect(await failureOf(service({ accountId: "acc_nobody" }).send("+221771234567", { text: "x" }))).toMatchObject({
+      code: "not_found",
+    });
     expect(await failureOf(service().send("+0", { text: "x" }))).toMatchObject({ code: "rejected", httpStatus: 422 });
     unipile.injectFault({ type: "errors/invalid_parameters", detail: `bad key ${KEY}` });
     expect((await failureOf(service().send("+221771234567", { text: "x" }))).message).not.toContain(KEY);
@@ -108,14 +120,19 @@ describe("UnipileService sending", () => {
 
   it("transport failures: a gateway page, a dropped connection, no answer, nobody listening", async () => {
     unipile.injectFault({ httpStatus: 502 });
-    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "connection_lost", httpStatus: 502 });
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({
+      code: "connection_lost",
+      httpStatus: 502,
+    });
     unipile.injectFault({ httpStatus: 503, body: "<html>down</html>" });
     expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "server_error" });
     unipile.injectFault({ drop: true });
     expect((await failureOf(service().send("+221771234567", { text: "x" }))).code).toBe("connection_lost");
     unipile.injectFault({ hang: true, delayMs: 2_000 });
     expect((await failureOf(service({ timeoutMs: 300 }).send("+221771234567", { text: "x" }))).code).toBe("timeout");
-    expect((await failureOf(service({ apiUrl: "http://127.0.0.1:9/api/v1" }).send("+221771234567", { text: "x" }))).code).toBe("unreachable");
+    expect(
+      (await failureOf(service({ apiUrl: "http://127.0.0.1:9/api/v1" }).send("+221771234567", { text: "x" }))).code,
+    ).toBe("unreachable");
   });
 });
 
@@ -135,13 +152,21 @@ describe("Unipile webhook payloads", () => {
   };
 
   it("a customer's message is taken; own messages, reactions, reads, groups and LID senders are not", () => {
-    expect(interpretUnipileMessage(parse(base), own)).toMatchObject({ outcome: "accepted", message: { from: "+221771234567", text: "Bonjour", customerName: "Fatou" } });
-    expect(interpretUnipileMessage(parse({ ...base, sender: { attendee_provider_id: "221770000001@s.whatsapp.net" } }), own).outcome).toBe("ignored");
+    expect(interpretUnipileMessage(parse(base), own)).toMatchObject({
+      outcome: "accepted",
+      message: { from: "+221771234567", text: "Bonjour", customerName: "Fatou" },
+    });
+    expect(
+      interpretUnipileMessage(parse({ ...base, sender: { attendee_provider_id: "221770000001@s.whatsapp.net" } }), own)
+        .outcome,
+    ).toBe("ignored");
     expect(interpretUnipileMessage(parse({ ...base, is_sender: 1 }), own).outcome).toBe("ignored");
     expect(interpretUnipileMessage(parse({ ...base, event: "message_reaction" }), own).outcome).toBe("ignored");
     expect(interpretUnipileMessage(parse({ ...base, event: "message_read" }), own).outcome).toBe("ignored");
     expect(interpretUnipileMessage(parse({ ...base, is_group: true }), own).outcome).toBe("ignored");
-    expect(interpretUnipileMessage(parse({ ...base, sender: { attendee_provider_id: "1234@lid" } }), own).outcome).toBe("ignored");
+    expect(interpretUnipileMessage(parse({ ...base, sender: { attendee_provider_id: "1234@lid" } }), own).outcome).toBe(
+      "ignored",
+    );
     expect(interpretUnipileMessage(parse({ ...base, message_id: undefined }), own).outcome).toBe("invalid");
   });
 
@@ -151,9 +176,16 @@ describe("Unipile webhook payloads", () => {
       if (!parsed.ok || parsed.event.kind !== "account_status") throw new Error("not an account status");
       return instanceStatusForAccount(parsed.event.status);
     };
-    expect(["OK", "RECONNECTED", "CREATION_SUCCESS", "SYNC_SUCCESS"].map(status)).toEqual(["connected", "connected", "connected", "connected"]);
+    expect(["OK", "RECONNECTED", "CREATION_SUCCESS", "SYNC_SUCCESS"].map(status)).toEqual([
+      "connected",
+      "connected",
+      "connected",
+      "connected",
+    ]);
     expect(status("CONNECTING")).toBe("pending");
-    expect(["ERROR", "STOPPED", "CREDENTIALS", "DELETED", "SOMETHING_NEW"].map(status)).toEqual(Array(5).fill("disconnected"));
+    expect(["ERROR", "STOPPED", "CREDENTIALS", "DELETED", "SOMETHING_NEW"].map(status)).toEqual(
+      Array(5).fill("disconnected"),
+    );
     expect(parseUnipileEvent({ AccountStatus: { message: "OK" } }).ok).toBe(false);
   });
 });
@@ -162,10 +194,22 @@ describe("npm run webhook -- … --provider unipile", () => {
   it("posts bodies the webhook reads as a customer's message and as an account status", async () => {
     const script = await import("../../../scripts/lib/unipile-webhook.mjs");
     expect(script.unipileWebhookPath("vendor_004")).toBe("/api/webhooks/unipile/vendor_004");
-    const text = parseUnipileEvent(JSON.parse(JSON.stringify(script.unipileTextEvent({ accountId: "acc", from: "221771234567", name: "Awa", text: "BAZIN1" }))));
+    const text = parseUnipileEvent(
+      JSON.parse(
+        JSON.stringify(
+          script.unipileTextEvent({ accountId: "acc", from: "221771234567", name: "Awa", text: "BAZIN1" }),
+        ),
+      ),
+    );
     if (!text.ok || text.event.kind !== "messaging") throw new Error(JSON.stringify(text));
-    expect(interpretUnipileMessage(text.event.event, "+221704444444")).toMatchObject({ outcome: "accepted", message: { from: "+221771234567", text: "BAZIN1" } });
+    expect(interpretUnipileMessage(text.event.event, "+221704444444")).toMatchObject({
+      outcome: "accepted",
+      message: { from: "+221771234567", text: "BAZIN1" },
+    });
     const status = parseUnipileEvent(script.unipileAccountStatusEvent({ accountId: "acc", status: "CREDENTIALS" }));
-    expect(status).toMatchObject({ ok: true, event: { kind: "account_status", accountId: "acc", status: "CREDENTIALS" } });
+    expect(status).toMatchObject({
+      ok: true,
+      event: { kind: "account_status", accountId: "acc", status: "CREDENTIALS" },
+    });
   });
 });
