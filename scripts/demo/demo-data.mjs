@@ -174,6 +174,7 @@ export const DEMO_VENDORS = [
     },
     products: {
       tel1: { keyword: "TEL1", name: "Téléphone reconditionné", price: 60000, currency: "XOF", stock: 2, active: true },
+      coque1: { keyword: "COQUE1", name: "Coque de protection", price: 3000, currency: "XOF", stock: 15, active: true },
     },
   },
 ];
