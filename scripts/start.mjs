@@ -86,7 +86,8 @@ const unipileSandbox = await startSandbox("Unipile", UNIPILE_SANDBOX_PORT, (port
     accounts: [...vendorByAccount.keys()],
     onSend(send) {
       const who = vendorByAccount.get(send.accountId) ?? "unknown vendor";
-      printSend(`[unipile sandbox] ${send.messageId} to ${send.attendeeId} from ${who} (account ${send.accountId})`, send.text.replace(/\r\n/g, "\n"));
+      const header = `[unipile sandbox] ${send.messageId} to ${send.attendeeId} from ${who} (account ${send.accountId})`;
+      printSend(header, send.text.replace(/\r\n/g, "\n"));
     },
   }),
 );
@@ -183,7 +184,9 @@ if (await waitForWebhook()) {
     `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends through Wasender)`,
     `  Meta sandbox:       ${metaSandbox.apiUrl} (prints every message sent through the Cloud API)`,
     `  Unipile sandbox:    ${unipileSandbox.apiUrl} (prints every message sent through Unipile)`,
-    `  Faults on command:  POST ${new URL(sandbox.apiUrl).origin}/_sandbox/faults, ${new URL(metaSandbox.apiUrl).origin}/_sandbox/faults, ${new URL(unipileSandbox.apiUrl).origin}/_sandbox/faults (DELETE clears)`,
+    `  Faults on command:  POST …/_sandbox/faults (DELETE clears) on ${[sandbox, metaSandbox, unipileSandbox]
+      .map((running) => new URL(running.apiUrl).origin)
+      .join(", ")}`,
     "",
     "Webhook URLs (what Wasender, Meta and Unipile post to):",
     ...DEMO_VENDORS.flatMap((v) => [
