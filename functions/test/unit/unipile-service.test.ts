@@ -136,6 +136,22 @@ describe("UnipileService sending", () => {
   });
 });
 
+describe("the Unipile sandbox's control routes", () => {
+  it("takes faults and account states over HTTP, as `npm start` users drive it", async () => {
+    const origin = new URL(unipile.apiUrl).origin;
+    const posted = await fetch(`${origin}/_sandbox/faults`, {
+      method: "POST",
+      body: JSON.stringify({ type: "errors/too_many_requests", retryAfter: 3 }),
+    });
+    expect(posted.status).toBe(200);
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "rate_limited", retryAfterSeconds: 3 });
+    await fetch(`${origin}/_sandbox/accounts/${ACCOUNT}/disconnect`, { method: "POST" });
+    expect((await failureOf(service().send("+221771234567", { text: "x" }))).message).toContain("errors/disconnected_account");
+    await fetch(`${origin}/_sandbox/accounts/${ACCOUNT}/reconnect`, { method: "POST" });
+    expect((await service().send("+221771234567", { text: "x" })).ok).toBe(true);
+  });
+});
+
 describe("Unipile webhook payloads", () => {
   const own = "+221770000001";
   const base = {
