@@ -1,12 +1,13 @@
-// `npm start`: installs and builds what is missing, starts the Wasender and Meta sandboxes and the
+// `npm start`: installs and builds what is missing, starts the Wasender, Meta and Unipile sandboxes and the
 // emulator suite (Firestore, Functions, Auth, Hosting, plus the Emulator UI where it can be had) with
 // emulator-data/ imported, then prints the demo vendors' webhook URLs and how to talk to them.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEMO_VENDORS, META_DEMO_VENDORS, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
+import { DEMO_VENDORS, META_DEMO_VENDORS, UNIPILE_DEMO_VENDORS, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
 import { startFakeMeta } from "./lib/fake-meta.mjs";
+import { startFakeUnipile } from "./lib/fake-unipile.mjs";
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
@@ -15,6 +16,7 @@ import { installAndBuild } from "./lib/setup.mjs";
 
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
 const META_SANDBOX_PORT = 3901; // and META_GRAPH_API_URL here
+const UNIPILE_SANDBOX_PORT = 3902; // the demo Unipile numbers' unipileApiUrl
 const HOSTING = "http://127.0.0.1:5000";
 const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 
@@ -75,6 +77,21 @@ const metaSandbox = await startSandbox("Meta", META_SANDBOX_PORT, (port) =>
   }),
 );
 
+// The demo workspace's key and accounts only: a reply with another key or account fails as at Unipile.
+const vendorByAccount = new Map(UNIPILE_DEMO_VENDORS.map((v) => [v.instance.unipileAccountId, v.vendorId]));
+const unipileSandbox = await startSandbox("Unipile", UNIPILE_SANDBOX_PORT, (port) =>
+  startFakeUnipile({
+    port,
+    apiKeys: [...new Set(UNIPILE_DEMO_VENDORS.map((v) => v.instance.unipileApiKey))],
+    accounts: [...vendorByAccount.keys()],
+    onSend(send) {
+      const who = vendorByAccount.get(send.accountId) ?? "unknown vendor";
+      const header = `[unipile sandbox] ${send.messageId} to ${send.attendeeId} from ${who} (account ${send.accountId})`;
+      printSend(header, send.text.replace(/\r\n/g, "\n"));
+    },
+  }),
+);
+
 const firebase = spawn(
   firebaseBin(),
   [
@@ -102,9 +119,11 @@ firebase.on("exit", (code) => {
   void stop(code ?? 1).then(() => process.exit(process.exitCode));
 });
 
-/** ", Meta failover" or ", Cloud API only": how a demo number reaches Meta. */
+/** ", Meta failover", ", Cloud API only", ", on Unipile", ", Unipile failover": how a demo number is served. */
 function describeMeta(instance) {
   if (instance.provider === "meta") return ", Cloud API only";
+  if (instance.provider === "unipile") return ", on Unipile";
+  if (instance.failoverProvider === "unipile") return ", Unipile failover";
   return instance.failoverProvider === "meta" ? ", Meta failover" : "";
 }
 
@@ -164,15 +183,19 @@ if (await waitForWebhook()) {
     ui ? "  Emulator UI:        http://127.0.0.1:4000" : "  Emulator UI:        not available on this machine (could not be downloaded); everything else runs",
     `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends through Wasender)`,
     `  Meta sandbox:       ${metaSandbox.apiUrl} (prints every message sent through the Cloud API)`,
-    `  Faults on command:  POST ${new URL(sandbox.apiUrl).origin}/_sandbox/faults, ${new URL(metaSandbox.apiUrl).origin}/_sandbox/faults (DELETE clears)`,
+    `  Unipile sandbox:    ${unipileSandbox.apiUrl} (prints every message sent through Unipile)`,
+    `  Faults on command:  POST …/_sandbox/faults (DELETE clears) on ${[sandbox, metaSandbox, unipileSandbox]
+      .map((running) => new URL(running.apiUrl).origin)
+      .join(", ")}`,
     "",
-    "Webhook URLs (what Wasender and Meta post to):",
+    "Webhook URLs (what Wasender, Meta and Unipile post to):",
     ...DEMO_VENDORS.flatMap((v) => [
       `  ${v.vendorId} (${v.config.businessName}, ${v.instance.phoneNumber}${describeMeta(v.instance)})`,
       ...(v.instance.provider === "wasender"
         ? [`    ${HOSTING}/api/webhooks/wasender/${v.vendorId}`, `    ${FUNCTIONS}/wasenderMessageWebhook/${v.vendorId}`]
         : []),
       ...(v.instance.metaPhoneNumberId ? [`    ${HOSTING}/api/webhooks/meta/${v.vendorId}`] : []),
+      ...(v.instance.provider === "unipile" ? [`    ${HOSTING}/api/webhooks/unipile/${v.vendorId}`] : []),
     ]),
     "",
     "Try it:",
@@ -184,6 +207,8 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
     ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
     "  (Meta failover by hand: docs/operations.md, \"Meta failover, by hand\")",
+    ...UNIPILE_DEMO_VENDORS.filter((v) => v.instance.provider === "unipile").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider unipile`),
+    "  (Unipile failover by hand: docs/unipile.md, \"Unipile failover, by hand\")",
     "",
     "Admin API (an ID token from the Auth emulator):",
     "  TOKEN=$(npm run --silent admin-token -- --admin)",

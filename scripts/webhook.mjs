@@ -1,19 +1,22 @@
-// `npm run webhook -- <vendorId> "<text>" [options]`: posts what Wasender (default) or Meta
-// (`--provider meta`) would post for a customer's message, signed with the vendor's secret read from the
+// `npm run webhook -- <vendorId> "<text>" [options]`: posts what Wasender (default), Meta
+// (`--provider meta`) or Unipile (`--provider unipile`, with its Unipile-Auth header) would post for a customer's message, signed with the vendor's secret read from the
 // local Firestore emulator, to the local webhook. `--event session.status` posts a session change instead
 // (the text is the status); `--provider meta --verify` makes Meta's GET verification. Emulators only.
 import { createHmac, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { emulatorFirestore } from "./lib/emulator-admin.mjs";
 import { metaSignature, metaTextEvent, metaVerifyUrl, metaWebhookPath } from "./lib/meta-webhook.mjs";
+import { UNIPILE_AUTH_HEADER, unipileAccountStatusEvent, unipileTextEvent, unipileWebhookPath } from "./lib/unipile-webhook.mjs";
 
-const WASENDER_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received", "session.status"];
+const WASENDER_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received", "message.personal.received", "session.status"];
 const USAGE = [
   'usage: npm run webhook -- <vendorId> "<text>" [--from +221771234567] [--name Awa] [--id <messageId>] [--url http://127.0.0.1:5000]',
   "         Wasender (default): [--event messages.received|messages.upsert|messages-personal.received] [--scheme secret|hmac]",
   "                             --event session.status: the text is the session status (connected, need_scan, disconnected, ...)",
   "         Meta:               --provider meta   (signed with the instance's metaAppSecret, to /api/webhooks/meta/<vendorId>)",
   "                             --provider meta --verify   (no text: Meta's GET verification with the instance's metaVerifyToken)",
+  "         Unipile:            --provider unipile   (with the instance's unipileWebhookSecret as Unipile-Auth, to /api/webhooks/unipile/<vendorId>)",
+  "                             --provider unipile --event account_status: the text is the account status (OK, CREDENTIALS, RECONNECTED, ...)",
 ].join("\n");
 
 function fail(message) {
@@ -42,19 +45,23 @@ try {
 }
 const [vendorId, text] = parsed.positionals;
 const { provider, from, name, verify, url } = parsed.values;
-if (!["wasender", "meta"].includes(provider)) fail(`--provider must be wasender or meta, not ${provider}`);
+if (!["wasender", "meta", "unipile"].includes(provider)) fail(`--provider must be wasender, meta or unipile, not ${provider}`);
 if (!vendorId) fail("a vendor id is required");
 if (provider === "meta") {
   if (parsed.values.event || parsed.values.scheme) fail("--event and --scheme are Wasender options; Meta events are always signed with X-Hub-Signature-256");
   if (!verify && text === undefined) fail("a text is required (or --verify for Meta's GET verification)");
   if (verify && text !== undefined) fail("--verify takes no text");
+} else if (provider === "unipile") {
+  if (verify || parsed.values.scheme) fail("--verify and --scheme are not Unipile options: Unipile sends the Unipile-Auth header");
+  if (parsed.values.event && parsed.values.event !== "account_status") fail("--event with --provider unipile can only be account_status");
+  if (text === undefined) fail("a text is required (the message, or with --event account_status the status)");
 } else {
   if (verify) fail("--verify is Meta's verification: add --provider meta");
   if (text === undefined) fail("a vendor id and a text are required");
 }
 const event = parsed.values.event ?? "messages.received";
 const scheme = parsed.values.scheme ?? "secret";
-if (!WASENDER_EVENTS.includes(event)) fail(`--event must be one of ${WASENDER_EVENTS.join(", ")}, not ${event}`);
+if (provider === "wasender" && !WASENDER_EVENTS.includes(event)) fail(`--event must be one of ${WASENDER_EVENTS.join(", ")}, not ${event}`);
 if (!["secret", "hmac"].includes(scheme)) fail(`--scheme must be secret or hmac, not ${scheme}`);
 const digits = from.replace(/\D/g, "");
 if (digits.length < 8) fail(`--from must be a phone number in international form, not ${from}`);
@@ -128,6 +135,23 @@ if (provider === "meta") {
   if (meta.metaAppSecret) headers["x-hub-signature-256"] = metaSignature(body, meta.metaAppSecret);
   else console.error(`note: waba_instances/${instance.id} has no metaAppSecret; sending unsigned (expect 401)`);
   await send("POST", `${base}${metaWebhookPath(vendorId)}`, { headers, body });
+}
+
+if (provider === "unipile") {
+  // A Unipile number (provider "unipile"): its account id routes, its secret authenticates.
+  const instance = instances.find((doc) => doc.get("unipileAccountId") && doc.get("unipileWebhookSecret"));
+  if (instances.length === 0) {
+    fail(`no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`);
+  }
+  if (!instance) fail(`${vendorId} has no waba_instances document with unipileAccountId and unipileWebhookSecret (a provider "unipile" number)`);
+  const accountId = instance.get("unipileAccountId");
+  const body = JSON.stringify(
+    parsed.values.event === "account_status"
+      ? unipileAccountStatusEvent({ accountId, status: text })
+      : unipileTextEvent({ accountId, from: digits, name, text, id: parsed.values.id }),
+  );
+  // Webhooks created by Unipile's API send no JSON content type: neither does this.
+  await send("POST", `${base}${unipileWebhookPath(vendorId)}`, { headers: { [UNIPILE_AUTH_HEADER]: instance.get("unipileWebhookSecret") }, body });
 }
 
 // Wasender: the number whose secret the vendor's main instance holds.

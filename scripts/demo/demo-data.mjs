@@ -113,6 +113,70 @@ export const DEMO_VENDORS = [
       collier1: { keyword: "COLLIER1", name: "Collier en argent", price: 18000, currency: "XOF", stock: 3, active: true },
     },
   },
+  {
+    // A number linked to Unipile: Unipile's webhook brings its messages, Unipile sends its replies
+    // (the Unipile sandbox of `npm start` on port 3902 stands in for the workspace's DSN).
+    vendorId: "vendor_004",
+    instance: {
+      id: "waba_vendor_004",
+      vendorId: "vendor_004",
+      businessName: "Thiossane Tissus",
+      phoneNumber: "+221704444444",
+      provider: "unipile",
+      unipileAccountId: "demo-unipile-account-004",
+      unipileApiKey: "demo-unipile-api-key",
+      unipileApiUrl: "http://127.0.0.1:3902/api/v1",
+      unipileWebhookSecret: "demo-unipile-auth-vendor-004",
+      status: "connected",
+    },
+    config: {
+      vendorId: "vendor_004",
+      wabaInstanceId: "waba_vendor_004",
+      wabaProvider: "unipile",
+      businessName: "Thiossane Tissus",
+      language: "fr",
+      autoReplyEnabled: true,
+      ownerPhone: "+221765550404",
+    },
+    products: {
+      bazin1: { keyword: "BAZIN1", name: "Bazin riche 3 m", price: 25000, currency: "XOF", stock: 4, active: true },
+      pagne1: { keyword: "PAGNE1", name: "Pagne tissé", price: 9000, currency: "XOF", stock: 8, active: true },
+    },
+  },
+  {
+    // A Wasender number whose replies fail over to Unipile while its session cannot send.
+    vendorId: "vendor_005",
+    instance: {
+      id: "waba_vendor_005",
+      vendorId: "vendor_005",
+      businessName: "Sandaga Phones",
+      phoneNumber: "+221705555555",
+      provider: "wasender",
+      wasenderInstanceId: "demo-session-005",
+      wasenderApiKey: "demo-api-key-vendor-005",
+      wasenderWebhookSecret: "demo-webhook-secret-vendor-005",
+      wasenderAccessToken: "demo-access-token-005",
+      status: "connected",
+      failoverProvider: "unipile",
+      failoverCooldownSeconds: 30,
+      unipileAccountId: "demo-unipile-account-005",
+      unipileApiKey: "demo-unipile-api-key",
+      unipileApiUrl: "http://127.0.0.1:3902/api/v1",
+    },
+    config: {
+      vendorId: "vendor_005",
+      wabaInstanceId: "waba_vendor_005",
+      wabaProvider: "wasender",
+      businessName: "Sandaga Phones",
+      language: "fr",
+      autoReplyEnabled: true,
+      ownerPhone: "+221765550505",
+    },
+    products: {
+      tel1: { keyword: "TEL1", name: "Téléphone reconditionné", price: 60000, currency: "XOF", stock: 2, active: true },
+      coque1: { keyword: "COQUE1", name: "Coque de protection", price: 3000, currency: "XOF", stock: 15, active: true },
+    },
+  },
 ];
 
 /** The demo numbers on Wasender (sessions the Wasender sandbox knows). */
@@ -120,3 +184,6 @@ export const WASENDER_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.provi
 
 /** The demo numbers Meta serves, as a failover or alone (phone number ids the Meta sandbox knows). */
 export const META_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.metaPhoneNumberId);
+
+/** The demo numbers Unipile serves, as their provider or a failover (accounts the Unipile sandbox knows). */
+export const UNIPILE_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.unipileAccountId);

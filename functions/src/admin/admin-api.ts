@@ -168,7 +168,9 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
   if (action === "setup-wasender-webhook" || action === "wasender-status") {
     const instance = lookup.instance;
     if (!isWasender(instance)) {
-      return errorResponse(409, "not_a_wasender_number", `waba_instances/${instance.id} is a Meta number (provider "meta"): it has no Wasender session.`);
+      const kind = instance.provider === "unipile" ? "Unipile" : "Meta";
+      const message = `waba_instances/${instance.id} is a ${kind} number (provider "${instance.provider}"): it has no Wasender session.`;
+      return errorResponse(409, "not_a_wasender_number", message);
     }
     return action === "setup-wasender-webhook" ? setupWebhook(vendorId, instance, deps) : wasenderStatus(vendorId, instance, deps);
   }

@@ -1,5 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { checkInstance, hasMetaFailover } from "../model/waba-instance";
+import { checkInstance, failoverOf } from "../model/waba-instance";
 import { countUnsent, recentFailures } from "../store/message-stats";
 import { readVendorInstanceDocs } from "../store/waba-instances";
 import { readRuntimeDocs } from "../store/waba-runtime";
@@ -33,7 +33,7 @@ export async function vendorHealth(vendorId: string, now = Date.now()): Promise<
       const check = checkInstance(id, data);
       const instance = check.usable ? check.instance : undefined;
       const [waiting, failed] = await Promise.all([countUnsent(id), recentFailures(id, since, FAILURES_LISTED)]);
-      const failover = instance && hasMetaFailover(instance) ? "meta" : null;
+      const failover = (instance && failoverOf(instance)) ?? null;
       return {
         wabaInstanceId: id,
         phoneNumber: data.phoneNumber ?? null,

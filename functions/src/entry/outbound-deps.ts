@@ -1,5 +1,5 @@
 import { META_GRAPH_API_URL, WASENDER_API_URL } from "../config/params";
-import { ProviderRegistry } from "../messaging/provider";
+import { ProviderRegistry } from "../providers/registry";
 import type { OutboundDeps } from "../outbound/deps";
 import { CloudTasksScheduler } from "../outbound/dispatch";
 

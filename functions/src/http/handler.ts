@@ -41,12 +41,31 @@ export function header(request: WebhookRequest, name: string): string | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The bytes of a body no parser took (a request without a content type the runtime knows, as
+ * Unipile's webhooks created by API send): read from the stream, at most MAX_BODY_BYTES + 1.
+ */
+async function unparsedBody(req: Request): Promise<Buffer | undefined> {
+  if (req.method !== "POST" || !req.readable || req.readableEnded) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer | string>) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    chunks.push(buffer);
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) break;
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Adapts an HTTPS function to a domain handler (webhooks, admin API); nothing runs after the response. */
 export function serveHttp(name: string, handle: (request: WebhookRequest) => Promise<WebhookResponse>) {
   return async (req: Request, res: Response): Promise<void> => {
     let response: WebhookResponse;
     try {
-      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody: req.rawBody, query: req.query as Record<string, unknown> });
+      const rawBody = req.rawBody ?? (await unparsedBody(req));
+      const query = req.query as Record<string, unknown>;
+      response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody, query });
     } catch (error) {
       // The message may not be stored: a 500 tells Wasender (and any retrying sender) to try again.
       logger.error(`${name} failed`, { path: req.path, error: error instanceof Error ? error.message : String(error) });

@@ -1,72 +1,40 @@
-import { getMetaCloudRegistry, type MetaCloudRegistry } from "../meta/meta-cloud-registry";
-import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
+import { sendsWithUnipile, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
 import { readInstance, readVendorInstanceCached } from "../store/waba-instances";
 import { readRuntime } from "../store/waba-runtime";
-import { getVendorWasenderRegistry, type VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
-import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
-import type { MessagingProvider } from "./types";
+import type { MessagingProvider, WasenderSession } from "./types";
 
-export type { MessagingProvider, SendFailure, SendFailureCode, SendResult } from "./types";
+export type { MessagingProvider, SendFailure, SendFailureCode, SendResult, WasenderSession } from "./types";
 
-export const DEFAULT_META_API_URL = "https://graph.facebook.com/v25.0";
+/** Which provider sends one message: the number's Wasender session, its Cloud API number, or its Unipile account. */
+export type Channel = "wasender" | "meta" | "unipile";
 
-/** Which provider sends one message: the number's Wasender session, or its Cloud API number. */
-export type Channel = "wasender" | "meta";
+/** The channel a stored `provider` names ("wasender" for anything older or unknown). */
+export function toChannel(provider: unknown): Channel {
+  return provider === "meta" || provider === "unipile" ? provider : "wasender";
+}
+
+/** The channel a number sends through when nothing (a failover, a customer's Meta number) says otherwise. */
+export function ownChannel(instance: MessagingInstance): Channel {
+  return toChannel(instance.provider);
+}
 
 /**
- * The one way to a provider: the `MessagingProvider` that sends as an instance's number (through
- * Wasender, or through Meta for a Cloud API number or a failover), and the Wasender session calls the
- * admin API makes. Services are pooled per process by the registries.
+ * The one way to a provider (built above this layer, from the concrete providers' folders): the
+ * `MessagingProvider` that sends as a number through a channel, and the Wasender session calls the
+ * admin API makes.
  */
-export class ProviderRegistry {
-  private readonly defaultMetaApiUrl: () => string;
-  private readonly wasender: VendorWasenderRegistry;
-  private readonly meta: MetaCloudRegistry;
-
-  constructor(
-    /** The global Wasender base URL, for instances without their own `wasenderApiUrl`. */
-    private readonly defaultWasenderApiUrl: () => string,
-    options: {
-      /** The global Graph API base (META_GRAPH_API_URL), for instances without their own `metaApiUrl`. */
-      metaApiUrl?: () => string;
-      wasender?: VendorWasenderRegistry;
-      meta?: MetaCloudRegistry;
-    } = {},
-  ) {
-    this.defaultMetaApiUrl = options.metaApiUrl ?? (() => DEFAULT_META_API_URL);
-    this.wasender = options.wasender ?? getVendorWasenderRegistry();
-    this.meta = options.meta ?? getMetaCloudRegistry();
-  }
-
-  /**
-   * The provider that sends as this number through `channel` (its own provider unless a failover says
-   * otherwise). Undefined when the number has no such channel configured.
-   */
-  forInstance(instance: MessagingInstance, channel: Channel = instance.provider === "meta" ? "meta" : "wasender"): MessagingProvider | undefined {
-    if (channel === "meta") {
-      if (!instance.metaPhoneNumberId || !instance.metaAccessToken) return undefined;
-      return this.meta.getService({
-        vendorId: instance.vendorId,
-        wabaInstanceId: instance.id,
-        phoneNumberId: instance.metaPhoneNumberId,
-        accessToken: instance.metaAccessToken,
-        apiUrl: instance.metaApiUrl ?? this.defaultMetaApiUrl(),
-      });
-    }
-    return instance.provider === "wasender" ? this.wasenderSession(instance) : undefined;
-  }
-
+export interface Providers {
+  /** Undefined when the number has no such channel configured. */
+  forInstance(instance: MessagingInstance, channel?: Channel): MessagingProvider | undefined;
   /** The number's Wasender session, for session settings and status (admin API). */
-  wasenderSession(instance: WasenderInstance): VendorWasenderService {
-    return this.wasender.getService({
-      vendorId: instance.vendorId,
-      wabaInstanceId: instance.id,
-      apiKey: instance.wasenderApiKey,
-      apiUrl: instance.wasenderApiUrl ?? this.defaultWasenderApiUrl(),
-      ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
-      ...(instance.wasenderAccessToken && { accessToken: instance.wasenderAccessToken }),
-    });
-  }
+  wasenderSession(instance: WasenderInstance): WasenderSession;
+}
+
+/** Whether the number has the sending fields of the channel a message asks for (none asked: yes). */
+function canSend(instance: MessagingInstance, requested: unknown): boolean {
+  if (requested === "meta") return !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
+  if (requested === "unipile") return sendsWithUnipile(instance);
+  return true;
 }
 
 export type InstanceResolution =
@@ -84,9 +52,14 @@ export type InstanceResolution =
 export async function resolveInstance(
   vendorId: string,
   wabaInstanceId: string,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; requested?: unknown } = {},
 ): Promise<InstanceResolution> {
   let check = options.fresh ? await readInstance(wabaInstanceId) : await readVendorInstanceCached(vendorId, wabaInstanceId);
+  // A reply to a customer who wrote through a provider the cached copy cannot send with: the number's
+  // provider was just switched (the webhook read the new document): ask the document.
+  if (!options.fresh && check?.usable && !canSend(check.instance, options.requested)) {
+    check = await readInstance(wabaInstanceId);
+  }
   // A cached "disconnected" may be older than the reconnection that woke this message: ask the document.
   if (!options.fresh && check?.usable && check.instance.status === "disconnected") check = await readInstance(wabaInstanceId);
   if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is not a number of vendor ${vendorId}` };
@@ -96,7 +69,9 @@ export async function resolveInstance(
   if (instance.status === "disconnected") {
     // The session's own state is runtime state: read only on this (waiting) path, never on a send's.
     const sessionStatus = instance.provider === "meta" ? undefined : (await readRuntime(instance.id)).sessionStatus;
-    const from = instance.provider === "meta" ? "marked disconnected" : `disconnected from Wasender${sessionStatus ? ` (${sessionStatus})` : ""}`;
+    const named = instance.provider === "unipile" ? "Unipile" : "Wasender";
+    const state = sessionStatus ? ` (${sessionStatus})` : "";
+    const from = instance.provider === "meta" ? "marked disconnected" : `disconnected from ${named}${state}`;
     return { ok: false, wait: true, reason: `the number ${instance.phoneNumber} is ${from}`, instance };
   }
   return { ok: true, instance };

@@ -51,10 +51,18 @@ export type SendResult =
   | { ok: true; providerMessageId: number | string; providerStatus?: string }
   | { ok: false; failure: SendFailure };
 
-/** One vendor number at one provider (Wasender today): the only thing outbound messages go through. */
+/** One vendor number at one provider (Wasender, Meta, Unipile): the only thing outbound messages go through. */
 export interface MessagingProvider {
   readonly provider: string;
   send(to: string, content: OutboundContent): Promise<SendResult>;
   /** The WhatsApp message id that status events will name, for a message this provider sent. */
   lookupMessageId(providerMessageId: number | string): Promise<string | undefined>;
+}
+
+export type AdminCallResult = { ok: true; json: unknown } | { ok: false; failure: SendFailure };
+
+/** A number's Wasender session as the admin API drives it (webhook settings, status). */
+export interface WasenderSession {
+  updateSession(settings: Record<string, unknown>): Promise<AdminCallResult>;
+  sessionStatus(): Promise<AdminCallResult>;
 }

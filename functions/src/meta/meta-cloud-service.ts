@@ -1,6 +1,7 @@
-import { errors as undiciErrors, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import type { MessagingProvider, SendFailure, SendResult } from "../messaging/types";
+import { DEFAULT_TIMEOUT_MS, encodePathSegment, ProviderTransport, redact } from "../messaging/transport";
+import type { MessagingProvider, SendResult } from "../messaging/types";
 import { failureFromAnswer, sendSuccessSchema } from "./send-responses";
 
 export interface MetaCloudConfig {
@@ -17,31 +18,33 @@ export interface MetaCloudConfig {
   timeoutMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export { DEFAULT_TIMEOUT_MS };
 /** Meta's documented limits: a longer text or caption is refused with 100. */
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
-/** Failures that prove the request never left: nothing can have reached WhatsApp. */
-const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** Sends as one vendor's WhatsApp Cloud API number (`POST {base}/{phone-number-id}/messages`). */
 export class MetaCloudService implements MessagingProvider {
   readonly provider = "meta";
   private readonly path: string;
-  private readonly timeoutMs: number;
+  private readonly transport: ProviderTransport;
 
   constructor(
     readonly config: MetaCloudConfig,
-    private readonly dispatcher: Dispatcher,
+    dispatcher: Dispatcher,
   ) {
-    const basePath = new URL(config.apiUrl).pathname.replace(/\/+$/, "");
-    this.path = `${basePath}/${encodeURIComponent(config.phoneNumberId)}/messages`;
-    this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.path = `/${encodePathSegment(config.phoneNumberId)}/messages`;
+    this.transport = new ProviderTransport("Meta", config.apiUrl, dispatcher, config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   async send(to: string, content: OutboundContent): Promise<SendResult> {
     // One request per attempt: retries are the delivery state machine's, by cause (retry-policy.ts).
-    const response = await this.post(messageBody(to, content));
+    const response = await this.transport.request({
+      method: "POST",
+      path: this.path,
+      headers: { authorization: `Bearer ${this.config.accessToken}` },
+      json: messageBody(to, content),
+    });
     if (!response.ok) return { ok: false, failure: response.failure };
     const { statusCode, json } = response;
     if (statusCode >= 200 && statusCode < 300) {
@@ -51,54 +54,14 @@ export class MetaCloudService implements MessagingProvider {
         return { ok: true, providerMessageId: message!.id, ...(message!.message_status && { providerStatus: message!.message_status }) };
       }
     }
-    return { ok: false, failure: failureFromAnswer(statusCode, json, (text) => this.redact(text)) };
+    const failure = failureFromAnswer(statusCode, json, (text) => redact(text, [this.config.accessToken]));
+    return { ok: false, failure };
   }
 
   /** The wamid sending returned is already the id status webhooks name: no second call. */
   async lookupMessageId(providerMessageId: number | string): Promise<string | undefined> {
     const id = String(providerMessageId);
     return id.length > 0 ? id : undefined;
-  }
-
-  private async post(body: unknown): Promise<{ ok: true; statusCode: number; json: unknown } | { ok: false; failure: SendFailure }> {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.dispatcher.request({
-        method: "POST",
-        path: this.path,
-        headers: {
-          authorization: `Bearer ${this.config.accessToken}`,
-          accept: "application/json",
-          "content-type": "application/json",
-        },
-        body: JSON.stringify(body),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-    } catch (error) {
-      return { ok: false, failure: this.transportFailure(error) };
-    }
-    const text = await response.body.text().catch(() => "");
-    return { ok: true, statusCode: response.statusCode, json: parseJson(text) };
-  }
-
-  private transportFailure(error: unknown): SendFailure {
-    const code = (error as { code?: string }).code ?? "";
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? "";
-    if (CONNECT_ERROR_CODES.has(code) || CONNECT_ERROR_CODES.has(cause)) {
-      return { code: "unreachable", message: `could not connect to Meta (${code || cause})` };
-    }
-    if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-      // The request was written: Meta may have sent it.
-      return { code: "timeout", message: `Meta did not answer within ${this.timeoutMs / 1000}s` };
-    }
-    return { code: "connection_lost", message: `connection to Meta failed mid-request (${code || cause || "unknown"})` };
-  }
-
-  /** Failure texts are stored and shown to operators: the token must never be in one. */
-  private redact(text: string): string {
-    const token = this.config.accessToken;
-    return token.length > 0 ? text.split(token).join("[redacted]") : text;
   }
 }
 
@@ -136,12 +99,4 @@ export function filenameOf(url: string): string {
 function cut(text: string, max: number): string {
   const points = Array.from(text);
   return points.length <= max ? text : `${points.slice(0, max - 1).join("")}…`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

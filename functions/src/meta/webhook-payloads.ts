@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { constantTimeEquals } from "../shared/constant-time";
 import { fromUnixSeconds } from "../model/common";
 import type { DeliveryStatus } from "../model/delivery";
 import type { ContentKind, InboundMessage } from "../model/message";
@@ -344,11 +345,5 @@ export function verifyChallenge(query: unknown, verifyToken: string): string | u
     : query;
   const parsed = hubQuerySchema.safeParse(flat);
   if (!parsed.success) return undefined;
-  return sameSecret(parsed.data["hub.verify_token"], verifyToken) ? parsed.data["hub.challenge"] : undefined;
-}
-
-/** Constant-time equality of strings of any length: both are hashed first, so lengths do not leak. */
-function sameSecret(a: string, b: string): boolean {
-  const hash = (text: string) => createHmac("sha256", "meta-verify-token").update(text, "utf8").digest();
-  return timingSafeEqual(hash(a), hash(b));
+  return constantTimeEquals(parsed.data["hub.verify_token"], verifyToken) ? parsed.data["hub.challenge"] : undefined;
 }

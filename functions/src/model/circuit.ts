@@ -34,8 +34,11 @@ export interface CircuitSettings {
  */
 export type WasenderFailureKind = "transient" | "refused" | "message";
 
+/** The provider a number's replies fail over to. */
+export type FailoverChannel = "meta" | "unipile";
+
 export interface Route {
-  channel: "wasender" | "meta";
+  channel: "wasender" | FailoverChannel;
   /** This message probes Wasender for the circuit. */
   probe: boolean;
   /** The circuit to store, when it changed. */
@@ -46,15 +49,24 @@ export interface Route {
  * Which channel a message of this number takes now. `sessionDown` names the Wasender session state
  * that keeps it from sending (need_scan, logged_out, ...), if any.
  */
-export function route(circuit: Circuit | undefined, sessionDown: string | undefined, now: number, settings: CircuitSettings, message: string, probeLeaseMs: number): Route {
+export function route(
+  circuit: Circuit | undefined,
+  sessionDown: string | undefined,
+  now: number,
+  settings: CircuitSettings,
+  message: string,
+  probeLeaseMs: number,
+  failover: FailoverChannel = "meta",
+): Route {
   if (sessionDown !== undefined) {
     const reason = `the Wasender session is ${sessionDown}`;
-    if (circuit?.state === "open" && circuit.reason === reason) return { channel: "meta", probe: false };
-    return { channel: "meta", probe: false, next: { state: "open", since: now, reason, failures: circuit?.failures ?? 0, probeAt: now + settings.cooldownMs } };
+    if (circuit?.state === "open" && circuit.reason === reason) return { channel: failover, probe: false };
+    const failures = circuit?.failures ?? 0;
+    return { channel: failover, probe: false, next: { state: "open", since: now, reason, failures, probeAt: now + settings.cooldownMs } };
   }
   if (!circuit || circuit.state === "closed") return { channel: "wasender", probe: false };
   const probeFree = circuit.state === "open" ? (circuit.probeAt ?? 0) <= now : circuit.probe === undefined || circuit.probe.message === message || circuit.probe.until <= now;
-  if (!probeFree) return { channel: "meta", probe: false };
+  if (!probeFree) return { channel: failover, probe: false };
   const { probeAt: _p, ...rest } = circuit;
   return {
     channel: "wasender",

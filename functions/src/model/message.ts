@@ -13,8 +13,11 @@ export interface InboundMessage {
   kind: ContentKind;
   sentAt?: Date;
   event: string;
-  /** "meta" when the customer wrote to the vendor's Cloud API number: the replies leave from it too. */
-  channel?: "meta";
+  /**
+   * "meta" when the customer wrote to the vendor's Cloud API number, "unipile" to its Unipile account:
+   * the replies leave from it too.
+   */
+  channel?: "meta" | "unipile";
 }
 
 export const processingStateSchema = z.enum(["pending", "done", "skipped", "failed"]);
@@ -30,7 +33,7 @@ export const inboundDocSchema = z.object({
   text: z.string(),
   kind: contentKindSchema,
   event: z.string(),
-  channel: z.literal("meta").optional(),
+  channel: z.enum(["meta", "unipile"]).optional(),
   processing: z.object({
     state: processingStateSchema,
     replyIds: z.array(z.string()).optional(),
@@ -63,8 +66,8 @@ export const outboundDocSchema = outboundContentSchema.extend({
    */
   origin: z.enum(["engine", "order", "api", "console"]),
   inReplyTo: z.string().optional(),
-  /** "meta": must leave from the number's Cloud API number (the customer wrote to it). */
-  channel: z.literal("meta").optional(),
+  /** "meta" / "unipile": must leave from the number's Cloud API number / Unipile account (the customer wrote to it). */
+  channel: z.enum(["meta", "unipile"]).optional(),
   status: outboundStatusSchema,
   attempts: z.number().int().nonnegative(),
   wasenderMsgId: z.union([z.number(), z.string()]).optional(),

@@ -40,8 +40,13 @@ const wabaInstanceFields = z.object({
   sessionStatus: z.string().optional(),
   deliveryProblem: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   providerErrors: z.record(z.string(), z.looseObject({ code: z.string(), message: z.string(), at: instantSchema.optional() })).optional(),
-  /** Where replies go while the Wasender session cannot take them (README, "Meta failover"). */
-  failoverProvider: z.literal("meta", { error: 'must be "meta" (the one failover provider this backend has) or null' }).nullable().optional(),
+  /** Where replies go while the Wasender session cannot take them (README, "Meta failover"; docs/unipile.md). */
+  failoverProvider: z
+    .enum(["meta", "unipile"], {
+      error: 'must be "meta" or "unipile" (the failover providers this backend has) or null',
+    })
+    .nullable()
+    .optional(),
   /** Meta's id of the vendor's Cloud API number: sending through Meta, and routing Meta's webhooks. */
   metaPhoneNumberId: z.string().regex(/^\d{5,30}$/, "must be Meta's numeric phone number id").optional(),
   metaAccessToken: z.string().min(1).optional(),
@@ -51,6 +56,14 @@ const wabaInstanceFields = z.object({
   metaAppSecret: z.string().min(1).optional(),
   /** Answers Meta's GET verification of the webhook URL. */
   metaVerifyToken: z.string().min(1).optional(),
+  /** The Unipile account of the number (`account_id`): sending, and routing Unipile's webhooks. */
+  unipileAccountId: z.string().min(1).max(200).optional(),
+  /** The Unipile workspace's access token, sent as X-API-KEY. */
+  unipileApiKey: z.string().min(1).optional(),
+  /** The workspace's DSN base including `/api/v1`, e.g. https://api1.unipile.com:13111/api/v1. */
+  unipileApiUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The value Unipile sends in the `Unipile-Auth` header of every webhook (set when it is created). */
+  unipileWebhookSecret: z.string().min(1).optional(),
   /** Transient Wasender failures in a row that open the failover circuit. */
   failoverThreshold: z.number().int().positive().default(3),
   /** How long the circuit stays open before one message probes Wasender again. */
@@ -71,29 +84,54 @@ function requirePreviousSecretExpiry(value: { previousWebhookSecret?: string | u
 
 const META_SENDING = ["metaPhoneNumberId", "metaAccessToken"] as const;
 const META_RECEIVING = ["metaAppSecret", "metaVerifyToken"] as const;
+const UNIPILE_SENDING = ["unipileAccountId", "unipileApiKey", "unipileApiUrl"] as const;
+const UNIPILE_RECEIVING = ["unipileWebhookSecret"] as const;
 const WASENDER_ONLY = ["wasenderInstanceId", "wasenderApiKey", "wasenderWebhookSecret", "wasenderApiUrl", "wasenderAccessToken", "failoverProvider"] as const;
+const META_ONLY = [...META_SENDING, ...META_RECEIVING, "metaApiUrl"] as const;
+const UNIPILE_ONLY = [...UNIPILE_SENDING, ...UNIPILE_RECEIVING] as const;
 
 /**
- * The Meta fields each use needs (design, "Failover and Meta numbers"): a failover sends with the two
- * sending fields; a Cloud-API-only number (`provider: "meta"`) needs all four and no Wasender field.
+ * The fields another provider's number would use, per provider: left in place when an operator
+ * switches `provider` (design, "Switching a number's provider"), they are ignored, never a problem.
  */
-function requireMetaFields(value: Record<string, unknown>, ctx: z.RefinementCtx) {
+export const IGNORED_FIELDS: Readonly<Record<Provider, readonly string[]>> = {
+  wasender: [],
+  meta: [...WASENDER_ONLY, ...UNIPILE_ONLY],
+  unipile: [...WASENDER_ONLY, ...META_ONLY],
+};
+
+/**
+ * The fields each use needs (design, "Failover and Meta numbers", "Unipile numbers"): a failover
+ * sends with its provider's sending fields; a number on Meta or Unipile needs all of that provider's.
+ */
+function requireProviderFields(value: Record<string, unknown>, ctx: z.RefinementCtx) {
   const missing = (fields: readonly string[], why: string) => {
     for (const field of fields) if (value[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required ${why}` });
   };
-  if (value.provider === "meta") {
-    missing([...META_SENDING, ...META_RECEIVING], 'for a Meta number (provider "meta")');
-    for (const field of WASENDER_ONLY) {
-      if (value[field] !== undefined && value[field] !== null) ctx.addIssue({ code: "custom", path: [field], message: 'must not be set on a Meta number (provider "meta")' });
-    }
-  } else if (value.failoverProvider === "meta") {
-    missing(META_SENDING, 'with failoverProvider "meta"');
+  if (value.provider === "meta") missing([...META_SENDING, ...META_RECEIVING], 'for a Meta number (provider "meta")');
+  else if (value.provider === "unipile") {
+    missing([...UNIPILE_SENDING, ...UNIPILE_RECEIVING], 'for a Unipile number (provider "unipile")');
   }
+  else if (value.failoverProvider === "meta") missing(META_SENDING, 'with failoverProvider "meta"');
+  else if (value.failoverProvider === "unipile") missing(UNIPILE_SENDING, 'with failoverProvider "unipile"');
+}
+
+/** What an operator is told about a document: the other providers' fields it keeps, which are ignored. */
+export function configNotices(raw: Record<string, unknown>): string[] {
+  const provider = providerSchema.safeParse(raw.provider);
+  if (!provider.success) return [];
+  return IGNORED_FIELDS[provider.data]
+    .filter((field) => raw[field] !== undefined && raw[field] !== null)
+    .map(
+      (field) =>
+        `${field}: ignored on a ${provider.data} number (provider "${provider.data}"); ` +
+        "kept for a switch back, remove it when the switch is final",
+    );
 }
 
 export const wabaInstanceSchema = wabaInstanceFields.superRefine((value, ctx) => {
   requirePreviousSecretExpiry(value, ctx);
-  requireMetaFields(value, ctx);
+  requireProviderFields(value, ctx);
 });
 export type WabaInstanceData = z.infer<typeof wabaInstanceSchema>;
 
@@ -110,7 +148,7 @@ export const wasenderInstanceSchema = wabaInstanceFields
   })
   .superRefine((value, ctx) => {
     requirePreviousSecretExpiry(value, ctx);
-    requireMetaFields(value, ctx);
+    requireProviderFields(value, ctx);
   });
 export type WasenderInstanceData = z.infer<typeof wasenderInstanceSchema>;
 
@@ -122,10 +160,9 @@ const requiredForMeta = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required for a Meta number (provider "meta")' : undefined) })
   .min(1, 'is required for a Meta number (provider "meta")');
 
-const notOnMeta = z
-  .null({ error: 'must not be set on a Meta number (provider "meta")' })
-  .optional()
-  .transform(() => undefined);
+/** Another provider's field on this number: ignored whatever it holds (a switch keeps them). */
+const ignored = z.unknown().optional().transform(() => undefined);
+const ignoring = (provider: Provider) => Object.fromEntries(IGNORED_FIELDS[provider].map((field) => [field, ignored]));
 
 /** A number on the Cloud API only: Meta sends, Meta's webhooks bring its messages. */
 export const metaInstanceSchema = wabaInstanceFields
@@ -135,17 +172,39 @@ export const metaInstanceSchema = wabaInstanceFields
     metaAccessToken: requiredForMeta,
     metaAppSecret: requiredForMeta,
     metaVerifyToken: requiredForMeta,
-    ...Object.fromEntries(WASENDER_ONLY.map((field) => [field, notOnMeta])),
+    ...ignoring("meta"),
   })
-  .superRefine(requireMetaFields);
+  .superRefine(requireProviderFields);
 export type MetaInstanceData = z.infer<typeof metaInstanceSchema>;
 
 export interface MetaInstance extends MetaInstanceData {
   id: string;
 }
 
-/** Any number that can send: on Wasender (perhaps with a Meta failover), or on the Cloud API only. */
-export type MessagingInstance = WasenderInstance | MetaInstance;
+const UNIPILE_REQUIRED = 'is required for a Unipile number (provider "unipile")';
+const requiredForUnipile = z
+  .string({ error: (issue) => (issue.input === undefined ? UNIPILE_REQUIRED : undefined) })
+  .min(1, UNIPILE_REQUIRED);
+
+/** A number linked to Unipile: Unipile sends, Unipile's webhooks bring its messages. */
+export const unipileInstanceSchema = wabaInstanceFields
+  .extend({
+    provider: z.literal("unipile"),
+    unipileAccountId: requiredForUnipile.max(200),
+    unipileApiKey: requiredForUnipile,
+    unipileApiUrl: requiredForUnipile.pipe(z.url({ protocol: /^https?$/ })),
+    unipileWebhookSecret: requiredForUnipile,
+    ...ignoring("unipile"),
+  })
+  .superRefine(requireProviderFields);
+export type UnipileInstanceData = z.infer<typeof unipileInstanceSchema>;
+
+export interface UnipileInstance extends UnipileInstanceData {
+  id: string;
+}
+
+/** Any number that can send: on Wasender (perhaps with a Meta or Unipile failover), the Cloud API, or Unipile. */
+export type MessagingInstance = WasenderInstance | MetaInstance | UnipileInstance;
 
 export type InstanceCheck<I extends MessagingInstance = MessagingInstance> =
   | { usable: true; instance: I }
@@ -181,10 +240,12 @@ function check<I extends MessagingInstance>(schema: z.ZodType<Omit<I, "id">>, id
   return { usable: true, instance: { id, ...parsed.data } as I };
 }
 
-/** A raw `waba_instances` document checked as a number of its own provider (Wasender unless "meta"). */
+/** A raw `waba_instances` document checked as a number of its own provider (Wasender unless "meta" or "unipile"). */
 export function checkInstance(id: string, raw: unknown): InstanceCheck {
-  const meta = (raw as { provider?: unknown } | undefined)?.provider === "meta";
-  return meta ? check<MetaInstance>(metaInstanceSchema, id, raw) : check<WasenderInstance>(wasenderInstanceSchema, id, raw);
+  const provider = (raw as { provider?: unknown } | undefined)?.provider;
+  if (provider === "meta") return check<MetaInstance>(metaInstanceSchema, id, raw);
+  if (provider === "unipile") return check<UnipileInstance>(unipileInstanceSchema, id, raw);
+  return check<WasenderInstance>(wasenderInstanceSchema, id, raw);
 }
 
 /** A raw `waba_instances` document checked as a Wasender number (what the Wasender webhooks and WABAManager serve). */
@@ -199,6 +260,28 @@ export function isWasender(instance: MessagingInstance): instance is WasenderIns
 /** The Cloud API number a Wasender number fails over to, when it has one configured. */
 export function hasMetaFailover(instance: MessagingInstance): boolean {
   return instance.provider === "wasender" && instance.failoverProvider === "meta" && !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
+}
+
+/** The provider a Wasender number's replies fail over to, when that failover is configured. */
+export function failoverOf(instance: MessagingInstance): "meta" | "unipile" | undefined {
+  if (hasMetaFailover(instance)) return "meta";
+  if (hasUnipileFailover(instance)) return "unipile";
+  return undefined;
+}
+
+/** A Wasender number whose replies go out through Unipile while its session cannot take them. */
+export function hasUnipileFailover(instance: MessagingInstance): boolean {
+  return instance.provider === "wasender" && instance.failoverProvider === "unipile" && sendsWithUnipile(instance);
+}
+
+/** Whether the number has what sending through Unipile needs. */
+export function sendsWithUnipile(instance: MessagingInstance): boolean {
+  return !!instance.unipileAccountId && !!instance.unipileApiKey && !!instance.unipileApiUrl;
+}
+
+/** Whether Unipile's webhooks for this number can be received (routed by account id, authenticated). */
+export function receivesUnipile(instance: MessagingInstance): boolean {
+  return !!instance.unipileAccountId && !!instance.unipileWebhookSecret;
 }
 
 /** Whether Meta's webhooks for this number can be received (verified and authenticated). */

@@ -1,6 +1,6 @@
 import { logger } from "../shared/logger";
 import { describeIssues } from "../model/common";
-import { wabaInstanceSchema } from "../model/waba-instance";
+import { configNotices, wabaInstanceSchema } from "../model/waba-instance";
 import { toE164 } from "../shared/phone";
 import { claimIndexKey, releaseIndexKey, type IndexKind } from "../store/routing-index";
 import { syncVendorConfigRouting, writeInstanceCheck } from "../store/waba-instances";
@@ -63,7 +63,8 @@ export async function syncInstance(wabaInstanceId: string, before: Raw, after: R
     }
   }
 
-  await writeInstanceCheck(wabaInstanceId, after, problems, phone && phone !== typedPhone ? phone : undefined);
+  const normalized = phone && phone !== typedPhone ? phone : undefined;
+  await writeInstanceCheck(wabaInstanceId, after, problems, normalized, configNotices(after));
   if (vendorBefore && vendorBefore !== vendorId) await syncVendorConfigRouting(vendorBefore, wabaInstanceId, "removed");
   if (problems.length === 0 && parsed.success && vendorId) {
     await syncVendorConfigRouting(vendorId, wabaInstanceId, "added", parsed.data.provider);

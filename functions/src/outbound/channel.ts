@@ -1,7 +1,7 @@
 import type { DocumentSnapshot, Transaction } from "firebase-admin/firestore";
 import { Timestamp } from "firebase-admin/firestore";
 import { route, type Circuit, type CircuitSettings, type WasenderFailureKind } from "../model/circuit";
-import { hasMetaFailover, type MessagingInstance } from "../model/waba-instance";
+import { failoverOf, sendsWithUnipile, type MessagingInstance } from "../model/waba-instance";
 import type { Channel } from "../messaging/provider";
 import type { SendFailure } from "../messaging/types";
 import { readInstanceRuntime } from "../store/waba-instances";
@@ -36,12 +36,19 @@ const NO_META_SENDER: DeliveryError = {
   message: "the customer wrote to this number's Cloud API number, which has no metaAccessToken to answer with: set it on the instance",
 };
 
+const NO_UNIPILE_SENDER: DeliveryError = {
+  code: "instance_unusable",
+  message:
+    "the customer wrote to this number's Unipile account, which has no unipileAccountId, unipileApiKey and " +
+    "unipileApiUrl to answer with",
+};
+
 export interface ChannelInput {
   instance: MessagingInstance;
   /** Set when the number cannot take messages now (its session is disconnected). */
   downReason: string | undefined;
   delivery: Delivery;
-  /** The channel the message asks for: "meta" for a reply to a customer who wrote to the Meta number. */
+  /** The channel the message asks for: "meta" / "unipile" for a reply to a customer who wrote through it. */
   requested: unknown;
   conversation: DocumentSnapshot;
   messageId: string;
@@ -65,20 +72,29 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     withinCustomerWindow(conversation, now) ? { kind: "send", channel: "meta", probe: false } : { kind: "fail", error: OUTSIDE_WINDOW };
 
   if (instance.provider === "meta") return downReason ? { kind: "wait", reason: downReason } : viaMeta();
+  // A Unipile number answers through Unipile (no customer window: it is the linked phone, as Wasender).
+  const viaUnipile: ChannelChoice = { kind: "send", channel: "unipile", probe: false };
+  if (instance.provider === "unipile") return downReason ? { kind: "wait", reason: downReason } : viaUnipile;
   const metaConfigured = !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
   if (input.requested === "meta" || pinned === "meta") {
     // The customer wrote to the Cloud API number: the answer comes from it or not at all (never from
     // the Wasender number, a different one the customer did not write to).
     return metaConfigured ? viaMeta() : { kind: "fail", error: NO_META_SENDER };
   }
+  if (input.requested === "unipile" || pinned === "unipile") {
+    // The customer wrote to the Unipile account (or it may have the message): answered from it, never by both.
+    return sendsWithUnipile(instance) ? viaUnipile : { kind: "fail", error: NO_UNIPILE_SENDER };
+  }
   const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
-  if (!hasMetaFailover(instance) || pinned === "wasender") return onWasender();
+  const failover = failoverOf(instance);
+  if (!failover || pinned === "wasender") return onWasender();
 
   const runtime = await readInstanceRuntime(reads, instance.id);
   // A number whose runtime document has no status copy yet (onboarded before it existed): the instance's own.
   const status = runtime.status ?? instance.status;
   const sessionDown = status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
-  const decided = route(runtime.circuit, sessionDown, now, circuitSettings(instance), input.messageId, input.probeLeaseMs);
+  const settings = circuitSettings(instance);
+  const decided = route(runtime.circuit, sessionDown, now, settings, input.messageId, input.probeLeaseMs, failover);
   if (decided.channel === "meta" && !withinCustomerWindow(conversation, now)) {
     // Meta cannot deliver it: the message keeps to Wasender (waiting while the session is down).
     const reason = `${downReason ?? `the Wasender session is ${sessionDown}`}; no Meta failover: the customer has not written in the last 24 hours`;
@@ -98,12 +114,19 @@ export function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
 }
 
 /**
- * Whether a failed Wasender attempt is retried at once through Meta rather than at the retry policy's
- * pace: Wasender failed, not ambiguously, and the circuit (after this failure) sends the number's
+ * Whether a failed Wasender attempt is retried at once through the failover (Meta or Unipile) rather
+ * than at the retry policy's pace: Wasender failed, not ambiguously, and the circuit (after this failure) sends the number's
  * replies to Meta, which can deliver this one. Never a message an earlier attempt may have delivered
  * (`possibleDuplicate`): it stays on Wasender, where an immediate retry would only hammer it.
  */
-export function failsOverAtOnce(input: { failure: SendFailure; delivery: Delivery; circuit: Circuit | undefined; withinWindow: boolean; now: number }): boolean {
+export function failsOverAtOnce(input: {
+  failure: SendFailure;
+  delivery: Delivery;
+  circuit: Circuit | undefined;
+  /** Whether the failover can deliver it: Meta within the 24-hour window; Unipile always. */
+  withinWindow: boolean;
+  now: number;
+}): boolean {
   const { failure, delivery, circuit, withinWindow, now } = input;
   return (
     !delivery.possibleDuplicate &&

@@ -85,7 +85,7 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   const wabaInstanceId = snap.get("wabaInstanceId");
   if (!content.success || typeof wabaInstanceId !== "string") return fail({ code: "invalid", message: "the outbound message has no valid content or number" });
   if (to !== task.customer) return fail({ code: "misrouted", message: "the message is not addressed to its conversation's customer" });
-  const resolution = await resolveInstance(task.vendorId, wabaInstanceId);
+  const resolution = await resolveInstance(task.vendorId, wabaInstanceId, { requested: snap.get("channel") });
   if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
   const instance = resolution.instance;
   const choice = await chooseChannel(reads, {

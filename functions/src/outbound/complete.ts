@@ -1,7 +1,7 @@
 import { FieldValue } from "firebase-admin/firestore";
 import type { SendFailure, SendResult } from "../messaging/types";
 import { afterWasenderAttempt, type Circuit } from "../model/circuit";
-import { hasMetaFailover } from "../model/waba-instance";
+import { failoverOf } from "../model/waba-instance";
 import { conversationRef, messageRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
 import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
@@ -36,7 +36,7 @@ export async function completeStep(
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
   const ref = messageRef(task.vendorId, task.customer, task.messageId);
-  const tracksCircuit = channel === "wasender" && hasMetaFailover(instance);
+  const tracksCircuit = channel === "wasender" && failoverOf(instance) !== undefined;
   const now = Date.now();
   const [snap, conversation, runtime] = await Promise.all([
     reads.get(ref),
@@ -86,7 +86,13 @@ export async function completeStep(
   const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
   const failOver =
     runtime !== undefined &&
-    failsOverAtOnce({ failure, delivery, circuit: circuit ?? runtime.circuit, withinWindow: withinCustomerWindow(conversation, now), now });
+    failsOverAtOnce({
+      failure,
+      delivery,
+      circuit: circuit ?? runtime.circuit,
+      withinWindow: failoverOf(instance) === "unipile" || withinCustomerWindow(conversation, now),
+      now,
+    });
   const decision = failOver
     ? ({ action: "retry", at: now, possibleDuplicate: false, reason: failure.message } as const)
     : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);

@@ -1,8 +1,8 @@
-import type { ProviderRegistry } from "../messaging/provider";
+import type { Providers } from "../messaging/provider";
 import type { AttemptScheduler } from "./dispatch";
 
 /** What outbound delivery needs from its host: the providers to send with, and the send-attempt queue. */
 export interface OutboundDeps {
-  providers: ProviderRegistry;
+  providers: Providers;
   scheduler: AttemptScheduler;
 }

@@ -15,7 +15,7 @@ export interface OutboundDraft {
   origin: OutboundDoc["origin"];
   inReplyTo?: string;
   /** "meta": leaves from the number's Cloud API number (a reply to a customer who wrote to it). */
-  channel?: "meta";
+  channel?: "meta" | "unipile";
   content: OutboundContent;
   /** The document exists already (a dashboard wrote it): completed in place rather than created. */
   existing?: boolean;

@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { logger } from "../shared/logger";
-import { resolveInstance } from "../messaging/provider";
-import { hasMetaFailover } from "../model/waba-instance";
+import { resolveInstance, toChannel } from "../messaging/provider";
+import { failoverOf } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef } from "../store/conversation-paths";
 import type { OutboundDeps } from "./deps";
@@ -90,7 +90,7 @@ async function redriven(
       // Waiting for a number that is still down: nothing to do until it reconnects.
       // (A number with a Meta failover does not wait for it: its messages go through Meta.)
       const resolution = await resolveInstance(vendorId, wabaInstanceId);
-      if (!resolution.ok && resolution.wait && !hasMetaFailover(resolution.instance)) return undefined;
+      if (!resolution.ok && resolution.wait && !failoverOf(resolution.instance)) return undefined;
       // Waiting its turn on a line whose holder still uses it: the turn comes to it. On a dead or idle
       // line it gets a task, whose claim takes the turn or hands it to the oldest waiter.
       if (isPacedWait(delivery) && (await lineMoves(tx, wabaInstanceId))) return undefined;
@@ -157,7 +157,7 @@ export async function retryLinks(deps: OutboundDeps): Promise<number> {
     const vendorId = doc.ref.parent.parent!.parent.parent!.id;
     const customer = doc.ref.parent.parent!.id;
     const msgId = (doc.get("providerMessageId") ?? doc.get("wasenderMsgId")) as string | number | undefined;
-    const channel = doc.get("provider") === "meta" ? "meta" : "wasender";
+    const channel = toChannel(doc.get("provider"));
     const resolution = await resolveInstance(vendorId, String(doc.get("wabaInstanceId")));
     const provider = resolution.ok ? deps.providers.forInstance(resolution.instance, channel) : undefined;
     const waMessageId = msgId !== undefined && provider ? await provider.lookupMessageId(msgId).catch(() => undefined) : undefined;

@@ -83,12 +83,17 @@ export async function writeInstanceCheck(
   current: Record<string, unknown>,
   problems: string[],
   normalizedPhone: string | undefined,
+  notices: string[] = [],
 ): Promise<void> {
   const update: Record<string, unknown> = {};
+  const sameList = (existing: unknown, list: string[]) =>
+    Array.isArray(existing) && existing.length === list.length && existing.every((p, i) => p === list[i]);
   const existing = current.configProblems;
-  const same = Array.isArray(existing) && existing.length === problems.length && existing.every((p, i) => p === problems[i]);
-  if (problems.length > 0 && !same) update.configProblems = problems;
+  if (problems.length > 0 && !sameList(existing, problems)) update.configProblems = problems;
   if (problems.length === 0 && existing !== undefined) update.configProblems = FieldValue.delete();
+  // Notices never keep a number out: the other providers' fields a provider switch left behind.
+  if (notices.length > 0 && !sameList(current.configNotices, notices)) update.configNotices = notices;
+  if (notices.length === 0 && current.configNotices !== undefined) update.configNotices = FieldValue.delete();
   if (normalizedPhone) update.phoneNumber = normalizedPhone;
   if (Object.keys(update).length > 0) {
     await firestore().collection(WABA_INSTANCES).doc(wabaInstanceId).update(update);

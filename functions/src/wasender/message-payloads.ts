@@ -3,14 +3,25 @@ import { digitsToE164 } from "../shared/phone";
 import { externalIdSchema, fromUnixSeconds, wellFormed } from "../model/common";
 import type { ContentKind, InboundMessage } from "../model/message";
 
-export const MESSAGE_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received"];
+/**
+ * The two official clients spell the flat events differently (TypeScript SDK `messages-personal.received`,
+ * Laravel SDK `message.personal.received`): both are Wasender's, both are answered alike.
+ */
+export const MESSAGE_EVENTS = [
+  "messages.received",
+  "messages.upsert",
+  "messages-personal.received",
+  "message.personal.received",
+];
 /**
  * The design document's own test event ("Test Webhook Local"): flat `data = { from, message, id }`,
  * `message` being the text. Accepted like Wasender's message events.
  */
 export const DESIGN_MESSAGE_EVENT = "message";
 /** Group chats are not a storefront: the bot never answers into a group. */
-export const GROUP_MESSAGE_EVENTS = ["messages-group.received"];
+export const GROUP_MESSAGE_EVENTS = ["messages-group.received", "message.group.received"];
+/** A channel's (newsletter's) posts: no customer to answer. */
+export const NEWSLETTER_MESSAGE_EVENTS = ["messages-newsletter.received", "message.newsletter.received"];
 
 const captioned = z.looseObject({ caption: z.string().nullish() });
 
@@ -169,6 +180,9 @@ export function interpretMessage(event: string, raw: unknown, index: number): Me
   const waMessageId = message.key.id;
   if (message.key.fromMe === true) {
     return { outcome: "ignored", waMessageId, reason: "fromMe: the vendor's own message is never answered" };
+  }
+  if (NEWSLETTER_MESSAGE_EVENTS.includes(event) || message.key.remoteJid?.endsWith("@newsletter") === true) {
+    return { outcome: "ignored", waMessageId, reason: "newsletter message: the bot only answers private chats" };
   }
   if (GROUP_MESSAGE_EVENTS.includes(event) || isGroupMessage(message)) {
     return { outcome: "ignored", waMessageId, reason: "group message: the bot only answers private chats" };

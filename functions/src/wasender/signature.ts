@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { constantTimeEquals } from "../shared/constant-time";
 import type { SignatureScheme } from "../model/waba-instance";
 
 /** Wasender's real header: its value is the webhook secret itself. */
@@ -13,15 +14,7 @@ export interface SignatureHeaders {
 
 export type SignatureVerdict = "valid" | "missing" | "invalid";
 
-/**
- * Constant-time equality of two strings of any length: both sides are hashed first, so neither the
- * content nor the length of the expected value leaks through timing.
- */
-export function constantTimeEquals(a: string, b: string): boolean {
-  const da = createHash("sha256").update(a, "utf8").digest();
-  const db = createHash("sha256").update(b, "utf8").digest();
-  return timingSafeEqual(da, db);
-}
+export { constantTimeEquals };
 
 export function hmacHex(secret: string, rawBody: Buffer): string {
   return createHmac("sha256", secret).update(rawBody).digest("hex");

@@ -1,7 +1,15 @@
-import { errors as undiciErrors, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import { GATEWAY_STATUSES, type MessagingProvider, type SendFailure, type SendResult } from "../messaging/types";
-import { secondsFromRateLimitReset } from "./rate-limit-reset";
+import { encodePathSegment, ProviderTransport, type ProviderAnswer } from "../messaging/transport";
+import {
+  GATEWAY_STATUSES,
+  type AdminCallResult,
+  type MessagingProvider,
+  type SendFailure,
+  type SendResult,
+  type WasenderSession,
+} from "../messaging/types";
+import { secondsFromRateLimitReset } from "../shared/rate-limit-reset";
 import {
   describeErrorBody,
   errorBodySchema,
@@ -23,22 +31,18 @@ export interface VendorWasenderConfig {
   accessToken?: string;
 }
 
-export type AdminCallResult = { ok: true; json: unknown } | { ok: false; failure: SendFailure };
-
-const REQUEST_TIMEOUT_MS = 10_000;
-/** Failures that prove the request never left: nothing can have reached WhatsApp. */
-const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+export type { AdminCallResult };
 
 /** Sends as one vendor's WhatsApp number through that number's Wasender session. */
-export class VendorWasenderService implements MessagingProvider {
+export class VendorWasenderService implements MessagingProvider, WasenderSession {
   readonly provider = "wasender";
-  private readonly basePath: string;
+  private readonly transport: ProviderTransport;
 
   constructor(
     readonly config: VendorWasenderConfig,
-    private readonly dispatcher: Dispatcher,
+    dispatcher: Dispatcher,
   ) {
-    this.basePath = new URL(config.apiUrl).pathname.replace(/\/+$/, "");
+    this.transport = new ProviderTransport("Wasender", config.apiUrl, dispatcher);
   }
 
   sendMessage(to: string, text: string): Promise<SendResult> {
@@ -55,7 +59,7 @@ export class VendorWasenderService implements MessagingProvider {
 
   /** `GET /messages/{msgId}/info`: links the msgId sending returned to the WhatsApp id statuses use. */
   async lookupMessageId(providerMessageId: number | string): Promise<string | undefined> {
-    const response = await this.call("GET", `/messages/${encodeURIComponent(String(providerMessageId))}/info`);
+    const response = await this.call("GET", `/messages/${encodePathSegment(String(providerMessageId))}/info`);
     if (!response.ok || response.statusCode !== 200) return undefined;
     const info = messageInfoSchema.safeParse(response.json);
     return info.success ? (info.data.data.key?.id ?? info.data.data.messageId) : undefined;
@@ -65,7 +69,7 @@ export class VendorWasenderService implements MessagingProvider {
   async updateSession(settings: Record<string, unknown>): Promise<AdminCallResult> {
     if (!this.config.instanceId) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderInstanceId (session id)" } };
     if (!this.config.accessToken) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderAccessToken" } };
-    const path = `/whatsapp-sessions/${encodeURIComponent(this.config.instanceId)}`;
+    const path = `/whatsapp-sessions/${encodePathSegment(this.config.instanceId)}`;
     return this.adminResult(await this.call("PUT", path, settings, this.config.accessToken));
   }
 
@@ -101,49 +105,13 @@ export class VendorWasenderService implements MessagingProvider {
     path: string,
     body?: unknown,
     token: string = this.config.apiKey,
-  ): Promise<{ ok: true; statusCode: number; json: unknown; rateLimitReset?: string } | { ok: false; failure: SendFailure }> {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.dispatcher.request({
-        method,
-        path: this.basePath + path,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: "application/json",
-          ...(body !== undefined && { "content-type": "application/json" }),
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS,
-      });
-    } catch (error) {
-      return { ok: false, failure: transportFailure(error) };
-    }
-    const text = await response.body.text().catch(() => "");
-    const reset = response.headers["x-ratelimit-reset"];
-    return { ok: true, statusCode: response.statusCode, json: parseJson(text), ...(typeof reset === "string" && { rateLimitReset: reset }) };
+  ): Promise<(ProviderAnswer & { ok: true; rateLimitReset?: string }) | { ok: false; failure: SendFailure }> {
+    const headers = { authorization: `Bearer ${token}` };
+    const answer = await this.transport.request({ method, path, headers, ...(body !== undefined && { json: body }) });
+    if (!answer.ok) return answer;
+    const reset = answer.headers["x-ratelimit-reset"];
+    return { ...answer, ...(reset !== undefined && { rateLimitReset: reset }) };
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function transportFailure(error: unknown): SendFailure {
-  const code = (error as { code?: string }).code ?? "";
-  const cause = (error as { cause?: { code?: string } }).cause?.code ?? "";
-  if (CONNECT_ERROR_CODES.has(code) || CONNECT_ERROR_CODES.has(cause)) {
-    return { code: "unreachable", message: `could not connect to Wasender (${code || cause})` };
-  }
-  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-    // The request was written: Wasender may have sent it.
-    return { code: "timeout", message: `Wasender did not answer within ${REQUEST_TIMEOUT_MS / 1000}s` };
-  }
-  return { code: "connection_lost", message: `connection to Wasender failed mid-request (${code || cause || "unknown"})` };
 }
 
 function httpFailure(status: number, body: WasenderErrorBody | undefined, rateLimitReset?: string): SendFailure {

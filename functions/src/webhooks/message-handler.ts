@@ -1,10 +1,22 @@
 import { logger } from "../shared/logger";
 import { storeInbound } from "../store/conversations";
-import { DESIGN_MESSAGE_EVENT, GROUP_MESSAGE_EVENTS, interpretMessage, MESSAGE_EVENTS, messagesOf } from "../wasender/message-payloads";
+import {
+  DESIGN_MESSAGE_EVENT,
+  GROUP_MESSAGE_EVENTS,
+  interpretMessage,
+  MESSAGE_EVENTS,
+  messagesOf,
+  NEWSLETTER_MESSAGE_EVENTS,
+} from "../wasender/message-payloads";
 import { errorResponse, type WebhookResponse } from "../http/handler";
 import type { VerifiedEvent } from "./verified-event";
 
-export const HANDLED_MESSAGE_EVENTS = [...MESSAGE_EVENTS, ...GROUP_MESSAGE_EVENTS, DESIGN_MESSAGE_EVENT];
+export const HANDLED_MESSAGE_EVENTS = [
+  ...MESSAGE_EVENTS,
+  ...GROUP_MESSAGE_EVENTS,
+  ...NEWSLETTER_MESSAGE_EVENTS,
+  DESIGN_MESSAGE_EVENT,
+];
 
 /** Stores each customer message of the event once; the reply trigger takes it from there. */
 export async function handleMessageEvent({ vendorId, instance, envelope }: VerifiedEvent): Promise<WebhookResponse> {

@@ -11,6 +11,7 @@ export interface WebhookRoute {
 
 export const WASENDER_ROUTE: WebhookRoute = { hostingPrefix: "/api/webhooks/wasender", subpaths: WEBHOOK_SUBPATHS };
 export const META_ROUTE: WebhookRoute = { hostingPrefix: "/api/webhooks/meta", subpaths: new Set([""]) };
+export const UNIPILE_ROUTE: WebhookRoute = { hostingPrefix: "/api/webhooks/unipile", subpaths: new Set([""]) };
 
 export type VendorPath = { ok: true; vendorId: string; subpath: string } | { ok: false; reason: string };
 

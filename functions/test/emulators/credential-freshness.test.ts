@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { ProviderRegistry } from "../../src/messaging/provider";
+import { ProviderRegistry } from "../../src/providers/registry";
 import type { ConfigCache } from "../../src/store/config-cache";
 import { readVendorInstanceCached } from "../../src/store/waba-instances";
 import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { vendorConfigSchema } from "../../src/model/vendor-config";
-import { checkInstance, hasMetaFailover, receivesMeta } from "../../src/model/waba-instance";
+import { checkInstance, hasMetaFailover, hasUnipileFailover, receivesMeta, receivesUnipile } from "../../src/model/waba-instance";
 import { productSchema } from "../../src/model/product";
 import { adminDb } from "../support/emulators";
 
@@ -8,7 +8,7 @@ const db = adminDb();
 
 // The emulators run with emulator-data/ imported, as `npm start` does.
 describe("the demo data in emulator-data/", () => {
-  it.each(["vendor_001", "vendor_002", "vendor_003"])("has %s with a valid config, a usable instance and valid products", async (vendorId) => {
+  it.each(["vendor_001", "vendor_002", "vendor_003", "vendor_004", "vendor_005"])("has %s with a valid config, a usable instance and valid products", async (vendorId) => {
     const config = vendorConfigSchema.parse((await db.collection("vendor_configs").doc(vendorId).get()).data());
     expect(config.wabaInstanceId).toBeTruthy();
     const instance = await db.collection("waba_instances").doc(config.wabaInstanceId!).get();
@@ -46,5 +46,18 @@ describe("the demo data in emulator-data/", () => {
     const products = await db.collection("vendors").doc("vendor_003").collection("products").get();
     expect(products.size).toBeGreaterThanOrEqual(2);
     for (const product of products.docs) productSchema.parse(product.data());
+  });
+
+  // The Unipile sandbox of `npm start` (port 3902) accepts this key and these accounts; docs/unipile.md
+  // and `npm run webhook -- --provider unipile` rely on them.
+  it("has vendor_004 on Unipile and vendor_005's Wasender number failing over to Unipile", async () => {
+    const own = (await db.collection("waba_instances").doc("waba_vendor_004").get()).data();
+    const ownCheck = checkInstance("waba_vendor_004", own);
+    expect(ownCheck.usable && ownCheck.instance.provider === "unipile" && receivesUnipile(ownCheck.instance)).toBe(true);
+    expect(own).toMatchObject({ provider: "unipile", unipileAccountId: "demo-unipile-account-004", unipileApiUrl: "http://127.0.0.1:3902/api/v1" });
+    const failover = (await db.collection("waba_instances").doc("waba_vendor_005").get()).data();
+    const failoverCheck = checkInstance("waba_vendor_005", failover);
+    expect(failoverCheck.usable && hasUnipileFailover(failoverCheck.instance)).toBe(true);
+    expect(failover).toMatchObject({ provider: "wasender", failoverProvider: "unipile", unipileAccountId: "demo-unipile-account-005" });
   });
 });

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
 import type { WebhookRequest, WebhookResponse } from "../../src/http/handler";
-import { ProviderRegistry } from "../../src/messaging/provider";
+import { ProviderRegistry } from "../../src/providers/registry";
 import { handleMetaWebhook } from "../../src/webhooks/meta-webhook";
+import { handleUnipileWebhook } from "../../src/webhooks/unipile-webhook";
+import { unipileAccount, unipileAccountStatus, unipileFields, unipileMessage } from "../support/unipile";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText } from "../support/meta";
 import { adminDb, createVendor, HOSTING_URL, messagesOf, PROJECT_ID, type TestVendor } from "../support/emulators";
@@ -224,6 +226,78 @@ describe("fuzzing the Meta webhook", () => {
     expect(t.cases).toBe(META_CASES);
     for (const status of [200, 400, 401, 403, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 240_000);
+});
+
+describe("fuzzing the Unipile webhook", () => {
+  const UNIPILE_CASES = 10_000;
+  it(`answers ${UNIPILE_CASES} generated requests within the contract`, async () => {
+    const account = unipileAccount();
+    // Replies off: authenticated messages are stored and the triggers end at once.
+    const unipileVendor = await createVendor(db, {
+      instance: {
+        provider: "unipile",
+        wasenderInstanceId: undefined,
+        wasenderApiKey: undefined,
+        wasenderWebhookSecret: undefined,
+        ...unipileFields(account, "https://api1.unipile.example.test:13111/api/v1"),
+      },
+      config: { autoReplyEnabled: false },
+    });
+    const instance = functionInstance("memory");
+    const t = tally();
+    const message = unipileMessage(account.accountId, "+221771234567", "Bonjour", { message_id: "msg_FUZZ1", provider_message_id: "3EB0FUZZ1" });
+    const body = fc.oneof(
+      { weight: 3, arbitrary: mutated(message).map((b) => JSON.stringify(b) ?? "") },
+      { weight: 1, arbitrary: mutated(unipileAccountStatus(account.accountId, "OK")).map((b) => JSON.stringify(b) ?? "") },
+      { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
+      { weight: 1, arbitrary: oddString },
+      { weight: 1, arbitrary: fc.constantFrom("", "{}", "[]", "null", '{"AccountStatus":{}}', JSON.stringify({ ...message, account_id: "acc_other" })) },
+    ).map((text) => Buffer.from(text, "utf8"));
+    type Auth = "valid" | "padded" | "wrong" | "none" | "empty" | "prefix" | "array";
+    const auth = fc.constantFrom<Auth>("valid", "valid", "valid", "padded", "wrong", "none", "empty", "prefix", "array");
+    const headerFor = (kind: Auth): Record<string, string | string[]> => {
+      switch (kind) {
+        case "valid": return { "unipile-auth": account.webhookSecret };
+        case "padded": return { "unipile-auth": ` ${account.webhookSecret} ` };
+        case "wrong": return { "unipile-auth": "not-the-secret" };
+        case "none": return {};
+        case "empty": return { "unipile-auth": "" };
+        case "prefix": return { "unipile-auth": account.webhookSecret.slice(0, -1) };
+        case "array": return { "unipile-auth": ["not-the-secret", account.webhookSecret] };
+      }
+    };
+    const path = fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom(`/${unipileVendor.vendorId}`, `/api/webhooks/unipile/${unipileVendor.vendorId}`) },
+      { weight: 1, arbitrary: fc.constantFrom(`/${unipileVendor.vendorId}/status`, "/", "/api/webhooks/unipile/", "/vendor_nobody", "/%E0%A4%A") },
+      { weight: 1, arbitrary: oddString.map((id) => `/${encodePathSegment(id)}`) },
+    );
+    const verb = fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "") });
+    const type = fc.constantFrom(undefined, "application/json", "text/plain", "multipart/form-data");
+
+    await fc.assert(
+      fc.asyncProperty(fc.record({ verb, path, raw: body, kind: auth, type }), async ({ verb: m, path: p, raw, kind, type: ct }) => {
+        const headers = { ...(ct && { "content-type": ct }), ...headerFor(kind) };
+        const before = writes();
+        const response = await handleUnipileWebhook({ method: m, path: p, headers, rawBody: raw }, instance);
+        const wrote = writes() - before;
+        t.cases += 1;
+        t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
+        if (response.status >= 500) t.fiveXx += 1;
+        const authenticated = m === "POST" && (kind === "valid" || kind === "padded");
+        if (!authenticated && wrote > 0) t.unauthenticatedWrites += 1;
+        if (!authenticated && response.status < 300) t.unauthenticated2xx += 1;
+        const problem = judge(response, WEBHOOK_CODES, [account.webhookSecret, account.apiKey]);
+        if (problem) throw new Error(`${problem} (${m} ${p.slice(0, 80)}, ${kind}, ${raw.length} bytes)`);
+        if (!authenticated && (wrote > 0 || response.status < 300)) throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
+      }),
+      { numRuns: UNIPILE_CASES, endOnFailure: true },
+    );
+    console.log(summary("unipile webhook", t));
+    expect(t.cases).toBe(UNIPILE_CASES);
+    expect(t.fiveXx).toBe(0);
+    expect(t.unauthenticatedWrites).toBe(0);
+    for (const status of [200, 400, 401, 403, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+  }, 600_000);
 });
 
 describe("fuzzing the admin API", () => {

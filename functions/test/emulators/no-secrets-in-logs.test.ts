@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
 import { onConversationMessageCreated } from "../../src/entry/replies";
-import { ProviderRegistry } from "../../src/messaging/provider";
+import { ProviderRegistry } from "../../src/providers/registry";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { createVendor, eventually, messagesOf } from "../support/emulators";
 import { emulatorIdToken, FUZZ_USER } from "../support/fuzz-inputs";

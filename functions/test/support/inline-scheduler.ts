@@ -1,6 +1,6 @@
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { AlloPermetEngine } from "../../src/engine/allopermet-engine";
-import { ProviderRegistry } from "../../src/messaging/provider";
+import { ProviderRegistry } from "../../src/providers/registry";
 import { performAttempt, RetryLater } from "../../src/outbound/attempt";
 import type { OutboundDeps } from "../../src/outbound/deps";
 import type { ReplyDeps } from "../../src/replies/reply-to-inbound";

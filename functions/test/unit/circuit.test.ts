@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { afterWasenderAttempt, route, type Circuit } from "../../src/model/circuit";
-import { checkInstance, hasMetaFailover, receivesMeta } from "../../src/model/waba-instance";
+import { checkInstance, configNotices, hasMetaFailover, receivesMeta } from "../../src/model/waba-instance";
 import { failsOverAtOnce } from "../../src/outbound/channel";
 import { newDelivery } from "../../src/outbound/delivery-state";
 
@@ -103,11 +103,17 @@ describe("Meta fields of waba_instances", () => {
     expect(missing.usable ? [] : missing.problems).toEqual(['metaPhoneNumberId: is required with failoverProvider "meta"', 'metaAccessToken: is required with failoverProvider "meta"']);
     const sending = checkInstance("w", { ...wasender, failoverProvider: "meta", metaPhoneNumberId: "123456", metaAccessToken: "t" });
     expect(sending.usable && hasMetaFailover(sending.instance) && !receivesMeta(sending.instance)).toBe(true);
-    const unknown = checkInstance("w", { ...wasender, failoverProvider: "unipile" });
-    expect(unknown.usable ? [] : unknown.problems).toEqual(['failoverProvider: must be "meta" (the one failover provider this backend has) or null']);
+    const unknown = checkInstance("w", { ...wasender, failoverProvider: "sms" });
+    expect(unknown.usable ? [] : unknown.problems).toEqual(['failoverProvider: must be "meta" or "unipile" (the failover providers this backend has) or null']);
+    const unipile = checkInstance("w", { ...wasender, failoverProvider: "unipile" });
+    expect(unipile.usable ? [] : unipile.problems).toEqual([
+      'unipileAccountId: is required with failoverProvider "unipile"',
+      'unipileApiKey: is required with failoverProvider "unipile"',
+      'unipileApiUrl: is required with failoverProvider "unipile"',
+    ]);
   });
 
-  it("a Meta-only number needs all four Meta fields and no Wasender one", () => {
+  it("a Meta-only number needs all four Meta fields; Wasender fields left by a switch are ignored", () => {
     const ok = checkInstance("m", { vendorId: "v", phoneNumber: "+221771234567", provider: "meta", ...meta });
     expect(ok.usable && ok.instance.provider === "meta" && receivesMeta(ok.instance) && !hasMetaFailover(ok.instance)).toBe(true);
     const bad = checkInstance("m", { ...wasender, provider: "meta", metaPhoneNumberId: "12", metaAccessToken: "t" });
@@ -115,8 +121,13 @@ describe("Meta fields of waba_instances", () => {
       expect.arrayContaining([
         "metaPhoneNumberId: must be Meta's numeric phone number id",
         'metaAppSecret: is required for a Meta number (provider "meta")',
-        'wasenderApiKey: must not be set on a Meta number (provider "meta")',
       ]),
+    );
+    expect(bad.usable ? [] : bad.problems.filter((problem) => problem.startsWith("wasender"))).toEqual([]);
+    const switched = checkInstance("m", { ...wasender, provider: "meta", ...meta });
+    expect(switched.usable && switched.instance.provider === "meta" && switched.instance.wasenderApiKey === undefined).toBe(true);
+    expect(configNotices({ ...wasender, provider: "meta", ...meta })).toContain(
+      'wasenderApiKey: ignored on a meta number (provider "meta"); kept for a switch back, remove it when the switch is final',
     );
   });
 });

@@ -46,6 +46,7 @@ const DEPLOYED: Record<string, Deployed> = {
   wasenderStatusWebhook: { trigger: https },
   wasenderConnectionWebhook: { trigger: https },
   metaWebhook: { trigger: https },
+  unipileWebhook: { trigger: https },
   adminApi: { trigger: https },
   onConversationMessageCreated: {
     trigger: document("vendors/{vendorId}/conversations/{customer}/messages/{messageId}", "created", true),

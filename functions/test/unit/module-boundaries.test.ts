@@ -87,6 +87,28 @@ describe("module boundaries", () => {
     expect(loaded.filter((name) => unused.test(name))).toEqual([]);
   });
 
+  it("the Unipile webhook's function loads no chat engine, admin API, send path or provider either", () => {
+    const loaded = [...runtimeClosure(join(SRC, "entry", "unipile-webhook.ts"))].map((target) => (target.startsWith("/") ? rel(target) : target));
+    const unused = /^(engine|admin|replies|orders|messaging|meta|wasender|providers|migration|onboarding)\/|^outbound\/|^unipile\/unipile-|^entry\/(?!unipile-webhook|global)|^undici$/;
+    expect(loaded.filter((name) => unused.test(name))).toEqual([]);
+  });
+
+  it("messaging is the providers' interface: it imports no concrete provider; providers are wired from above", () => {
+    for (const file of files.filter((f) => rel(f).startsWith("messaging/"))) {
+      const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
+      expect(direct.filter((name) => /^(meta|wasender|unipile|providers|outbound)\//.test(name)), rel(file)).toEqual([]);
+    }
+    for (const file of files.filter((f) => /^(meta|wasender|unipile)\//.test(rel(f)))) {
+      const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
+      // A provider is its request shapes and error table: no other provider, no registry, no delivery.
+      const others = new RegExp(`^(?!${rel(file).split("/")[0]}/)(meta|wasender|unipile)/|^(providers|outbound|replies)/`);
+      expect(direct.filter((name) => others.test(name)), rel(file)).toEqual([]);
+      // One transport: only messaging/transport.ts and the pools touch undici's request API.
+      if (!rel(file).endsWith("-service.ts")) continue;
+      expect(readFileSync(file, "utf8"), rel(file)).not.toMatch(/dispatcher\.request|JSON\.parse|undiciErrors/);
+    }
+  });
+
   it("has no import cycle anywhere in functions/src", () => {
     const scope = files;
     const cycles: string[] = [];

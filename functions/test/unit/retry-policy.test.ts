@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BACKOFF_CAP_MS, backoffMs, decideRetry } from "../../src/outbound/retry-policy";
-import { secondsFromRateLimitReset } from "../../src/wasender/rate-limit-reset";
+import { secondsFromRateLimitReset } from "../../src/shared/rate-limit-reset";
 import type { SendFailure } from "../../src/messaging/types";
 
 const NOW = 1_800_000_000_000;
