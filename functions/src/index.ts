@@ -10,6 +10,7 @@ const functions: Record<string, () => unknown> = {
   wasenderStatusWebhook: () => webhooks().wasenderStatusWebhook,
   wasenderConnectionWebhook: () => webhooks().wasenderConnectionWebhook,
   metaWebhook: () => (require("./entry/meta-webhook") as typeof import("./entry/meta-webhook")).metaWebhook,
+  paymentWebhook: () => (require("./entry/payments") as typeof import("./entry/payments")).paymentWebhook,
   adminApi: () => (require("./entry/admin") as typeof import("./entry/admin")).adminApi,
   onConversationMessageCreated: () => replies().onConversationMessageCreated,
   outboundAttempt: () => (require("./entry/outbound") as typeof import("./entry/outbound")).outboundAttempt,
