@@ -67,7 +67,7 @@ export async function startFakePayments(options = {}) {
   function waveSession(c) {
     return {
       id: c.id,
-      amount: String(c.amount),
+      amount: String(c.paidAmount ?? c.amount),
       currency: c.currency,
       checkout_status: c.status === "paid" ? "complete" : c.status === "failed" ? "expired" : "open",
       payment_status: c.status === "paid" ? "succeeded" : c.status === "failed" ? "cancelled" : "processing",
