@@ -4,9 +4,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEMO_VENDORS, META_DEMO_VENDORS, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
+import { DEMO_PAYMENT_ACCOUNTS, DEMO_VENDORS, META_DEMO_VENDORS, PAYMENTS_SANDBOX_URL, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
 import { startFakeMeta } from "./lib/fake-meta.mjs";
+import { startFakePayments } from "./lib/fake-payments.mjs";
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
@@ -15,6 +16,7 @@ import { installAndBuild } from "./lib/setup.mjs";
 
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
 const META_SANDBOX_PORT = 3901; // and META_GRAPH_API_URL here
+const PAYMENTS_SANDBOX_PORT = Number(new URL(PAYMENTS_SANDBOX_URL).port); // the demo payment accounts point here
 const HOSTING = "http://127.0.0.1:5000";
 const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 
@@ -74,6 +76,23 @@ const metaSandbox = await startSandbox("Meta", META_SANDBOX_PORT, (port) =>
     },
   }),
 );
+
+// Wave, PayDunya and Orange Money shapes on one port: prints each checkout; `npm run pay` pays one.
+const paymentsSandbox = await startSandbox("payments", PAYMENTS_SANDBOX_PORT, async (port) => {
+  const started = await startFakePayments({
+    port,
+    onCheckout(checkout) {
+      console.log(`\n[payments sandbox] ${checkout.provider} checkout ${checkout.id} for ${checkout.account.vendorId}: ${checkout.amount} ${checkout.currency}, reference ${checkout.reference}\n    ${checkout.url}`);
+    },
+    onCallback(callback) {
+      console.log(`\n[payments sandbox] callback to ${callback.url} -> ${callback.status} ${callback.answer}`);
+    },
+  });
+  for (const [vendorId, account] of Object.entries(DEMO_PAYMENT_ACCOUNTS)) {
+    started.addAccount(vendorId, account, `${HOSTING}/api/webhooks/payments/${account.provider}/${vendorId}`);
+  }
+  return { ...started, apiUrl: started.url };
+});
 
 const firebase = spawn(
   firebaseBin(),
@@ -165,6 +184,7 @@ if (await waitForWebhook()) {
     `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends through Wasender)`,
     `  Meta sandbox:       ${metaSandbox.apiUrl} (prints every message sent through the Cloud API)`,
     `  Faults on command:  POST ${new URL(sandbox.apiUrl).origin}/_sandbox/faults, ${new URL(metaSandbox.apiUrl).origin}/_sandbox/faults (DELETE clears)`,
+    `  Payments sandbox:   ${paymentsSandbox.url} (Wave, PayDunya, Orange Money: prints every checkout; vendor_001 Wave, vendor_002 PayDunya)`,
     "",
     "Webhook URLs (what Wasender and Meta post to):",
     ...DEMO_VENDORS.flatMap((v) => [
@@ -180,7 +200,7 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "ROBE1" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "2" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "OUI" --from +221771234567`,
-    `  npm run order:paid -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave>`,
+    `  npm run pay -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave> [--fail]   (the provider's signed callback)`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
     ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
     "  (Meta failover by hand: README, \"Meta failover, by hand\")",
