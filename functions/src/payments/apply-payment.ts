@@ -1,12 +1,12 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { textBook } from "../engine/wording";
-import type { OrderDoc } from "../model/order";
 import type { OutboundDeps } from "../outbound/deps";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { firestore } from "../shared/firestore";
 import { logger } from "../shared/logger";
-import { isOrderReference, orderRef, parseOrder } from "../store/orders";
+import { orderDocSchema, type OrderDoc } from "../model/order";
+import { isOrderReference, orderRef } from "../store/orders";
 import { paymentEntryRef } from "../store/payments";
 import { readVendorConfigCached } from "../store/vendor-configs";
 import type { VerifiedPayment } from "./provider";
@@ -68,7 +68,7 @@ export async function applyPayment(vendorId: string, payment: VerifiedPayment, d
   const { outcome, dispatches } = await firestore().runTransaction(async (tx): Promise<{ outcome: PaymentOutcome; dispatches: Dispatch[] }> => {
     const [entry, snap] = await Promise.all([tx.get(entryRef), ref ? tx.get(ref) : Promise.resolve(undefined)]);
     if (entry.exists) return { outcome: "duplicate", dispatches: [] };
-    const order = snap?.exists ? parseOrder(snap.data()) : undefined;
+    const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
     const outcome = decide(order, payment);
     const sent = order && ref ? await updateOrder(tx, ref, order, payment, outcome, texts, `order_${ref.id}_payment_failed_${entryRef.id}`) : [];
     tx.create(entryRef, {
@@ -87,6 +87,13 @@ export async function applyPayment(vendorId: string, payment: VerifiedPayment, d
   log("payment event applied", { vendorId, reference: payment.reference, provider: payment.provider, outcome });
   await deps.scheduler.schedule(dispatches);
   return outcome;
+}
+
+/** An order document no code could have written is left to an operator; the payment stays in the ledger. */
+function readableOrder(data: unknown, path: string): OrderDoc | undefined {
+  const parsed = orderDocSchema.safeParse(data);
+  if (!parsed.success) logger.warn("payment for an invalid order document; recorded in the ledger only", { order: path });
+  return parsed.success ? parsed.data : undefined;
 }
 
 async function updateOrder(

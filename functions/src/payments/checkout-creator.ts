@@ -49,8 +49,9 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
       entry = { at: Date.now(), created: this.create(request, account) };
       this.memo.set(key, entry);
     }
-    const budget = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), this.budgetMs).unref());
-    const created = await Promise.race([entry.created, budget]);
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), this.budgetMs)));
+    const created = await Promise.race([entry.created, budget]).finally(() => clearTimeout(timer));
     if (created === "late") {
       logger.warn("checkout not created in time; the link template is used", { vendorId: request.vendorId, reference: request.reference, provider: account.provider });
       return { url: fallback, checkout: { provider: account.provider, state: "fallback", reason: `no answer within ${this.budgetMs} ms` } };

@@ -43,5 +43,5 @@ export async function callProvider<T extends z.ZodType>(call: ProviderCall<T>): 
   }
   const parsed = call.schema.safeParse(json);
   if (!parsed.success) throw new ProviderCallError("answered an unexpected shape", status);
-  return parsed.data as z.infer<T>;
+  return parsed.data;
 }
