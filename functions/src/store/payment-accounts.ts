@@ -2,8 +2,10 @@ import { describeIssues } from "../model/common";
 import { paymentAccountSchema, type PaymentAccount } from "../model/payment-account";
 import { firestore } from "../shared/firestore";
 
+import { PAYMENT_ACCOUNTS } from "./collections";
+
 /** `payment_accounts/{vendorId}`: server-only (the rules let no client read it), one per vendor. */
-export const PAYMENT_ACCOUNTS = "payment_accounts";
+export { PAYMENT_ACCOUNTS };
 
 export type PaymentAccountRead = { found: false } | { found: true; valid: true; account: PaymentAccount } | { found: true; valid: false; problems: string[] };
 
