@@ -22,7 +22,12 @@ export const orangeCallbackSchema = z.object({
   amount: z.object({ value: z.union([z.number(), z.string()]), unit: z.string().min(1) }),
 });
 
-const OUTCOMES: Record<string, VerifiedPayment["outcome"]> = { SUCCESS: "succeeded", FAILED: "failed", CANCELLED: "failed", REJECTED: "failed" };
+const OUTCOMES = new Map<string, VerifiedPayment["outcome"]>([
+  ["SUCCESS", "succeeded"],
+  ["FAILED", "failed"],
+  ["CANCELLED", "failed"],
+  ["REJECTED", "failed"],
+]);
 
 const apiBase = (account: OrangeMoneyAccount) => account.orangeApiUrl.replace(/\/+$/, "");
 
@@ -79,7 +84,7 @@ export const orangeMoney: PaymentProvider<OrangeMoneyAccount> = {
     const callback = orangeCallbackSchema.safeParse(json);
     if (!callback.success) return Promise.resolve(badCallback("The body is not an Orange Money callback: { transactionId, status, reference, amount }."));
     const { transactionId, status, reference, amount } = callback.data;
-    const outcome = OUTCOMES[status.toUpperCase()] ?? "pending";
+    const outcome = OUTCOMES.get(status.toUpperCase()) ?? "pending";
     const value = Number(amount.value);
     return Promise.resolve({
       ok: true,

@@ -47,10 +47,11 @@ function outcomeOfSession(session: WaveSession): VerifiedPayment["outcome"] {
   return "pending";
 }
 
-const CALLBACK_EVENTS: Record<string, VerifiedPayment["outcome"]> = {
-  "checkout.session.completed": "succeeded",
-  "checkout.session.payment_failed": "failed",
-};
+// A Map, not an object: an event type such as "constructor" must not find Object.prototype's members.
+const CALLBACK_EVENTS = new Map<string, VerifiedPayment["outcome"]>([
+  ["checkout.session.completed", "succeeded"],
+  ["checkout.session.payment_failed", "failed"],
+]);
 
 export const wave: PaymentProvider<WaveAccount> = {
   name: "wave",
@@ -88,7 +89,7 @@ export const wave: PaymentProvider<WaveAccount> = {
     }
     const event = waveEventSchema.safeParse(json);
     if (!event.success) return Promise.resolve(badCallback("The body is not a Wave event: { id, type, data }."));
-    const outcome = CALLBACK_EVENTS[event.data.type];
+    const outcome = CALLBACK_EVENTS.get(event.data.type);
     if (!outcome) return Promise.resolve({ ok: true, event: event.data.type });
     const session = waveSessionSchema.safeParse(event.data.data);
     if (!session.success) return Promise.resolve(badCallback("The event's data is not a Wave checkout session."));
