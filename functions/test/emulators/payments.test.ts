@@ -2,6 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakePayments, type FakePayments } from "../../../scripts/lib/fake-payments.mjs";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { ProviderCheckoutCreator } from "../../src/payments/checkout-creator";
 import { reconcileCheckouts } from "../../src/payments/reconcile";
 import { adminDb, createVendor, eventually, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { messagesReceived } from "../support/payloads";
@@ -208,5 +209,18 @@ describe.each(["wave", "paydunya"] as const)("a lost %s callback", (provider) =>
     expect(order.checkout.checkAfter).toBeUndefined();
     const [thanks] = await buyer.next(3);
     expect(thanks).toContain(`Paiement reçu pour la commande *${reference}*`);
+  });
+});
+
+describe.each(PROVIDER_NAMES)("the %s checkout of a decision run again", (provider) => {
+  it("is created once: the transaction's retries with the same reference get the same checkout", async () => {
+    const { vendor } = await paymentVendor(provider);
+    const creator = new ProviderCheckoutCreator(() => "http://127.0.0.1:5000");
+    const request = { vendorId: vendor.vendorId, reference: "CMD-RETRY2", amount: 30000, currency: "XOF", customer: "+221771112233", expiresAt: new Date(Date.now() + 600_000) };
+    const links = await Promise.all([creator.linkFor(request, "https://fallback.test"), creator.linkFor(request, "https://fallback.test")]);
+    links.push(await creator.linkFor(request, "https://fallback.test"));
+    expect(new Set(links.map((link) => link.url)).size).toBe(1);
+    expect(links[0]!.checkout).toMatchObject({ provider, state: "created" });
+    expect(payments.checkouts.filter((c) => c.reference === "CMD-RETRY2" && c.account.vendorId === vendor.vendorId)).toHaveLength(1);
   });
 });
