@@ -92,7 +92,10 @@ export async function startFakePayments(options = {}) {
         return json(res, 400, { code: "request-validation-error", message: "Invalid JSON" });
       }
       if (typeof input.amount !== "string" || !/^\d+$/.test(input.amount) || typeof input.currency !== "string" || !input.success_url || !input.error_url) {
-        return json(res, 400, { code: "request-validation-error", message: "amount (string), currency, success_url and error_url are required" });
+        return json(res, 400, {
+          code: "request-validation-error",
+          message: "amount (string), currency, success_url and error_url are required",
+        });
       }
       if (input.client_reference !== undefined && String(input.client_reference).length > 255) {
         return json(res, 400, { code: "request-validation-error", message: "client_reference is too long" });
@@ -113,7 +116,10 @@ export async function startFakePayments(options = {}) {
     const lookup = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (req.method === "GET" && lookup) {
       const c = checkouts.find((x) => x.provider === "wave" && x.id === decodeURIComponent(lookup[1]) && x.account === account);
-      return c ? json(res, 200, waveSession(c)) : json(res, 404, { code: "not-found", message: "Checkout session not found" });
+      return c ? json(res, 200, waveSession(c)) : json(res, 404, {
+        code: "not-found",
+        message: "Checkout session not found",
+      });
     }
     return json(res, 404, { code: "not-found", message: `no route ${req.method} ${path}` });
   }
@@ -140,7 +146,10 @@ export async function startFakePayments(options = {}) {
       }
       const total = input?.invoice?.total_amount;
       if (typeof total !== "number" || !(total > 0) || !input?.store?.name) {
-        return json(res, 200, { response_code: "1002", response_text: "invoice.total_amount and store.name are required" });
+        return json(res, 200, {
+          response_code: "1002",
+          response_text: "invoice.total_amount and store.name are required",
+        });
       }
       const token = id("test_");
       const c = record("paydunya", account, {
@@ -153,7 +162,12 @@ export async function startFakePayments(options = {}) {
         callbackUrl: input.actions?.callback_url,
         request: input,
       });
-      return json(res, 200, { response_code: "00", response_text: c.url, description: "Checkout Invoice Created", token });
+      return json(res, 200, {
+        response_code: "00",
+        response_text: c.url,
+        description: "Checkout Invoice Created",
+        token,
+      });
     }
     const confirm = /^\/v1\/checkout-invoice\/confirm\/([^/]+)$/.exec(path);
     if (req.method === "GET" && confirm) {
@@ -192,7 +206,11 @@ export async function startFakePayments(options = {}) {
         return json(res, 400, { status: 400, title: "Bad Request" });
       }
       if (input.code !== account.merchantCode || typeof input.amount?.value !== "number" || !input.amount?.unit || !input.reference) {
-        return json(res, 400, { status: 400, title: "Bad Request", detail: "code, amount {unit, value} and reference are required" });
+        return json(res, 400, {
+          status: 400,
+          title: "Bad Request",
+          detail: "code, amount {unit, value} and reference are required",
+        });
       }
       const qrId = id("om-");
       const c = record("orange_money", account, {
@@ -205,7 +223,11 @@ export async function startFakePayments(options = {}) {
         url: `https://sugu.orange-sonatel.com/mp/${qrId}`,
         request: input,
       });
-      return json(res, 200, { deepLinks: { MAXIT: `maxit://qr/${qrId}`, OM: c.url }, qrCode: randomBytes(24).toString("base64"), validity: input.validity });
+      return json(res, 200, {
+        deepLinks: { MAXIT: `maxit://qr/${qrId}`, OM: c.url },
+        qrCode: randomBytes(24).toString("base64"),
+        validity: input.validity,
+      });
     }
     return json(res, 404, { status: 404, title: `no route ${req.method} ${path}` });
   }
@@ -273,7 +295,11 @@ export async function startFakePayments(options = {}) {
         "data[status]": fail ? "cancelled" : "completed",
         ...Object.fromEntries(Object.entries(c.customData).map(([k, v]) => [`data[custom_data][${k}]`, String(v)])),
       });
-      return { url: c.callbackUrl, headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() };
+      return {
+        url: c.callbackUrl,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+      };
     }
     const body = JSON.stringify({
       transactionId: c.transactionId ?? id("MP"),
@@ -300,7 +326,12 @@ export async function startFakePayments(options = {}) {
     let status = 0;
     let answer;
     try {
-      const res = await fetch(callback.url, { method: "POST", headers: callback.headers, body: callback.body, signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(callback.url, {
+        method: "POST",
+        headers: callback.headers,
+        body: callback.body,
+        signal: AbortSignal.timeout(30_000),
+      });
       status = res.status;
       answer = await res.text();
     } catch (error) {
@@ -330,7 +361,13 @@ export async function startFakePayments(options = {}) {
     const callback = callbackFor(c, { fail, amount });
     const sent = [];
     for (let i = 0; i < times; i++) sent.push(await send(callback));
-    return { provider: c.provider, id: c.id, reference: c.reference, status: c.status, callbacks: sent.map((s) => ({ status: s.status, answer: s.answer })) };
+    return {
+      provider: c.provider,
+      id: c.id,
+      reference: c.reference,
+      status: c.status,
+      callbacks: sent.map((s) => ({ status: s.status, answer: s.answer })),
+    };
   }
 
   return {
@@ -345,9 +382,19 @@ export async function startFakePayments(options = {}) {
     /** Registers the account the way the vendor sets it up at the provider (keys, webhook URL and secret). */
     addAccount(vendorId, account, callbackUrl) {
       if (account.provider === "wave") {
-        wave.set(account.waveApiKey, { vendorId, webhookSecret: account.waveWebhookSecret, scheme: account.waveWebhookScheme ?? "signature", callbackUrl });
+        wave.set(account.waveApiKey, {
+          vendorId,
+          webhookSecret: account.waveWebhookSecret,
+          scheme: account.waveWebhookScheme ?? "signature",
+          callbackUrl,
+        });
       } else if (account.provider === "paydunya") {
-        paydunya.set(account.paydunyaMasterKey, { vendorId, masterKey: account.paydunyaMasterKey, privateKey: account.paydunyaPrivateKey, token: account.paydunyaToken });
+        paydunya.set(account.paydunyaMasterKey, {
+          vendorId,
+          masterKey: account.paydunyaMasterKey,
+          privateKey: account.paydunyaPrivateKey,
+          token: account.paydunyaToken,
+        });
       } else {
         orange.set(account.orangeClientId, {
           vendorId,

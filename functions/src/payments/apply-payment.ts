@@ -32,7 +32,11 @@ interface Texts {
 async function textsOf(vendorId: string): Promise<Texts> {
   const read = await readVendorConfigCached(vendorId);
   return read.found && read.valid
-    ? { language: read.config.language, ...(read.config.templates && { templates: read.config.templates }), deadlineMinutes: read.config.deliveryDeadlineMinutes }
+    ? {
+      language: read.config.language,
+      ...(read.config.templates && { templates: read.config.templates }),
+      deadlineMinutes: read.config.deliveryDeadlineMinutes,
+    }
     : { language: "fr" };
 }
 
@@ -65,7 +69,10 @@ export async function applyPayment(vendorId: string, payment: VerifiedPayment, d
   const ref = isOrderReference(payment.reference) ? orderRef(vendorId, payment.reference) : undefined;
   const entryRef = paymentEntryRef(vendorId, payment.provider, payment.transactionId, payment.outcome);
   const texts = payment.outcome === "failed" ? await textsOf(vendorId) : undefined;
-  const { outcome, dispatches } = await firestore().runTransaction(async (tx): Promise<{ outcome: PaymentOutcome; dispatches: Dispatch[] }> => {
+  const {
+    outcome,
+    dispatches,
+  } = await firestore().runTransaction(async (tx): Promise<{ outcome: PaymentOutcome; dispatches: Dispatch[] }> => {
     const [entry, snap] = await Promise.all([tx.get(entryRef), ref ? tx.get(ref) : Promise.resolve(undefined)]);
     if (entry.exists) return { outcome: "duplicate", dispatches: [] };
     const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
@@ -114,7 +121,12 @@ async function updateOrder(
   };
   switch (outcome) {
     case "paid":
-      tx.update(ref, { status: "paid", payment: record, paidAt: FieldValue.serverTimestamp(), "checkout.checkAfter": FieldValue.delete() });
+      tx.update(ref, {
+        status: "paid",
+        payment: record,
+        paidAt: FieldValue.serverTimestamp(),
+        "checkout.checkAfter": FieldValue.delete(),
+      });
       return [];
     case "paid_late":
       tx.update(ref, {
@@ -125,7 +137,10 @@ async function updateOrder(
       });
       return [];
     case "amount_mismatch":
-      tx.update(ref, { paymentIssue: { ...record, reason: mismatch(order, payment) }, attention: mismatch(order, payment) });
+      tx.update(ref, {
+        paymentIssue: { ...record, reason: mismatch(order, payment) },
+        attention: mismatch(order, payment),
+      });
       return [];
     case "already_paid":
       // Another successful payment of a paid order: the buyer may have paid twice.
@@ -136,7 +151,12 @@ async function updateOrder(
     case "failure_notified": {
       const outbox = await Outbox.open(tx, ref.parent.parent!.id, order.customer, texts?.deadlineMinutes);
       const t = textBook(texts?.language ?? "fr", texts?.templates);
-      outbox.add({ messageId: failureNoticeId, wabaInstanceId: order.wabaInstanceId, origin: "order", content: { text: t("paymentFailed", { reference: ref.id, link: order.paymentLink }) } });
+      outbox.add({
+        messageId: failureNoticeId,
+        wabaInstanceId: order.wabaInstanceId,
+        origin: "order",
+        content: { text: t("paymentFailed", { reference: ref.id, link: order.paymentLink }) },
+      });
       tx.update(ref, { lastPaymentFailure: { provider: payment.provider, transactionId: payment.transactionId, at: FieldValue.serverTimestamp() } });
       return outbox.writeWithConversation(tx);
     }

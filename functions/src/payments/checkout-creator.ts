@@ -33,12 +33,18 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
 
   async linkFor(request: CheckoutRequest, fallback: string): Promise<CheckoutLink> {
     const read = await readPaymentAccountCached(request.vendorId).catch((error: unknown) => {
-      logger.warn("payment account not read; the link template is used", { vendorId: request.vendorId, error: String(error) });
+      logger.warn("payment account not read; the link template is used", {
+        vendorId: request.vendorId,
+        error: String(error),
+      });
       return undefined;
     });
     if (!read?.found) return { url: fallback };
     if (!read.valid) {
-      logger.warn("payment account invalid; the link template is used", { vendorId: request.vendorId, problems: read.problems });
+      logger.warn("payment account invalid; the link template is used", {
+        vendorId: request.vendorId,
+        problems: read.problems,
+      });
       return { url: fallback };
     }
     const account = read.account;
@@ -53,8 +59,15 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     const budget = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), this.budgetMs)));
     const created = await Promise.race([entry.created, budget]).finally(() => clearTimeout(timer));
     if (created === "late") {
-      logger.warn("checkout not created in time; the link template is used", { vendorId: request.vendorId, reference: request.reference, provider: account.provider });
-      return { url: fallback, checkout: { provider: account.provider, state: "fallback", reason: `no answer within ${this.budgetMs} ms` } };
+      logger.warn("checkout not created in time; the link template is used", {
+        vendorId: request.vendorId,
+        reference: request.reference,
+        provider: account.provider,
+      });
+      return {
+        url: fallback,
+        checkout: { provider: account.provider, state: "fallback", reason: `no answer within ${this.budgetMs} ms` },
+      };
     }
     if (created.checkout?.state === "fallback") return { ...created, url: fallback };
     return created;
@@ -66,10 +79,19 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     try {
       const checkout = await provider.createCheckout(
         account,
-        { ...request, callbackUrl: paymentWebhookUrl(base, account.provider, request.vendorId), returnUrl: `${base.replace(/\/+$/, "")}/?order=${request.reference}` },
+        {
+          ...request,
+          callbackUrl: paymentWebhookUrl(base, account.provider, request.vendorId),
+          returnUrl: `${base.replace(/\/+$/, "")}/?order=${request.reference}`,
+        },
         AbortSignal.timeout(this.budgetMs),
       );
-      logger.info("checkout created", { vendorId: request.vendorId, reference: request.reference, provider: account.provider, checkoutId: checkout.id });
+      logger.info("checkout created", {
+        vendorId: request.vendorId,
+        reference: request.reference,
+        provider: account.provider,
+        checkoutId: checkout.id,
+      });
       return {
         url: checkout.url,
         checkout: {
@@ -83,8 +105,16 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
       };
     } catch (error) {
       const reason = error instanceof ProviderCallError ? error.message : "failed";
-      logger.warn("checkout not created; the link template is used", { vendorId: request.vendorId, reference: request.reference, provider: account.provider, reason });
-      return { url: "", checkout: { provider: account.provider, state: "fallback", reason: `${account.provider} ${reason}` } };
+      logger.warn("checkout not created; the link template is used", {
+        vendorId: request.vendorId,
+        reference: request.reference,
+        provider: account.provider,
+        reason,
+      });
+      return {
+        url: "",
+        checkout: { provider: account.provider, state: "fallback", reason: `${account.provider} ${reason}` },
+      };
     }
   }
 

@@ -27,7 +27,12 @@ export async function callProvider<T extends z.ZodType>(call: ProviderCall<T>): 
   let status: number;
   let text: string;
   try {
-    const response = await request(call.url, { method: call.method, headers: call.headers, body: call.body, signal: call.signal });
+    const response = await request(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: call.signal,
+    });
     status = response.statusCode;
     text = await response.body.text();
   } catch (error) {

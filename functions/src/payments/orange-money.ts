@@ -89,7 +89,14 @@ export const orangeMoney: PaymentProvider<OrangeMoneyAccount> = {
     return Promise.resolve({
       ok: true,
       event: status,
-      payment: { provider: "orange_money", reference, transactionId, outcome, ...(Number.isFinite(value) && { amount: value }), currency: amount.unit },
+      payment: {
+        provider: "orange_money",
+        reference,
+        transactionId,
+        outcome,
+        ...(Number.isFinite(value) && { amount: value }),
+        currency: amount.unit,
+      },
     });
   },
 };

@@ -5,13 +5,20 @@ import { callProvider, ProviderCallError } from "./http";
 import { badCallback, unauthenticated, type PaymentProvider, type VerifiedPayment } from "./provider";
 import { safeEquals, sha512Hex } from "./signatures";
 
-export const paydunyaCreateAnswerSchema = z.object({ response_code: z.string(), response_text: z.string(), token: z.string().optional() });
+export const paydunyaCreateAnswerSchema = z.object({
+  response_code: z.string(),
+  response_text: z.string(),
+  token: z.string().optional(),
+});
 
 /** `GET /checkout-invoice/confirm/{token}`: the only source a payment is trusted from. */
 export const paydunyaConfirmSchema = z.object({
   response_code: z.string(),
   status: z.string().optional(),
-  invoice: z.object({ token: z.string().optional(), total_amount: z.union([z.number(), z.string()]).optional() }).optional(),
+  invoice: z.object({
+    token: z.string().optional(),
+    total_amount: z.union([z.number(), z.string()]).optional(),
+  }).optional(),
   custom_data: z.record(z.string(), z.unknown()).nullish(),
 });
 
@@ -37,11 +44,24 @@ function paymentOfConfirm(token: string, confirm: z.infer<typeof paydunyaConfirm
   const total = Number(confirm.invoice?.total_amount);
   const outcome: VerifiedPayment["outcome"] =
     confirm.status === "completed" ? "succeeded" : confirm.status === "cancelled" || confirm.status === "failed" ? "failed" : "pending";
-  return { provider: "paydunya", reference, transactionId: token, outcome, ...(Number.isFinite(total) && { amount: total }), currency: PAYDUNYA_CURRENCY };
+  return {
+    provider: "paydunya",
+    reference,
+    transactionId: token,
+    outcome,
+    ...(Number.isFinite(total) && { amount: total }),
+    currency: PAYDUNYA_CURRENCY,
+  };
 }
 
 async function confirm(account: PaydunyaAccount, token: string, signal: AbortSignal) {
-  return callProvider({ method: "GET", url: `${base(account)}/confirm/${encodeURIComponent(token)}`, headers: keys(account), schema: paydunyaConfirmSchema, signal });
+  return callProvider({
+    method: "GET",
+    url: `${base(account)}/confirm/${encodeURIComponent(token)}`,
+    headers: keys(account),
+    schema: paydunyaConfirmSchema,
+    signal,
+  });
 }
 
 export const paydunya: PaymentProvider<PaydunyaAccount> = {
@@ -85,12 +105,22 @@ export const paydunya: PaymentProvider<PaydunyaAccount> = {
       confirmed = await confirm(account, token, signal);
     } catch (error) {
       if (error instanceof ProviderCallError && error.status !== undefined && error.status < 500) {
-        return { ok: false, status: 403, code: "unconfirmed_payment", message: "PayDunya does not confirm this invoice for this vendor." };
+        return {
+          ok: false,
+          status: 403,
+          code: "unconfirmed_payment",
+          message: "PayDunya does not confirm this invoice for this vendor.",
+        };
       }
       throw error;
     }
     if (confirmed.response_code !== "00") {
-      return { ok: false, status: 403, code: "unconfirmed_payment", message: "PayDunya does not confirm this invoice for this vendor." };
+      return {
+        ok: false,
+        status: 403,
+        code: "unconfirmed_payment",
+        message: "PayDunya does not confirm this invoice for this vendor.",
+      };
     }
     const payment = paymentOfConfirm(token, confirmed);
     return { ok: true, event: `invoice.${confirmed.status ?? "unknown"}`, ...(payment && { payment }) };

@@ -40,5 +40,15 @@ export interface PaymentProvider<A extends PaymentAccount = PaymentAccount> {
   lookup?(account: A, checkoutId: string, signal: AbortSignal): Promise<VerifiedPayment | undefined>;
 }
 
-export const unauthenticated = (code: string, message: string): CallbackCheck => ({ ok: false, status: 401, code, message });
-export const badCallback = (message: string): CallbackCheck => ({ ok: false, status: 400, code: "invalid_callback", message });
+export const unauthenticated = (code: string, message: string): CallbackCheck => ({
+  ok: false,
+  status: 401,
+  code,
+  message,
+});
+export const badCallback = (message: string): CallbackCheck => ({
+  ok: false,
+  status: 400,
+  code: "invalid_callback",
+  message,
+});

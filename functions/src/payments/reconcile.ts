@@ -27,7 +27,10 @@ export async function reconcileCheckouts(now: Date, deps: Pick<OutboundDeps, "sc
       outcome = await reconcileOne(vendorId, ref, now, deps);
     } catch (error) {
       // One provider down must not hold the other vendors' checks.
-      logger.warn("checkout not reconciled", { order: ref.path, error: error instanceof Error ? error.message : String(error) });
+      logger.warn("checkout not reconciled", {
+        order: ref.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
       await setCheckoutCheck(ref, new Date(now.getTime() + RECHECK_MS)).catch(() => undefined);
     }
     tally[outcome] = (tally[outcome] ?? 0) + 1;

@@ -36,7 +36,10 @@ export function parsePaymentPath(path: string): { ok: true; provider: string; ve
  * confirmed by PayDunya); a verified payment is then applied to its order once.
  */
 export async function handlePaymentWebhook(request: WebhookRequest, deps: PaymentWebhookDeps): Promise<WebhookResponse> {
-  if (request.method !== "POST") return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
+  if (request.method !== "POST") return {
+    ...errorResponse(405, "method_not_allowed", "Use POST."),
+    headers: { Allow: "POST" },
+  };
   const target = parsePaymentPath(request.path);
   if (!target.ok) return errorResponse(404, "not_found", "No payment webhook here: POST /api/webhooks/payments/{wave|paydunya|orange_money}/{vendorId}.");
   const { provider, vendorId } = target;
@@ -54,14 +57,21 @@ export async function handlePaymentWebhook(request: WebhookRequest, deps: Paymen
     check = await providerFor(account).verifyCallback(account, request, now, AbortSignal.timeout(CONFIRM_BUDGET_MS));
   } catch (error) {
     if (!(error instanceof ProviderCallError)) throw error;
-    logger.warn("payment callback not confirmed: the provider did not answer", { vendorId, provider, reason: error.message });
+    logger.warn("payment callback not confirmed: the provider did not answer", {
+      vendorId,
+      provider,
+      reason: error.message,
+    });
     return errorResponse(502, "provider_unavailable", `${provider} did not confirm the payment in time; send the callback again later.`);
   }
   if (!check.ok) {
     logger.warn("payment callback refused", { vendorId, provider, code: check.code });
     return errorResponse(check.status, check.code, check.message);
   }
-  if (!check.payment) return { status: 200, body: { ok: true, event: check.event, ignored: "this event does not change a payment" } };
+  if (!check.payment) return {
+    status: 200,
+    body: { ok: true, event: check.event, ignored: "this event does not change a payment" },
+  };
   const outcome = await applyPayment(vendorId, check.payment, deps);
   return { status: 200, body: { ok: true, event: check.event, reference: check.payment.reference, outcome } };
 }

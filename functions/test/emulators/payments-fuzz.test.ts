@@ -9,7 +9,13 @@ import type { WebhookRequest, WebhookResponse } from "../../src/http/handler";
 import { handlePaymentWebhook } from "../../src/payments/webhook";
 import { adminDb, createVendor } from "../support/emulators";
 import { anyJson, documentedCodes, encodePathSegment, mutated, oddString, STACK_TRACE } from "../support/fuzz-inputs";
-import { accountSecrets, givePaymentAccount, paymentAccount, PROVIDER_NAMES, type ProviderName } from "../support/payments";
+import {
+  accountSecrets,
+  givePaymentAccount,
+  paymentAccount,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from "../support/payments";
 
 /**
  * Fuzzing the payment webhook in this process against the Firestore emulator and the fake providers:
@@ -50,7 +56,10 @@ const hmac = (secret: string, text: Buffer) => createHmac("sha256", secret).upda
 const now = () => Math.floor(Date.now() / 1000);
 
 /** The headers (and, for PayDunya, the body) a request carries for each kind of proof. */
-function prove(provider: ProviderName, account: Record<string, string>, proof: Proof, raw: Buffer): { headers: Record<string, string>; body: Buffer } {
+function prove(provider: ProviderName, account: Record<string, string>, proof: Proof, raw: Buffer): {
+  headers: Record<string,
+  string>; body: Buffer,
+} {
   const t = proof === "stale" ? now() - 900 : now();
   const signed = (secret: string, separator: string, body = raw) => `t=${t},v1=${hmac(secret, Buffer.concat([Buffer.from(`${t}${separator}`), body]))}`;
   if (provider === "paydunya") {
@@ -82,7 +91,10 @@ function prove(provider: ProviderName, account: Record<string, string>, proof: P
     none: {},
     garbage: { "x-sonatel-signature": "t=1,v1=00", authorization: "Basic " },
     "other-scheme": { "x-sonatel-signature": signed(secret, ""), authorization: basic },
-    "other-body": { "x-sonatel-signature": signed(secret, ",", Buffer.concat([raw, Buffer.from(" ")])), authorization: basic },
+    "other-body": {
+      "x-sonatel-signature": signed(secret, ",", Buffer.concat([raw, Buffer.from(" ")])),
+      authorization: basic,
+    },
   };
   return { headers: { "content-type": "application/json", ...headers[proof] }, body: raw };
 }
@@ -97,7 +109,11 @@ async function openInvoice(account: Record<string, string>): Promise<string> {
       "paydunya-private-key": account.paydunyaPrivateKey!,
       "paydunya-token": account.paydunyaToken!,
     },
-    body: JSON.stringify({ invoice: { total_amount: 30000, description: "fuzz" }, store: { name: "fuzz" }, custom_data: { reference: "CMD-ABCDEF" } }),
+    body: JSON.stringify({
+      invoice: { total_amount: 30000, description: "fuzz" },
+      store: { name: "fuzz" },
+      custom_data: { reference: "CMD-ABCDEF" },
+    }),
   });
   return ((await res.json()) as { token: string }).token;
 }
@@ -107,15 +123,45 @@ function bodies(provider: ProviderName, invoice = "test_unknown"): fc.Arbitrary<
   const shaped =
     provider === "wave"
       ? reference.chain((ref) =>
-          mutated({ id: "AE_1", type: "checkout.session.completed", data: { id: "cos-1", amount: "30000", currency: "XOF", payment_status: "succeeded", transaction_id: "T_1", client_reference: ref } }),
+          mutated({
+            id: "AE_1",
+            type: "checkout.session.completed",
+            data: {
+              id: "cos-1",
+              amount: "30000",
+              currency: "XOF",
+              payment_status: "succeeded",
+              transaction_id: "T_1",
+              client_reference: ref,
+            },
+          }),
         ).map((value) => JSON.stringify(value) ?? "")
       : provider === "orange_money"
-        ? reference.chain((ref) => mutated({ transactionId: "MP1", status: "SUCCESS", reference: ref, amount: { value: 30000, unit: "XOF" } })).map((value) => JSON.stringify(value) ?? "")
+        ? reference.chain((ref) => mutated({
+          transactionId: "MP1",
+          status: "SUCCESS",
+          reference: ref,
+          amount: { value: 30000, unit: "XOF" },
+        })).map((value) => JSON.stringify(value) ?? "")
         : fc
-            .record({ token: fc.oneof(fc.constant(invoice), fc.constant(invoice), fc.constant("test_unknown"), oddString), status: fc.constantFrom("completed", "cancelled", ""), extra: fc.dictionary(oddString, oddString, { maxKeys: 3 }) })
-            .map(({ token, status, extra }) => new URLSearchParams({ "data[invoice][token]": token, "data[status]": status, ...extra }).toString());
+            .record({
+              token: fc.oneof(fc.constant(invoice), fc.constant(invoice), fc.constant("test_unknown"), oddString),
+              status: fc.constantFrom("completed", "cancelled", ""),
+              extra: fc.dictionary(oddString, oddString, { maxKeys: 3 }),
+            })
+            .map(({ token, status, extra }) => new URLSearchParams({
+              "data[invoice][token]": token,
+              "data[status]": status,
+              ...extra,
+            }).toString());
   return fc
-    .oneof({ weight: 6, arbitrary: shaped }, { weight: 1, arbitrary: anyJson.map((value) => JSON.stringify(value)) }, { weight: 1, arbitrary: oddString }, { weight: 1, arbitrary: fc.constantFrom("", "{}", "[]", "null", "a=b") })
+    .oneof({ weight: 6, arbitrary: shaped }, {
+      weight: 1,
+      arbitrary: anyJson.map((value) => JSON.stringify(value)),
+    }, { weight: 1, arbitrary: oddString }, {
+      weight: 1,
+      arbitrary: fc.constantFrom("", "{}", "[]", "null", "a=b"),
+    })
     .map((text) => Buffer.from(text, "utf8"));
 }
 
@@ -158,7 +204,10 @@ describe.each(PROVIDER_NAMES)("fuzzing the %s payment webhook", (provider) => {
       },
       { weight: 1, arbitrary: oddString.map((id) => `/${provider}/${encodePathSegment(id)}`) },
     );
-    const method = fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "") });
+    const method = fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, {
+      weight: 1,
+      arbitrary: fc.constantFrom("GET", "PUT", ""),
+    });
     const statuses = new Map<number, number>();
     let fiveXx = 0;
     let unauthenticatedWrites = 0;
@@ -166,14 +215,24 @@ describe.each(PROVIDER_NAMES)("fuzzing the %s payment webhook", (provider) => {
     const deps = { scheduler: { schedule: () => Promise.resolve() } };
 
     await fc.assert(
-      fc.asyncProperty(fc.record({ verb: method, path, raw: bodies(provider, invoice), proof: fc.constantFrom(...PROOFS) }), async ({ verb, path: p, raw, proof }) => {
+      fc.asyncProperty(fc.record({
+        verb: method,
+        path,
+        raw: bodies(provider, invoice),
+        proof: fc.constantFrom(...PROOFS),
+      }), async ({ verb, path: p, raw, proof }) => {
         const { headers, body } = prove(provider, account, proof, raw);
         // Only a fresh proof made with this vendor's own secret, at this vendor's URL, may write.
         // PayDunya's IPN has no timestamp: "stale" carries the right hash there.
         const proven = proof === "valid" || (provider === "paydunya" && proof === "stale");
         const authenticated = proven && good.includes(p) && verb === "POST";
         const before = writes();
-        const response = await handlePaymentWebhook({ method: verb, path: p, headers, rawBody: body } satisfies WebhookRequest, deps);
+        const response = await handlePaymentWebhook({
+          method: verb,
+          path: p,
+          headers,
+          rawBody: body,
+        } satisfies WebhookRequest, deps);
         const wrote = writes() - before;
         cases += 1;
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);

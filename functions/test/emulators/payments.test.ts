@@ -82,13 +82,27 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     const { buyer, reserved, reference } = await reserve(vendor, phone());
     const checkout = payments.find(reference, vendor.vendorId);
     expect(checkout).toMatchObject({ provider, amount: 30000, currency: "XOF", reference });
-    if (provider === "wave") expect(checkout.request).toMatchObject({ amount: "30000", currency: "XOF", client_reference: reference });
-    if (provider === "paydunya") expect(checkout.request).toMatchObject({ invoice: { total_amount: 30000 }, custom_data: { reference } });
-    if (provider === "orange_money") expect(checkout.request).toMatchObject({ amount: { unit: "XOF", value: 30000 }, reference });
+    if (provider === "wave") expect(checkout.request).toMatchObject({
+      amount: "30000",
+      currency: "XOF",
+      client_reference: reference,
+    });
+    if (provider === "paydunya") expect(checkout.request).toMatchObject({
+      invoice: { total_amount: 30000 },
+      custom_data: { reference },
+    });
+    if (provider === "orange_money") expect(checkout.request).toMatchObject({
+      amount: { unit: "XOF", value: 30000 },
+      reference,
+    });
     expect(reserved).toContain(checkout.url);
     expect(reserved).not.toContain("M_sn_awa");
     const order = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-    expect(order).toMatchObject({ status: "reserved", paymentLink: checkout.url, checkout: { provider, state: "created", id: checkout.id } });
+    expect(order).toMatchObject({
+      status: "reserved",
+      paymentLink: checkout.url,
+      checkout: { provider, state: "created", id: checkout.id },
+    });
 
     const paid = await payments.pay(reference, { times: 3, vendorId: vendor.vendorId });
     expect(paid.callbacks.map((c) => c.status)).toEqual([200, 200, 200]);
@@ -96,7 +110,10 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     const [thanks] = await buyer.next(3);
     expect(thanks).toBe(`Paiement reçu pour la commande *${reference}* (30 000 FCFA). Merci pour votre achat chez Awa Couture !`);
     const after = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-    expect(after).toMatchObject({ status: "paid", payment: { provider, amount: 30000, currency: "XOF", transactionId: expect.any(String) } });
+    expect(after).toMatchObject({
+      status: "paid",
+      payment: { provider, amount: 30000, currency: "XOF", transactionId: expect.any(String) },
+    });
     expect(after.attention).toBeUndefined();
     // A fourth delivery, later: still nothing new.
     const again = await payments.send(payments.callbackFor(payments.find(reference, vendor.vendorId)));
@@ -154,7 +171,11 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     const { reserved, reference } = await reserve(vendor, phone());
     expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
     const order = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-    expect(order).toMatchObject({ status: "reserved", stockHeld: true, paymentLink: "https://pay.wave.com/m/M_sn_awa?amount=30000" });
+    expect(order).toMatchObject({
+      status: "reserved",
+      stockHeld: true,
+      paymentLink: "https://pay.wave.com/m/M_sn_awa?amount=30000",
+    });
     expect(order.checkout).toMatchObject({ provider, state: "fallback", reason: expect.stringContaining("503") });
   });
 
@@ -181,7 +202,10 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     const { vendor } = await paymentVendor(provider);
     const { buyer, reference } = await reserve(vendor, phone());
     // The reservation ends (as the expiry sweep would): items back on sale, buyer told.
-    await orders(vendor.vendorId).doc(reference).update({ expiresAt: Timestamp.fromMillis(Date.now() - 1000), status: "expired" });
+    await orders(vendor.vendorId).doc(reference).update({
+      expiresAt: Timestamp.fromMillis(Date.now() - 1000),
+      status: "expired",
+    });
     await buyer.next(3);
     const paid = await payments.pay(reference, { vendorId: vendor.vendorId });
     expect(JSON.parse(paid.callbacks[0]!.answer)).toMatchObject({ outcome: "paid_late" });
@@ -216,7 +240,14 @@ describe.each(PROVIDER_NAMES)("the %s checkout of a decision run again", (provid
   it("is created once: the transaction's retries with the same reference get the same checkout", async () => {
     const { vendor } = await paymentVendor(provider);
     const creator = new ProviderCheckoutCreator(() => "http://127.0.0.1:5000");
-    const request = { vendorId: vendor.vendorId, reference: "CMD-RETRY2", amount: 30000, currency: "XOF", customer: "+221771112233", expiresAt: new Date(Date.now() + 600_000) };
+    const request = {
+      vendorId: vendor.vendorId,
+      reference: "CMD-RETRY2",
+      amount: 30000,
+      currency: "XOF",
+      customer: "+221771112233",
+      expiresAt: new Date(Date.now() + 600_000),
+    };
     const links = await Promise.all([creator.linkFor(request, "https://fallback.test"), creator.linkFor(request, "https://fallback.test")]);
     links.push(await creator.linkFor(request, "https://fallback.test"));
     expect(new Set(links.map((link) => link.url)).size).toBe(1);

@@ -9,10 +9,23 @@ export const PROVIDER_NAMES: ProviderName[] = ["wave", "paydunya", "orange_money
 export function paymentAccount(provider: ProviderName, fake: FakePayments, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const tag = randomUUID().slice(0, 8);
   if (provider === "wave") {
-    return { provider, waveApiKey: `wave_sn_prod_${tag}`, waveWebhookSecret: `wave_sn_WHS_${tag}`, waveApiUrl: fake.waveApiUrl, ...extra };
+    return {
+      provider,
+      waveApiKey: `wave_sn_prod_${tag}`,
+      waveWebhookSecret: `wave_sn_WHS_${tag}`,
+      waveApiUrl: fake.waveApiUrl,
+      ...extra,
+    };
   }
   if (provider === "paydunya") {
-    return { provider, paydunyaMasterKey: `mk-${tag}`, paydunyaPrivateKey: `test_private_${tag}`, paydunyaToken: `tok-${tag}`, paydunyaApiUrl: fake.paydunyaApiUrl, ...extra };
+    return {
+      provider,
+      paydunyaMasterKey: `mk-${tag}`,
+      paydunyaPrivateKey: `test_private_${tag}`,
+      paydunyaToken: `tok-${tag}`,
+      paydunyaApiUrl: fake.paydunyaApiUrl,
+      ...extra,
+    };
   }
   return {
     provider,

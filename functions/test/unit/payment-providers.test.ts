@@ -50,9 +50,16 @@ describe.each(PROVIDER_NAMES)("%s against its fake", (name) => {
     if (provider.lookup) expect(await provider.lookup(account, created.id, AbortSignal.timeout(2000))).toMatchObject({ outcome: "pending" });
     await fake.pay(reference, { times: 0, vendorId: "vendor_unit" });
     const check = await provider.verifyCallback(account, asRequest(fake.callbackFor(checkout)), new Date(), AbortSignal.timeout(2000));
-    expect(check).toMatchObject({ ok: true, payment: { provider: name, reference, outcome: "succeeded", amount: 75000, currency: "XOF" } });
+    expect(check).toMatchObject({
+      ok: true,
+      payment: { provider: name, reference, outcome: "succeeded", amount: 75000, currency: "XOF" },
+    });
     if (provider.lookup) {
-      expect(await provider.lookup(account, created.id, AbortSignal.timeout(2000))).toMatchObject({ reference, outcome: "succeeded", amount: 75000 });
+      expect(await provider.lookup(account, created.id, AbortSignal.timeout(2000))).toMatchObject({
+        reference,
+        outcome: "succeeded",
+        amount: 75000,
+      });
     }
     const forged = await provider.verifyCallback(account, asRequest(fake.callbackFor(checkout, { secret: "forged" })), new Date(), AbortSignal.timeout(2000));
     expect(forged).toMatchObject({ ok: false, status: 401 });

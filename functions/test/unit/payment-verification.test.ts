@@ -11,17 +11,37 @@ const NOW = new Date("2026-12-04T12:00:00Z");
 const T = Math.floor(NOW.getTime() / 1000);
 const signal = AbortSignal.timeout(1000);
 const hmac = (secret: string, text: string) => createHmac("sha256", secret).update(text).digest("hex");
-const request = (headers: Record<string, string>, body: string): WebhookRequest => ({ method: "POST", path: "/", headers, rawBody: Buffer.from(body) });
+const request = (headers: Record<string, string>, body: string): WebhookRequest => ({
+  method: "POST",
+  path: "/",
+  headers,
+  rawBody: Buffer.from(body),
+});
 
-const waveAccount = paymentAccountSchema.parse({ provider: "wave", waveApiKey: "wave_sn_prod_k", waveWebhookSecret: "wave_sn_WHS_s" }) as WaveAccount;
-const session = { id: "cos-1", amount: "30000", currency: "XOF", checkout_status: "complete", payment_status: "succeeded", transaction_id: "T1", client_reference: "CMD-ABCDEF" };
+const waveAccount = paymentAccountSchema.parse({
+  provider: "wave",
+  waveApiKey: "wave_sn_prod_k",
+  waveWebhookSecret: "wave_sn_WHS_s",
+}) as WaveAccount;
+const session = {
+  id: "cos-1",
+  amount: "30000",
+  currency: "XOF",
+  checkout_status: "complete",
+  payment_status: "succeeded",
+  transaction_id: "T1",
+  client_reference: "CMD-ABCDEF",
+};
 const waveBody = JSON.stringify({ id: "evt-1", type: "checkout.session.completed", data: session });
 
 describe("Wave-Signature", () => {
   it("accepts t + raw body (no separator) signed with the secret, among several v1", async () => {
     const good = hmac("wave_sn_WHS_s", `${T}${waveBody}`);
     const check = await wave.verifyCallback(waveAccount, request({ "wave-signature": `t=${T},v1=${"0".repeat(64)},v1=${good}` }, waveBody), NOW, signal);
-    expect(check).toMatchObject({ ok: true, payment: { reference: "CMD-ABCDEF", transactionId: "T1", outcome: "succeeded", amount: 30000, currency: "XOF" } });
+    expect(check).toMatchObject({
+      ok: true,
+      payment: { reference: "CMD-ABCDEF", transactionId: "T1", outcome: "succeeded", amount: 30000, currency: "XOF" },
+    });
   });
 
   it("refuses a forged, a separator-signed, a stale and an unsigned callback", async () => {
@@ -51,7 +71,11 @@ describe("Wave-Signature", () => {
   });
 
   it("reads a payment failure, and ignores other event types", async () => {
-    const failed = JSON.stringify({ id: "evt-2", type: "checkout.session.payment_failed", data: { ...session, payment_status: "cancelled", transaction_id: null } });
+    const failed = JSON.stringify({
+      id: "evt-2",
+      type: "checkout.session.payment_failed",
+      data: { ...session, payment_status: "cancelled", transaction_id: null },
+    });
     const check = await wave.verifyCallback(waveAccount, request({ "wave-signature": `t=${T},v1=${hmac("wave_sn_WHS_s", `${T}${failed}`)}` }, failed), NOW, signal);
     expect(check).toMatchObject({ ok: true, payment: { outcome: "failed", transactionId: "cos-1" } });
     const other = JSON.stringify({ id: "evt-3", type: "merchant.payment_received", data: {} });
@@ -75,12 +99,30 @@ describe("X-Sonatel-Signature and the Basic api key (Orange Money)", () => {
     orangeCallbackApiKey: "om-api-key",
     orangeWebhookSecret: "om-secret",
   }) as OrangeMoneyAccount;
-  const body = JSON.stringify({ transactionId: "MP1", status: "SUCCESS", reference: "CMD-ABCDEF", amount: { value: 30000, unit: "XOF" } });
+  const body = JSON.stringify({
+    transactionId: "MP1",
+    status: "SUCCESS",
+    reference: "CMD-ABCDEF",
+    amount: { value: 30000, unit: "XOF" },
+  });
   const signed = (secret: string, t: number, separator = ",") => `t=${t},v1=${hmac(secret, `${t}${separator}${body}`)}`;
 
   it("accepts t + ',' + body signed with the secret, with the Basic api key", async () => {
-    const check = await orangeMoney.verifyCallback(account, request({ "x-sonatel-signature": signed("om-secret", T), authorization: "Basic om-api-key" }, body), NOW, signal);
-    expect(check).toMatchObject({ ok: true, payment: { provider: "orange_money", reference: "CMD-ABCDEF", transactionId: "MP1", outcome: "succeeded", amount: 30000, currency: "XOF" } });
+    const check = await orangeMoney.verifyCallback(account, request({
+      "x-sonatel-signature": signed("om-secret", T),
+      authorization: "Basic om-api-key",
+    }, body), NOW, signal);
+    expect(check).toMatchObject({
+      ok: true,
+      payment: {
+        provider: "orange_money",
+        reference: "CMD-ABCDEF",
+        transactionId: "MP1",
+        outcome: "succeeded",
+        amount: 30000,
+        currency: "XOF",
+      },
+    });
   });
 
   it("refuses a wrong api key, no separator, another secret, a stale timestamp", async () => {
@@ -102,13 +144,31 @@ describe("X-Sonatel-Signature and the Basic api key (Orange Money)", () => {
 describe("PayDunya IPN: hash, then confirm", () => {
   it("refuses a missing or wrong hash before any call to PayDunya", async () => {
     // An unreachable API: a call would throw, so these answers come from the hash alone.
-    const account = paymentAccountSchema.parse({ provider: "paydunya", paydunyaMasterKey: "mk", paydunyaPrivateKey: "pk", paydunyaToken: "tk", paydunyaApiUrl: "http://127.0.0.1:9" });
+    const account = paymentAccountSchema.parse({
+      provider: "paydunya",
+      paydunyaMasterKey: "mk",
+      paydunyaPrivateKey: "pk",
+      paydunyaToken: "tk",
+      paydunyaApiUrl: "http://127.0.0.1:9",
+    });
     if (account.provider !== "paydunya") throw new Error("parsed as another provider");
-    const form = (hash?: string) => new URLSearchParams({ ...(hash !== undefined && { "data[hash]": hash }), "data[invoice][token]": "tok", "data[status]": "completed" }).toString();
+    const form = (hash?: string) => new URLSearchParams({
+      ...(hash !== undefined && { "data[hash]": hash }),
+      "data[invoice][token]": "tok",
+      "data[status]": "completed",
+    }).toString();
     const ct = { "content-type": "application/x-www-form-urlencoded" };
     const wrong = createHash("sha512").update("other").digest("hex");
-    expect(await paydunya.verifyCallback(account, request(ct, form()), NOW, signal)).toMatchObject({ ok: false, status: 401, code: "missing_signature" });
-    expect(await paydunya.verifyCallback(account, request(ct, form(wrong)), NOW, signal)).toMatchObject({ ok: false, status: 401, code: "invalid_signature" });
+    expect(await paydunya.verifyCallback(account, request(ct, form()), NOW, signal)).toMatchObject({
+      ok: false,
+      status: 401,
+      code: "missing_signature",
+    });
+    expect(await paydunya.verifyCallback(account, request(ct, form(wrong)), NOW, signal)).toMatchObject({
+      ok: false,
+      status: 401,
+      code: "invalid_signature",
+    });
     // The right hash is not enough: the confirmation call is made (and fails here, unreachable).
     const right = createHash("sha512").update("mk").digest("hex");
     await expect(paydunya.verifyCallback(account, request(ct, form(right)), NOW, signal)).rejects.toThrow(/unreachable|no answer/);
