@@ -34,7 +34,11 @@ export const orangeMoneyAccountSchema = z.object({
   orangeApiUrl: url.default("https://api.orange-sonatel.com"),
 });
 
-export const paymentAccountSchema = z.discriminatedUnion("provider", [waveAccountSchema, paydunyaAccountSchema, orangeMoneyAccountSchema]);
+export const paymentAccountSchema = z.discriminatedUnion("provider", [
+  waveAccountSchema,
+  paydunyaAccountSchema,
+  orangeMoneyAccountSchema,
+]);
 export type PaymentAccount = z.infer<typeof paymentAccountSchema>;
 export type WaveAccount = z.infer<typeof waveAccountSchema>;
 export type PaydunyaAccount = z.infer<typeof paydunyaAccountSchema>;

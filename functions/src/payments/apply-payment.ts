@@ -45,7 +45,9 @@ const amountText = (amount: number | undefined, currency: string | undefined) =>
 /** Why a succeeded payment cannot pay its order: another amount or currency than the order's. */
 function mismatch(order: OrderDoc, payment: VerifiedPayment): string | undefined {
   if (payment.amount === order.total && payment.currency === order.currency) return undefined;
-  return `${payment.provider} payment ${amountText(payment.amount, payment.currency)} does not match the order's ${order.total} ${order.currency}; not marked paid`;
+  const paid = amountText(payment.amount, payment.currency);
+  const expected = `${order.total} ${order.currency}`;
+  return `${payment.provider} payment ${paid} does not match the order's ${expected}; not marked paid`;
 }
 
 function decide(order: OrderDoc | undefined, payment: VerifiedPayment): PaymentOutcome {
@@ -64,7 +66,11 @@ function decide(order: OrderDoc | undefined, payment: VerifiedPayment): PaymentO
  * on sale; a wrong amount is recorded and flagged, never paid; a failure never un-pays and, while the
  * reservation holds, tells the buyer once. A redelivered event finds its ledger entry and changes nothing.
  */
-export async function applyPayment(vendorId: string, payment: VerifiedPayment, deps: Pick<OutboundDeps, "scheduler">): Promise<PaymentOutcome> {
+export async function applyPayment(
+  vendorId: string,
+  payment: VerifiedPayment,
+  deps: Pick<OutboundDeps, "scheduler">,
+): Promise<PaymentOutcome> {
   if (payment.outcome === "pending") return "pending";
   const ref = isOrderReference(payment.reference) ? orderRef(vendorId, payment.reference) : undefined;
   const entryRef = paymentEntryRef(vendorId, payment.provider, payment.transactionId, payment.outcome);
@@ -77,7 +83,8 @@ export async function applyPayment(vendorId: string, payment: VerifiedPayment, d
     if (entry.exists) return { outcome: "duplicate", dispatches: [] };
     const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
     const outcome = decide(order, payment);
-    const sent = order && ref ? await updateOrder(tx, ref, order, payment, outcome, texts, `order_${ref.id}_payment_failed_${entryRef.id}`) : [];
+    const noticeId = `order_${payment.reference}_payment_failed_${entryRef.id}`;
+    const sent = order && ref ? await updateOrder(tx, ref, order, payment, outcome, texts, noticeId) : [];
     tx.create(entryRef, {
       provider: payment.provider,
       transactionId: payment.transactionId,
@@ -90,7 +97,8 @@ export async function applyPayment(vendorId: string, payment: VerifiedPayment, d
     });
     return { outcome, dispatches: sent };
   });
-  const log = outcome === "amount_mismatch" || outcome === "paid_late" || outcome === "unknown_order" ? logger.warn : logger.info;
+  const flagged = outcome === "amount_mismatch" || outcome === "paid_late" || outcome === "unknown_order";
+  const log = flagged ? logger.warn : logger.info;
   log("payment event applied", { vendorId, reference: payment.reference, provider: payment.provider, outcome });
   await deps.scheduler.schedule(dispatches);
   return outcome;
@@ -99,7 +107,7 @@ export async function applyPayment(vendorId: string, payment: VerifiedPayment, d
 /** An order document no code could have written is left to an operator; the payment stays in the ledger. */
 function readableOrder(data: unknown, path: string): OrderDoc | undefined {
   const parsed = orderDocSchema.safeParse(data);
-  if (!parsed.success) logger.warn("payment for an invalid order document; recorded in the ledger only", { order: path });
+  if (!parsed.success) logger.warn("payment for an invalid order; recorded in the ledger only", { order: path });
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -133,7 +141,9 @@ async function updateOrder(
         status: "paid",
         payment: record,
         paidAt: FieldValue.serverTimestamp(),
-        attention: `paid through ${payment.provider} after the reservation ended (${order.status}); its items went back on sale`,
+        attention:
+          `paid through ${payment.provider} after the reservation ended (${order.status}); ` +
+          "its items went back on sale",
       });
       return [];
     case "amount_mismatch":
@@ -145,7 +155,8 @@ async function updateOrder(
     case "already_paid":
       // Another successful payment of a paid order: the buyer may have paid twice.
       if (order.payment?.transactionId !== payment.transactionId) {
-        tx.update(ref, { attention: `a second ${payment.provider} payment (${payment.transactionId}) came for an order already paid` });
+        const second = `a second ${payment.provider} payment (${payment.transactionId})`;
+        tx.update(ref, { attention: `${second} came for an order already paid` });
       }
       return [];
     case "failure_notified": {
@@ -157,7 +168,13 @@ async function updateOrder(
         origin: "order",
         content: { text: t("paymentFailed", { reference: ref.id, link: order.paymentLink }) },
       });
-      tx.update(ref, { lastPaymentFailure: { provider: payment.provider, transactionId: payment.transactionId, at: FieldValue.serverTimestamp() } });
+      tx.update(ref, {
+        lastPaymentFailure: {
+          provider: payment.provider,
+          transactionId: payment.transactionId,
+          at: FieldValue.serverTimestamp(),
+        },
+      });
       return outbox.writeWithConversation(tx);
     }
     default:

@@ -37,7 +37,8 @@ export async function callProvider<T extends z.ZodType>(call: ProviderCall<T>): 
     text = await response.body.text();
   } catch (error) {
     const name = error instanceof Error ? error.name : "Error";
-    throw new ProviderCallError(name === "AbortError" || name === "TimeoutError" ? "no answer in time" : `unreachable (${name})`);
+    const late = name === "AbortError" || name === "TimeoutError";
+    throw new ProviderCallError(late ? "no answer in time" : `unreachable (${name})`);
   }
   if (status < 200 || status >= 300) throw new ProviderCallError(`answered HTTP ${status}`, status);
   let json: unknown;

@@ -73,7 +73,9 @@ export const orangeMoney: PaymentProvider<OrangeMoneyAccount> = {
     const rawBody = request.rawBody ?? Buffer.alloc(0);
     const key = verifyAuthorization(header(request, "authorization"), "Basic", account.orangeCallbackApiKey);
     if (!key.ok) return Promise.resolve(unauthenticated(key.code, key.message));
-    const signed = verifyTimestampedHmac(header(request, ORANGE_SIGNATURE_HEADER), account.orangeWebhookSecret, rawBody, ",", Math.floor(now.getTime() / 1000));
+    const signature = header(request, ORANGE_SIGNATURE_HEADER);
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const signed = verifyTimestampedHmac(signature, account.orangeWebhookSecret, rawBody, ",", nowSeconds);
     if (!signed.ok) return Promise.resolve(unauthenticated(signed.code, signed.message));
     let json: unknown;
     try {
@@ -82,7 +84,10 @@ export const orangeMoney: PaymentProvider<OrangeMoneyAccount> = {
       return Promise.resolve(badCallback("The body is not valid JSON."));
     }
     const callback = orangeCallbackSchema.safeParse(json);
-    if (!callback.success) return Promise.resolve(badCallback("The body is not an Orange Money callback: { transactionId, status, reference, amount }."));
+    if (!callback.success) {
+      const shape = "{ transactionId, status, reference, amount }";
+      return Promise.resolve(badCallback(`The body is not an Orange Money callback: ${shape}.`));
+    }
     const { transactionId, status, reference, amount } = callback.data;
     const outcome = OUTCOMES.get(status.toUpperCase()) ?? "pending";
     const value = Number(amount.value);

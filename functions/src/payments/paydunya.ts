@@ -43,7 +43,11 @@ function paymentOfConfirm(token: string, confirm: z.infer<typeof paydunyaConfirm
   if (typeof reference !== "string") return undefined;
   const total = Number(confirm.invoice?.total_amount);
   const outcome: VerifiedPayment["outcome"] =
-    confirm.status === "completed" ? "succeeded" : confirm.status === "cancelled" || confirm.status === "failed" ? "failed" : "pending";
+    confirm.status === "completed"
+      ? "succeeded"
+      : confirm.status === "cancelled" || confirm.status === "failed"
+        ? "failed"
+        : "pending";
   return {
     provider: "paydunya",
     reference,
@@ -89,7 +93,9 @@ export const paydunya: PaymentProvider<PaydunyaAccount> = {
 
   async verifyCallback(account, request, _now, signal) {
     const contentType = header(request, "content-type") ?? "";
-    if (!/application\/x-www-form-urlencoded/i.test(contentType)) return badCallback("PayDunya's IPN is form-encoded (application/x-www-form-urlencoded).");
+    if (!/application\/x-www-form-urlencoded/i.test(contentType)) {
+      return badCallback("PayDunya's IPN is form-encoded (application/x-www-form-urlencoded).");
+    }
     const form = Object.fromEntries(new URLSearchParams((request.rawBody ?? Buffer.alloc(0)).toString("utf8")));
     const hash = form["data[hash]"];
     if (hash === undefined || hash === "") return unauthenticated("missing_signature", "The IPN has no data[hash].");

@@ -17,7 +17,10 @@ const LOOKUP_BUDGET_MS = 5_000;
  * PayDunya's confirm), and applies what it says exactly as a callback would: a lost callback still ends
  * paid. Runs in the scheduled sweep before the expiry, so an order paid in its last minutes is not expired.
  */
-export async function reconcileCheckouts(now: Date, deps: Pick<OutboundDeps, "scheduler">): Promise<Record<string, number>> {
+export async function reconcileCheckouts(
+  now: Date,
+  deps: Pick<OutboundDeps, "scheduler">,
+): Promise<Record<string, number>> {
   const due = await checkoutsDue(now, RECONCILE_BATCH);
   const tally: Record<string, number> = {};
   for (const ref of due) {
@@ -39,7 +42,12 @@ export async function reconcileCheckouts(now: Date, deps: Pick<OutboundDeps, "sc
   return tally;
 }
 
-async function reconcileOne(vendorId: string, ref: DocumentReference, now: Date, deps: Pick<OutboundDeps, "scheduler">) {
+async function reconcileOne(
+  vendorId: string,
+  ref: DocumentReference,
+  now: Date,
+  deps: Pick<OutboundDeps, "scheduler">,
+): Promise<PaymentOutcome | "unchecked"> {
   const order = parseOrder((await ref.get()).data());
   const read = await readPaymentAccountCached(vendorId);
   const checkoutId = order.checkout?.id;
@@ -56,6 +64,8 @@ async function reconcileOne(vendorId: string, ref: DocumentReference, now: Date,
     return "pending";
   }
   const outcome = await applyPayment(vendorId, payment, deps);
-  if (outcome !== "paid") await setCheckoutCheck(ref, payment.outcome === "pending" ? new Date(now.getTime() + RECHECK_MS) : undefined);
+  // Anything but a payment still pending ends the checks (a failure, a mismatch: flagged already).
+  const next = payment.outcome === "pending" ? new Date(now.getTime() + RECHECK_MS) : undefined;
+  if (outcome !== "paid") await setCheckoutCheck(ref, next);
   return outcome;
 }

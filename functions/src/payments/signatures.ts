@@ -5,7 +5,8 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** Constant-time equality of two strings of any length (both hashed first: no length or content leaks). */
 export function safeEquals(a: string, b: string): boolean {
-  return timingSafeEqual(createHash("sha256").update(a, "utf8").digest(), createHash("sha256").update(b, "utf8").digest());
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 export function hmacSha256Hex(secret: string, payload: Buffer): string {
@@ -16,7 +17,9 @@ export function sha512Hex(text: string): string {
   return createHash("sha512").update(text, "utf8").digest("hex");
 }
 
-export type Verdict = { ok: true } | { ok: false; code: "missing_signature" | "invalid_signature" | "stale_signature"; message: string };
+export type Verdict =
+  | { ok: true }
+  | { ok: false; code: "missing_signature" | "invalid_signature" | "stale_signature"; message: string };
 
 const parts = (header: string) =>
   header.split(",").map((part) => {

@@ -28,7 +28,10 @@ function amountOf(text: string | undefined): number | undefined {
   return text !== undefined && /^\d+(\.0+)?$/.test(text.trim()) ? Number(text.trim()) : undefined;
 }
 
-export function paymentOfSession(session: WaveSession, outcome: VerifiedPayment["outcome"]): VerifiedPayment | undefined {
+export function paymentOfSession(
+  session: WaveSession,
+  outcome: VerifiedPayment["outcome"],
+): VerifiedPayment | undefined {
   if (!session.client_reference) return undefined;
   const amount = amountOf(session.amount);
   return {
@@ -79,7 +82,13 @@ export const wave: PaymentProvider<WaveAccount> = {
     const verdict =
       account.waveWebhookScheme === "bearer"
         ? verifyAuthorization(header(request, "authorization"), "Bearer", account.waveWebhookSecret)
-        : verifyTimestampedHmac(header(request, WAVE_SIGNATURE_HEADER), account.waveWebhookSecret, rawBody, "", Math.floor(now.getTime() / 1000));
+        : verifyTimestampedHmac(
+            header(request, WAVE_SIGNATURE_HEADER),
+            account.waveWebhookSecret,
+            rawBody,
+            "",
+            Math.floor(now.getTime() / 1000),
+          );
     if (!verdict.ok) return Promise.resolve(unauthenticated(verdict.code, verdict.message));
     let json: unknown;
     try {

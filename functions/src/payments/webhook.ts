@@ -15,7 +15,7 @@ export interface PaymentWebhookDeps extends Pick<OutboundDeps, "scheduler"> {
   now?: () => Date;
 }
 
-/** `{provider}/{vendorId}` from `/api/webhooks/payments/{provider}/{vendorId}` or the function's own `/{provider}/{vendorId}`. */
+/** `{provider}/{vendorId}` from `/api/webhooks/payments/{provider}/{vendorId}`, or the function's own URL. */
 export function parsePaymentPath(path: string): { ok: true; provider: string; vendorId: string } | { ok: false } {
   const rest = path.startsWith(HOSTING_PREFIX) ? path.slice(HOSTING_PREFIX.length) : path;
   const segments = rest.split("/").filter((segment) => segment.length > 0);
@@ -35,21 +35,32 @@ export function parsePaymentPath(path: string): { ok: true; provider: string; ve
  * Nothing is written before the callback is verified with the vendor's own account (and, for PayDunya,
  * confirmed by PayDunya); a verified payment is then applied to its order once.
  */
-export async function handlePaymentWebhook(request: WebhookRequest, deps: PaymentWebhookDeps): Promise<WebhookResponse> {
+export async function handlePaymentWebhook(
+  request: WebhookRequest,
+  deps: PaymentWebhookDeps,
+): Promise<WebhookResponse> {
   if (request.method !== "POST") return {
     ...errorResponse(405, "method_not_allowed", "Use POST."),
     headers: { Allow: "POST" },
   };
   const target = parsePaymentPath(request.path);
-  if (!target.ok) return errorResponse(404, "not_found", "No payment webhook here: POST /api/webhooks/payments/{wave|paydunya|orange_money}/{vendorId}.");
+  if (!target.ok) {
+    const expected = "POST /api/webhooks/payments/{provider}/{vendorId}";
+    return errorResponse(404, "not_found", `No payment webhook here: ${expected}.`);
+  }
   const { provider, vendorId } = target;
   const size = request.rawBody?.length ?? 0;
-  if (size > MAX_BODY_BYTES) return errorResponse(413, "payload_too_large", `The body is ${size} bytes; the limit is ${MAX_BODY_BYTES}.`);
+  if (size > MAX_BODY_BYTES) {
+    return errorResponse(413, "payload_too_large", `The body is ${size} bytes; the limit is ${MAX_BODY_BYTES}.`);
+  }
   const read = await readPaymentAccountCached(vendorId);
   if (!read.found || (read.valid && read.account.provider !== provider)) {
     return errorResponse(404, "no_payment_account", `Vendor "${vendorId}" has no ${provider} payment account.`);
   }
-  if (!read.valid) return errorResponse(409, "invalid_payment_account", `payment_accounts/${vendorId} is invalid.`, { problems: read.problems });
+  if (!read.valid) {
+    const message = `payment_accounts/${vendorId} is invalid.`;
+    return errorResponse(409, "invalid_payment_account", message, { problems: read.problems });
+  }
   const account = read.account;
   const now = deps.now?.() ?? new Date();
   let check;
@@ -62,7 +73,8 @@ export async function handlePaymentWebhook(request: WebhookRequest, deps: Paymen
       provider,
       reason: error.message,
     });
-    return errorResponse(502, "provider_unavailable", `${provider} did not confirm the payment in time; send the callback again later.`);
+    const message = `${provider} did not confirm the payment in time; send the callback again later.`;
+    return errorResponse(502, "provider_unavailable", message);
   }
   if (!check.ok) {
     logger.warn("payment callback refused", { vendorId, provider, code: check.code });

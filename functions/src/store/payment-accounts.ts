@@ -7,7 +7,10 @@ import { PAYMENT_ACCOUNTS } from "./collections";
 /** `payment_accounts/{vendorId}`: server-only (the rules let no client read it), one per vendor. */
 export { PAYMENT_ACCOUNTS };
 
-export type PaymentAccountRead = { found: false } | { found: true; valid: true; account: PaymentAccount } | { found: true; valid: false; problems: string[] };
+export type PaymentAccountRead =
+  | { found: false }
+  | { found: true; valid: true; account: PaymentAccount }
+  | { found: true; valid: false; problems: string[] };
 
 /** Accounts change rarely; a webhook burst or a live's reservations read each one once per this. */
 const CACHE_MS = 30_000;
