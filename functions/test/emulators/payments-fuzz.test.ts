@@ -38,8 +38,11 @@ const onUnhandled = () => {
 
 beforeAll(async () => {
   fake = await startFakePayments();
-  for (const prototype of [DocumentReference.prototype, WriteBatch.prototype, Transaction.prototype, BulkWriter.prototype]) {
-    for (const name of ["set", "create", "update", "delete"] as const) writeSpies.push(vi.spyOn(prototype as never, name));
+  const prototypes = [DocumentReference.prototype, WriteBatch.prototype, Transaction.prototype, BulkWriter.prototype];
+  for (const prototype of prototypes) {
+    for (const name of ["set", "create", "update", "delete"] as const) {
+      writeSpies.push(vi.spyOn(prototype as never, name));
+    }
   }
   process.on("unhandledRejection", onUnhandled);
 });
@@ -61,9 +64,12 @@ function prove(provider: ProviderName, account: Record<string, string>, proof: P
   string>; body: Buffer,
 } {
   const t = proof === "stale" ? now() - 900 : now();
-  const signed = (secret: string, separator: string, body = raw) => `t=${t},v1=${hmac(secret, Buffer.concat([Buffer.from(`${t}${separator}`), body]))}`;
+  const signed = (secret: string, separator: string, body = raw) =>
+    `t=${t},v1=${hmac(secret, Buffer.concat([Buffer.from(`${t}${separator}`), body]))}`;
   if (provider === "paydunya") {
-    const hash = proof === "valid" || proof === "stale" ? createHash("sha512").update(account.paydunyaMasterKey!).digest("hex") : proof === "none" ? undefined : createHash("sha512").update("not-the-key").digest("hex");
+    const sha512 = (text: string) => createHash("sha512").update(text).digest("hex");
+    const rightKey = proof === "valid" || proof === "stale";
+    const hash = rightKey ? sha512(account.paydunyaMasterKey!) : proof === "none" ? undefined : sha512("not-the-key");
     const form = new URLSearchParams(raw.toString("utf8"));
     if (hash !== undefined) form.set("data[hash]", proof === "garbage" ? "zz" : hash);
     else form.delete("data[hash]");
@@ -166,14 +172,17 @@ function bodies(provider: ProviderName, invoice = "test_unknown"): fc.Arbitrary<
 }
 
 function judge(response: WebhookResponse, secrets: string[]): string | undefined {
-  if (!Number.isInteger(response.status) || response.status < 200 || response.status > 599) return `status ${response.status}`;
+  const { status } = response;
+  if (!Number.isInteger(status) || status < 200 || status > 599) return `status ${status}`;
   if (response.status >= 500) return `a ${response.status}: ${JSON.stringify(response.body)}`;
   const serialized = JSON.stringify(response.body);
   if (STACK_TRACE.test(serialized)) return `a stack trace in ${serialized.slice(0, 300)}`;
   for (const secret of secrets) if (serialized.includes(secret)) return "a secret in the answer";
   if (response.status >= 400) {
     const error = (response.body as { error?: { code?: unknown; message?: unknown } }).error;
-    if (response.body.ok !== false || typeof error?.code !== "string" || typeof error.message !== "string") return `not the error envelope: ${serialized.slice(0, 300)}`;
+    if (response.body.ok !== false || typeof error?.code !== "string" || typeof error.message !== "string") {
+      return `not the error envelope: ${serialized.slice(0, 300)}`;
+    }
     if (!CODES.has(error.code)) return `undocumented code "${error.code}"`;
   } else if (response.body.ok !== true) return `a success without ok: true: ${serialized.slice(0, 300)}`;
   return undefined;
@@ -240,16 +249,23 @@ describe.each(PROVIDER_NAMES)("fuzzing the %s payment webhook", (provider) => {
         if (!authenticated && wrote > 0) unauthenticatedWrites += 1;
         const problem = judge(response, secrets);
         if (problem) throw new Error(`${problem} (${verb} ${p.slice(0, 80)}, ${proof}, ${body.length} bytes)`);
-        if (!authenticated && (wrote > 0 || response.status < 300)) throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${proof})`);
+        if (!authenticated && (wrote > 0 || response.status < 300)) {
+          throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${proof})`);
+        }
       }),
       { numRuns: CASES, endOnFailure: true },
     );
     const summary = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
-    console.log(`fuzz: ${provider} payment webhook ${cases} cases, 5xx ${fiveXx}, unauthenticated writes ${unauthenticatedWrites}, unhandled rejections ${unhandled} (${summary})`);
+    console.log(
+      `fuzz: ${provider} payment webhook ${cases} cases, 5xx ${fiveXx}, ` +
+        `unauthenticated writes ${unauthenticatedWrites}, unhandled rejections ${unhandled} (${summary})`,
+    );
     expect(cases).toBe(CASES);
     expect(fiveXx).toBe(0);
     expect(unauthenticatedWrites).toBe(0);
     expect(unhandled).toBe(0);
-    for (const status of [200, 401, 404, 405]) expect(statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 401, 404, 405]) {
+      expect(statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    }
   }, 600_000);
 });

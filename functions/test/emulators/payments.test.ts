@@ -34,7 +34,9 @@ async function paymentVendor(provider: ProviderName) {
   const vendor = await createVendor(db, {
     apiUrl: wasender.apiUrl,
     config: { businessName: "Awa Couture", paymentLinkTemplate: TEMPLATE },
-    products: { robe1: { keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 20, active: true } },
+    products: {
+      robe1: { keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 20, active: true },
+    },
   });
   const account = paymentAccount(provider, payments);
   await givePaymentAccount(vendor.vendorId, account, payments);
@@ -77,7 +79,7 @@ const phone = (() => {
 })();
 
 describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
-  it("creates the order's checkout at OUI, sends its link, and pays and thanks once for a callback delivered 3 times", async () => {
+  it("creates the checkout at OUI, sends its link, pays and thanks once for a callback sent 3 times", async () => {
     const { vendor } = await paymentVendor(provider);
     const { buyer, reserved, reference } = await reserve(vendor, phone());
     const checkout = payments.find(reference, vendor.vendorId);
@@ -106,9 +108,12 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
 
     const paid = await payments.pay(reference, { times: 3, vendorId: vendor.vendorId });
     expect(paid.callbacks.map((c) => c.status)).toEqual([200, 200, 200]);
-    expect(paid.callbacks.map((c) => (JSON.parse(c.answer) as { outcome: string }).outcome)).toEqual(["paid", "duplicate", "duplicate"]);
+    const outcomes = paid.callbacks.map((c) => (JSON.parse(c.answer) as { outcome: string }).outcome);
+    expect(outcomes).toEqual(["paid", "duplicate", "duplicate"]);
     const [thanks] = await buyer.next(3);
-    expect(thanks).toBe(`Paiement reçu pour la commande *${reference}* (30 000 FCFA). Merci pour votre achat chez Awa Couture !`);
+    expect(thanks).toBe(
+      `Paiement reçu pour la commande *${reference}* (30 000 FCFA). Merci pour votre achat chez Awa Couture !`,
+    );
     const after = (await orders(vendor.vendorId).doc(reference).get()).data()!;
     expect(after).toMatchObject({
       status: "paid",
@@ -148,7 +153,8 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
       const invented = mine.body.replace(checkout.id, "test_0000000000000000");
       expect((await payments.send({ ...mine, body: invented })).status).toBe(403);
     } else {
-      const stale = await payments.send(payments.callbackFor(checkout, { signedAt: Math.floor(Date.now() / 1000) - 600 }));
+      const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
+      const stale = await payments.send(payments.callbackFor(checkout, { signedAt: tenMinutesAgo }));
       expect(stale.status).toBe(401);
       expect(stale.answer).toContain("stale_signature");
     }
@@ -179,7 +185,7 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     expect(order.checkout).toMatchObject({ provider, state: "fallback", reason: expect.stringContaining("503") });
   });
 
-  it("tells the buyer of a failed payment and keeps the reservation; a failure after the success never un-pays", async () => {
+  it("tells the buyer of a failed payment, keeps the reservation; a later failure never un-pays", async () => {
     const { vendor } = await paymentVendor(provider);
     const { buyer, reference } = await reserve(vendor, phone());
     const failed = await payments.pay(reference, { fail: true, vendorId: vendor.vendorId });
@@ -192,7 +198,8 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     await payments.pay(reference, { vendorId: vendor.vendorId });
     await buyer.next(4);
     const late = await payments.pay(reference, { fail: true, vendorId: vendor.vendorId });
-    expect(JSON.parse(late.callbacks[0]!.answer)).toMatchObject({ outcome: expect.stringMatching(/failure_ignored|duplicate/) });
+    const lateOutcome = { outcome: expect.stringMatching(/failure_ignored|duplicate/) };
+    expect(JSON.parse(late.callbacks[0]!.answer)).toMatchObject(lateOutcome);
     expect((await orders(vendor.vendorId).doc(reference).get()).get("status")).toBe("paid");
     await sleep(1000);
     expect(buyer.sent()).toHaveLength(4);
@@ -248,10 +255,14 @@ describe.each(PROVIDER_NAMES)("the %s checkout of a decision run again", (provid
       customer: "+221771112233",
       expiresAt: new Date(Date.now() + 600_000),
     };
-    const links = await Promise.all([creator.linkFor(request, "https://fallback.test"), creator.linkFor(request, "https://fallback.test")]);
-    links.push(await creator.linkFor(request, "https://fallback.test"));
+    const fallback = "https://fallback.test";
+    const links = await Promise.all([creator.linkFor(request, fallback), creator.linkFor(request, fallback)]);
+    links.push(await creator.linkFor(request, fallback));
     expect(new Set(links.map((link) => link.url)).size).toBe(1);
     expect(links[0]!.checkout).toMatchObject({ provider, state: "created" });
-    expect(payments.checkouts.filter((c) => c.reference === "CMD-RETRY2" && c.account.vendorId === vendor.vendorId)).toHaveLength(1);
+    const mine = (c: { reference?: string; account: { vendorId: string } }) =>
+      c.reference === "CMD-RETRY2" && c.account.vendorId === vendor.vendorId;
+    const made = payments.checkouts.filter(mine);
+    expect(made).toHaveLength(1);
   });
 });

@@ -6,7 +6,11 @@ export type ProviderName = "wave" | "paydunya" | "orange_money";
 export const PROVIDER_NAMES: ProviderName[] = ["wave", "paydunya", "orange_money"];
 
 /** A vendor's payment account at the fake provider, with fresh secrets. */
-export function paymentAccount(provider: ProviderName, fake: FakePayments, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function paymentAccount(
+  provider: ProviderName,
+  fake: FakePayments,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const tag = randomUUID().slice(0, 8);
   if (provider === "wave") {
     return {

@@ -8,7 +8,11 @@ export function paymentWebhookUrl(provider: string, vendorId: string): string {
 }
 
 /** Gives the vendor the account (payment_accounts/{vendorId}) and registers it at the fake provider. */
-export async function givePaymentAccount(vendorId: string, account: Record<string, unknown>, fake: FakePayments): Promise<void> {
+export async function givePaymentAccount(
+  vendorId: string,
+  account: Record<string, unknown>,
+  fake: FakePayments,
+): Promise<void> {
   await adminDb().collection("payment_accounts").doc(vendorId).set(account);
   fake.addAccount(vendorId, account, paymentWebhookUrl(String(account.provider), vendorId));
 }
