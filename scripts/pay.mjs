@@ -18,12 +18,15 @@ try {
   });
   const body = await res.json();
   if (!res.ok) {
-    console.error(`${body.error}: the vendor needs a payment account and the order a checkout (npm start prints each one)`);
+    console.error(`${body.error}: the vendor needs a payment account and the order a checkout (npm start prints each)`);
     process.exit(1);
   }
-  for (const callback of body.callbacks) console.log(`${body.provider} callback for ${body.reference} -> ${callback.status} ${callback.answer}`);
+  for (const callback of body.callbacks) {
+    console.log(`${body.provider} callback for ${body.reference} -> ${callback.status} ${callback.answer}`);
+  }
   process.exit(body.callbacks.every((callback) => callback.status === 200) ? 0 : 1);
 } catch (error) {
-  console.error(`cannot reach the payments sandbox at ${PAYMENTS_SANDBOX_URL}: is \`npm start\` running? (${error.message})`);
+  const hint = `is \`npm start\` running? (${error.message})`;
+  console.error(`cannot reach the payments sandbox at ${PAYMENTS_SANDBOX_URL}: ${hint}`);
   process.exit(1);
 }

@@ -4,7 +4,13 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEMO_PAYMENT_ACCOUNTS, DEMO_VENDORS, META_DEMO_VENDORS, PAYMENTS_SANDBOX_URL, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
+import {
+  DEMO_PAYMENT_ACCOUNTS,
+  DEMO_VENDORS,
+  META_DEMO_VENDORS,
+  PAYMENTS_SANDBOX_URL,
+  WASENDER_DEMO_VENDORS,
+} from "./demo/demo-data.mjs";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
 import { startFakeMeta } from "./lib/fake-meta.mjs";
 import { startFakePayments } from "./lib/fake-payments.mjs";
@@ -82,7 +88,9 @@ const paymentsSandbox = await startSandbox("payments", PAYMENTS_SANDBOX_PORT, as
   const started = await startFakePayments({
     port,
     onCheckout(checkout) {
-      console.log(`\n[payments sandbox] ${checkout.provider} checkout ${checkout.id} for ${checkout.account.vendorId}: ${checkout.amount} ${checkout.currency}, reference ${checkout.reference}\n    ${checkout.url}`);
+      const what = `${checkout.provider} checkout ${checkout.id} for ${checkout.account.vendorId}`;
+      console.log(`\n[payments sandbox] ${what}: ${checkout.amount} ${checkout.currency}, reference ${checkout.reference}`);
+      console.log(`    ${checkout.url}`);
     },
     onCallback(callback) {
       console.log(`\n[payments sandbox] callback to ${callback.url} -> ${callback.status} ${callback.answer}`);
@@ -184,7 +192,7 @@ if (await waitForWebhook()) {
     `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends through Wasender)`,
     `  Meta sandbox:       ${metaSandbox.apiUrl} (prints every message sent through the Cloud API)`,
     `  Faults on command:  POST ${new URL(sandbox.apiUrl).origin}/_sandbox/faults, ${new URL(metaSandbox.apiUrl).origin}/_sandbox/faults (DELETE clears)`,
-    `  Payments sandbox:   ${paymentsSandbox.url} (Wave, PayDunya, Orange Money: prints every checkout; vendor_001 Wave, vendor_002 PayDunya)`,
+    `  Payments sandbox:   ${paymentsSandbox.url} (Wave, PayDunya, Orange Money shapes: prints every checkout)`,
     "",
     "Webhook URLs (what Wasender and Meta post to):",
     ...DEMO_VENDORS.flatMap((v) => [
@@ -200,7 +208,7 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "ROBE1" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "2" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "OUI" --from +221771234567`,
-    `  npm run pay -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave> [--fail]   (the provider's signed callback)`,
+    `  npm run pay -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave> [--fail]   (Wave's signed callback)`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
     ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
     "  (Meta failover by hand: README, \"Meta failover, by hand\")",
