@@ -54,7 +54,10 @@ export interface FakePayments {
   addAccount(vendorId: string, account: Record<string, unknown>, callbackUrl: string): void;
   injectFault(fault: FakePaymentsFault): void;
   clearFaults(): void;
-  pay(reference: string, options?: { fail?: boolean; times?: number; amount?: number; vendorId?: string }): Promise<PayResult>;
+  pay(
+    reference: string,
+    options?: { fail?: boolean; times?: number; amount?: number; vendorId?: string },
+  ): Promise<PayResult>;
   find(reference: string, vendorId?: string): FakeCheckout;
   callbackFor(
     checkout: FakeCheckout,

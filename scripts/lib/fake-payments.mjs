@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 const hmac = (secret, text) => createHmac("sha256", secret).update(text).digest("hex");
 const sha512 = (text) => createHash("sha512").update(text).digest("hex");
 const id = (prefix) => `${prefix}${randomBytes(8).toString("hex")}`;
+const PAYDUNYA_BASE = /^\/(sandbox-api|api)/;
 
 /**
  * @param {object} [options]
@@ -91,7 +92,8 @@ export async function startFakePayments(options = {}) {
       } catch {
         return json(res, 400, { code: "request-validation-error", message: "Invalid JSON" });
       }
-      if (typeof input.amount !== "string" || !/^\d+$/.test(input.amount) || typeof input.currency !== "string" || !input.success_url || !input.error_url) {
+      const amountOk = typeof input.amount === "string" && /^\d+$/.test(input.amount);
+      if (!amountOk || typeof input.currency !== "string" || !input.success_url || !input.error_url) {
         return json(res, 400, {
           code: "request-validation-error",
           message: "amount (string), currency, success_url and error_url are required",
@@ -115,7 +117,8 @@ export async function startFakePayments(options = {}) {
     }
     const lookup = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (req.method === "GET" && lookup) {
-      const c = checkouts.find((x) => x.provider === "wave" && x.id === decodeURIComponent(lookup[1]) && x.account === account);
+      const sessionId = decodeURIComponent(lookup[1]);
+      const c = checkouts.find((x) => x.provider === "wave" && x.id === sessionId && x.account === account);
       return c ? json(res, 200, waveSession(c)) : json(res, 404, {
         code: "not-found",
         message: "Checkout session not found",
@@ -127,7 +130,9 @@ export async function startFakePayments(options = {}) {
   // ---- PayDunya: POST {base}/v1/checkout-invoice/create, GET {base}/v1/checkout-invoice/confirm/{token}
   function paydunyaAccount(req) {
     const account = paydunya.get(req.headers["paydunya-master-key"] ?? "");
-    return account && account.privateKey === req.headers["paydunya-private-key"] && account.token === req.headers["paydunya-token"] ? account : undefined;
+    const keysMatch =
+      account?.privateKey === req.headers["paydunya-private-key"] && account?.token === req.headers["paydunya-token"];
+    return account && keysMatch ? account : undefined;
   }
 
   function paydunyaStatus(c) {
@@ -171,7 +176,8 @@ export async function startFakePayments(options = {}) {
     }
     const confirm = /^\/v1\/checkout-invoice\/confirm\/([^/]+)$/.exec(path);
     if (req.method === "GET" && confirm) {
-      const c = checkouts.find((x) => x.provider === "paydunya" && x.id === decodeURIComponent(confirm[1]) && x.account === account);
+      const token = decodeURIComponent(confirm[1]);
+      const c = checkouts.find((x) => x.provider === "paydunya" && x.id === token && x.account === account);
       if (!c) return json(res, 404, { response_code: "4004", response_text: "Invoice not found" });
       return json(res, 200, {
         response_code: "00",
@@ -189,7 +195,8 @@ export async function startFakePayments(options = {}) {
   // ---- Orange Money: POST /orange/oauth/token, POST /orange/api/eWallet/v4/qrcode
   function handleOrange(req, res, path, body) {
     if (req.method === "POST" && path === "/oauth/token") {
-      const [clientId, secret] = Buffer.from(/^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "", "base64").toString().split(":");
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+      const [clientId, secret] = Buffer.from(basic, "base64").toString().split(":");
       const account = orange.get(clientId ?? "");
       if (!account || account.clientSecret !== secret) return json(res, 401, { error: "invalid_client" });
       const token = id("om-at-");
@@ -205,7 +212,8 @@ export async function startFakePayments(options = {}) {
       } catch {
         return json(res, 400, { status: 400, title: "Bad Request" });
       }
-      if (input.code !== account.merchantCode || typeof input.amount?.value !== "number" || !input.amount?.unit || !input.reference) {
+      const amountOk = typeof input.amount?.value === "number" && Boolean(input.amount?.unit);
+      if (input.code !== account.merchantCode || !amountOk || !input.reference) {
         return json(res, 400, {
           status: 400,
           title: "Bad Request",
@@ -246,7 +254,8 @@ export async function startFakePayments(options = {}) {
 
   const ROUTES = [
     ["/wave", "wave", handleWave],
-    ["/paydunya", "paydunya", (req, res, path, body) => handlePaydunya(req, res, path.replace(/^\/(sandbox-api|api)/, ""), body)],
+    // PayDunya's live (/api) and sandbox (/sandbox-api) APIs answer alike here.
+    ["/paydunya", "paydunya", (req, res, path, body) => handlePaydunya(req, res, path.replace(PAYDUNYA_BASE, ""), body)],
     ["/orange", "orange_money", handleOrange],
   ];
 
@@ -257,7 +266,9 @@ export async function startFakePayments(options = {}) {
       const body = Buffer.concat(chunks).toString("utf8");
       const url = new URL(req.url ?? "/", "http://fake");
       requests.push({ method: req.method, path: url.pathname, body, at: Date.now() });
-      if (url.pathname.startsWith("/_control")) return void handleControl(req, res, url.pathname.slice("/_control".length), body);
+      if (url.pathname.startsWith("/_control")) {
+        return void handleControl(req, res, url.pathname.slice("/_control".length), body);
+      }
       const route = ROUTES.find(([prefix]) => url.pathname.startsWith(`${prefix}/`));
       if (!route) return json(res, 404, { error: "unknown provider" });
       if (fault(route[1], res)) return;
@@ -344,7 +355,9 @@ export async function startFakePayments(options = {}) {
   }
 
   function find(reference, vendorId) {
-    const c = [...checkouts].reverse().find((x) => (x.reference === reference || x.id === reference) && (!vendorId || x.account.vendorId === vendorId));
+    const matches = (x) =>
+      (x.reference === reference || x.id === reference) && (!vendorId || x.account.vendorId === vendorId);
+    const c = [...checkouts].reverse().find(matches);
     if (!c) throw new Error(`no checkout for ${reference}${vendorId ? ` of ${vendorId}` : ""}`);
     return c;
   }
