@@ -255,7 +255,8 @@ export async function startFakePayments(options = {}) {
   const ROUTES = [
     ["/wave", "wave", handleWave],
     // PayDunya's live (/api) and sandbox (/sandbox-api) APIs answer alike here.
-    ["/paydunya", "paydunya", (req, res, path, body) => handlePaydunya(req, res, path.replace(PAYDUNYA_BASE, ""), body)],
+    ["/paydunya", "paydunya", (req, res, path, body) =>
+      handlePaydunya(req, res, path.replace(PAYDUNYA_BASE, ""), body)],
     ["/orange", "orange_money", handleOrange],
   ];
 
