@@ -16,7 +16,9 @@ const orderDeps = () => ({ ...outboundDeps(), stockViews: new CloudTasksStockVie
 export const expireReservations = onSchedule({ schedule: "every 1 minutes", timeoutSeconds: 300 }, async () => {
   const deps = orderDeps();
   // A provider or query failure must not hold the expiry.
-  await reconcileCheckouts(new Date(), deps).catch((error: unknown) => logger.error("checkouts not reconciled", { error: String(error) }));
+  await reconcileCheckouts(new Date(), deps).catch((error: unknown) => {
+    logger.error("checkouts not reconciled", { error: String(error) });
+  });
   await expireDueReservations(new Date(), deps);
 });
 

@@ -83,7 +83,8 @@ async function decide(
     };
   }
   const now = new Date();
-  const shop = new FirestoreShop(tx, vendorId, inbound.wabaInstanceId, now, { reference, ...(deps.checkout && { checkout: deps.checkout }) });
+  const shopOptions = { reference, ...(deps.checkout && { checkout: deps.checkout }) };
+  const shop = new FirestoreShop(tx, vendorId, inbound.wabaInstanceId, now, shopOptions);
   const output = await deps.engine.handle({
     vendor: engineVendor(vendorId, config.config, deps.platformPaymentLink()),
     state: conversation.state,

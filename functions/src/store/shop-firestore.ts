@@ -85,7 +85,14 @@ export class FirestoreShop implements ShopPort {
     const template = request.paymentLink({ reference, amount: total, currency });
     const link = this.options.checkout
       ? await this.options.checkout.linkFor(
-          { vendorId: this.vendorId, reference, amount: total, currency, customer: request.customer, expiresAt: request.expiresAt },
+          {
+            vendorId: this.vendorId,
+            reference,
+            amount: total,
+            currency,
+            customer: request.customer,
+            expiresAt: request.expiresAt,
+          },
           template,
         )
       : { url: template };
