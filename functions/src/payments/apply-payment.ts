@@ -5,6 +5,7 @@ import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { firestore } from "../shared/firestore";
 import { logger } from "../shared/logger";
+import { wellFormed } from "../model/common";
 import { orderDocSchema, type OrderDoc } from "../model/order";
 import { isOrderReference, orderRef } from "../store/orders";
 import { paymentEntryRef } from "../store/payments";
@@ -68,9 +69,16 @@ function decide(order: OrderDoc | undefined, payment: VerifiedPayment): PaymentO
  */
 export async function applyPayment(
   vendorId: string,
-  payment: VerifiedPayment,
+  received: VerifiedPayment,
   deps: Pick<OutboundDeps, "scheduler">,
 ): Promise<PaymentOutcome> {
+  // Provider text may hold a lone surrogate (a JSON "\ud800"), which Firestore refuses.
+  const payment: VerifiedPayment = {
+    ...received,
+    reference: wellFormed(received.reference),
+    transactionId: wellFormed(received.transactionId),
+    ...(received.currency !== undefined && { currency: wellFormed(received.currency) }),
+  };
   if (payment.outcome === "pending") return "pending";
   const ref = isOrderReference(payment.reference) ? orderRef(vendorId, payment.reference) : undefined;
   const entryRef = paymentEntryRef(vendorId, payment.provider, payment.transactionId, payment.outcome);

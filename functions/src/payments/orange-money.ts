@@ -19,7 +19,7 @@ export const orangeCallbackSchema = z.object({
   transactionId: z.string().min(1).max(200),
   status: z.string().min(1),
   reference: z.string().min(1).max(200),
-  amount: z.object({ value: z.union([z.number(), z.string()]), unit: z.string().min(1) }),
+  amount: z.object({ value: z.union([z.number(), z.string().max(30)]), unit: z.string().min(1).max(10) }),
 });
 
 const OUTCOMES = new Map<string, VerifiedPayment["outcome"]>([

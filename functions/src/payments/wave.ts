@@ -7,15 +7,15 @@ import { verifyAuthorization, verifyTimestampedHmac } from "./signatures";
 
 /** Wave's checkout session (the create answer, the lookup, and a webhook event's `data`). */
 export const waveSessionSchema = z.object({
-  id: z.string().min(1),
-  amount: z.string().optional(),
-  currency: z.string().optional(),
+  id: z.string().min(1).max(200),
+  amount: z.string().max(30).optional(),
+  currency: z.string().max(10).optional(),
   checkout_status: z.string().optional(),
   payment_status: z.string().nullish(),
-  transaction_id: z.string().nullish(),
+  transaction_id: z.string().max(200).nullish(),
   wave_launch_url: z.string().optional(),
   when_expires: z.string().optional(),
-  client_reference: z.string().nullish(),
+  client_reference: z.string().max(255).nullish(),
 });
 export type WaveSession = z.infer<typeof waveSessionSchema>;
 
