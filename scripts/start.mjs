@@ -4,9 +4,17 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEMO_VENDORS, META_DEMO_VENDORS, UNIPILE_DEMO_VENDORS, WASENDER_DEMO_VENDORS } from "./demo/demo-data.mjs";
+import {
+  DEMO_PAYMENT_ACCOUNTS,
+  DEMO_VENDORS,
+  META_DEMO_VENDORS,
+  PAYMENTS_SANDBOX_URL,
+  UNIPILE_DEMO_VENDORS,
+  WASENDER_DEMO_VENDORS,
+} from "./demo/demo-data.mjs";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
 import { startFakeMeta } from "./lib/fake-meta.mjs";
+import { startFakePayments } from "./lib/fake-payments.mjs";
 import { startFakeUnipile } from "./lib/fake-unipile.mjs";
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
@@ -17,6 +25,7 @@ import { installAndBuild } from "./lib/setup.mjs";
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
 const META_SANDBOX_PORT = 3901; // and META_GRAPH_API_URL here
 const UNIPILE_SANDBOX_PORT = 3902; // the demo Unipile numbers' unipileApiUrl
+const PAYMENTS_SANDBOX_PORT = Number(new URL(PAYMENTS_SANDBOX_URL).port); // the demo payment accounts point here
 const HOSTING = "http://127.0.0.1:5000";
 const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
 
@@ -91,6 +100,25 @@ const unipileSandbox = await startSandbox("Unipile", UNIPILE_SANDBOX_PORT, (port
     },
   }),
 );
+
+// Wave, PayDunya and Orange Money shapes on one port: prints each checkout; `npm run pay` pays one.
+const paymentsSandbox = await startSandbox("payments", PAYMENTS_SANDBOX_PORT, async (port) => {
+  const started = await startFakePayments({
+    port,
+    onCheckout(checkout) {
+      const what = `${checkout.provider} checkout ${checkout.id} for ${checkout.account.vendorId}`;
+      console.log(`\n[payments sandbox] ${what}: ${checkout.amount} ${checkout.currency}, reference ${checkout.reference}`);
+      console.log(`    ${checkout.url}`);
+    },
+    onCallback(callback) {
+      console.log(`\n[payments sandbox] callback to ${callback.url} -> ${callback.status} ${callback.answer}`);
+    },
+  });
+  for (const [vendorId, account] of Object.entries(DEMO_PAYMENT_ACCOUNTS)) {
+    started.addAccount(vendorId, account, `${HOSTING}/api/webhooks/payments/${account.provider}/${vendorId}`);
+  }
+  return { ...started, apiUrl: started.url };
+});
 
 const firebase = spawn(
   firebaseBin(),
@@ -187,6 +215,7 @@ if (await waitForWebhook()) {
     `  Faults on command:  POST …/_sandbox/faults (DELETE clears) on ${[sandbox, metaSandbox, unipileSandbox]
       .map((running) => new URL(running.apiUrl).origin)
       .join(", ")}`,
+    `  Payments sandbox:   ${paymentsSandbox.url} (Wave, PayDunya, Orange Money shapes: prints every checkout)`,
     "",
     "Webhook URLs (what Wasender, Meta and Unipile post to):",
     ...DEMO_VENDORS.flatMap((v) => [
@@ -203,7 +232,7 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "ROBE1" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "2" --from +221771234567`,
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "OUI" --from +221771234567`,
-    `  npm run order:paid -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave>`,
+    `  npm run pay -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave> [--fail]   (Wave's signed callback)`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
     ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
     "  (Meta failover by hand: docs/operations.md, \"Meta failover, by hand\")",

@@ -11,6 +11,7 @@ const functions: Record<string, () => unknown> = {
   wasenderConnectionWebhook: () => webhooks().wasenderConnectionWebhook,
   metaWebhook: () => (require("./entry/meta-webhook") as typeof import("./entry/meta-webhook")).metaWebhook,
   unipileWebhook: () => (require("./entry/unipile-webhook") as typeof import("./entry/unipile-webhook")).unipileWebhook,
+  paymentWebhook: () => (require("./entry/payments") as typeof import("./entry/payments")).paymentWebhook,
   adminApi: () => (require("./entry/admin") as typeof import("./entry/admin")).adminApi,
   onConversationMessageCreated: () => replies().onConversationMessageCreated,
   outboundAttempt: () => (require("./entry/outbound") as typeof import("./entry/outbound")).outboundAttempt,

@@ -187,3 +187,28 @@ export const META_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.metaPhone
 
 /** The demo numbers Unipile serves, as their provider or a failover (accounts the Unipile sandbox knows). */
 export const UNIPILE_DEMO_VENDORS = DEMO_VENDORS.filter((v) => v.instance.unipileAccountId);
+
+/** The payments sandbox `npm start` runs (all three providers' shapes on one port). */
+export const PAYMENTS_SANDBOX_URL = "http://127.0.0.1:3903";
+
+/**
+ * `payment_accounts/{vendorId}` of the demo vendors, at the payments sandbox: vendor_001 on Wave (the
+ * Wave-Signature scheme), vendor_002 on PayDunya (its sandbox API). vendor_003 has none: its buyers get
+ * its link template.
+ */
+export const DEMO_PAYMENT_ACCOUNTS = {
+  vendor_001: {
+    provider: "wave",
+    waveApiKey: "wave_sn_prod_demo_vendor_001",
+    waveWebhookSecret: "wave_sn_WHS_demo_vendor_001",
+    waveWebhookScheme: "signature",
+    waveApiUrl: `${PAYMENTS_SANDBOX_URL}/wave`,
+  },
+  vendor_002: {
+    provider: "paydunya",
+    paydunyaMasterKey: "demo-paydunya-master-key-vendor-002",
+    paydunyaPrivateKey: "test_private_demo_vendor_002",
+    paydunyaToken: "demo-paydunya-token-vendor-002",
+    paydunyaApiUrl: `${PAYMENTS_SANDBOX_URL}/paydunya/sandbox-api`,
+  },
+};

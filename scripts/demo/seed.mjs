@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { FUNCTIONS_DIR, PROJECT_ID } from "../lib/paths.mjs";
-import { DEMO_VENDORS } from "./demo-data.mjs";
+import { DEMO_PAYMENT_ACCOUNTS, DEMO_VENDORS } from "./demo-data.mjs";
 
 if (!process.env.FIRESTORE_EMULATOR_HOST) throw new Error("FIRESTORE_EMULATOR_HOST is not set: seed only the emulator");
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
@@ -19,4 +19,8 @@ for (const vendor of DEMO_VENDORS) {
     await db.collection("vendors").doc(vendor.vendorId).collection("products").doc(productId).set(product);
   }
   console.log(`seeded ${vendor.vendorId}`);
+}
+for (const [vendorId, account] of Object.entries(DEMO_PAYMENT_ACCOUNTS)) {
+  await db.collection("payment_accounts").doc(vendorId).set(account);
+  console.log(`seeded payment_accounts/${vendorId} (${account.provider})`);
 }

@@ -1,6 +1,7 @@
-import { PLATFORM_PAYMENT_LINK } from "../config/params";
+import { PLATFORM_PAYMENT_LINK, PUBLIC_BASE_URL } from "../config/params";
 import { AlloPermetEngine } from "../engine/allopermet-engine";
 import { CloudTasksStockViews } from "../orders/stock-views";
+import { ProviderCheckoutCreator } from "../payments/checkout-creator";
 import type { ReplyDeps } from "../replies/reply-to-inbound";
 import { InboundLimiter } from "../shared/inbound-limiter";
 import { redisConfig } from "../store/config-cache";
@@ -16,4 +17,5 @@ export const replyDeps = (): ReplyDeps =>
     limiter: new InboundLimiter(redisConfig()),
     platformPaymentLink: () => PLATFORM_PAYMENT_LINK.value(),
     stockViews: new CloudTasksStockViews(),
+    checkout: new ProviderCheckoutCreator(() => PUBLIC_BASE_URL.value()),
   });

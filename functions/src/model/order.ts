@@ -1,6 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { orderItemSchema, orderStatusSchema } from "./order-parts";
+import { orderCheckoutSchema, orderPaymentSchema } from "./payment-account";
 
 export { orderItemSchema, orderStatusSchema, type OrderItem, type OrderStatus } from "./order-parts";
 
@@ -28,6 +29,10 @@ export const orderDocSchema = z.object({
   createdAt: z.instanceof(Timestamp),
   expiresAt: z.instanceof(Timestamp),
   cancelledBy: z.enum(["customer", "vendor"]).optional(),
+  /** The vendor's checkout made at the reservation (absent: no payment account, the link template was sent). */
+  checkout: orderCheckoutSchema.optional(),
+  /** The verified payment that set `status: "paid"` (absent when an operator marked it paid). */
+  payment: orderPaymentSchema.optional(),
   /** The message each status change sent to the buyer, so a redelivered trigger sends none twice. */
   notices: z.record(z.string(), z.string()).default({}),
 });

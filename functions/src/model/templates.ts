@@ -46,6 +46,7 @@ export const TEMPLATE_PLACEHOLDERS = {
   notUnderstood: ["text"],
   away: ["shop", "opensAt"],
   paymentThanks: ["reference", "total", "shop"],
+  paymentFailed: ["reference", "link"],
   reservationExpired: ["reference"],
   cancelledByVendor: ["reference"],
   slowDown: [],

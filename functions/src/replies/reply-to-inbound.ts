@@ -10,6 +10,8 @@ import type { OutboundDeps } from "../outbound/deps";
 import { earlierPendingInbound, markUndecided, parkBehind, stuckInbound } from "../store/conversations";
 import { decideOnce, type ConversationView, type DecideResult, type InboundDecision } from "./decision";
 import { FirestoreShop } from "../store/shop-firestore";
+import { randomReference } from "../store/orders";
+import type { CheckoutCreator } from "../model/checkout-port";
 import { readActiveProductsCached } from "../store/products";
 import { immediateStockViews, type StockViewScheduler } from "../orders/stock-views";
 import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
@@ -21,6 +23,8 @@ export interface ReplyDeps extends OutboundDeps {
   limiter: InboundLimiter;
   /** The platform's pay page, for vendors without their own `paymentLinkTemplate`. */
   platformPaymentLink: () => string;
+  /** The vendor's own checkout at a reservation (payments/); absent: the link template alone. */
+  checkout?: CheckoutCreator;
 }
 
 /** A decision that cannot be made for a reason worth telling operators (on the message). */
@@ -60,6 +64,7 @@ async function decide(
   tx: Transaction,
   deps: ReplyDeps,
   verdict: LimitVerdict,
+  reference: string,
 ): Promise<InboundDecision> {
   if (!config.found) return { state: "failed", reason: `vendor_configs/${vendorId} does not exist`, replies: [] };
   if (!config.valid) {
@@ -78,7 +83,8 @@ async function decide(
     };
   }
   const now = new Date();
-  const shop = new FirestoreShop(tx, vendorId, inbound.wabaInstanceId, now);
+  const shopOptions = { reference, ...(deps.checkout && { checkout: deps.checkout }) };
+  const shop = new FirestoreShop(tx, vendorId, inbound.wabaInstanceId, now, shopOptions);
   const output = await deps.engine.handle({
     vendor: engineVendor(vendorId, config.config, deps.platformPaymentLink()),
     state: conversation.state,
@@ -138,9 +144,12 @@ async function decideAndQueue(vendorId: string, customer: string, messageId: str
   if (verdict.allowed && config.found && config.valid) await readActiveProductsCached(vendorId);
   let decided: DecideResult | undefined;
   for (let attempt = 1; !decided; attempt++) {
+    // One reference for every run of this attempt's transaction, so a reservation's checkout is made once;
+    // a new one for the next attempt (the rare reference that already exists fails the commit).
+    const reference = randomReference();
     try {
       decided = await decideOnce(vendorId, customer, messageId, deadlineMinutes, (inbound, conversation, tx) =>
-        decide(vendorId, config, inbound, conversation, tx, deps, verdict),
+        decide(vendorId, config, inbound, conversation, tx, deps, verdict, reference),
       );
     } catch (error) {
       // A vendor problem (DecisionError) will not go away by trying again; anything else might.

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { Timestamp, type DocumentReference } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
 import type { EngineOrder } from "../engine/chat-engine";
 import { orderDocSchema, type OrderDoc } from "../model/order";
 import { firestore } from "../shared/firestore";
@@ -64,4 +64,24 @@ export async function dueReservations(now: Date, limit: number): Promise<Documen
     .limit(limit)
     .get();
   return snap.docs.map((doc) => doc.ref);
+}
+
+/**
+ * Reserved orders whose checkout is due a check with its provider (no callback came), across vendors,
+ * oldest first (collection-group index status + checkout.checkAfter).
+ */
+export async function checkoutsDue(now: Date, limit: number): Promise<DocumentReference[]> {
+  const snap = await firestore()
+    .collectionGroup("orders")
+    .where("status", "==", "reserved")
+    .where("checkout.checkAfter", "<=", Timestamp.fromDate(now))
+    .orderBy("checkout.checkAfter")
+    .limit(limit)
+    .get();
+  return snap.docs.map((doc) => doc.ref);
+}
+
+/** When the sweep asks about this order's checkout next (or never again: `undefined`). */
+export async function setCheckoutCheck(ref: DocumentReference, next: Date | undefined): Promise<void> {
+  await ref.update({ "checkout.checkAfter": next ? Timestamp.fromDate(next) : FieldValue.delete() });
 }

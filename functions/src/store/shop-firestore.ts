@@ -1,5 +1,6 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { EngineOrder, ReservationRequest, ReservationResult, ShopPort } from "../engine/chat-engine";
+import type { CheckoutCreator } from "../model/checkout-port";
 import type { OrderDoc, OrderItem, StockDraw } from "../model/order";
 import type { Product } from "../model/product";
 import { conversationRef } from "./conversations";
@@ -8,6 +9,14 @@ import { parseProduct, productRef, readActiveProductsCached } from "./products";
 import { prepareStockRelease, StockDrawer } from "./stock-shards";
 
 type Write = (tx: Transaction) => void;
+
+/** What a reservation may use besides the transaction. */
+export interface ShopOptions {
+  /** The reference a reservation takes: the same across the attempts of one decision (so is its checkout). */
+  reference?: string;
+  /** The vendor's checkout; absent: the link template. */
+  checkout?: CheckoutCreator;
+}
 
 /**
  * The chat engine's shop, backed by Firestore inside the transaction that decides one inbound message.
@@ -27,6 +36,7 @@ export class FirestoreShop implements ShopPort {
     private readonly vendorId: string,
     private readonly wabaInstanceId: string,
     private readonly now: Date,
+    private readonly options: ShopOptions = {},
   ) {
     this.stock = new StockDrawer(tx, vendorId);
   }
@@ -69,9 +79,23 @@ export class FirestoreShop implements ShopPort {
 
     // A random reference, created in the transaction: the one-in-a-billion clash fails the commit and
     // the decision is made again, which costs less than reading every reference first.
-    const reference = randomReference();
+    const reference = this.options.reference ?? randomReference();
     const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
     const currency = catalogue.find((product) => product.id === items[0]!.productId)?.currency ?? "XOF";
+    const template = request.paymentLink({ reference, amount: total, currency });
+    const link = this.options.checkout
+      ? await this.options.checkout.linkFor(
+          {
+            vendorId: this.vendorId,
+            reference,
+            amount: total,
+            currency,
+            customer: request.customer,
+            expiresAt: request.expiresAt,
+          },
+          template,
+        )
+      : { url: template };
     const order: OrderDoc = {
       customer: request.customer,
       ...(request.customerName && { customerName: request.customerName }),
@@ -82,7 +106,8 @@ export class FirestoreShop implements ShopPort {
       status: "reserved",
       stockHeld: true,
       stockDraws: draws,
-      paymentLink: request.paymentLink({ reference, amount: total, currency }),
+      paymentLink: link.url,
+      ...(link.checkout && { checkout: link.checkout }),
       createdAt: Timestamp.fromDate(this.now),
       expiresAt: Timestamp.fromDate(request.expiresAt),
       notices: {},

@@ -5,6 +5,11 @@ import { logger } from "firebase-functions";
 import functionsTest from "firebase-functions-test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { startFakePayments } from "../../../scripts/lib/fake-payments.mjs";
+import { ProviderCheckoutCreator } from "../../src/payments/checkout-creator";
+import { reconcileCheckouts } from "../../src/payments/reconcile";
+import { handlePaymentWebhook } from "../../src/payments/webhook";
+import { accountSecrets, paymentAccount, PROVIDER_NAMES } from "../support/payments";
 import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
 import { onConversationMessageCreated } from "../../src/entry/replies";
 import { ProviderRegistry } from "../../src/providers/registry";
@@ -153,6 +158,95 @@ describe("logs", () => {
     };
     const leaked = Object.entries(secrets).filter(([, value]) => text.includes(value)).map(([name]) => name);
     console.log(`logs: ${captured.length} lines captured, secrets found in them: ${leaked.length}`);
+    expect(leaked).toEqual([]);
+  }, 120_000);
+
+  it("carry no payment secret through checkouts, callbacks, fallbacks and reconciliation", async () => {
+    const fake = await startFakePayments();
+    const secrets: Record<string, string> = {};
+    const customer = "+221771239877";
+    try {
+      for (const provider of PROVIDER_NAMES) {
+        const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, config: { autoReplyEnabled: false } });
+        const account = paymentAccount(provider, fake);
+        await db.collection("payment_accounts").doc(vendor.vendorId).set(account);
+        const callbackUrl = `http://127.0.0.1:1/api/webhooks/payments/${provider}/${vendor.vendorId}`;
+        fake.addAccount(vendor.vendorId, account, callbackUrl);
+        accountSecrets(account).forEach((secret, i) => (secrets[`${provider}Secret${i}`] = secret));
+        const creator = new ProviderCheckoutCreator(() => "http://127.0.0.1:1");
+        const reference = `CMD-${provider === "wave" ? "WAVEAA" : provider === "paydunya" ? "PAYDAA" : "ZRANGE"}`;
+        const expiresAt = new Date(Date.now() + 600_000);
+        const checkoutOf = (ref: string) => ({
+          vendorId: vendor.vendorId,
+          reference: ref,
+          amount: 30000,
+          currency: "XOF",
+          customer,
+          expiresAt,
+        });
+        const link = await creator.linkFor(checkoutOf(reference), "https://pay.example.test/x");
+        expect(link.checkout?.state).toBe("created");
+        await db.doc(`vendors/${vendor.vendorId}/orders/${reference}`).set({
+          customer,
+          wabaInstanceId: vendor.wabaInstanceId,
+          items: [{ productId: "robe", keyword: "ROBE1", name: "Robe wax", unitPrice: 15000, quantity: 2 }],
+          total: 30000,
+          currency: "XOF",
+          status: "reserved",
+          stockHeld: true,
+          paymentLink: link.url,
+          checkout: { ...link.checkout, checkAfter: Timestamp.fromMillis(Date.now() - 1000) },
+          createdAt: Timestamp.now(),
+          expiresAt: Timestamp.fromDate(expiresAt),
+          notices: {},
+        });
+        // A provider down at the reservation: the fallback is logged, without the keys.
+        fake.injectFault({ provider, httpStatus: 503 });
+        const fallback = await creator.linkFor(checkoutOf("CMD-DOWNAA"), "https://pay.example.test/x");
+        expect(fallback.checkout?.state).toBe("fallback");
+        const checkout = fake.find(reference, vendor.vendorId);
+        const deps = { scheduler: { schedule: () => Promise.resolve() } };
+        const send = (callback: { url: string; headers: Record<string, string>; body: string }) =>
+          handlePaymentWebhook(
+            {
+              method: "POST",
+              path: new URL(callback.url).pathname,
+              headers: callback.headers,
+              rawBody: Buffer.from(callback.body),
+            },
+            deps,
+          );
+        const forged = fake.callbackFor(checkout, { secret: `forged-${randomUUID()}` });
+        secrets[`${provider}Forged`] =
+          forged.headers["wave-signature"] ??
+          forged.headers["x-sonatel-signature"] ??
+          new URLSearchParams(forged.body).get("data[hash]")!;
+        expect((await send(forged)).status).toBe(401);
+        if (provider !== "paydunya") {
+          const stale = fake.callbackFor(checkout, { signedAt: Math.floor(Date.now() / 1000) - 900 });
+          expect((await send(stale)).status).toBe(401);
+        }
+        if (provider === "orange_money") {
+          const paid = await fake.pay(reference, { times: 0, vendorId: vendor.vendorId });
+          expect(paid.status).toBe("paid");
+          expect((await send(fake.callbackFor(checkout))).status).toBe(200);
+        } else {
+          // Lost callback: the reconciliation asks the provider with the vendor's keys.
+          await fake.pay(reference, { times: 0, vendorId: vendor.vendorId });
+          await reconcileCheckouts(new Date(), deps);
+          expect((await db.doc(`vendors/${vendor.vendorId}/orders/${reference}`).get()).get("status")).toBe("paid");
+          const valid = fake.callbackFor(checkout);
+          expect((await send(valid)).status).toBe(200);
+        }
+      }
+    } finally {
+      await fake.close();
+    }
+    const text = captured.join("\n");
+    expect(text).toContain("payment callback refused");
+    expect(text).toContain("checkout created");
+    const leaked = Object.entries(secrets).filter(([, value]) => text.includes(value)).map(([name]) => name);
+    console.log(`logs: payments, ${Object.keys(secrets).length} secrets checked, found in the logs: ${leaked.length}`);
     expect(leaked).toEqual([]);
   }, 120_000);
 });

@@ -15,6 +15,8 @@ let env: RulesTestEnvironment;
 const PATHS = [
   "waba_instances/waba_vendor_001",
   "waba_runtime/waba_vendor_001",
+  "payment_accounts/vendor_001",
+  "vendors/vendor_001/payments/wave_0a1b2c",
   "vendor_configs/vendor_001",
   "vendors/vendor_001",
   "vendors/vendor_001/products/robe1",
@@ -103,7 +105,7 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collection("vendor_configs").get());
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/messages").get());
     await assertFails(db.collectionGroup("messages").get());
-    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs"]) await assertFails(db.collectionGroup(group).get());
-    for (const top of ["waba_runtime", "send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors"]) await assertFails(db.collection(top).get());
+    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs", "payments"]) await assertFails(db.collectionGroup(group).get());
+    for (const top of ["waba_runtime", "send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors", "payment_accounts"]) await assertFails(db.collection(top).get());
   });
 });

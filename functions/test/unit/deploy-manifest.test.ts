@@ -47,6 +47,7 @@ const DEPLOYED: Record<string, Deployed> = {
   wasenderConnectionWebhook: { trigger: https },
   metaWebhook: { trigger: https },
   unipileWebhook: { trigger: https },
+  paymentWebhook: { trigger: https },
   adminApi: { trigger: https },
   onConversationMessageCreated: {
     trigger: document("vendors/{vendorId}/conversations/{customer}/messages/{messageId}", "created", true),
