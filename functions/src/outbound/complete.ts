@@ -2,7 +2,7 @@ import { FieldValue } from "firebase-admin/firestore";
 import type { SendFailure, SendResult } from "../messaging/types";
 import { afterWasenderAttempt, type Circuit } from "../model/circuit";
 import { hasMetaFailover } from "../model/waba-instance";
-import { conversationRef, messageRef } from "../store/conversation-paths";
+import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
 import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
 import type { Claimed } from "./claim";
@@ -35,7 +35,7 @@ export async function completeStep(
   pacing: StartedSend | undefined,
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
-  const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const tracksCircuit = channel === "wasender" && hasMetaFailover(instance);
   const now = Date.now();
   const [snap, conversation, runtime] = await Promise.all([
@@ -68,7 +68,7 @@ export async function completeStep(
     // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
     const base: Delivery = delivery.state === "sending" ? delivery : { ...delivery, state: "sending" };
     const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
-    const ended = await endMessage(reads, ref, conversation, sent, now, {
+    const ended = await endMessage(reads, snap, conversation, sent, now, {
       fields: {
         provider: channel,
         providerMessageId: result.providerMessageId,
@@ -95,7 +95,7 @@ export async function completeStep(
     return plan({}, [update(ref, { ...deliveryFields(retrying, now), ...ownFields })], [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches]);
   }
   const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
-  const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
+  const ended = await endMessage(reads, snap, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
   const failed: FailedDelivery = { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) };
   return plan({ failed }, [...ended.writes, ...failureAlerts(task, failed)], [...ended.dispatches, ...freed.dispatches]);
 }

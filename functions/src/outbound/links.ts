@@ -1,7 +1,7 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
-import { messageRef } from "../store/conversation-paths";
+import { outboundRef } from "../store/conversation-paths";
 
 /**
  * Sending returns Wasender's integer msgId; statuses name the WhatsApp message id (`key.id`).
@@ -53,7 +53,7 @@ export async function recordStatus(vendorId: string, waMessageId: string, report
   return firestore().runTransaction(async (tx) => {
     const link = await tx.get(linkRef(vendorId, waMessageId));
     if (link.exists) {
-      const target = messageRef(vendorId, link.get("customer") as string, link.get("messageId") as string);
+      const target = outboundRef(vendorId, link.get("customer") as string, link.get("messageId") as string);
       return applyToMessage(tx, target, report);
     }
     const pendingDoc = pendingRef(vendorId, waMessageId);
@@ -76,7 +76,7 @@ export async function linkOutbound(
   customer: string,
   messageId: string,
 ): Promise<void> {
-  const target = messageRef(vendorId, customer, messageId);
+  const target = outboundRef(vendorId, customer, messageId);
   await firestore().runTransaction(async (tx) => {
     const pendingDoc = pendingRef(vendorId, waMessageId);
     const [pending, message] = await Promise.all([tx.get(pendingDoc), tx.get(target)]);

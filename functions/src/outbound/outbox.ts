@@ -1,8 +1,8 @@
 import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
-import { conversationRef, messageRef } from "../store/conversation-paths";
-import { newDelivery, transition } from "./delivery-state";
+import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
+import { newDelivery, statusOf, transition } from "./delivery-state";
 import { deliveryFields } from "./delivery-codec";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
 
@@ -17,8 +17,11 @@ export interface OutboundDraft {
   /** "meta": leaves from the number's Cloud API number (a reply to a customer who wrote to it). */
   channel?: "meta";
   content: OutboundContent;
-  /** The document exists already (a dashboard wrote it): completed in place rather than created. */
-  existing?: boolean;
+  /**
+   * A dashboard wrote it into the conversation's messages: it is sent as the outbound message of the
+   * same id, and its own document is marked queued now and gets its final status when it ends.
+   */
+  fromDashboard?: boolean;
 }
 
 /**
@@ -71,13 +74,16 @@ export class Outbox {
       let delivery = newDelivery(now, deadline);
       if (previous) delivery = transition(delivery, { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: previous }, now);
       else dispatches.push({ vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation });
-      const ref = messageRef(this.vendorId, this.customer, draft.messageId);
-      const document = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
-      if (draft.existing) {
-        const { createdAt: _createdAt, ...completion } = document;
-        tx.update(ref, completion);
-      } else {
-        tx.create(ref, document);
+      const ref = outboundRef(this.vendorId, this.customer, draft.messageId);
+      tx.create(ref, outboundDocument(this.vendorId, this.customer, draft, delivery, now));
+      if (draft.fromDashboard) {
+        tx.update(messageRef(this.vendorId, this.customer, draft.messageId), {
+          status: statusOf(delivery.state),
+          to: this.customer,
+          wabaInstanceId: draft.wabaInstanceId,
+          origin: draft.origin,
+          sentAs: ref.path,
+        });
       }
       previous = draft.messageId;
     }
@@ -106,6 +112,7 @@ function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, de
     ...(draft.content.documentUrl && { documentUrl: draft.content.documentUrl }),
     ...(draft.inReplyTo && { inReplyTo: draft.inReplyTo }),
     ...(draft.channel && { channel: draft.channel }),
+    ...(draft.fromDashboard && { fromDashboard: true }),
     createdAt: FieldValue.serverTimestamp(),
     ...deliveryFields(delivery, now),
   };
@@ -128,5 +135,5 @@ export async function queueOutbound(
     return outbox.writeWithConversation(tx);
   });
   await scheduler.schedule(dispatches);
-  return drafts.map((draft) => messageRef(vendorId, customer, draft.messageId));
+  return drafts.map((draft) => outboundRef(vendorId, customer, draft.messageId));
 }

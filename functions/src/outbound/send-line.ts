@@ -1,5 +1,6 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
+import { OUTBOUND } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery } from "./delivery-state";
 import type { AttemptTask, Dispatch } from "./dispatch";
@@ -26,12 +27,12 @@ const NO_CHANGE: LineChange = { fields: {}, writes: [], dispatches: [] };
 const STALE_SKIPS = 5;
 
 function waitersOf(wabaInstanceId: string) {
-  return firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).orderBy(WAITING_SINCE);
+  return firestore().collectionGroup(OUTBOUND).where("wabaInstanceId", "==", wabaInstanceId).orderBy(WAITING_SINCE);
 }
 
 /** The message holding the number's turn, if any (one query). */
 async function holderOf(reads: Reads, wabaInstanceId: string): Promise<QueryDocumentSnapshot | undefined> {
-  const snap = await reads.get(firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
+  const snap = await reads.get(firestore().collectionGroup(OUTBOUND).where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
   return snap.docs[0];
 }
 

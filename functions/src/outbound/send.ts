@@ -2,7 +2,7 @@ import type { SendFailure, SendResult } from "../messaging/types";
 import type { Channel } from "../messaging/provider";
 import type { MessagingInstance } from "../model/waba-instance";
 import { logger } from "../shared/logger";
-import { messageRef } from "../store/conversation-paths";
+import { outboundRef } from "../store/conversation-paths";
 import { hasDeliveryProblem, readRuntime, recordProviderError } from "../store/waba-instances";
 import { markInstanceProblem } from "./alerts";
 import type { Claimed } from "./claim";
@@ -26,7 +26,7 @@ export async function afterSent(task: AttemptTask, claim: Claimed, providerMessa
   if (!provider) return;
   logger.info("outbound sent", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: claim.channel });
   const waMessageId = await provider.lookupMessageId(providerMessageId).catch(() => undefined);
-  const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   // Never thrown: a redelivered task would find the message sent and not link it; the sweep retries.
   const linked = waMessageId ? await linkOutbound(task.vendorId, waMessageId, task.customer, task.messageId).then(() => true, () => false) : false;
   if (!linked) await ref.update({ linkPending: true, linkAttempts: 1 }).catch((error) => logger.warn("link left for the sweep not recorded", { messageId: task.messageId, error: String(error) }));

@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { availableStock } from "../../src/store/stock-shards";
 
 // AlloPermet end to end: Wasender webhook → stored message → engine in its transaction → replies at the
@@ -273,7 +273,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     wasender.injectFault({ status: 422, apiKey: vendor.apiKey, body: { success: false, message: "The given data was invalid." } });
     await buyer.say("OUI", 0);
     const failed = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
+      const snap = await outboundOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
       return snap.docs[0];
     }, 10_000, "the refused reply marked failed");
     expect(failed.get("error.code")).toBe("rejected");
