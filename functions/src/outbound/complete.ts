@@ -12,6 +12,7 @@ import { transition, type Delivery, type DeliveryError } from "./delivery-state"
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { decideRetry } from "./retry-policy";
+import { linkInCompletion } from "./links";
 import { endTurn } from "./send-line";
 import { update, type Plan, type Reads, type Write } from "./step";
 
@@ -22,7 +23,7 @@ export interface StartedSend {
 }
 
 /**
- * Records a send's outcome (a transaction's step): sent, a retry at the time the policy says, or
+ * Records a send's outcome (a transaction's step): sent (linked to its WhatsApp id), a retry at the time the policy says, or
  * failed with its alerts (and the next message's turn). For a number with a Meta failover it also
  * moves the circuit, and a Wasender failure that opens it (never an ambiguous one) is retried at once
  * through Meta. A paced number's turn passes on to its oldest waiter (or the line goes idle).
@@ -33,6 +34,7 @@ export async function completeStep(
   claim: Claimed,
   result: SendResult,
   pacing: StartedSend | undefined,
+  waMessageId?: string,
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
   const ref = outboundRef(task.vendorId, task.customer, task.messageId);
@@ -68,8 +70,13 @@ export async function completeStep(
     // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
     const base: Delivery = delivery.state === "sending" ? delivery : { ...delivery, state: "sending" };
     const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
+    // Linked to its WhatsApp id in this same write (statuses land on it); a failed lookup is the sweep's.
+    const link = waMessageId
+      ? await linkInCompletion(reads, task.vendorId, waMessageId, snap)
+      : { fields: { linkPending: true, linkAttempts: 1 }, writes: [] };
     const ended = await endMessage(reads, snap, conversation, sent, now, {
       fields: {
+        ...link.fields,
         provider: channel,
         providerMessageId: result.providerMessageId,
         ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
@@ -78,7 +85,7 @@ export async function completeStep(
         ...ownFields,
       },
     });
-    return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
+    return plan({}, [...ended.writes, ...link.writes], [...ended.dispatches, ...freed.dispatches]);
   }
   // Only the attempt that still owns the message records its failure.
   if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);

@@ -2,7 +2,7 @@ import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transac
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
-import { newDelivery, statusOf, transition } from "./delivery-state";
+import { newDelivery, statusOf, transition, type Delivery } from "./delivery-state";
 import { deliveryFields } from "./delivery-codec";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
 
@@ -30,8 +30,15 @@ export interface OutboundDraft {
  * message has a send task, and each message hands over to the next when it ends. So replies leave in
  * order, and a message waiting for a retry holds back its own conversation only.
  */
+/** The head message of an idle conversation, created already claimed for a first attempt in process. */
+export interface ClaimedHead {
+  task: Dispatch;
+  delivery: Delivery;
+}
+
 export class Outbox {
   private readonly drafts: OutboundDraft[] = [];
+  private claimHead?: { provider: string; leaseMs: number };
 
   private constructor(
     readonly vendorId: string,
@@ -61,19 +68,35 @@ export class Outbox {
   }
 
   /**
+   * The message this write makes the head of an idle conversation is created `sending`, claimed by
+   * the caller for its first attempt (no task hop); its later attempts are tasks as usual.
+   */
+  claimHeadFor(provider: string, leaseMs: number): this {
+    this.claimHead = { provider, leaseMs };
+    return this;
+  }
+
+  /**
    * Creates the queued messages (each with its delivery map) and returns the conversation fields to
    * merge (the caller writes the conversation once) and the task to enqueue after the commit: one,
    * for the new head of an idle conversation.
    */
-  write(tx: Transaction, now = Date.now()): { conversationFields: Record<string, unknown>; dispatches: Dispatch[] } {
+  write(tx: Transaction, now = Date.now()): { conversationFields: Record<string, unknown>; dispatches: Dispatch[]; claimed?: ClaimedHead } {
     if (this.drafts.length === 0) return { conversationFields: {}, dispatches: [] };
+    let claimed: ClaimedHead | undefined;
     const deadline = now + this.deadlineMinutes * 60_000;
     const dispatches: Dispatch[] = [];
     let previous = this.queue.at(-1);
     for (const draft of this.drafts) {
       let delivery = newDelivery(now, deadline);
       if (previous) delivery = transition(delivery, { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: previous }, now);
-      else dispatches.push({ vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation });
+      else {
+        const task = { vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation };
+        if (this.claimHead && !claimed) {
+          delivery = transition(delivery, { type: "claim", ...this.claimHead }, now);
+          claimed = { task, delivery };
+        } else dispatches.push(task);
+      }
       const ref = outboundRef(this.vendorId, this.customer, draft.messageId);
       tx.create(ref, outboundDocument(this.vendorId, this.customer, draft, delivery, now));
       if (draft.fromDashboard) {
@@ -87,7 +110,7 @@ export class Outbox {
       }
       previous = draft.messageId;
     }
-    return { conversationFields: { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) }, dispatches };
+    return { conversationFields: { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) }, dispatches, ...(claimed && { claimed }) };
   }
 
   /** `write`, plus the conversation document, for producers that write nothing else on it. */
@@ -100,7 +123,7 @@ export class Outbox {
   }
 }
 
-function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, delivery: ReturnType<typeof newDelivery>, now: number) {
+function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, delivery: Delivery, now: number) {
   return {
     direction: "outbound",
     vendorId,
@@ -114,6 +137,7 @@ function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, de
     ...(draft.channel && { channel: draft.channel }),
     ...(draft.fromDashboard && { fromDashboard: true }),
     createdAt: FieldValue.serverTimestamp(),
+    ...(delivery.attempts > 0 && { attempts: delivery.attempts }),
     ...deliveryFields(delivery, now),
   };
 }

@@ -204,8 +204,11 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(await owner.say(`REPRENDRE ${customer.slice(4)}`)).toEqual([`Le robot reprend la conversation avec ${customer}.`]);
     expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
 
-    // Handing off again, then resuming by a console edit of the conversation document.
+    // Handing off again, then resuming by a console edit of the conversation document. The owner's
+    // notice is awaited: the owner's own chat below counts the messages it gets.
+    const ownerSends = owner.sent().length;
     await buyer.say("agent");
+    await wasender.waitForSends(ownerSends + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
     await buyer.say("ROBE1", 0);
     await eventually(async () => {
       const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ROBE1").where("processing.state", "==", "skipped").get();
