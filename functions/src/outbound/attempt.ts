@@ -10,7 +10,7 @@ import { attemptTaskSchema, type AttemptTask } from "./dispatch";
 import { reportFailure } from "./failure";
 import { sendIntervalMs } from "./pacing";
 import { afterSent, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
-import { runStep } from "./step";
+import { runStep, type MessageView } from "./step";
 
 /** Thrown so the task queue delivers the task again later: it came early, or another run holds the lease. */
 export class RetryLater extends Error {}
@@ -47,15 +47,18 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
   return sendAndComplete(task, claimed, deps);
 }
 
-/** A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts). */
-async function sendAndComplete(task: AttemptTask, claimed: Claimed, deps: OutboundDeps): Promise<string> {
+/**
+ * A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts).
+ * `known`: the message as this process created it claimed (its completion need not read it again).
+ */
+async function sendAndComplete(task: AttemptTask, claimed: Claimed, deps: OutboundDeps, known?: MessageView): Promise<string> {
   const startedAt = Date.now();
   const result = await sendClaimed(claimed, deps);
   // Looked up before the completion, so the sent state and the link are one write.
   const waMessageId = result.ok ? await whatsAppIdOf(claimed, result.providerMessageId, deps) : undefined;
   const interval = sendIntervalMs(claimed.instance);
   const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
-  const completed = await runStep(deps.scheduler, (reads) => completeStep(reads, task, claimed, result, pacing, waMessageId));
+  const completed = await runStep(deps.scheduler, (reads) => completeStep(reads, task, claimed, result, pacing, waMessageId, known));
   if (result.ok) {
     await afterSent(task, claimed);
     return "sent";
@@ -74,6 +77,8 @@ async function sendAndComplete(task: AttemptTask, claimed: Claimed, deps: Outbou
 export interface InlineAttempt {
   task: AttemptTask;
   claimed: Claimed;
+  /** The message as created. */
+  known: MessageView;
 }
 
 /**
@@ -82,13 +87,17 @@ export interface InlineAttempt {
  * reply not asked of Meta. Any other number's replies go through the task queue's claim. No read: the
  * configuration cache.
  */
-export async function inlineSender(vendorId: string, wabaInstanceId: string, requested: unknown): Promise<MessagingInstance | undefined> {
+export async function inlineSender(
+  vendorId: string,
+  wabaInstanceId: string,
+  requested: unknown,
+): Promise<MessagingInstance | undefined> {
   if (requested !== undefined) return undefined;
   const resolution = await resolveInstance(vendorId, wabaInstanceId);
   if (!resolution.ok) return undefined;
   const instance = resolution.instance;
-  if (instance.provider !== "wasender" || hasMetaFailover(instance) || sendIntervalMs(instance) !== undefined) return undefined;
-  return instance;
+  const plain = instance.provider === "wasender" && !hasMetaFailover(instance) && sendIntervalMs(instance) === undefined;
+  return plain ? instance : undefined;
 }
 
 /** How a producer claims the head it creates for `inlineSender`'s number. */
@@ -100,9 +109,10 @@ export const INLINE_CLAIM = { provider: "wasender", leaseMs: SEND_LEASE_MS } as 
  */
 export async function attemptInline(attempt: InlineAttempt, deps: OutboundDeps): Promise<string> {
   try {
-    return await sendAndComplete(attempt.task, attempt.claimed, deps);
+    return await sendAndComplete(attempt.task, attempt.claimed, deps, attempt.known);
   } catch (error) {
-    logger.warn("first attempt in process failed; left to its task", { vendorId: attempt.task.vendorId, messageId: attempt.task.messageId, error: String(error) });
+    const { vendorId, messageId } = attempt.task;
+    logger.warn("first attempt in process failed; left to its task", { vendorId, messageId, error: String(error) });
     await deps.scheduler.schedule([attempt.task]);
     return "left to its task";
   }

@@ -14,7 +14,10 @@ import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failur
 import { decideRetry } from "./retry-policy";
 import { linkInCompletion } from "./links";
 import { endTurn } from "./send-line";
-import { update, type Plan, type Reads, type Write } from "./step";
+import { update, type MessageView, type Plan, type Reads, type Write } from "./step";
+
+/** How much of its lease a send must have left for its completion to trust what its claim wrote. */
+const TRUSTED_LEASE_MS = 30_000;
 
 /** A paced send that started: when, and the spacing of its number's sends. */
 export interface StartedSend {
@@ -35,13 +38,17 @@ export async function completeStep(
   result: SendResult,
   pacing: StartedSend | undefined,
   waMessageId?: string,
+  known?: MessageView,
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
   const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const tracksCircuit = channel === "wasender" && hasMetaFailover(instance);
   const now = Date.now();
+  // A message this process created claimed, its lease far from over, is not read again: under the
+  // lease no one else writes it (claims find it busy, the sweep waits for the lease to end).
+  const trusted = known !== undefined && (claimed.leaseExpiresAt ?? 0) - now > TRUSTED_LEASE_MS;
   const [snap, conversation, runtime] = await Promise.all([
-    reads.get(ref),
+    trusted ? known : reads.get(ref),
     reads.get(conversationRef(task.vendorId, task.customer)),
     tracksCircuit ? readInstanceRuntime(reads, instance.id) : undefined,
   ]);

@@ -3,7 +3,7 @@ import { conversationOf, messageRef } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { statusOf, transition, type Delivery, type DeliveryError } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
-import { update, type Reads, type Write } from "./step";
+import { update, type MessageView, type Reads, type Write } from "./step";
 
 export function outboxOf(conversation: DocumentSnapshot): string[] {
   const outbox = conversation.get("outbox");
@@ -16,7 +16,7 @@ export function outboxOf(conversation: DocumentSnapshot): string[] {
  */
 export async function endMessage(
   reads: Reads,
-  message: DocumentSnapshot,
+  message: MessageView,
   conversation: DocumentSnapshot,
   ended: Delivery,
   now: number,
@@ -52,7 +52,12 @@ export async function endMessage(
  * A dashboard's message learns how its send ended (its own document, in the conversation's messages):
  * the status, and the reason of a failure. One read; nothing when the dashboard deleted it meanwhile.
  */
-async function mirrorToDashboard(reads: Reads, message: DocumentSnapshot, ended: Delivery, error: DeliveryError | undefined): Promise<Write[]> {
+async function mirrorToDashboard(
+  reads: Reads,
+  message: MessageView,
+  ended: Delivery,
+  error: DeliveryError | undefined,
+): Promise<Write[]> {
   if (message.get("fromDashboard") !== true) return [];
   const { vendorId, customer } = conversationOf(message.ref);
   const dashboard = await reads.get(messageRef(vendorId, customer, message.id));

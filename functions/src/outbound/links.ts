@@ -1,8 +1,8 @@
-import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
 import { conversationOf, outboundRef } from "../store/conversation-paths";
-import type { Reads, Write } from "./step";
+import type { MessageView, Reads, Write } from "./step";
 
 /**
  * Sending returns Wasender's integer msgId; statuses name the WhatsApp message id (`key.id`).
@@ -101,7 +101,7 @@ export async function linkInCompletion(
   reads: Reads,
   vendorId: string,
   waMessageId: string,
-  message: DocumentSnapshot,
+  message: MessageView,
 ): Promise<{ fields: Record<string, unknown>; writes: Write[] }> {
   const pendingDoc = pendingRef(vendorId, waMessageId);
   const pending = await reads.get(pendingDoc);
@@ -109,9 +109,11 @@ export async function linkInCompletion(
   const fields: Record<string, unknown> = { waMessageId };
   const early = currentStatus(pending.get("status"));
   if (early && advances(currentStatus(message.get("deliveryStatus")), early)) {
-    Object.assign(fields, deliveryFields({ status: early, ...(pending.get("reason") && { reason: pending.get("reason") as string }) }));
+    const reason = pending.get("reason") as string | undefined;
+    Object.assign(fields, deliveryFields({ status: early, ...(reason && { reason }) }));
   }
-  const writes: Write[] = [(tx) => tx.set(linkRef(vendorId, waMessageId), { customer, messageId: message.id, linkedAt: FieldValue.serverTimestamp() })];
+  const link = { customer, messageId: message.id, linkedAt: FieldValue.serverTimestamp() };
+  const writes: Write[] = [(tx) => tx.set(linkRef(vendorId, waMessageId), link)];
   if (pending.exists) writes.push((tx) => tx.delete(pendingDoc));
   return { fields, writes };
 }

@@ -5,6 +5,7 @@ import { conversationRef, messageRef, outboundRef } from "../store/conversation-
 import { newDelivery, statusOf, transition, type Delivery } from "./delivery-state";
 import { deliveryFields } from "./delivery-codec";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
+import type { MessageView } from "./step";
 
 /** Without a vendor setting, a message is retried for up to a day before it ends failed. */
 export const DEFAULT_DEADLINE_MINUTES = 1440;
@@ -34,6 +35,15 @@ export interface OutboundDraft {
 export interface ClaimedHead {
   task: Dispatch;
   delivery: Delivery;
+  /** The message as created: its first attempt's completion need not read it again. */
+  created: MessageView;
+}
+
+/** What a write leaves to its caller: the conversation's fields, the tasks to enqueue, the head it claimed. */
+export interface OutboxWrite {
+  conversationFields: Record<string, unknown>;
+  dispatches: Dispatch[];
+  claimed?: ClaimedHead;
 }
 
 export class Outbox {
@@ -81,24 +91,27 @@ export class Outbox {
    * merge (the caller writes the conversation once) and the task to enqueue after the commit: one,
    * for the new head of an idle conversation.
    */
-  write(tx: Transaction, now = Date.now()): { conversationFields: Record<string, unknown>; dispatches: Dispatch[]; claimed?: ClaimedHead } {
+  write(tx: Transaction, now = Date.now()): OutboxWrite {
     if (this.drafts.length === 0) return { conversationFields: {}, dispatches: [] };
     let claimed: ClaimedHead | undefined;
     const deadline = now + this.deadlineMinutes * 60_000;
     const dispatches: Dispatch[] = [];
     let previous = this.queue.at(-1);
     for (const draft of this.drafts) {
-      let delivery = newDelivery(now, deadline);
-      if (previous) delivery = transition(delivery, { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: previous }, now);
-      else {
-        const task = { vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation };
-        if (this.claimHead && !claimed) {
-          delivery = transition(delivery, { type: "claim", ...this.claimHead }, now);
-          claimed = { task, delivery };
-        } else dispatches.push(task);
-      }
       const ref = outboundRef(this.vendorId, this.customer, draft.messageId);
-      tx.create(ref, outboundDocument(this.vendorId, this.customer, draft, delivery, now));
+      let delivery = newDelivery(now, deadline);
+      let task: Dispatch | undefined;
+      if (previous) {
+        const reason = "an earlier message of this conversation is not sent yet";
+        delivery = transition(delivery, { type: "wait", reason, waitingFor: previous }, now);
+      } else {
+        task = { vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation };
+        if (this.claimHead) delivery = transition(delivery, { type: "claim", ...this.claimHead }, now);
+        else dispatches.push(task);
+      }
+      const document: Record<string, unknown> = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
+      tx.create(ref, document);
+      if (task && this.claimHead) claimed = { task, delivery, created: { ref, id: ref.id, get: (field) => document[field] } };
       if (draft.fromDashboard) {
         tx.update(messageRef(this.vendorId, this.customer, draft.messageId), {
           status: statusOf(delivery.state),
@@ -110,7 +123,8 @@ export class Outbox {
       }
       previous = draft.messageId;
     }
-    return { conversationFields: { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) }, dispatches, ...(claimed && { claimed }) };
+    const conversationFields = { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) };
+    return { conversationFields, dispatches, ...(claimed && { claimed }) };
   }
 
   /** `write`, plus the conversation document, for producers that write nothing else on it. */

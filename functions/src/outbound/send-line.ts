@@ -5,7 +5,7 @@ import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery } from "./delivery-state";
 import type { AttemptTask, Dispatch } from "./dispatch";
 import { handOverAt, HOLDS_TURN, onIdleLine, PACED_REASON, readLine, usesTurn, WAITING_SINCE, waitsForTurn, writeLineBusy, writeLineIdle } from "./pacing";
-import { update, type Reads, type Write } from "./step";
+import { update, type MessageView, type Reads, type Write } from "./step";
 
 /**
  * A paced number's send line without a hot document (README, "Pacing"): the turn passes from message
@@ -139,7 +139,7 @@ export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: 
 }
 
 /** A send of the turn's holder ended (sent, retry, failed): the next send may start an interval after this one started. */
-export async function endTurn(reads: Reads, snap: DocumentSnapshot, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
+export async function endTurn(reads: Reads, snap: MessageView, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
   const wabaInstanceId = snap.get("wabaInstanceId");
   if (snap.get(HOLDS_TURN) !== true || typeof wabaInstanceId !== "string") return NO_CHANGE;
   const passed = await passTurn(reads, wabaInstanceId, startedAt + intervalMs, now);

@@ -16,14 +16,19 @@ export async function sendClaimed(claim: Claimed, deps: OutboundDeps): Promise<S
 }
 
 /** The WhatsApp id of a message the provider accepted (so its statuses land); undefined when the lookup fails. */
-export async function whatsAppIdOf(claim: Claimed, providerMessageId: string | number, deps: OutboundDeps): Promise<string | undefined> {
+export async function whatsAppIdOf(
+  claim: Claimed,
+  providerMessageId: string | number,
+  deps: OutboundDeps,
+): Promise<string | undefined> {
   const provider = deps.providers.forInstance(claim.instance, claim.channel);
   return provider ? provider.lookupMessageId(providerMessageId).catch(() => undefined) : undefined;
 }
 
 /** After a send recorded as sent (and linked): logged, and the number's refusal mark cleared. */
 export async function afterSent(task: AttemptTask, claim: Claimed): Promise<void> {
-  logger.info("outbound sent", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: claim.channel });
+  const { vendorId, messageId } = task;
+  logger.info("outbound sent", { vendorId, messageId, attempt: claim.delivery.attempts, provider: claim.channel });
   if (await hasDeliveryProblem(claim.instance.id)) await markInstanceProblem(claim.instance.id, undefined);
 }
 

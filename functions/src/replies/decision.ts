@@ -82,7 +82,8 @@ export async function decideOnce(
     }
     decision.apply?.(tx);
     const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
-    const sender = options.inline && decision.replies.length > 0 ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
+    const wantsInline = options.inline === true && decision.replies.length > 0;
+    const sender = wantsInline ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
     if (sender) outbox.claimHeadFor(INLINE_CLAIM.provider, INLINE_CLAIM.leaseMs);
     const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
     decision.replies.forEach((content, index) => {
@@ -97,7 +98,9 @@ export async function decideOnce(
     const { conversationFields, dispatches, claimed } = outbox.write(tx);
     let inline: InlineAttempt | undefined;
     if (claimed && sender && claimed.task.messageId === replyIds[0]) {
-      inline = { task: claimed.task, claimed: { kind: "claimed", delivery: claimed.delivery, instance: sender, channel: "wasender", to: customer, content: decision.replies[0]! } };
+      const { task, delivery, created } = claimed;
+      const content = decision.replies[0]!;
+      inline = { task, claimed: { kind: "claimed", delivery, instance: sender, channel: "wasender", to: customer, content }, known: created };
     } else if (claimed) dispatches.push(claimed.task);
     for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
     const conversation: Record<string, unknown> = {
@@ -134,7 +137,8 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    return { alreadyDecided: false, dispatches, stockChanged: decision.stockChanged ?? [], ...(next && { next }), ...(inline && { inline }) };
+    const stockChanged = decision.stockChanged ?? [];
+    return { alreadyDecided: false, dispatches, stockChanged, ...(next && { next }), ...(inline && { inline }) };
   }, { maxAttempts: 10 });
 }
 

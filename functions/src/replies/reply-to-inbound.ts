@@ -126,12 +126,20 @@ export async function replyToInbound(
   }
   let current: string | undefined = messageId;
   const inlineUntil = Date.now() + INLINE_BUDGET_MS;
-  for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) current = await decideAndQueue(vendorId, customer, current, deps, Date.now() < inlineUntil);
+  for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) {
+    current = await decideAndQueue(vendorId, customer, current, deps, Date.now() < inlineUntil);
+  }
   if (current) logger.warn("hand-over chain cut; the sweep decides the rest", { vendorId, next: current });
 }
 
 /** Decides one message (retrying a decision that throws), enqueues its replies' tasks; returns the message parked behind it. */
-async function decideAndQueue(vendorId: string, customer: string, messageId: string, deps: ReplyDeps, inline: boolean): Promise<string | undefined> {
+async function decideAndQueue(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  deps: ReplyDeps,
+  inline: boolean,
+): Promise<string | undefined> {
   const config = await readVendorConfigCached(vendorId);
   // Counted before the decision (outside its transaction, which may retry); a redelivered trigger
   // counts again but finds the message decided and changes nothing.

@@ -38,9 +38,11 @@ export async function sendVendorMessage(
   const dispatches = await firestore().runTransaction(async (tx) => {
     const [snap, taken] = await Promise.all([tx.get(ref), tx.get(outboundRef(vendorId, customer, messageId))]);
     // Adopted by an earlier run already (a redelivered trigger).
-    if (!snap.exists || snap.get("delivery") !== undefined || snap.get("sentAs") !== undefined || snap.get("status") === "failed") return [];
+    const adopted = snap.get("delivery") !== undefined || snap.get("sentAs") !== undefined;
+    if (!snap.exists || adopted || snap.get("status") === "failed") return [];
     // The id names the outbound message it is sent as: one the backend already sends cannot be reused.
-    refused = taken.exists ? [...problems, `message id "${messageId}" is already used by another outbound message of this conversation`] : problems;
+    const idTaken = `message id "${messageId}" is already used by another outbound message of this conversation`;
+    refused = taken.exists ? [...problems, idTaken] : problems;
     if (refused.length > 0 || !parsed.success || !wabaInstanceId) {
       tx.update(ref, {
         status: "failed",
