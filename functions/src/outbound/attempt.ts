@@ -51,14 +51,21 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
  * A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts).
  * `known`: the message as this process created it claimed (its completion need not read it again).
  */
-async function sendAndComplete(task: AttemptTask, claimed: Claimed, deps: OutboundDeps, known?: MessageView): Promise<string> {
+async function sendAndComplete(
+  task: AttemptTask,
+  claimed: Claimed,
+  deps: OutboundDeps,
+  known?: MessageView,
+): Promise<string> {
   const startedAt = Date.now();
   const result = await sendClaimed(claimed, deps);
   // Looked up before the completion, so the sent state and the link are one write.
   const waMessageId = result.ok ? await whatsAppIdOf(claimed, result.providerMessageId, deps) : undefined;
   const interval = sendIntervalMs(claimed.instance);
   const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
-  const completed = await runStep(deps.scheduler, (reads) => completeStep(reads, task, claimed, result, pacing, waMessageId, known));
+  const completed = await runStep(deps.scheduler, (reads) =>
+    completeStep(reads, task, claimed, result, pacing, waMessageId, known),
+  );
   if (result.ok) {
     await afterSent(task, claimed);
     return "sent";
@@ -96,7 +103,8 @@ export async function inlineSender(
   const resolution = await resolveInstance(vendorId, wabaInstanceId);
   if (!resolution.ok) return undefined;
   const instance = resolution.instance;
-  const plain = instance.provider === "wasender" && !hasMetaFailover(instance) && sendIntervalMs(instance) === undefined;
+  const plain =
+    instance.provider === "wasender" && !hasMetaFailover(instance) && sendIntervalMs(instance) === undefined;
   return plain ? instance : undefined;
 }
 

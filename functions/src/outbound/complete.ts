@@ -26,10 +26,10 @@ export interface StartedSend {
 }
 
 /**
- * Records a send's outcome (a transaction's step): sent (linked to its WhatsApp id), a retry at the time the policy says, or
- * failed with its alerts (and the next message's turn). For a number with a Meta failover it also
- * moves the circuit, and a Wasender failure that opens it (never an ambiguous one) is retried at once
- * through Meta. A paced number's turn passes on to its oldest waiter (or the line goes idle).
+ * Records a send's outcome (a transaction's step): sent (linked to its WhatsApp id), a retry at the
+ * time the policy says, or failed with its alerts (and the next message's turn). For a number with a
+ * Meta failover it also moves the circuit, and a Wasender failure that opens it (never an ambiguous
+ * one) is retried at once through Meta. A paced number's turn passes on to its oldest waiter (or the line goes idle).
  */
 export async function completeStep(
   reads: Reads,

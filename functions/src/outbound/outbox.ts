@@ -105,13 +105,16 @@ export class Outbox {
         const reason = "an earlier message of this conversation is not sent yet";
         delivery = transition(delivery, { type: "wait", reason, waitingFor: previous }, now);
       } else {
-        task = { vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation };
+        const { vendorId, customer } = this;
+        task = { vendorId, customer, messageId: draft.messageId, generation: delivery.generation };
         if (this.claimHead) delivery = transition(delivery, { type: "claim", ...this.claimHead }, now);
         else dispatches.push(task);
       }
       const document: Record<string, unknown> = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
       tx.create(ref, document);
-      if (task && this.claimHead) claimed = { task, delivery, created: { ref, id: ref.id, get: (field) => document[field] } };
+      if (task && this.claimHead) {
+        claimed = { task, delivery, created: { ref, id: ref.id, get: (field) => document[field] } };
+      }
       if (draft.fromDashboard) {
         tx.update(messageRef(this.vendorId, this.customer, draft.messageId), {
           status: statusOf(delivery.state),

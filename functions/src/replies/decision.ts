@@ -100,7 +100,8 @@ export async function decideOnce(
     if (claimed && sender && claimed.task.messageId === replyIds[0]) {
       const { task, delivery, created } = claimed;
       const content = decision.replies[0]!;
-      inline = { task, claimed: { kind: "claimed", delivery, instance: sender, channel: "wasender", to: customer, content }, known: created };
+      const attempt = { kind: "claimed", delivery, instance: sender, channel: "wasender", to: customer, content } as const;
+      inline = { task, claimed: attempt, known: created };
     } else if (claimed) dispatches.push(claimed.task);
     for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
     const conversation: Record<string, unknown> = {
