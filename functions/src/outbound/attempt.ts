@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SendFailure } from "../messaging/types";
 import { logger } from "../shared/logger";
-import { claimStep } from "./claim";
+import { resolveInstance } from "../messaging/provider";
+import { failoverOf, type MessagingInstance } from "../model/waba-instance";
+import { claimStep, SEND_LEASE_MS, type Claimed } from "./claim";
 import { completeStep, type StartedSend } from "./complete";
 import type { OutboundDeps } from "./deps";
 import { attemptTaskSchema, type AttemptTask } from "./dispatch";
 import { reportFailure } from "./failure";
 import { sendIntervalMs } from "./pacing";
-import { afterSent, noteProviderError, sendClaimed } from "./send";
-import { runStep } from "./step";
+import { afterSent, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
+import { runStep, type MessageView } from "./step";
 
 /** Thrown so the task queue delivers the task again later: it came early, or another run holds the lease. */
 export class RetryLater extends Error {}
@@ -42,13 +44,30 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
     return claimed.reason;
   }
 
+  return sendAndComplete(task, claimed, deps);
+}
+
+/**
+ * A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts).
+ * `known`: the message as this process created it claimed (its completion need not read it again).
+ */
+async function sendAndComplete(
+  task: AttemptTask,
+  claimed: Claimed,
+  deps: OutboundDeps,
+  known?: MessageView,
+): Promise<string> {
   const startedAt = Date.now();
   const result = await sendClaimed(claimed, deps);
+  // Looked up before the completion, so the sent state and the link are one write.
+  const waMessageId = result.ok ? await whatsAppIdOf(claimed, result.providerMessageId, deps) : undefined;
   const interval = sendIntervalMs(claimed.instance);
   const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
-  const completed = await runStep(deps.scheduler, (reads) => completeStep(reads, task, claimed, result, pacing));
+  const completed = await runStep(deps.scheduler, (reads) =>
+    completeStep(reads, task, claimed, result, pacing, waMessageId, known),
+  );
   if (result.ok) {
-    await afterSent(task, claimed, result.providerMessageId, deps);
+    await afterSent(task, claimed);
     return "sent";
   }
   const failure = (result as { failure: SendFailure }).failure;
@@ -59,4 +78,50 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
     return "failed";
   }
   return "retry scheduled";
+}
+
+/** A message its producer created already claimed (the head of an idle conversation): its first attempt, in process. */
+export interface InlineAttempt {
+  task: AttemptTask;
+  claimed: Claimed;
+  /** The message as created. */
+  known: MessageView;
+}
+
+/**
+ * The number that may send a reply's first attempt in process, without a task hop: a connected
+ * Wasender number without pacing and without a failover (its claim would choose nothing else), for a
+ * reply not asked of Meta. Any other number's replies go through the task queue's claim. No read: the
+ * configuration cache.
+ */
+export async function inlineSender(
+  vendorId: string,
+  wabaInstanceId: string,
+  requested: unknown,
+): Promise<MessagingInstance | undefined> {
+  if (requested !== undefined) return undefined;
+  const resolution = await resolveInstance(vendorId, wabaInstanceId);
+  if (!resolution.ok) return undefined;
+  const instance = resolution.instance;
+  const plain =
+    instance.provider === "wasender" && failoverOf(instance) === undefined && sendIntervalMs(instance) === undefined;
+  return plain ? instance : undefined;
+}
+
+/** How a producer claims the head it creates for `inlineSender`'s number. */
+export const INLINE_CLAIM = { provider: "wasender", leaseMs: SEND_LEASE_MS } as const;
+
+/**
+ * The first attempt of a message created claimed: sent and completed here. Should anything throw, the
+ * task of its generation takes over (it waits out the lease, as after a crash), so it is never lost.
+ */
+export async function attemptInline(attempt: InlineAttempt, deps: OutboundDeps): Promise<string> {
+  try {
+    return await sendAndComplete(attempt.task, attempt.claimed, deps, attempt.known);
+  } catch (error) {
+    const { vendorId, messageId } = attempt.task;
+    logger.warn("first attempt in process failed; left to its task", { vendorId, messageId, error: String(error) });
+    await deps.scheduler.schedule([attempt.task]);
+    return "left to its task";
+  }
 }

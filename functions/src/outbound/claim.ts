@@ -1,7 +1,7 @@
 import { resolveInstance, type Channel } from "../messaging/provider";
 import { outboundContentSchema, type OutboundContent } from "../model/message";
 import type { MessagingInstance } from "../model/waba-instance";
-import { conversationRef, messageRef } from "../store/conversation-paths";
+import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { writeCircuit } from "../store/waba-instances";
 import { chooseChannel } from "./channel";
 import { endMessage, outboxOf } from "./conversation-turn";
@@ -39,7 +39,7 @@ function transitionOrUndefined(delivery: Delivery, event: DeliveryEvent, now: nu
  * here: a wait, a schedule, or a failure with its alerts.
  */
 export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<ClaimOutcome>> {
-  const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const now = Date.now();
   const [snap, conversation] = await Promise.all([reads.get(ref), reads.get(conversationRef(task.vendorId, task.customer))]);
   const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
@@ -68,7 +68,7 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   // A message that does not send now leaves its number's send line (a holder passes the turn on).
   const fail = async (error: DeliveryError): Promise<Plan<ClaimOutcome>> => {
     const left = await leaveLine(reads, snap, delivery, now);
-    const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error }, now), now, { error, fields: left.fields });
+    const ended = await endMessage(reads, snap, conversation, transition(delivery, { type: "fail", error }, now), now, { error, fields: left.fields });
     const failed: FailedDelivery = { error, instanceProblem: false, wabaInstanceId: String(snap.get("wabaInstanceId")) };
     return {
       outcome: { kind: "done", reason: `failed: ${error.message}`, failed },

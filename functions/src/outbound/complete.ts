@@ -2,7 +2,7 @@ import { FieldValue } from "firebase-admin/firestore";
 import type { SendFailure, SendResult } from "../messaging/types";
 import { afterWasenderAttempt, type Circuit } from "../model/circuit";
 import { failoverOf } from "../model/waba-instance";
-import { conversationRef, messageRef } from "../store/conversation-paths";
+import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
 import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
 import type { Claimed } from "./claim";
@@ -12,8 +12,12 @@ import { transition, type Delivery, type DeliveryError } from "./delivery-state"
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { decideRetry } from "./retry-policy";
+import { linkInCompletion } from "./links";
 import { endTurn } from "./send-line";
-import { update, type Plan, type Reads, type Write } from "./step";
+import { update, type MessageView, type Plan, type Reads, type Write } from "./step";
+
+/** How much of its lease a send must have left for its completion to trust what its claim wrote. */
+const TRUSTED_LEASE_MS = 30_000;
 
 /** A paced send that started: when, and the spacing of its number's sends. */
 export interface StartedSend {
@@ -22,10 +26,10 @@ export interface StartedSend {
 }
 
 /**
- * Records a send's outcome (a transaction's step): sent, a retry at the time the policy says, or
- * failed with its alerts (and the next message's turn). For a number with a Meta failover it also
- * moves the circuit, and a Wasender failure that opens it (never an ambiguous one) is retried at once
- * through Meta. A paced number's turn passes on to its oldest waiter (or the line goes idle).
+ * Records a send's outcome (a transaction's step): sent (linked to its WhatsApp id), a retry at the
+ * time the policy says, or failed with its alerts (and the next message's turn). For a number with a
+ * Meta failover it also moves the circuit, and a Wasender failure that opens it (never an ambiguous
+ * one) is retried at once through Meta. A paced number's turn passes on to its oldest waiter (or the line goes idle).
  */
 export async function completeStep(
   reads: Reads,
@@ -33,13 +37,18 @@ export async function completeStep(
   claim: Claimed,
   result: SendResult,
   pacing: StartedSend | undefined,
+  waMessageId?: string,
+  known?: MessageView,
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
-  const ref = messageRef(task.vendorId, task.customer, task.messageId);
+  const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const tracksCircuit = channel === "wasender" && failoverOf(instance) !== undefined;
   const now = Date.now();
+  // A message this process created claimed, its lease far from over, is not read again: under the
+  // lease no one else writes it (claims find it busy, the sweep waits for the lease to end).
+  const trusted = known !== undefined && (claimed.leaseExpiresAt ?? 0) - now > TRUSTED_LEASE_MS;
   const [snap, conversation, runtime] = await Promise.all([
-    reads.get(ref),
+    trusted ? known : reads.get(ref),
     reads.get(conversationRef(task.vendorId, task.customer)),
     tracksCircuit ? readInstanceRuntime(reads, instance.id) : undefined,
   ]);
@@ -68,8 +77,13 @@ export async function completeStep(
     // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
     const base: Delivery = delivery.state === "sending" ? delivery : { ...delivery, state: "sending" };
     const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
-    const ended = await endMessage(reads, ref, conversation, sent, now, {
+    // Linked to its WhatsApp id in this same write (statuses land on it); a failed lookup is the sweep's.
+    const link = waMessageId
+      ? await linkInCompletion(reads, task.vendorId, waMessageId, snap)
+      : { fields: { linkPending: true, linkAttempts: 1 }, writes: [] };
+    const ended = await endMessage(reads, snap, conversation, sent, now, {
       fields: {
+        ...link.fields,
         provider: channel,
         providerMessageId: result.providerMessageId,
         ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
@@ -78,7 +92,7 @@ export async function completeStep(
         ...ownFields,
       },
     });
-    return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
+    return plan({}, [...ended.writes, ...link.writes], [...ended.dispatches, ...freed.dispatches]);
   }
   // Only the attempt that still owns the message records its failure.
   if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);
@@ -101,7 +115,7 @@ export async function completeStep(
     return plan({}, [update(ref, { ...deliveryFields(retrying, now), ...ownFields })], [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches]);
   }
   const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
-  const ended = await endMessage(reads, ref, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
+  const ended = await endMessage(reads, snap, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
   const failed: FailedDelivery = { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) };
   return plan({ failed }, [...ended.writes, ...failureAlerts(task, failed)], [...ended.dispatches, ...freed.dispatches]);
 }

@@ -1,5 +1,5 @@
 import { logger } from "../shared/logger";
-import { messageRef } from "../store/conversation-paths";
+import { outboundRef } from "../store/conversation-paths";
 import { markInstanceProblem, raiseAlertIn } from "./alerts";
 import type { DeliveryError } from "./delivery-state";
 import type { AttemptTask } from "./dispatch";
@@ -23,7 +23,7 @@ function alertIdFor(task: AttemptTask): string {
  */
 export function failureAlerts(task: AttemptTask, failed: FailedDelivery): Write[] {
   const { error, instanceProblem, wabaInstanceId } = failed;
-  const subject = messageRef(task.vendorId, task.customer, task.messageId).path;
+  const subject = outboundRef(task.vendorId, task.customer, task.messageId).path;
   const writes: Write[] = [
     (tx) => raiseAlertIn(tx, task.vendorId, alertIdFor(task), { kind: "delivery_failed", message: error.message, subject, details: { code: error.code } }),
   ];

@@ -1,12 +1,13 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
-import { messageRef } from "../store/conversation-paths";
+import { conversationOf, outboundRef } from "../store/conversation-paths";
+import type { MessageView, Reads, Write } from "./step";
 
 /**
  * Sending returns Wasender's integer msgId; statuses name the WhatsApp message id (`key.id`).
- *   vendors/{v}/message_links/{waMessageId}     -> which outbound message it is (made after sending,
- *                                                 from GET /messages/{msgId}/info)
+ *   vendors/{v}/message_links/{waMessageId}     -> which outbound message it is (written with the sent
+ *                                                 state, from GET /messages/{msgId}/info made before it)
  *   vendors/{v}/pending_statuses/{waMessageId}  -> the best status seen before the link existed
  */
 function linkRef(vendorId: string, waMessageId: string): DocumentReference {
@@ -53,7 +54,7 @@ export async function recordStatus(vendorId: string, waMessageId: string, report
   return firestore().runTransaction(async (tx) => {
     const link = await tx.get(linkRef(vendorId, waMessageId));
     if (link.exists) {
-      const target = messageRef(vendorId, link.get("customer") as string, link.get("messageId") as string);
+      const target = outboundRef(vendorId, link.get("customer") as string, link.get("messageId") as string);
       return applyToMessage(tx, target, report);
     }
     const pendingDoc = pendingRef(vendorId, waMessageId);
@@ -76,7 +77,7 @@ export async function linkOutbound(
   customer: string,
   messageId: string,
 ): Promise<void> {
-  const target = messageRef(vendorId, customer, messageId);
+  const target = outboundRef(vendorId, customer, messageId);
   await firestore().runTransaction(async (tx) => {
     const pendingDoc = pendingRef(vendorId, waMessageId);
     const [pending, message] = await Promise.all([tx.get(pendingDoc), tx.get(target)]);
@@ -89,4 +90,30 @@ export async function linkOutbound(
     tx.update(target, update);
     if (pending.exists) tx.delete(pendingDoc);
   });
+}
+
+/**
+ * The link of a message being recorded sent, for the transaction that records it: the link document,
+ * and the message's fields (its WhatsApp id, and a status that arrived before it). One read (the status
+ * kept aside); `message` is the transaction's own read of the message.
+ */
+export async function linkInCompletion(
+  reads: Reads,
+  vendorId: string,
+  waMessageId: string,
+  message: MessageView,
+): Promise<{ fields: Record<string, unknown>; writes: Write[] }> {
+  const pendingDoc = pendingRef(vendorId, waMessageId);
+  const pending = await reads.get(pendingDoc);
+  const { customer } = conversationOf(message.ref);
+  const fields: Record<string, unknown> = { waMessageId };
+  const early = currentStatus(pending.get("status"));
+  if (early && advances(currentStatus(message.get("deliveryStatus")), early)) {
+    const reason = pending.get("reason") as string | undefined;
+    Object.assign(fields, deliveryFields({ status: early, ...(reason && { reason }) }));
+  }
+  const link = { customer, messageId: message.id, linkedAt: FieldValue.serverTimestamp() };
+  const writes: Write[] = [(tx) => tx.set(linkRef(vendorId, waMessageId), link)];
+  if (pending.exists) writes.push((tx) => tx.delete(pendingDoc));
+  return { fields, writes };
 }

@@ -1,10 +1,11 @@
 import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
-import { conversationRef, messageRef } from "../store/conversation-paths";
-import { newDelivery, transition } from "./delivery-state";
+import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
+import { newDelivery, statusOf, transition, type Delivery } from "./delivery-state";
 import { deliveryFields } from "./delivery-codec";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
+import type { MessageView } from "./step";
 
 /** Without a vendor setting, a message is retried for up to a day before it ends failed. */
 export const DEFAULT_DEADLINE_MINUTES = 1440;
@@ -17,8 +18,11 @@ export interface OutboundDraft {
   /** "meta": leaves from the number's Cloud API number (a reply to a customer who wrote to it). */
   channel?: "meta" | "unipile";
   content: OutboundContent;
-  /** The document exists already (a dashboard wrote it): completed in place rather than created. */
-  existing?: boolean;
+  /**
+   * A dashboard wrote it into the conversation's messages: it is sent as the outbound message of the
+   * same id, and its own document is marked queued now and gets its final status when it ends.
+   */
+  fromDashboard?: boolean;
 }
 
 /**
@@ -27,8 +31,24 @@ export interface OutboundDraft {
  * message has a send task, and each message hands over to the next when it ends. So replies leave in
  * order, and a message waiting for a retry holds back its own conversation only.
  */
+/** The head message of an idle conversation, created already claimed for a first attempt in process. */
+export interface ClaimedHead {
+  task: Dispatch;
+  delivery: Delivery;
+  /** The message as created: its first attempt's completion need not read it again. */
+  created: MessageView;
+}
+
+/** What a write leaves to its caller: the conversation's fields, the tasks to enqueue, the head it claimed. */
+export interface OutboxWrite {
+  conversationFields: Record<string, unknown>;
+  dispatches: Dispatch[];
+  claimed?: ClaimedHead;
+}
+
 export class Outbox {
   private readonly drafts: OutboundDraft[] = [];
+  private claimHead?: { provider: string; leaseMs: number };
 
   private constructor(
     readonly vendorId: string,
@@ -58,30 +78,56 @@ export class Outbox {
   }
 
   /**
+   * The message this write makes the head of an idle conversation is created `sending`, claimed by
+   * the caller for its first attempt (no task hop); its later attempts are tasks as usual.
+   */
+  claimHeadFor(provider: string, leaseMs: number): this {
+    this.claimHead = { provider, leaseMs };
+    return this;
+  }
+
+  /**
    * Creates the queued messages (each with its delivery map) and returns the conversation fields to
    * merge (the caller writes the conversation once) and the task to enqueue after the commit: one,
    * for the new head of an idle conversation.
    */
-  write(tx: Transaction, now = Date.now()): { conversationFields: Record<string, unknown>; dispatches: Dispatch[] } {
+  write(tx: Transaction, now = Date.now()): OutboxWrite {
     if (this.drafts.length === 0) return { conversationFields: {}, dispatches: [] };
+    let claimed: ClaimedHead | undefined;
     const deadline = now + this.deadlineMinutes * 60_000;
     const dispatches: Dispatch[] = [];
     let previous = this.queue.at(-1);
     for (const draft of this.drafts) {
+      const ref = outboundRef(this.vendorId, this.customer, draft.messageId);
       let delivery = newDelivery(now, deadline);
-      if (previous) delivery = transition(delivery, { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: previous }, now);
-      else dispatches.push({ vendorId: this.vendorId, customer: this.customer, messageId: draft.messageId, generation: delivery.generation });
-      const ref = messageRef(this.vendorId, this.customer, draft.messageId);
-      const document = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
-      if (draft.existing) {
-        const { createdAt: _createdAt, ...completion } = document;
-        tx.update(ref, completion);
+      let task: Dispatch | undefined;
+      if (previous) {
+        const reason = "an earlier message of this conversation is not sent yet";
+        delivery = transition(delivery, { type: "wait", reason, waitingFor: previous }, now);
       } else {
-        tx.create(ref, document);
+        const { vendorId, customer } = this;
+        task = { vendorId, customer, messageId: draft.messageId, generation: delivery.generation };
+        if (this.claimHead) delivery = transition(delivery, { type: "claim", ...this.claimHead }, now);
+        else dispatches.push(task);
+      }
+      const document: Record<string, unknown> = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
+      tx.create(ref, document);
+      if (task && this.claimHead) {
+        claimed = { task, delivery, created: { ref, id: ref.id, get: (field) => document[field] } };
+      }
+      if (draft.fromDashboard) {
+        tx.update(messageRef(this.vendorId, this.customer, draft.messageId), {
+          status: statusOf(delivery.state),
+          to: this.customer,
+          wabaInstanceId: draft.wabaInstanceId,
+          origin: draft.origin,
+          sentAs: ref.path,
+        });
       }
       previous = draft.messageId;
     }
-    return { conversationFields: { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) }, dispatches };
+    const conversationFields = { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) };
+    return { conversationFields, dispatches, ...(claimed && { claimed }) };
   }
 
   /** `write`, plus the conversation document, for producers that write nothing else on it. */
@@ -94,7 +140,7 @@ export class Outbox {
   }
 }
 
-function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, delivery: ReturnType<typeof newDelivery>, now: number) {
+function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, delivery: Delivery, now: number) {
   return {
     direction: "outbound",
     vendorId,
@@ -106,7 +152,9 @@ function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, de
     ...(draft.content.documentUrl && { documentUrl: draft.content.documentUrl }),
     ...(draft.inReplyTo && { inReplyTo: draft.inReplyTo }),
     ...(draft.channel && { channel: draft.channel }),
+    ...(draft.fromDashboard && { fromDashboard: true }),
     createdAt: FieldValue.serverTimestamp(),
+    ...(delivery.attempts > 0 && { attempts: delivery.attempts }),
     ...deliveryFields(delivery, now),
   };
 }
@@ -128,5 +176,5 @@ export async function queueOutbound(
     return outbox.writeWithConversation(tx);
   });
   await scheduler.schedule(dispatches);
-  return drafts.map((draft) => messageRef(vendorId, customer, draft.messageId));
+  return drafts.map((draft) => outboundRef(vendorId, customer, draft.messageId));
 }

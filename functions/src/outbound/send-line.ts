@@ -1,10 +1,11 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
+import { OUTBOUND } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery } from "./delivery-state";
 import type { AttemptTask, Dispatch } from "./dispatch";
 import { handOverAt, HOLDS_TURN, onIdleLine, PACED_REASON, readLine, usesTurn, WAITING_SINCE, waitsForTurn, writeLineBusy, writeLineIdle } from "./pacing";
-import { update, type Reads, type Write } from "./step";
+import { update, type MessageView, type Reads, type Write } from "./step";
 
 /**
  * A paced number's send line without a hot document (README, "Pacing"): the turn passes from message
@@ -26,12 +27,12 @@ const NO_CHANGE: LineChange = { fields: {}, writes: [], dispatches: [] };
 const STALE_SKIPS = 5;
 
 function waitersOf(wabaInstanceId: string) {
-  return firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).orderBy(WAITING_SINCE);
+  return firestore().collectionGroup(OUTBOUND).where("wabaInstanceId", "==", wabaInstanceId).orderBy(WAITING_SINCE);
 }
 
 /** The message holding the number's turn, if any (one query). */
 async function holderOf(reads: Reads, wabaInstanceId: string): Promise<QueryDocumentSnapshot | undefined> {
-  const snap = await reads.get(firestore().collectionGroup("messages").where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
+  const snap = await reads.get(firestore().collectionGroup(OUTBOUND).where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
   return snap.docs[0];
 }
 
@@ -138,7 +139,7 @@ export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: 
 }
 
 /** A send of the turn's holder ended (sent, retry, failed): the next send may start an interval after this one started. */
-export async function endTurn(reads: Reads, snap: DocumentSnapshot, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
+export async function endTurn(reads: Reads, snap: MessageView, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
   const wabaInstanceId = snap.get("wabaInstanceId");
   if (snap.get(HOLDS_TURN) !== true || typeof wabaInstanceId !== "string") return NO_CHANGE;
   const passed = await passTurn(reads, wabaInstanceId, startedAt + intervalMs, now);

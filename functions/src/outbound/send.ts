@@ -2,13 +2,11 @@ import type { SendFailure, SendResult } from "../messaging/types";
 import type { Channel } from "../messaging/provider";
 import type { MessagingInstance } from "../model/waba-instance";
 import { logger } from "../shared/logger";
-import { messageRef } from "../store/conversation-paths";
 import { hasDeliveryProblem, readRuntime, recordProviderError } from "../store/waba-instances";
 import { markInstanceProblem } from "./alerts";
 import type { Claimed } from "./claim";
 import type { OutboundDeps } from "./deps";
 import type { AttemptTask } from "./dispatch";
-import { linkOutbound } from "./links";
 
 /** The one request of a claimed attempt, through the provider of its channel (no retry in process). */
 export async function sendClaimed(claim: Claimed, deps: OutboundDeps): Promise<SendResult> {
@@ -17,19 +15,20 @@ export async function sendClaimed(claim: Claimed, deps: OutboundDeps): Promise<S
   return provider.send(claim.to, claim.content);
 }
 
-/**
- * After a send recorded as sent: the provider's id linked to the WhatsApp id (so statuses land; left
- * for the sweep when the lookup fails), and the number's refusal mark cleared.
- */
-export async function afterSent(task: AttemptTask, claim: Claimed, providerMessageId: string | number, deps: OutboundDeps): Promise<void> {
+/** The WhatsApp id of a message the provider accepted (so its statuses land); undefined when the lookup fails. */
+export async function whatsAppIdOf(
+  claim: Claimed,
+  providerMessageId: string | number,
+  deps: OutboundDeps,
+): Promise<string | undefined> {
   const provider = deps.providers.forInstance(claim.instance, claim.channel);
-  if (!provider) return;
-  logger.info("outbound sent", { vendorId: task.vendorId, messageId: task.messageId, attempt: claim.delivery.attempts, provider: claim.channel });
-  const waMessageId = await provider.lookupMessageId(providerMessageId).catch(() => undefined);
-  const ref = messageRef(task.vendorId, task.customer, task.messageId);
-  // Never thrown: a redelivered task would find the message sent and not link it; the sweep retries.
-  const linked = waMessageId ? await linkOutbound(task.vendorId, waMessageId, task.customer, task.messageId).then(() => true, () => false) : false;
-  if (!linked) await ref.update({ linkPending: true, linkAttempts: 1 }).catch((error) => logger.warn("link left for the sweep not recorded", { messageId: task.messageId, error: String(error) }));
+  return provider ? provider.lookupMessageId(providerMessageId).catch(() => undefined) : undefined;
+}
+
+/** After a send recorded as sent (and linked): logged, and the number's refusal mark cleared. */
+export async function afterSent(task: AttemptTask, claim: Claimed): Promise<void> {
+  const { vendorId, messageId } = task;
+  logger.info("outbound sent", { vendorId, messageId, attempt: claim.delivery.attempts, provider: claim.channel });
   if (await hasDeliveryProblem(claim.instance.id)) await markInstanceProblem(claim.instance.id, undefined);
 }
 

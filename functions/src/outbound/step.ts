@@ -5,6 +5,16 @@ import type { AttemptScheduler, Dispatch } from "./dispatch";
 /** What a step may do while it decides: read, never write (Firestore transactions read before they write). */
 export type Reads = Pick<Transaction, "get">;
 
+/**
+ * What a step uses of a message: its reference and its fields, as the transaction read them, or as
+ * this process wrote them when no one else may have written since (a claim's lease).
+ */
+export interface MessageView {
+  readonly ref: FirebaseFirestore.DocumentReference;
+  readonly id: string;
+  get(field: string): unknown;
+}
+
 /** A write a step asks for; applied once every read of the transaction is done. */
 export type Write = (tx: Transaction) => void;
 

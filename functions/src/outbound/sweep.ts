@@ -3,7 +3,7 @@ import { logger } from "../shared/logger";
 import { resolveInstance, toChannel } from "../messaging/provider";
 import { failoverOf } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
-import { conversationRef, messageRef } from "../store/conversation-paths";
+import { conversationRef, OUTBOUND, outboundRef } from "../store/conversation-paths";
 import type { OutboundDeps } from "./deps";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery } from "./delivery-state";
@@ -40,7 +40,7 @@ export async function redriveConversation(
     const dropped: string[] = [];
     let head: { id: string; delivery: Delivery; wabaInstanceId: string } | undefined;
     for (const id of outbox.slice(0, 10)) {
-      const snap = await tx.get(messageRef(vendorId, customer, id));
+      const snap = await tx.get(outboundRef(vendorId, customer, id));
       const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
       if (!delivery || TERMINAL.has(delivery.state)) {
         dropped.push(id);
@@ -53,7 +53,7 @@ export async function redriveConversation(
     if (head) {
       const next = await redriven(tx, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
       if (next) {
-        tx.update(messageRef(vendorId, customer, head.id), deliveryFields(next, now));
+        tx.update(outboundRef(vendorId, customer, head.id), deliveryFields(next, now));
         out.push({ vendorId, customer, messageId: head.id, generation: next.generation, ...(next.nextAttemptAt !== undefined && { at: next.nextAttemptAt }) });
       }
     }
@@ -117,7 +117,7 @@ export async function sweepOutbound(deps: OutboundDeps, options: { staleMs?: num
   const staleMs = options.staleMs ?? STALE_MS;
   const cutoff = Timestamp.fromMillis(Date.now() - Math.min(staleMs, 60_000));
   const snap = await firestore()
-    .collectionGroup("messages")
+    .collectionGroup(OUTBOUND)
     .where("status", "in", ["queued", "sending"])
     .where("delivery.changedAt", "<=", cutoff)
     .limit(BATCH)
@@ -136,7 +136,7 @@ export async function sweepOutbound(deps: OutboundDeps, options: { staleMs?: num
 /** After a number reconnects: every conversation with a message waiting for it gets its task back. */
 export async function resumeInstance(wabaInstanceId: string, deps: OutboundDeps): Promise<number> {
   const snap = await firestore()
-    .collectionGroup("messages")
+    .collectionGroup(OUTBOUND)
     .where("wabaInstanceId", "==", wabaInstanceId)
     .where("status", "==", "queued")
     .limit(1000)
@@ -151,7 +151,7 @@ export async function resumeInstance(wabaInstanceId: string, deps: OutboundDeps)
 
 /** Sent messages whose WhatsApp id lookup failed: tried again, so their statuses can land. */
 export async function retryLinks(deps: OutboundDeps): Promise<number> {
-  const snap = await firestore().collectionGroup("messages").where("linkPending", "==", true).limit(BATCH).get();
+  const snap = await firestore().collectionGroup(OUTBOUND).where("linkPending", "==", true).limit(BATCH).get();
   let linked = 0;
   for (const doc of snap.docs) {
     const vendorId = doc.ref.parent.parent!.parent.parent!.id;

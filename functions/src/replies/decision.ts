@@ -1,6 +1,7 @@
 import { FieldValue, type Transaction } from "firebase-admin/firestore";
 import type { ConversationState } from "../engine/chat-engine";
 import { inboundDocSchema, type InboundDoc, type OutboundContent } from "../model/message";
+import { INLINE_CLAIM, inlineSender, type InlineAttempt } from "../outbound/attempt";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { firestore } from "../shared/firestore";
@@ -36,6 +37,13 @@ export interface DecideResult {
   next?: string;
   /** Products whose stock the committed decision changed. */
   stockChanged: string[];
+  /** The first reply, created claimed for its first attempt in process (no task hop). */
+  inline?: InlineAttempt;
+}
+
+/** Whether the decision may claim its first reply for an attempt in process (`inlineSender`). */
+export interface DecideOptions {
+  inline?: boolean;
 }
 
 
@@ -51,6 +59,7 @@ export async function decideOnce(
   messageId: string,
   deadlineMinutes: number,
   decide: (inbound: InboundDoc, conversation: ConversationView, tx: Transaction) => Promise<InboundDecision>,
+  options: DecideOptions = {},
 ): Promise<DecideResult> {
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
@@ -73,6 +82,9 @@ export async function decideOnce(
     }
     decision.apply?.(tx);
     const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
+    const wantsInline = options.inline === true && decision.replies.length > 0;
+    const sender = wantsInline ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
+    if (sender) outbox.claimHeadFor(INLINE_CLAIM.provider, INLINE_CLAIM.leaseMs);
     const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
     decision.replies.forEach((content, index) => {
       // A reply leaves from the number the customer wrote to: the Cloud API number when they wrote there.
@@ -83,7 +95,14 @@ export async function decideOnce(
       const target = noticeOutboxes.get(notice.to) ?? outbox;
       target.add({ messageId: notices[index]!.id, wabaInstanceId, origin: "engine", content: notice.content });
     });
-    const { conversationFields, dispatches } = outbox.write(tx);
+    const { conversationFields, dispatches, claimed } = outbox.write(tx);
+    let inline: InlineAttempt | undefined;
+    if (claimed && sender && claimed.task.messageId === replyIds[0]) {
+      const { task, delivery, created } = claimed;
+      const content = decision.replies[0]!;
+      const attempt = { kind: "claimed", delivery, instance: sender, channel: "wasender", to: customer, content } as const;
+      inline = { task, claimed: attempt, known: created };
+    } else if (claimed) dispatches.push(claimed.task);
     for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
     const conversation: Record<string, unknown> = {
       vendorId,
@@ -119,7 +138,8 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    return { alreadyDecided: false, dispatches, stockChanged: decision.stockChanged ?? [], ...(next && { next }) };
+    const stockChanged = decision.stockChanged ?? [];
+    return { alreadyDecided: false, dispatches, stockChanged, ...(next && { next }), ...(inline && { inline }) };
   }, { maxAttempts: 10 });
 }
 

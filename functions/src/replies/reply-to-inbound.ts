@@ -6,6 +6,7 @@ import type { InboundDoc } from "../model/message";
 import { describeIssues } from "../model/common";
 import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-config";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
+import { attemptInline } from "../outbound/attempt";
 import type { OutboundDeps } from "../outbound/deps";
 import { earlierPendingInbound, markUndecided, parkBehind, stuckInbound } from "../store/conversations";
 import { decideOnce, type ConversationView, type DecideResult, type InboundDecision } from "./decision";
@@ -32,6 +33,11 @@ class DecisionError extends Error {}
 
 /** A decision that throws is tried this many times in all, then the message is marked failed with the reason. */
 const DECISION_TRIES = 3;
+/**
+ * For this long from the start of a run, a decision's first reply is sent by the run itself (no task
+ * hop); past it, a long hand-over chain queues its replies as tasks and stays far from the timeout.
+ */
+const INLINE_BUDGET_MS = 15_000;
 /** How many parked messages one run decides in a row before leaving the rest to their own runs or the sweep. */
 const MAX_HANDOVERS = 50;
 
@@ -125,12 +131,21 @@ export async function replyToInbound(
     return;
   }
   let current: string | undefined = messageId;
-  for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) current = await decideAndQueue(vendorId, customer, current, deps);
+  const inlineUntil = Date.now() + INLINE_BUDGET_MS;
+  for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) {
+    current = await decideAndQueue(vendorId, customer, current, deps, Date.now() < inlineUntil);
+  }
   if (current) logger.warn("hand-over chain cut; the sweep decides the rest", { vendorId, next: current });
 }
 
 /** Decides one message (retrying a decision that throws), enqueues its replies' tasks; returns the message parked behind it. */
-async function decideAndQueue(vendorId: string, customer: string, messageId: string, deps: ReplyDeps): Promise<string | undefined> {
+async function decideAndQueue(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  deps: ReplyDeps,
+  inline: boolean,
+): Promise<string | undefined> {
   const config = await readVendorConfigCached(vendorId);
   // Counted before the decision (outside its transaction, which may retry); a redelivered trigger
   // counts again but finds the message decided and changes nothing.
@@ -150,6 +165,7 @@ async function decideAndQueue(vendorId: string, customer: string, messageId: str
     try {
       decided = await decideOnce(vendorId, customer, messageId, deadlineMinutes, (inbound, conversation, tx) =>
         decide(vendorId, config, inbound, conversation, tx, deps, verdict, reference),
+      { inline },
       );
     } catch (error) {
       // A vendor problem (DecisionError) will not go away by trying again; anything else might.
@@ -163,6 +179,8 @@ async function decideAndQueue(vendorId: string, customer: string, messageId: str
   }
   if (decided.alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
   await deps.scheduler.schedule(decided.dispatches);
+  // The first reply leaves now, from this run (its retries are tasks); the stock views after it.
+  if (decided.inline) await attemptInline(decided.inline, deps);
   await (deps.stockViews ?? immediateStockViews).refresh(vendorId, decided.stockChanged);
   return decided.next;
 }

@@ -5,14 +5,16 @@ import { vendorWrittenOutboundSchema } from "../model/message";
 import type { OutboundDeps } from "../outbound/deps";
 import { Outbox } from "../outbound/outbox";
 import { firestore } from "../shared/firestore";
-import { messageRef } from "../store/conversations";
+import { messageRef, outboundRef } from "../store/conversations";
 import { readVendorConfigCached } from "../store/vendor-configs";
 
 /**
  * A message the vendor starts (the design's "Message Sortant") written straight into a conversation
  * by a dashboard or the console: validated, completed with the vendor's number and the conversation's
- * customer, and queued on the conversation's outbox like every other outbound message. Messages the
- * backend queued itself (they carry a `delivery` map) are left alone.
+ * customer, and queued on the conversation's outbox like every other outbound message: it is sent as
+ * `outbound/{its id}` (the backend's own messages live there, where no trigger runs), and its document
+ * here is marked queued, then gets the final status. A document already adopted (`sentAs`) or carrying
+ * a `delivery` map (written as the backend once queued its own) is left alone.
  */
 export async function sendVendorMessage(
   vendorId: string,
@@ -21,7 +23,7 @@ export async function sendVendorMessage(
   data: Record<string, unknown>,
   deps: OutboundDeps,
 ): Promise<void> {
-  if (data.delivery !== undefined) return;
+  if (data.delivery !== undefined || data.sentAs !== undefined) return;
   const ref = messageRef(vendorId, customer, messageId);
   const problems: string[] = [];
   const parsed = vendorWrittenOutboundSchema.safeParse(data);
@@ -32,14 +34,19 @@ export async function sendVendorMessage(
   if (!wabaInstanceId) problems.push("the vendor has no number to send from (vendor_configs.wabaInstanceId)");
   const deadlineMinutes = config.found && config.valid ? config.config.deliveryDeadlineMinutes : undefined;
 
+  let refused = problems;
   const dispatches = await firestore().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
+    const [snap, taken] = await Promise.all([tx.get(ref), tx.get(outboundRef(vendorId, customer, messageId))]);
     // Adopted by an earlier run already (a redelivered trigger).
-    if (!snap.exists || snap.get("delivery") !== undefined || snap.get("status") === "failed") return [];
-    if (problems.length > 0 || !parsed.success || !wabaInstanceId) {
+    const adopted = snap.get("delivery") !== undefined || snap.get("sentAs") !== undefined;
+    if (!snap.exists || adopted || snap.get("status") === "failed") return [];
+    // The id names the outbound message it is sent as: one the backend already sends cannot be reused.
+    const idTaken = `message id "${messageId}" is already used by another outbound message of this conversation`;
+    refused = taken.exists ? [...problems, idTaken] : problems;
+    if (refused.length > 0 || !parsed.success || !wabaInstanceId) {
       tx.update(ref, {
         status: "failed",
-        error: { code: "invalid", message: problems.join("; "), retryable: false },
+        error: { code: "invalid", message: refused.join("; "), retryable: false },
         failedAt: FieldValue.serverTimestamp(),
       });
       return [];
@@ -51,10 +58,10 @@ export async function sendVendorMessage(
       wabaInstanceId,
       origin: data.origin === "api" ? "api" : "console",
       content: { text, ...(imageUrl && { imageUrl }), ...(documentUrl && { documentUrl }) },
-      existing: true,
+      fromDashboard: true,
     });
     return outbox.writeWithConversation(tx);
   });
-  if (problems.length > 0) logger.warn("vendor message refused", { vendorId, messageId, reason: problems.join("; ") });
+  if (refused.length > 0) logger.warn("vendor message refused", { vendorId, messageId, reason: refused.join("; ") });
   await deps.scheduler.schedule(dispatches);
 }

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import type { InboundDoc, InboundMessage } from "../model/message";
-import { conversationRef, messageRef } from "./conversation-paths";
+import { conversationRef, messageRef, outboundRef } from "./conversation-paths";
 
-export { conversationRef, messageRef };
+export { conversationRef, messageRef, outboundRef };
 
 const ALREADY_EXISTS = 6;
 

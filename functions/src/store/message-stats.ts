@@ -1,10 +1,11 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
+import { OUTBOUND } from "./conversation-paths";
 
 /** Outbound messages of a number not yet sent or failed (queued, waiting, scheduled, retrying, sending): one count query. */
 export async function countUnsent(wabaInstanceId: string): Promise<number> {
   const snap = await firestore()
-    .collectionGroup("messages")
+    .collectionGroup(OUTBOUND)
     .where("wabaInstanceId", "==", wabaInstanceId)
     .where("status", "in", ["queued", "sending"])
     .count()
@@ -24,7 +25,7 @@ export interface RecentFailure {
 /** A number's outbound messages that ended failed since `since`, newest first, with their reasons, and how many there are. */
 export async function recentFailures(wabaInstanceId: string, since: Date, limit: number): Promise<{ count: number; latest: RecentFailure[] }> {
   const query = firestore()
-    .collectionGroup("messages")
+    .collectionGroup(OUTBOUND)
     .where("wabaInstanceId", "==", wabaInstanceId)
     .where("status", "==", "failed")
     .where("failedAt", ">=", Timestamp.fromDate(since));

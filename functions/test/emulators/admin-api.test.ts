@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, type TestVendor } from "../support/emulators";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, outboundOf, postWebhook, type TestVendor } from "../support/emulators";
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -117,11 +117,11 @@ describe("messages the vendor starts", () => {
       body: { to: "77 555 44 33", text: "Votre commande est prête", documentUrl: "https://example.com/facture.pdf" },
     });
     expect(res.status).toBe(202);
-    expect(res.json).toMatchObject({ ok: true, status: "queued", path: `vendors/${vendor.vendorId}/conversations/+221775554433/messages/${res.json.messageId}` });
+    expect(res.json).toMatchObject({ ok: true, status: "queued", path: `vendors/${vendor.vendorId}/conversations/+221775554433/outbound/${res.json.messageId}` });
     const [send] = await wasender.waitForSends(1, { predicate: (s) => s.to === "+221775554433" && s.apiKey === vendor.apiKey });
     expect(send).toMatchObject({ documentUrl: "https://example.com/facture.pdf", text: "Votre commande est prête" });
     const doc = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, "+221775554433").doc(res.json.messageId).get();
+      const snap = await outboundOf(db, vendor.vendorId, "+221775554433").doc(res.json.messageId).get();
       return snap.get("waMessageId") ? snap : undefined;
     }, 10_000, "the API message sent and linked");
     expect(doc.data()).toMatchObject({ direction: "outbound", origin: "api", status: "sent", wasenderMsgId: send!.msgId, waMessageId: send!.waMessageId });
@@ -146,11 +146,14 @@ describe("messages the vendor starts", () => {
     const ref = await messagesOf(db, vendor.vendorId, customer).add({ direction: "outbound", text: "Bonjour de la boutique" });
     const [send] = await wasender.waitForSends(1, { predicate: (s) => s.to === customer });
     expect(send).toMatchObject({ apiKey: vendor.apiKey, text: "Bonjour de la boutique" });
-    const doc = await eventually(async () => {
-      const snap = await ref.get();
+    // Sent as the outbound message of the same id (linked there); the dashboard's document gets the status.
+    const sentAs = await eventually(async () => {
+      const snap = await outboundOf(db, vendor.vendorId, customer).doc(ref.id).get();
       return snap.get("waMessageId") ? snap : undefined;
     }, 10_000, "the console message sent and linked");
-    expect(doc.data()).toMatchObject({ origin: "console", status: "sent", to: customer, wabaInstanceId: vendor.wabaInstanceId });
+    expect(sentAs.data()).toMatchObject({ origin: "console", status: "sent", to: customer, wabaInstanceId: vendor.wabaInstanceId, text: "Bonjour de la boutique" });
+    const doc = await ref.get();
+    expect(doc.data()).toMatchObject({ origin: "console", status: "sent", to: customer, wabaInstanceId: vendor.wabaInstanceId, sentAs: sentAs.ref.path });
   });
 
   it("marks a dashboard message with an empty text failed, with the reason", async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
 import { wordingKeyOf } from "../support/wording";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { availableStock } from "../../src/store/stock-shards";
 
 // AlloPermet end to end: Wasender webhook → stored message → engine in its transaction → replies at the
@@ -205,8 +205,11 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(await owner.say(`REPRENDRE ${customer.slice(4)}`)).toEqual([`Le robot reprend la conversation avec ${customer}.`]);
     expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
 
-    // Handing off again, then resuming by a console edit of the conversation document.
+    // Handing off again, then resuming by a console edit of the conversation document. The owner's
+    // notice is awaited: the owner's own chat below counts the messages it gets.
+    const ownerSends = owner.sent().length;
     await buyer.say("agent");
+    await wasender.waitForSends(ownerSends + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
     await buyer.say("ROBE1", 0);
     await eventually(async () => {
       const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ROBE1").where("processing.state", "==", "skipped").get();
@@ -274,7 +277,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     wasender.injectFault({ status: 422, apiKey: vendor.apiKey, body: { success: false, message: "The given data was invalid." } });
     await buyer.say("OUI", 0);
     const failed = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
+      const snap = await outboundOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
       return snap.docs[0];
     }, 10_000, "the refused reply marked failed");
     expect(failed.get("error.code")).toBe("rejected");

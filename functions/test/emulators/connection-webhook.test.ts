@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
-import { adminDb, createVendor, eventually, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { adminDb, createVendor, eventually, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -64,7 +64,7 @@ describe("session status", () => {
     const customer = "+221764443322";
     await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "bonjour" }));
     const waiting = await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).where("direction", "==", "outbound").get();
+      const snap = await outboundOf(db, vendor.vendorId, customer).get();
       return snap.docs[0]?.get("delivery.waitingReason") ? snap.docs[0] : undefined;
     }, 15_000, "the reply waiting");
     expect(waiting.get("status")).toBe("queued");

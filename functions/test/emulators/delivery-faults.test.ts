@@ -137,7 +137,7 @@ describe("delivery through Wasender faults", () => {
     expect(sendsOf(vendor)).toHaveLength(0);
     const alerts = await db.collection("vendors").doc(vendor.vendorId).collection("alerts").get();
     const alert = alerts.docs.find((doc) => doc.get("kind") === "delivery_failed");
-    expect(alert?.get("subject")).toBe(`vendors/${vendor.vendorId}/conversations/${customer}/messages/${reply!.id}`);
+    expect(alert?.get("subject")).toBe(`vendors/${vendor.vendorId}/conversations/${customer}/outbound/${reply!.id}`);
     expect(alert?.get("message")).toMatch(/^delivery deadline passed/);
     report("down past a 6 s deadline", vendor, reply!);
   }, 60_000);

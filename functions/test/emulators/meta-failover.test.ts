@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { greet, seedOutbound, settled } from "../support/delivery";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { availableStock } from "../../src/store/stock-shards";
 import { handleMetaWebhook } from "../../src/webhooks/meta-webhook";
 import { ACCEPT_MAX_AGE_MS } from "../../src/webhooks/vendor-gate";
@@ -93,7 +93,7 @@ describe("failover to Meta", () => {
     expect(metaSendsOf(number)).toHaveLength(1);
     expect(viaMeta).toMatchObject({ to: customer.slice(1), phoneNumberId: number.phoneNumberId, token: number.accessToken, type: "text", text: reply!.text });
     // The wamid Meta answered is the message's WhatsApp id at once (no lookup), linked for its statuses.
-    const linked = await eventually(async () => (await messagesOf(db, vendor.vendorId, customer).doc(reply!.id).get()).get("waMessageId"), 10_000, "the wamid linked");
+    const linked = await eventually(async () => (await outboundOf(db, vendor.vendorId, customer).doc(reply!.id).get()).get("waMessageId"), 10_000, "the wamid linked");
     expect(linked).toBe(viaMeta!.wamid);
     expect(reply!.delivery.lastErrors.wasender.code).toBe("server_error");
     const firstFailure = wasenderSendRequests(vendor)[0]!.at;
@@ -208,7 +208,7 @@ describe("failover to Meta", () => {
       failoverProvider: "meta",
       circuit: { state: expect.stringMatching(/open|probing/) },
       waiting: 0,
-      failedLast24h: { count: 1, latest: [expect.objectContaining({ path: `vendors/${vendor.vendorId}/conversations/${customer}/messages/${reply!.id}`, reason: reply!.error.message })] },
+      failedLast24h: { count: 1, latest: [expect.objectContaining({ path: `vendors/${vendor.vendorId}/conversations/${customer}/outbound/${reply!.id}`, reason: reply!.error.message })] },
       lastErrors: { wasender: expect.objectContaining({ code: "server_error" }), meta: expect.objectContaining({ code: "server_error" }) },
     });
     expect(typeof numberHealth.circuit.since).toBe("string");
@@ -436,21 +436,21 @@ describe("Meta webhook", () => {
     const customer = "+221773000024";
     await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "Bonjour")]));
     const [reply] = await settled(vendor.vendorId, customer);
-    const wamid = await eventually(async () => (await messagesOf(db, vendor.vendorId, customer).doc(reply!.id).get()).get("waMessageId") as string | undefined, 10_000, "the wamid linked");
+    const wamid = await eventually(async () => (await outboundOf(db, vendor.vendorId, customer).doc(reply!.id).get()).get("waMessageId") as string | undefined, 10_000, "the wamid linked");
     expect(wamid).toMatch(/^wamid\./);
     await postMeta(vendor.vendorId, number.appSecret, metaBody([metaStatus(number.phoneNumberId, wamid, "read")]));
     await postMeta(vendor.vendorId, number.appSecret, metaBody([metaStatus(number.phoneNumberId, wamid, "delivered"), metaStatus(number.phoneNumberId, wamid, "sent")]));
-    const doc = (await messagesOf(db, vendor.vendorId, customer).doc(reply!.id).get()).data()!;
+    const doc = (await outboundOf(db, vendor.vendorId, customer).doc(reply!.id).get()).data()!;
     expect(doc.deliveryStatus).toBe("read");
 
     await postMeta(vendor.vendorId, number.appSecret, metaBody([metaText(number.phoneNumberId, customer, "aide")]));
     const replies = await settled(vendor.vendorId, customer, 2);
-    const failedWamid = await eventually(async () => (await messagesOf(db, vendor.vendorId, customer).doc(replies[1]!.id).get()).get("waMessageId") as string | undefined, 10_000, "the wamid linked");
+    const failedWamid = await eventually(async () => (await outboundOf(db, vendor.vendorId, customer).doc(replies[1]!.id).get()).get("waMessageId") as string | undefined, 10_000, "the wamid linked");
     const failed = await postMeta(vendor.vendorId, number.appSecret, metaBody([
       metaStatus(number.phoneNumberId, failedWamid, "failed", { errors: [{ code: 131026, title: "Message undeliverable" }] }),
     ]));
     expect(failed.status).toBe(200);
-    const failedDoc = (await messagesOf(db, vendor.vendorId, customer).doc(replies[1]!.id).get()).data()!;
+    const failedDoc = (await outboundOf(db, vendor.vendorId, customer).doc(replies[1]!.id).get()).data()!;
     expect(failedDoc.deliveryStatus).toBe("error");
     expect(JSON.stringify(failedDoc)).toContain("131026");
   }, 30_000);

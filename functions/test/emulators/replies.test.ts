@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived, waMessageId } from "../support/payloads";
-import { adminDb, createVendor, eventually, messagesOf, postWebhook, sleep } from "../support/emulators";
+import { adminDb, createVendor, eventually, messagesOf, outboundOf, postWebhook, sleep } from "../support/emulators";
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -22,7 +22,7 @@ const ROBE = {
 };
 
 async function outboundDocs(vendorId: string, customer: string) {
-  const snap = await messagesOf(db, vendorId, customer).where("direction", "==", "outbound").get();
+  const snap = await outboundOf(db, vendorId, customer).get();
   return snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }) as Record<string, any>);
 }
 

@@ -2,7 +2,7 @@ import type { DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
-import { adminDb, createVendor, eventually, messagesOf, postWebhook } from "../support/emulators";
+import { adminDb, createVendor, eventually, outboundOf, postWebhook } from "../support/emulators";
 
 type Entry = { event: string; detail?: string; at: Timestamp };
 const historyOf = (reply: DocumentSnapshot) => reply.get("delivery.history") as Entry[];
@@ -54,7 +54,7 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
       await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "aide" }));
       // Each reply has taken its send slot (or is sent) before the next message comes in: posting order.
       await eventually(async () => {
-        const snap = await messagesOf(db, vendor.vendorId, customer).where("direction", "==", "outbound").get();
+        const snap = await outboundOf(db, vendor.vendorId, customer).get();
         const reply = snap.docs[0];
         return reply && (reply.get("delivery.slotAt") || reply.get("status") === "sent") ? true : undefined;
       }, 15_000, `the reply to ${customer} paced`);
@@ -63,7 +63,7 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
     expect(sends.map((s) => s.to)).toEqual(customers);
     expect(wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message")).toHaveLength(30);
     // Every later reply waited as a task scheduled for its slot ("paced" in its history), none in a sleeping function.
-    const replies = await Promise.all(customers.map(async (c) => (await messagesOf(db, vendor.vendorId, c).where("direction", "==", "outbound").get()).docs[0]!));
+    const replies = await Promise.all(customers.map(async (c) => (await outboundOf(db, vendor.vendorId, c).get()).docs[0]!));
     // Sent in the order the pacing gave the slots, each slot an interval (10 s / 6) after the previous start.
     const starts = replies.map(startOf);
     expect(starts.every((start, i) => i === 0 || start > starts[i - 1]!)).toBe(true);
@@ -90,7 +90,7 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
 
     // Wasender records a send before its completion commits: wait for every reply to be recorded sent.
     const byCustomer = await eventually(async () => {
-      const replies = await Promise.all(customers.map(async (c) => [c, (await messagesOf(db, vendor.vendorId, c).where("direction", "==", "outbound").get()).docs[0]] as const));
+      const replies = await Promise.all(customers.map(async (c) => [c, (await outboundOf(db, vendor.vendorId, c).get()).docs[0]] as const));
       return replies.every(([, r]) => r?.get("status") === "sent") ? new Map(replies.map(([c, r]) => [c, r!])) : undefined;
     }, 15_000, "every reply recorded sent");
     const inSendOrder = sends.map((s) => byCustomer.get(s.to)!);

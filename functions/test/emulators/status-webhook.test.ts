@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
-import { adminDb, createVendor, eventually, messagesOf, postWebhook, type TestVendor } from "../support/emulators";
+import { adminDb, createVendor, eventually, outboundOf, postWebhook, type TestVendor } from "../support/emulators";
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -19,7 +19,7 @@ async function sentReply(): Promise<{ customer: string; waMessageId: string; ref
   const customer = `+22176${String(1_000_000 + phoneCounter++).slice(1)}0`;
   await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "aide" }));
   return eventually(async () => {
-    const snap = await messagesOf(db, vendor.vendorId, customer).where("direction", "==", "outbound").get();
+    const snap = await outboundOf(db, vendor.vendorId, customer).get();
     const doc = snap.docs[0];
     return doc?.get("waMessageId") ? { customer, waMessageId: doc.get("waMessageId") as string, ref: doc.ref } : undefined;
   }, 15_000, "the reply sent and linked");

@@ -65,7 +65,7 @@ describe("the message trigger delivered more than once", () => {
     const inbound = await db.doc(path).get();
     expect(inbound.get("processing.state")).toBe("done");
     expect(inbound.get("processing.replyIds")).toEqual(["out_DUP2_0"]);
-    const reply = await db.doc(path.replace("in_DUP2", "out_DUP2_0")).get();
+    const reply = await db.doc(path.replace("messages/in_DUP2", "outbound/out_DUP2_0")).get();
     expect(reply.get("status")).toBe("sent");
     expect(reply.get("delivery.attempts")).toBe(1);
   });

@@ -24,6 +24,7 @@ const PATHS = [
   "vendors/vendor_001/conversations/+221771234567",
   "vendors/vendor_001/conversations/+221771234567/messages/in_3EB0X",
   "vendors/vendor_001/conversations/+221771234567/messages/out_3EB0X_0",
+  "vendors/vendor_001/conversations/+221771234567/outbound/out_3EB0X_0",
   "vendors/vendor_001/orders/CMD-7KQ2XA",
   "vendors/vendor_001/handoffs/in_3EB0X",
   "vendors/vendor_001/alerts/alert_1",
@@ -105,6 +106,8 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collection("vendor_configs").get());
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/messages").get());
     await assertFails(db.collectionGroup("messages").get());
+    await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/outbound").get());
+    await assertFails(db.collectionGroup("outbound").get());
     for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs", "payments"]) await assertFails(db.collectionGroup(group).get());
     for (const top of ["waba_runtime", "send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors", "payment_accounts"]) await assertFails(db.collection(top).get());
   });

@@ -1,11 +1,11 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { expect } from "vitest";
-import { adminDb, eventually, messagesOf, postWebhook, type TestVendor } from "./emulators";
+import { adminDb, eventually, outboundOf, postWebhook, type TestVendor } from "./emulators";
 import { messagesReceived } from "./payloads";
 
 /** A conversation's outbound messages, oldest first. */
 export async function outbound(vendorId: string, customer: string) {
-  const snap = await messagesOf(adminDb(), vendorId, customer).where("direction", "==", "outbound").orderBy("createdAt").get();
+  const snap = await outboundOf(adminDb(), vendorId, customer).orderBy("createdAt").get();
   return snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }) as Record<string, any>);
 }
 
@@ -35,7 +35,7 @@ export async function seedOutbound(
 ) {
   const conversation = adminDb().collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
   await conversation.set({ vendorId: vendor.vendorId, customer, outbox: [messageId] });
-  const ref = conversation.collection("messages").doc(messageId);
+  const ref = conversation.collection("outbound").doc(messageId);
   const { delivery, origin = "engine", createdAt = Timestamp.now(), ...rest } = message;
   await ref.set({ direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin, createdAt, ...rest, delivery });
   return ref;

@@ -139,6 +139,11 @@ export function messagesOf(db: Firestore, vendorId: string, customer: string) {
   return db.collection("vendors").doc(vendorId).collection("conversations").doc(customer).collection("messages");
 }
 
+/** A conversation's outbound messages: everything the backend sends, each with its delivery. */
+export function outboundOf(db: Firestore, vendorId: string, customer: string) {
+  return db.collection("vendors").doc(vendorId).collection("conversations").doc(customer).collection("outbound");
+}
+
 export const AUTH_EMULATOR = `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST ?? "127.0.0.1:9099"}`;
 
 /** A user in the Auth emulator with these custom claims, and a fresh ID token for it. */
