@@ -140,7 +140,7 @@ const products: Handler = async (vendorId, request, [id]) => {
     (other) => other.id !== id && typeof other.data.keyword === "string" && compactKeyword(other.data.keyword) === keyword,
   );
   if (clash) {
-    return errorResponse(409, "duplicate_keyword", `The keyword "${parsed.data.keyword}" is already used by product "${clash.id}" (${String(clash.data.name)}): buyers could not tell them apart.`, {
+    return errorResponse(409, "duplicate_keyword", `The keyword "${parsed.data.keyword}" is already used by "${String(clash.data.name)}" (keyword ${String(clash.data.keyword)}, product ${clash.id}): buyers could not tell them apart.`, {
       productId: clash.id,
     });
   }
