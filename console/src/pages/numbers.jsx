@@ -97,7 +97,8 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
       setNote({ ok: false, text: e.message });
     }
   };
-  const problems = number.configProblems ?? [];
+  // The onboarding check's verdict, and what keeps the number from being used (e.g. a missing secret).
+  const problems = [...new Set([...(number.configProblems ?? []), ...(number.health?.problems ?? [])])];
   return (
     <article class="card" data-test="number" data-id={number.wabaInstanceId}>
       <div class="row">

@@ -3,8 +3,6 @@ import { vendorPath } from "../api.js";
 import { formatAmount } from "../i18n.js";
 import { usePolled } from "../hooks.js";
 
-const idFor = (keyword) => keyword.toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "") || `p${Date.now()}`;
-
 function ProductForm({ api, vendor, t, product, onDone }) {
   const [values, setValues] = useState(() => ({
     keyword: product?.keyword ?? "", name: product?.name ?? "", price: product?.price ?? "", stock: product?.stock ?? "",
@@ -21,7 +19,9 @@ function ProductForm({ api, vendor, t, product, onDone }) {
       ...(product?.description && { description: product.description }),
     };
     try {
-      await api(vendorPath(vendor.vendorId, `products/${encodeURIComponent(product?.productId ?? idFor(body.keyword))}`), { method: "PUT", body });
+      // A new product's id is made by the server from its keyword.
+      const path = product ? `products/${encodeURIComponent(product.productId)}` : "products";
+      await api(vendorPath(vendor.vendorId, path), { method: product ? "PUT" : "POST", body });
       onDone();
     } catch (e) {
       setError(e);

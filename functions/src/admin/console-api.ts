@@ -98,9 +98,12 @@ const numbers: Handler = async (vendorId, request, [id]) => {
 
 const productFormSchema = productSchema.omit({ stockSync: true }).strict();
 
-const products: Handler = async (vendorId, request, [id]) => {
-  if (id === undefined) {
-    if (request.method !== "GET") return methodNotAllowed("GET");
+const products: Handler = async (vendorId, request, [givenId]) => {
+  // POST /products creates one (its id made from the keyword); PUT /products/{id} edits that one.
+  let id = givenId;
+  const creating = id === undefined && request.method === "POST";
+  if (id === undefined && !creating) {
+    if (request.method !== "GET") return methodNotAllowed("GET, POST");
     const docs = await readAllProductDocs(vendorId);
     const list = docs.map(({ id: productId, data }) => ({
       productId,
@@ -116,8 +119,8 @@ const products: Handler = async (vendorId, request, [id]) => {
     }));
     return ok({ vendorId, products: list.sort((a, b) => String(a.keyword).localeCompare(String(b.keyword))) });
   }
-  if (request.method !== "PUT") return methodNotAllowed("PUT");
-  if (!documentIdSchema.safeParse(id).success) return errorResponse(400, "invalid_id", "The product id is not a valid document id.");
+  if (!creating && request.method !== "PUT") return methodNotAllowed("PUT");
+  if (!creating && !documentIdSchema.safeParse(id).success) return errorResponse(400, "invalid_id", "The product id is not a valid document id.");
   const body = jsonOf(request);
   if (!body.ok) return body.response;
   const raw = body.json !== null && typeof body.json === "object" ? { ...(body.json as Record<string, unknown>) } : body.json;
@@ -136,17 +139,22 @@ const products: Handler = async (vendorId, request, [id]) => {
   if (!parsed.success) return errorResponse(400, "invalid_product", "The product is not valid.", { problems: describeIssues(parsed.error) });
   const keyword = compactKeyword(parsed.data.keyword);
   if (keyword.length === 0) return errorResponse(400, "invalid_product", "The product is not valid.", { problems: ["keyword: must contain a letter or a digit"] });
-  const clash = (await readAllProductDocs(vendorId)).find(
-    (other) => other.id !== id && typeof other.data.keyword === "string" && compactKeyword(other.data.keyword) === keyword,
-  );
+  const existing = await readAllProductDocs(vendorId);
+  const clash = existing.find((other) => other.id !== id && typeof other.data.keyword === "string" && compactKeyword(other.data.keyword) === keyword);
   if (clash) {
     return errorResponse(409, "duplicate_keyword", `The keyword "${parsed.data.keyword}" is already used by "${String(clash.data.name)}" (keyword ${String(clash.data.keyword)}, product ${clash.id}): buyers could not tell them apart.`, {
       productId: clash.id,
     });
   }
-  await writeProductFields(vendorId, id, parsed.data, removed);
-  logger.info("console: product written", { vendorId, productId: id });
-  return ok({ productId: id });
+  if (creating) {
+    const taken = new Set(existing.map((other) => other.id));
+    const base = keyword.normalize("NFD").replace(/[^a-z0-9]/g, "").slice(0, 40) || "product";
+    id = taken.has(base) ? `${base}_${randomUUID().slice(0, 6)}` : base;
+  }
+  const productId = id!;
+  await writeProductFields(vendorId, productId, parsed.data, removed);
+  logger.info("console: product written", { vendorId, productId, created: creating });
+  return ok({ productId }, creating ? 201 : 200);
 };
 
 // --- orders --------------------------------------------------------------------------------------

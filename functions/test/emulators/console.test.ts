@@ -121,25 +121,31 @@ describe("the operator console", () => {
     await page.click("[data-test=add-number]");
     await page.waitForSelector("[data-test=number-form]");
     await page.type("[data-test=number-form] input[name=id]", id);
-    await page.type("[data-test=number-form] input[name=phoneNumber]", `77 ${String(Math.floor(100 + Math.random() * 899))} 45 67`);
+    // A typo in the number, and no webhook secret yet.
+    await page.type("[data-test=number-form] input[name=phoneNumber]", "77 12");
     await page.type("[data-test=number-form] input[name=wasenderInstanceId]", `session-${id}`);
     await page.type("[data-test=number-form] input[name=wasenderApiKey]", apiKey);
     await page.click("[data-test=number-form] button[type=submit]");
-    // The onboarding trigger's verdict, as it comes back: the webhook secret is missing.
+    // The onboarding trigger's verdict as it comes back, and why the number cannot be used.
     const card = `[data-test=number][data-id=${id}]`;
+    await waitForText(page, `${card} [data-test=problems]`, 'phoneNumber: "77 12" is not a phone number');
     await waitForText(page, `${card} [data-test=problems]`, "wasenderWebhookSecret");
     await shot("1-numbers-problem");
+    expect((await db.collection("waba_instances").doc(id).get()).get("configProblems")).toEqual([expect.stringContaining("is not a phone number")]);
 
     await page.click(`${card} .actions button`);
     await page.waitForSelector("[data-test=number-form] input[name=wasenderWebhookSecret]");
     const placeholder = await propertyOf(page, "[data-test=number-form] input[name=wasenderApiKey]", "placeholder");
     expect(placeholder).toMatch(/enregistré|set/);
+    const phone = `77 ${String(Math.floor(100 + Math.random() * 899))} 45 67`;
+    await fill("[data-test=number-form] input[name=phoneNumber]", phone);
     await page.type("[data-test=number-form] input[name=wasenderWebhookSecret]", secret);
     await page.click("[data-test=number-form] button[type=submit]");
     await page.waitForSelector(`${card} [data-test=no-problem]`, { timeout: 20_000 });
 
     const stored = (await db.collection("waba_instances").doc(id).get()).data()!;
     expect(stored).toMatchObject({ vendorId: shop.vendorId, wasenderApiKey: apiKey, wasenderWebhookSecret: secret, provider: "wasender" });
+    expect(stored.phoneNumber).toBe(`+221${phone.replace(/ /g, "")}`);
     expect(stored.configProblems).toBeUndefined();
     const html = await page.content();
     expect(html).not.toContain(apiKey);
