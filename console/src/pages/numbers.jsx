@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatWhen } from "../i18n.js";
 import { usePolled } from "../hooks.js";
@@ -23,6 +23,9 @@ function NumberForm({ api, vendor, t, number, onDone }) {
     ...Object.fromEntries([...PLAIN.wasender, ...PLAIN.meta].map((name) => [name, number?.[name] ?? ""])),
   }));
   const [error, setError] = useState();
+  const form = useRef();
+  // The form opens above the list: bring it into view on a phone.
+  useEffect(() => form.current?.scrollIntoView({ block: "start" }), []);
   const set = (name) => (event) => setValues({ ...values, [name]: event.currentTarget.value });
   const providerFields = values.provider === "meta" ? "meta" : "wasender";
   const submit = async (event) => {
@@ -31,9 +34,8 @@ function NumberForm({ api, vendor, t, number, onDone }) {
     const { id, ...fields } = values;
     const body = Object.fromEntries(Object.entries(fields).filter(([name]) => !PLAIN[providerFields === "meta" ? "wasender" : "meta"].includes(name)));
     if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
-    const form = event.currentTarget;
     for (const name of SECRETS[providerFields]) {
-      const value = form.elements[name].value;
+      const value = event.currentTarget.elements[name].value;
       if (value !== "") body[name] = value;
     }
     try {
@@ -44,7 +46,7 @@ function NumberForm({ api, vendor, t, number, onDone }) {
     }
   };
   return (
-    <form class="card form" onSubmit={submit} data-test="number-form">
+    <form class="card form" onSubmit={submit} data-test="number-form" ref={form}>
       <label>{t.numberId}<input name="id" value={values.id} onInput={set("id")} required disabled={Boolean(number)} placeholder="waba_vendor_004" /></label>
       <label>{t.phone}<input name="phoneNumber" value={values.phoneNumber} onInput={set("phoneNumber")} inputmode="tel" placeholder="+221 77 123 45 67" /></label>
       <label>{t.provider}

@@ -173,7 +173,7 @@ export async function resumeConversation(vendorId: string, customer: string, by:
  */
 export async function writeVendorMessage(vendorId: string, customer: string, messageId: string, content: Record<string, unknown>): Promise<string> {
   const ref = messageRef(vendorId, customer, messageId);
-  await ref.create({ direction: "outbound", origin: "console", ...content });
+  await ref.create({ direction: "outbound", origin: "console", ...content, createdAt: FieldValue.serverTimestamp() });
   return ref.path;
 }
 

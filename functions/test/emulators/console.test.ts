@@ -294,6 +294,7 @@ describe("the operator console", () => {
       for (const secretOfShop of [shop.vendorId, shop.phoneNumber, BUYER, "ROBE1", "Awa Test Couture"]) expect(text, name).not.toContain(secretOfShop);
     }
     await open("numbers");
+    await page.waitForSelector(`[data-test=number][data-id=${rival.wabaInstanceId}]`);
     await shot("8-rival-staff");
     // And the API behind it refuses every one of the shop's resources to this account.
     const token = await idTokenWithClaims({ vendorId: rival.vendorId });
