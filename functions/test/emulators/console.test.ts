@@ -306,3 +306,42 @@ describe("the operator console", () => {
     expect(write.status).toBe(403);
   });
 });
+
+describe("the console's API refuses what a console edit must not do", () => {
+  let token: string;
+  beforeAll(async () => {
+    token = await idTokenWithClaims({ vendorId: shop.vendorId });
+  });
+
+  it("never writes over another vendor's number, and never returns a secret", async () => {
+    const res = await adminCall(`/vendors/${shop.vendorId}/numbers/${rival.wabaInstanceId}`, { method: "PUT", token, body: { phoneNumber: "+221770000000" } });
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe("instance_of_another_vendor");
+    expect((await db.collection("waba_instances").doc(rival.wabaInstanceId).get()).get("vendorId")).toBe(rival.vendorId);
+    const list = await adminCall(`/vendors/${shop.vendorId}/numbers`, { method: "GET", token });
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(shop.apiKey);
+    expect(list.text).not.toContain(shop.secret);
+    expect(list.json.numbers[0].secretsSet).toMatchObject({ wasenderApiKey: true, wasenderWebhookSecret: true, wasenderAccessToken: true });
+  });
+
+  it("refuses a product the engine could not use, naming each problem", async () => {
+    const res = await adminCall(`/vendors/${shop.vendorId}/products`, { method: "POST", token, body: { keyword: "JUPE1", name: "", price: -5, stock: 1.5, active: true } });
+    expect(res.status).toBe(400);
+    expect((res.json.error.problems as string[]).map((problem) => problem.split(":")[0])).toEqual(expect.arrayContaining(["name", "price", "stock"]));
+  });
+
+  it("changes only a reserved order, and sends again only a failed message", async () => {
+    const paid = await adminCall(`/vendors/${shop.vendorId}/orders/CMD-NOPE22/status`, { token, body: { status: "paid" } });
+    expect(paid.status).toBe(404);
+    const orders = await db.collection("vendors").doc(shop.vendorId).collection("orders").where("status", "==", "paid").limit(1).get();
+    const again = await adminCall(`/vendors/${shop.vendorId}/orders/${orders.docs[0]!.id}/status`, { token, body: { status: "cancelled" } });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe("not_reserved");
+    const sent = await messagesOf(db, shop.vendorId, BUYER).where("status", "==", "sent").limit(1).get();
+    const redrive = await adminCall(`/vendors/${shop.vendorId}/failed-messages/redrive`, { token, body: { path: sent.docs[0]!.ref.path } });
+    expect(redrive.status).toBe(409);
+    const foreign = await adminCall(`/vendors/${shop.vendorId}/failed-messages/redrive`, { token, body: { path: `vendors/${rival.vendorId}/conversations/${BUYER}/messages/x` } });
+    expect(foreign.status).toBe(404);
+  });
+});
