@@ -129,16 +129,21 @@ describe("the operator console", () => {
     // The onboarding trigger's verdict as it comes back, and why the number cannot be used.
     const card = `[data-test=number][data-id=${id}]`;
     await waitForText(page, `${card} [data-test=problems]`, 'phoneNumber: "77 12" is not a phone number');
-    await waitForText(page, `${card} [data-test=problems]`, "wasenderWebhookSecret");
     await shot("1-numbers-problem");
     expect((await db.collection("waba_instances").doc(id).get()).get("configProblems")).toEqual([expect.stringContaining("is not a phone number")]);
+
+    // The number fixed: what still keeps it from being used (no webhook secret) shows next.
+    await page.click(`${card} .actions button`);
+    await page.waitForSelector("[data-test=number-form] input[name=phoneNumber]");
+    const phone = `77 ${String(Math.floor(100 + Math.random() * 899))} 45 67`;
+    await fill("[data-test=number-form] input[name=phoneNumber]", phone);
+    await page.click("[data-test=number-form] button[type=submit]");
+    await waitForText(page, `${card} [data-test=problems]`, "wasenderWebhookSecret");
 
     await page.click(`${card} .actions button`);
     await page.waitForSelector("[data-test=number-form] input[name=wasenderWebhookSecret]");
     const placeholder = await propertyOf(page, "[data-test=number-form] input[name=wasenderApiKey]", "placeholder");
     expect(placeholder).toMatch(/enregistré|set/);
-    const phone = `77 ${String(Math.floor(100 + Math.random() * 899))} 45 67`;
-    await fill("[data-test=number-form] input[name=phoneNumber]", phone);
     await page.type("[data-test=number-form] input[name=wasenderWebhookSecret]", secret);
     await page.click("[data-test=number-form] button[type=submit]");
     await page.waitForSelector(`${card} [data-test=no-problem]`, { timeout: 20_000 });
