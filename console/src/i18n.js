@@ -18,6 +18,7 @@ const TEXTS = {
     today: "Aujourd'hui", all: "Toutes", reserved: "réservée", paid: "payée", expired: "expirée", cancelled: "annulée", flagged: "à vérifier",
     markPaid: "Marquer payée", cancelOrder: "Annuler la commande", amountPaid: "encaissé",
     addProduct: "Ajouter un produit", keyword: "Mot-clé", name: "Nom", price: "Prix (FCFA)", stock: "Stock", active: "Actif", imageUrl: "Image (URL)",
+    messageStatus: { queued: "en file", sending: "envoi…", sent: "envoyé", failed: "échec" },
     inactive: "inactif", reason: "Raison", when: "Quand", to: "À", redrive: "Renvoyer", redriven: "Renvoyé.",
   },
   en: {
@@ -38,6 +39,7 @@ const TEXTS = {
     today: "Today", all: "All", reserved: "reserved", paid: "paid", expired: "expired", cancelled: "cancelled", flagged: "flagged",
     markPaid: "Mark paid", cancelOrder: "Cancel order", amountPaid: "collected",
     addProduct: "Add a product", keyword: "Keyword", name: "Name", price: "Price (FCFA)", stock: "Stock", active: "Active", imageUrl: "Image (URL)",
+    messageStatus: { queued: "queued", sending: "sending…", sent: "sent", failed: "failed" },
     inactive: "inactive", reason: "Reason", when: "When", to: "To", redrive: "Send again", redriven: "Sent again.",
   },
 };

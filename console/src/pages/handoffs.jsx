@@ -34,7 +34,7 @@ function Thread({ api, vendor, t, customer, onBack }) {
         {(data?.messages ?? []).map((m) => (
           <div class={`bubble ${m.direction === "outbound" ? "out" : "in"}`} data-test="bubble">
             <div>{m.text ?? (m.imageUrl ? "[image]" : "")}</div>
-            <div class="muted small">{formatWhen(m.at, vendor.language)}{m.direction === "outbound" && m.status ? ` · ${m.status}` : ""}</div>
+            <div class="muted small">{formatWhen(m.at, vendor.language)}{m.direction === "outbound" && m.status ? ` · ${t.messageStatus[m.status] ?? m.status}` : ""}</div>
           </div>
         ))}
       </div>
