@@ -62,7 +62,7 @@ export function ProductsPage({ api, vendor, t }) {
         ? <ProductForm key={p.productId} api={api} vendor={vendor} t={t} product={p} onDone={done} />
         : (
           <article class="card product" data-test="product" data-id={p.productId}>
-            {p.imageUrl ? <img src={p.imageUrl} alt="" loading="lazy" /> : <div class="noimg" />}
+            {p.imageUrl ? <img src={p.imageUrl} alt="" loading="lazy" onError={(e) => e.currentTarget.classList.add("broken")} /> : <div class="noimg" />}
             <div class="grow">
               <h3>{p.name} <span class="muted small">{p.keyword}</span></h3>
               <div>{formatAmount(p.price, vendor.language)} · {t.stock} <strong data-test="stock">{p.stock}</strong>{!p.active && <span class="badge cancelled">{t.inactive}</span>}</div>
