@@ -27,12 +27,21 @@ import { failedMessagesView, numbersView, orderTotals, orderView, plain, SECRET_
  * spread, vendor messages) do the rest.
  */
 const VENDORS_ROUTE = /^(?:\/api\/admin)?\/vendors\/?$/;
-const RESOURCE_ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(numbers|products|orders|handoffs|conversations|failed-messages)(?:\/([^/]+))?(?:\/([^/]+))?\/?$/;
+const RESOURCES = "numbers|products|orders|handoffs|conversations|failed-messages";
+const RESOURCE_ROUTE = new RegExp(`^(?:/api/admin)?/vendors/([^/]+)/(${RESOURCES})(?:/([^/]+))?(?:/([^/]+))?/?$`);
 
-type Handler = (vendorId: string, request: WebhookRequest, ids: [string | undefined, string | undefined], uid: string) => Promise<WebhookResponse>;
+type Handler = (
+  vendorId: string,
+  request: WebhookRequest,
+  ids: [string | undefined, string | undefined],
+  uid: string,
+) => Promise<WebhookResponse>;
 
 const ok = (body: Record<string, unknown>, status = 200): WebhookResponse => ({ status, body: { ok: true, ...body } });
-const methodNotAllowed = (method: string): WebhookResponse => ({ ...errorResponse(405, "method_not_allowed", `Use ${method}.`), headers: { Allow: method } });
+const methodNotAllowed = (method: string): WebhookResponse => ({
+  ...errorResponse(405, "method_not_allowed", `Use ${method}.`),
+  headers: { Allow: method },
+});
 
 function decode(segment: string | undefined): string | undefined {
   if (segment === undefined) return undefined;
@@ -71,11 +80,13 @@ const numbers: Handler = async (vendorId, request, [id]) => {
     return ok({ vendorId, numbers: await numbersView(vendorId) });
   }
   if (request.method !== "PUT") return methodNotAllowed("PUT");
-  if (!documentIdSchema.safeParse(id).success) return errorResponse(400, "invalid_id", "The number's id is not a valid document id.");
+  if (!documentIdSchema.safeParse(id).success)
+    return errorResponse(400, "invalid_id", "The number's id is not a valid document id.");
   const body = jsonOf(request);
   if (!body.ok) return body.response;
   const parsed = numberFormSchema.safeParse(body.json);
-  if (!parsed.success) return errorResponse(400, "invalid_number", "The number is not valid.", { problems: describeIssues(parsed.error) });
+  if (!parsed.success)
+    return errorResponse(400, "invalid_number", "The number is not valid.", { problems: describeIssues(parsed.error) });
   const fields: Record<string, unknown> = {};
   const removed: string[] = [];
   const secrets = new Set<string>(SECRET_FIELDS);
@@ -89,7 +100,12 @@ const numbers: Handler = async (vendorId, request, [id]) => {
     fields[name] = value;
   }
   const written = await writeInstanceFields(vendorId, id, fields, removed);
-  if (!written.ok) return errorResponse(409, "instance_of_another_vendor", `waba_instances/${id} belongs to another vendor: choose another id.`);
+  if (!written.ok)
+    return errorResponse(
+      409,
+      "instance_of_another_vendor",
+      `waba_instances/${id} belongs to another vendor: choose another id.`,
+    );
   logger.info("console: number written", { vendorId, wabaInstanceId: id, fields: Object.keys(fields), removed });
   return ok({ wabaInstanceId: id, created: written.created }, written.created ? 201 : 200);
 };
@@ -120,10 +136,12 @@ const products: Handler = async (vendorId, request, [givenId]) => {
     return ok({ vendorId, products: list.sort((a, b) => String(a.keyword).localeCompare(String(b.keyword))) });
   }
   if (!creating && request.method !== "PUT") return methodNotAllowed("PUT");
-  if (!creating && !documentIdSchema.safeParse(id).success) return errorResponse(400, "invalid_id", "The product id is not a valid document id.");
+  if (!creating && !documentIdSchema.safeParse(id).success)
+    return errorResponse(400, "invalid_id", "The product id is not a valid document id.");
   const body = jsonOf(request);
   if (!body.ok) return body.response;
-  const raw = body.json !== null && typeof body.json === "object" ? { ...(body.json as Record<string, unknown>) } : body.json;
+  const raw =
+    body.json !== null && typeof body.json === "object" ? { ...(body.json as Record<string, unknown>) } : body.json;
   // An empty image URL or description means none.
   const removed: string[] = [];
   if (raw !== null && typeof raw === "object") {
@@ -136,19 +154,38 @@ const products: Handler = async (vendorId, request, [givenId]) => {
     }
   }
   const parsed = productFormSchema.safeParse(raw);
-  if (!parsed.success) return errorResponse(400, "invalid_product", "The product is not valid.", { problems: describeIssues(parsed.error) });
-  const keyword = compactKeyword(parsed.data.keyword);
-  if (keyword.length === 0) return errorResponse(400, "invalid_product", "The product is not valid.", { problems: ["keyword: must contain a letter or a digit"] });
-  const existing = await readAllProductDocs(vendorId);
-  const clash = existing.find((other) => other.id !== id && typeof other.data.keyword === "string" && compactKeyword(other.data.keyword) === keyword);
-  if (clash) {
-    return errorResponse(409, "duplicate_keyword", `The keyword "${parsed.data.keyword}" is already used by "${String(clash.data.name)}" (keyword ${String(clash.data.keyword)}, product ${clash.id}): buyers could not tell them apart.`, {
-      productId: clash.id,
+  if (!parsed.success)
+    return errorResponse(400, "invalid_product", "The product is not valid.", {
+      problems: describeIssues(parsed.error),
     });
+  const keyword = compactKeyword(parsed.data.keyword);
+  if (keyword.length === 0)
+    return errorResponse(400, "invalid_product", "The product is not valid.", {
+      problems: ["keyword: must contain a letter or a digit"],
+    });
+  const existing = await readAllProductDocs(vendorId);
+  const clash = existing.find(
+    (other) =>
+      other.id !== id && typeof other.data.keyword === "string" && compactKeyword(other.data.keyword) === keyword,
+  );
+  if (clash) {
+    return errorResponse(
+      409,
+      "duplicate_keyword",
+      `The keyword "${parsed.data.keyword}" is already used by "${String(clash.data.name)}" ` +
+        `(keyword ${String(clash.data.keyword)}, product ${clash.id}): buyers could not tell them apart.`,
+      {
+        productId: clash.id,
+      },
+    );
   }
   if (creating) {
     const taken = new Set(existing.map((other) => other.id));
-    const base = keyword.normalize("NFD").replace(/[^a-z0-9]/g, "").slice(0, 40) || "product";
+    const base =
+      keyword
+        .normalize("NFD")
+        .replace(/[^a-z0-9]/g, "")
+        .slice(0, 40) || "product";
     id = taken.has(base) ? `${base}_${randomUUID().slice(0, 6)}` : base;
   }
   const productId = id!;
@@ -166,11 +203,17 @@ const orders: Handler = async (vendorId, request, [reference, action], uid) => {
     if (request.method !== "GET") return methodNotAllowed("GET");
     const startOfDay = new Date();
     startOfDay.setUTCHours(0, 0, 0, 0); // Dakar is on UTC all year.
-    const [recent, today] = await Promise.all([recentOrderDocs(vendorId, 100), recentOrderDocs(vendorId, 1000, startOfDay)]);
+    const [recent, today] = await Promise.all([
+      recentOrderDocs(vendorId, 100),
+      recentOrderDocs(vendorId, 1000, startOfDay),
+    ]);
     return ok({
       vendorId,
       orders: recent.map(({ reference: id, data }) => orderView(id, data)),
-      today: { since: startOfDay.toISOString(), totals: orderTotals(today.map(({ reference: id, data }) => orderView(id, data))) },
+      today: {
+        since: startOfDay.toISOString(),
+        totals: orderTotals(today.map(({ reference: id, data }) => orderView(id, data))),
+      },
     });
   }
   if (action !== "status") return errorResponse(404, "not_found", "Use POST /orders/{reference}/status.");
@@ -178,11 +221,20 @@ const orders: Handler = async (vendorId, request, [reference, action], uid) => {
   const body = jsonOf(request);
   if (!body.ok) return body.response;
   const parsed = orderStatusBody.safeParse(body.json);
-  if (!parsed.success) return errorResponse(400, "invalid_status", 'Send { "status": "paid" } or { "status": "cancelled" }.');
-  if (!documentIdSchema.safeParse(reference).success) return errorResponse(404, "unknown_order", `No order "${reference}".`);
+  if (!parsed.success)
+    return errorResponse(400, "invalid_status", 'Send { "status": "paid" } or { "status": "cancelled" }.');
+  if (!documentIdSchema.safeParse(reference).success)
+    return errorResponse(404, "unknown_order", `No order "${reference}".`);
   const result = await setOrderStatusByOperator(vendorId, reference, parsed.data.status, uid);
-  if (!result.ok && result.reason === "not_found") return errorResponse(404, "unknown_order", `No order "${reference}".`);
-  if (!result.ok) return errorResponse(409, "not_reserved", `Order ${reference} is ${result.status ?? "not reserved"}: only a reserved order can be marked paid or cancelled.`);
+  if (!result.ok && result.reason === "not_found")
+    return errorResponse(404, "unknown_order", `No order "${reference}".`);
+  if (!result.ok)
+    return errorResponse(
+      409,
+      "not_reserved",
+      `Order ${reference} is ${result.status ?? "not reserved"}: ` +
+        "only a reserved order can be marked paid or cancelled.",
+    );
   logger.info("console: order status set", { vendorId, reference, status: parsed.data.status });
   return ok({ reference, status: parsed.data.status });
 };
@@ -233,14 +285,18 @@ const conversations: Handler = async (vendorId, request, [customer, action], uid
     const body = jsonOf(request);
     if (!body.ok) return body.response;
     const parsed = replySchema.safeParse(body.json);
-    if (!parsed.success) return errorResponse(400, "invalid_message", "The message is not valid.", { problems: describeIssues(parsed.error) });
+    if (!parsed.success)
+      return errorResponse(400, "invalid_message", "The message is not valid.", {
+        problems: describeIssues(parsed.error),
+      });
     const messageId = `console_${randomUUID()}`;
     const path = await writeVendorMessage(vendorId, customer, messageId, { text: parsed.data.text, writtenBy: uid });
     return ok({ messageId, path, status: "queued" }, 202);
   }
   if (action === "resume") {
     if (request.method !== "POST") return methodNotAllowed("POST");
-    if (!(await resumeConversation(vendorId, customer, `console ${uid}`))) return errorResponse(404, "unknown_conversation", `No conversation with ${customer}.`);
+    if (!(await resumeConversation(vendorId, customer, `console ${uid}`)))
+      return errorResponse(404, "unknown_conversation", `No conversation with ${customer}.`);
     return ok({ customer, botPaused: false });
   }
   return errorResponse(404, "not_found", "Use /conversations/{customer}/messages or /resume.");
@@ -262,16 +318,26 @@ const failedMessages: Handler = async (vendorId, request, [action], uid) => {
   const parsed = redriveSchema.safeParse(body.json);
   if (!parsed.success) return errorResponse(400, "invalid_request", 'Send { "path": "<the failed message\'s path>" }.');
   const match = /^vendors\/([^/]+)\/conversations\/([^/]+)\/messages\/([^/]+)$/.exec(parsed.data.path);
-  if (!match || match[1] !== vendorId) return errorResponse(404, "unknown_message", "No such failed message of this vendor.");
+  if (!match || match[1] !== vendorId)
+    return errorResponse(404, "unknown_message", "No such failed message of this vendor.");
   const [, , customer = "", messageId = ""] = match;
   const data = await readMessageDoc(vendorId, customer, messageId);
   if (!data || data.direction !== "outbound" || data.status !== "failed") {
     return errorResponse(409, "not_failed", "Only a failed outbound message can be sent again.");
   }
-  if (typeof data.redrivenAs === "string") return errorResponse(409, "already_redriven", `Already sent again as ${data.redrivenAs}.`);
-  const content = Object.fromEntries(["text", "imageUrl", "documentUrl"].filter((name) => typeof data[name] === "string").map((name) => [name, data[name]]));
+  if (typeof data.redrivenAs === "string")
+    return errorResponse(409, "already_redriven", `Already sent again as ${data.redrivenAs}.`);
+  const content = Object.fromEntries(
+    ["text", "imageUrl", "documentUrl"]
+      .filter((name) => typeof data[name] === "string")
+      .map((name) => [name, data[name]]),
+  );
   const newId = `redrive_${randomUUID()}`;
-  const path = await writeVendorMessage(vendorId, customer, newId, { ...content, writtenBy: uid, redriveOf: messageId });
+  const path = await writeVendorMessage(vendorId, customer, newId, {
+    ...content,
+    writtenBy: uid,
+    redriveOf: messageId,
+  });
   await markRedriven(vendorId, customer, messageId, newId);
   logger.info("console: failed message sent again", { vendorId, messageId, newMessageId: newId });
   return ok({ messageId: newId, path, status: "queued" }, 202);
@@ -297,10 +363,14 @@ async function listVendors(request: WebhookRequest): Promise<WebhookResponse> {
   const user = await authorizeConsoleUser(header(request, "authorization"));
   if (!user.ok) return errorResponse(user.status, user.code, user.message);
   const me = { uid: user.uid, admin: user.admin, vendorId: user.vendorId ?? null };
-  if (user.admin) return ok({ me, vendors: (await listVendorSummaries()).sort((a, b) => a.vendorId.localeCompare(b.vendorId)) });
+  if (user.admin)
+    return ok({ me, vendors: (await listVendorSummaries()).sort((a, b) => a.vendorId.localeCompare(b.vendorId)) });
   const vendorId = user.vendorId!;
   const config = await readVendorConfig(vendorId);
-  const summary = config.found && config.valid ? { businessName: config.config.businessName ?? vendorId, language: config.config.language } : { businessName: vendorId, language: "fr" };
+  const summary =
+    config.found && config.valid
+      ? { businessName: config.config.businessName ?? vendorId, language: config.config.language }
+      : { businessName: vendorId, language: "fr" };
   return ok({ me, vendors: [{ vendorId, ...summary }] });
 }
 
@@ -308,11 +378,13 @@ export async function handleConsoleRequest(request: WebhookRequest): Promise<Web
   if (VENDORS_ROUTE.test(request.path)) return listVendors(request);
   const match = RESOURCE_ROUTE.exec(request.path)!;
   const vendorId = decode(match[1]);
-  if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success) return errorResponse(404, "not_found", "The vendor id is not valid.");
+  if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success)
+    return errorResponse(404, "not_found", "The vendor id is not valid.");
   const auth = await authorizeVendorAdmin(header(request, "authorization"), vendorId);
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
   const first = decode(match[3]);
   const second = decode(match[4]);
-  if ((match[3] !== undefined && first === undefined) || (match[4] !== undefined && second === undefined)) return errorResponse(404, "not_found", "Malformed path.");
+  if ((match[3] !== undefined && first === undefined) || (match[4] !== undefined && second === undefined))
+    return errorResponse(404, "not_found", "Malformed path.");
   return HANDLERS[match[2]!]!(vendorId, request, [first, second], auth.uid);
 }

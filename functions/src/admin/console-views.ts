@@ -39,20 +39,27 @@ const SHOWN_FIELDS = [
 export function plain(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate().toISOString();
   if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
   return value;
 }
 
 /** An instance document without its credentials: shown fields, and which secrets are set. */
 export function instanceView(id: string, data: Record<string, unknown>): Record<string, unknown> {
-  const shown = Object.fromEntries(SHOWN_FIELDS.filter((name) => data[name] !== undefined).map((name) => [name, plain(data[name])]));
-  const secretsSet = Object.fromEntries(SECRET_FIELDS.map((name) => [name, typeof data[name] === "string" && data[name] !== ""]));
+  const shown = Object.fromEntries(
+    SHOWN_FIELDS.filter((name) => data[name] !== undefined).map((name) => [name, plain(data[name])]),
+  );
+  const secretsSet = Object.fromEntries(
+    SECRET_FIELDS.map((name) => [name, typeof data[name] === "string" && data[name] !== ""]),
+  );
   const registration = data.webhookRegistration as { url?: unknown; registeredAt?: unknown } | undefined;
   return {
     wabaInstanceId: id,
     ...shown,
     secretsSet,
-    ...(registration && { webhookRegistration: { url: registration.url ?? null, registeredAt: plain(registration.registeredAt) ?? null } }),
+    ...(registration && {
+      webhookRegistration: { url: registration.url ?? null, registeredAt: plain(registration.registeredAt) ?? null },
+    }),
   };
 }
 
@@ -60,13 +67,20 @@ export function instanceView(id: string, data: Record<string, unknown>): Record<
 export async function numbersView(vendorId: string): Promise<Record<string, unknown>[]> {
   const [docs, health] = await Promise.all([readVendorInstanceDocs(vendorId), vendorHealth(vendorId)]);
   const runtimes = await readRuntimeDocs(docs.map(({ id }) => id));
-  const healthById = new Map((health.numbers as Array<Record<string, unknown>>).map((entry) => [entry.wabaInstanceId as string, entry]));
+  const healthById = new Map(
+    (health.numbers as Array<Record<string, unknown>>).map((entry) => [entry.wabaInstanceId as string, entry]),
+  );
   return docs
     .sort((a, b) => a.id.localeCompare(b.id))
     .map(({ id, data }) => {
       const runtime = runtimes.get(id) ?? {};
       const qrCode = typeof runtime.qrCode === "string" ? runtime.qrCode : null;
-      return { ...instanceView(id, data), health: healthById.get(id) ?? null, qrCode, qrCodeUpdatedAt: plain(runtime.qrCodeUpdatedAt) ?? null };
+      return {
+        ...instanceView(id, data),
+        health: healthById.get(id) ?? null,
+        qrCode,
+        qrCodeUpdatedAt: plain(runtime.qrCodeUpdatedAt) ?? null,
+      };
     });
 }
 
@@ -95,7 +109,12 @@ export function orderView(reference: string, data: Record<string, unknown>): Rec
     attention: data.attention ?? null,
     total: data.total ?? null,
     currency: data.currency ?? "XOF",
-    items: items.map((item) => ({ name: item.name, keyword: item.keyword, quantity: item.quantity, unitPrice: item.unitPrice })),
+    items: items.map((item) => ({
+      name: item.name,
+      keyword: item.keyword,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice,
+    })),
     createdAt: plain(data.createdAt) ?? null,
     expiresAt: plain(data.expiresAt) ?? null,
   };
@@ -107,7 +126,10 @@ export function orderTotals(orders: Array<Record<string, unknown>>): Record<stri
   for (const status of [...ORDER_STATUSES, "flagged"]) totals[status] = { count: 0, amount: 0 };
   for (const order of orders) {
     const amount = typeof order.total === "number" ? order.total : 0;
-    const buckets = [typeof order.status === "string" ? order.status : "", ...(order.flagged === true ? ["flagged"] : [])];
+    const buckets = [
+      typeof order.status === "string" ? order.status : "",
+      ...(order.flagged === true ? ["flagged"] : []),
+    ];
     for (const bucket of buckets) {
       const total = totals[bucket];
       if (!total) continue;

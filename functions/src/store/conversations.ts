@@ -138,13 +138,26 @@ export async function stuckInbound(olderThan: Date, limit: number): Promise<{ ve
 }
 
 /** The vendor's conversations waiting for a person (`botPaused`), newest request first. */
-export async function pausedConversations(vendorId: string, limit: number): Promise<Array<{ customer: string; data: Record<string, unknown> }>> {
-  const snap = await firestore().collection("vendors").doc(vendorId).collection("conversations").where("botPaused", "==", true).limit(limit).get();
+export async function pausedConversations(
+  vendorId: string,
+  limit: number,
+): Promise<Array<{ customer: string; data: Record<string, unknown> }>> {
+  const snap = await firestore()
+    .collection("vendors")
+    .doc(vendorId)
+    .collection("conversations")
+    .where("botPaused", "==", true)
+    .limit(limit)
+    .get();
   return snap.docs.map((doc) => ({ customer: doc.id, data: doc.data() }));
 }
 
 /** A conversation's latest messages as stored, oldest first (inbound by `receivedAt`, outbound by `createdAt`). */
-export async function conversationThread(vendorId: string, customer: string, limit: number): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+export async function conversationThread(
+  vendorId: string,
+  customer: string,
+  limit: number,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
   const snap = await conversationRef(vendorId, customer).collection("messages").get();
   const at = (data: Record<string, unknown>) => {
     const value = data.receivedAt ?? data.createdAt;
@@ -171,18 +184,35 @@ export async function resumeConversation(vendorId: string, customer: string, by:
  * A vendor-written outbound message, the document a dashboard writes: `onNewMessage` completes it
  * with the vendor's number and the customer and queues it like every other outbound message.
  */
-export async function writeVendorMessage(vendorId: string, customer: string, messageId: string, content: Record<string, unknown>): Promise<string> {
+export async function writeVendorMessage(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  content: Record<string, unknown>,
+): Promise<string> {
   const ref = messageRef(vendorId, customer, messageId);
   await ref.create({ direction: "outbound", origin: "console", ...content, createdAt: FieldValue.serverTimestamp() });
   return ref.path;
 }
 
 /** One of the vendor's messages by id, or undefined. */
-export async function readMessageDoc(vendorId: string, customer: string, messageId: string): Promise<Record<string, unknown> | undefined> {
+export async function readMessageDoc(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+): Promise<Record<string, unknown> | undefined> {
   return (await messageRef(vendorId, customer, messageId).get()).data();
 }
 
 /** Notes on a failed message that it was sent again as `newMessageId` (shown in the console). */
-export async function markRedriven(vendorId: string, customer: string, messageId: string, newMessageId: string): Promise<void> {
-  await messageRef(vendorId, customer, messageId).update({ redrivenAs: newMessageId, redrivenAt: FieldValue.serverTimestamp() });
+export async function markRedriven(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  newMessageId: string,
+): Promise<void> {
+  await messageRef(vendorId, customer, messageId).update({
+    redrivenAs: newMessageId,
+    redrivenAt: FieldValue.serverTimestamp(),
+  });
 }

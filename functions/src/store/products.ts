@@ -52,7 +52,9 @@ export function readActiveProductsCached(vendorId: string, now = Date.now()): Pr
 }
 
 /** Every product of the vendor as stored (active or not, valid or not), for the console. */
-export async function readAllProductDocs(vendorId: string): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+export async function readAllProductDocs(
+  vendorId: string,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
   const snap = await firestore().collection("vendors").doc(vendorId).collection("products").get();
   return snap.docs.map((doc) => ({ id: doc.id, data: doc.data() }));
 }
@@ -62,7 +64,12 @@ export async function readAllProductDocs(vendorId: string): Promise<Array<{ id: 
  * stored ones (server-kept `stockSync` stays, so an edited `stock` is spread over the shards by
  * `onProductWritten`); `removed` fields are deleted.
  */
-export async function writeProductFields(vendorId: string, productId: string, fields: Record<string, unknown>, removed: string[]): Promise<void> {
+export async function writeProductFields(
+  vendorId: string,
+  productId: string,
+  fields: Record<string, unknown>,
+  removed: string[],
+): Promise<void> {
   const update: Record<string, unknown> = { ...fields, updatedAt: FieldValue.serverTimestamp() };
   for (const name of removed) update[name] = FieldValue.delete();
   await productRef(vendorId, productId).set(update, { merge: true });

@@ -33,7 +33,9 @@ function checkVendorConfig(raw: unknown): VendorConfigRead {
 }
 
 /** Every vendor's id, shop name and language, for an operator's vendor picker (one query over the collection). */
-export async function listVendorSummaries(): Promise<Array<{ vendorId: string; businessName: string; language: string }>> {
+export async function listVendorSummaries(): Promise<
+  Array<{ vendorId: string; businessName: string; language: string }>
+> {
   const snap = await firestore().collection(VENDOR_CONFIGS).select("businessName", "language").get();
   return snap.docs.map((doc) => ({
     vendorId: doc.id,

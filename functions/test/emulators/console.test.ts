@@ -56,7 +56,10 @@ beforeAll(async () => {
     config: { businessName: "Awa Test Couture", ownerPhone: "+221765550199" },
     products: { robe1: { keyword: "ROBE1", name: "Robe wax", price: 15000, stock: 5, active: true } },
   });
-  rival = await createVendor(db, { apiUrl: wasender.apiUrl, config: { businessName: "Rival Sneakers", language: "en" } });
+  rival = await createVendor(db, {
+    apiUrl: wasender.apiUrl,
+    config: { businessName: "Rival Sneakers", language: "en" },
+  });
   wasender.addSession(`session-${shop.vendorId}`, "pat-console");
   await ensureConsoleUsers([
     { ...users.operator, role: "operator", claims: { admin: true } },
@@ -130,7 +133,9 @@ describe("the operator console", () => {
     const card = `[data-test=number][data-id=${id}]`;
     await waitForText(page, `${card} [data-test=problems]`, 'phoneNumber: "77 12" is not a phone number');
     await shot("1-numbers-problem");
-    expect((await db.collection("waba_instances").doc(id).get()).get("configProblems")).toEqual([expect.stringContaining("is not a phone number")]);
+    expect((await db.collection("waba_instances").doc(id).get()).get("configProblems")).toEqual([
+      expect.stringContaining("is not a phone number"),
+    ]);
 
     // The number fixed: what still keeps it from being used (no webhook secret) shows next.
     await page.click(`${card} .actions button`);
@@ -149,7 +154,12 @@ describe("the operator console", () => {
     await page.waitForSelector(`${card} [data-test=no-problem]`, { timeout: 20_000 });
 
     const stored = (await db.collection("waba_instances").doc(id).get()).data()!;
-    expect(stored).toMatchObject({ vendorId: shop.vendorId, wasenderApiKey: apiKey, wasenderWebhookSecret: secret, provider: "wasender" });
+    expect(stored).toMatchObject({
+      vendorId: shop.vendorId,
+      wasenderApiKey: apiKey,
+      wasenderWebhookSecret: secret,
+      provider: "wasender",
+    });
     expect(stored.phoneNumber).toBe(`+221${phone.replace(/ /g, "")}`);
     expect(stored.configProblems).toBeUndefined();
     const html = await page.content();
@@ -164,15 +174,18 @@ describe("the operator console", () => {
     expect(wasender.sessionSettings.get(`session-${shop.vendorId}`)).toMatchObject({ webhook_enabled: true });
   });
 
-  it("shows a session that needs a scan with its QR code as an image, refreshed as Wasender sends new ones", async () => {
-    const connection = (body: unknown) => postWebhook(shop, body, { path: `/api/webhooks/wasender/${shop.vendorId}/connection` });
+  it("shows a session that needs a scan with its QR image, refreshed as Wasender sends new ones", async () => {
+    const connection = (body: unknown) =>
+      postWebhook(shop, body, { path: `/api/webhooks/wasender/${shop.vendorId}/connection` });
     expect((await connection({ event: "session.status", data: { status: "need_scan" } })).status).toBe(200);
     expect((await connection({ event: "qrcode.updated", data: { qr: "2@first-qr-code" } })).status).toBe(200);
     const qr = `[data-test=number][data-id=${shop.wabaInstanceId}] img[data-test=qr]`;
     await page.waitForSelector(`${qr}[data-qr-text="2@first-qr-code"]`, { timeout: 20_000 });
     expect(await propertyOf(page, qr, "src")).toMatch(/^data:image\//);
     expect(await propertyOf(page, qr, "naturalWidth")).toBeGreaterThan(100);
-    expect(await textOf(page, `[data-test=number][data-id=${shop.wabaInstanceId}] [data-test=session]`)).toBe("need_scan");
+    expect(await textOf(page, `[data-test=number][data-id=${shop.wabaInstanceId}] [data-test=session]`)).toBe(
+      "need_scan",
+    );
     await connection({ event: "qrcode.updated", data: { qr: "2@second-qr-code" } });
     await page.waitForSelector(`${qr}[data-qr-text="2@second-qr-code"]`, { timeout: 20_000 });
     await shot("2-numbers-qr");
@@ -181,8 +194,10 @@ describe("the operator console", () => {
     await waitForGone(page, qr);
   });
 
-  it("answers a buyer waiting for a person from the vendor's number, then gives the conversation back to the bot", async () => {
-    expect((await postWebhook(shop, messagesReceived({ phone: BUYER.slice(1), text: "HUMAIN", pushName: "Fatou" }))).status).toBe(200);
+  it("answers a waiting buyer from the vendor's number, then gives the conversation back to the bot", async () => {
+    expect(
+      (await postWebhook(shop, messagesReceived({ phone: BUYER.slice(1), text: "HUMAIN", pushName: "Fatou" }))).status,
+    ).toBe(200);
     await open("handoffs");
     const handoff = `[data-test=handoff][data-customer="${BUYER}"]`;
     await page.waitForSelector(handoff, { timeout: 20_000 });
@@ -203,27 +218,40 @@ describe("the operator console", () => {
   });
 
   it("marks an order paid and the buyer is thanked from the vendor's number", async () => {
-    const reference = "CMD-" + uniqueId("x").slice(-6).toUpperCase().replace(/[^A-Z2-9]/g, "Z");
+    const reference =
+      "CMD-" +
+      uniqueId("x")
+        .slice(-6)
+        .toUpperCase()
+        .replace(/[^A-Z2-9]/g, "Z");
     const now = Date.now();
-    await db.collection("vendors").doc(shop.vendorId).collection("orders").doc(reference).set({
-      customer: BUYER,
-      customerName: "Fatou",
-      wabaInstanceId: shop.wabaInstanceId,
-      items: [{ productId: "robe1", keyword: "ROBE1", name: "Robe wax", unitPrice: 15000, quantity: 2 }],
-      total: 30000,
-      currency: "XOF",
-      status: "reserved",
-      stockHeld: true,
-      paymentLink: "https://pay.example.test/CMD",
-      createdAt: Timestamp.fromMillis(now),
-      expiresAt: Timestamp.fromMillis(now + 10 * 60_000),
-      notices: {},
-    });
+    await db
+      .collection("vendors")
+      .doc(shop.vendorId)
+      .collection("orders")
+      .doc(reference)
+      .set({
+        customer: BUYER,
+        customerName: "Fatou",
+        wabaInstanceId: shop.wabaInstanceId,
+        items: [{ productId: "robe1", keyword: "ROBE1", name: "Robe wax", unitPrice: 15000, quantity: 2 }],
+        total: 30000,
+        currency: "XOF",
+        status: "reserved",
+        stockHeld: true,
+        paymentLink: "https://pay.example.test/CMD",
+        createdAt: Timestamp.fromMillis(now),
+        expiresAt: Timestamp.fromMillis(now + 10 * 60_000),
+        notices: {},
+      });
     await open("orders");
     const order = `[data-test=order][data-reference="${reference}"]`;
     await page.waitForSelector(`${order} [data-test=mark-paid]`, { timeout: 20_000 });
     await page.click(`${order} [data-test=mark-paid]`);
-    const [thanks] = await wasender.waitForSends(1, { timeoutMs: 20_000, predicate: (send) => send.to === BUYER && String(send.text).includes(reference) });
+    const [thanks] = await wasender.waitForSends(1, {
+      timeoutMs: 20_000,
+      predicate: (send) => send.to === BUYER && String(send.text).includes(reference),
+    });
     expect(thanks!.apiKey).toBe(shop.apiKey);
     expect(thanks!.text).toContain("30 000 FCFA");
     await page.waitForSelector(`${order}[data-status=paid]`, { timeout: 10_000 });
@@ -241,10 +269,14 @@ describe("the operator console", () => {
     await page.click("[data-test=product-form] button[type=submit]");
     await waitForText(page, `${product} [data-test=stock]`, "3", { exact: true });
     // The engine's stock: the edit is spread over the shards by onProductWritten.
-    await eventually(async () => {
-      const snap = await db.collection("vendors").doc(shop.vendorId).collection("products").doc("robe1").get();
-      return snap.get("stockSync.stock") === 3 ? true : undefined;
-    }, 20_000, "the stock edit to be spread");
+    await eventually(
+      async () => {
+        const snap = await db.collection("vendors").doc(shop.vendorId).collection("products").doc("robe1").get();
+        return snap.get("stockSync.stock") === 3 ? true : undefined;
+      },
+      20_000,
+      "the stock edit to be spread",
+    );
 
     await page.click("[data-test=add-product]");
     await page.waitForSelector("[data-test=product-form] input[name=keyword]");
@@ -263,25 +295,33 @@ describe("the operator console", () => {
 
   it("lists a failed message with its reason and sends it again", async () => {
     const failedId = uniqueId("out_failed");
-    await messagesOf(db, shop.vendorId, BUYER).doc(failedId).set({
-      direction: "outbound",
-      vendorId: shop.vendorId,
-      wabaInstanceId: shop.wabaInstanceId,
-      to: BUYER,
-      text: "Votre colis part demain.",
-      origin: "api",
-      status: "failed",
-      attempts: 3,
-      failedAt: Timestamp.now(),
-      delivery: { provider: "wasender", lastError: { code: "server_error", message: "Wasender answered 500 three times" } },
-      error: { code: "server_error", message: "Wasender answered 500 three times", retryable: false },
-    });
+    await messagesOf(db, shop.vendorId, BUYER)
+      .doc(failedId)
+      .set({
+        direction: "outbound",
+        vendorId: shop.vendorId,
+        wabaInstanceId: shop.wabaInstanceId,
+        to: BUYER,
+        text: "Votre colis part demain.",
+        origin: "api",
+        status: "failed",
+        attempts: 3,
+        failedAt: Timestamp.now(),
+        delivery: {
+          provider: "wasender",
+          lastError: { code: "server_error", message: "Wasender answered 500 three times" },
+        },
+        error: { code: "server_error", message: "Wasender answered 500 three times", retryable: false },
+      });
     await open("failed");
     await page.waitForSelector("[data-test=failed] [data-test=redrive]", { timeout: 20_000 });
     expect(await bodyText()).toContain("Wasender answered 500 three times");
     await shot("7-failed");
     await page.click("[data-test=failed] [data-test=redrive]");
-    await wasender.waitForSends(1, { timeoutMs: 20_000, predicate: (send) => send.text === "Votre colis part demain." && send.to === BUYER });
+    await wasender.waitForSends(1, {
+      timeoutMs: 20_000,
+      predicate: (send) => send.text === "Votre colis part demain." && send.to === BUYER,
+    });
     expect((await messagesOf(db, shop.vendorId, BUYER).doc(failedId).get()).get("redrivenAs")).toMatch(/^redrive_/);
   });
 
@@ -296,18 +336,30 @@ describe("the operator console", () => {
       await open(name);
       await waitForLoaded(page);
       const text = await bodyText();
-      for (const secretOfShop of [shop.vendorId, shop.phoneNumber, BUYER, "ROBE1", "Awa Test Couture"]) expect(text, name).not.toContain(secretOfShop);
+      for (const secretOfShop of [shop.vendorId, shop.phoneNumber, BUYER, "ROBE1", "Awa Test Couture"])
+        expect(text, name).not.toContain(secretOfShop);
     }
     await open("numbers");
     await page.waitForSelector(`[data-test=number][data-id=${rival.wabaInstanceId}]`);
     await shot("8-rival-staff");
     // And the API behind it refuses every one of the shop's resources to this account.
     const token = await idTokenWithClaims({ vendorId: rival.vendorId });
-    for (const path of ["numbers", "handoffs", "orders", "products", "failed-messages", `conversations/${encodeURIComponent(BUYER)}/messages`]) {
+    for (const path of [
+      "numbers",
+      "handoffs",
+      "orders",
+      "products",
+      "failed-messages",
+      `conversations/${encodeURIComponent(BUYER)}/messages`,
+    ]) {
       const res = await adminCall(`/vendors/${shop.vendorId}/${path}`, { method: "GET", token });
       expect(res.status, path).toBe(403);
     }
-    const write = await adminCall(`/vendors/${shop.vendorId}/products/robe1`, { method: "PUT", token, body: { keyword: "X", name: "x", price: 1, stock: 1, active: true } });
+    const write = await adminCall(`/vendors/${shop.vendorId}/products/robe1`, {
+      method: "PUT",
+      token,
+      body: { keyword: "X", name: "x", price: 1, stock: 1, active: true },
+    });
     expect(write.status).toBe(403);
   });
 });
@@ -319,34 +371,68 @@ describe("the console's API refuses what a console edit must not do", () => {
   });
 
   it("never writes over another vendor's number, and never returns a secret", async () => {
-    const res = await adminCall(`/vendors/${shop.vendorId}/numbers/${rival.wabaInstanceId}`, { method: "PUT", token, body: { phoneNumber: "+221770000000" } });
+    const res = await adminCall(`/vendors/${shop.vendorId}/numbers/${rival.wabaInstanceId}`, {
+      method: "PUT",
+      token,
+      body: { phoneNumber: "+221770000000" },
+    });
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe("instance_of_another_vendor");
-    expect((await db.collection("waba_instances").doc(rival.wabaInstanceId).get()).get("vendorId")).toBe(rival.vendorId);
+    expect((await db.collection("waba_instances").doc(rival.wabaInstanceId).get()).get("vendorId")).toBe(
+      rival.vendorId,
+    );
     const list = await adminCall(`/vendors/${shop.vendorId}/numbers`, { method: "GET", token });
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(shop.apiKey);
     expect(list.text).not.toContain(shop.secret);
-    expect(list.json.numbers[0].secretsSet).toMatchObject({ wasenderApiKey: true, wasenderWebhookSecret: true, wasenderAccessToken: true });
+    expect(list.json.numbers[0].secretsSet).toMatchObject({
+      wasenderApiKey: true,
+      wasenderWebhookSecret: true,
+      wasenderAccessToken: true,
+    });
   });
 
   it("refuses a product the engine could not use, naming each problem", async () => {
-    const res = await adminCall(`/vendors/${shop.vendorId}/products`, { method: "POST", token, body: { keyword: "JUPE1", name: "", price: -5, stock: 1.5, active: true } });
+    const res = await adminCall(`/vendors/${shop.vendorId}/products`, {
+      method: "POST",
+      token,
+      body: { keyword: "JUPE1", name: "", price: -5, stock: 1.5, active: true },
+    });
     expect(res.status).toBe(400);
-    expect((res.json.error.problems as string[]).map((problem) => problem.split(":")[0])).toEqual(expect.arrayContaining(["name", "price", "stock"]));
+    expect((res.json.error.problems as string[]).map((problem) => problem.split(":")[0])).toEqual(
+      expect.arrayContaining(["name", "price", "stock"]),
+    );
   });
 
   it("changes only a reserved order, and sends again only a failed message", async () => {
-    const paid = await adminCall(`/vendors/${shop.vendorId}/orders/CMD-NOPE22/status`, { token, body: { status: "paid" } });
+    const paid = await adminCall(`/vendors/${shop.vendorId}/orders/CMD-NOPE22/status`, {
+      token,
+      body: { status: "paid" },
+    });
     expect(paid.status).toBe(404);
-    const orders = await db.collection("vendors").doc(shop.vendorId).collection("orders").where("status", "==", "paid").limit(1).get();
-    const again = await adminCall(`/vendors/${shop.vendorId}/orders/${orders.docs[0]!.id}/status`, { token, body: { status: "cancelled" } });
+    const orders = await db
+      .collection("vendors")
+      .doc(shop.vendorId)
+      .collection("orders")
+      .where("status", "==", "paid")
+      .limit(1)
+      .get();
+    const again = await adminCall(`/vendors/${shop.vendorId}/orders/${orders.docs[0]!.id}/status`, {
+      token,
+      body: { status: "cancelled" },
+    });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe("not_reserved");
     const sent = await messagesOf(db, shop.vendorId, BUYER).where("status", "==", "sent").limit(1).get();
-    const redrive = await adminCall(`/vendors/${shop.vendorId}/failed-messages/redrive`, { token, body: { path: sent.docs[0]!.ref.path } });
+    const redrive = await adminCall(`/vendors/${shop.vendorId}/failed-messages/redrive`, {
+      token,
+      body: { path: sent.docs[0]!.ref.path },
+    });
     expect(redrive.status).toBe(409);
-    const foreign = await adminCall(`/vendors/${shop.vendorId}/failed-messages/redrive`, { token, body: { path: `vendors/${rival.vendorId}/conversations/${BUYER}/messages/x` } });
+    const foreign = await adminCall(`/vendors/${shop.vendorId}/failed-messages/redrive`, {
+      token,
+      body: { path: `vendors/${rival.vendorId}/conversations/${BUYER}/messages/x` },
+    });
     expect(foreign.status).toBe(404);
   });
 });
