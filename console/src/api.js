@@ -19,7 +19,12 @@ export function makeApi(user) {
     const json = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = json.error ?? {};
-      throw new ApiError(response.status, error.code ?? "error", error.message ?? `HTTP ${response.status}`, error.problems);
+      throw new ApiError(
+        response.status,
+        error.code ?? "error",
+        error.message ?? `HTTP ${response.status}`,
+        error.problems,
+      );
     }
     return json;
   };

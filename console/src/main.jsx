@@ -1,6 +1,12 @@
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { GoogleAuthProvider, onAuthStateChanged, signInWithEmailAndPassword, signInWithPopup, signOut } from "firebase/auth";
+import {
+  GoogleAuthProvider,
+  onAuthStateChanged,
+  signInWithEmailAndPassword,
+  signInWithPopup,
+  signOut,
+} from "firebase/auth";
 import { makeApi } from "./api.js";
 import { startFirebase } from "./firebase.js";
 import { texts } from "./i18n.js";
@@ -11,7 +17,13 @@ import { OrdersPage } from "./pages/orders.jsx";
 import { ProductsPage } from "./pages/products.jsx";
 import "./style.css";
 
-const PAGES = { numbers: NumbersPage, handoffs: HandoffsPage, orders: OrdersPage, products: ProductsPage, failed: FailedPage };
+const PAGES = {
+  numbers: NumbersPage,
+  handoffs: HandoffsPage,
+  orders: OrdersPage,
+  products: ProductsPage,
+  failed: FailedPage,
+};
 
 function useHashPage() {
   const read = () => location.hash.replace(/^#\/?/, "").split("/")[0] || "numbers";
@@ -42,11 +54,42 @@ function SignIn({ auth }) {
     <main class="signin">
       <h1>{t.title}</h1>
       <form onSubmit={submit} class="card">
-        <label>{t.email}<input name="email" type="email" autocomplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required /></label>
-        <label>{t.password}<input name="password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required /></label>
-        {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" class="primary">{t.signIn}</button>
-        <button type="button" onClick={() => signInWithPopup(auth, new GoogleAuthProvider()).catch(() => setError(t.signInFailed))}>{t.google}</button>
+        <label>
+          {t.email}
+          <input
+            name="email"
+            type="email"
+            autocomplete="username"
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+            required
+          />
+        </label>
+        <label>
+          {t.password}
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            required
+          />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="primary">
+          {t.signIn}
+        </button>
+        <button
+          type="button"
+          onClick={() => signInWithPopup(auth, new GoogleAuthProvider()).catch(() => setError(t.signInFailed))}
+        >
+          {t.google}
+        </button>
       </form>
     </main>
   );
@@ -67,9 +110,28 @@ function Console({ auth, user }) {
   useEffect(() => {
     document.documentElement.lang = vendor?.language ?? "fr";
   }, [vendor?.language]);
-  if (error) return <main class="signin"><p class="error" role="alert">{error}</p><button onClick={() => signOut(auth)}>{t.signOut}</button></main>;
-  if (!session) return <main class="signin"><p>{t.loading}</p></main>;
-  if (!vendor) return <main class="signin"><p class="error">{t.noAccess}</p><button onClick={() => signOut(auth)}>{t.signOut}</button></main>;
+  if (error)
+    return (
+      <main class="signin">
+        <p class="error" role="alert">
+          {error}
+        </p>
+        <button onClick={() => signOut(auth)}>{t.signOut}</button>
+      </main>
+    );
+  if (!session)
+    return (
+      <main class="signin">
+        <p>{t.loading}</p>
+      </main>
+    );
+  if (!vendor)
+    return (
+      <main class="signin">
+        <p class="error">{t.noAccess}</p>
+        <button onClick={() => signOut(auth)}>{t.signOut}</button>
+      </main>
+    );
   const Page = PAGES[page] ?? NumbersPage;
   const choose = (id) => {
     localStorage.setItem("console.vendor", id);
@@ -80,20 +142,39 @@ function Console({ auth, user }) {
       <header>
         <div class="top">
           <strong>{t.title}</strong>
-          <span class="who" data-test="who">{session.me.admin ? t.operator : t.staff} · {user.email}</span>
-          <button class="link" onClick={() => signOut(auth)}>{t.signOut}</button>
+          <span class="who" data-test="who">
+            {session.me.admin ? t.operator : t.staff} · {user.email}
+          </span>
+          <button class="link" onClick={() => signOut(auth)}>
+            {t.signOut}
+          </button>
         </div>
         <label class="vendor">
           {t.vendor}
-          <select name="vendor" value={vendor.vendorId} onChange={(e) => choose(e.currentTarget.value)} disabled={vendors.length < 2}>
-            {vendors.map((v) => <option value={v.vendorId}>{v.businessName} ({v.vendorId})</option>)}
+          <select
+            name="vendor"
+            value={vendor.vendorId}
+            onChange={(e) => choose(e.currentTarget.value)}
+            disabled={vendors.length < 2}
+          >
+            {vendors.map((v) => (
+              <option value={v.vendorId}>
+                {v.businessName} ({v.vendorId})
+              </option>
+            ))}
           </select>
         </label>
         <nav>
-          {Object.keys(PAGES).map((name) => <a href={`#/${name}`} class={name === page ? "active" : ""} data-page={name}>{t[name]}</a>)}
+          {Object.keys(PAGES).map((name) => (
+            <a href={`#/${name}`} class={name === page ? "active" : ""} data-page={name}>
+              {t[name]}
+            </a>
+          ))}
         </nav>
       </header>
-      <main><Page key={`${vendor.vendorId}/${page}`} api={api} vendor={vendor} t={t} /></main>
+      <main>
+        <Page key={`${vendor.vendorId}/${page}`} api={api} vendor={vendor} t={t} />
+      </main>
     </div>
   );
 }

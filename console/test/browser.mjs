@@ -25,17 +25,25 @@ export function ensureChromium() {
   if (chromiumPath()) return;
   const hasApt = spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!hasApt) throw new Error("chromium is not installed: install Chromium (or set CHROMIUM_PATH to a Chrome executable), then npm test again");
+  if (!hasApt)
+    throw new Error(
+      "chromium is not installed: install Chromium (or set CHROMIUM_PATH to a Chrome executable), then npm test again",
+    );
   if (!isRoot) throw new Error(`chromium is not installed: run \`sudo ${INSTALL_COMMAND}\`, then npm test again`);
   console.log(`[setup] chromium is not installed: ${INSTALL_COMMAND}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit", env }).status === 0;
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit", env }).status ===
+    0;
   if (!install()) {
     console.log("[setup] apt-get install failed: apt-get update, then once more");
     spawnSync("apt-get", ["update"], { stdio: "inherit", env });
     install();
   }
-  if (!chromiumPath()) throw new Error(`chromium is still not installed: run \`${INSTALL_COMMAND}\` (after \`apt-get update\`), then npm test again`);
+  if (!chromiumPath())
+    throw new Error(
+      `chromium is still not installed: run \`${INSTALL_COMMAND}\` (after \`apt-get update\`), then npm test again`,
+    );
 }
 
 /** Headless Chromium; a phone-sized page by default (vendors mostly use the console on a phone). */
@@ -61,12 +69,16 @@ export const textOf = (page, selector) => page.$eval(selector, (element) => elem
 export const propertyOf = (page, selector, name) => page.$eval(selector, (element, key) => element[key], name);
 
 /** The values of every element matching `selector` (a select's options). */
-export const valuesOf = (page, selector) => page.$$eval(selector, (elements) => elements.map((element) => element.value));
+export const valuesOf = (page, selector) =>
+  page.$$eval(selector, (elements) => elements.map((element) => element.value));
 
 /** Waits until an element matching `selector` contains `text` (or equals it with `exact`). */
 export const waitForText = (page, selector, text, { exact = false, timeout = 20_000 } = {}) =>
   page.waitForFunction(
-    (css, wanted, whole) => [...document.querySelectorAll(css)].some((element) => (whole ? element.textContent === wanted : element.textContent?.includes(wanted))),
+    (css, wanted, whole) =>
+      [...document.querySelectorAll(css)].some((element) =>
+        whole ? element.textContent === wanted : element.textContent?.includes(wanted),
+      ),
     { timeout },
     selector,
     text,
@@ -74,12 +86,17 @@ export const waitForText = (page, selector, text, { exact = false, timeout = 20_
   );
 
 /** Waits until nothing matches `selector`. */
-export const waitForGone = (page, selector, timeout = 20_000) => page.waitForFunction((css) => !document.querySelector(css), { timeout }, selector);
+export const waitForGone = (page, selector, timeout = 20_000) =>
+  page.waitForFunction((css) => !document.querySelector(css), { timeout }, selector);
 
 /** Waits until no page says it is loading. */
-export const waitForLoaded = (page) => page.waitForFunction(() => !/Loading…|Chargement…/.test(document.body.innerText));
+export const waitForLoaded = (page) =>
+  page.waitForFunction(() => !/Loading…|Chargement…/.test(document.body.innerText));
 
 /** Empties an input before typing into it. */
-export const clearInput = (page, selector) => page.$eval(selector, (element) => { element.value = ""; });
+export const clearInput = (page, selector) =>
+  page.$eval(selector, (element) => {
+    element.value = "";
+  });
 
 export const setLocalStorage = (page, key, value) => page.evaluate((k, v) => localStorage.setItem(k, v), key, value);

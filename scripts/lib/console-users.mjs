@@ -8,9 +8,24 @@ import { FUNCTIONS_DIR } from "./paths.mjs";
 const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 
 export const CONSOLE_USERS = [
-  { role: "operator (every vendor)", email: "operator@livepay.test", password: "operator-demo-1", claims: { admin: true } },
-  { role: "staff of vendor_001", email: "staff@awa-couture.test", password: "vendor-001-demo", claims: { vendorId: "vendor_001" } },
-  { role: "staff of vendor_002", email: "staff@dakar-sneakers.test", password: "vendor-002-demo", claims: { vendorId: "vendor_002" } },
+  {
+    role: "operator (every vendor)",
+    email: "operator@livepay.test",
+    password: "operator-demo-1",
+    claims: { admin: true },
+  },
+  {
+    role: "staff of vendor_001",
+    email: "staff@awa-couture.test",
+    password: "vendor-001-demo",
+    claims: { vendorId: "vendor_001" },
+  },
+  {
+    role: "staff of vendor_002",
+    email: "staff@dakar-sneakers.test",
+    password: "vendor-002-demo",
+    claims: { vendorId: "vendor_002" },
+  },
 ];
 
 /** Creates the demo accounts (or resets their password and claims) in the Auth emulator. */

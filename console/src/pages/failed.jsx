@@ -18,18 +18,33 @@ export function FailedPage({ api, vendor, t }) {
     <section>
       <h2>{t.failed}</h2>
       {error && <p class="error">{error.message}</p>}
-      {!data ? <p>{t.loading}</p> : data.failed.length === 0 ? <p>{t.none}</p> : data.failed.map((f) => (
-        <article class="card" data-test="failed">
-          <dl class="facts">
-            <dt>{t.to}</dt><dd>{f.to ?? "—"}</dd>
-            <dt>{t.reason}</dt><dd>{f.reason ?? f.code ?? "—"}</dd>
-            <dt>{t.provider}</dt><dd>{f.provider ?? "—"}</dd>
-            <dt>{t.when}</dt><dd>{formatWhen(f.failedAt, vendor.language)}</dd>
-          </dl>
-          {notes[f.path] ? <p class={notes[f.path].ok ? "ok" : "error"}>{notes[f.path].text}</p>
-            : <button onClick={() => redrive(f.path)} data-test="redrive">{t.redrive}</button>}
-        </article>
-      ))}
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : data.failed.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        data.failed.map((f) => (
+          <article class="card" data-test="failed">
+            <dl class="facts">
+              <dt>{t.to}</dt>
+              <dd>{f.to ?? "—"}</dd>
+              <dt>{t.reason}</dt>
+              <dd>{f.reason ?? f.code ?? "—"}</dd>
+              <dt>{t.provider}</dt>
+              <dd>{f.provider ?? "—"}</dd>
+              <dt>{t.when}</dt>
+              <dd>{formatWhen(f.failedAt, vendor.language)}</dd>
+            </dl>
+            {notes[f.path] ? (
+              <p class={notes[f.path].ok ? "ok" : "error"}>{notes[f.path].text}</p>
+            ) : (
+              <button onClick={() => redrive(f.path)} data-test="redrive">
+                {t.redrive}
+              </button>
+            )}
+          </article>
+        ))
+      )}
     </section>
   );
 }

@@ -29,21 +29,44 @@ function Thread({ api, vendor, t, customer, onBack }) {
   };
   return (
     <section data-test="thread">
-      <div class="row"><button class="link" onClick={onBack}>← {t.back}</button><h2>{customer}</h2></div>
+      <div class="row">
+        <button class="link" onClick={onBack}>
+          ← {t.back}
+        </button>
+        <h2>{customer}</h2>
+      </div>
       <div class="thread">
         {(data?.messages ?? []).map((m) => (
           <div class={`bubble ${m.direction === "outbound" ? "out" : "in"}`} data-test="bubble">
             <div>{m.text ?? (m.imageUrl ? "[image]" : "")}</div>
-            <div class="muted small">{formatWhen(m.at, vendor.language)}{m.direction === "outbound" && m.status ? ` · ${t.messageStatus[m.status] ?? m.status}` : ""}</div>
+            <div class="muted small">
+              {formatWhen(m.at, vendor.language)}
+              {m.direction === "outbound" && m.status ? ` · ${t.messageStatus[m.status] ?? m.status}` : ""}
+            </div>
           </div>
         ))}
       </div>
       <form class="replybox" onSubmit={send}>
-        <textarea name="reply" rows={2} placeholder={t.yourReply} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
-        <button type="submit" class="primary" data-test="send">{t.send}</button>
+        <textarea
+          name="reply"
+          rows={2}
+          placeholder={t.yourReply}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          required
+        />
+        <button type="submit" class="primary" data-test="send">
+          {t.send}
+        </button>
       </form>
-      {note && <p class={note.ok ? "ok" : "error"} data-test="note">{note.text}</p>}
-      <button onClick={resume} data-test="resume">{t.resumeBot}</button>
+      {note && (
+        <p class={note.ok ? "ok" : "error"} data-test="note">
+          {note.text}
+        </p>
+      )}
+      <button onClick={resume} data-test="resume">
+        {t.resumeBot}
+      </button>
     </section>
   );
 }
@@ -56,18 +79,28 @@ export function HandoffsPage({ api, vendor, t }) {
     <section>
       <h2>{t.waitingBuyers}</h2>
       {error && <p class="error">{error.message}</p>}
-      {!data ? <p>{t.loading}</p> : data.handoffs.length === 0 ? <p>{t.none}</p> : data.handoffs.map((h) => (
-        <article class="card" data-test="handoff" data-customer={h.customer}>
-          <div class="row">
-            <div>
-              <h3>{h.customerName ?? h.customer}</h3>
-              <div class="muted small">{h.customer} · {formatWhen(h.pausedAt, vendor.language)}</div>
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : data.handoffs.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        data.handoffs.map((h) => (
+          <article class="card" data-test="handoff" data-customer={h.customer}>
+            <div class="row">
+              <div>
+                <h3>{h.customerName ?? h.customer}</h3>
+                <div class="muted small">
+                  {h.customer} · {formatWhen(h.pausedAt, vendor.language)}
+                </div>
+              </div>
+              <button class="primary" onClick={() => setOpen(h.customer)}>
+                {t.reply}
+              </button>
             </div>
-            <button class="primary" onClick={() => setOpen(h.customer)}>{t.reply}</button>
-          </div>
-          {h.lastInboundText && <p class="quote">« {h.lastInboundText} »</p>}
-        </article>
-      ))}
+            {h.lastInboundText && <p class="quote">« {h.lastInboundText} »</p>}
+          </article>
+        ))
+      )}
     </section>
   );
 }

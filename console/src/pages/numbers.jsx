@@ -32,7 +32,9 @@ function NumberForm({ api, vendor, t, number, onDone }) {
     event.preventDefault();
     setError(undefined);
     const { id, ...fields } = values;
-    const body = Object.fromEntries(Object.entries(fields).filter(([name]) => !PLAIN[providerFields === "meta" ? "wasender" : "meta"].includes(name)));
+    const body = Object.fromEntries(
+      Object.entries(fields).filter(([name]) => !PLAIN[providerFields === "meta" ? "wasender" : "meta"].includes(name)),
+    );
     if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
     for (const name of SECRETS[providerFields]) {
       const value = event.currentTarget.elements[name].value;
@@ -47,25 +49,68 @@ function NumberForm({ api, vendor, t, number, onDone }) {
   };
   return (
     <form class="card form" onSubmit={submit} data-test="number-form" ref={form}>
-      <label>{t.numberId}<input name="id" value={values.id} onInput={set("id")} required disabled={Boolean(number)} placeholder="waba_vendor_004" /></label>
-      <label>{t.phone}<input name="phoneNumber" value={values.phoneNumber} onInput={set("phoneNumber")} inputmode="tel" placeholder="+221 77 123 45 67" /></label>
-      <label>{t.provider}
+      <label>
+        {t.numberId}
+        <input
+          name="id"
+          value={values.id}
+          onInput={set("id")}
+          required
+          disabled={Boolean(number)}
+          placeholder="waba_vendor_004"
+        />
+      </label>
+      <label>
+        {t.phone}
+        <input
+          name="phoneNumber"
+          value={values.phoneNumber}
+          onInput={set("phoneNumber")}
+          inputmode="tel"
+          placeholder="+221 77 123 45 67"
+        />
+      </label>
+      <label>
+        {t.provider}
         <select name="provider" value={values.provider} onChange={set("provider")}>
           <option value="wasender">Wasender</option>
           <option value="meta">Meta Cloud API</option>
         </select>
       </label>
-      {PLAIN[providerFields].map((name) => <label>{name}<input name={name} value={values[name]} onInput={set(name)} /></label>)}
-      {SECRETS[providerFields].map((name) => (
-        <label>{name}
-          <input name={name} type="password" autocomplete="off" placeholder={number?.secretsSet?.[name] ? t.secretSet : t.secretUnset} />
+      {PLAIN[providerFields].map((name) => (
+        <label>
+          {name}
+          <input name={name} value={values[name]} onInput={set(name)} />
         </label>
       ))}
-      <label>businessName<input name="businessName" value={values.businessName} onInput={set("businessName")} /></label>
-      {error && <p class="error" role="alert">{error.message}{error.problems.length > 0 && `: ${error.problems.join("; ")}`}</p>}
+      {SECRETS[providerFields].map((name) => (
+        <label>
+          {name}
+          <input
+            name={name}
+            type="password"
+            autocomplete="off"
+            placeholder={number?.secretsSet?.[name] ? t.secretSet : t.secretUnset}
+          />
+        </label>
+      ))}
+      <label>
+        businessName
+        <input name="businessName" value={values.businessName} onInput={set("businessName")} />
+      </label>
+      {error && (
+        <p class="error" role="alert">
+          {error.message}
+          {error.problems.length > 0 && `: ${error.problems.join("; ")}`}
+        </p>
+      )}
       <div class="actions">
-        <button type="submit" class="primary">{t.save}</button>
-        <button type="button" onClick={() => onDone()}>{t.cancel}</button>
+        <button type="submit" class="primary">
+          {t.save}
+        </button>
+        <button type="button" onClick={() => onDone()}>
+          {t.cancel}
+        </button>
       </div>
     </form>
   );
@@ -76,13 +121,27 @@ function Health({ health, t, language }) {
   const failed = health.failedLast24h ?? { count: 0, latest: [] };
   return (
     <dl class="facts">
-      <dt>{t.session}</dt><dd data-test="session">{health.session?.sessionStatus ?? health.session?.status ?? "—"}</dd>
-      {health.circuit && <><dt>{t.circuit}</dt><dd>{health.circuit.state}{health.circuit.reason ? ` — ${health.circuit.reason}` : ""}</dd></>}
-      <dt>{t.waiting}</dt><dd>{health.waiting ?? 0}</dd>
+      <dt>{t.session}</dt>
+      <dd data-test="session">{health.session?.sessionStatus ?? health.session?.status ?? "—"}</dd>
+      {health.circuit && (
+        <>
+          <dt>{t.circuit}</dt>
+          <dd>
+            {health.circuit.state}
+            {health.circuit.reason ? ` — ${health.circuit.reason}` : ""}
+          </dd>
+        </>
+      )}
+      <dt>{t.waiting}</dt>
+      <dd>{health.waiting ?? 0}</dd>
       <dt>{t.failures24h}</dt>
       <dd data-test="failures">
         {failed.count}
-        {failed.latest.slice(0, 3).map((f) => <div class="muted small">{formatWhen(f.failedAt, language)} · {f.provider ?? "?"} · {f.reason ?? f.code}</div>)}
+        {failed.latest.slice(0, 3).map((f) => (
+          <div class="muted small">
+            {formatWhen(f.failedAt, language)} · {f.provider ?? "?"} · {f.reason ?? f.code}
+          </div>
+        ))}
       </dd>
     </dl>
   );
@@ -106,13 +165,27 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
       <div class="row">
         <div>
           <h3>{number.phoneNumber ?? "—"}</h3>
-          <div class="muted small">{number.wabaInstanceId} · {number.provider ?? "?"}{number.businessName ? ` · ${number.businessName}` : ""}</div>
+          <div class="muted small">
+            {number.wabaInstanceId} · {number.provider ?? "?"}
+            {number.businessName ? ` · ${number.businessName}` : ""}
+          </div>
         </div>
         <span class={`badge ${number.status ?? ""}`}>{number.status ?? "—"}</span>
       </div>
-      {problems.length > 0
-        ? <div class="problems" data-test="problems" role="alert"><strong>{t.problems}</strong><ul>{problems.map((p) => <li>{p}</li>)}</ul></div>
-        : <p class="ok small" data-test="no-problem">✓ {t.noProblem}</p>}
+      {problems.length > 0 ? (
+        <div class="problems" data-test="problems" role="alert">
+          <strong>{t.problems}</strong>
+          <ul>
+            {problems.map((p) => (
+              <li>{p}</li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <p class="ok small" data-test="no-problem">
+          ✓ {t.noProblem}
+        </p>
+      )}
       <Health health={number.health} t={t} language={vendor.language} />
       {number.qrCode && (
         <div class="qrbox">
@@ -121,10 +194,18 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
           <div class="muted small">{formatWhen(number.qrCodeUpdatedAt, vendor.language)}</div>
         </div>
       )}
-      {note && <p class={note.ok ? "ok small" : "error"} data-test="note">{note.text}</p>}
+      {note && (
+        <p class={note.ok ? "ok small" : "error"} data-test="note">
+          {note.text}
+        </p>
+      )}
       <div class="actions">
         <button onClick={() => onEdit(number)}>{t.edit}</button>
-        {number.provider === "wasender" && <button onClick={register} data-test="register-webhook">{t.registerWebhook}</button>}
+        {number.provider === "wasender" && (
+          <button onClick={register} data-test="register-webhook">
+            {t.registerWebhook}
+          </button>
+        )}
       </div>
     </article>
   );
@@ -141,12 +222,26 @@ export function NumbersPage({ api, vendor, t }) {
   };
   return (
     <section>
-      <div class="row"><h2>{t.numbers}</h2><button class="primary" onClick={() => setEditing("new")} data-test="add-number">{t.addNumber}</button></div>
+      <div class="row">
+        <h2>{t.numbers}</h2>
+        <button class="primary" onClick={() => setEditing("new")} data-test="add-number">
+          {t.addNumber}
+        </button>
+      </div>
       {note && <p class="muted small">{note}</p>}
-      {editing && <NumberForm api={api} vendor={vendor} t={t} number={editing === "new" ? undefined : editing} onDone={done} />}
+      {editing && (
+        <NumberForm api={api} vendor={vendor} t={t} number={editing === "new" ? undefined : editing} onDone={done} />
+      )}
       {error && <p class="error">{error.message}</p>}
-      {!data ? <p>{t.loading}</p> : data.numbers.length === 0 ? <p>{t.none}</p>
-        : data.numbers.map((number) => <NumberCard key={number.wabaInstanceId} api={api} vendor={vendor} t={t} number={number} onEdit={setEditing} />)}
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : data.numbers.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        data.numbers.map((number) => (
+          <NumberCard key={number.wabaInstanceId} api={api} vendor={vendor} t={t} number={number} onEdit={setEditing} />
+        ))
+      )}
     </section>
   );
 }

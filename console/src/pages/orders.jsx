@@ -12,50 +12,91 @@ export function OrdersPage({ api, vendor, t }) {
   const change = async (reference, status) => {
     setNote(undefined);
     try {
-      await api(vendorPath(vendor.vendorId, `orders/${encodeURIComponent(reference)}/status`), { method: "POST", body: { status } });
+      await api(vendorPath(vendor.vendorId, `orders/${encodeURIComponent(reference)}/status`), {
+        method: "POST",
+        body: { status },
+      });
       void reload();
     } catch (e) {
       setNote(e.message);
     }
   };
   const totals = data?.today.totals;
-  const orders = (data?.orders ?? []).filter((o) => filter === "all" || (filter === "flagged" ? o.flagged : o.status === filter));
+  const orders = (data?.orders ?? []).filter(
+    (o) => filter === "all" || (filter === "flagged" ? o.flagged : o.status === filter),
+  );
   return (
     <section>
       <h2>{t.orders}</h2>
       {totals && (
         <div class="totals" data-test="totals">
           <strong>{t.today}</strong>
-          {STATUSES.map((s) => <span class={`badge ${s}`}>{t[s]} {totals[s].count}</span>)}
-          <span data-test="paid-amount">{formatAmount(totals.paid.amount, vendor.language)} {t.amountPaid}</span>
+          {STATUSES.map((s) => (
+            <span class={`badge ${s}`}>
+              {t[s]} {totals[s].count}
+            </span>
+          ))}
+          <span data-test="paid-amount">
+            {formatAmount(totals.paid.amount, vendor.language)} {t.amountPaid}
+          </span>
         </div>
       )}
       <div class="chips">
-        {["all", ...STATUSES].map((s) => <button class={filter === s ? "chip active" : "chip"} onClick={() => setFilter(s)}>{t[s]}</button>)}
+        {["all", ...STATUSES].map((s) => (
+          <button class={filter === s ? "chip active" : "chip"} onClick={() => setFilter(s)}>
+            {t[s]}
+          </button>
+        ))}
       </div>
-      {note && <p class="error" role="alert">{note}</p>}
+      {note && (
+        <p class="error" role="alert">
+          {note}
+        </p>
+      )}
       {error && <p class="error">{error.message}</p>}
-      {!data ? <p>{t.loading}</p> : orders.length === 0 ? <p>{t.none}</p> : orders.map((o) => (
-        <article class="card" data-test="order" data-reference={o.reference} data-status={o.status}>
-          <div class="row">
-            <div>
-              <h3>{o.reference}</h3>
-              <div class="muted small">{o.customerName ? `${o.customerName} · ` : ""}{o.customer} · {formatWhen(o.createdAt, vendor.language)}</div>
-            </div>
-            <span class={`badge ${o.status}`} data-test="status">{t[o.status] ?? o.status}</span>
-          </div>
-          <ul class="items">{o.items.map((i) => <li>{i.quantity} × {i.name} ({i.keyword})</li>)}</ul>
-          <div class="row"><strong>{formatAmount(o.total, vendor.language)}</strong>
-            {o.status === "reserved" && (
-              <div class="actions">
-                <button class="primary" onClick={() => change(o.reference, "paid")} data-test="mark-paid">{t.markPaid}</button>
-                <button onClick={() => change(o.reference, "cancelled")} data-test="cancel-order">{t.cancelOrder}</button>
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : orders.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        orders.map((o) => (
+          <article class="card" data-test="order" data-reference={o.reference} data-status={o.status}>
+            <div class="row">
+              <div>
+                <h3>{o.reference}</h3>
+                <div class="muted small">
+                  {o.customerName ? `${o.customerName} · ` : ""}
+                  {o.customer} · {formatWhen(o.createdAt, vendor.language)}
+                </div>
               </div>
-            )}
-          </div>
-          {o.attention && <p class="error small">{o.attention}</p>}
-        </article>
-      ))}
+              <span class={`badge ${o.status}`} data-test="status">
+                {t[o.status] ?? o.status}
+              </span>
+            </div>
+            <ul class="items">
+              {o.items.map((i) => (
+                <li>
+                  {i.quantity} × {i.name} ({i.keyword})
+                </li>
+              ))}
+            </ul>
+            <div class="row">
+              <strong>{formatAmount(o.total, vendor.language)}</strong>
+              {o.status === "reserved" && (
+                <div class="actions">
+                  <button class="primary" onClick={() => change(o.reference, "paid")} data-test="mark-paid">
+                    {t.markPaid}
+                  </button>
+                  <button onClick={() => change(o.reference, "cancelled")} data-test="cancel-order">
+                    {t.cancelOrder}
+                  </button>
+                </div>
+              )}
+            </div>
+            {o.attention && <p class="error small">{o.attention}</p>}
+          </article>
+        ))
+      )}
     </section>
   );
 }
