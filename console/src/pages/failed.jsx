@@ -37,6 +37,10 @@ export function FailedPage({ api, vendor, t }) {
             </dl>
             {notes[f.path] ? (
               <p class={notes[f.path].ok ? "ok" : "error"}>{notes[f.path].text}</p>
+            ) : f.redrivenAs ? (
+              <p class="ok" data-test="redriven">
+                {t.redriven}
+              </p>
             ) : (
               <button onClick={() => redrive(f.path)} data-test="redrive">
                 {t.redrive}

@@ -323,6 +323,9 @@ describe("the operator console", () => {
       predicate: (send) => send.text === "Votre colis part demain." && send.to === BUYER,
     });
     expect((await messagesOf(db, shop.vendorId, BUYER).doc(failedId).get()).get("redrivenAs")).toMatch(/^redrive_/);
+    // Read again, the list says it was sent again instead of offering it twice.
+    await page.reload({ waitUntil: "networkidle0" });
+    await page.waitForSelector("[data-test=failed] [data-test=redriven]");
   });
 
   it("shows a vendor's staff only their own vendor, never another's", async () => {
