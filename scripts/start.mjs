@@ -20,6 +20,7 @@ import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
 import { emulatorIdToken } from "./lib/emulator-admin.mjs";
+import { ensureConsoleUsers } from "./lib/console-users.mjs";
 import { installAndBuild } from "./lib/setup.mjs";
 
 const SANDBOX_PORT = 3900; // functions/.env.local points WASENDER_API_URL here
@@ -203,8 +204,23 @@ function startScheduleTicker() {
   timer.unref();
 }
 
+/** The console's demo accounts, created in the Auth emulator; lines to print, or why they are missing. */
+async function consoleLines() {
+  try {
+    const users = await ensureConsoleUsers();
+    const width = Math.max(...users.map((u) => u.email.length));
+    return [
+      `Operator console: ${HOSTING}/console/ (docs/console.md); demo accounts (local passwords):`,
+      ...users.map((u) => `  ${u.email.padEnd(width)}  ${u.password.padEnd(16)} ${u.role}`),
+    ];
+  } catch (error) {
+    return [`Operator console: ${HOSTING}/console/ (the demo accounts could not be created: ${error.message})`];
+  }
+}
+
 if (await waitForWebhook()) {
   startScheduleTicker();
+  const consoleInfo = await consoleLines();
   const lines = [
     "",
     "LivePay is running on the emulators (project demo-livepay).",
@@ -242,6 +258,8 @@ if (await waitForWebhook()) {
     "Admin API (an ID token from the Auth emulator):",
     "  TOKEN=$(npm run --silent admin-token -- --admin)",
     `  curl -X POST -H "Authorization: Bearer $TOKEN" ${HOSTING}/api/admin/vendors/${DEMO_VENDORS[0].vendorId}/setup-wasender-webhook`,
+    "",
+    ...consoleInfo,
     "",
     "Unpaid reservations expire on their own (the sweep runs every 30 s here, every minute when deployed).",
     "Ctrl-C stops everything.",

@@ -50,6 +50,10 @@ try {
   // run): those tests must never be skipped silently.
   ensureRedisServer();
   await installAndBuild();
+  // The console's tests drive a real headless Chromium: installed like redis-server when missing.
+  // Imported once the console's dependencies (puppeteer-core) are installed.
+  const { ensureChromium } = await import("../console/test/browser.mjs");
+  ensureChromium();
   run("npm", ["run", "typecheck", "--silent"], { cwd: FUNCTIONS_DIR });
 
   const unit = spawnSync("npx", vitestCommand("unit"), { cwd: FUNCTIONS_DIR, stdio: "inherit" });

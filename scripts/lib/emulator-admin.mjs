@@ -9,6 +9,10 @@ export const AUTH_HOST = (process.env.FIREBASE_AUTH_EMULATOR_HOST ??= "127.0.0.1
 process.env.FIRESTORE_EMULATOR_HOST ??= "127.0.0.1:8080";
 
 let app;
+/** The Admin SDK app of these scripts, on the emulators. */
+export function emulatorAdminApp() {
+  return adminApp();
+}
 function adminApp() {
   const { initializeApp } = require("firebase-admin/app");
   app ??= initializeApp({ projectId: PROJECT_ID }, `scripts-${randomUUID()}`);

@@ -3,5 +3,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FUNCTIONS_DIR = join(ROOT, "functions");
+/** The operator console's sources; built into hosting/console. */
+export const CONSOLE_DIR = join(ROOT, "console");
 /** A `demo-` project: the emulators never touch a real Firebase project. */
 export const PROJECT_ID = "demo-livepay";

@@ -15,6 +15,7 @@ import { errorResponse, header, type WebhookRequest, type WebhookResponse } from
 import { expireDueReservations } from "../orders/order-lifecycle";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 import { vendorHealth } from "./health";
+import { handleConsoleRequest, isConsoleRoute } from "./console-api";
 
 export interface AdminDeps extends OutboundDeps {
   publicBaseUrl: () => string;
@@ -143,6 +144,7 @@ function safeDecode(segment: string): string | undefined {
 export async function handleAdminRequest(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
   const job = JOB_ROUTE.exec(request.path);
   if (job) return runJob(job[1]!, request, deps);
+  if (isConsoleRoute(request.path)) return handleConsoleRequest(request);
   const match = ROUTE.exec(request.path);
   if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
   const [, rawVendorId = "", action = ""] = match;

@@ -26,3 +26,34 @@ export async function authorizeVendorAdmin(authorization: string | undefined, ve
 export function authorizeAdmin(authorization: string | undefined): Promise<Authorization> {
   return authorizeVendorAdmin(authorization, undefined);
 }
+
+export type ConsoleUser =
+  { ok: true; uid: string; admin: boolean; vendorId: string | undefined } | Extract<Authorization, { ok: false }>;
+
+/** Who is signed in to the console: an operator (`admin: true`), a vendor's staff (`vendorId`), or refused. */
+export async function authorizeConsoleUser(authorization: string | undefined): Promise<ConsoleUser> {
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token)
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      message: "Send a Firebase ID token: Authorization: Bearer <token>.",
+    };
+  ensureAdminApp();
+  let claims: Record<string, unknown> & { uid: string };
+  try {
+    claims = await getAuth().verifyIdToken(token);
+  } catch {
+    return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
+  }
+  const vendorId = typeof claims.vendorId === "string" && claims.vendorId.length > 0 ? claims.vendorId : undefined;
+  if (claims.admin !== true && !vendorId)
+    return {
+      ok: false,
+      status: 403,
+      code: "forbidden",
+      message: "This account is neither an operator nor a vendor's staff.",
+    };
+  return { ok: true, uid: claims.uid, admin: claims.admin === true, vendorId };
+}

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import type { InboundDoc, InboundMessage } from "../model/message";
-import { conversationRef, messageRef, outboundRef } from "./conversation-paths";
+import { conversationRef, messageRef, OUTBOUND, outboundRef } from "./conversation-paths";
 
 export { conversationRef, messageRef, outboundRef };
 
@@ -135,4 +135,98 @@ export async function stuckInbound(olderThan: Date, limit: number): Promise<{ ve
     customer: doc.ref.parent.parent!.id,
     messageId: doc.id,
   }));
+}
+
+/** The vendor's conversations waiting for a person (`botPaused`), newest request first. */
+export async function pausedConversations(
+  vendorId: string,
+  limit: number,
+): Promise<Array<{ customer: string; data: Record<string, unknown> }>> {
+  const snap = await firestore()
+    .collection("vendors")
+    .doc(vendorId)
+    .collection("conversations")
+    .where("botPaused", "==", true)
+    .limit(limit)
+    .get();
+  return snap.docs.map((doc) => ({ customer: doc.id, data: doc.data() }));
+}
+
+/** A conversation's latest messages as stored, oldest first (inbound by `receivedAt`, outbound by `createdAt`). */
+export async function conversationThread(
+  vendorId: string,
+  customer: string,
+  limit: number,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+  // Inbound and dashboard messages live in `messages`, everything the backend sends in `outbound`; a
+  // dashboard message is sent as `outbound/{same id}`, whose delivery is the one to show.
+  const conversation = conversationRef(vendorId, customer);
+  const [written, sent] = await Promise.all([conversation.collection("messages").get(), conversation.collection(OUTBOUND).get()]);
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const doc of [...written.docs, ...sent.docs]) byId.set(doc.id, { ...byId.get(doc.id), ...doc.data() });
+  const at = (data: Record<string, unknown>) => {
+    const value = data.receivedAt ?? data.createdAt;
+    return value instanceof Timestamp ? value.toMillis() : 0;
+  };
+  return [...byId]
+    .map(([id, data]) => ({ id, data }))
+    .sort((a, b) => at(a.data) - at(b.data))
+    .slice(-limit);
+}
+
+/** Gives a conversation back to the bot, as setting `botPaused` to false in the console does. */
+export async function resumeConversation(vendorId: string, customer: string, by: string): Promise<boolean> {
+  const ref = conversationRef(vendorId, customer);
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return false;
+    tx.update(ref, { botPaused: false, resumedAt: FieldValue.serverTimestamp(), resumedBy: by });
+    return true;
+  });
+}
+
+/**
+ * A vendor-written outbound message, the document a dashboard writes: `onNewMessage` completes it
+ * with the vendor's number and the customer and queues it like every other outbound message.
+ */
+export async function writeVendorMessage(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  content: Record<string, unknown>,
+): Promise<string> {
+  const ref = messageRef(vendorId, customer, messageId);
+  await ref.create({ direction: "outbound", origin: "console", ...content, createdAt: FieldValue.serverTimestamp() });
+  return ref.path;
+}
+
+/** Where a conversation's message lives: `messages` (inbound, dashboard) or `outbound` (what the backend sends). */
+export type MessageCollection = "messages" | typeof OUTBOUND;
+
+function refIn(collection: MessageCollection, vendorId: string, customer: string, messageId: string): DocumentReference {
+  return collection === OUTBOUND ? outboundRef(vendorId, customer, messageId) : messageRef(vendorId, customer, messageId);
+}
+
+/** One of the vendor's messages by id, or undefined. */
+export async function readMessageDoc(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  collection: MessageCollection = "messages",
+): Promise<Record<string, unknown> | undefined> {
+  return (await refIn(collection, vendorId, customer, messageId).get()).data();
+}
+
+/** Notes on a failed message that it was sent again as `newMessageId` (shown in the console). */
+export async function markRedriven(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  newMessageId: string,
+  collection: MessageCollection = "messages",
+): Promise<void> {
+  await refIn(collection, vendorId, customer, messageId).update({
+    redrivenAs: newMessageId,
+    redrivenAt: FieldValue.serverTimestamp(),
+  });
 }

@@ -20,6 +20,8 @@ export interface RecentFailure {
   code: string | undefined;
   reason: string | undefined;
   provider: string | undefined;
+  /** The copy the console sent again, if any. */
+  redrivenAs?: string;
 }
 
 /** A number's outbound messages that ended failed since `since`, newest first, with their reasons, and how many there are. */
@@ -39,6 +41,7 @@ export async function recentFailures(wabaInstanceId: string, since: Date, limit:
       code: doc.get("error.code") ?? doc.get("delivery.lastError.code"),
       reason: doc.get("error.message") ?? doc.get("delivery.lastError.message"),
       provider: doc.get("delivery.provider"),
+      ...(typeof doc.get("redrivenAs") === "string" && { redrivenAs: doc.get("redrivenAs") as string }),
     })),
   };
 }

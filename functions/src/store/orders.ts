@@ -85,3 +85,46 @@ export async function checkoutsDue(now: Date, limit: number): Promise<DocumentRe
 export async function setCheckoutCheck(ref: DocumentReference, next: Date | undefined): Promise<void> {
   await ref.update({ "checkout.checkAfter": next ? Timestamp.fromDate(next) : FieldValue.delete() });
 }
+
+/** The vendor's latest orders as stored (created since `since` when given), newest first: the console's list. */
+export async function recentOrderDocs(
+  vendorId: string,
+  limit: number,
+  since?: Date,
+): Promise<Array<{ reference: string; data: Record<string, unknown> }>> {
+  const snap = since
+    ? await ordersOf(vendorId).where("createdAt", ">=", Timestamp.fromDate(since)).orderBy("createdAt", "desc").limit(limit).get()
+    : await ordersOf(vendorId).orderBy("createdAt", "desc").limit(limit).get();
+  return snap.docs.map((doc) => ({ reference: doc.id, data: doc.data() }));
+}
+
+export type OperatorStatusChange = { ok: true } | { ok: false; reason: "not_found" | "not_reserved"; status?: string };
+
+/**
+ * An operator ends a reservation, exactly as a console edit of `status` does: `onOrderWritten` then
+ * thanks the buyer (paid) or gives the stock back and tells them (cancelled). Only a reserved order
+ * may change here, checked in a transaction so two operators cannot both act on it.
+ */
+export async function setOrderStatusByOperator(
+  vendorId: string,
+  reference: string,
+  status: "paid" | "cancelled",
+  uid: string,
+): Promise<OperatorStatusChange> {
+  const ref = orderRef(vendorId, reference);
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return { ok: false, reason: "not_found" } as const;
+    const current = snap.get("status") as string | undefined;
+    if (current !== "reserved")
+      return { ok: false, reason: "not_reserved", ...(current && { status: current }) } as const;
+    const now = Timestamp.now();
+    tx.update(
+      ref,
+      status === "paid"
+        ? { status, paidAt: now, paymentNote: `marked paid in the console by ${uid}` }
+        : { status, cancelledBy: "vendor", cancelledAt: now },
+    );
+    return { ok: true } as const;
+  });
+}

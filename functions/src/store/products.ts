@@ -1,3 +1,4 @@
+import { FieldValue } from "firebase-admin/firestore";
 import { logger } from "../shared/logger";
 import { firestore } from "../shared/firestore";
 import { describeIssues } from "../model/common";
@@ -48,4 +49,28 @@ export function readActiveProductsCached(vendorId: string, now = Date.now()): Pr
     if (catalogues.get(vendorId)?.products === products) catalogues.delete(vendorId);
   });
   return products;
+}
+
+/** Every product of the vendor as stored (active or not, valid or not), for the console. */
+export async function readAllProductDocs(
+  vendorId: string,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+  const snap = await firestore().collection("vendors").doc(vendorId).collection("products").get();
+  return snap.docs.map((doc) => ({ id: doc.id, data: doc.data() }));
+}
+
+/**
+ * An operator's edit of a product, as a console edit would make it: the given fields replace the
+ * stored ones (server-kept `stockSync` stays, so an edited `stock` is spread over the shards by
+ * `onProductWritten`); `removed` fields are deleted.
+ */
+export async function writeProductFields(
+  vendorId: string,
+  productId: string,
+  fields: Record<string, unknown>,
+  removed: string[],
+): Promise<void> {
+  const update: Record<string, unknown> = { ...fields, updatedAt: FieldValue.serverTimestamp() };
+  for (const name of removed) update[name] = FieldValue.delete();
+  await productRef(vendorId, productId).set(update, { merge: true });
 }

@@ -31,3 +31,15 @@ function checkVendorConfig(raw: unknown): VendorConfigRead {
   const wabaInstanceId = routing.success ? routing.data.wabaInstanceId : undefined;
   return { found: true, valid: false, problems: describeIssues(parsed.error), ...(wabaInstanceId && { wabaInstanceId }) };
 }
+
+/** Every vendor's id, shop name and language, for an operator's vendor picker (one query over the collection). */
+export async function listVendorSummaries(): Promise<
+  Array<{ vendorId: string; businessName: string; language: string }>
+> {
+  const snap = await firestore().collection(VENDOR_CONFIGS).select("businessName", "language").get();
+  return snap.docs.map((doc) => ({
+    vendorId: doc.id,
+    businessName: typeof doc.get("businessName") === "string" ? (doc.get("businessName") as string) : doc.id,
+    language: doc.get("language") === "en" ? "en" : "fr",
+  }));
+}

@@ -143,3 +143,32 @@ export async function readVendorInstanceDocs(vendorId: string): Promise<Array<{ 
   const snap = await firestore().collection(WABA_INSTANCES).where("vendorId", "==", vendorId).limit(50).get();
   return snap.docs.map((doc) => ({ id: doc.id, data: doc.data() }));
 }
+
+/** One instance document as stored, or undefined. */
+export async function readInstanceDoc(wabaInstanceId: string): Promise<Record<string, unknown> | undefined> {
+  return (await firestore().collection(WABA_INSTANCES).doc(wabaInstanceId).get()).data();
+}
+
+/**
+ * An operator's edit of a number, the same document a console edit writes: the given fields replace
+ * the stored ones, `removed` ones are deleted, and `onWabaInstanceWritten` checks the result and
+ * writes `configProblems`. Refused (false) when the document belongs to another vendor, checked in
+ * the transaction that writes it.
+ */
+export async function writeInstanceFields(
+  vendorId: string,
+  wabaInstanceId: string,
+  fields: Record<string, unknown>,
+  removed: string[],
+): Promise<{ ok: true; created: boolean } | { ok: false }> {
+  const ref = firestore().collection(WABA_INSTANCES).doc(wabaInstanceId);
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.exists && snap.get("vendorId") !== vendorId) return { ok: false } as const;
+    const update: Record<string, unknown> = { ...fields, vendorId, updatedAt: FieldValue.serverTimestamp() };
+    if (!snap.exists) update.createdAt = FieldValue.serverTimestamp();
+    for (const name of removed) if (snap.exists) update[name] = FieldValue.delete();
+    tx.set(ref, update, { merge: true });
+    return { ok: true, created: !snap.exists } as const;
+  });
+}

@@ -34,6 +34,8 @@ const PATHS = [
   "phone_index/+221771234567",
   "wasender_session_index/session-vendor_001",
   "meta_phone_index/100000000000001",
+  // Payment credentials (a colleague's payments work): closed like the rest.
+  "payment_accounts/vendor_001",
 ];
 
 /**
@@ -88,6 +90,8 @@ const clients: Array<[string, () => RulesTestContext]> = [
   ["an unauthenticated client", () => env.unauthenticatedContext()],
   ["a signed-in customer", () => env.authenticatedContext("customer-1")],
   ["the vendor's own user", () => env.authenticatedContext("vendor-user", { vendorId: "vendor_001" })],
+  // The operator console reads through the admin API's server-made views, never through these rules.
+  ["another vendor's staff (console user)", () => env.authenticatedContext("vendor-2-staff", { vendorId: "vendor_002" })],
   ["a user with an admin claim", () => env.authenticatedContext("admin-user", { admin: true })],
 ];
 

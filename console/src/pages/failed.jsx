@@ -1,0 +1,54 @@
+import { useState } from "preact/hooks";
+import { vendorPath } from "../api.js";
+import { formatWhen } from "../i18n.js";
+import { usePolled } from "../hooks.js";
+
+export function FailedPage({ api, vendor, t }) {
+  const { data, error } = usePolled(() => api(vendorPath(vendor.vendorId, "failed-messages")), [vendor.vendorId], 5000);
+  const [notes, setNotes] = useState({});
+  const redrive = async (path) => {
+    try {
+      await api(vendorPath(vendor.vendorId, "failed-messages/redrive"), { method: "POST", body: { path } });
+      setNotes({ ...notes, [path]: { ok: true, text: t.redriven } });
+    } catch (e) {
+      setNotes({ ...notes, [path]: { ok: false, text: e.message } });
+    }
+  };
+  return (
+    <section>
+      <h2>{t.failed}</h2>
+      {error && <p class="error">{error.message}</p>}
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : data.failed.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        data.failed.map((f) => (
+          <article class="card" data-test="failed">
+            <dl class="facts">
+              <dt>{t.to}</dt>
+              <dd>{f.to ?? "—"}</dd>
+              <dt>{t.reason}</dt>
+              <dd>{f.reason ?? f.code ?? "—"}</dd>
+              <dt>{t.provider}</dt>
+              <dd>{f.provider ?? "—"}</dd>
+              <dt>{t.when}</dt>
+              <dd>{formatWhen(f.failedAt, vendor.language)}</dd>
+            </dl>
+            {notes[f.path] ? (
+              <p class={notes[f.path].ok ? "ok" : "error"}>{notes[f.path].text}</p>
+            ) : f.redrivenAs ? (
+              <p class="ok" data-test="redriven">
+                {t.redriven}
+              </p>
+            ) : (
+              <button onClick={() => redrive(f.path)} data-test="redrive">
+                {t.redrive}
+              </button>
+            )}
+          </article>
+        ))
+      )}
+    </section>
+  );
+}

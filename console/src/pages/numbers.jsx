@@ -1,0 +1,247 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { vendorPath } from "../api.js";
+import { formatWhen } from "../i18n.js";
+import { usePolled } from "../hooks.js";
+import { QrImage } from "./qr.jsx";
+
+const SECRETS = {
+  wasender: ["wasenderApiKey", "wasenderWebhookSecret", "wasenderAccessToken"],
+  meta: ["metaAccessToken", "metaAppSecret", "metaVerifyToken"],
+};
+const PLAIN = {
+  wasender: ["wasenderInstanceId", "wasenderApiUrl"],
+  meta: ["metaPhoneNumberId", "metaApiUrl"],
+};
+
+/** Add or edit a number: the same `waba_instances` fields a console edit writes; secrets write-only. */
+function NumberForm({ api, vendor, t, number, onDone }) {
+  const [values, setValues] = useState(() => ({
+    id: number?.wabaInstanceId ?? "",
+    phoneNumber: number?.phoneNumber ?? "",
+    provider: number?.provider ?? "wasender",
+    businessName: number?.businessName ?? "",
+    ...Object.fromEntries([...PLAIN.wasender, ...PLAIN.meta].map((name) => [name, number?.[name] ?? ""])),
+  }));
+  const [error, setError] = useState();
+  const form = useRef();
+  // The form opens above the list: bring it into view on a phone.
+  useEffect(() => form.current?.scrollIntoView({ block: "start" }), []);
+  const set = (name) => (event) => setValues({ ...values, [name]: event.currentTarget.value });
+  const providerFields = values.provider === "meta" ? "meta" : "wasender";
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(undefined);
+    const { id, ...fields } = values;
+    const body = Object.fromEntries(
+      Object.entries(fields).filter(([name]) => !PLAIN[providerFields === "meta" ? "wasender" : "meta"].includes(name)),
+    );
+    if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
+    for (const name of SECRETS[providerFields]) {
+      const value = event.currentTarget.elements[name].value;
+      if (value !== "") body[name] = value;
+    }
+    try {
+      await api(vendorPath(vendor.vendorId, `numbers/${encodeURIComponent(id.trim())}`), { method: "PUT", body });
+      onDone(t.checking);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={submit} data-test="number-form" ref={form}>
+      <label>
+        {t.numberId}
+        <input
+          name="id"
+          value={values.id}
+          onInput={set("id")}
+          required
+          disabled={Boolean(number)}
+          placeholder="waba_vendor_004"
+        />
+      </label>
+      <label>
+        {t.phone}
+        <input
+          name="phoneNumber"
+          value={values.phoneNumber}
+          onInput={set("phoneNumber")}
+          inputmode="tel"
+          placeholder="+221 77 123 45 67"
+        />
+      </label>
+      <label>
+        {t.provider}
+        <select name="provider" value={values.provider} onChange={set("provider")}>
+          <option value="wasender">Wasender</option>
+          <option value="meta">Meta Cloud API</option>
+        </select>
+      </label>
+      {PLAIN[providerFields].map((name) => (
+        <label>
+          {name}
+          <input name={name} value={values[name]} onInput={set(name)} />
+        </label>
+      ))}
+      {SECRETS[providerFields].map((name) => (
+        <label>
+          {name}
+          <input
+            name={name}
+            type="password"
+            autocomplete="off"
+            placeholder={number?.secretsSet?.[name] ? t.secretSet : t.secretUnset}
+          />
+        </label>
+      ))}
+      <label>
+        businessName
+        <input name="businessName" value={values.businessName} onInput={set("businessName")} />
+      </label>
+      {error && (
+        <p class="error" role="alert">
+          {error.message}
+          {error.problems.length > 0 && `: ${error.problems.join("; ")}`}
+        </p>
+      )}
+      <div class="actions">
+        <button type="submit" class="primary">
+          {t.save}
+        </button>
+        <button type="button" onClick={() => onDone()}>
+          {t.cancel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Health({ health, t, language }) {
+  if (!health) return null;
+  const failed = health.failedLast24h ?? { count: 0, latest: [] };
+  return (
+    <dl class="facts">
+      <dt>{t.session}</dt>
+      <dd data-test="session">{health.session?.sessionStatus ?? health.session?.status ?? "—"}</dd>
+      {health.circuit && (
+        <>
+          <dt>{t.circuit}</dt>
+          <dd>
+            {health.circuit.state}
+            {health.circuit.reason ? ` — ${health.circuit.reason}` : ""}
+          </dd>
+        </>
+      )}
+      <dt>{t.waiting}</dt>
+      <dd>{health.waiting ?? 0}</dd>
+      <dt>{t.failures24h}</dt>
+      <dd data-test="failures">
+        {failed.count}
+        {failed.latest.slice(0, 3).map((f) => (
+          <div class="muted small">
+            {formatWhen(f.failedAt, language)} · {f.provider ?? "?"} · {f.reason ?? f.code}
+          </div>
+        ))}
+      </dd>
+    </dl>
+  );
+}
+
+function NumberCard({ api, vendor, t, number, onEdit }) {
+  const [note, setNote] = useState();
+  const register = async () => {
+    setNote(undefined);
+    try {
+      const result = await api(vendorPath(vendor.vendorId, "setup-wasender-webhook"), { method: "POST" });
+      setNote({ ok: true, text: `${t.webhookRegistered}: ${result.registered.webhook_url}` });
+    } catch (e) {
+      setNote({ ok: false, text: e.message });
+    }
+  };
+  // The onboarding check's verdict, and what keeps the number from being used (e.g. a missing secret).
+  const problems = [...new Set([...(number.configProblems ?? []), ...(number.health?.problems ?? [])])];
+  return (
+    <article class="card" data-test="number" data-id={number.wabaInstanceId}>
+      <div class="row">
+        <div>
+          <h3>{number.phoneNumber ?? "—"}</h3>
+          <div class="muted small">
+            {number.wabaInstanceId} · {number.provider ?? "?"}
+            {number.businessName ? ` · ${number.businessName}` : ""}
+          </div>
+        </div>
+        <span class={`badge ${number.status ?? ""}`}>{number.status ?? "—"}</span>
+      </div>
+      {problems.length > 0 ? (
+        <div class="problems" data-test="problems" role="alert">
+          <strong>{t.problems}</strong>
+          <ul>
+            {problems.map((p) => (
+              <li>{p}</li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <p class="ok small" data-test="no-problem">
+          ✓ {t.noProblem}
+        </p>
+      )}
+      <Health health={number.health} t={t} language={vendor.language} />
+      {number.qrCode && (
+        <div class="qrbox">
+          <p>{t.scanQr}</p>
+          <QrImage text={number.qrCode} alt={t.scanQr} />
+          <div class="muted small">{formatWhen(number.qrCodeUpdatedAt, vendor.language)}</div>
+        </div>
+      )}
+      {note && (
+        <p class={note.ok ? "ok small" : "error"} data-test="note">
+          {note.text}
+        </p>
+      )}
+      <div class="actions">
+        <button onClick={() => onEdit(number)}>{t.edit}</button>
+        {number.provider === "wasender" && (
+          <button onClick={register} data-test="register-webhook">
+            {t.registerWebhook}
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
+
+export function NumbersPage({ api, vendor, t }) {
+  const { data, error, reload } = usePolled(() => api(vendorPath(vendor.vendorId, "numbers")), [vendor.vendorId]);
+  const [editing, setEditing] = useState();
+  const [note, setNote] = useState();
+  const done = (message) => {
+    setEditing(undefined);
+    setNote(message);
+    void reload();
+  };
+  return (
+    <section>
+      <div class="row">
+        <h2>{t.numbers}</h2>
+        <button class="primary" onClick={() => setEditing("new")} data-test="add-number">
+          {t.addNumber}
+        </button>
+      </div>
+      {note && <p class="muted small">{note}</p>}
+      {editing && (
+        <NumberForm api={api} vendor={vendor} t={t} number={editing === "new" ? undefined : editing} onDone={done} />
+      )}
+      {error && <p class="error">{error.message}</p>}
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : data.numbers.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        data.numbers.map((number) => (
+          <NumberCard key={number.wabaInstanceId} api={api} vendor={vendor} t={t} number={number} onEdit={setEditing} />
+        ))
+      )}
+    </section>
+  );
+}
