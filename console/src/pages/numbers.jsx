@@ -7,11 +7,14 @@ import { QrImage } from "./qr.jsx";
 const SECRETS = {
   wasender: ["wasenderApiKey", "wasenderWebhookSecret", "wasenderAccessToken"],
   meta: ["metaAccessToken", "metaAppSecret", "metaVerifyToken"],
+  unipile: ["unipileApiKey", "unipileWebhookSecret"],
 };
 const PLAIN = {
   wasender: ["wasenderInstanceId", "wasenderApiUrl"],
   meta: ["metaPhoneNumberId", "metaApiUrl"],
+  unipile: ["unipileAccountId", "unipileApiUrl"],
 };
+const PROVIDERS = Object.keys(PLAIN);
 
 /** Add or edit a number: the same `waba_instances` fields a console edit writes; secrets write-only. */
 function NumberForm({ api, vendor, t, number, onDone }) {
@@ -20,20 +23,23 @@ function NumberForm({ api, vendor, t, number, onDone }) {
     phoneNumber: number?.phoneNumber ?? "",
     provider: number?.provider ?? "wasender",
     businessName: number?.businessName ?? "",
-    ...Object.fromEntries([...PLAIN.wasender, ...PLAIN.meta].map((name) => [name, number?.[name] ?? ""])),
+    ...Object.fromEntries(Object.values(PLAIN).flat().map((name) => [name, number?.[name] ?? ""])),
   }));
   const [error, setError] = useState();
   const form = useRef();
   // The form opens above the list: bring it into view on a phone.
   useEffect(() => form.current?.scrollIntoView({ block: "start" }), []);
   const set = (name) => (event) => setValues({ ...values, [name]: event.currentTarget.value });
-  const providerFields = values.provider === "meta" ? "meta" : "wasender";
+  const providerFields = PROVIDERS.includes(values.provider) ? values.provider : "wasender";
   const submit = async (event) => {
     event.preventDefault();
     setError(undefined);
     const { id, ...fields } = values;
     const body = Object.fromEntries(
-      Object.entries(fields).filter(([name]) => !PLAIN[providerFields === "meta" ? "wasender" : "meta"].includes(name)),
+      // Only the chosen provider's fields: another provider's are left as stored (a switch keeps them).
+      Object.entries(fields).filter(
+        ([name]) => !PROVIDERS.some((other) => other !== providerFields && PLAIN[other].includes(name)),
+      ),
     );
     if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
     for (const name of SECRETS[providerFields]) {
@@ -75,6 +81,7 @@ function NumberForm({ api, vendor, t, number, onDone }) {
         <select name="provider" value={values.provider} onChange={set("provider")}>
           <option value="wasender">Wasender</option>
           <option value="meta">Meta Cloud API</option>
+          <option value="unipile">Unipile</option>
         </select>
       </label>
       {PLAIN[providerFields].map((name) => (

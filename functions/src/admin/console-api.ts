@@ -62,14 +62,16 @@ const optionalText = z.string().trim().max(500).optional();
 /** What the console's number form may write; an empty text removes a plain field and keeps a secret. */
 const numberFormSchema = z.strictObject({
   phoneNumber: optionalText,
-  provider: z.enum(["wasender", "meta"]).optional(),
+  provider: z.enum(["wasender", "meta", "unipile"]).optional(),
   wasenderInstanceId: optionalText,
   wasenderApiUrl: optionalText,
   webhookSignatureScheme: z.enum(["any", "secret", "hmac", ""]).optional(),
   sendRatePerMinute: z.union([z.number().int().positive(), z.literal("")]).optional(),
-  failoverProvider: z.enum(["meta", ""]).optional(),
+  failoverProvider: z.enum(["meta", "unipile", ""]).optional(),
   metaPhoneNumberId: optionalText,
   metaApiUrl: optionalText,
+  unipileAccountId: optionalText,
+  unipileApiUrl: optionalText,
   businessName: optionalText,
   ...Object.fromEntries(SECRET_FIELDS.map((name) => [name, optionalText])),
 });

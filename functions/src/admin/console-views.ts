@@ -16,6 +16,8 @@ export const SECRET_FIELDS = [
   "metaAccessToken",
   "metaAppSecret",
   "metaVerifyToken",
+  "unipileApiKey",
+  "unipileWebhookSecret",
 ] as const;
 
 /** Instance fields shown as they are (none of them lets anyone send or sign as the vendor). */
@@ -30,9 +32,12 @@ const SHOWN_FIELDS = [
   "failoverProvider",
   "metaPhoneNumberId",
   "metaApiUrl",
+  "unipileAccountId",
+  "unipileApiUrl",
   "businessName",
   "status",
   "configProblems",
+  "configNotices",
 ] as const;
 
 /** Timestamps as ISO strings, for a JSON answer. */
