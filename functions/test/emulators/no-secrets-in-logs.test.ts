@@ -40,7 +40,7 @@ const captured = vi.hoisted(() => {
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
       return write(chunk, ...rest);
-    }) as typeof stream.write;
+    });
   }
   return lines;
 });
@@ -91,7 +91,7 @@ describe("logs", () => {
       expect(response.status).toBe(200);
       const path = `vendors/${vendor.vendorId}/conversations/${customer}/messages/in_${id}`;
       const data = (await db.doc(path).get()).data()!;
-      await wrapped({ data: testEnv.firestore.makeDocumentSnapshot(data, path), params: { vendorId: vendor.vendorId, customer, messageId: `in_${id}` } } as any);
+      await wrapped({ data: testEnv.firestore.makeDocumentSnapshot(data, path), params: { vendorId: vendor.vendorId, customer, messageId: `in_${id}` } });
       await eventually(async () => ((await db.doc(path).get()).get("processing.state") !== "pending" ? true : undefined), 15_000, `"${text}" decided`);
     }
     // The previous secret, still valid, works too.
