@@ -29,6 +29,12 @@ function spawnAsync(command, args, options) {
   });
 }
 
+/** Runs a root npm script that checks the tree; a finding stops `npm test` with `message`. */
+function check(args, message) {
+  const result = spawnSync("npm", args, { cwd: ROOT, stdio: "inherit" });
+  if (result.status !== 0) throw new Error(message);
+}
+
 function counts(project) {
   const report = join(REPORTS, `${project}.json`);
   if (!existsSync(report)) return undefined;
@@ -55,6 +61,9 @@ try {
   const { ensureChromium } = await import("../console/test/browser.mjs");
   ensureChromium();
   run("npm", ["run", "typecheck", "--silent"], { cwd: FUNCTIONS_DIR });
+  // Lint and format before any test: the files are listed above the message that stops the run.
+  check(["run", "lint", "--silent"], "ESLint found problems (listed above); `npm run lint` shows them again");
+  check(["run", "format:check", "--silent"], "Prettier found unformatted files (listed above); `npm run format` rewrites them");
 
   const unit = spawnSync("npx", vitestCommand("unit"), { cwd: FUNCTIONS_DIR, stdio: "inherit" });
   ran.push("unit");

@@ -53,7 +53,7 @@ export function linkBaselineModules() {
  * a function), request, rewrite and execution lines, and the warning the task queue's enqueue triggers on every
  * call (it asks for a service account's metadata, which the emulator refuses).
  */
-const NOISE = [/^>  /, /^i  /, /^\[hosting\] Rewriting /, /^⚠  External network resource requested/, /^ {3}- URL: /, /^ - Be careful, this may be a production service/];
+const NOISE = [/^> {2}/, /^i {2}/, /^\[hosting\] Rewriting /, /^⚠ {2}External network resource requested/, /^ {3}- URL: /, /^ - Be careful, this may be a production service/];
 
 /** Runs `command` inside `firebase emulators:exec` (Firestore, Functions, Hosting, Cloud Tasks); resolves with its exit status. */
 export async function runInsideEmulators(command) {

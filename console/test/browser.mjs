@@ -1,3 +1,4 @@
+/* global document -- the callbacks passed to page.evaluate run in the browser page */
 // A real headless Chromium for the console's tests: Debian's `chromium` package, driven with
 // puppeteer-core (which downloads no browser of its own).
 import { spawnSync } from "node:child_process";

@@ -25,19 +25,19 @@ const functions: Record<string, () => unknown> = {
 };
 
 function webhooks(): typeof import("./entry/webhooks") {
-  return require("./entry/webhooks");
+  return require("./entry/webhooks") as typeof import("./entry/webhooks");
 }
 
 function replies(): typeof import("./entry/replies") {
-  return require("./entry/replies");
+  return require("./entry/replies") as typeof import("./entry/replies");
 }
 
 function orders(): typeof import("./entry/orders") {
-  return require("./entry/orders");
+  return require("./entry/orders") as typeof import("./entry/orders");
 }
 
 function stock(): typeof import("./entry/stock") {
-  return require("./entry/stock");
+  return require("./entry/stock") as typeof import("./entry/stock");
 }
 
 for (const [name, load] of Object.entries(functions)) Object.defineProperty(exports, name, { enumerable: true, get: load });

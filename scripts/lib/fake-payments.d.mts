@@ -10,7 +10,7 @@ export interface FakeCheckout {
   transactionId?: string;
   callbackUrl?: string;
   validity?: number;
-  request: Record<string, any>;
+  request: Record<string, unknown>;
   account: { vendorId: string } & Record<string, unknown>;
   createdAt: number;
 }

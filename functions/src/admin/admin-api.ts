@@ -82,7 +82,9 @@ async function wasenderStatus(vendorId: string, instance: WasenderInstance, deps
   const result = await deps.providers.wasenderSession(instance).sessionStatus();
   if (!result.ok) return wasenderError(result.failure, "Wasender did not report the session status");
   const raw = (result.json as { status?: unknown; data?: { status?: unknown } } | undefined) ?? {};
-  const parsed = sessionStatusSchema.safeParse(String(raw.status ?? raw.data?.status ?? "").trim().toLowerCase());
+  const reported = raw.status ?? raw.data?.status;
+  const text = typeof reported === "string" || typeof reported === "number" ? String(reported) : "";
+  const parsed = sessionStatusSchema.safeParse(text.trim().toLowerCase());
   if (!parsed.success) return errorResponse(502, "wasender_bad_response", "Wasender answered without a known session status.");
   const status = instanceStatusFor(parsed.data);
   await recordSessionStatus(instance.id, parsed.data, status);

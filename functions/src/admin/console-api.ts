@@ -43,6 +43,9 @@ const methodNotAllowed = (method: string): WebhookResponse => ({
   headers: { Allow: method },
 });
 
+/** A stored value as sort text: only strings sort by their text (ISO times among them). */
+const textOrEmpty = (value: unknown): string => (typeof value === "string" ? value : "");
+
 function decode(segment: string | undefined): string | undefined {
   if (segment === undefined) return undefined;
   try {
@@ -135,7 +138,7 @@ const products: Handler = async (vendorId, request, [givenId]) => {
       description: data.description ?? null,
       valid: productSchema.safeParse(data).success,
     }));
-    return ok({ vendorId, products: list.sort((a, b) => String(a.keyword).localeCompare(String(b.keyword))) });
+    return ok({ vendorId, products: list.sort((a, b) => textOrEmpty(a.keyword).localeCompare(textOrEmpty(b.keyword))) });
   }
   if (!creating && request.method !== "PUT") return methodNotAllowed("PUT");
   if (!creating && !documentIdSchema.safeParse(id).success)
@@ -256,7 +259,7 @@ const handoffs: Handler = async (vendorId, request) => {
         pausedAt: plain(data.pausedAt) ?? null,
         lastInboundAt: plain(data.lastInboundAt) ?? null,
       }))
-      .sort((a, b) => String(b.pausedAt).localeCompare(String(a.pausedAt))),
+      .sort((a, b) => textOrEmpty(b.pausedAt).localeCompare(textOrEmpty(a.pausedAt))),
   });
 };
 

@@ -195,7 +195,7 @@ export class AlloPermetEngine implements ChatEngine {
     return say(turn, "menu", [page < pages ? `${body}\n${turn.t("menuMore")}` : body]);
   }
 
-  private async productCard(turn: Turn, product: Product): Promise<ChatEngineOutput> {
+  private productCard(turn: Turn, product: Product): ChatEngineOutput {
     if (product.stock <= 0) return say(turn, "product", [turn.t("outOfStock", { name: product.name })]);
     const card = turn.t("productCard", {
       name: product.name,

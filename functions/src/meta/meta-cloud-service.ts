@@ -59,9 +59,9 @@ export class MetaCloudService implements MessagingProvider {
   }
 
   /** The wamid sending returned is already the id status webhooks name: no second call. */
-  async lookupMessageId(providerMessageId: number | string): Promise<string | undefined> {
+  lookupMessageId(providerMessageId: number | string): Promise<string | undefined> {
     const id = String(providerMessageId);
-    return id.length > 0 ? id : undefined;
+    return Promise.resolve(id.length > 0 ? id : undefined);
   }
 }
 
@@ -88,6 +88,8 @@ export function filenameOf(url: string): string {
   } catch {
     // A malformed escape keeps the raw segment; an unparsable URL gets the default name.
   }
+  // Control characters are exactly what this strips from a file name.
+  // eslint-disable-next-line no-control-regex
   const name = segment.replace(/[\\/\u0000-\u001f]/g, "").trim();
   return name.length > 0 ? cut(name, 240) : "document";
 }

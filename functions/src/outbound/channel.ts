@@ -21,7 +21,7 @@ export function circuitSettings(instance: MessagingInstance): CircuitSettings {
 
 /** Whether the customer wrote within Meta's 24-hour window (the conversation's `lastInboundAt`). */
 export function withinCustomerWindow(conversation: DocumentSnapshot, now: number): boolean {
-  const last = conversation.get("lastInboundAt");
+  const last: unknown = conversation.get("lastInboundAt");
   return last instanceof Timestamp && now - last.toMillis() < CUSTOMER_WINDOW_MS;
 }
 

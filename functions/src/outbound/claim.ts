@@ -81,8 +81,8 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     return fail({ code: "deadline", message: withProviderErrors(`delivery deadline passed before it could be sent${last}`, delivery) });
   }
   const content = outboundContentSchema.safeParse(snap.data());
-  const to = snap.get("to");
-  const wabaInstanceId = snap.get("wabaInstanceId");
+  const to: unknown = snap.get("to");
+  const wabaInstanceId: unknown = snap.get("wabaInstanceId");
   if (!content.success || typeof wabaInstanceId !== "string") return fail({ code: "invalid", message: "the outbound message has no valid content or number" });
   if (to !== task.customer) return fail({ code: "misrouted", message: "the message is not addressed to its conversation's customer" });
   const resolution = await resolveInstance(task.vendorId, wabaInstanceId, { requested: snap.get("channel") });

@@ -6,7 +6,7 @@ import type { Dispatch } from "./dispatch";
 import { update, type MessageView, type Reads, type Write } from "./step";
 
 export function outboxOf(conversation: DocumentSnapshot): string[] {
-  const outbox = conversation.get("outbox");
+  const outbox: unknown = conversation.get("outbox");
   return Array.isArray(outbox) ? outbox.filter((id): id is string => typeof id === "string") : [];
 }
 

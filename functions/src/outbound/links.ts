@@ -84,8 +84,9 @@ export async function linkOutbound(
     tx.set(linkRef(vendorId, waMessageId), { customer, messageId, linkedAt: FieldValue.serverTimestamp() });
     const update: Record<string, unknown> = { waMessageId };
     const early = currentStatus(pending.get("status"));
+    const reason: unknown = pending.get("reason");
     if (early && advances(currentStatus(message.get("deliveryStatus")), early)) {
-      Object.assign(update, deliveryFields({ status: early, ...(pending.get("reason") && { reason: pending.get("reason") }) }));
+      Object.assign(update, deliveryFields({ status: early, ...(typeof reason === "string" && reason !== "" && { reason }) }));
     }
     tx.update(target, update);
     if (pending.exists) tx.delete(pendingDoc);

@@ -64,7 +64,7 @@ export class Outbox {
 
   /** From a conversation snapshot the transaction already read. */
   static from(conversation: DocumentSnapshot, vendorId: string, customer: string, deadlineMinutes = DEFAULT_DEADLINE_MINUTES): Outbox {
-    const queue = conversation.get("outbox");
+    const queue: unknown = conversation.get("outbox");
     return new Outbox(vendorId, customer, Array.isArray(queue) ? queue.filter((id): id is string => typeof id === "string") : [], deadlineMinutes);
   }
 

@@ -102,7 +102,7 @@ export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSn
     };
   }
   const holder = await holderOf(reads, wabaInstanceId);
-  const waitingSince = snap.get(WAITING_SINCE) ?? Timestamp.fromMillis(now);
+  const waitingSince: unknown = snap.get(WAITING_SINCE) ?? Timestamp.fromMillis(now);
   const park = (change: LineChange): Turn => ({
     go: false,
     reason: PACED_REASON,
@@ -128,7 +128,7 @@ export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSn
  * waiter just stops waiting; the holder passes the turn on, its slot unused.
  */
 export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: Delivery, now: number): Promise<LineChange> {
-  const wabaInstanceId = snap.get("wabaInstanceId");
+  const wabaInstanceId: unknown = snap.get("wabaInstanceId");
   if (typeof wabaInstanceId !== "string") return NO_CHANGE;
   if (snap.get(HOLDS_TURN) === true) {
     const passed = await passTurn(reads, wabaInstanceId, delivery.slotAt ?? now, now);
@@ -140,7 +140,7 @@ export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: 
 
 /** A send of the turn's holder ended (sent, retry, failed): the next send may start an interval after this one started. */
 export async function endTurn(reads: Reads, snap: MessageView, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
-  const wabaInstanceId = snap.get("wabaInstanceId");
+  const wabaInstanceId: unknown = snap.get("wabaInstanceId");
   if (snap.get(HOLDS_TURN) !== true || typeof wabaInstanceId !== "string") return NO_CHANGE;
   const passed = await passTurn(reads, wabaInstanceId, startedAt + intervalMs, now);
   return { ...passed, fields: { [HOLDS_TURN]: FieldValue.delete() } };

@@ -8,7 +8,7 @@ const PROVIDERS = { wave, paydunya, orange_money: orangeMoney } as const;
 
 /** The provider behind an account, typed to take that account. */
 export function providerFor(account: PaymentAccount): PaymentProvider {
-  return PROVIDERS[account.provider] as unknown as PaymentProvider;
+  return PROVIDERS[account.provider];
 }
 
 export function isPaymentProviderName(name: string): name is PaymentProviderName {

@@ -27,7 +27,7 @@ export function parsePaymentPath(path: string): { ok: true; provider: string; ve
     return { ok: false };
   }
   if (!isPaymentProviderName(segments[0]!) || !documentIdSchema.safeParse(vendorId).success) return { ok: false };
-  return { ok: true, provider: segments[0]!, vendorId };
+  return { ok: true, provider: segments[0], vendorId };
 }
 
 /**

@@ -13,7 +13,7 @@ export class PooledServices<Config, Service> {
   constructor(private readonly create: (config: Config, pool: Pool) => Service) {}
 
   /** `parts` name what makes a service different; hashed so the map never holds a credential in clear. */
-  get(key: string, apiUrl: string, parts: readonly unknown[], config: Config): Service {
+  get(key: string, apiUrl: string, parts: readonly (string | number | undefined)[], config: Config): Service {
     const fingerprint = createHash("sha256").update([apiUrl, ...parts].map((part) => String(part ?? "")).join("\n")).digest("hex");
     const cached = this.services.get(key);
     if (cached && cached.fingerprint === fingerprint) return cached.service;

@@ -36,12 +36,17 @@ export async function recentFailures(wabaInstanceId: string, since: Date, limit:
     count: count.data().count,
     latest: latest.docs.map((doc) => ({
       path: doc.ref.path,
-      to: doc.get("to"),
+      to: textOf(doc.get("to")),
       failedAt: (doc.get("failedAt") as Timestamp | undefined)?.toDate().toISOString(),
-      code: doc.get("error.code") ?? doc.get("delivery.lastError.code"),
-      reason: doc.get("error.message") ?? doc.get("delivery.lastError.message"),
-      provider: doc.get("delivery.provider"),
+      code: textOf(doc.get("error.code")) ?? textOf(doc.get("delivery.lastError.code")),
+      reason: textOf(doc.get("error.message")) ?? textOf(doc.get("delivery.lastError.message")),
+      provider: textOf(doc.get("delivery.provider")),
       ...(typeof doc.get("redrivenAs") === "string" && { redrivenAs: doc.get("redrivenAs") as string }),
     })),
   };
+}
+
+/** A stored field as text; anything else (absent, or not written by this code) reads as absent. */
+function textOf(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }

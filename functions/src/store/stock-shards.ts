@@ -120,7 +120,7 @@ export class StockDrawer {
     const product = await this.tx.get(productRef(this.vendorId, productId));
     const sync = stockSyncOf(product.data());
     if (sync) return new Array<number>(sync.shards).fill(Number.NaN);
-    const stock = product.get("stock");
+    const stock: unknown = product.get("stock");
     const seeded = isStock(stock) ? stock : 0;
     if (product.exists) this.seeds.set(productId, seeded);
     return splitStock(product.exists ? seeded : 0);
@@ -176,7 +176,7 @@ export async function spreadStock(vendorId: string, productId: string): Promise<
   const ref = productRef(vendorId, productId);
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    const stock = snap.get("stock");
+    const stock: unknown = snap.get("stock");
     if (!snap.exists || !isStock(stock)) return false;
     const sync = stockSyncOf(snap.data());
     if (sync && sync.stock === stock) return false;

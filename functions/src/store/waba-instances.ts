@@ -131,7 +131,7 @@ export async function syncVendorConfigRouting(
     tx.set(
       configRef,
       replacement
-        ? { wabaInstanceId: replacement.id, wabaProvider: replacement.get("provider") }
+        ? { wabaInstanceId: replacement.id, wabaProvider: replacement.get("provider") as unknown }
         : { wabaInstanceId: FieldValue.delete(), wabaProvider: FieldValue.delete() },
       { merge: true },
     );

@@ -35,7 +35,7 @@ function parseCircuit(raw: Record<string, unknown> | undefined): Circuit | undef
     ...raw,
     since: millisOf(raw.since),
     probeAt: millisOf(raw.probeAt),
-    probe: raw.probe ? { ...(raw.probe as object), until: millisOf((raw.probe as Record<string, unknown>).until) } : undefined,
+    probe: raw.probe ? { ...raw.probe, until: millisOf((raw.probe as Record<string, unknown>).until) } : undefined,
   });
   return parsed.success ? parsed.data : undefined;
 }

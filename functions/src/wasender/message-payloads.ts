@@ -58,7 +58,7 @@ export type WasenderMessage = z.infer<typeof wasenderMessageSchema>;
 /** `data.messages` (one object, or an array), else the flat `data` itself. */
 export function messagesOf(data: unknown): unknown[] {
   if (data !== null && typeof data === "object" && "messages" in data) {
-    const messages = (data as { messages: unknown }).messages;
+    const messages = data.messages;
     return Array.isArray(messages) ? messages : [messages];
   }
   return [data];

@@ -51,7 +51,7 @@ export function statusUpdatesOf(event: string, data: unknown): StatusParse {
   const invalid: string[] = [];
   const items =
     event === "message-receipt.update" && data !== null && typeof data === "object" && "message" in data
-      ? asList((data as { message: unknown }).message)
+      ? asList(data.message)
       : asList(data);
   items.forEach((item, index) => {
     if (event === "messages.update") {

@@ -30,6 +30,8 @@ afterAll(() => close());
 async function countReads(work: () => Promise<unknown>): Promise<number> {
   let reads = 0;
   const spies = [DocumentReference.prototype, Query.prototype, Transaction.prototype].map((proto) => {
+    // Called below with apply() and the spied call's own `this`.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const original = proto.get as (...args: unknown[]) => Promise<unknown>;
     return vi.spyOn(proto, "get").mockImplementation(async function (this: unknown, ...args: unknown[]) {
       const result = (await original.apply(this, args)) as { size?: number };

@@ -14,7 +14,7 @@ import { handleAdminRequest, type AdminDeps } from "../../src/admin/admin-api";
 import { onConversationMessageCreated } from "../../src/entry/replies";
 import { ProviderRegistry } from "../../src/providers/registry";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
-import { createVendor, eventually, messagesOf, outboundOf } from "../support/emulators";
+import { createVendor, eventually, outboundOf } from "../support/emulators";
 import { emulatorIdToken, FUZZ_USER } from "../support/fuzz-inputs";
 import { functionInstance, webhookRequest } from "../support/in-process";
 import { messagesReceived } from "../support/payloads";
@@ -45,7 +45,7 @@ const captured = vi.hoisted(() => {
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
       return write(chunk, ...rest);
-    }) as typeof stream.write;
+    });
   }
   return lines;
 });
@@ -96,7 +96,7 @@ describe("logs", () => {
       expect(response.status).toBe(200);
       const path = `vendors/${vendor.vendorId}/conversations/${customer}/messages/in_${id}`;
       const data = (await db.doc(path).get()).data()!;
-      await wrapped({ data: testEnv.firestore.makeDocumentSnapshot(data, path), params: { vendorId: vendor.vendorId, customer, messageId: `in_${id}` } } as any);
+      await wrapped({ data: testEnv.firestore.makeDocumentSnapshot(data, path), params: { vendorId: vendor.vendorId, customer, messageId: `in_${id}` } });
       await eventually(async () => ((await db.doc(path).get()).get("processing.state") !== "pending" ? true : undefined), 15_000, `"${text}" decided`);
     }
     // The previous secret, still valid, works too.

@@ -259,7 +259,7 @@ describe.each(PROVIDER_NAMES)("the %s checkout of a decision run again", (provid
     const links = await Promise.all([creator.linkFor(request, fallback), creator.linkFor(request, fallback)]);
     links.push(await creator.linkFor(request, fallback));
     expect(new Set(links.map((link) => link.url)).size).toBe(1);
-    expect(links[0]!.checkout).toMatchObject({ provider, state: "created" });
+    expect(links[0].checkout).toMatchObject({ provider, state: "created" });
     const mine = (c: { reference?: string; account: { vendorId: string } }) =>
       c.reference === "CMD-RETRY2" && c.account.vendorId === vendor.vendorId;
     const made = payments.checkouts.filter(mine);

@@ -8,7 +8,6 @@ import {
   createVendor,
   eventually,
   messagesOf,
-  postWebhook,
   sleep,
   type TestVendor,
 } from "../support/emulators";

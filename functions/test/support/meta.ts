@@ -74,6 +74,6 @@ export async function postMeta(vendorId: string, appSecret: string | undefined, 
 /** Meta's GET verification of the webhook URL. */
 export async function verifyMeta(vendorId: string, token: string, challenge = "1158201444") {
   const query = new URLSearchParams({ "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": challenge });
-  const response = await fetch(`${HOSTING_URL}/api/webhooks/meta/${vendorId}?${query}`);
+  const response = await fetch(`${HOSTING_URL}/api/webhooks/meta/${vendorId}?${query.toString()}`);
   return { status: response.status, text: await response.text(), type: response.headers.get("content-type") };
 }

@@ -85,7 +85,7 @@ describe("the failover circuit", () => {
             if (e.down) expect(decided.channel).toBe("meta");
             circuit = decided.next ?? circuit;
           } else {
-            const outcome = e.kind === "ok" ? { ok: true as const } : fail(e.kind as "transient" | "refused" | "message");
+            const outcome = e.kind === "ok" ? { ok: true as const } : fail(e.kind);
             circuit = afterWasenderAttempt(circuit, outcome, now, settings) ?? circuit;
           }
         }

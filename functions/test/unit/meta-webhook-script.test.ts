@@ -68,6 +68,8 @@ describe("the webhook command's Meta events", () => {
     expect(verifyMetaSignature(Buffer.from(raw, "utf8"), header, SECRET)).toBe(true);
     expect(verifyMetaSignature(Buffer.from(raw, "utf8"), header, "another-secret")).toBe(false);
     // The same JSON with its accents and emoji escaped: other bytes, so another signature.
+    // Everything outside ASCII (NUL to DEL) gets escaped.
+    // eslint-disable-next-line no-control-regex
     const escaped = raw.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
     expect(JSON.parse(escaped)).toEqual(JSON.parse(raw));
     expect(verifyMetaSignature(Buffer.from(escaped, "utf8"), header, SECRET)).toBe(false);

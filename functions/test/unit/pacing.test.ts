@@ -42,7 +42,7 @@ describe("a paced number's send line", () => {
         const starts: Array<{ id: number; at: number }> = [];
         let holder: { id: number; startAt: number; took: number } | undefined;
         const events = [...ready];
-        let clock = T0;
+        let clock: number;
         while (events.length > 0 || holder) {
           const nextArrival = events[0]?.at ?? Infinity;
           const holderEnds = holder ? holder.startAt + holder.took : Infinity;

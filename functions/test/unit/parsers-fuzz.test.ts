@@ -193,7 +193,7 @@ describe("pure parsers under fuzzing", () => {
   it("templates: placeholders, filling, vendor overrides", () => {
     const values = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(oddString, fc.integer(), fc.constant(undefined)));
     check(
-      fc.property(oddString, values, fc.constantFrom(...TEMPLATE_KEYS), fc.constantFrom("fr", "en") as fc.Arbitrary<"fr" | "en">, (template, vals, key, language) => {
+      fc.property(oddString, values, fc.constantFrom(...TEMPLATE_KEYS), fc.constantFrom<"fr" | "en">("fr", "en"), (template, vals, key, language) => {
         placeholdersOf(template);
         expect(typeof fill(template, vals)).toBe("string");
         const book = textBook(language, vendorConfigSchema.safeParse({ vendorId: "v", templates: { [key]: template } }).data?.templates ?? {});
