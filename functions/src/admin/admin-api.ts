@@ -12,7 +12,7 @@ import { recordRegistration, recordSessionStatus } from "../store/waba-instances
 import { instanceStatusFor, sessionStatusSchema } from "../wasender/session-payloads";
 import { REGISTERED_EVENTS } from "../wasender/registered-events";
 import { errorResponse, header, type WebhookRequest, type WebhookResponse } from "../http/handler";
-import { expireDueReservations } from "../orders/order-lifecycle";
+import { sweepReservations } from "../orders/reservation-sweep";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 import { vendorHealth } from "./health";
 import { handleConsoleRequest, isConsoleRoute } from "./console-api";
@@ -129,8 +129,8 @@ async function runJob(job: string, request: WebhookRequest, deps: AdminDeps): Pr
   const auth = await authorizeAdmin(header(request, "authorization"));
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
   if (job === "sweep") return { status: 200, body: { ok: true, ...(await deps.sweep()) } };
-  const expired = await expireDueReservations(new Date(), deps);
-  return { status: 200, body: { ok: true, expired } };
+  const { reconciled, expired } = await sweepReservations(new Date(), deps);
+  return { status: 200, body: { ok: true, expired, reconciled } };
 }
 
 /** A path segment decoded, or undefined when its percent-encoding is malformed (e.g. "%E0%A4%A"). */
