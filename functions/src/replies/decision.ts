@@ -19,6 +19,8 @@ export interface InboundDecision {
   apply?: (tx: Transaction) => void;
   /** Products whose stock the decision changed: their `stock` view is refreshed after the commit. */
   stockChanged?: string[];
+  /** Orders reserved with our pay link: their checkout is created after the commit. */
+  checkoutsToCreate?: string[];
 }
 
 /** What a decision knows of its conversation besides the engine's state. */
@@ -36,6 +38,8 @@ export interface DecideResult {
   next?: string;
   /** Products whose stock the committed decision changed. */
   stockChanged: string[];
+  /** Orders this decision reserved with our pay link, whose checkout is to be created now. */
+  checkoutsToCreate?: string[];
 }
 
 
@@ -119,7 +123,8 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    return { alreadyDecided: false, dispatches, stockChanged: decision.stockChanged ?? [], ...(next && { next }) };
+    const checkouts = decision.checkoutsToCreate ?? [];
+    return { alreadyDecided: false, dispatches, stockChanged: decision.stockChanged ?? [], checkoutsToCreate: checkouts, ...(next && { next }) };
   }, { maxAttempts: 10 });
 }
 
