@@ -48,7 +48,9 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
   }
 
   async linkFor(vendorId: string, reference: string, fallback: string): Promise<ReservationLink> {
-    return (await this.account(vendorId)) ? { url: payLinkUrl(this.base(), vendorId, reference), fallback } : { url: fallback };
+    return (await this.account(vendorId))
+      ? { url: payLinkUrl(this.base(), vendorId, reference), fallback }
+      : { url: fallback };
   }
 
   async ensure(vendorId: string, reference: string): Promise<CheckoutOutcome> {
@@ -66,7 +68,8 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
       const now = await readOrder(vendorId, reference);
       if (!now) return { kind: "unknown" };
       if (now.checkout?.state === "created") return settledOutcome(now) ?? fallbackOf(now, "no checkout");
-      if (now.checkout?.state === "fallback" && !now.checkoutClaimedAt) return fallbackOf(now, now.checkout.reason ?? "failed");
+      if (now.checkout?.state === "fallback" && !now.checkoutClaimedAt)
+        return fallbackOf(now, now.checkout.reason ?? "failed");
     }
   }
 
@@ -94,7 +97,12 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     return fallbackOf(order, recorded.reason ?? "failed");
   }
 
-  private async create(vendorId: string, reference: string, order: OrderDoc, account: PaymentAccount): Promise<OrderCheckout> {
+  private async create(
+    vendorId: string,
+    reference: string,
+    order: OrderDoc,
+    account: PaymentAccount,
+  ): Promise<OrderCheckout> {
     const provider = providerFor(account);
     const base = this.base().replace(/\/+$/, "");
     try {

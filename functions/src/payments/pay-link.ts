@@ -7,7 +7,8 @@ const HOSTING_PREFIX = "/pay";
 
 /** `{vendorId, reference}` from `/pay/{vendorId}/{reference}`, or the function's own URL. */
 export function parsePayLinkPath(path: string): { ok: true; vendorId: string; reference: string } | { ok: false } {
-  const rest = path === HOSTING_PREFIX || path.startsWith(`${HOSTING_PREFIX}/`) ? path.slice(HOSTING_PREFIX.length) : path;
+  const rest =
+    path === HOSTING_PREFIX || path.startsWith(`${HOSTING_PREFIX}/`) ? path.slice(HOSTING_PREFIX.length) : path;
   const segments = rest.split("/").filter((segment) => segment.length > 0);
   if (segments.length !== 2) return { ok: false };
   let vendorId: string;
@@ -48,16 +49,23 @@ const NOT_PAYABLE: Record<string, string> = {
  */
 export async function handlePayLink(request: WebhookRequest, checkout: CheckoutCreator): Promise<WebhookResponse> {
   if (request.method !== "GET" && request.method !== "HEAD") {
-    return { ...errorResponse(405, "method_not_allowed", "Open this link in a browser (GET)."), headers: { allow: "GET, HEAD" } };
+    return {
+      ...errorResponse(405, "method_not_allowed", "Open this link in a browser (GET)."),
+      headers: { allow: "GET, HEAD" },
+    };
   }
   const path = parsePayLinkPath(request.path);
-  if (!path.ok) return errorResponse(400, "invalid_pay_link", "A pay link is /pay/{vendorId}/{reference} (CMD-XXXXXX).");
+  if (!path.ok)
+    return errorResponse(400, "invalid_pay_link", "A pay link is /pay/{vendorId}/{reference} (CMD-XXXXXX).");
   const outcome = await checkout.ensure(path.vendorId, path.reference);
   switch (outcome.kind) {
     case "unknown":
       return errorResponse(404, "order_not_found", "No such order: check the link in your WhatsApp message.");
     case "not_payable":
-      return page(410, NOT_PAYABLE[outcome.status] ?? "Cette commande ne peut plus être payée. / This order can no longer be paid.");
+      return page(
+        410,
+        NOT_PAYABLE[outcome.status] ?? "Cette commande ne peut plus être payée. / This order can no longer be paid.",
+      );
     case "created":
     case "fallback":
       return redirect(outcome.url);

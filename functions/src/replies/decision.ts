@@ -123,8 +123,13 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    const checkouts = decision.checkoutsToCreate ?? [];
-    return { alreadyDecided: false, dispatches, stockChanged: decision.stockChanged ?? [], checkoutsToCreate: checkouts, ...(next && { next }) };
+    return {
+      alreadyDecided: false,
+      dispatches,
+      stockChanged: decision.stockChanged ?? [],
+      checkoutsToCreate: decision.checkoutsToCreate ?? [],
+      ...(next && { next }),
+    };
   }, { maxAttempts: 10 });
 }
 

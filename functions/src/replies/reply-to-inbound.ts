@@ -23,7 +23,7 @@ export interface ReplyDeps extends OutboundDeps {
   limiter: InboundLimiter;
   /** The platform's pay page, for vendors without their own `paymentLinkTemplate`. */
   platformPaymentLink: () => string;
-  /** The vendor's pay link at a reservation and its checkout after the commit (payments/); absent: the link template. */
+  /** The vendor's pay link at a reservation, its checkout after the commit (payments/); absent: the template. */
   checkout?: CheckoutCreator;
 }
 
@@ -179,7 +179,11 @@ async function createCheckouts(vendorId: string, references: string[], deps: Rep
   await Promise.all(
     references.map((reference) =>
       checkout.ensure(vendorId, reference).catch((error: unknown) => {
-        logger.warn("checkout not created after the reservation; the pay link will", { vendorId, reference, error: String(error) });
+        logger.warn("checkout not created after the reservation; the pay link will", {
+          vendorId,
+          reference,
+          error: String(error),
+        });
       }),
     ),
   );

@@ -95,7 +95,12 @@ export type CheckoutClaim = { kind: "unknown" } | { kind: "order"; order: OrderD
  * `paymentFallback`), no created checkout and no claim younger than `staleMs` (a run that died lets the
  * next one take over). Writes nothing to a missing order, nor to one it does not claim.
  */
-export async function claimCheckout(vendorId: string, reference: string, now: Date, staleMs: number): Promise<CheckoutClaim> {
+export async function claimCheckout(
+  vendorId: string,
+  reference: string,
+  now: Date,
+  staleMs: number,
+): Promise<CheckoutClaim> {
   const ref = orderRef(vendorId, reference);
   return firestore().runTransaction(async (tx): Promise<CheckoutClaim> => {
     const snap = await tx.get(ref);
@@ -103,7 +108,10 @@ export async function claimCheckout(vendorId: string, reference: string, now: Da
     const order = parseOrder(snap.data());
     const held = order.checkoutClaimedAt && now.getTime() - order.checkoutClaimedAt.toMillis() < staleMs;
     const claimed =
-      order.status === "reserved" && order.paymentFallback !== undefined && order.checkout?.state !== "created" && !held;
+      order.status === "reserved" &&
+      order.paymentFallback !== undefined &&
+      order.checkout?.state !== "created" &&
+      !held;
     if (claimed) tx.update(ref, { checkoutClaimedAt: Timestamp.fromDate(now) });
     return { kind: "order", order, claimed };
   });
@@ -113,7 +121,11 @@ export async function claimCheckout(vendorId: string, reference: string, now: Da
  * Records the checkout a claim made (or why none was) and lets the claim go; a checkout already created
  * for the order stays, and is returned instead. `undefined`: the order is gone.
  */
-export async function recordCheckout(vendorId: string, reference: string, checkout: OrderCheckout): Promise<OrderCheckout | undefined> {
+export async function recordCheckout(
+  vendorId: string,
+  reference: string,
+  checkout: OrderCheckout,
+): Promise<OrderCheckout | undefined> {
   const ref = orderRef(vendorId, reference);
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);

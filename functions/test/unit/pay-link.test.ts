@@ -4,8 +4,16 @@ import { parsePayLinkPath } from "../../src/payments/pay-link";
 
 describe("the pay link's path", () => {
   it("reads /pay/{vendorId}/{reference} through Hosting or on the function's own URL", () => {
-    expect(parsePayLinkPath("/pay/vendor_001/CMD-DKW6KL")).toEqual({ ok: true, vendorId: "vendor_001", reference: "CMD-DKW6KL" });
-    expect(parsePayLinkPath("/vendor_001/CMD-DKW6KL")).toEqual({ ok: true, vendorId: "vendor_001", reference: "CMD-DKW6KL" });
+    expect(parsePayLinkPath("/pay/vendor_001/CMD-DKW6KL")).toEqual({
+      ok: true,
+      vendorId: "vendor_001",
+      reference: "CMD-DKW6KL",
+    });
+    expect(parsePayLinkPath("/vendor_001/CMD-DKW6KL")).toEqual({
+      ok: true,
+      vendorId: "vendor_001",
+      reference: "CMD-DKW6KL",
+    });
   });
 
   it("is made by payLinkUrl and read back the same", () => {
