@@ -4,7 +4,7 @@ import type { OrderDoc } from "../model/order";
 import type { OrderCheckout, PaymentAccount } from "../model/payment-account";
 import { logger } from "../shared/logger";
 import { readPaymentAccountCached } from "../store/payment-accounts";
-import { claimCheckout, readOrder, recordCheckout } from "../store/orders";
+import { claimCheckout, readOrder, recordCheckout, releaseCheckoutClaim } from "../store/orders";
 import { ProviderCallError } from "./http";
 import { providerFor } from "./providers";
 
@@ -88,9 +88,12 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
 
   private async createAndRecord(vendorId: string, reference: string, order: OrderDoc): Promise<CheckoutOutcome> {
     const account = await this.account(vendorId);
-    const made: OrderCheckout = account
-      ? await this.create(vendorId, reference, order, account)
-      : { provider: order.checkout?.provider ?? "wave", state: "fallback", reason: "no usable payment account" };
+    if (!account) {
+      // The account went away (or broke) since the reservation: nothing to record, the template serves.
+      await releaseCheckoutClaim(vendorId, reference);
+      return fallbackOf(order, "no usable payment account");
+    }
+    const made = await this.create(vendorId, reference, order, account);
     const recorded = await recordCheckout(vendorId, reference, made);
     if (!recorded) return { kind: "unknown" };
     if (recorded.state === "created" && recorded.url) return { kind: "created", url: recorded.url };
@@ -103,9 +106,9 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     order: OrderDoc,
     account: PaymentAccount,
   ): Promise<OrderCheckout> {
-    const provider = providerFor(account);
     const base = this.base().replace(/\/+$/, "");
     try {
+      const provider = providerFor(account);
       const checkout = await provider.createCheckout(
         account,
         {

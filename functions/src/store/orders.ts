@@ -145,3 +145,10 @@ export async function readOrder(vendorId: string, reference: string): Promise<Or
   const snap = await orderRef(vendorId, reference).get();
   return snap.exists ? parseOrder(snap.data()) : undefined;
 }
+
+/** Lets a claim go without recording anything (the run found nothing to create); never throws. */
+export async function releaseCheckoutClaim(vendorId: string, reference: string): Promise<void> {
+  await orderRef(vendorId, reference)
+    .update({ checkoutClaimedAt: FieldValue.delete() })
+    .catch(() => undefined);
+}
