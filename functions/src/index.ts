@@ -12,6 +12,7 @@ const functions: Record<string, () => unknown> = {
   metaWebhook: () => (require("./entry/meta-webhook") as typeof import("./entry/meta-webhook")).metaWebhook,
   unipileWebhook: () => (require("./entry/unipile-webhook") as typeof import("./entry/unipile-webhook")).unipileWebhook,
   paymentWebhook: () => (require("./entry/payments") as typeof import("./entry/payments")).paymentWebhook,
+  payLink: () => (require("./entry/pay-link") as typeof import("./entry/pay-link")).payLink,
   adminApi: () => (require("./entry/admin") as typeof import("./entry/admin")).adminApi,
   onConversationMessageCreated: () => replies().onConversationMessageCreated,
   outboundAttempt: () => (require("./entry/outbound") as typeof import("./entry/outbound")).outboundAttempt,

@@ -1,5 +1,3 @@
-import type { OrderCheckout } from "./payment-account";
-
 /** What a checkout is made for: one reserved order. */
 export interface CheckoutRequest {
   vendorId: string;
@@ -10,16 +8,29 @@ export interface CheckoutRequest {
   expiresAt: Date;
 }
 
-/** The link the reservation message carries, and what the order records about it. */
-export interface CheckoutLink {
+/** The link a reservation message carries, known without asking the provider. */
+export interface ReservationLink {
   url: string;
-  checkout?: OrderCheckout;
+  /**
+   * Set when `url` is our own pay link (the vendor has a payment account): the vendor's link template,
+   * where the pay link sends the buyer when no checkout can be made. The checkout is made after the commit.
+   */
+  fallback?: string;
 }
 
+/** Where the pay link sends a buyer, once the order's checkout is settled (or could not be). */
+export type CheckoutOutcome =
+  | { kind: "created"; url: string }
+  | { kind: "fallback"; url: string; reason: string }
+  | { kind: "not_payable"; status: string }
+  | { kind: "unknown" };
+
 /**
- * The reservation's way to a payment link: the vendor's own checkout when it has a payment account,
- * the link template (`fallback`) otherwise or when the provider is slow or down. Never throws.
+ * The vendor's own checkout for a reservation. `linkFor` runs inside the decision's transaction and never
+ * calls the provider; `ensure` runs after the commit (and at the pay link) and makes the order's checkout
+ * once, whoever calls it and however often. Neither throws.
  */
 export interface CheckoutCreator {
-  linkFor(request: CheckoutRequest, fallback: string): Promise<CheckoutLink>;
+  linkFor(vendorId: string, reference: string, fallback: string): Promise<ReservationLink>;
+  ensure(vendorId: string, reference: string): Promise<CheckoutOutcome>;
 }

@@ -26,10 +26,14 @@ export const orderDocSchema = z.object({
   /** The stock shards the items were drawn from (orders reserved before stock was sharded have none). */
   stockDraws: z.array(stockDrawSchema).optional(),
   paymentLink: z.string(),
+  /** When `paymentLink` is our pay link: the vendor's link template, used when no checkout can be made. */
+  paymentFallback: z.string().optional(),
+  /** Set while one run creates the order's checkout at the provider, so no other run makes a second one. */
+  checkoutClaimedAt: z.instanceof(Timestamp).optional(),
   createdAt: z.instanceof(Timestamp),
   expiresAt: z.instanceof(Timestamp),
   cancelledBy: z.enum(["customer", "vendor"]).optional(),
-  /** The vendor's checkout made at the reservation (absent: no payment account, the link template was sent). */
+  /** The vendor's checkout, made just after the reservation commits (absent: not yet, or no payment account). */
   checkout: orderCheckoutSchema.optional(),
   /** The verified payment that set `status: "paid"` (absent when an operator marked it paid). */
   payment: orderPaymentSchema.optional(),

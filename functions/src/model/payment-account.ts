@@ -46,10 +46,10 @@ export type OrangeMoneyAccount = z.infer<typeof orangeMoneyAccountSchema>;
 export type PaymentProviderName = PaymentAccount["provider"];
 export const PAYMENT_PROVIDERS: readonly PaymentProviderName[] = ["wave", "paydunya", "orange_money"];
 
-/** The checkout an order got at its reservation, or why it got the vendor's link template instead. */
+/** The checkout an order got after its reservation, or why its pay link leads to the vendor's link template. */
 export const orderCheckoutSchema = z.object({
   provider: z.enum(["wave", "paydunya", "orange_money"]),
-  /** "created": the buyer got the checkout's link; "fallback": the provider failed, the template link was sent. */
+  /** "created": the pay link leads to the checkout; "fallback": the provider failed, it leads to the template. */
   state: z.enum(["created", "fallback"]),
   /** Wave's session id, PayDunya's invoice token, Orange Money's reference. */
   id: z.string().optional(),

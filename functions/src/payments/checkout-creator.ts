@@ -1,124 +1,159 @@
 import { Timestamp } from "firebase-admin/firestore";
-import type { CheckoutCreator, CheckoutLink, CheckoutRequest } from "../model/checkout-port";
+import type { CheckoutCreator, CheckoutOutcome, ReservationLink } from "../model/checkout-port";
+import type { OrderDoc } from "../model/order";
+import type { OrderCheckout, PaymentAccount } from "../model/payment-account";
 import { logger } from "../shared/logger";
 import { readPaymentAccountCached } from "../store/payment-accounts";
+import { claimCheckout, readOrder, recordCheckout, releaseCheckoutClaim } from "../store/orders";
 import { ProviderCallError } from "./http";
 import { providerFor } from "./providers";
 
-/** The reservation waits this long for the provider, at most; then the buyer gets the vendor's link template. */
+/** How long one run waits for the provider to create a checkout; then the order records a fallback. */
 export const CHECKOUT_BUDGET_MS = 2_500;
 /** How long after its creation a checkout without a callback is first asked about by the sweep. */
 export const RECONCILE_AFTER_MS = 2 * 60_000;
-/** How long a created checkout is remembered here: a retried decision gets the same one, never a second. */
-const MEMO_MS = 15 * 60_000;
+/** A claim older than this belongs to a run that died: the next run may create the checkout. */
+const CLAIM_STALE_MS = CHECKOUT_BUDGET_MS + 5_000;
+/** How long a run that finds another one creating the checkout waits for it, polling the order. */
+const WAIT_FOR_OTHER_MS = CHECKOUT_BUDGET_MS + 1_500;
+const POLL_MS = 200;
 
 export function paymentWebhookUrl(publicBaseUrl: string, provider: string, vendorId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, "")}/api/webhooks/payments/${provider}/${encodeURIComponent(vendorId)}`;
 }
 
+/** Our stable pay link for one order: Hosting sends `/pay/**` to the `payLink` function. */
+export function payLinkUrl(publicBaseUrl: string, vendorId: string, reference: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, "")}/pay/${encodeURIComponent(vendorId)}/${reference}`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * Creates the order's checkout with the vendor's provider, within `CHECKOUT_BUDGET_MS`. Never throws:
- * no account, an unusable one, a provider slow, down or refusing all give the template link, and the
- * order records which it got. The decision's transaction may run again (contention): the reference is
- * the same across its attempts, so the memo hands back the checkout already made (or still being made)
- * instead of creating a second one.
+ * The vendor's checkout, kept out of the reservation's transaction. At OUI the message gets our pay
+ * link at once (no provider call, so the transaction never holds its stock shards for a provider);
+ * after the commit, and again at the pay link if that step never finished, `ensure` creates the
+ * order's checkout for its exact total, currency and reference. A claim on the order (one small
+ * transaction) lets one run at a time call the provider, and a created checkout is never replaced:
+ * redelivered and concurrent runs converge on one checkout.
  */
 export class ProviderCheckoutCreator implements CheckoutCreator {
-  private readonly memo = new Map<string, { at: number; created: Promise<CheckoutLink> }>();
-
   constructor(
     private readonly publicBaseUrl: () => string,
     private readonly budgetMs = CHECKOUT_BUDGET_MS,
   ) {}
 
-  async linkFor(request: CheckoutRequest, fallback: string): Promise<CheckoutLink> {
-    const read = await readPaymentAccountCached(request.vendorId).catch((error: unknown) => {
-      logger.warn("payment account not read; the link template is used", {
-        vendorId: request.vendorId,
-        error: String(error),
-      });
-      return undefined;
-    });
-    if (!read?.found) return { url: fallback };
-    if (!read.valid) {
-      logger.warn("payment account invalid; the link template is used", {
-        vendorId: request.vendorId,
-        problems: read.problems,
-      });
-      return { url: fallback };
-    }
-    const account = read.account;
-    const key = `${request.vendorId}/${request.reference}/${request.amount}/${request.currency}`;
-    this.forget(Date.now());
-    let entry = this.memo.get(key);
-    if (!entry) {
-      entry = { at: Date.now(), created: this.create(request, account) };
-      this.memo.set(key, entry);
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), this.budgetMs)));
-    const created = await Promise.race([entry.created, budget]).finally(() => clearTimeout(timer));
-    if (created === "late") {
-      logger.warn("checkout not created in time; the link template is used", {
-        vendorId: request.vendorId,
-        reference: request.reference,
-        provider: account.provider,
-      });
-      return {
-        url: fallback,
-        checkout: { provider: account.provider, state: "fallback", reason: `no answer within ${this.budgetMs} ms` },
-      };
-    }
-    if (created.checkout?.state === "fallback") return { ...created, url: fallback };
-    return created;
+  private base(): string {
+    return this.publicBaseUrl() || "https://livepay.tech";
   }
 
-  private async create(request: CheckoutRequest, account: Parameters<typeof providerFor>[0]): Promise<CheckoutLink> {
-    const provider = providerFor(account);
-    const base = this.publicBaseUrl() || "https://livepay.tech";
+  async linkFor(vendorId: string, reference: string, fallback: string): Promise<ReservationLink> {
+    return (await this.account(vendorId))
+      ? { url: payLinkUrl(this.base(), vendorId, reference), fallback }
+      : { url: fallback };
+  }
+
+  async ensure(vendorId: string, reference: string): Promise<CheckoutOutcome> {
+    const waitUntil = Date.now() + WAIT_FOR_OTHER_MS;
+    for (;;) {
+      const claim = await claimCheckout(vendorId, reference, new Date(), CLAIM_STALE_MS);
+      if (claim.kind === "unknown") return { kind: "unknown" };
+      const { order, claimed } = claim;
+      const settled = settledOutcome(order);
+      if (settled) return settled;
+      if (claimed) return this.createAndRecord(vendorId, reference, order);
+      // Another run is creating it: wait for its result, within bounds.
+      if (Date.now() >= waitUntil) return fallbackOf(order, "the checkout is still being created");
+      await sleep(POLL_MS);
+      const now = await readOrder(vendorId, reference);
+      if (!now) return { kind: "unknown" };
+      if (now.checkout?.state === "created") return settledOutcome(now) ?? fallbackOf(now, "no checkout");
+      if (now.checkout?.state === "fallback" && !now.checkoutClaimedAt)
+        return fallbackOf(now, now.checkout.reason ?? "failed");
+    }
+  }
+
+  private async account(vendorId: string): Promise<PaymentAccount | undefined> {
+    const read = await readPaymentAccountCached(vendorId).catch((error: unknown) => {
+      logger.warn("payment account not read; the link template is used", { vendorId, error: String(error) });
+      return undefined;
+    });
+    if (!read?.found) return undefined;
+    if (!read.valid) {
+      logger.warn("payment account invalid; the link template is used", { vendorId, problems: read.problems });
+      return undefined;
+    }
+    return read.account;
+  }
+
+  private async createAndRecord(vendorId: string, reference: string, order: OrderDoc): Promise<CheckoutOutcome> {
+    const account = await this.account(vendorId);
+    if (!account) {
+      // The account went away (or broke) since the reservation: nothing to record, the template serves.
+      await releaseCheckoutClaim(vendorId, reference);
+      return fallbackOf(order, "no usable payment account");
+    }
+    const made = await this.create(vendorId, reference, order, account);
+    const recorded = await recordCheckout(vendorId, reference, made);
+    if (!recorded) return { kind: "unknown" };
+    if (recorded.state === "created" && recorded.url) return { kind: "created", url: recorded.url };
+    return fallbackOf(order, recorded.reason ?? "failed");
+  }
+
+  private async create(
+    vendorId: string,
+    reference: string,
+    order: OrderDoc,
+    account: PaymentAccount,
+  ): Promise<OrderCheckout> {
+    const base = this.base().replace(/\/+$/, "");
     try {
+      const provider = providerFor(account);
       const checkout = await provider.createCheckout(
         account,
         {
-          ...request,
-          callbackUrl: paymentWebhookUrl(base, account.provider, request.vendorId),
-          returnUrl: `${base.replace(/\/+$/, "")}/?order=${request.reference}`,
+          vendorId,
+          reference,
+          amount: order.total,
+          currency: order.currency,
+          customer: order.customer,
+          expiresAt: order.expiresAt.toDate(),
+          callbackUrl: paymentWebhookUrl(base, account.provider, vendorId),
+          returnUrl: `${base}/?order=${reference}`,
         },
         AbortSignal.timeout(this.budgetMs),
       );
-      logger.info("checkout created", {
-        vendorId: request.vendorId,
-        reference: request.reference,
-        provider: account.provider,
-        checkoutId: checkout.id,
-      });
+      logger.info("checkout created", { vendorId, reference, provider: account.provider, checkoutId: checkout.id });
       return {
+        provider: account.provider,
+        state: "created",
+        id: checkout.id,
         url: checkout.url,
-        checkout: {
-          provider: account.provider,
-          state: "created",
-          id: checkout.id,
-          url: checkout.url,
-          // Orange Money has no lookup: only its callback can pay the order.
-          ...(provider.lookup && { checkAfter: Timestamp.fromMillis(Date.now() + RECONCILE_AFTER_MS) }),
-        },
+        // Orange Money has no lookup: only its callback can pay the order.
+        ...(provider.lookup && { checkAfter: Timestamp.fromMillis(Date.now() + RECONCILE_AFTER_MS) }),
       };
     } catch (error) {
       const reason = error instanceof ProviderCallError ? error.message : "failed";
-      logger.warn("checkout not created; the link template is used", {
-        vendorId: request.vendorId,
-        reference: request.reference,
+      logger.warn("checkout not created; the pay link leads to the link template", {
+        vendorId,
+        reference,
         provider: account.provider,
         reason,
       });
-      return {
-        url: "",
-        checkout: { provider: account.provider, state: "fallback", reason: `${account.provider} ${reason}` },
-      };
+      return { provider: account.provider, state: "fallback", reason: `${account.provider} ${reason}` };
     }
   }
+}
 
-  private forget(now: number): void {
-    for (const [key, entry] of this.memo) if (now - entry.at > MEMO_MS) this.memo.delete(key);
-  }
+/** Where an order already settled sends the buyer: its checkout, or nowhere (not payable any more). */
+function settledOutcome(order: OrderDoc): CheckoutOutcome | undefined {
+  if (order.status !== "reserved") return { kind: "not_payable", status: order.status };
+  if (order.checkout?.state === "created" && order.checkout.url) return { kind: "created", url: order.checkout.url };
+  // An order reserved without a pay link (no payment account then) has only the link its message carried.
+  if (order.paymentFallback === undefined) return { kind: "fallback", url: order.paymentLink, reason: "no pay link" };
+  return undefined;
+}
+
+function fallbackOf(order: OrderDoc, reason: string): CheckoutOutcome {
+  return { kind: "fallback", url: order.paymentFallback ?? order.paymentLink, reason };
 }

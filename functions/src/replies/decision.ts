@@ -20,6 +20,8 @@ export interface InboundDecision {
   apply?: (tx: Transaction) => void;
   /** Products whose stock the decision changed: their `stock` view is refreshed after the commit. */
   stockChanged?: string[];
+  /** Orders reserved with our pay link: their checkout is created after the commit. */
+  checkoutsToCreate?: string[];
 }
 
 /** What a decision knows of its conversation besides the engine's state. */
@@ -39,6 +41,8 @@ export interface DecideResult {
   stockChanged: string[];
   /** The first reply, created claimed for its first attempt in process (no task hop). */
   inline?: InlineAttempt;
+  /** Orders this decision reserved with our pay link, whose checkout is to be created now. */
+  checkoutsToCreate?: string[];
 }
 
 /** Whether the decision may claim its first reply for an attempt in process (`inlineSender`). */
@@ -138,8 +142,14 @@ export async function decideOnce(
         decidedAt: FieldValue.serverTimestamp(),
       },
     });
-    const stockChanged = decision.stockChanged ?? [];
-    return { alreadyDecided: false, dispatches, stockChanged, ...(next && { next }), ...(inline && { inline }) };
+    return {
+      alreadyDecided: false,
+      dispatches,
+      stockChanged: decision.stockChanged ?? [],
+      checkoutsToCreate: decision.checkoutsToCreate ?? [],
+      ...(next && { next }),
+      ...(inline && { inline }),
+    };
   }, { maxAttempts: 10 });
 }
 

@@ -24,7 +24,7 @@ export interface ReplyDeps extends OutboundDeps {
   limiter: InboundLimiter;
   /** The platform's pay page, for vendors without their own `paymentLinkTemplate`. */
   platformPaymentLink: () => string;
-  /** The vendor's own checkout at a reservation (payments/); absent: the link template alone. */
+  /** The vendor's pay link at a reservation, its checkout after the commit (payments/); absent: the template. */
   checkout?: CheckoutCreator;
 }
 
@@ -108,6 +108,7 @@ async function decide(
     ...(notice && { notices: [{ to: notice.to, content: { text: notice.text } }] }),
     apply: (write) => shop.apply(write),
     stockChanged: shop.stockChanged,
+    checkoutsToCreate: shop.checkoutsToCreate,
   };
 }
 
@@ -159,7 +160,7 @@ async function decideAndQueue(
   if (verdict.allowed && config.found && config.valid) await readActiveProductsCached(vendorId);
   let decided: DecideResult | undefined;
   for (let attempt = 1; !decided; attempt++) {
-    // One reference for every run of this attempt's transaction, so a reservation's checkout is made once;
+    // One reference for every run of this attempt's transaction (its pay link is in the message);
     // a new one for the next attempt (the rare reference that already exists fails the commit).
     const reference = randomReference();
     try {
@@ -182,7 +183,28 @@ async function decideAndQueue(
   // The first reply leaves now, from this run (its retries are tasks); the stock views after it.
   if (decided.inline) await attemptInline(decided.inline, deps);
   await (deps.stockViews ?? immediateStockViews).refresh(vendorId, decided.stockChanged);
+  await createCheckouts(vendorId, decided.checkoutsToCreate ?? [], deps);
   return decided.next;
+}
+
+/**
+ * The checkouts of the orders a decision just reserved, made after its commit and after its replies are
+ * queued: the buyer's pay link works already, and a checkout not made here is made when it is clicked.
+ */
+async function createCheckouts(vendorId: string, references: string[], deps: ReplyDeps): Promise<void> {
+  const checkout = deps.checkout;
+  if (!checkout) return;
+  await Promise.all(
+    references.map((reference) =>
+      checkout.ensure(vendorId, reference).catch((error: unknown) => {
+        logger.warn("checkout not created after the reservation; the pay link will", {
+          vendorId,
+          reference,
+          error: String(error),
+        });
+      }),
+    ),
+  );
 }
 
 /** Inbound messages whose trigger died before deciding them (pending for minutes): decided now, oldest first. */

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
 import type { EngineOrder } from "../engine/chat-engine";
 import { orderDocSchema, type OrderDoc } from "../model/order";
+import type { OrderCheckout } from "../model/payment-account";
 import { firestore } from "../shared/firestore";
 
 /**
@@ -127,4 +128,70 @@ export async function setOrderStatusByOperator(
     );
     return { ok: true } as const;
   });
+}
+
+/** What `claimCheckout` found: no such order, or the order and whether this run may create its checkout. */
+export type CheckoutClaim = { kind: "unknown" } | { kind: "order"; order: OrderDoc; claimed: boolean };
+
+/**
+ * Takes the right to create a reserved order's checkout: granted when the order has a pay link (a
+ * `paymentFallback`), no created checkout and no claim younger than `staleMs` (a run that died lets the
+ * next one take over). Writes nothing to a missing order, nor to one it does not claim.
+ */
+export async function claimCheckout(
+  vendorId: string,
+  reference: string,
+  now: Date,
+  staleMs: number,
+): Promise<CheckoutClaim> {
+  const ref = orderRef(vendorId, reference);
+  return firestore().runTransaction(async (tx): Promise<CheckoutClaim> => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return { kind: "unknown" };
+    const order = parseOrder(snap.data());
+    const held = order.checkoutClaimedAt && now.getTime() - order.checkoutClaimedAt.toMillis() < staleMs;
+    const claimed =
+      order.status === "reserved" &&
+      order.paymentFallback !== undefined &&
+      order.checkout?.state !== "created" &&
+      !held;
+    if (claimed) tx.update(ref, { checkoutClaimedAt: Timestamp.fromDate(now) });
+    return { kind: "order", order, claimed };
+  });
+}
+
+/**
+ * Records the checkout a claim made (or why none was) and lets the claim go; a checkout already created
+ * for the order stays, and is returned instead. `undefined`: the order is gone.
+ */
+export async function recordCheckout(
+  vendorId: string,
+  reference: string,
+  checkout: OrderCheckout,
+): Promise<OrderCheckout | undefined> {
+  const ref = orderRef(vendorId, reference);
+  return firestore().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return undefined;
+    const existing = parseOrder(snap.data()).checkout;
+    if (existing?.state === "created") {
+      tx.update(ref, { checkoutClaimedAt: FieldValue.delete() });
+      return existing;
+    }
+    tx.update(ref, { checkout, checkoutClaimedAt: FieldValue.delete() });
+    return checkout;
+  });
+}
+
+/** The order as stored now, or `undefined`. */
+export async function readOrder(vendorId: string, reference: string): Promise<OrderDoc | undefined> {
+  const snap = await orderRef(vendorId, reference).get();
+  return snap.exists ? parseOrder(snap.data()) : undefined;
+}
+
+/** Lets a claim go without recording anything (the run found nothing to create); never throws. */
+export async function releaseCheckoutClaim(vendorId: string, reference: string): Promise<void> {
+  await orderRef(vendorId, reference)
+    .update({ checkoutClaimedAt: FieldValue.delete() })
+    .catch(() => undefined);
 }

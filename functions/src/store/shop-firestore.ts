@@ -12,9 +12,9 @@ type Write = (tx: Transaction) => void;
 
 /** What a reservation may use besides the transaction. */
 export interface ShopOptions {
-  /** The reference a reservation takes: the same across the attempts of one decision (so is its checkout). */
+  /** The reference a reservation takes: the same across the runs of one decision's transaction. */
   reference?: string;
-  /** The vendor's checkout; absent: the link template. */
+  /** The vendor's pay link and checkout; absent: the link template. */
   checkout?: CheckoutCreator;
 }
 
@@ -30,6 +30,7 @@ export class FirestoreShop implements ShopPort {
   private readonly writes: Write[] = [];
   private readonly stock: StockDrawer;
   private readonly released = new Set<string>();
+  private readonly checkouts: string[] = [];
 
   constructor(
     private readonly tx: Transaction,
@@ -83,19 +84,12 @@ export class FirestoreShop implements ShopPort {
     const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
     const currency = catalogue.find((product) => product.id === items[0]!.productId)?.currency ?? "XOF";
     const template = request.paymentLink({ reference, amount: total, currency });
+    // Our pay link, known without the provider: the checkout is made after the commit, so this
+    // transaction never holds its stock shards while a provider answers.
     const link = this.options.checkout
-      ? await this.options.checkout.linkFor(
-          {
-            vendorId: this.vendorId,
-            reference,
-            amount: total,
-            currency,
-            customer: request.customer,
-            expiresAt: request.expiresAt,
-          },
-          template,
-        )
+      ? await this.options.checkout.linkFor(this.vendorId, reference, template)
       : { url: template };
+    if (link.fallback !== undefined) this.checkouts.push(reference);
     const order: OrderDoc = {
       customer: request.customer,
       ...(request.customerName && { customerName: request.customerName }),
@@ -107,7 +101,7 @@ export class FirestoreShop implements ShopPort {
       stockHeld: true,
       stockDraws: draws,
       paymentLink: link.url,
-      ...(link.checkout && { checkout: link.checkout }),
+      ...(link.fallback !== undefined && { paymentFallback: link.fallback }),
       createdAt: Timestamp.fromDate(this.now),
       expiresAt: Timestamp.fromDate(request.expiresAt),
       notices: {},
@@ -148,6 +142,11 @@ export class FirestoreShop implements ShopPort {
   apply(tx: Transaction): void {
     this.stock.write(tx);
     for (const write of this.writes) write(tx);
+  }
+
+  /** The orders reserved with our pay link: their checkout is created after the commit. */
+  get checkoutsToCreate(): string[] {
+    return [...this.checkouts];
   }
 
   /** The products whose stock this decision changed: their `stock` view is refreshed after the commit. */

@@ -176,34 +176,33 @@ describe("logs", () => {
         const creator = new ProviderCheckoutCreator(() => "http://127.0.0.1:1");
         const reference = `CMD-${provider === "wave" ? "WAVEAA" : provider === "paydunya" ? "PAYDAA" : "ZRANGE"}`;
         const expiresAt = new Date(Date.now() + 600_000);
-        const checkoutOf = (ref: string) => ({
-          vendorId: vendor.vendorId,
-          reference: ref,
-          amount: 30000,
-          currency: "XOF",
-          customer,
-          expiresAt,
+        // Reserved orders with our pay link; their checkouts are made after the reservation (`ensure`).
+        const reservedOrder = async (ref: string) => {
+          await db.doc(`vendors/${vendor.vendorId}/orders/${ref}`).set({
+            customer,
+            wabaInstanceId: vendor.wabaInstanceId,
+            items: [{ productId: "robe", keyword: "ROBE1", name: "Robe wax", unitPrice: 15000, quantity: 2 }],
+            total: 30000,
+            currency: "XOF",
+            status: "reserved",
+            stockHeld: true,
+            paymentLink: (await creator.linkFor(vendor.vendorId, ref, "https://pay.example.test/x")).url,
+            paymentFallback: "https://pay.example.test/x",
+            createdAt: Timestamp.now(),
+            expiresAt: Timestamp.fromDate(expiresAt),
+            notices: {},
+          });
+        };
+        await reservedOrder(reference);
+        expect(await creator.ensure(vendor.vendorId, reference)).toMatchObject({ kind: "created" });
+        await db.doc(`vendors/${vendor.vendorId}/orders/${reference}`).update({
+          "checkout.checkAfter": Timestamp.fromMillis(Date.now() - 1000),
         });
-        const link = await creator.linkFor(checkoutOf(reference), "https://pay.example.test/x");
-        expect(link.checkout?.state).toBe("created");
-        await db.doc(`vendors/${vendor.vendorId}/orders/${reference}`).set({
-          customer,
-          wabaInstanceId: vendor.wabaInstanceId,
-          items: [{ productId: "robe", keyword: "ROBE1", name: "Robe wax", unitPrice: 15000, quantity: 2 }],
-          total: 30000,
-          currency: "XOF",
-          status: "reserved",
-          stockHeld: true,
-          paymentLink: link.url,
-          checkout: { ...link.checkout, checkAfter: Timestamp.fromMillis(Date.now() - 1000) },
-          createdAt: Timestamp.now(),
-          expiresAt: Timestamp.fromDate(expiresAt),
-          notices: {},
-        });
-        // A provider down at the reservation: the fallback is logged, without the keys.
+        // A provider down at the checkout's creation: the fallback is logged, without the keys.
+        await reservedOrder("CMD-DOWNAA");
         fake.injectFault({ provider, httpStatus: 503 });
-        const fallback = await creator.linkFor(checkoutOf("CMD-DOWNAA"), "https://pay.example.test/x");
-        expect(fallback.checkout?.state).toBe("fallback");
+        const fallback = await creator.ensure(vendor.vendorId, "CMD-DOWNAA");
+        expect(fallback).toMatchObject({ kind: "fallback", url: "https://pay.example.test/x" });
         const checkout = fake.find(reference, vendor.vendorId);
         const deps = { scheduler: { schedule: () => Promise.resolve() } };
         const send = (callback: { url: string; headers: Record<string, string>; body: string }) =>

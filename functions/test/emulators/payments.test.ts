@@ -1,16 +1,26 @@
+import fc from "fast-check";
 import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakePayments, type FakePayments } from "../../../scripts/lib/fake-payments.mjs";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { ProviderCheckoutCreator } from "../../src/payments/checkout-creator";
 import { reconcileCheckouts } from "../../src/payments/reconcile";
-import { adminDb, createVendor, eventually, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import {
+  adminDb,
+  createVendor,
+  eventually,
+  FUNCTIONS_URL,
+  postWebhook,
+  sleep,
+  type TestVendor,
+} from "../support/emulators";
 import { messagesReceived } from "../support/payloads";
 import { givePaymentAccount, paymentAccount, PROVIDER_NAMES, type ProviderName } from "../support/payments";
 
-// Payments end to end: a buyer reserves over WhatsApp (fake Wasender), the reservation creates the
-// order's checkout at the vendor's provider (fake Wave / PayDunya / Orange Money), the provider's signed
-// callback comes through Hosting to the payment webhook, and the order lifecycle thanks the buyer.
+// Payments end to end: a buyer reserves over WhatsApp (fake Wasender) and gets our pay link at once; the
+// order's checkout is made at the vendor's provider (fake Wave / PayDunya / Orange Money) after the
+// reservation commits, the pay link (through Hosting) redirects to it, the provider's signed callback
+// comes through Hosting to the payment webhook, and the order lifecycle thanks the buyer.
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -29,6 +39,14 @@ afterAll(async () => {
 const orders = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("orders");
 const ledger = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("payments");
 const noScheduler = { scheduler: { schedule: () => Promise.resolve() } };
+const HOSTING = "http://127.0.0.1:5000";
+const payLinkOf = (vendorId: string, reference: string) => `${HOSTING}/pay/${vendorId}/${reference}`;
+
+/** Opens a pay link as a buyer's browser would, without following the redirect: its status and target. */
+async function click(link: string): Promise<{ status: number; location: string | null; text: string }> {
+  const res = await fetch(link, { redirect: "manual" });
+  return { status: res.status, location: res.headers.get("location"), text: await res.text() };
+}
 
 async function paymentVendor(provider: ProviderName) {
   const vendor = await createVendor(db, {
@@ -63,14 +81,24 @@ function chat(vendor: TestVendor, customer: string) {
   };
 }
 
-/** Two robes reserved: the reservation text and its reference. */
-async function reserve(vendor: TestVendor, customer: string) {
+/**
+ * Two robes reserved: the reservation text, its reference and its pay link. `open`: the buyer opens
+ * the link, which must redirect to the order's checkout (created by then, or at this click).
+ */
+async function reserve(vendor: TestVendor, customer: string, { open = true } = {}) {
   const buyer = chat(vendor, customer);
   await buyer.say("ROBE1 x2");
   const [reserved] = await buyer.say("OUI");
   const reference = /\*(CMD-[A-Z0-9]{6})\*/.exec(reserved!)?.[1];
   expect(reference, reserved).toBeDefined();
-  return { buyer, reserved: reserved!, reference: reference! };
+  const link = payLinkOf(vendor.vendorId, reference!);
+  expect(reserved).toContain(link);
+  if (open) {
+    const opened = await click(link);
+    expect(opened.status, opened.text).toBe(302);
+    expect(opened.location).toBe(payments.find(reference!, vendor.vendorId).url);
+  }
+  return { buyer, reserved: reserved!, reference: reference!, link };
 }
 
 const phone = (() => {
@@ -79,9 +107,9 @@ const phone = (() => {
 })();
 
 describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
-  it("creates the checkout at OUI, sends its link, pays and thanks once for a callback sent 3 times", async () => {
+  it("creates the checkout after OUI, its pay link leads to it, pays and thanks once for 3 callbacks", async () => {
     const { vendor } = await paymentVendor(provider);
-    const { buyer, reserved, reference } = await reserve(vendor, phone());
+    const { buyer, reserved, reference, link } = await reserve(vendor, phone());
     const checkout = payments.find(reference, vendor.vendorId);
     expect(checkout).toMatchObject({ provider, amount: 30000, currency: "XOF", reference });
     if (provider === "wave") expect(checkout.request).toMatchObject({
@@ -97,14 +125,17 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
       amount: { unit: "XOF", value: 30000 },
       reference,
     });
-    expect(reserved).toContain(checkout.url);
     expect(reserved).not.toContain("M_sn_awa");
     const order = (await orders(vendor.vendorId).doc(reference).get()).data()!;
     expect(order).toMatchObject({
       status: "reserved",
-      paymentLink: checkout.url,
-      checkout: { provider, state: "created", id: checkout.id },
+      paymentLink: link,
+      paymentFallback: "https://pay.wave.com/m/M_sn_awa?amount=30000",
+      checkout: { provider, state: "created", id: checkout.id, url: checkout.url },
     });
+    expect(order.checkoutClaimedAt).toBeUndefined();
+    // Opened again: the same checkout.
+    expect((await click(link)).location).toBe(checkout.url);
 
     const paid = await payments.pay(reference, { times: 3, vendorId: vendor.vendorId });
     expect(paid.callbacks.map((c) => c.status)).toEqual([200, 200, 200]);
@@ -171,28 +202,85 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     expect((await orders(other.vendor.vendorId).doc(otherReference).get()).get("status")).toBe("reserved");
   });
 
-  it("still reserves when the provider is down at OUI, with the vendor's link template, and records it", async () => {
+  it("still reserves when the provider is down, records it; the pay link leads to the link template", async () => {
     const { vendor } = await paymentVendor(provider);
-    payments.injectFault({ provider, httpStatus: 503 });
-    const { reserved, reference } = await reserve(vendor, phone());
-    expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
-    const order = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-    expect(order).toMatchObject({
-      status: "reserved",
-      stockHeld: true,
-      paymentLink: "https://pay.wave.com/m/M_sn_awa?amount=30000",
-    });
-    expect(order.checkout).toMatchObject({ provider, state: "fallback", reason: expect.stringContaining("503") });
+    // Down for the creation after the commit and for the buyer's click.
+    payments.injectFault({ provider, httpStatus: 503, times: 2 });
+    try {
+      const { reserved, reference, link } = await reserve(vendor, phone(), { open: false });
+      expect(reserved).not.toContain("M_sn_awa");
+      const order = await eventually(async () => {
+        const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
+        return data.checkout && !data.checkoutClaimedAt ? data : undefined;
+      }, 15_000, "the checkout's failure recorded");
+      expect(order).toMatchObject({ status: "reserved", stockHeld: true, paymentLink: link });
+      expect(order.checkout).toMatchObject({ provider, state: "fallback", reason: expect.stringContaining("503") });
+      const opened = await click(link);
+      expect(opened.status).toBe(302);
+      expect(opened.location).toBe("https://pay.wave.com/m/M_sn_awa?amount=30000");
+      expect(() => payments.find(reference, vendor.vendorId)).toThrow();
+      // The provider is back: the next click makes the checkout and leads to it.
+      const later = await click(link);
+      expect(later.location).toBe(payments.find(reference, vendor.vendorId).url);
+    } finally {
+      payments.clearFaults();
+    }
+  });
+
+  it("commits the reservation while the provider holds the checkout request; the link leads to it after", async () => {
+    const { vendor } = await paymentVendor(provider);
+    payments.injectFault({ provider, hang: true, delayMs: 60_000 });
+    try {
+      const { reserved, reference, link } = await reserve(vendor, phone(), { open: false });
+      // The reply was sent and the order stored while the provider has answered nothing (it holds for 60 s).
+      expect(reserved).toContain(`*${reference}*`);
+      expect((await orders(vendor.vendorId).doc(reference).get()).get("status")).toBe("reserved");
+      expect(() => payments.find(reference, vendor.vendorId)).toThrow();
+      const order = await eventually(async () => {
+        const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
+        return data.checkout && !data.checkoutClaimedAt ? data : undefined;
+      }, 15_000, "the late checkout recorded as a fallback");
+      const late = { provider, state: "fallback", reason: expect.stringContaining("no answer") };
+      expect(order.checkout).toMatchObject(late);
+      // The buyer opens the link: the checkout is made then, for the order's exact total and reference.
+      const opened = await click(link);
+      const checkout = payments.find(reference, vendor.vendorId);
+      expect(checkout).toMatchObject({ provider, amount: 30000, currency: "XOF", reference });
+      expect(opened).toMatchObject({ status: 302, location: checkout.url });
+      expect((await orders(vendor.vendorId).doc(reference).get()).get("checkout")).toMatchObject({
+        state: "created",
+        id: checkout.id,
+      });
+    } finally {
+      payments.clearFaults();
+    }
+  });
+
+  it("refuses bad pay links clearly, and an order no longer payable", async () => {
+    const { vendor } = await paymentVendor(provider);
+    const { reference, link } = await reserve(vendor, phone());
+    expect((await click(`${HOSTING}/pay/${vendor.vendorId}/not-a-reference`)).status).toBe(400);
+    expect((await click(`${HOSTING}/pay/${vendor.vendorId}`)).status).toBe(400);
+    expect((await click(`${HOSTING}/pay/${vendor.vendorId}/CMD-ZZZZZZ`)).status).toBe(404);
+    expect((await click(`${HOSTING}/pay/no-such-vendor/${reference}`)).status).toBe(404);
+    expect((await fetch(link, { method: "POST", redirect: "manual" })).status).toBe(405);
+    expect((await orders("no-such-vendor").get()).size).toBe(0);
+    await orders(vendor.vendorId).doc(reference).update({ status: "cancelled" });
+    const cancelled = await click(link);
+    expect(cancelled.status).toBe(410);
+    expect(cancelled.text).toContain("annulée");
   });
 
   it("tells the buyer of a failed payment, keeps the reservation; a later failure never un-pays", async () => {
     const { vendor } = await paymentVendor(provider);
-    const { buyer, reference } = await reserve(vendor, phone());
+    const { buyer, reference, link } = await reserve(vendor, phone());
     const failed = await payments.pay(reference, { fail: true, vendorId: vendor.vendorId });
     expect(JSON.parse(failed.callbacks[0]!.answer)).toMatchObject({ outcome: "failure_notified" });
     const [notice] = await buyer.next(3);
     expect(notice).toContain(`Le paiement de la commande *${reference}* n'a pas abouti`);
-    expect(notice).toContain(payments.find(reference, vendor.vendorId).url);
+    // The pay link, which leads to the same checkout.
+    expect(notice).toContain(link);
+    expect((await click(link)).location).toBe(payments.find(reference, vendor.vendorId).url);
     expect((await orders(vendor.vendorId).doc(reference).get()).get("status")).toBe("reserved");
 
     await payments.pay(reference, { vendorId: vendor.vendorId });
@@ -243,26 +331,63 @@ describe.each(["wave", "paydunya"] as const)("a lost %s callback", (provider) =>
   });
 });
 
-describe.each(PROVIDER_NAMES)("the %s checkout of a decision run again", (provider) => {
-  it("is created once: the transaction's retries with the same reference get the same checkout", async () => {
+describe.each(PROVIDER_NAMES)("the %s checkout of one order", (provider) => {
+  it("is created once under a redelivered post-commit step and two concurrent clicks", async () => {
     const { vendor } = await paymentVendor(provider);
-    const creator = new ProviderCheckoutCreator(() => "http://127.0.0.1:5000");
-    const request = {
-      vendorId: vendor.vendorId,
-      reference: "CMD-RETRY2",
-      amount: 30000,
-      currency: "XOF",
-      customer: "+221771112233",
-      expiresAt: new Date(Date.now() + 600_000),
-    };
-    const fallback = "https://fallback.test";
-    const links = await Promise.all([creator.linkFor(request, fallback), creator.linkFor(request, fallback)]);
-    links.push(await creator.linkFor(request, fallback));
-    expect(new Set(links.map((link) => link.url)).size).toBe(1);
-    expect(links[0].checkout).toMatchObject({ provider, state: "created" });
+    const { reference, link } = await reserve(vendor, phone(), { open: false });
+    // The function's own step after the commit runs too; so does a redelivered one (here, twice).
+    const creator = new ProviderCheckoutCreator(() => HOSTING);
+    const [first, second, clickA, clickB] = await Promise.all([
+      creator.ensure(vendor.vendorId, reference),
+      creator.ensure(vendor.vendorId, reference),
+      click(link),
+      click(link),
+    ]);
     const mine = (c: { reference?: string; account: { vendorId: string } }) =>
-      c.reference === "CMD-RETRY2" && c.account.vendorId === vendor.vendorId;
+      c.reference === reference && c.account.vendorId === vendor.vendorId;
     const made = payments.checkouts.filter(mine);
     expect(made).toHaveLength(1);
+    const url = made[0]!.url;
+    expect(first).toEqual({ kind: "created", url });
+    expect(second).toEqual({ kind: "created", url });
+    expect([clickA.location, clickB.location]).toEqual([url, url]);
+    expect(await creator.ensure(vendor.vendorId, reference)).toEqual({ kind: "created", url });
+    expect(payments.checkouts.filter(mine)).toHaveLength(1);
+    const order = (await orders(vendor.vendorId).doc(reference).get()).data()!;
+    expect(order.checkout).toMatchObject({ provider, state: "created", id: made[0]!.id, url });
+  });
+});
+
+describe("the pay link, fuzzed (emulators)", () => {
+  it("answers generated paths without a 5xx and writes nothing for unknown vendors or orders", async () => {
+    const { vendor } = await paymentVendor("wave");
+    const { reference } = await reserve(vendor, phone());
+    // Through Hosting, well-formed URLs (its local emulator answers 500 itself to a malformed escape, before
+    // any function runs); raw segments, malformed escapes included, on the function's own URL.
+    const raw = fc.stringMatching(/^[A-Za-z0-9%._~-]{0,24}$/);
+    const encoded = fc.string({ maxLength: 24 }).map(encodeURIComponent);
+    const url = fc.oneof(
+      fc.tuple(encoded, encoded).map(([a, b]) => `${HOSTING}/pay/${a}/${b}`),
+      fc.array(encoded, { maxLength: 4 }).map((parts) => `${HOSTING}/pay/${parts.join("/")}`),
+      fc.tuple(raw, raw).map(([a, b]) => `${FUNCTIONS_URL}/payLink/${a}/${b}`),
+      fc.stringMatching(/^CMD-[A-Z0-9]{6}$/).map((ref) => `${HOSTING}/pay/${vendor.vendorId}/${ref}`),
+      fc.stringMatching(/^[a-z0-9_]{1,20}$/).map((id) => `${HOSTING}/pay/fuzz_${id}/${reference}`),
+    );
+    const statuses: number[] = [];
+    await fc.assert(
+      fc.asyncProperty(url, async (p) => {
+        const res = await fetch(p, { redirect: "manual" });
+        await res.text();
+        statuses.push(res.status);
+        expect(res.status, p).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    // Only the one real order exists for this vendor, unchanged but for its own checkout; no other vendor got an order.
+    const mine = await orders(vendor.vendorId).get();
+    expect(mine.docs.map((doc) => doc.id)).toEqual([reference]);
+    const fuzzVendors = await db.collectionGroup("orders").get();
+    expect(fuzzVendors.docs.filter((doc) => doc.ref.path.startsWith("vendors/fuzz_"))).toEqual([]);
   });
 });

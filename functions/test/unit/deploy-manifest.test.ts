@@ -48,6 +48,7 @@ const DEPLOYED: Record<string, Deployed> = {
   metaWebhook: { trigger: https },
   unipileWebhook: { trigger: https },
   paymentWebhook: { trigger: https },
+  payLink: { trigger: https },
   adminApi: { trigger: https },
   onConversationMessageCreated: {
     trigger: document("vendors/{vendorId}/conversations/{customer}/messages/{messageId}", "created", true),
