@@ -4,6 +4,7 @@
 // "Meta sandbox" by `npm start`.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import { closeServer, faultControls, listen, readBody, sendJson, sendWaiters } from "./fake-server.mjs";
 
 const VERSION = "v25.0";
 const SEND_ROUTE = /^\/v\d+\.\d+\/([^/]+)\/messages$/;
@@ -43,6 +44,7 @@ export async function startFakeMeta(options = {}) {
   const tokens = options.tokens ? new Map(Object.entries(options.tokens)) : undefined;
   /** @type {Array<object>} */
   const sends = [];
+  const waiting = sendWaiters(sends);
   /** @type {Array<object>} */
   const requests = [];
   /**
@@ -52,14 +54,8 @@ export async function startFakeMeta(options = {}) {
    * @type {Array<{code?: number, httpStatus?: number, title?: string, details?: string, body?: unknown, drop?: boolean, hang?: boolean, delayMs?: number, phoneNumberId?: string, times: number}>}
    */
   const faults = [];
-  const waiters = new Set();
   const timers = new Set();
   let counter = 0;
-
-  function json(res, status, body) {
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify(body));
-  }
 
   /** Meta's documented error body. */
   function errorBody(code, title, details) {
@@ -77,7 +73,7 @@ export async function startFakeMeta(options = {}) {
 
   function metaError(res, code, { title, details, status } = {}) {
     const known = ERRORS[code] ?? { title: "Unknown error", status: 400 };
-    json(res, status ?? known.status, errorBody(code, title ?? known.title, details));
+    sendJson(res, status ?? known.status, errorBody(code, title ?? known.title, details));
   }
 
   function takeFault(phoneNumberId) {
@@ -87,12 +83,6 @@ export async function startFakeMeta(options = {}) {
     fault.times -= 1;
     if (fault.times <= 0) faults.splice(index, 1);
     return fault;
-  }
-
-  async function readBody(req) {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    return Buffer.concat(chunks).toString("utf8");
   }
 
   /** What Meta says about a send body, or undefined when it is acceptable. */
@@ -119,12 +109,8 @@ export async function startFakeMeta(options = {}) {
     return `The parameter type "${type}" is not supported here.`;
   }
 
-  function notifyWaiters() {
-    for (const waiter of waiters) waiter();
-  }
-
   const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+    const raw = (await readBody(req)).toString("utf8");
     const url = new URL(req.url ?? "/", "http://localhost");
     const auth = req.headers.authorization ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : "";
@@ -140,11 +126,11 @@ export async function startFakeMeta(options = {}) {
         try {
           faults.push({ times: 1, ...JSON.parse(raw || "{}") });
         } catch {
-          json(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"code\":131047,\"times\":2}." });
+          sendJson(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"code\":131047,\"times\":2}." });
           return;
         }
       }
-      json(res, 200, { success: true, faults });
+      sendJson(res, 200, { success: true, faults });
       return;
     }
 
@@ -223,16 +209,15 @@ export async function startFakeMeta(options = {}) {
     };
     sends.push(send);
     options.onSend?.(send);
-    notifyWaiters();
-    json(res, 200, {
+    waiting.notify();
+    sendJson(res, 200, {
       messaging_product: "whatsapp",
       contacts: [{ input: body.to, wa_id: to }],
       messages: [{ id: wamid, ...(options.messageStatus && { message_status: options.messageStatus }) }],
     });
   });
 
-  await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address();
+  const port = await listen(server, options.port);
 
   return {
     port,
@@ -242,43 +227,10 @@ export async function startFakeMeta(options = {}) {
     requests,
     /** Meta's error body for a code, as this fake answers it (for webhook and mapping tests). */
     errorBody,
-    /** The next `times` requests (default 1) answer with this fault instead of normally. */
-    injectFault(fault) {
-      faults.push({ times: 1, ...fault });
-    },
-    /** Drops every fault not yet taken. */
-    clearFaults() {
-      faults.length = 0;
-    },
-    /** Resolves with the sends matching `predicate` once there are `count` of them. */
-    waitForSends(count, { timeoutMs = 15_000, predicate = () => true } = {}) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const matching = sends.filter(predicate);
-          if (matching.length >= count) {
-            cleanup();
-            resolve(matching);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} sends within ${timeoutMs} ms, saw ${sends.filter(predicate).length}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    ...faultControls(faults),
+    waitForSends: waiting.waitForSends,
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      return closeServer(server, timers);
     },
   };
 }

@@ -5,6 +5,7 @@
 // Used by the tests and, as the payments sandbox, by `npm start`.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import { closeServer, faultControls, listen, readBody, sendJson } from "./fake-server.mjs";
 
 const hmac = (secret, text) => createHmac("sha256", secret).update(text).digest("hex");
 const sha512 = (text) => createHash("sha512").update(text).digest("hex");
@@ -32,11 +33,6 @@ export async function startFakePayments(options = {}) {
   /** @type {Array<{provider?: string, httpStatus?: number, hang?: boolean, delayMs?: number, times: number}>} */
   const faults = [];
   const timers = new Set();
-
-  const json = (res, status, body) => {
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify(body));
-  };
 
   /** The first fault for this provider, used up; true when it answered (or will never answer). */
   function fault(provider, res) {
@@ -84,23 +80,23 @@ export async function startFakePayments(options = {}) {
   function handleWave(req, res, path, body) {
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const account = key && wave.get(key);
-    if (!account) return json(res, 401, { code: "invalid-auth", message: "Invalid API key" });
+    if (!account) return sendJson(res, 401, { code: "invalid-auth", message: "Invalid API key" });
     if (req.method === "POST" && path === "/v1/checkout/sessions") {
       let input;
       try {
         input = JSON.parse(body);
       } catch {
-        return json(res, 400, { code: "request-validation-error", message: "Invalid JSON" });
+        return sendJson(res, 400, { code: "request-validation-error", message: "Invalid JSON" });
       }
       const amountOk = typeof input.amount === "string" && /^\d+$/.test(input.amount);
       if (!amountOk || typeof input.currency !== "string" || !input.success_url || !input.error_url) {
-        return json(res, 400, {
+        return sendJson(res, 400, {
           code: "request-validation-error",
           message: "amount (string), currency, success_url and error_url are required",
         });
       }
       if (input.client_reference !== undefined && String(input.client_reference).length > 255) {
-        return json(res, 400, { code: "request-validation-error", message: "client_reference is too long" });
+        return sendJson(res, 400, { code: "request-validation-error", message: "client_reference is too long" });
       }
       const sessionId = id("cos-");
       const c = record("wave", account, {
@@ -113,18 +109,18 @@ export async function startFakePayments(options = {}) {
         errorUrl: input.error_url,
         request: input,
       });
-      return json(res, 200, waveSession(c));
+      return sendJson(res, 200, waveSession(c));
     }
     const lookup = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (req.method === "GET" && lookup) {
       const sessionId = decodeURIComponent(lookup[1]);
       const c = checkouts.find((x) => x.provider === "wave" && x.id === sessionId && x.account === account);
-      return c ? json(res, 200, waveSession(c)) : json(res, 404, {
+      return c ? sendJson(res, 200, waveSession(c)) : sendJson(res, 404, {
         code: "not-found",
         message: "Checkout session not found",
       });
     }
-    return json(res, 404, { code: "not-found", message: `no route ${req.method} ${path}` });
+    return sendJson(res, 404, { code: "not-found", message: `no route ${req.method} ${path}` });
   }
 
   // ---- PayDunya: POST {base}/v1/checkout-invoice/create, GET {base}/v1/checkout-invoice/confirm/{token}
@@ -141,17 +137,17 @@ export async function startFakePayments(options = {}) {
 
   function handlePaydunya(req, res, path, body) {
     const account = paydunyaAccount(req);
-    if (!account) return json(res, 200, { response_code: "1001", response_text: "Invalid Masterkey" });
+    if (!account) return sendJson(res, 200, { response_code: "1001", response_text: "Invalid Masterkey" });
     if (req.method === "POST" && path === "/v1/checkout-invoice/create") {
       let input;
       try {
         input = JSON.parse(body);
       } catch {
-        return json(res, 200, { response_code: "1002", response_text: "Invalid JSON" });
+        return sendJson(res, 200, { response_code: "1002", response_text: "Invalid JSON" });
       }
       const total = input?.invoice?.total_amount;
       if (typeof total !== "number" || !(total > 0) || !input?.store?.name) {
-        return json(res, 200, {
+        return sendJson(res, 200, {
           response_code: "1002",
           response_text: "invoice.total_amount and store.name are required",
         });
@@ -167,7 +163,7 @@ export async function startFakePayments(options = {}) {
         callbackUrl: input.actions?.callback_url,
         request: input,
       });
-      return json(res, 200, {
+      return sendJson(res, 200, {
         response_code: "00",
         response_text: c.url,
         description: "Checkout Invoice Created",
@@ -178,8 +174,8 @@ export async function startFakePayments(options = {}) {
     if (req.method === "GET" && confirm) {
       const token = decodeURIComponent(confirm[1]);
       const c = checkouts.find((x) => x.provider === "paydunya" && x.id === token && x.account === account);
-      if (!c) return json(res, 404, { response_code: "4004", response_text: "Invoice not found" });
-      return json(res, 200, {
+      if (!c) return sendJson(res, 404, { response_code: "4004", response_text: "Invoice not found" });
+      return sendJson(res, 200, {
         response_code: "00",
         response_text: "Transaction Found",
         hash: sha512(account.masterKey),
@@ -189,7 +185,7 @@ export async function startFakePayments(options = {}) {
         receipt_url: `https://app.paydunya.com/sandbox-checkout/receipt/pdf/${c.id}.pdf`,
       });
     }
-    return json(res, 404, { response_code: "4004", response_text: `no route ${req.method} ${path}` });
+    return sendJson(res, 404, { response_code: "4004", response_text: `no route ${req.method} ${path}` });
   }
 
   // ---- Orange Money: POST /orange/oauth/token, POST /orange/api/eWallet/v4/qrcode
@@ -198,23 +194,23 @@ export async function startFakePayments(options = {}) {
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
       const [clientId, secret] = Buffer.from(basic, "base64").toString().split(":");
       const account = orange.get(clientId ?? "");
-      if (!account || account.clientSecret !== secret) return json(res, 401, { error: "invalid_client" });
+      if (!account || account.clientSecret !== secret) return sendJson(res, 401, { error: "invalid_client" });
       const token = id("om-at-");
       orangeTokens.set(token, account);
-      return json(res, 200, { access_token: token, token_type: "bearer", expires_in: 300 });
+      return sendJson(res, 200, { access_token: token, token_type: "bearer", expires_in: 300 });
     }
     if (req.method === "POST" && path === "/api/eWallet/v4/qrcode") {
       const account = orangeTokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
-      if (!account) return json(res, 401, { status: 401, title: "Unauthorized" });
+      if (!account) return sendJson(res, 401, { status: 401, title: "Unauthorized" });
       let input;
       try {
         input = JSON.parse(body);
       } catch {
-        return json(res, 400, { status: 400, title: "Bad Request" });
+        return sendJson(res, 400, { status: 400, title: "Bad Request" });
       }
       const amountOk = typeof input.amount?.value === "number" && Boolean(input.amount?.unit);
       if (input.code !== account.merchantCode || !amountOk || !input.reference) {
-        return json(res, 400, {
+        return sendJson(res, 400, {
           status: 400,
           title: "Bad Request",
           detail: "code, amount {unit, value} and reference are required",
@@ -231,24 +227,24 @@ export async function startFakePayments(options = {}) {
         url: `https://sugu.orange-sonatel.com/mp/${qrId}`,
         request: input,
       });
-      return json(res, 200, {
+      return sendJson(res, 200, {
         deepLinks: { MAXIT: `maxit://qr/${qrId}`, OM: c.url },
         qrCode: randomBytes(24).toString("base64"),
         validity: input.validity,
       });
     }
-    return json(res, 404, { status: 404, title: `no route ${req.method} ${path}` });
+    return sendJson(res, 404, { status: 404, title: `no route ${req.method} ${path}` });
   }
 
   // ---- Control: POST /_control/pay {reference, fail?} (used by `npm run pay`)
   async function handleControl(req, res, path, body) {
-    if (req.method !== "POST" || path !== "/pay") return json(res, 404, { error: "no such control" });
+    if (req.method !== "POST" || path !== "/pay") return sendJson(res, 404, { error: "no such control" });
     try {
       const input = JSON.parse(body);
       const result = await pay(input.reference, { fail: Boolean(input.fail), vendorId: input.vendorId });
-      return json(res, 200, result);
+      return sendJson(res, 200, result);
     } catch (error) {
-      return json(res, 400, { error: error.message });
+      return sendJson(res, 400, { error: error.message });
     }
   }
 
@@ -260,27 +256,19 @@ export async function startFakePayments(options = {}) {
     ["/orange", "orange_money", handleOrange],
   ];
 
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (chunk) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const url = new URL(req.url ?? "/", "http://fake");
-      requests.push({ method: req.method, path: url.pathname, body, at: Date.now() });
-      if (url.pathname.startsWith("/_control")) {
-        return void handleControl(req, res, url.pathname.slice("/_control".length), body);
-      }
-      const route = ROUTES.find(([prefix]) => url.pathname.startsWith(`${prefix}/`));
-      if (!route) return json(res, 404, { error: "unknown provider" });
-      if (fault(route[1], res)) return;
-      route[2](req, res, url.pathname.slice(route[0].length), body);
-    });
+  const server = createServer(async (req, res) => {
+    const body = (await readBody(req)).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://fake");
+    requests.push({ method: req.method, path: url.pathname, body, at: Date.now() });
+    if (url.pathname.startsWith("/_control")) {
+      return void handleControl(req, res, url.pathname.slice("/_control".length), body);
+    }
+    const route = ROUTES.find(([prefix]) => url.pathname.startsWith(`${prefix}/`));
+    if (!route) return sendJson(res, 404, { error: "unknown provider" });
+    if (fault(route[1], res)) return;
+    route[2](req, res, url.pathname.slice(route[0].length), body);
   });
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address();
+  const port = await listen(server, options.port);
   const base = `http://127.0.0.1:${port}`;
 
   /** The callback the provider would send for this checkout, signed as it signs. */
@@ -420,20 +408,13 @@ export async function startFakePayments(options = {}) {
         });
       }
     },
-    injectFault(f) {
-      faults.push({ times: 1, ...f });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
+    ...faultControls(faults),
     pay,
     find,
     callbackFor,
     send,
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections?.();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return closeServer(server, timers);
     },
   };
 }

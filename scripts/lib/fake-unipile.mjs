@@ -4,6 +4,7 @@
 // a disconnected account. Used by the tests and as the "Unipile sandbox" of `npm start`.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import { closeServer, faultControls, listen, readBody, sendJson, sendWaiters } from "./fake-server.mjs";
 
 const BASE = "/api/v1";
 const ATTENDEE = /^[1-9]\d{6,14}@s\.whatsapp\.net$/;
@@ -45,18 +46,13 @@ export async function startFakeUnipile(options = {}) {
   const disconnected = new Set();
   /** @type {Array<object>} */
   const sends = [];
+  const waiting = sendWaiters(sends);
   /** @type {Array<object>} */
   const requests = [];
   /** Faults, taken in order by the requests they match (`accountId`: only that account's). */
   const faults = [];
-  const waiters = new Set();
   const timers = new Set();
   let counter = 0;
-
-  function json(res, status, body, headers = {}) {
-    res.writeHead(status, { "content-type": "application/json", ...headers });
-    res.end(JSON.stringify(body));
-  }
 
   function errorBody(type, detail) {
     const known = ERRORS[type] ?? { status: 500, title: "Unexpected error" };
@@ -65,7 +61,7 @@ export async function startFakeUnipile(options = {}) {
 
   function unipileError(res, type, { detail, status, headers } = {}) {
     const body = errorBody(type, detail);
-    json(res, status ?? body.status, { ...body, ...(status && { status }) }, headers);
+    sendJson(res, status ?? body.status, { ...body, ...(status && { status }) }, headers);
   }
 
   function takeFault(accountId) {
@@ -75,12 +71,6 @@ export async function startFakeUnipile(options = {}) {
     fault.times -= 1;
     if (fault.times <= 0) faults.splice(index, 1);
     return fault;
-  }
-
-  async function readBody(req) {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    return Buffer.concat(chunks);
   }
 
   /** The multipart form, parsed as a browser would; undefined when the body is not one (no boundary). */
@@ -120,13 +110,13 @@ export async function startFakeUnipile(options = {}) {
         try {
           faults.push({ times: 1, ...JSON.parse(raw.toString("utf8") || "{}") });
         } catch {
-          json(res, 400, {
+          sendJson(res, 400, {
             message: 'The body must be a JSON fault, e.g. {"type":"errors/too_many_requests","times":2}.',
           });
           return;
         }
       }
-      json(res, 200, { faults });
+      sendJson(res, 200, { faults });
       return;
     }
     const accountRoute = url.pathname.match(/^\/_sandbox\/accounts\/([^/]+)\/(disconnect|reconnect)$/);
@@ -134,7 +124,7 @@ export async function startFakeUnipile(options = {}) {
       const id = decodeURIComponent(accountRoute[1]);
       if (accountRoute[2] === "disconnect") disconnected.add(id);
       else disconnected.delete(id);
-      json(res, 200, { account_id: id, disconnected: disconnected.has(id) });
+      sendJson(res, 200, { account_id: id, disconnected: disconnected.has(id) });
       return;
     }
 
@@ -216,12 +206,11 @@ export async function startFakeUnipile(options = {}) {
     };
     sends.push(send);
     options.onSend?.(send);
-    for (const waiter of waiters) waiter();
-    json(res, 201, { object: "ChatStarted", chat_id: send.chatId, message_id: send.messageId });
+    waiting.notify();
+    sendJson(res, 201, { object: "ChatStarted", chat_id: send.chatId, message_id: send.messageId });
   });
 
-  await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address();
+  const port = await listen(server, options.port);
 
   return {
     port,
@@ -231,13 +220,7 @@ export async function startFakeUnipile(options = {}) {
     requests,
     errorBody,
     errorTypes: Object.keys(ERRORS),
-    /** The next `times` requests (default 1) answer with this fault instead of normally. */
-    injectFault(fault) {
-      faults.push({ times: 1, ...fault });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
+    ...faultControls(faults),
     /** The account answers 401 disconnected_account until reconnected. */
     disconnect(accountId) {
       disconnected.add(accountId);
@@ -245,35 +228,9 @@ export async function startFakeUnipile(options = {}) {
     reconnect(accountId) {
       disconnected.delete(accountId);
     },
-    /** Resolves with the sends matching `predicate` once there are `count` of them. */
-    waitForSends(count, { timeoutMs = 15_000, predicate = () => true } = {}) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const matching = sends.filter(predicate);
-          if (matching.length >= count) {
-            cleanup();
-            resolve(matching);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} sends within ${timeoutMs} ms, saw ${sends.filter(predicate).length}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForSends: waiting.waitForSends,
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      return new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      return closeServer(server, timers);
     },
   };
 }

@@ -2,6 +2,7 @@
 // its faults (401 on a bad key, 422 with an `errors` map, 429 with `retry_after`, 5xx, slow answers,
 // dropped connections). Used by the tests and, as the "Wasender sandbox", by `npm start`.
 import { createServer } from "node:http";
+import { closeServer, faultControls, listen, readBody, sendJson, sendWaiters } from "./fake-server.mjs";
 
 const PHONE = /^\+[1-9]\d{7,14}$/;
 const GROUP_JID = /@g\.us$/;
@@ -19,6 +20,7 @@ export async function startFakeWasender(options = {}) {
   const apiKeys = new Set(options.apiKeys ?? []);
   /** @type {Array<object>} */
   const sends = [];
+  const waiting = sendWaiters(sends);
   /** @type {Array<object>} */
   const requests = [];
   /**
@@ -29,16 +31,10 @@ export async function startFakeWasender(options = {}) {
   const faults = [];
   const windows = new Map();
   let nextMsgId = 100000;
-  const waiters = new Set();
   const sessions = new Map(Object.entries(options.sessions ?? {}));
   /** @type {Map<string, object>} session id -> its settings, as PUT /whatsapp-sessions/{id} left them */
   const sessionSettings = new Map();
   const state = { sessionStatus: options.sessionStatus ?? "connected" };
-
-  function json(res, status, body, headers = {}) {
-    res.writeHead(status, { "content-type": "application/json", ...headers });
-    res.end(JSON.stringify(body));
-  }
 
   function takeFault(path, apiKey, raw) {
     const to = () => {
@@ -72,18 +68,8 @@ export async function startFakeWasender(options = {}) {
     return Math.ceil((window.start + 60_000 - now) / 1000);
   }
 
-  async function readBody(req) {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    return Buffer.concat(chunks).toString("utf8");
-  }
-
-  function notifyWaiters() {
-    for (const waiter of waiters) waiter();
-  }
-
   const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+    const raw = (await readBody(req)).toString("utf8");
     const url = new URL(req.url ?? "/", "http://localhost");
     const auth = req.headers.authorization ?? "";
     const apiKey = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : "";
@@ -97,11 +83,11 @@ export async function startFakeWasender(options = {}) {
         try {
           faults.push({ times: 1, ...JSON.parse(raw || "{}") });
         } catch {
-          json(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"status\":500,\"times\":2}." });
+          sendJson(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"status\":500,\"times\":2}." });
           return;
         }
       }
-      json(res, 200, { success: true, faults });
+      sendJson(res, 200, { success: true, faults });
       return;
     }
     const fault = takeFault(url.pathname, apiKey, raw);
@@ -116,7 +102,7 @@ export async function startFakeWasender(options = {}) {
       return;
     }
     if (fault?.status) {
-      json(res, fault.status, fault.body ?? { success: false, message: "Internal Server Error" }, fault.headers ?? {});
+      sendJson(res, fault.status, fault.body ?? { success: false, message: "Internal Server Error" }, fault.headers ?? {});
       return;
     }
 
@@ -124,28 +110,28 @@ export async function startFakeWasender(options = {}) {
     if (sessionRoute) {
       const id = decodeURIComponent(sessionRoute[1]);
       if (!sessions.has(id)) {
-        json(res, sessions.size > 0 && [...sessions.values()].includes(apiKey) ? 404 : 401,
+        sendJson(res, sessions.size > 0 && [...sessions.values()].includes(apiKey) ? 404 : 401,
           sessions.size > 0 && [...sessions.values()].includes(apiKey)
             ? { success: false, message: "WhatsApp session not found." }
             : { success: false, message: "Unauthenticated." });
         return;
       }
       if (sessions.get(id) !== apiKey) {
-        json(res, 401, { success: false, message: "Unauthenticated." });
+        sendJson(res, 401, { success: false, message: "Unauthenticated." });
         return;
       }
       if (req.method === "PUT") {
         const settings = { ...(sessionSettings.get(id) ?? {}), ...JSON.parse(raw || "{}") };
         sessionSettings.set(id, settings);
-        json(res, 200, { success: true, data: { id, ...settings } });
+        sendJson(res, 200, { success: true, data: { id, ...settings } });
         return;
       }
-      json(res, 200, { success: true, data: { id, ...(sessionSettings.get(id) ?? {}) } });
+      sendJson(res, 200, { success: true, data: { id, ...(sessionSettings.get(id) ?? {}) } });
       return;
     }
 
     if (!apiKey || (apiKeys.size > 0 && !apiKeys.has(apiKey))) {
-      json(res, 401, { success: false, message: "Unauthenticated." });
+      sendJson(res, 401, { success: false, message: "Unauthenticated." });
       return;
     }
 
@@ -154,7 +140,7 @@ export async function startFakeWasender(options = {}) {
       try {
         body = JSON.parse(raw);
       } catch {
-        json(res, 400, { success: false, message: "Malformed JSON body." });
+        sendJson(res, 400, { success: false, message: "Malformed JSON body." });
         return;
       }
       const media = ["imageUrl", "videoUrl", "documentUrl", "audioUrl", "stickerUrl"].some((field) => body[field]);
@@ -166,12 +152,12 @@ export async function startFakeWasender(options = {}) {
         errors.text = ["The text field is required when no media is sent."];
       }
       if (Object.keys(errors).length > 0) {
-        json(res, 422, { success: false, message: "The given data was invalid.", errors });
+        sendJson(res, 422, { success: false, message: "The given data was invalid.", errors });
         return;
       }
       const retryAfter = rateLimited(apiKey);
       if (retryAfter !== undefined) {
-        json(
+        sendJson(
           res,
           429,
           { message: "You have exceeded your rate limit. Please try again later.", retry_after: retryAfter },
@@ -188,13 +174,13 @@ export async function startFakeWasender(options = {}) {
       const send = { msgId, waMessageId, apiKey, to: body.to, text: body.text, imageUrl: body.imageUrl, documentUrl: body.documentUrl, body, at: Date.now() };
       sends.push(send);
       options.onSend?.(send);
-      notifyWaiters();
-      json(res, 200, { success: true, data: { msgId, jid: body.to, status: "in_progress" } });
+      waiting.notify();
+      sendJson(res, 200, { success: true, data: { msgId, jid: body.to, status: "in_progress" } });
       return;
     }
 
     if (req.method === "GET" && url.pathname === "/api/status") {
-      json(res, 200, { status: state.sessionStatus });
+      sendJson(res, 200, { status: state.sessionStatus });
       return;
     }
 
@@ -202,21 +188,20 @@ export async function startFakeWasender(options = {}) {
     if (req.method === "GET" && infoRoute) {
       const send = sends.find((s) => s.msgId === Number(infoRoute[1]) && s.apiKey === apiKey);
       if (!send) {
-        json(res, 404, { success: false, message: "Message not found." });
+        sendJson(res, 404, { success: false, message: "Message not found." });
         return;
       }
-      json(res, 200, {
+      sendJson(res, 200, {
         success: true,
         data: { msgId: send.msgId, key: { id: send.waMessageId, remoteJid: `${send.to.slice(1)}@s.whatsapp.net`, fromMe: true }, status: 2 },
       });
       return;
     }
 
-    json(res, 404, { success: false, message: `No route ${req.method} ${url.pathname}` });
+    sendJson(res, 404, { success: false, message: `No route ${req.method} ${url.pathname}` });
   });
 
-  await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address();
+  const port = await listen(server, options.port);
 
   return {
     port,
@@ -233,41 +218,10 @@ export async function startFakeWasender(options = {}) {
     setSessionStatus(status) {
       state.sessionStatus = status;
     },
-    /** The next `times` requests (default 1) answer with this fault instead of normally. */
-    injectFault(fault) {
-      faults.push({ times: 1, ...fault });
-    },
-    /** Drops every fault not yet taken. */
-    clearFaults() {
-      faults.length = 0;
-    },
-    /** Resolves with the sends matching `predicate` once there are `count` of them. */
-    waitForSends(count, { timeoutMs = 15_000, predicate = () => true } = {}) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const matching = sends.filter(predicate);
-          if (matching.length >= count) {
-            cleanup();
-            resolve(matching);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`expected ${count} sends within ${timeoutMs} ms, saw ${sends.filter(predicate).length}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    ...faultControls(faults),
+    waitForSends: waiting.waitForSends,
     close() {
-      return new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      return closeServer(server);
     },
   };
 }

@@ -3,20 +3,29 @@ import { ensureAdminApp } from "../shared/firestore";
 
 export type Authorization = { ok: true; uid: string } | { ok: false; status: 401 | 403; code: string; message: string };
 
+type Refusal = Extract<Authorization, { ok: false }>;
+type Claims = Record<string, unknown> & { uid: string };
+
+/** The verified claims of the Firebase ID token in `Authorization: Bearer <token>`, or a 401 refusal. */
+async function verifiedClaims(authorization: string | undefined): Promise<{ ok: true; claims: Claims } | Refusal> {
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) return { ok: false, status: 401, code: "unauthenticated", message: "Send a Firebase ID token: Authorization: Bearer <token>." };
+  ensureAdminApp();
+  try {
+    return { ok: true, claims: await getAuth().verifyIdToken(token) };
+  } catch {
+    return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
+  }
+}
+
 /**
  * A Firebase Auth ID token (`Authorization: Bearer <token>`) whose custom claims say `admin: true`, or
  * `vendorId` equal to the vendor being managed.
  */
 export async function authorizeVendorAdmin(authorization: string | undefined, vendorId: string | undefined): Promise<Authorization> {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!token) return { ok: false, status: 401, code: "unauthenticated", message: "Send a Firebase ID token: Authorization: Bearer <token>." };
-  ensureAdminApp();
-  let claims: Record<string, unknown> & { uid: string };
-  try {
-    claims = await getAuth().verifyIdToken(token);
-  } catch {
-    return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
-  }
+  const verified = await verifiedClaims(authorization);
+  if (!verified.ok) return verified;
+  const { claims } = verified;
   if (claims.admin === true || (vendorId !== undefined && claims.vendorId === vendorId)) return { ok: true, uid: claims.uid };
   const what = vendorId === undefined ? "run platform jobs" : `manage vendor "${vendorId}"`;
   return { ok: false, status: 403, code: "forbidden", message: `This account may not ${what}.` };
@@ -28,25 +37,13 @@ export function authorizeAdmin(authorization: string | undefined): Promise<Autho
 }
 
 export type ConsoleUser =
-  { ok: true; uid: string; admin: boolean; vendorId: string | undefined } | Extract<Authorization, { ok: false }>;
+  { ok: true; uid: string; admin: boolean; vendorId: string | undefined } | Refusal;
 
 /** Who is signed in to the console: an operator (`admin: true`), a vendor's staff (`vendorId`), or refused. */
 export async function authorizeConsoleUser(authorization: string | undefined): Promise<ConsoleUser> {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!token)
-    return {
-      ok: false,
-      status: 401,
-      code: "unauthenticated",
-      message: "Send a Firebase ID token: Authorization: Bearer <token>.",
-    };
-  ensureAdminApp();
-  let claims: Record<string, unknown> & { uid: string };
-  try {
-    claims = await getAuth().verifyIdToken(token);
-  } catch {
-    return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
-  }
+  const verified = await verifiedClaims(authorization);
+  if (!verified.ok) return verified;
+  const { claims } = verified;
   const vendorId = typeof claims.vendorId === "string" && claims.vendorId.length > 0 ? claims.vendorId : undefined;
   if (claims.admin !== true && !vendorId)
     return {

@@ -1,12 +1,12 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BulkWriter, DocumentReference, Transaction, WriteBatch } from "firebase-admin/firestore";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakePayments, type FakePayments } from "../../../scripts/lib/fake-payments.mjs";
 import type { WebhookRequest, WebhookResponse } from "../../src/http/handler";
 import { handlePaymentWebhook } from "../../src/payments/webhook";
+import { fuzzSideEffects } from "../support/fuzz-side-effects";
 import { adminDb, createVendor } from "../support/emulators";
 import { anyJson, documentedCodes, encodePathSegment, mutated, oddString, STACK_TRACE } from "../support/fuzz-inputs";
 import {
@@ -29,25 +29,15 @@ const db = adminDb();
 const CODES = documentedCodes(readFileSync(join(__dirname, "../../../docs/payments.md"), "utf8"), "### Errors");
 let fake: FakePayments;
 
-const writeSpies: Array<{ mock: { calls: unknown[] } }> = [];
-const writes = () => writeSpies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
-let unhandled = 0;
-const onUnhandled = () => {
-  unhandled += 1;
-};
+const sideEffects = fuzzSideEffects();
+const { writes, unhandled } = sideEffects;
 
 beforeAll(async () => {
   fake = await startFakePayments();
-  const prototypes = [DocumentReference.prototype, WriteBatch.prototype, Transaction.prototype, BulkWriter.prototype];
-  for (const prototype of prototypes) {
-    for (const name of ["set", "create", "update", "delete"] as const) {
-      writeSpies.push(vi.spyOn(prototype as never, name));
-    }
-  }
-  process.on("unhandledRejection", onUnhandled);
+  sideEffects.start();
 });
 afterAll(async () => {
-  process.off("unhandledRejection", onUnhandled);
+  sideEffects.stop();
   vi.restoreAllMocks();
   await fake.close();
 });
@@ -258,12 +248,12 @@ describe.each(PROVIDER_NAMES)("fuzzing the %s payment webhook", (provider) => {
     const summary = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
     console.log(
       `fuzz: ${provider} payment webhook ${cases} cases, 5xx ${fiveXx}, ` +
-        `unauthenticated writes ${unauthenticatedWrites}, unhandled rejections ${unhandled} (${summary})`,
+        `unauthenticated writes ${unauthenticatedWrites}, unhandled rejections ${unhandled()} (${summary})`,
     );
     expect(cases).toBe(CASES);
     expect(fiveXx).toBe(0);
     expect(unauthenticatedWrites).toBe(0);
-    expect(unhandled).toBe(0);
+    expect(unhandled()).toBe(0);
     for (const status of [200, 401, 404, 405]) {
       expect(statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
     }
