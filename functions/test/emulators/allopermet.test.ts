@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
-import { wordingKeyOf } from "../support/wording";
+import { expectProductCard, expectWording, wording, wordingKeyOf } from "../support/wording";
 import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
 import { availableStock } from "../../src/store/stock-shards";
 
@@ -22,6 +22,10 @@ const PRODUCTS = {
   boubou1: { keyword: "BOUBOU1", name: "Grand boubou brodé", price: 45000, currency: "XOF", stock: 1, active: true },
 };
 const OWNER = "+221765554433";
+const fr = wording("fr");
+const en = wording("en");
+/** The card of a product of PRODUCTS (no description), as the engine words it. */
+const robeCard = (stock: number) => ({ name: "Robe wax Ndeye", price: "15 000 FCFA", stock, keyword: "ROBE1" });
 
 function shopVendor(config: Record<string, unknown> = {}) {
   const merged = { businessName: "Awa Couture", ownerPhone: "76 555 44 33", paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}", ...config };
@@ -67,13 +71,15 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const vendor = await shopVendor();
     const buyer = chat(vendor, "+221771110001");
     const [card] = await buyer.say("robe1");
-    expect(card).toContain("*Robe wax Ndeye*\n15 000 FCFA\nEn stock : 5");
+    expectProductCard(card, robeCard(5));
     expect(buyer.sent().at(-1)!.imageUrl).toBe("https://example.com/robe1.jpg");
-    expect(await buyer.say("2")).toEqual([expect.stringContaining("2 × Robe wax Ndeye = 30 000 FCFA")]);
+    const recap = await buyer.say("2");
+    expect(recap).toHaveLength(1);
+    const twoRobes = fr("recapLine", { quantity: 2, name: "Robe wax Ndeye", amount: "30 000 FCFA" });
+    expectWording(recap[0], "recap", { lines: twoRobes, total: "30 000 FCFA" });
     const [reserved] = await buyer.say("OUI");
-    const reference = /Commande \*(CMD-[A-Z0-9]{6})\* réservée : 30 000 FCFA/.exec(reserved!)?.[1];
-    expect(reference, reserved).toBeDefined();
-    expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
+    const { reference } = expectWording(reserved, "orderReserved", { total: "30 000 FCFA", link: "https://pay.wave.com/m/M_sn_awa?amount=30000", minutes: 10 });
+    expect(reference).toMatch(/^CMD-[A-Z0-9]{6}$/);
 
     const order = (await orders(vendor.vendorId).doc(reference!).get()).data()!;
     expect(order).toMatchObject({ customer: "+221771110001", customerName: "Fatou", status: "reserved", stockHeld: true, total: 30000, wabaInstanceId: vendor.wabaInstanceId });
@@ -86,21 +92,27 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     // The payment is confirmed by a document update; the thank-you goes out once.
     await orders(vendor.vendorId).doc(reference!).update({ status: "paid" });
     const thanks = await wasender.waitForSends(4, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110001" });
-    expect(thanks[3]!.text).toBe(`Paiement reçu pour la commande *${reference}* (30 000 FCFA). Merci pour votre achat chez Awa Couture !`);
+    expectWording(thanks[3]!.text, "paymentThanks", { reference: reference!, total: "30 000 FCFA", shop: "Awa Couture" });
     await orders(vendor.vendorId).doc(reference!).update({ paymentNote: "Wave ref 123" });
     await sleep(1500);
     expect(buyer.sent()).toHaveLength(4);
     expect((await orders(vendor.vendorId).doc(reference!).get()).get("notices.paid")).toBe(`order_${reference}_paid`);
-    expect(await buyer.say("commandes")).toEqual([expect.stringContaining(`*${reference}* : 30 000 FCFA, payée`)]);
+    const list = await buyer.say("commandes");
+    expect(list).toHaveLength(1);
+    const paidLine = fr("orderLine", { reference: reference!, total: "30 000 FCFA", status: fr("statusPaid") });
+    expectWording(list[0], "ordersList", { lines: paidLine });
   });
 
   it("answers in English for an English vendor, with the platform's pay page by default", async () => {
     const vendor = await shopVendor({ language: "en", paymentLinkTemplate: undefined, businessName: "Dakar Sneakers" });
     const buyer = chat(vendor, "+221771110002");
-    expect((await buyer.say("hello"))[0]).toContain("welcome to Dakar Sneakers");
-    expect((await buyer.say("ROBE1 x2"))[0]).toContain("Total: *30 000 FCFA*");
+    expectWording((await buyer.say("hello"))[0], "welcome", { shop: "Dakar Sneakers" }, "en");
+    const twoRobes = en("recapLine", { quantity: 2, name: "Robe wax Ndeye", amount: "30 000 FCFA" });
+    expectWording((await buyer.say("ROBE1 x2"))[0], "recap", { lines: twoRobes, total: "30 000 FCFA" }, "en");
     const [reserved] = await buyer.say("yes");
-    expect(reserved).toMatch(new RegExp(`https://livepay.tech/pay/${vendor.vendorId}/CMD-[A-Z0-9]{6}\\?amount=30000`));
+    const { reference, link } = expectWording(reserved, "orderReserved", { total: "30 000 FCFA", minutes: 10 }, "en");
+    expect(reference).toMatch(/^CMD-[A-Z0-9]{6}$/);
+    expect(link).toBe(`https://livepay.tech/pay/${vendor.vendorId}/${reference}?amount=30000`);
   });
 
   it("lets two buyers race for the last unit: one order, the other told, stock never below zero", async () => {
@@ -134,8 +146,8 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const buyer = chat(vendor, "+221771110006");
     await buyer.say("ROBE1 2");
     const [reserved] = await buyer.say("OUI");
-    expect(reserved).toContain("1 minutes");
-    const reference = /(CMD-[A-Z0-9]{6})/.exec(reserved!)![1]!;
+    const held = { total: "30 000 FCFA", link: "https://pay.wave.com/m/M_sn_awa?amount=30000", minutes: 1 };
+    const reference = expectWording(reserved, "orderReserved", held).reference!;
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
     // Not yet due: the sweep leaves it alone.
     const token = await idTokenWithClaims({ admin: true });
@@ -147,7 +159,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(sweep.status).toBe(200);
     expect(again.status).toBe(200);
     const notice = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110006" });
-    expect(notice[2]!.text).toBe(`La réservation *${reference}* a expiré sans paiement, les articles sont remis en vente. Tapez le mot-clé pour recommander.`);
+    expectWording(notice[2]!.text, "reservationExpired", { reference });
     expect((await orders(vendor.vendorId).doc(reference).get()).data()).toMatchObject({ status: "expired", stockHeld: false });
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
     await sleep(1000);
@@ -162,13 +174,15 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const reference = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
     await orders(vendor.vendorId).doc(reference).update({ status: "cancelled" });
     const sends = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007" });
-    expect(sends[2]!.text).toBe(`Le vendeur a annulé la commande *${reference}*.`);
+    expectWording(sends[2]!.text, "cancelledByVendor", { reference });
     await eventually(async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined), 10_000, "stock given back");
 
     await buyer.say("ROBE1 2");
     const second = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
-    expect(await buyer.say("ANNULER")).toEqual([`La commande *${second}* est annulée et les articles sont remis en vente.`]);
+    const cancelled = await buyer.say("ANNULER");
+    expect(cancelled).toHaveLength(1);
+    expectWording(cancelled[0], "orderCancelled", { reference: second });
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
     expect((await orders(vendor.vendorId).doc(second).get()).data()).toMatchObject({ status: "cancelled", cancelledBy: "customer", stockHeld: false });
 
@@ -178,7 +192,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const before = buyer.sent().length;
     await orders(vendor.vendorId).doc(third).update({ status: "expired" });
     const expiredNotice = await wasender.waitForSends(before + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007" });
-    expect(expiredNotice.at(-1)!.text).toContain(`La réservation *${third}* a expiré`);
+    expectWording(expiredNotice.at(-1)!.text, "reservationExpired", { reference: third });
     await eventually(async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined), 10_000, "stock given back");
     await sleep(1000);
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
@@ -188,11 +202,14 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const vendor = await shopVendor();
     const customer = "+221771110008";
     const buyer = chat(vendor, customer);
-    expect(await buyer.say("Je veux parler à un HUMAIN")).toEqual([expect.stringContaining("Je n'ai pas compris")]);
-    expect(await buyer.say("humain")).toEqual(["Je préviens Awa Couture : quelqu'un vous répond ici dès que possible."]);
+    const sentence = await buyer.say("Je veux parler à un HUMAIN");
+    expect(sentence).toHaveLength(1);
+    expectWording(sentence[0], "notUnderstood", { text: "Je veux parler à un HUMAIN" });
+    const handedOff = await buyer.say("humain");
+    expect(handedOff).toHaveLength(1);
+    expectWording(handedOff[0], "handoffStarted", { shop: "Awa Couture" });
     const [notice] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
-    expect(notice!.text).toContain(`Le client Fatou (${customer}) demande à parler à quelqu'un`);
-    expect(notice!.text).toContain(`REPRENDRE ${customer}`);
+    expectWording(notice!.text, "handoffOwnerNotice", { name: "Fatou", customer, text: "humain", resume: `REPRENDRE ${customer}` });
     const handoffs = await db.collection("vendors").doc(vendor.vendorId).collection("handoffs").where("customer", "==", customer).get();
     expect(handoffs.docs.map((doc) => doc.get("text"))).toEqual(["humain"]);
 
@@ -202,8 +219,10 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(buyer.sent()).toHaveLength(2);
 
     const owner = chat(vendor, OWNER);
-    expect(await owner.say(`REPRENDRE ${customer.slice(4)}`)).toEqual([`Le robot reprend la conversation avec ${customer}.`]);
-    expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
+    const resumed = await owner.say(`REPRENDRE ${customer.slice(4)}`);
+    expect(resumed).toHaveLength(1);
+    expectWording(resumed[0], "resumeDone", { customer });
+    expectProductCard((await buyer.say("ROBE1"))[0], robeCard(5));
 
     // Handing off again, then resuming by a console edit of the conversation document. The owner's
     // notice is awaited: the owner's own chat below counts the messages it gets.
@@ -216,14 +235,16 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
       return snap.size === 2 ? true : undefined;
     }, 10_000, "the second paused message decided");
     await db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer).update({ botPaused: false });
-    expect((await buyer.say("BOUBOU1"))[0]).toContain("*Grand boubou brodé*");
+    expectProductCard((await buyer.say("BOUBOU1"))[0], { name: "Grand boubou brodé", price: "45 000 FCFA", stock: 1, keyword: "BOUBOU1" });
 
     // The owner asking for a person pauses its own chat, yet its REPRENDRE still gets through.
     await owner.say("humain", 2);
     const noticesBefore = owner.sent().length;
     await buyer.say("agent");
     await wasender.waitForSends(noticesBefore + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
-    expect(await owner.say(`REPRENDRE ${customer}`)).toEqual([`Le robot reprend la conversation avec ${customer}.`]);
+    const resumedAgain = await owner.say(`REPRENDRE ${customer}`);
+    expect(resumedAgain).toHaveLength(1);
+    expectWording(resumedAgain[0], "resumeDone", { customer });
   }, 60_000);
 
   it("answers with the away message outside opening hours, once, and stays silent with auto-reply off", async () => {
@@ -239,7 +260,7 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(silent.get("processing.reason")).toContain("away message was already sent");
     await db.collection("vendor_configs").doc(vendor.vendorId).update({ liveMode: true });
     await sleep(3000); // the edit reaches every cached copy of the config (2 s in memory at most)
-    expect((await buyer.say("ROBE1"))[0]).toContain("En stock : 5");
+    expectProductCard((await buyer.say("ROBE1"))[0], robeCard(5));
 
     const off = await shopVendor({ autoReplyEnabled: false });
     const quiet = chat(off, "+221771110010");
@@ -261,10 +282,14 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(failed.get("processing.reason")).toContain("the decision failed 3 times");
     expect(failed.get("processing.attempts")).toBe(3);
     // Answered within say()'s wait, far less than the minute a pending earlier message would hold it.
-    expect((await buyer.say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
+    expectProductCard((await buyer.say("ROBE1"))[0], robeCard(5));
     // A reference that cannot be one is no path to a document: a plain ANNULER.
-    expect(await buyer.say("annuler CMD/ABC")).toEqual(["C'est annulé, votre panier est vide. Tapez un mot-clé quand vous voulez."]);
-    expect(await buyer.say("annuler CMD/ABC")).toEqual(["Il n'y a rien à annuler."]);
+    const cleared = await buyer.say("annuler CMD/ABC");
+    expect(cleared).toHaveLength(1);
+    expectWording(cleared[0], "cartCleared");
+    const nothing = await buyer.say("annuler CMD/ABC");
+    expect(nothing).toHaveLength(1);
+    expectWording(nothing[0], "nothingToCancel");
   }, 45_000);
 
   it("keeps a reservation whose reply Wasender refused: the buyer finds it with COMMANDES", async () => {
@@ -281,10 +306,16 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
       return snap.docs[0];
     }, 10_000, "the refused reply marked failed");
     expect(failed.get("error.code")).toBe("rejected");
-    expect(failed.get("text")).toMatch(/^Commande \*CMD-/);
+    const link = "https://pay.wave.com/m/M_sn_awa?amount=15000";
+    const refused = expectWording(failed.get("text") as string, "orderReserved", { total: "15 000 FCFA", link, minutes: 10 });
     const [order] = (await orders(vendor.vendorId).get()).docs;
     expect(order!.data()).toMatchObject({ status: "reserved", customer });
-    expect(await buyer.say("COMMANDES")).toEqual([expect.stringContaining(`*${order!.id}* : 15 000 FCFA, réservée jusqu'à`)]);
+    expect(refused.reference).toBe(order!.id);
+    const list = await buyer.say("COMMANDES");
+    expect(list).toHaveLength(1);
+    const { lines } = expectWording(list[0], "ordersList");
+    const { status } = expectWording(lines, "orderLine", { reference: order!.id, total: "15 000 FCFA" });
+    expectWording(status, "statusReserved", { link, expiresAt: refused.expiresAt! });
   });
 
   it("refuses a vendor config with a bad template and says why on the message", async () => {

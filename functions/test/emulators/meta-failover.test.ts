@@ -8,6 +8,7 @@ import { availableStock } from "../../src/store/stock-shards";
 import { handleMetaWebhook } from "../../src/webhooks/meta-webhook";
 import { ACCEPT_MAX_AGE_MS } from "../../src/webhooks/vendor-gate";
 import { functionInstance } from "../support/in-process";
+import { expectProductCard, expectWording, wording } from "../support/wording";
 import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText, metaValue, metaWamid, postMeta, verifyMeta, type MetaNumber } from "../support/meta";
 
 // Meta as the second provider, through the real pipeline: Wasender's webhook (or Meta's) stores, the
@@ -284,11 +285,12 @@ describe("Meta-only numbers", () => {
       const sends = await meta.waitForSends(before + 1, { predicate: (s) => s.phoneNumberId === number.phoneNumberId && s.to === customer.slice(1) });
       return sends.slice(before).map((s) => s.caption ?? s.text ?? "");
     };
-    expect((await say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
-    expect((await say("2"))[0]).toContain("2 × Robe wax Ndeye = 30 000 FCFA");
+    expectProductCard((await say("ROBE1"))[0], { name: "Robe wax Ndeye", price: "15 000 FCFA", stock: 5, keyword: "ROBE1" });
+    const twoRobes = wording("fr")("recapLine", { quantity: 2, name: "Robe wax Ndeye", amount: "30 000 FCFA" });
+    expectWording((await say("2"))[0], "recap", { lines: twoRobes, total: "30 000 FCFA" });
     const [reserved] = await say("OUI");
-    expect(reserved).toMatch(/Commande \*CMD-[A-Z0-9]{6}\* réservée : 30 000 FCFA/);
-    expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
+    const held = { total: "30 000 FCFA", link: "https://pay.wave.com/m/M_sn_awa?amount=30000", minutes: 10 };
+    expect(expectWording(reserved, "orderReserved", held).reference).toMatch(/^CMD-[A-Z0-9]{6}$/);
     expect(metaSendsOf(number).every((s) => s.token === number.accessToken)).toBe(true);
     const replies = await settled(vendor.vendorId, customer, 3);
     expect(replies.map((r) => `${r.provider}:${r.status}`)).toEqual(["meta:sent", "meta:sent", "meta:sent"]);

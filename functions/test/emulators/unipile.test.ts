@@ -20,6 +20,7 @@ import {
   unipileMessage,
   type UnipileAccount,
 } from "../support/unipile";
+import { expectProductCard, expectWording, wording } from "../support/wording";
 import { availableStock } from "../../src/store/stock-shards";
 
 // Unipile as the third provider, through the real pipeline: Unipile's webhook (or Wasender's) stores,
@@ -101,11 +102,12 @@ describe("Unipile numbers", () => {
       });
       return sends.slice(before).map((s) => plain(s.text));
     };
-    expect((await say("ROBE1"))[0]).toContain("*Robe wax Ndeye*");
-    expect((await say("2"))[0]).toContain("2 × Robe wax Ndeye = 30 000 FCFA");
+    expectProductCard((await say("ROBE1"))[0], { name: "Robe wax Ndeye", price: "15 000 FCFA", stock: 5, keyword: "ROBE1" });
+    const twoRobes = wording("fr")("recapLine", { quantity: 2, name: "Robe wax Ndeye", amount: "30 000 FCFA" });
+    expectWording((await say("2"))[0], "recap", { lines: twoRobes, total: "30 000 FCFA" });
     const [reserved] = await say("OUI");
-    expect(reserved).toMatch(/Commande \*CMD-[A-Z0-9]{6}\* réservée : 30 000 FCFA/);
-    expect(reserved).toContain("https://pay.wave.com/m/M_sn_awa?amount=30000");
+    const held = { total: "30 000 FCFA", link: "https://pay.wave.com/m/M_sn_awa?amount=30000", minutes: 10 };
+    expect(expectWording(reserved, "orderReserved", held).reference).toMatch(/^CMD-[A-Z0-9]{6}$/);
     expect(
       unipileSendsOf(account).every(
         (s) => s.apiKey === account.apiKey && s.attendeeId === `${customer.slice(1)}@s.whatsapp.net`,

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { Language } from "../../src/model/vendor-config";
 import type { TemplateKey } from "../../src/model/templates";
 import { DEFAULT_TEMPLATES, textBook } from "../../src/engine/wording";
@@ -33,4 +34,68 @@ export function wordingKeyOf(text: string, language: Language = "fr"): TemplateK
   const keys = (Object.keys(templates) as TemplateKey[]).filter((key) => pattern(templates[key]).test(text));
   // A template that is all placeholder (none today) would match anything: the most specific wins.
   return keys.sort((a, b) => templates[b].length - templates[a].length)[0];
+}
+
+/**
+ * The values a default template was filled with to give `text`, by placeholder name, or undefined when
+ * `text` is not that template's: a test reads a reference or an expiry it cannot know beforehand, then
+ * compares the whole text with `wording(language)(key, values)`.
+ */
+export function wordingValuesOf(
+  text: string,
+  key: TemplateKey,
+  language: Language = "fr",
+): Record<string, string> | undefined {
+  const seen = new Set<string>();
+  const group = (name: string) => {
+    if (seen.has(name)) return `\\k<${name}>`;
+    seen.add(name);
+    return `(?<${name}>[\\s\\S]*?)`;
+  };
+  const source = DEFAULT_TEMPLATES[language][key]
+    .split("\n")
+    .map((line, i) => {
+      const body = line.replace(/\{([A-Za-z]+)\}|([^{]+|\{)/g, (_, name: string | undefined, plain: string | undefined) =>
+        name ? group(name) : escape(plain ?? ""),
+      );
+      if (i === 0) return body;
+      return /^\s*\{[A-Za-z]+\}\s*$/.test(line) ? `(?:\\n${body})?` : `\\n${body}`;
+    })
+    .join("");
+  const groups = new RegExp(`^${source}$`).exec(text)?.groups;
+  if (!groups) return undefined;
+  return Object.fromEntries(Object.entries(groups).map(([name, value]) => [name, value ?? ""]));
+}
+
+/**
+ * Asserts that the buyer was told `key`, filled with `values`: the wording key first (a clear failure
+ * when the answer is another one), then the whole text the engine's wording gives for those values.
+ * Values a test cannot know beforehand (a reference, an expiry time) are read from the text and returned.
+ */
+export function expectWording(
+  text: string | undefined,
+  key: TemplateKey,
+  values: Record<string, string | number> = {},
+  language: Language = "fr",
+): Record<string, string> {
+  expect(wordingKeyOf(text ?? "", language), text).toBe(key);
+  const read = wordingValuesOf(text ?? "", key, language) ?? {};
+  expect(text).toBe(wording(language)(key, { ...read, ...values }));
+  return read;
+}
+
+/**
+ * Asserts a product card: the engine sends `productCard` and `askQuantity` as one caption, a blank line
+ * between them (neither template holds a blank line), the quantity asked for up to the stock.
+ */
+export function expectProductCard(
+  text: string | undefined,
+  product: { name: string; price: string; stock: number; keyword: string },
+  language: Language = "fr",
+): void {
+  const { keyword, ...card } = product;
+  const parts = (text ?? "").split("\n\n");
+  expect(parts, text).toHaveLength(2);
+  expectWording(parts[0], "productCard", card, language);
+  expectWording(parts[1], "askQuantity", { max: product.stock, keyword }, language);
 }
