@@ -45,7 +45,9 @@ else {
   await installAndBuild();
   const self = fileURLToPath(import.meta.url);
   if (selected.some((part) => part.emulators)) {
-    process.exit(await runInsideEmulators(`node ${JSON.stringify(self)} --inside ${selected.map((p) => p.name).join(" ")}`));
+    process.exit(
+      await runInsideEmulators(`node ${JSON.stringify(self)} --inside ${selected.map((p) => p.name).join(" ")}`),
+    );
   }
 }
 
@@ -53,11 +55,18 @@ else {
 function runPart(part) {
   return new Promise((resolve) => {
     let result;
-    const child = fork(join(fileURLToPath(new URL(".", import.meta.url)), "lib", "run-part.mjs"), [part.name], { stdio: "inherit", execArgv: ["--expose-gc"] });
+    const child = fork(join(fileURLToPath(new URL(".", import.meta.url)), "lib", "run-part.mjs"), [part.name], {
+      stdio: "inherit",
+      execArgv: ["--expose-gc"],
+    });
     child.on("message", (message) => (result = message));
     child.on("exit", (code) => {
       if (result && code === 0) return resolve(result);
-      resolve({ rows: [row({ figure: `${part.title}: the part did not finish (exit ${code})`, pass: false })], details: "", failed: true });
+      resolve({
+        rows: [row({ figure: `${part.title}: the part did not finish (exit ${code})`, pass: false })],
+        details: "",
+        failed: true,
+      });
     });
   });
 }

@@ -19,6 +19,8 @@ try {
   console.log(await emulatorIdToken(values.admin ? { admin: true } : { vendorId: values.vendor }));
   process.exit(0);
 } catch (error) {
-  console.error(`cannot get a token from the Auth emulator at ${AUTH_HOST}: is \`npm start\` running? (${error.message})`);
+  console.error(
+    `cannot get a token from the Auth emulator at ${AUTH_HOST}: is \`npm start\` running? (${error.message})`,
+  );
   process.exit(1);
 }

@@ -11,7 +11,16 @@ const target = join(ROOT, "emulator-data");
 rmSync(target, { recursive: true, force: true });
 run(
   firebaseBin(),
-  ["emulators:exec", "--only", "firestore", "--project", PROJECT_ID, "--export-on-exit", target, "node scripts/demo/seed.mjs"],
+  [
+    "emulators:exec",
+    "--only",
+    "firestore",
+    "--project",
+    PROJECT_ID,
+    "--export-on-exit",
+    target,
+    "node scripts/demo/seed.mjs",
+  ],
   { env: { ...process.env, ...env } },
 );
 console.log("emulator-data/ regenerated");

@@ -68,14 +68,22 @@ const registry = registryModule.getVendorWasenderRegistry();
 const reports = await migration.migrateVendors(rows, {
   dryRun: options["dry-run"],
   ...(options["register-webhooks"] && {
-    registerWebhooks: { publicBaseUrl: options["public-base-url"], defaultApiUrl: options["wasender-api-url"], registry },
+    registerWebhooks: {
+      publicBaseUrl: options["public-base-url"],
+      defaultApiUrl: options["wasender-api-url"],
+      registry,
+    },
   }),
 });
 for (const report of reports) {
   const details = [report.wabaInstanceId, report.webhook, ...(report.problems ?? [])].filter(Boolean).join("; ");
   console.log(`row ${report.row}\t${report.vendorId ?? "?"}\t${report.outcome}${details ? `\t${details}` : ""}`);
 }
-const failed = reports.filter((r) => r.outcome === "invalid" || r.outcome === "conflict" || r.webhook?.startsWith("failed"));
-console.log(`${reports.length} vendors: ${reports.length - failed.length} ok, ${failed.length} need attention${options["dry-run"] ? " (dry run: nothing written)" : ""}`);
+const failed = reports.filter(
+  (r) => r.outcome === "invalid" || r.outcome === "conflict" || r.webhook?.startsWith("failed"),
+);
+console.log(
+  `${reports.length} vendors: ${reports.length - failed.length} ok, ${failed.length} need attention${options["dry-run"] ? " (dry run: nothing written)" : ""}`,
+);
 await registry.close();
 process.exit(failed.length > 0 ? 1 : 0);

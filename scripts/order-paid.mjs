@@ -5,7 +5,9 @@ import { emulatorFirestore } from "./lib/emulator-admin.mjs";
 
 const [vendorId, reference] = process.argv.slice(2);
 if (!vendorId || !reference) {
-  console.error("usage: npm run order:paid -- <vendorId> <reference>   e.g. npm run order:paid -- vendor_001 CMD-7KQ2XA");
+  console.error(
+    "usage: npm run order:paid -- <vendorId> <reference>   e.g. npm run order:paid -- vendor_001 CMD-7KQ2XA",
+  );
   process.exit(2);
 }
 const ref = emulatorFirestore().collection("vendors").doc(vendorId).collection("orders").doc(reference.toUpperCase());

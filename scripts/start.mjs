@@ -37,7 +37,12 @@ writeLocalSecrets({ redisUrl: "none", redisToken: "none" });
 
 /** A sent message as the sandboxes print it: one header line, then the text indented. */
 function printSend(header, text) {
-  console.log(`\n${header}\n${String(text ?? "").split("\n").map((line) => `    | ${line}`).join("\n")}`);
+  console.log(
+    `\n${header}\n${String(text ?? "")
+      .split("\n")
+      .map((line) => `    | ${line}`)
+      .join("\n")}`,
+  );
 }
 
 /** The sandboxes started so far, closed together on the way out. */
@@ -51,7 +56,9 @@ async function startSandbox(name, port, start) {
     console.log(`[start] ${name} sandbox listening on ${started.apiUrl}`);
     return started;
   } catch (error) {
-    console.error(`[start] port ${port} (the ${name} sandbox) is busy: is another \`npm start\` running? (${error.message})`);
+    console.error(
+      `[start] port ${port} (the ${name} sandbox) is busy: is another \`npm start\` running? (${error.message})`,
+    );
     await Promise.all(sandboxes.map((running) => running.close()));
     process.exit(1);
   }
@@ -62,11 +69,16 @@ const vendorByPhoneNumberId = new Map(META_DEMO_VENDORS.map((v) => [v.instance.m
 const sandbox = await startSandbox("Wasender", SANDBOX_PORT, (port) =>
   startFakeWasender({
     port,
-    sessions: Object.fromEntries(WASENDER_DEMO_VENDORS.map((v) => [v.instance.wasenderInstanceId, v.instance.wasenderAccessToken])),
+    sessions: Object.fromEntries(
+      WASENDER_DEMO_VENDORS.map((v) => [v.instance.wasenderInstanceId, v.instance.wasenderAccessToken]),
+    ),
     onSend(send) {
       const who = vendorByKey.get(send.apiKey) ?? "unknown vendor";
       const media = send.imageUrl ? ` [image ${send.imageUrl}]` : "";
-      printSend(`[wasender sandbox] msgId ${send.msgId} to ${send.to} from ${who} (key ${send.apiKey})${media}`, send.text);
+      printSend(
+        `[wasender sandbox] msgId ${send.msgId} to ${send.to} from ${who} (key ${send.apiKey})${media}`,
+        send.text,
+      );
     },
   }),
 );
@@ -75,7 +87,9 @@ const sandbox = await startSandbox("Wasender", SANDBOX_PORT, (port) =>
 const metaSandbox = await startSandbox("Meta", META_SANDBOX_PORT, (port) =>
   startFakeMeta({
     port,
-    tokens: Object.fromEntries(META_DEMO_VENDORS.map((v) => [v.instance.metaPhoneNumberId, v.instance.metaAccessToken])),
+    tokens: Object.fromEntries(
+      META_DEMO_VENDORS.map((v) => [v.instance.metaPhoneNumberId, v.instance.metaAccessToken]),
+    ),
     onSend(send) {
       const who = vendorByPhoneNumberId.get(send.phoneNumberId) ?? "unknown vendor";
       const media = send.type === "text" ? "" : ` [${send.type} ${send.link ?? ""}]`;
@@ -108,7 +122,9 @@ const paymentsSandbox = await startSandbox("payments", PAYMENTS_SANDBOX_PORT, as
     port,
     onCheckout(checkout) {
       const what = `${checkout.provider} checkout ${checkout.id} for ${checkout.account.vendorId}`;
-      console.log(`\n[payments sandbox] ${what}: ${checkout.amount} ${checkout.currency}, reference ${checkout.reference}`);
+      console.log(
+        `\n[payments sandbox] ${what}: ${checkout.amount} ${checkout.currency}, reference ${checkout.reference}`,
+      );
       console.log(`    ${checkout.url}`);
     },
     onCallback(callback) {
@@ -125,10 +141,14 @@ const firebase = spawn(
   firebaseBin(),
   [
     "emulators:start",
-    "--config", firebaseConfigPath({ ui }),
-    "--project", PROJECT_ID,
-    "--only", "firestore,functions,auth,hosting,tasks",
-    "--import", join(ROOT, "emulator-data"),
+    "--config",
+    firebaseConfigPath({ ui }),
+    "--project",
+    PROJECT_ID,
+    "--only",
+    "firestore,functions,auth,hosting,tasks",
+    "--import",
+    join(ROOT, "emulator-data"),
   ],
   { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } },
 );
@@ -194,7 +214,9 @@ function startScheduleTicker() {
       const report = await healing.json().catch(() => ({}));
       if (!healing.ok) console.error(`[start] self-healing sweep failed: ${healing.status} ${JSON.stringify(report)}`);
       else if (report.inbound + report.conversations + report.links > 0) {
-        console.log(`[start] self-healing sweep: ${report.inbound} inbound decided, ${report.conversations} conversation(s) re-driven, ${report.links} link(s) made`);
+        console.log(
+          `[start] self-healing sweep: ${report.inbound} inbound decided, ${report.conversations} conversation(s) re-driven, ${report.links} link(s) made`,
+        );
       }
     } catch (error) {
       if (!stopping) console.error(`[start] scheduled sweeps failed: ${error.message}`);
@@ -224,7 +246,9 @@ if (await waitForWebhook()) {
   const lines = [
     "",
     "LivePay is running on the emulators (project demo-livepay).",
-    ui ? "  Emulator UI:        http://127.0.0.1:4000" : "  Emulator UI:        not available on this machine (could not be downloaded); everything else runs",
+    ui
+      ? "  Emulator UI:        http://127.0.0.1:4000"
+      : "  Emulator UI:        not available on this machine (could not be downloaded); everything else runs",
     `  Wasender sandbox:   ${sandbox.apiUrl} (prints every message the backend sends through Wasender)`,
     `  Meta sandbox:       ${metaSandbox.apiUrl} (prints every message sent through the Cloud API)`,
     `  Unipile sandbox:    ${unipileSandbox.apiUrl} (prints every message sent through Unipile)`,
@@ -237,7 +261,10 @@ if (await waitForWebhook()) {
     ...DEMO_VENDORS.flatMap((v) => [
       `  ${v.vendorId} (${v.config.businessName}, ${v.instance.phoneNumber}${describeMeta(v.instance)})`,
       ...(v.instance.provider === "wasender"
-        ? [`    ${HOSTING}/api/webhooks/wasender/${v.vendorId}`, `    ${FUNCTIONS}/wasenderMessageWebhook/${v.vendorId}`]
+        ? [
+            `    ${HOSTING}/api/webhooks/wasender/${v.vendorId}`,
+            `    ${FUNCTIONS}/wasenderMessageWebhook/${v.vendorId}`,
+          ]
         : []),
       ...(v.instance.metaPhoneNumberId ? [`    ${HOSTING}/api/webhooks/meta/${v.vendorId}`] : []),
       ...(v.instance.provider === "unipile" ? [`    ${HOSTING}/api/webhooks/unipile/${v.vendorId}`] : []),
@@ -250,10 +277,14 @@ if (await waitForWebhook()) {
     `  npm run webhook -- ${DEMO_VENDORS[0].vendorId} "OUI" --from +221771234567`,
     `  npm run pay -- ${DEMO_VENDORS[0].vendorId} <the CMD-... reference the bot gave> [--fail]   (Wave's signed callback)`,
     `  npm run webhook -- ${DEMO_VENDORS[1].vendorId} "help"`,
-    ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`),
-    "  (Meta failover by hand: docs/operations.md, \"Meta failover, by hand\")",
-    ...UNIPILE_DEMO_VENDORS.filter((v) => v.instance.provider === "unipile").map((v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider unipile`),
-    "  (Unipile failover by hand: docs/unipile.md, \"Unipile failover, by hand\")",
+    ...META_DEMO_VENDORS.filter((v) => v.instance.provider === "meta").map(
+      (v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider meta`,
+    ),
+    '  (Meta failover by hand: docs/operations.md, "Meta failover, by hand")',
+    ...UNIPILE_DEMO_VENDORS.filter((v) => v.instance.provider === "unipile").map(
+      (v) => `  npm run webhook -- ${v.vendorId} "Bonjour" --provider unipile`,
+    ),
+    '  (Unipile failover by hand: docs/unipile.md, "Unipile failover, by hand")',
     "",
     "Admin API (an ID token from the Auth emulator):",
     "  TOKEN=$(npm run --silent admin-token -- --admin)",

@@ -18,7 +18,17 @@ const FILTERS = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
 
 function vitestCommand(project) {
   const report = join(REPORTS, `${project}.json`);
-  return ["vitest", "run", "--project", project, "--passWithNoTests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...FILTERS];
+  return [
+    "vitest",
+    "run",
+    "--project",
+    project,
+    "--passWithNoTests",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...FILTERS,
+  ];
 }
 
 function spawnAsync(command, args, options) {
@@ -63,7 +73,10 @@ try {
   run("npm", ["run", "typecheck", "--silent"], { cwd: FUNCTIONS_DIR });
   // Lint and format before any test: the files are listed above the message that stops the run.
   check(["run", "lint", "--silent"], "ESLint found problems (listed above); `npm run lint` shows them again");
-  check(["run", "format:check", "--silent"], "Prettier found unformatted files (listed above); `npm run format` rewrites them");
+  check(
+    ["run", "format:check", "--silent"],
+    "Prettier found unformatted files (listed above); `npm run format` rewrites them",
+  );
 
   const unit = spawnSync("npx", vitestCommand("unit"), { cwd: FUNCTIONS_DIR, stdio: "inherit" });
   ran.push("unit");
@@ -89,10 +102,14 @@ try {
     firebaseBin(),
     [
       "emulators:exec",
-      "--config", firebaseConfigPath({ ui: false }),
-      "--project", PROJECT_ID,
-      "--only", "firestore,functions,auth,hosting,tasks",
-      "--import", join(ROOT, "emulator-data"),
+      "--config",
+      firebaseConfigPath({ ui: false }),
+      "--project",
+      PROJECT_ID,
+      "--only",
+      "firestore,functions,auth,hosting,tasks",
+      "--import",
+      join(ROOT, "emulator-data"),
       `cd ${JSON.stringify(FUNCTIONS_DIR)} && ${inner}`,
     ],
     { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env, ...redisEnv } },

@@ -6,9 +6,20 @@ import { createHmac, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { emulatorFirestore } from "./lib/emulator-admin.mjs";
 import { metaSignature, metaTextEvent, metaVerifyUrl, metaWebhookPath } from "./lib/meta-webhook.mjs";
-import { UNIPILE_AUTH_HEADER, unipileAccountStatusEvent, unipileTextEvent, unipileWebhookPath } from "./lib/unipile-webhook.mjs";
+import {
+  UNIPILE_AUTH_HEADER,
+  unipileAccountStatusEvent,
+  unipileTextEvent,
+  unipileWebhookPath,
+} from "./lib/unipile-webhook.mjs";
 
-const WASENDER_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received", "message.personal.received", "session.status"];
+const WASENDER_EVENTS = [
+  "messages.received",
+  "messages.upsert",
+  "messages-personal.received",
+  "message.personal.received",
+  "session.status",
+];
 const USAGE = [
   'usage: npm run webhook -- <vendorId> "<text>" [--from +221771234567] [--name Awa] [--id <messageId>] [--url http://127.0.0.1:5000]',
   "         Wasender (default): [--event messages.received|messages.upsert|messages-personal.received] [--scheme secret|hmac]",
@@ -45,15 +56,19 @@ try {
 }
 const [vendorId, text] = parsed.positionals;
 const { provider, from, name, verify, url } = parsed.values;
-if (!["wasender", "meta", "unipile"].includes(provider)) fail(`--provider must be wasender, meta or unipile, not ${provider}`);
+if (!["wasender", "meta", "unipile"].includes(provider))
+  fail(`--provider must be wasender, meta or unipile, not ${provider}`);
 if (!vendorId) fail("a vendor id is required");
 if (provider === "meta") {
-  if (parsed.values.event || parsed.values.scheme) fail("--event and --scheme are Wasender options; Meta events are always signed with X-Hub-Signature-256");
+  if (parsed.values.event || parsed.values.scheme)
+    fail("--event and --scheme are Wasender options; Meta events are always signed with X-Hub-Signature-256");
   if (!verify && text === undefined) fail("a text is required (or --verify for Meta's GET verification)");
   if (verify && text !== undefined) fail("--verify takes no text");
 } else if (provider === "unipile") {
-  if (verify || parsed.values.scheme) fail("--verify and --scheme are not Unipile options: Unipile sends the Unipile-Auth header");
-  if (parsed.values.event && parsed.values.event !== "account_status") fail("--event with --provider unipile can only be account_status");
+  if (verify || parsed.values.scheme)
+    fail("--verify and --scheme are not Unipile options: Unipile sends the Unipile-Auth header");
+  if (parsed.values.event && parsed.values.event !== "account_status")
+    fail("--event with --provider unipile can only be account_status");
   if (text === undefined) fail("a text is required (the message, or with --event account_status the status)");
 } else {
   if (verify) fail("--verify is Meta's verification: add --provider meta");
@@ -61,11 +76,13 @@ if (provider === "meta") {
 }
 const event = parsed.values.event ?? "messages.received";
 const scheme = parsed.values.scheme ?? "secret";
-if (provider === "wasender" && !WASENDER_EVENTS.includes(event)) fail(`--event must be one of ${WASENDER_EVENTS.join(", ")}, not ${event}`);
+if (provider === "wasender" && !WASENDER_EVENTS.includes(event))
+  fail(`--event must be one of ${WASENDER_EVENTS.join(", ")}, not ${event}`);
 if (!["secret", "hmac"].includes(scheme)) fail(`--scheme must be secret or hmac, not ${scheme}`);
 const digits = from.replace(/\D/g, "");
 if (digits.length < 8) fail(`--from must be a phone number in international form, not ${from}`);
-if (!["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname)) fail("this command only talks to the local emulators");
+if (!["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname))
+  fail("this command only talks to the local emulators");
 const base = url.replace(/\/+$/, "");
 
 const db = emulatorFirestore();
@@ -82,7 +99,9 @@ let instances;
 try {
   instances = await vendorInstances();
 } catch (error) {
-  fail(`cannot read the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running? (${error.message})`);
+  fail(
+    `cannot read the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running? (${error.message})`,
+  );
 }
 
 /** Sends and prints the answer; exits 0 on a 2xx (and, for a verification, the challenge echoed). */
@@ -108,14 +127,19 @@ if (provider === "meta") {
   // A failover (Wasender number with a Meta one beside it) or a Cloud-API-only number.
   const instance = instances.find((doc) => doc.get("metaPhoneNumberId"));
   if (instances.length === 0) {
-    fail(`no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`);
+    fail(
+      `no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`,
+    );
   }
   if (!instance) {
-    fail(`${vendorId} has no waba_instances document with metaPhoneNumberId (a "meta" failover or a provider "meta" number)`);
+    fail(
+      `${vendorId} has no waba_instances document with metaPhoneNumberId (a "meta" failover or a provider "meta" number)`,
+    );
   }
   const meta = instance.data();
   if (verify) {
-    if (!meta.metaVerifyToken) fail(`waba_instances/${instance.id} has no metaVerifyToken: it cannot receive Meta's webhooks`);
+    if (!meta.metaVerifyToken)
+      fail(`waba_instances/${instance.id} has no metaVerifyToken: it cannot receive Meta's webhooks`);
     const { url: target, challenge } = metaVerifyUrl(base, vendorId, { verifyToken: meta.metaVerifyToken });
     await send("GET", target, {}, challenge);
   }
@@ -141,9 +165,14 @@ if (provider === "unipile") {
   // A Unipile number (provider "unipile"): its account id routes, its secret authenticates.
   const instance = instances.find((doc) => doc.get("unipileAccountId") && doc.get("unipileWebhookSecret"));
   if (instances.length === 0) {
-    fail(`no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`);
+    fail(
+      `no waba_instances document for ${vendorId} in the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}: is \`npm start\` running, and is the vendor id right?`,
+    );
   }
-  if (!instance) fail(`${vendorId} has no waba_instances document with unipileAccountId and unipileWebhookSecret (a provider "unipile" number)`);
+  if (!instance)
+    fail(
+      `${vendorId} has no waba_instances document with unipileAccountId and unipileWebhookSecret (a provider "unipile" number)`,
+    );
   const accountId = instance.get("unipileAccountId");
   const body = JSON.stringify(
     parsed.values.event === "account_status"
@@ -151,7 +180,10 @@ if (provider === "unipile") {
       : unipileTextEvent({ accountId, from: digits, name, text, id: parsed.values.id }),
   );
   // Webhooks created by Unipile's API send no JSON content type: neither does this.
-  await send("POST", `${base}${unipileWebhookPath(vendorId)}`, { headers: { [UNIPILE_AUTH_HEADER]: instance.get("unipileWebhookSecret") }, body });
+  await send("POST", `${base}${unipileWebhookPath(vendorId)}`, {
+    headers: { [UNIPILE_AUTH_HEADER]: instance.get("unipileWebhookSecret") },
+    body,
+  });
 }
 
 // Wasender: the number whose secret the vendor's main instance holds.
@@ -184,6 +216,7 @@ const data =
 const body = JSON.stringify({ event, timestamp: Math.floor(Date.now() / 1000), data });
 const headers = { "content-type": "application/json" };
 if (secret && scheme === "secret") headers["x-webhook-signature"] = secret;
-if (secret && scheme === "hmac") headers["x-wasender-signature"] = createHmac("sha256", secret).update(body).digest("hex");
+if (secret && scheme === "hmac")
+  headers["x-wasender-signature"] = createHmac("sha256", secret).update(body).digest("hex");
 // One URL per session takes every event (README, "Status and connection webhooks").
 await send("POST", `${base}/api/webhooks/wasender/${encodeURIComponent(vendorId)}`, { headers, body });

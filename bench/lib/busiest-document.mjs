@@ -39,7 +39,14 @@ export function busiestDocument(writes, windowMs = WINDOW_MS) {
       while (times[last] - times[first] >= windowMs) first++;
       most = Math.max(most, last - first + 1);
     }
-    if (!busiest || most > busiest.inWindow) busiest = { document, pattern: pathPattern(document), inWindow: most, perSecond: most / (windowMs / 1000), total: times.length };
+    if (!busiest || most > busiest.inWindow)
+      busiest = {
+        document,
+        pattern: pathPattern(document),
+        inWindow: most,
+        perSecond: most / (windowMs / 1000),
+        total: times.length,
+      };
   }
   return busiest;
 }

@@ -18,7 +18,8 @@ export async function waitForOnboarding(vendors, timeoutMs = 300_000) {
   const deadline = Date.now() + timeoutMs;
   for (const vendor of vendors) {
     while (!(await firestore.collection("phone_index").doc(vendor.phoneNumber).get()).exists) {
-      if (Date.now() > deadline) throw new Error(`vendor ${vendor.vendorId} was not onboarded within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`vendor ${vendor.vendorId} was not onboarded within ${timeoutMs / 1000} s`);
       await sleep(200);
     }
   }
@@ -36,7 +37,11 @@ export async function postWebhook(vendor, body, { baseline = false } = {}) {
 
 /** Waits until no inbound message of the vendor is left undecided (the reply triggers caught up). */
 export async function waitForDecisions(vendorId, timeoutMs = 120_000) {
-  const query = db().collectionGroup("messages").where("vendorId", "==", vendorId).where("processing.state", "==", "pending").limit(1);
+  const query = db()
+    .collectionGroup("messages")
+    .where("vendorId", "==", vendorId)
+    .where("processing.state", "==", "pending")
+    .limit(1);
   const deadline = Date.now() + timeoutMs;
   while (!(await query.get()).empty) {
     if (Date.now() > deadline) throw new Error(`messages of ${vendorId} still undecided after ${timeoutMs / 1000} s`);
@@ -50,6 +55,9 @@ export async function waitForDecisions(vendorId, timeoutMs = 120_000) {
  */
 export async function setBackgroundTriggers(enabled) {
   const hub = process.env.FIREBASE_EMULATOR_HUB ?? "127.0.0.1:4400";
-  const response = await fetch(`http://${hub}/functions/${enabled ? "enable" : "disable"}BackgroundTriggers`, { method: "PUT" });
-  if (!response.ok) throw new Error(`the emulator hub answered ${response.status} to turning triggers ${enabled ? "on" : "off"}`);
+  const response = await fetch(`http://${hub}/functions/${enabled ? "enable" : "disable"}BackgroundTriggers`, {
+    method: "PUT",
+  });
+  if (!response.ok)
+    throw new Error(`the emulator hub answered ${response.status} to turning triggers ${enabled ? "on" : "off"}`);
 }

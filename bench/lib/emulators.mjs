@@ -27,7 +27,9 @@ function workerWritesEnv() {
 
 /** Takes the preload out of this process's environment: the parts' own processes are not counted. */
 export function dropWorkerWritesPreload() {
-  const options = (process.env.NODE_OPTIONS ?? "").split(" ").filter((option) => option && !option.includes("worker-writes.mjs"));
+  const options = (process.env.NODE_OPTIONS ?? "")
+    .split(" ")
+    .filter((option) => option && !option.includes("worker-writes.mjs"));
   if (options.length > 0) process.env.NODE_OPTIONS = options.join(" ");
   else delete process.env.NODE_OPTIONS;
 }
@@ -36,7 +38,10 @@ function writeBenchConfig() {
   const config = JSON.parse(readFileSync(join(ROOT, "firebase.json"), "utf8"));
   config.emulators.ui = { enabled: false };
   config.functions.push({ source: relative(ROOT, BASELINE_DIR), codebase: "bench-baseline", runtime: "nodejs22" });
-  config.hosting.rewrites.unshift({ source: `${BASELINE_PATH}/**`, function: { functionId: "benchBaseline", region: "us-central1" } });
+  config.hosting.rewrites.unshift({
+    source: `${BASELINE_PATH}/**`,
+    function: { functionId: "benchBaseline", region: "us-central1" },
+  });
   writeFileSync(CONFIG, JSON.stringify(config, null, 2) + "\n");
   linkBaselineModules();
   return CONFIG;
@@ -53,7 +58,14 @@ export function linkBaselineModules() {
  * a function), request, rewrite and execution lines, and the warning the task queue's enqueue triggers on every
  * call (it asks for a service account's metadata, which the emulator refuses).
  */
-const NOISE = [/^> {2}/, /^i {2}/, /^\[hosting\] Rewriting /, /^⚠ {2}External network resource requested/, /^ {3}- URL: /, /^ - Be careful, this may be a production service/];
+const NOISE = [
+  /^> {2}/,
+  /^i {2}/,
+  /^\[hosting\] Rewriting /,
+  /^⚠ {2}External network resource requested/,
+  /^ {3}- URL: /,
+  /^ - Be careful, this may be a production service/,
+];
 
 /** Runs `command` inside `firebase emulators:exec` (Firestore, Functions, Hosting, Cloud Tasks); resolves with its exit status. */
 export async function runInsideEmulators(command) {
@@ -63,10 +75,24 @@ export async function runInsideEmulators(command) {
   const { env } = await prepareEmulators({ wantUi: false });
   const child = spawn(
     firebaseBin(),
-    ["emulators:exec", "--config", writeBenchConfig(), "--project", PROJECT_ID, "--only", "firestore,functions,hosting,tasks", "--log-verbosity", "QUIET", command],
+    [
+      "emulators:exec",
+      "--config",
+      writeBenchConfig(),
+      "--project",
+      PROJECT_ID,
+      "--only",
+      "firestore,functions,hosting,tasks",
+      "--log-verbosity",
+      "QUIET",
+      command,
+    ],
     { cwd: ROOT, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env, ...workerWritesEnv() } },
   );
-  for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+  for (const [from, to] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ]) {
     createInterface({ input: from }).on("line", (line) => {
       if (!NOISE.some((pattern) => pattern.test(line))) to.write(`${line}\n`);
     });

@@ -20,7 +20,8 @@ function quietLogger() {
   const counts = { lines: 0, errors: [] };
   const sink = (line) => {
     counts.lines += 1;
-    if (typeof line === "string" && line.includes('"severity":"ERROR"') && counts.errors.length < 5) counts.errors.push(line.slice(0, 400));
+    if (typeof line === "string" && line.includes('"severity":"ERROR"') && counts.errors.length < 5)
+      counts.errors.push(line.slice(0, 400));
   };
   for (const name of ["log", "info", "warn", "error", "debug"]) console[name] = sink;
   return counts;
@@ -119,7 +120,10 @@ export function replyDeps({ wasenderApiUrl, queue }) {
     platformPaymentLink: () => "https://livepay.tech/pay/{vendorId}/{reference}?amount={amount}",
     // A deployment refreshes a product's stock view from a task, once per product and 2-second window
     // whatever the number of reservations: not part of one message's operations. Asked, not run.
-    stockViews: { refresh: async (vendorId, productIds) => void (queue.stockViewsAsked = (queue.stockViewsAsked ?? 0) + productIds.length) },
+    stockViews: {
+      refresh: async (vendorId, productIds) =>
+        void (queue.stockViewsAsked = (queue.stockViewsAsked ?? 0) + productIds.length),
+    },
   };
   queue.deps = deps;
   return deps;

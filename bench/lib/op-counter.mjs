@@ -12,7 +12,9 @@ const DOCUMENTS = /^projects\/[^/]+\/databases\/[^/]+\/documents\/?/;
 export function pathPattern(path) {
   return path
     .split("/")
-    .map((segment, index) => (index % 2 === 0 ? segment : segment.replace(/^((?:in|out|order|api)_)?.*$/, (_, prefix) => `${prefix ?? ""}*`)))
+    .map((segment, index) =>
+      index % 2 === 0 ? segment : segment.replace(/^((?:in|out|order|api)_)?.*$/, (_, prefix) => `${prefix ?? ""}*`),
+    )
     .join("/");
 }
 
@@ -32,7 +34,8 @@ export class OpCounter {
       const stage = counter.context.getStore();
       const result = await request.call(this, method, req, ...rest);
       if (method === "commit" || method === "batchWrite") {
-        for (const write of req.writes ?? []) counter.record(stage, "write", writeKind(write), write.delete ?? write.update?.name ?? "");
+        for (const write of req.writes ?? [])
+          counter.record(stage, "write", writeKind(write), write.delete ?? write.update?.name ?? "");
       }
       return result;
     };

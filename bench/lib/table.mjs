@@ -7,12 +7,24 @@
  */
 export function row({ figure, target = "—", measured = "—", ratio, pass, skipped }) {
   const result = skipped ? "skipped" : pass === true ? "pass" : pass === false ? "MISS" : "report";
-  return { figure, target, measured: skipped ? skipped : measured, ratio: ratio === undefined ? "" : `${ratio.toFixed(2)}x`, result };
+  return {
+    figure,
+    target,
+    measured: skipped ? skipped : measured,
+    ratio: ratio === undefined ? "" : `${ratio.toFixed(2)}x`,
+    result,
+  };
 }
 
 /** A row judged by its ratio: at most `limit` passes (at least, with `atLeast`). */
 export function ratioRow({ figure, limit, measured, ratio, atLeast = false }) {
-  return row({ figure, target: `${atLeast ? "≥" : "≤"} ${limit}x`, measured, ratio, pass: atLeast ? ratio >= limit : ratio <= limit });
+  return row({
+    figure,
+    target: `${atLeast ? "≥" : "≤"} ${limit}x`,
+    measured,
+    ratio,
+    pass: atLeast ? ratio >= limit : ratio <= limit,
+  });
 }
 
 const COLUMNS = [
@@ -28,7 +40,11 @@ const COLUMNS = [
 export function textTable(rows) {
   const cells = rows.map((r) => COLUMNS.map(([, get]) => String(get(r))));
   const widths = COLUMNS.map(([title], i) => Math.max(title.length, ...cells.map((c) => c[i].length)));
-  const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (values) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(COLUMNS.map(([title]) => title)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 

@@ -12,9 +12,14 @@ const require = createRequire(join(FUNCTIONS_DIR, "package.json"));
 export function testSupport(name) {
   const ts = require("typescript");
   const source = readFileSync(join(FUNCTIONS_DIR, "test", "support", `${name}.ts`), "utf8");
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
   const lib = join(FUNCTIONS_DIR, "lib");
-  const compiled = outputText.replace(/require\("\.\.\/\.\.\/src\/([^"]+)"\)/g, (_, path) => `require(${JSON.stringify(join(lib, `${path}.js`))})`);
+  const compiled = outputText.replace(
+    /require\("\.\.\/\.\.\/src\/([^"]+)"\)/g,
+    (_, path) => `require(${JSON.stringify(join(lib, `${path}.js`))})`,
+  );
   const dir = join(ROOT, ".cache", "bench");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.cjs`);

@@ -19,11 +19,26 @@ export function benchVendor(prefix, i, { series = 0, apiUrl, config = {}, instan
     phoneNumber,
     docs: {
       instance: {
-        vendorId, phoneNumber, provider: "wasender", wasenderInstanceId: `session-${vendorId}`, wasenderApiKey: apiKey,
-        wasenderWebhookSecret: secret, status: "connected", businessName: `Boutique ${i}`,
-        ...(apiUrl && { wasenderApiUrl: apiUrl }), ...instance,
+        vendorId,
+        phoneNumber,
+        provider: "wasender",
+        wasenderInstanceId: `session-${vendorId}`,
+        wasenderApiKey: apiKey,
+        wasenderWebhookSecret: secret,
+        status: "connected",
+        businessName: `Boutique ${i}`,
+        ...(apiUrl && { wasenderApiUrl: apiUrl }),
+        ...instance,
       },
-      config: { vendorId, wabaInstanceId, wabaProvider: "wasender", businessName: `Boutique ${i}`, language: "fr", autoReplyEnabled: true, ...config },
+      config: {
+        vendorId,
+        wabaInstanceId,
+        wabaProvider: "wasender",
+        businessName: `Boutique ${i}`,
+        language: "fr",
+        autoReplyEnabled: true,
+        ...config,
+      },
       products,
     },
   };
@@ -34,8 +49,18 @@ export async function writeVendors(db, vendors, { index = false } = {}) {
   const writes = vendors.flatMap((vendor) => [
     [db.collection("waba_instances").doc(vendor.wabaInstanceId), vendor.docs.instance],
     [db.collection("vendor_configs").doc(vendor.vendorId), vendor.docs.config],
-    ...Object.entries(vendor.docs.products).map(([id, product]) => [db.collection("vendors").doc(vendor.vendorId).collection("products").doc(id), product]),
-    ...(index ? [[db.collection("phone_index").doc(vendor.phoneNumber), { vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId }]] : []),
+    ...Object.entries(vendor.docs.products).map(([id, product]) => [
+      db.collection("vendors").doc(vendor.vendorId).collection("products").doc(id),
+      product,
+    ]),
+    ...(index
+      ? [
+          [
+            db.collection("phone_index").doc(vendor.phoneNumber),
+            { vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId },
+          ],
+        ]
+      : []),
   ]);
   for (let start = 0; start < writes.length; start += 500) {
     const batch = db.batch();
@@ -44,4 +69,12 @@ export async function writeVendors(db, vendors, { index = false } = {}) {
   }
 }
 
-export const ROBE = { keyword: "ROBE1", name: "Robe wax", price: 15000, currency: "XOF", stock: 1_000_000, active: true, description: "Robe longue en wax." };
+export const ROBE = {
+  keyword: "ROBE1",
+  name: "Robe wax",
+  price: 15000,
+  currency: "XOF",
+  stock: 1_000_000,
+  active: true,
+  description: "Robe longue en wax.",
+};

@@ -20,7 +20,14 @@ export function messageEvent(phone, text, id = waMessageId()) {
       timestamp: Math.floor(Date.now() / 1000),
       data: {
         messages: {
-          key: { id, fromMe: false, remoteJid: `${digits}@s.whatsapp.net`, addressingMode: "pn", senderPn: `${digits}@s.whatsapp.net`, cleanedSenderPn: digits },
+          key: {
+            id,
+            fromMe: false,
+            remoteJid: `${digits}@s.whatsapp.net`,
+            addressingMode: "pn",
+            senderPn: `${digits}@s.whatsapp.net`,
+            cleanedSenderPn: digits,
+          },
           pushName: "Client",
           messageTimestamp: Math.floor(Date.now() / 1000),
           messageBody: text,
@@ -33,7 +40,11 @@ export function messageEvent(phone, text, id = waMessageId()) {
 
 /** `messages.update` for one of the vendor's own messages (status 3 = delivered). */
 export function statusEvent(waId, status = 3) {
-  return JSON.stringify({ event: "messages.update", timestamp: Math.floor(Date.now() / 1000), data: { key: { id: waId, fromMe: true }, update: { status } } });
+  return JSON.stringify({
+    event: "messages.update",
+    timestamp: Math.floor(Date.now() / 1000),
+    data: { key: { id: waId, fromMe: true }, update: { status } },
+  });
 }
 
 export function signedHeaders(secret) {

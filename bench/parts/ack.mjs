@@ -40,16 +40,31 @@ export async function run() {
   /** The real webhook: everything the function does between the request and the answer. */
   async function webhook() {
     const { body } = next();
-    const response = await handleWasenderWebhook({ method: "POST", path: `/${vendor.vendorId}`, headers: signedHeaders(vendor.secret), rawBody: Buffer.from(body) });
-    if (response.status !== 200 || response.body.results?.[0]?.outcome !== "stored") throw new Error(`webhook answered ${response.status} ${JSON.stringify(response.body)}`);
+    const response = await handleWasenderWebhook({
+      method: "POST",
+      path: `/${vendor.vendorId}`,
+      headers: signedHeaders(vendor.secret),
+      rawBody: Buffer.from(body),
+    });
+    if (response.status !== 200 || response.body.results?.[0]?.outcome !== "stored")
+      throw new Error(`webhook answered ${response.status} ${JSON.stringify(response.body)}`);
   }
   /** The floor: the same document, created at the same path, and nothing else. */
   async function baseline() {
     const { phone, id } = next();
     await db.doc(`vendors/${vendor.vendorId}/conversations/${phone}/messages/in_${id}`).create({
-      direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: id, from: phone,
-      text: "Bonjour, je veux ROBE1", kind: "text", event: "messages.received", processing: { state: "pending" },
-      receivedAt: FieldValue.serverTimestamp(), customerName: "Client", sentAt: Timestamp.now(),
+      direction: "inbound",
+      vendorId: vendor.vendorId,
+      wabaInstanceId: vendor.wabaInstanceId,
+      waMessageId: id,
+      from: phone,
+      text: "Bonjour, je veux ROBE1",
+      kind: "text",
+      event: "messages.received",
+      processing: { state: "pending" },
+      receivedAt: FieldValue.serverTimestamp(),
+      customerName: "Client",
+      sentAt: Timestamp.now(),
     });
   }
   const variants = { webhook, baseline };
@@ -64,7 +79,8 @@ export async function run() {
     return samples;
   }
 
-  for (const end = performance.now() + WARM_UP_MS; performance.now() < end; ) await measure(baseline, 50, 10), await measure(webhook, 50, 10);
+  for (const end = performance.now() + WARM_UP_MS; performance.now() < end;)
+    (await measure(baseline, 50, 10), await measure(webhook, 50, 10));
   const rows = [];
   const lines = [];
   for (const mode of MODES) {
@@ -74,13 +90,25 @@ export async function run() {
       const order = round % 2 === 0 ? ["baseline", "webhook"] : ["webhook", "baseline"];
       for (const name of order) samples[name].push(...(await measure(variants[name], block, mode.concurrency)));
     }
-    for (const [q, quantile, limit] of [["p50", p50, 1.3], ["p99", p99, 1.5]]) {
+    for (const [q, quantile, limit] of [
+      ["p50", p50, 1.3],
+      ["p99", p99, 1.5],
+    ]) {
       const real = quantile(samples.webhook);
       const floor = quantile(samples.baseline);
       const measured = `${ms(real)} vs ${ms(floor)}`;
-      rows.push(ratioRow({ figure: `webhook ack ${q}, ${mode.name} (webhook vs one create)`, limit, measured, ratio: real / floor }));
+      rows.push(
+        ratioRow({
+          figure: `webhook ack ${q}, ${mode.name} (webhook vs one create)`,
+          limit,
+          measured,
+          ratio: real / floor,
+        }),
+      );
       lines.push(`${mode.name} ${q}: webhook ${ms(real)}, one create ${ms(floor)}`);
-      say(`  ${mode.name.padEnd(14)} ${q}: webhook ${ms(real)}  baseline ${ms(floor)}  ratio ${(real / floor).toFixed(2)}`);
+      say(
+        `  ${mode.name.padEnd(14)} ${q}: webhook ${ms(real)}  baseline ${ms(floor)}  ratio ${(real / floor).toFixed(2)}`,
+      );
     }
   }
   return {

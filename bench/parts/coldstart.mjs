@@ -32,35 +32,79 @@ function probe(load, env = {}) {
 
 export async function run() {
   linkBaselineModules();
-  const listed = spawnSync(process.execPath, ["-e", 'process.stdout.write(JSON.stringify(Object.keys(require("./lib/index.js"))))'], {
-    cwd: FUNCTIONS_DIR, encoding: "utf8", env: { PATH: process.env.PATH, GCLOUD_PROJECT: "demo-livepay" },
-  });
+  const listed = spawnSync(
+    process.execPath,
+    ["-e", 'process.stdout.write(JSON.stringify(Object.keys(require("./lib/index.js"))))'],
+    {
+      cwd: FUNCTIONS_DIR,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, GCLOUD_PROJECT: "demo-livepay" },
+    },
+  );
   const functions = JSON.parse(listed.stdout);
   const targets = [
-    { name: "floor: firebase-functions + firebase-admin, initializeApp()", load: 'require("firebase-functions/v2/https"); require("firebase-admin/app").initializeApp()' },
-    { name: "bare create function (floor + Firestore)", load: `require(${JSON.stringify(join(BASELINE_DIR, "index.js"))}).benchBaseline` },
-    ...functions.map((name) => ({ name, load: 'require("./lib/index.js")[process.env.FUNCTION_TARGET]', env: { FUNCTION_TARGET: name } })),
+    {
+      name: "floor: firebase-functions + firebase-admin, initializeApp()",
+      load: 'require("firebase-functions/v2/https"); require("firebase-admin/app").initializeApp()',
+    },
+    {
+      name: "bare create function (floor + Firestore)",
+      load: `require(${JSON.stringify(join(BASELINE_DIR, "index.js"))}).benchBaseline`,
+    },
+    ...functions.map((name) => ({
+      name,
+      load: 'require("./lib/index.js")[process.env.FUNCTION_TARGET]',
+      env: { FUNCTION_TARGET: name },
+    })),
   ];
   for (const target of targets) probe(target.load, target.env); // the files into the OS cache, not measured
   const samples = new Map(targets.map((t) => [t.name, []]));
-  for (let round = 0; round < ROUNDS; round++) for (const target of targets) samples.get(target.name).push(probe(target.load, target.env));
+  for (let round = 0; round < ROUNDS; round++)
+    for (const target of targets) samples.get(target.name).push(probe(target.load, target.env));
   const summary = new Map(
-    [...samples].map(([name, list]) => [name, { ms: median(list.map((s) => s.ms)), heap: median(list.map((s) => s.heap)), rss: median(list.map((s) => s.rss)), modules: list[0].modules }]),
+    [...samples].map(([name, list]) => [
+      name,
+      {
+        ms: median(list.map((s) => s.ms)),
+        heap: median(list.map((s) => s.heap)),
+        rss: median(list.map((s) => s.rss)),
+        modules: list[0].modules,
+      },
+    ]),
   );
   const floor = summary.get(targets[0].name);
   const bare = summary.get(targets[1].name);
   const describe = (s) => `${ms(s.ms)}, heap ${mb(s.heap)}, RSS ${mb(s.rss)}, ${s.modules} modules`;
   for (const [name, s] of summary) console.log(`  ${name.padEnd(58)} ${describe(s)}`);
 
-  const rows = [row({ figure: "cold start floor: firebase-functions + firebase-admin, initializeApp()", measured: describe(floor) })];
-  rows.push(row({ figure: "cold start, bare create function (floor + Firestore)", measured: describe(bare), ratio: bare.ms / floor.ms }));
+  const rows = [
+    row({
+      figure: "cold start floor: firebase-functions + firebase-admin, initializeApp()",
+      measured: describe(floor),
+    }),
+  ];
+  rows.push(
+    row({
+      figure: "cold start, bare create function (floor + Firestore)",
+      measured: describe(bare),
+      ratio: bare.ms / floor.ms,
+    }),
+  );
   for (const name of functions) {
     const s = summary.get(name);
     const timeRatio = s.ms / floor.ms;
     const heapRatio = s.heap / floor.heap;
     const measured = `${describe(s)}; heap ${heapRatio.toFixed(2)}x; vs bare create ${(s.ms / bare.ms).toFixed(2)}x`;
     if (WEBHOOKS.includes(name)) {
-      rows.push(row({ figure: `cold start, ${name} (time and heap)`, target: `≤ ${WEBHOOK_LIMIT}x the floor`, measured, ratio: Math.max(timeRatio, heapRatio), pass: Math.max(timeRatio, heapRatio) <= WEBHOOK_LIMIT }));
+      rows.push(
+        row({
+          figure: `cold start, ${name} (time and heap)`,
+          target: `≤ ${WEBHOOK_LIMIT}x the floor`,
+          measured,
+          ratio: Math.max(timeRatio, heapRatio),
+          pass: Math.max(timeRatio, heapRatio) <= WEBHOOK_LIMIT,
+        }),
+      );
     } else {
       rows.push(row({ figure: `cold start, ${name}`, measured, ratio: timeRatio }));
     }

@@ -14,7 +14,10 @@ export async function run() {
   const { MemoryShop, Transcript, DEMO_PRODUCTS, vendorSettings } = testSupport("memory-shop");
   const products = DEMO_PRODUCTS.map((product) => ({ ...product, stock: 1_000_000_000 }));
   const shop = new MemoryShop(products);
-  const buyers = Array.from({ length: BUYERS }, (_, i) => new Transcript(shop, vendorSettings(), `+22177${String(1_000_000 + i)}`));
+  const buyers = Array.from(
+    { length: BUYERS },
+    (_, i) => new Transcript(shop, vendorSettings(), `+22177${String(1_000_000 + i)}`),
+  );
   const perKind = new Map(CONVERSATION.map((text) => [text, { count: 0, ms: 0 }]));
 
   let step = 0;
@@ -32,7 +35,7 @@ export async function run() {
     if (replies.length === 0) throw new Error(`the engine said nothing to "${text}"`);
   }
 
-  for (const end = performance.now() + WARM_UP_MS; performance.now() < end; ) await decide(false);
+  for (const end = performance.now() + WARM_UP_MS; performance.now() < end;) await decide(false);
   let decisions = 0;
   const started = performance.now();
   while (performance.now() - started < MEASURE_MS) {
@@ -40,10 +43,17 @@ export async function run() {
     decisions += 1;
   }
   const perSecond = decisions / ((performance.now() - started) / 1000);
-  const kinds = [...perKind].map(([text, { count, ms }]) => `"${text}" ${(ms / count * 1000).toFixed(0)} µs`).join(", ");
+  const kinds = [...perKind]
+    .map(([text, { count, ms }]) => `"${text}" ${((ms / count) * 1000).toFixed(0)} µs`)
+    .join(", ");
   console.log(`  ${perSecond.toFixed(0)} decisions/s; per message: ${kinds}`);
   return {
-    rows: [row({ figure: "engine decisions per second (greeting, keyword, quantity, OUI in turn)", measured: `${Math.round(perSecond).toLocaleString("en")}/s (${kinds})` })],
+    rows: [
+      row({
+        figure: "engine decisions per second (greeting, keyword, quantity, OUI in turn)",
+        measured: `${Math.round(perSecond).toLocaleString("en")}/s (${kinds})`,
+      }),
+    ],
     details: `${decisions} decisions in ${MEASURE_MS / 1000} s after ${WARM_UP_MS / 1000} s of warm-up, ${BUYERS} buyers each going greeting → keyword → quantity → OUI against the tests' in-memory shop (\`functions/test/support/memory-shop.ts\`). Mean time per decision: ${kinds}.`,
   };
 }

@@ -50,7 +50,12 @@ export async function run() {
   /** A customer's "Bonjour" through the real webhook, then decided in this process as the trigger would. */
   async function greet(v, phone) {
     const { id, body } = messageEvent(phone, "Bonjour");
-    const response = await handleWasenderWebhook({ method: "POST", path: `/${v.vendorId}`, headers: signedHeaders(v.secret), rawBody: Buffer.from(body) });
+    const response = await handleWasenderWebhook({
+      method: "POST",
+      path: `/${v.vendorId}`,
+      headers: signedHeaders(v.secret),
+      rawBody: Buffer.from(body),
+    });
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
     const messageId = inboundMessageId(id);
     const data = (await db.doc(`vendors/${v.vendorId}/conversations/${phone}/messages/${messageId}`).get()).data();
@@ -62,15 +67,24 @@ export async function run() {
     async timeReplies(failures) {
       series += 1;
       const customers = Array.from({ length: MESSAGES }, (_, i) => customerPhone(4, series * 1000 + i));
-      return Promise.all(customers.map((phone) => drawn.run([], async () => {
-        wasender.injectFault({ status: 500, times: failures, path: SEND_PATH, to: phone });
-        await greet(vendor, phone);
-        const [accepted] = await wasender.waitForSends(1, { predicate: (s) => s.to === phone, timeoutMs: 60_000 });
-        await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate send would show by now
-        const attempts = wasender.requests.filter((r) => r.path === SEND_PATH && JSON.parse(r.body).to === phone);
-        const backoff = drawn.getStore().reduce((sum, d) => sum + d, 0);
-        return { ms: accepted.at - attempts[0].at, backoff, attempts: attempts.length, sends: wasender.sends.filter((s) => s.to === phone).length };
-      })));
+      return Promise.all(
+        customers.map((phone) =>
+          drawn.run([], async () => {
+            wasender.injectFault({ status: 500, times: failures, path: SEND_PATH, to: phone });
+            await greet(vendor, phone);
+            const [accepted] = await wasender.waitForSends(1, { predicate: (s) => s.to === phone, timeoutMs: 60_000 });
+            await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate send would show by now
+            const attempts = wasender.requests.filter((r) => r.path === SEND_PATH && JSON.parse(r.body).to === phone);
+            const backoff = drawn.getStore().reduce((sum, d) => sum + d, 0);
+            return {
+              ms: accepted.at - attempts[0].at,
+              backoff,
+              attempts: attempts.length,
+              sends: wasender.sends.filter((s) => s.to === phone).length,
+            };
+          }),
+        ),
+      );
     },
   };
 
@@ -82,21 +96,36 @@ export async function run() {
     const vendors = Array.from({ length: MESSAGES }, (_, i) =>
       benchVendor(`failover${Date.now().toString(36)}`, i, {
         apiUrl: wasender.apiUrl,
-        instance: { failoverProvider: "meta", metaPhoneNumberId: String(100_000_000_000 + i), metaAccessToken: `meta-token-${i}`, metaApiUrl: meta.apiUrl },
-      }));
+        instance: {
+          failoverProvider: "meta",
+          metaPhoneNumberId: String(100_000_000_000 + i),
+          metaAccessToken: `meta-token-${i}`,
+          metaApiUrl: meta.apiUrl,
+        },
+      }),
+    );
     await writeVendors(db, vendors);
-    return Promise.all(vendors.map((v, i) => drawn.run([], async () => {
-      const phone = customerPhone(5, series * 1000 + i);
-      wasender.injectFault({ status: 500, times: 1_000, path: SEND_PATH, apiKey: v.apiKey });
-      await greet(v, phone);
-      const phoneNumberId = String(100_000_000_000 + i);
-      const [viaMeta] = await meta.waitForSends(1, { predicate: (s) => s.phoneNumberId === phoneNumberId, timeoutMs: 60_000 });
-      await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate send would show by now
-      const attempts = wasender.requests.filter((r) => r.path === SEND_PATH && r.apiKey === v.apiKey);
-      const backoff = drawn.getStore().reduce((sum, d) => sum + d, 0);
-      const sends = meta.sends.filter((s) => s.phoneNumberId === phoneNumberId).length + wasender.sends.filter((s) => s.apiKey === v.apiKey).length;
-      return { ms: viaMeta.at - attempts[0].at, backoff, attempts: attempts.length, sends };
-    })));
+    return Promise.all(
+      vendors.map((v, i) =>
+        drawn.run([], async () => {
+          const phone = customerPhone(5, series * 1000 + i);
+          wasender.injectFault({ status: 500, times: 1_000, path: SEND_PATH, apiKey: v.apiKey });
+          await greet(v, phone);
+          const phoneNumberId = String(100_000_000_000 + i);
+          const [viaMeta] = await meta.waitForSends(1, {
+            predicate: (s) => s.phoneNumberId === phoneNumberId,
+            timeoutMs: 60_000,
+          });
+          await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate send would show by now
+          const attempts = wasender.requests.filter((r) => r.path === SEND_PATH && r.apiKey === v.apiKey);
+          const backoff = drawn.getStore().reduce((sum, d) => sum + d, 0);
+          const sends =
+            meta.sends.filter((s) => s.phoneNumberId === phoneNumberId).length +
+            wasender.sends.filter((s) => s.apiKey === v.apiKey).length;
+          return { ms: viaMeta.at - attempts[0].at, backoff, attempts: attempts.length, sends };
+        }),
+      ),
+    );
   };
 
   const rows = [];
@@ -113,7 +142,14 @@ export async function run() {
     const attempts = samples.map((s) => s.attempts);
     const measured = `first failure → accepted p50 ${ms(p50(times))}, max ${ms(Math.max(...times))}; of which drawn backoff p50 ${ms(p50(samples.map((s) => s.backoff)))}, the rest (tasks, claims, records) p50 ${ms(p50(own))}, max ${ms(quantile(own, 1))}; requests to Wasender per message ${Math.min(...attempts)}-${Math.max(...attempts)}`;
     rows.push(row({ figure: `faults: ${scenario.name} (${MESSAGES} messages)`, measured }));
-    rows.push(row({ figure: `faults: ${scenario.name}, sends per message`, target: "1", measured: String(sendsPerMessage), pass: samples.every((s) => s.sends === 1) }));
+    rows.push(
+      row({
+        figure: `faults: ${scenario.name}, sends per message`,
+        target: "1",
+        measured: String(sendsPerMessage),
+        pass: samples.every((s) => s.sends === 1),
+      }),
+    );
     lines.push(`${scenario.name}: ${measured}`);
     say(`  ${scenario.name}: ${measured}; sends per message ${sendsPerMessage}`);
   }

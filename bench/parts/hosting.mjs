@@ -56,7 +56,8 @@ async function measureLevels(vendor) {
   for (const level of LEVELS) {
     // Warm-up: the emulator starts a worker per request in flight, for each function.
     const warming = performance.now();
-    for (const baseline of [true, false]) await inPool(Array.from({ length: level * 3 }), level, () => request(baseline));
+    for (const baseline of [true, false])
+      await inPool(Array.from({ length: level * 3 }), level, () => request(baseline));
     for (const baseline of [true, false]) await throughput(baseline, level, ROUND_MS);
     say(`  ${level} in flight: warm-up ${((performance.now() - warming) / 1000).toFixed(0)} s`);
     const rates = { webhook: [], baseline: [] };
@@ -66,9 +67,21 @@ async function measureLevels(vendor) {
     }
     const real = median(rates.webhook);
     const floor = median(rates.baseline);
-    say(`  ${level} in flight: webhook ${real.toFixed(1)}/s, bare function ${floor.toFixed(1)}/s (rounds: webhook ${rates.webhook.map((r) => r.toFixed(0)).join(" ")}; bare ${rates.baseline.map((r) => r.toFixed(0)).join(" ")})`);
-    rows.push(ratioRow({ figure: `through Hosting, ${level} in flight: webhook vs bare function, requests/s`, limit: LIMIT, atLeast: true, measured: `${real.toFixed(1)}/s vs ${floor.toFixed(1)}/s`, ratio: real / floor }));
-    lines.push(`${level} in flight: webhook ${rates.webhook.map((r) => r.toFixed(1)).join(", ")}/s; bare ${rates.baseline.map((r) => r.toFixed(1)).join(", ")}/s`);
+    say(
+      `  ${level} in flight: webhook ${real.toFixed(1)}/s, bare function ${floor.toFixed(1)}/s (rounds: webhook ${rates.webhook.map((r) => r.toFixed(0)).join(" ")}; bare ${rates.baseline.map((r) => r.toFixed(0)).join(" ")})`,
+    );
+    rows.push(
+      ratioRow({
+        figure: `through Hosting, ${level} in flight: webhook vs bare function, requests/s`,
+        limit: LIMIT,
+        atLeast: true,
+        measured: `${real.toFixed(1)}/s vs ${floor.toFixed(1)}/s`,
+        ratio: real / floor,
+      }),
+    );
+    lines.push(
+      `${level} in flight: webhook ${rates.webhook.map((r) => r.toFixed(1)).join(", ")}/s; bare ${rates.baseline.map((r) => r.toFixed(1)).join(", ")}/s`,
+    );
   }
   return {
     rows,

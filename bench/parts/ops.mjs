@@ -32,13 +32,21 @@ export async function run() {
   const wasender = await startFakeWasender();
   const queue = new TaskQueue({ hold: true });
   const deps = replyDeps({ wasenderApiUrl: wasender.apiUrl, queue });
-  const vendor = benchVendor(`ops${Date.now().toString(36)}`, 0, { apiUrl: wasender.apiUrl, products: { robe1: ROBE } });
+  const vendor = benchVendor(`ops${Date.now().toString(36)}`, 0, {
+    apiUrl: wasender.apiUrl,
+    products: { robe1: ROBE },
+  });
   await writeVendors(db, [vendor]);
   // What onProductWritten does in a deployment (this project runs no triggers): the stock spread over
   // its shards once, before any buyer; the first reservation would otherwise do it, a one-time cost.
   await lib("store/stock-shards.js").spreadStock(vendor.vendorId, "robe1");
   const post = (body, secret = vendor.secret) =>
-    handleWasenderWebhook({ method: "POST", path: `/${vendor.vendorId}`, headers: signedHeaders(secret), rawBody: Buffer.from(body) });
+    handleWasenderWebhook({
+      method: "POST",
+      path: `/${vendor.vendorId}`,
+      headers: signedHeaders(secret),
+      rawBody: Buffer.from(body),
+    });
 
   /** The webhook stores the message; returns the trigger's input (the platform hands it the document: not counted). */
   async function receive(phone, text) {
@@ -46,10 +54,15 @@ export async function run() {
     const response = await ops.stage("webhook", () => post(body));
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
     const messageId = inboundMessageId(id);
-    const data = (await ops.stage("platform", () => db.doc(`vendors/${vendor.vendorId}/conversations/${phone}/messages/${messageId}`).get())).data();
+    const data = (
+      await ops.stage("platform", () =>
+        db.doc(`vendors/${vendor.vendorId}/conversations/${phone}/messages/${messageId}`).get(),
+      )
+    ).data();
     return { path: { vendorId: vendor.vendorId, customer: phone, messageId }, data };
   }
-  const decide = (inbound) => ops.stage("decision", () => handleNewMessage(inbound.path, inbound.data, deps, new Date().toISOString()));
+  const decide = (inbound) =>
+    ops.stage("decision", () => handleNewMessage(inbound.path, inbound.data, deps, new Date().toISOString()));
   const send = () => ops.stage("send", () => queue.drain());
   /** One delivery status per reply sent since `from` (Wasender reports sent, delivered, read: one is counted). */
   async function statuses(from) {
@@ -96,7 +109,11 @@ export async function run() {
   const burstOps = ops.since(mark).filter((op) => op.stage !== "platform");
   const texts = wasender.sends.slice(sendsBefore).map((s) => s.text.split("\n")[0]);
   if (!texts.some((t) => t.startsWith("Commande *CMD-"))) throw new Error(`the burst's replies: ${texts.join(" | ")}`);
-  scenarios.push({ name: `a message in a burst of ${BURST.length} (${BURST.join(", ")}), per message`, ops: burstOps, per: BURST.length });
+  scenarios.push({
+    name: `a message in a burst of ${BURST.length} (${BURST.join(", ")}), per message`,
+    ops: burstOps,
+    per: BURST.length,
+  });
   scenarios.push({ name: "the same five one at a time, per message", ops: loneOps, per: BURST.length });
 
   // A bad signature: the first one after a good request, then a flood's average.
@@ -105,7 +122,8 @@ export async function run() {
   if (refused.status !== 401) throw new Error(`a bad signature got ${refused.status}`);
   const badFirst = ops.since(mark);
   mark = ops.mark();
-  for (let i = 0; i < 100; i++) await ops.stage("webhook", () => post(messageEvent(customerPhone(3, 5), "x").body, "wrong-secret"));
+  for (let i = 0; i < 100; i++)
+    await ops.stage("webhook", () => post(messageEvent(customerPhone(3, 5), "x").body, "wrong-secret"));
   const badFlood = tally(ops.since(mark));
 
   await wasender.close();
@@ -119,36 +137,81 @@ export async function run() {
   const fmt = (t) => `${fmtN(t.total)} (${fmtN(t.reads)} reads, ${fmtN(t.writes)} writes)`;
   const byStage = (list, n = 1) =>
     STAGES.map((stage) => {
-      const t = per(list.filter((op) => op.stage.split(":")[0] === stage), n);
+      const t = per(
+        list.filter((op) => op.stage.split(":")[0] === stage),
+        n,
+      );
       return `${stage} ${fmtN(t.reads)}R ${fmtN(t.writes)}W`;
     }).join(", ");
   const rows = [];
   const greeting = scenarios[0].ops;
   const webhookOps = per(greeting.filter((op) => op.stage === "webhook"));
-  rows.push(row({ figure: "ops: warm webhook (the greeting's)", target: "0 reads, 1 write", measured: fmt(webhookOps), pass: webhookOps.reads === 0 && webhookOps.writes === 1 }));
+  rows.push(
+    row({
+      figure: "ops: warm webhook (the greeting's)",
+      target: "0 reads, 1 write",
+      measured: fmt(webhookOps),
+      pass: webhookOps.reads === 0 && webhookOps.writes === 1,
+    }),
+  );
   const greetingTotal = per(greeting);
-  rows.push(row({ figure: "ops: a greeting's whole round trip (webhook, decision, send, one status)", target: `≤ ${GREETING_LIMIT} billed`, measured: `${fmt(greetingTotal)} (${byStage(greeting)})`, pass: greetingTotal.total <= GREETING_LIMIT }));
+  rows.push(
+    row({
+      figure: "ops: a greeting's whole round trip (webhook, decision, send, one status)",
+      target: `≤ ${GREETING_LIMIT} billed`,
+      measured: `${fmt(greetingTotal)} (${byStage(greeting)})`,
+      pass: greetingTotal.total <= GREETING_LIMIT,
+    }),
+  );
   for (const scenario of scenarios.slice(1, 3)) {
     const total = per(scenario.ops);
-    rows.push(row({ figure: `ops: ${scenario.name}, whole round trip`, target: `≤ ${ORDER_STEP_LIMIT} billed`, measured: `${fmt(total)} (${byStage(scenario.ops)})`, pass: total.total <= ORDER_STEP_LIMIT }));
+    rows.push(
+      row({
+        figure: `ops: ${scenario.name}, whole round trip`,
+        target: `≤ ${ORDER_STEP_LIMIT} billed`,
+        measured: `${fmt(total)} (${byStage(scenario.ops)})`,
+        pass: total.total <= ORDER_STEP_LIMIT,
+      }),
+    );
   }
-  const orderingReads = (list) => list.filter((op) => op.stage.endsWith(":ordering") && op.kind === "read").length / BURST.length;
+  const orderingReads = (list) =>
+    list.filter((op) => op.stage.endsWith(":ordering") && op.kind === "read").length / BURST.length;
   const burstOrdering = orderingReads(burstOps);
   const loneOrdering = orderingReads(loneOps);
-  rows.push(row({
-    figure: `ops: ordering, a message in a burst of ${BURST.length} (the query and the park)`,
-    target: `≤ ${ORDERING_LIMIT} reads`,
-    measured: `${fmtN(burstOrdering)} reads (alone: ${fmtN(loneOrdering)}); whole trip ${fmt(per(burstOps, BURST.length))} vs alone ${fmt(per(loneOps, BURST.length))}`,
-    pass: burstOrdering <= ORDERING_LIMIT,
-  }));
-  rows.push(row({ figure: "ops: a webhook with a bad signature", measured: `first after a good one: ${fmt(per(badFirst))}; a flood of 100: ${fmt({ reads: badFlood.reads / 100, writes: badFlood.writes / 100, total: badFlood.total / 100 })} each` }));
+  rows.push(
+    row({
+      figure: `ops: ordering, a message in a burst of ${BURST.length} (the query and the park)`,
+      target: `≤ ${ORDERING_LIMIT} reads`,
+      measured: `${fmtN(burstOrdering)} reads (alone: ${fmtN(loneOrdering)}); whole trip ${fmt(per(burstOps, BURST.length))} vs alone ${fmt(per(loneOps, BURST.length))}`,
+      pass: burstOrdering <= ORDERING_LIMIT,
+    }),
+  );
+  rows.push(
+    row({
+      figure: "ops: a webhook with a bad signature",
+      measured: `first after a good one: ${fmt(per(badFirst))}; a flood of 100: ${fmt({ reads: badFlood.reads / 100, writes: badFlood.writes / 100, total: badFlood.total / 100 })} each`,
+    }),
+  );
   for (const r of rows) say(`  ${r.figure}: ${r.measured}`);
 
   const listing = (name, list, n = 1) =>
-    [`**${name}**${n > 1 ? ` (all ${n} messages)` : ""}:`, "", ...STAGES.flatMap((stage) => {
-      const stageOps = list.filter((op) => op.stage.split(":")[0] === stage);
-      return stageOps.length === 0 ? [`- ${stage}: none`] : [`- ${stage} (${fmt(tally(stageOps))}):`, ...describeOps(stageOps).map((line) => `  - ${line}${stageOps.some((op) => op.stage.endsWith(":ordering") && `${op.kind} ${op.op} ${op.path}` === line.split(" ×")[0]) ? " (ordering)" : ""}`)];
-    }), ""].join("\n");
+    [
+      `**${name}**${n > 1 ? ` (all ${n} messages)` : ""}:`,
+      "",
+      ...STAGES.flatMap((stage) => {
+        const stageOps = list.filter((op) => op.stage.split(":")[0] === stage);
+        return stageOps.length === 0
+          ? [`- ${stage}: none`]
+          : [
+              `- ${stage} (${fmt(tally(stageOps))}):`,
+              ...describeOps(stageOps).map(
+                (line) =>
+                  `  - ${line}${stageOps.some((op) => op.stage.endsWith(":ordering") && `${op.kind} ${op.op} ${op.path}` === line.split(" ×")[0]) ? " (ordering)" : ""}`,
+              ),
+            ];
+      }),
+      "",
+    ].join("\n");
   const details = [
     "Every operation each message caused, as the Admin SDK sent it to Firestore (a `get` reads one document, found or not; a `query` bills each document it returns, at least one; `merge` is a set with merge fields). Warm: the configuration cache, the 3-second catalogue cache and the connections had served a message a moment before; memory cache only (as `npm start`); the send runs as the `outboundAttempt` task would, in this process.",
     "",

@@ -58,7 +58,9 @@ export async function run() {
 
   // Onboarding: 200 vendors by documents; the onboarding trigger indexes each number.
   const prefix = `scale${Date.now().toString(36)}`;
-  const vendors = Array.from({ length: VENDORS }, (_, i) => benchVendor(prefix, i, { series: 2, apiUrl: wasender.apiUrl, products: { robe1: ROBE } }));
+  const vendors = Array.from({ length: VENDORS }, (_, i) =>
+    benchVendor(prefix, i, { series: 2, apiUrl: wasender.apiUrl, products: { robe1: ROBE } }),
+  );
   let started = performance.now();
   await writeVendors(firestore, vendors);
   await waitForOnboarding(vendors);
@@ -80,13 +82,16 @@ export async function run() {
   say(`  bare function through Hosting, ${CONCURRENCY} in flight: ${bareRate.toFixed(1)} requests/s`);
 
   // Warm-up: a message to each of a few vendors, so the emulator has its workers before the clock runs.
-  await inPool(vendors.slice(0, CONCURRENCY), CONCURRENCY, (v) => postWebhook(v, messageEvent(customerPhone(7, 0), "Bonjour").body));
+  await inPool(vendors.slice(0, CONCURRENCY), CONCURRENCY, (v) =>
+    postWebhook(v, messageEvent(customerPhone(7, 0), "Bonjour").body),
+  );
   await until(() => vendors.slice(0, CONCURRENCY).every((v) => repliesTo(v, customerPhone(7, 0)).length > 0));
 
   // Every customer of every vendor says Bonjour once, vendors interleaved as traffic would be, at most
   // CONCURRENCY messages in flight from POST to reply.
   const messages = [];
-  for (let c = 0; c < CUSTOMERS; c++) for (const vendor of vendors) messages.push({ vendor, phone: customerPhone(8, c) });
+  for (let c = 0; c < CUSTOMERS; c++)
+    for (const vendor of vendors) messages.push({ vendor, phone: customerPhone(8, c) });
   const scaleFrom = Date.now();
   started = performance.now();
   await inPool(messages, CONCURRENCY, async (message) => {
@@ -98,48 +103,79 @@ export async function run() {
   const wallMs = Math.max(...replyTimes) - started;
   await sleep(2_000); // a duplicate would arrive by now
   const scaleWrites = await busiestDocumentBetween(scaleFrom, Date.now());
-  const latencies = messages.filter((m) => repliesTo(m.vendor, m.phone).length > 0).map((m) => repliesTo(m.vendor, m.phone)[0] - m.postedAt);
+  const latencies = messages
+    .filter((m) => repliesTo(m.vendor, m.phone).length > 0)
+    .map((m) => repliesTo(m.vendor, m.phone)[0] - m.postedAt);
   const lost = messages.filter((m) => repliesTo(m.vendor, m.phone).length === 0).length;
   const duplicated = messages.filter((m) => repliesTo(m.vendor, m.phone).length > 1).length;
   const rate = messages.length / (wallMs / 1000);
-  say(`  ${messages.length} messages: ${rate.toFixed(1)}/s end to end, p50 ${ms(p50(latencies))}, p99 ${ms(p99(latencies))}, lost ${lost}, duplicated ${duplicated}`);
+  say(
+    `  ${messages.length} messages: ${rate.toFixed(1)}/s end to end, p50 ${ms(p50(latencies))}, p99 ${ms(p99(latencies))}, lost ${lost}, duplicated ${duplicated}`,
+  );
   // The write log's own check: the webhook creates each inbound message once, so the log must hold
   // exactly one create of an inbound message per POST.
-  const inboundCreates = (writes) => writes.filter((w) => w.op === "create" && /\/messages\/in_[^/]*$/.test(w.document)).length;
+  const inboundCreates = (writes) =>
+    writes.filter((w) => w.op === "create" && /\/messages\/in_[^/]*$/.test(w.document)).length;
   const scaleInbound = inboundCreates(scaleWrites.writes);
-  say(`  busiest document: ${describeBusiest(scaleWrites.busiest)}; ${scaleWrites.writes.length} writes logged, ${scaleInbound} inbound messages created for ${messages.length} POSTs`);
+  say(
+    `  busiest document: ${describeBusiest(scaleWrites.busiest)}; ${scaleWrites.writes.length} writes logged, ${scaleInbound} inbound messages created for ${messages.length} POSTs`,
+  );
 
   // The ordering conversation, step by step (each step waits for its reply), FLOW_BUYERS buyers at once;
   // then buyers sending the three steps in a burst, whose replies must come in order.
   const shop = vendors[0];
   const steps = { "ROBE1 → card": [], "2 → recap": [], "OUI → reservation": [] };
-  await Promise.all(Array.from({ length: FLOW_BUYERS }, async (_, i) => {
-    const phone = customerPhone(10, i);
-    for (const [step, text] of [["ROBE1 → card", "ROBE1"], ["2 → recap", "2"], ["OUI → reservation", "OUI"]]) {
-      const before = repliesTo(shop, phone).length;
-      const posted = performance.now();
-      await postWebhook(shop, messageEvent(phone, text).body);
-      await until(() => repliesTo(shop, phone).length > before);
-      steps[step].push(repliesTo(shop, phone)[before] - posted);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: FLOW_BUYERS }, async (_, i) => {
+      const phone = customerPhone(10, i);
+      for (const [step, text] of [
+        ["ROBE1 → card", "ROBE1"],
+        ["2 → recap", "2"],
+        ["OUI → reservation", "OUI"],
+      ]) {
+        const before = repliesTo(shop, phone).length;
+        const posted = performance.now();
+        await postWebhook(shop, messageEvent(phone, text).body);
+        await until(() => repliesTo(shop, phone).length > before);
+        steps[step].push(repliesTo(shop, phone)[before] - posted);
+      }
+    }),
+  );
   const outOfOrder = [];
-  await Promise.all(Array.from({ length: FLOW_BUYERS }, async (_, i) => {
-    const phone = customerPhone(11, i);
-    for (const text of ["ROBE1", "1", "OUI"]) await postWebhook(shop, messageEvent(phone, text).body);
-    await until(() => repliesTo(shop, phone).length >= 3);
-    const texts = wasender.sends.filter((send) => send.apiKey === shop.apiKey && send.to === phone).map((send) => send.text);
-    if (!(texts[0]?.includes("*Robe wax*") && texts[1]?.includes("Total") && texts[2]?.startsWith("Commande *CMD-"))) outOfOrder.push(phone);
-  }));
-  const flow = Object.entries(steps).map(([step, times]) => `${step} p50 ${ms(p50(times))}`).join(", ");
-  say(`  order steps, ${FLOW_BUYERS} buyers at once: ${flow}; bursts out of order: ${outOfOrder.length} of ${FLOW_BUYERS}`);
+  await Promise.all(
+    Array.from({ length: FLOW_BUYERS }, async (_, i) => {
+      const phone = customerPhone(11, i);
+      for (const text of ["ROBE1", "1", "OUI"]) await postWebhook(shop, messageEvent(phone, text).body);
+      await until(() => repliesTo(shop, phone).length >= 3);
+      const texts = wasender.sends
+        .filter((send) => send.apiKey === shop.apiKey && send.to === phone)
+        .map((send) => send.text);
+      if (!(texts[0]?.includes("*Robe wax*") && texts[1]?.includes("Total") && texts[2]?.startsWith("Commande *CMD-")))
+        outOfOrder.push(phone);
+    }),
+  );
+  const flow = Object.entries(steps)
+    .map(([step, times]) => `${step} p50 ${ms(p50(times))}`)
+    .join(", ");
+  say(
+    `  order steps, ${FLOW_BUYERS} buyers at once: ${flow}; bursts out of order: ${outOfOrder.length} of ${FLOW_BUYERS}`,
+  );
 
   // The rush: one vendor, one product, RUSH_STOCK units, RUSH_BUYERS buyers each sending "RUSH1 1" then OUI.
   const rush = benchVendor(prefix, VENDORS + 1, {
     series: 2,
     apiUrl: wasender.apiUrl,
     config: { rateLimits: { perCustomerPerMinute: 10, perVendorPerMinute: 100_000 } },
-    products: { rush: { keyword: "RUSH1", name: "Dernières pièces", price: 5000, currency: "XOF", stock: RUSH_STOCK, active: true } },
+    products: {
+      rush: {
+        keyword: "RUSH1",
+        name: "Dernières pièces",
+        price: 5000,
+        currency: "XOF",
+        stock: RUSH_STOCK,
+        active: true,
+      },
+    },
   });
   await writeVendors(firestore, [rush]);
   await waitForOnboarding([rush]);
@@ -150,7 +186,10 @@ export async function run() {
   const rushFrom = Date.now();
   started = performance.now();
   await inPool(buyers, RUSH_AT_ONCE, async (buyer) => {
-    for (const [step, text] of [["keyword", "RUSH1 1"], ["oui", "OUI"]]) {
+    for (const [step, text] of [
+      ["keyword", "RUSH1 1"],
+      ["oui", "OUI"],
+    ]) {
       const before = repliesTo(rush, buyer.phone).length;
       const posted = performance.now();
       await postWebhook(rush, messageEvent(buyer.phone, text).body);
@@ -167,28 +206,77 @@ export async function run() {
   const ouiLatencies = buyers.map((b) => b.oui).filter((t) => t !== undefined);
   const orders = (await firestore.collection("vendors").doc(rush.vendorId).collection("orders").get()).docs;
   // An order whose items cannot be read counts no unit: the stock then does not add up (a miss, not a crash).
-  const unitsOrdered = orders.reduce((sum, doc) => sum + (doc.get("items") ?? []).reduce((s, item) => s + (item.quantity ?? 0), 0), 0);
+  const unitsOrdered = orders.reduce(
+    (sum, doc) => sum + (doc.get("items") ?? []).reduce((s, item) => s + (item.quantity ?? 0), 0),
+    0,
+  );
   const stockLeft = await unitsLeft(rushProduct);
   const oversold = Math.max(0, unitsOrdered - RUSH_STOCK) + Math.max(0, -(stockLeft ?? 0));
   const stockAddsUp = stockLeft === undefined || unitsOrdered + stockLeft === RUSH_STOCK;
   const stockText = stockLeft === undefined ? "stock left not readable" : `stock left ${stockLeft}`;
   const rushLatency = `OUI → reply p50 ${ms(p50(ouiLatencies))}, p99 ${ms(p99(ouiLatencies))}; keyword → card p50 ${ms(p50(cardLatencies))}, p99 ${ms(p99(cardLatencies))}`;
-  say(`  rush: ${RUSH_BUYERS * 2} messages in ${ms(rushWallMs)}, ${orders.length} orders for ${unitsOrdered} units of ${RUSH_STOCK}, ${stockText}, oversold ${oversold}, unanswered ${unanswered}; ${rushLatency}`);
-  say(`  rush busiest document: ${describeBusiest(rushWrites.busiest)}; ${rushWrites.writes.length} writes logged, ${inboundCreates(rushWrites.writes)} inbound messages created for ${RUSH_BUYERS * 2} POSTs`);
+  say(
+    `  rush: ${RUSH_BUYERS * 2} messages in ${ms(rushWallMs)}, ${orders.length} orders for ${unitsOrdered} units of ${RUSH_STOCK}, ${stockText}, oversold ${oversold}, unanswered ${unanswered}; ${rushLatency}`,
+  );
+  say(
+    `  rush busiest document: ${describeBusiest(rushWrites.busiest)}; ${rushWrites.writes.length} writes logged, ${inboundCreates(rushWrites.writes)} inbound messages created for ${RUSH_BUYERS * 2} POSTs`,
+  );
   await wasender.close();
 
   const rows = [
-    ratioRow({ figure: `scale: ${VENDORS} vendors × ${CUSTOMERS} customers, POST → reply at Wasender, throughput vs the bare function`, limit: THROUGHPUT_LIMIT, atLeast: true, measured: `${rate.toFixed(1)} messages/s (${messages.length} in ${ms(wallMs)}); the bare function alone: ${bareRate.toFixed(1)} requests/s`, ratio: rate / bareRate }),
-    row({ figure: `scale: POST → reply p50 (ratio to ${ms(LATENCY_BEFORE_MS)} before the rework)`, target: `halved: ≤ ${ms(LATENCY_LIMIT_MS)}`, measured: `p50 ${ms(p50(latencies))}, p99 ${ms(p99(latencies))}`, ratio: p50(latencies) / LATENCY_BEFORE_MS, pass: p50(latencies) <= LATENCY_LIMIT_MS }),
+    ratioRow({
+      figure: `scale: ${VENDORS} vendors × ${CUSTOMERS} customers, POST → reply at Wasender, throughput vs the bare function`,
+      limit: THROUGHPUT_LIMIT,
+      atLeast: true,
+      measured: `${rate.toFixed(1)} messages/s (${messages.length} in ${ms(wallMs)}); the bare function alone: ${bareRate.toFixed(1)} requests/s`,
+      ratio: rate / bareRate,
+    }),
+    row({
+      figure: `scale: POST → reply p50 (ratio to ${ms(LATENCY_BEFORE_MS)} before the rework)`,
+      target: `halved: ≤ ${ms(LATENCY_LIMIT_MS)}`,
+      measured: `p50 ${ms(p50(latencies))}, p99 ${ms(p99(latencies))}`,
+      ratio: p50(latencies) / LATENCY_BEFORE_MS,
+      pass: p50(latencies) <= LATENCY_LIMIT_MS,
+    }),
     busiestRow("scale", scaleWrites.busiest),
     row({ figure: "scale: messages lost (no reply)", target: "0", measured: String(lost), pass: lost === 0 }),
-    row({ figure: "scale: messages answered twice", target: "0", measured: String(duplicated), pass: duplicated === 0 }),
+    row({
+      figure: "scale: messages answered twice",
+      target: "0",
+      measured: String(duplicated),
+      pass: duplicated === 0,
+    }),
     row({ figure: `order steps through Hosting, POST → reply (${FLOW_BUYERS} buyers at once)`, measured: flow }),
-    row({ figure: `order steps sent in a burst (ROBE1, 1, OUI), replies in order`, target: `all ${FLOW_BUYERS}`, measured: String(FLOW_BUYERS - outOfOrder.length), pass: outOfOrder.length === 0 }),
-    row({ figure: `rush: ${RUSH_BUYERS} buyers, ${RUSH_BUYERS * 2} messages, ${RUSH_STOCK} units: oversold`, target: "0", measured: `${oversold} (${orders.length} orders, ${unitsOrdered} units, ${stockText})`, pass: oversold === 0 && stockAddsUp }),
-    row({ figure: "rush: buyers answered (keyword and OUI)", target: `all ${RUSH_BUYERS}`, measured: `${RUSH_BUYERS - unanswered}; all in ${ms(rushWallMs)}`, pass: unanswered === 0 }),
-    ratioRow({ figure: "rush: OUI → reply p50 vs keyword → card p50", limit: RESERVATION_LIMIT, measured: `${ms(p50(ouiLatencies))} vs ${ms(p50(cardLatencies))}`, ratio: p50(ouiLatencies) / p50(cardLatencies) }),
-    ratioRow({ figure: "rush: OUI → reply p99 vs keyword → card p99", limit: RESERVATION_LIMIT, measured: `${ms(p99(ouiLatencies))} vs ${ms(p99(cardLatencies))}`, ratio: p99(ouiLatencies) / p99(cardLatencies) }),
+    row({
+      figure: `order steps sent in a burst (ROBE1, 1, OUI), replies in order`,
+      target: `all ${FLOW_BUYERS}`,
+      measured: String(FLOW_BUYERS - outOfOrder.length),
+      pass: outOfOrder.length === 0,
+    }),
+    row({
+      figure: `rush: ${RUSH_BUYERS} buyers, ${RUSH_BUYERS * 2} messages, ${RUSH_STOCK} units: oversold`,
+      target: "0",
+      measured: `${oversold} (${orders.length} orders, ${unitsOrdered} units, ${stockText})`,
+      pass: oversold === 0 && stockAddsUp,
+    }),
+    row({
+      figure: "rush: buyers answered (keyword and OUI)",
+      target: `all ${RUSH_BUYERS}`,
+      measured: `${RUSH_BUYERS - unanswered}; all in ${ms(rushWallMs)}`,
+      pass: unanswered === 0,
+    }),
+    ratioRow({
+      figure: "rush: OUI → reply p50 vs keyword → card p50",
+      limit: RESERVATION_LIMIT,
+      measured: `${ms(p50(ouiLatencies))} vs ${ms(p50(cardLatencies))}`,
+      ratio: p50(ouiLatencies) / p50(cardLatencies),
+    }),
+    ratioRow({
+      figure: "rush: OUI → reply p99 vs keyword → card p99",
+      limit: RESERVATION_LIMIT,
+      measured: `${ms(p99(ouiLatencies))} vs ${ms(p99(cardLatencies))}`,
+      ratio: p99(ouiLatencies) / p99(cardLatencies),
+    }),
     busiestRow("rush", rushWrites.busiest),
   ];
   return {

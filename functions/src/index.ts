@@ -21,8 +21,10 @@ const functions: Record<string, () => unknown> = {
   onOrderWritten: () => orders().onOrderWritten,
   onProductWritten: () => stock().onProductWritten,
   stockViewRefresh: () => stock().stockViewRefresh,
-  onWabaInstanceWritten: () => (require("./entry/onboarding") as typeof import("./entry/onboarding")).onWabaInstanceWritten,
-  onVendorConfigWritten: () => (require("./entry/config-changes") as typeof import("./entry/config-changes")).onVendorConfigWritten,
+  onWabaInstanceWritten: () =>
+    (require("./entry/onboarding") as typeof import("./entry/onboarding")).onWabaInstanceWritten,
+  onVendorConfigWritten: () =>
+    (require("./entry/config-changes") as typeof import("./entry/config-changes")).onVendorConfigWritten,
 };
 
 function webhooks(): typeof import("./entry/webhooks") {
@@ -41,4 +43,5 @@ function stock(): typeof import("./entry/stock") {
   return require("./entry/stock") as typeof import("./entry/stock");
 }
 
-for (const [name, load] of Object.entries(functions)) Object.defineProperty(exports, name, { enumerable: true, get: load });
+for (const [name, load] of Object.entries(functions))
+  Object.defineProperty(exports, name, { enumerable: true, get: load });

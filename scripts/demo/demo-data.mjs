@@ -36,7 +36,14 @@ export const DEMO_VENDORS = [
       ownerPhone: "+221765550101",
       openingHours: {
         timeZone: "Africa/Dakar",
-        weekly: { mon: ["09:00-20:00"], tue: ["09:00-20:00"], wed: ["09:00-20:00"], thu: ["09:00-20:00"], fri: ["09:00-13:00", "15:00-20:00"], sat: ["10:00-18:00"] },
+        weekly: {
+          mon: ["09:00-20:00"],
+          tue: ["09:00-20:00"],
+          wed: ["09:00-20:00"],
+          thu: ["09:00-20:00"],
+          fri: ["09:00-13:00", "15:00-20:00"],
+          sat: ["10:00-18:00"],
+        },
       },
     },
     products: {
@@ -50,9 +57,23 @@ export const DEMO_VENDORS = [
         description: "Robe longue en wax, taille unique.",
         imageUrl: "https://livepay.tech/demo/robe1.jpg",
       },
-      boubou1: { keyword: "BOUBOU1", name: "Grand boubou brodé", price: 45000, currency: "XOF", stock: 2, active: true },
+      boubou1: {
+        keyword: "BOUBOU1",
+        name: "Grand boubou brodé",
+        price: 45000,
+        currency: "XOF",
+        stock: 2,
+        active: true,
+      },
       sac1: { keyword: "SAC1", name: "Sac en cuir", price: 12500, currency: "XOF", stock: 0, active: true },
-      ancien: { keyword: "ANCIEN", name: "Ancienne collection", price: 5000, currency: "XOF", stock: 10, active: false },
+      ancien: {
+        keyword: "ANCIEN",
+        name: "Ancienne collection",
+        price: 5000,
+        currency: "XOF",
+        stock: 10,
+        active: false,
+      },
     },
   },
   {
@@ -109,8 +130,22 @@ export const DEMO_VENDORS = [
       ownerPhone: "+221765550303",
     },
     products: {
-      bracelet1: { keyword: "BRACELET1", name: "Bracelet en perles", price: 8000, currency: "XOF", stock: 6, active: true },
-      collier1: { keyword: "COLLIER1", name: "Collier en argent", price: 18000, currency: "XOF", stock: 3, active: true },
+      bracelet1: {
+        keyword: "BRACELET1",
+        name: "Bracelet en perles",
+        price: 8000,
+        currency: "XOF",
+        stock: 6,
+        active: true,
+      },
+      collier1: {
+        keyword: "COLLIER1",
+        name: "Collier en argent",
+        price: 18000,
+        currency: "XOF",
+        stock: 3,
+        active: true,
+      },
     },
   },
   {

@@ -13,7 +13,10 @@ const db = getFirestore(initializeApp({ projectId: PROJECT_ID }));
 const now = Timestamp.now();
 for (const vendor of DEMO_VENDORS) {
   const { id, ...instance } = vendor.instance;
-  await db.collection("waba_instances").doc(id).set({ ...instance, createdAt: now, updatedAt: now });
+  await db
+    .collection("waba_instances")
+    .doc(id)
+    .set({ ...instance, createdAt: now, updatedAt: now });
   await db.collection("vendor_configs").doc(vendor.vendorId).set(vendor.config);
   for (const [productId, product] of Object.entries(vendor.products)) {
     await db.collection("vendors").doc(vendor.vendorId).collection("products").doc(productId).set(product);

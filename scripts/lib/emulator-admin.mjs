@@ -32,11 +32,14 @@ export async function emulatorIdToken(claims) {
   const password = randomUUID();
   const user = await auth.createUser({ email, password });
   await auth.setCustomUserClaims(user.uid, claims);
-  const res = await fetch(`http://${AUTH_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password, returnSecureToken: true }),
-  });
+  const res = await fetch(
+    `http://${AUTH_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password, returnSecureToken: true }),
+    },
+  );
   const body = await res.json();
   if (!body.idToken) throw new Error(JSON.stringify(body));
   return body.idToken;

@@ -8,8 +8,7 @@ import { ROOT } from "./paths.mjs";
 
 const CACHE_DIR = join(ROOT, ".cache");
 const FIREBASE_BIN = join(ROOT, "node_modules", ".bin", "firebase");
-const DEBIAN_FIRESTORE_JAR =
-  "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
+const DEBIAN_FIRESTORE_JAR = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
 const FIRESTORE_MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore";
 
 export function firebaseBin() {

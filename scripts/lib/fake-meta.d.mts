@@ -59,7 +59,10 @@ export interface FakeMeta {
   errorBody(code: number, title: string, details?: string): MetaErrorBody;
   injectFault(fault: FakeMetaFault): void;
   clearFaults(): void;
-  waitForSends(count: number, options?: { timeoutMs?: number; predicate?: (send: FakeMetaSend) => boolean }): Promise<FakeMetaSend[]>;
+  waitForSends(
+    count: number,
+    options?: { timeoutMs?: number; predicate?: (send: FakeMetaSend) => boolean },
+  ): Promise<FakeMetaSend[]>;
   close(): Promise<void>;
 }
 

@@ -87,21 +87,30 @@ export async function startFakeMeta(options = {}) {
 
   /** What Meta says about a send body, or undefined when it is acceptable. */
   function invalidBody(body) {
-    if (body === null || typeof body !== "object" || Array.isArray(body)) return "The request body must be a JSON object.";
-    if (body.messaging_product !== "whatsapp") return "The parameter messaging_product is required and must be \"whatsapp\".";
-    if (typeof body.to !== "string" || !TO.test(body.to)) return "The parameter to must be a phone number in international format.";
+    if (body === null || typeof body !== "object" || Array.isArray(body))
+      return "The request body must be a JSON object.";
+    if (body.messaging_product !== "whatsapp")
+      return 'The parameter messaging_product is required and must be "whatsapp".';
+    if (typeof body.to !== "string" || !TO.test(body.to))
+      return "The parameter to must be a phone number in international format.";
     const type = body.type ?? "text";
     const object = body[type];
     if (object === null || typeof object !== "object") return `The parameter ${type} is required.`;
     if (type === "text") {
       if (typeof object.body !== "string" || object.body.length === 0) return "The parameter text['body'] is required.";
-      if ([...object.body].length > MAX_TEXT) return `The parameter text['body'] must be at most ${MAX_TEXT} characters.`;
+      if ([...object.body].length > MAX_TEXT)
+        return `The parameter text['body'] must be at most ${MAX_TEXT} characters.`;
       return undefined;
     }
     if (MEDIA_TYPES.includes(type)) {
-      if (typeof object.link !== "string" && typeof object.id !== "string") return `The parameter ${type}['link'] or ${type}['id'] is required.`;
-      if (typeof object.link === "string" && !/^https?:\/\//.test(object.link)) return `The parameter ${type}['link'] must be a URL.`;
-      if (object.caption !== undefined && (typeof object.caption !== "string" || [...object.caption].length > MAX_CAPTION)) {
+      if (typeof object.link !== "string" && typeof object.id !== "string")
+        return `The parameter ${type}['link'] or ${type}['id'] is required.`;
+      if (typeof object.link === "string" && !/^https?:\/\//.test(object.link))
+        return `The parameter ${type}['link'] must be a URL.`;
+      if (
+        object.caption !== undefined &&
+        (typeof object.caption !== "string" || [...object.caption].length > MAX_CAPTION)
+      ) {
         return `The parameter ${type}['caption'] must be at most ${MAX_CAPTION} characters.`;
       }
       return undefined;
@@ -126,7 +135,10 @@ export async function startFakeMeta(options = {}) {
         try {
           faults.push({ times: 1, ...JSON.parse(raw || "{}") });
         } catch {
-          sendJson(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"code\":131047,\"times\":2}." });
+          sendJson(res, 400, {
+            success: false,
+            message: 'The body must be a JSON fault, e.g. {"code":131047,"times":2}.',
+          });
           return;
         }
       }
@@ -162,7 +174,10 @@ export async function startFakeMeta(options = {}) {
     }
 
     if (!route || req.method !== "POST") {
-      metaError(res, 100, { title: "Unsupported request", details: `Unsupported ${req.method} request to ${url.pathname}.` });
+      metaError(res, 100, {
+        title: "Unsupported request",
+        details: `Unsupported ${req.method} request to ${url.pathname}.`,
+      });
       return;
     }
     if (!token || (tokens && tokens.has(phoneNumberId) && tokens.get(phoneNumberId) !== token)) {
@@ -191,7 +206,9 @@ export async function startFakeMeta(options = {}) {
     counter += 1;
     const to = body.to.replace(/^\+/, "");
     // Shaped like Meta's ids; never a "/" (they become document ids).
-    const wamid = `wamid.HBgL${Buffer.from(`${to}${counter}${randomBytes(8).toString("hex")}`).toString("base64").replace(/\//g, "_")}`;
+    const wamid = `wamid.HBgL${Buffer.from(`${to}${counter}${randomBytes(8).toString("hex")}`)
+      .toString("base64")
+      .replace(/\//g, "_")}`;
     const type = body.type ?? "text";
     const object = body[type];
     const send = {

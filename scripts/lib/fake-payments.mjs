@@ -115,10 +115,12 @@ export async function startFakePayments(options = {}) {
     if (req.method === "GET" && lookup) {
       const sessionId = decodeURIComponent(lookup[1]);
       const c = checkouts.find((x) => x.provider === "wave" && x.id === sessionId && x.account === account);
-      return c ? sendJson(res, 200, waveSession(c)) : sendJson(res, 404, {
-        code: "not-found",
-        message: "Checkout session not found",
-      });
+      return c
+        ? sendJson(res, 200, waveSession(c))
+        : sendJson(res, 404, {
+            code: "not-found",
+            message: "Checkout session not found",
+          });
     }
     return sendJson(res, 404, { code: "not-found", message: `no route ${req.method} ${path}` });
   }
@@ -251,8 +253,11 @@ export async function startFakePayments(options = {}) {
   const ROUTES = [
     ["/wave", "wave", handleWave],
     // PayDunya's live (/api) and sandbox (/sandbox-api) APIs answer alike here.
-    ["/paydunya", "paydunya", (req, res, path, body) =>
-      handlePaydunya(req, res, path.replace(PAYDUNYA_BASE, ""), body)],
+    [
+      "/paydunya",
+      "paydunya",
+      (req, res, path, body) => handlePaydunya(req, res, path.replace(PAYDUNYA_BASE, ""), body),
+    ],
     ["/orange", "orange_money", handleOrange],
   ];
 

@@ -47,7 +47,10 @@ export interface FakeUnipile {
   clearFaults(): void;
   disconnect(accountId: string): void;
   reconnect(accountId: string): void;
-  waitForSends(count: number, options?: { timeoutMs?: number; predicate?: (send: FakeUnipileSend) => boolean }): Promise<FakeUnipileSend[]>;
+  waitForSends(
+    count: number,
+    options?: { timeoutMs?: number; predicate?: (send: FakeUnipileSend) => boolean },
+  ): Promise<FakeUnipileSend[]>;
   close(): Promise<void>;
 }
 

@@ -45,7 +45,10 @@ export interface FakeWasender {
   addSession(id: string, accessToken: string): void;
   injectFault(fault: FakeFault): void;
   clearFaults(): void;
-  waitForSends(count: number, options?: { timeoutMs?: number; predicate?: (send: FakeSend) => boolean }): Promise<FakeSend[]>;
+  waitForSends(
+    count: number,
+    options?: { timeoutMs?: number; predicate?: (send: FakeSend) => boolean },
+  ): Promise<FakeSend[]>;
   close(): Promise<void>;
 }
 

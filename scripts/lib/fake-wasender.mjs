@@ -45,7 +45,10 @@ export async function startFakeWasender(options = {}) {
       }
     };
     const index = faults.findIndex(
-      (fault) => (!fault.path || path.startsWith(fault.path)) && (!fault.apiKey || fault.apiKey === apiKey) && (!fault.to || fault.to === to()),
+      (fault) =>
+        (!fault.path || path.startsWith(fault.path)) &&
+        (!fault.apiKey || fault.apiKey === apiKey) &&
+        (!fault.to || fault.to === to()),
     );
     if (index < 0) return undefined;
     const fault = faults[index];
@@ -83,7 +86,10 @@ export async function startFakeWasender(options = {}) {
         try {
           faults.push({ times: 1, ...JSON.parse(raw || "{}") });
         } catch {
-          sendJson(res, 400, { success: false, message: "The body must be a JSON fault, e.g. {\"status\":500,\"times\":2}." });
+          sendJson(res, 400, {
+            success: false,
+            message: 'The body must be a JSON fault, e.g. {"status":500,"times":2}.',
+          });
           return;
         }
       }
@@ -102,7 +108,12 @@ export async function startFakeWasender(options = {}) {
       return;
     }
     if (fault?.status) {
-      sendJson(res, fault.status, fault.body ?? { success: false, message: "Internal Server Error" }, fault.headers ?? {});
+      sendJson(
+        res,
+        fault.status,
+        fault.body ?? { success: false, message: "Internal Server Error" },
+        fault.headers ?? {},
+      );
       return;
     }
 
@@ -110,10 +121,13 @@ export async function startFakeWasender(options = {}) {
     if (sessionRoute) {
       const id = decodeURIComponent(sessionRoute[1]);
       if (!sessions.has(id)) {
-        sendJson(res, sessions.size > 0 && [...sessions.values()].includes(apiKey) ? 404 : 401,
+        sendJson(
+          res,
+          sessions.size > 0 && [...sessions.values()].includes(apiKey) ? 404 : 401,
           sessions.size > 0 && [...sessions.values()].includes(apiKey)
             ? { success: false, message: "WhatsApp session not found." }
-            : { success: false, message: "Unauthenticated." });
+            : { success: false, message: "Unauthenticated." },
+        );
         return;
       }
       if (sessions.get(id) !== apiKey) {
@@ -171,7 +185,17 @@ export async function startFakeWasender(options = {}) {
       }
       const msgId = nextMsgId++;
       const waMessageId = `3EB0FAKE${msgId}`;
-      const send = { msgId, waMessageId, apiKey, to: body.to, text: body.text, imageUrl: body.imageUrl, documentUrl: body.documentUrl, body, at: Date.now() };
+      const send = {
+        msgId,
+        waMessageId,
+        apiKey,
+        to: body.to,
+        text: body.text,
+        imageUrl: body.imageUrl,
+        documentUrl: body.documentUrl,
+        body,
+        at: Date.now(),
+      };
       sends.push(send);
       options.onSend?.(send);
       waiting.notify();
@@ -193,7 +217,11 @@ export async function startFakeWasender(options = {}) {
       }
       sendJson(res, 200, {
         success: true,
-        data: { msgId: send.msgId, key: { id: send.waMessageId, remoteJid: `${send.to.slice(1)}@s.whatsapp.net`, fromMe: true }, status: 2 },
+        data: {
+          msgId: send.msgId,
+          key: { id: send.waMessageId, remoteJid: `${send.to.slice(1)}@s.whatsapp.net`, fromMe: true },
+          status: 2,
+        },
       });
       return;
     }

@@ -24,7 +24,9 @@ export function ensureRedisServer() {
   const hasApt = spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (!hasApt) {
-    throw new Error("redis-server is not installed: install Redis 6 or later so that `redis-server` is on PATH, then run npm test again");
+    throw new Error(
+      "redis-server is not installed: install Redis 6 or later so that `redis-server` is on PATH, then run npm test again",
+    );
   }
   if (!isRoot) {
     throw new Error(`redis-server is not installed: run \`sudo ${INSTALL_COMMAND}\`, then npm test again`);
@@ -32,22 +34,30 @@ export function ensureRedisServer() {
   console.log(`[setup] redis-server is not installed: ${INSTALL_COMMAND}`);
   // Non-interactive: no prompt may wait for a keyboard. The tests start their own server on their own port.
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], { stdio: "inherit", env }).status === 0;
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], { stdio: "inherit", env })
+      .status === 0;
   if (!install()) {
     console.log("[setup] apt-get install failed: apt-get update, then once more");
     spawnSync("apt-get", ["update"], { stdio: "inherit", env });
     install();
   }
   if (!redisServerAvailable()) {
-    throw new Error(`redis-server is still not installed: run \`${INSTALL_COMMAND}\` (after \`apt-get update\`) and read its errors, then npm test again`);
+    throw new Error(
+      `redis-server is still not installed: run \`${INSTALL_COMMAND}\` (after \`apt-get update\`) and read its errors, then npm test again`,
+    );
   }
 }
 
 /** Starts a throwaway redis-server on loopback (no persistence); resolves once it answers PING. */
 export async function startRedisServer(port) {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
   const client = await connect(`redis://127.0.0.1:${port}`, 50);
   return {
     port,
@@ -67,7 +77,11 @@ async function connect(url, attempts = 1) {
   for (let i = 0; ; i++) {
     // No offline queue: while Redis is down, commands fail at once (as Upstash's REST API would answer
     // an error) instead of waiting for a reconnection.
-    const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (retries) => Math.min(retries * 50, 500) } });
+    const client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries) => Math.min(retries * 50, 500) },
+    });
     client.on("error", () => {});
     try {
       await client.connect();
@@ -87,7 +101,7 @@ const UPSTASH_SHEBANG = /^#!lua[^\n]*\n/;
 function normalizeCommand(command) {
   const name = String(command[0]).toUpperCase();
   const args = command.map((part) => (typeof part === "string" ? part : JSON.stringify(part)));
-  if ((name === "EVAL" || (name === "SCRIPT" && String(command[1]).toUpperCase() === "LOAD")) ) {
+  if (name === "EVAL" || (name === "SCRIPT" && String(command[1]).toUpperCase() === "LOAD")) {
     const index = name === "EVAL" ? 1 : 2;
     args[index] = args[index].replace(UPSTASH_SHEBANG, "");
   }
@@ -131,13 +145,17 @@ export async function startRedisRestBridge({ redisUrl, port = 0, token }) {
     const encode = (item) => (base64 && "result" in item ? { result: encodeBase64(item.result) } : item);
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path === "/pipeline" || path === "/multi-exec") {
-      if (!Array.isArray(body) || !body.every(Array.isArray)) return reply(400, { error: "ERR expected an array of commands" });
+      if (!Array.isArray(body) || !body.every(Array.isArray))
+        return reply(400, { error: "ERR expected an array of commands" });
       if (path === "/multi-exec") {
         const multi = client.multi();
         for (const command of body) multi.addCommand(normalizeCommand(command));
         try {
           const results = await multi.exec();
-          return reply(200, results.map((result) => encode(result instanceof Error ? { error: result.message } : { result })));
+          return reply(
+            200,
+            results.map((result) => encode(result instanceof Error ? { error: result.message } : { result })),
+          );
         } catch (error) {
           return reply(400, { error: error instanceof Error ? error.message : String(error) });
         }

@@ -19,7 +19,9 @@ function ensureInstalled(dir, extraArgs = []) {
   const stamp = join(dir, "node_modules", ".livepay-lock-hash");
   const hash = createHash("sha256").update(readFileSync(lock)).digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
-  console.log(`[setup] installing dependencies in ${dir === ROOT ? "." : dir === CONSOLE_DIR ? "console" : "functions"}`);
+  console.log(
+    `[setup] installing dependencies in ${dir === ROOT ? "." : dir === CONSOLE_DIR ? "console" : "functions"}`,
+  );
   run("npm", ["ci", "--no-audit", "--no-fund", ...extraArgs], { cwd: dir });
   writeFileSync(stamp, hash);
 }

@@ -23,7 +23,11 @@ function NumberForm({ api, vendor, t, number, onDone }) {
     phoneNumber: number?.phoneNumber ?? "",
     provider: number?.provider ?? "wasender",
     businessName: number?.businessName ?? "",
-    ...Object.fromEntries(Object.values(PLAIN).flat().map((name) => [name, number?.[name] ?? ""])),
+    ...Object.fromEntries(
+      Object.values(PLAIN)
+        .flat()
+        .map((name) => [name, number?.[name] ?? ""]),
+    ),
   }));
   const [error, setError] = useState();
   const form = useRef();

@@ -25,7 +25,12 @@ export interface AdminDeps extends OutboundDeps {
 
 const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/(expire-reservations|sweep)\/?$/;
 const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages|health)\/?$/;
-const METHODS: Record<string, string> = { "setup-wasender-webhook": "POST", "wasender-status": "GET", messages: "POST", health: "GET" };
+const METHODS: Record<string, string> = {
+  "setup-wasender-webhook": "POST",
+  "wasender-status": "GET",
+  messages: "POST",
+  health: "GET",
+};
 
 /** Wasender's failure as an admin error that names the cause. */
 function wasenderError(failure: SendFailure, what: string): WebhookResponse {
@@ -55,26 +60,52 @@ type InstanceLookup = { ok: true; instance: MessagingInstance } | { ok: false; r
 /** The vendor's configured number, read fresh (an operator may just have edited it); a disconnected one is still its number. */
 async function vendorInstance(vendorId: string): Promise<InstanceLookup & { deadlineMinutes?: number }> {
   const config = await readVendorConfig(vendorId);
-  if (!config.found) return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
+  if (!config.found)
+    return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
   const id = config.valid ? config.config.wabaInstanceId : config.wabaInstanceId;
-  if (!id) return { ok: false, response: errorResponse(409, "no_instance", `vendor_configs/${vendorId} has no wabaInstanceId.`) };
+  if (!id)
+    return {
+      ok: false,
+      response: errorResponse(409, "no_instance", `vendor_configs/${vendorId} has no wabaInstanceId.`),
+    };
   const resolution = await resolveInstance(vendorId, id, { fresh: true });
   if (!resolution.ok && !resolution.wait) {
-    return { ok: false, response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable number.`, { problems: [resolution.reason] }) };
+    return {
+      ok: false,
+      response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable number.`, {
+        problems: [resolution.reason],
+      }),
+    };
   }
-  return { ok: true, instance: resolution.instance, ...(config.valid && { deadlineMinutes: config.config.deliveryDeadlineMinutes }) };
+  return {
+    ok: true,
+    instance: resolution.instance,
+    ...(config.valid && { deadlineMinutes: config.config.deliveryDeadlineMinutes }),
+  };
 }
 
 async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: AdminDeps): Promise<WebhookResponse> {
   const base = deps.publicBaseUrl().replace(/\/+$/, "");
   if (!/^https?:\/\//.test(base)) {
-    return errorResponse(500, "public_base_url_missing", "The PUBLIC_BASE_URL parameter is not set: Wasender would not know where to post.");
+    return errorResponse(
+      500,
+      "public_base_url_missing",
+      "The PUBLIC_BASE_URL parameter is not set: Wasender would not know where to post.",
+    );
   }
-  const registration = { webhook_url: `${base}/api/webhooks/wasender/${vendorId}`, webhook_enabled: true, webhook_events: REGISTERED_EVENTS };
+  const registration = {
+    webhook_url: `${base}/api/webhooks/wasender/${vendorId}`,
+    webhook_enabled: true,
+    webhook_events: REGISTERED_EVENTS,
+  };
   const result = await deps.providers.wasenderSession(instance).updateSession(registration);
   if (!result.ok) return wasenderError(result.failure, "Wasender did not register the webhook");
   await recordRegistration(instance.id, { url: registration.webhook_url, events: REGISTERED_EVENTS });
-  logger.info("webhook registered at Wasender", { vendorId, wabaInstanceId: instance.id, url: registration.webhook_url });
+  logger.info("webhook registered at Wasender", {
+    vendorId,
+    wabaInstanceId: instance.id,
+    url: registration.webhook_url,
+  });
   return { status: 200, body: { ok: true, vendorId, wabaInstanceId: instance.id, registered: registration } };
 }
 
@@ -85,7 +116,8 @@ async function wasenderStatus(vendorId: string, instance: WasenderInstance, deps
   const reported = raw.status ?? raw.data?.status;
   const text = typeof reported === "string" || typeof reported === "number" ? String(reported) : "";
   const parsed = sessionStatusSchema.safeParse(text.trim().toLowerCase());
-  if (!parsed.success) return errorResponse(502, "wasender_bad_response", "Wasender answered without a known session status.");
+  if (!parsed.success)
+    return errorResponse(502, "wasender_bad_response", "Wasender answered without a known session status.");
   const status = instanceStatusFor(parsed.data);
   await recordSessionStatus(instance.id, parsed.data, status);
   return { status: 200, body: { ok: true, vendorId, wabaInstanceId: instance.id, sessionStatus: parsed.data, status } };
@@ -102,7 +134,13 @@ const sendRequestSchema = z.object({
  * Queues a vendor-started message on the customer's conversation, like every other outbound message,
  * and answers 202 at once: delivery (retries included) is the send task's, readable at `path`.
  */
-async function sendMessage(vendorId: string, instance: MessagingInstance, request: WebhookRequest, deps: AdminDeps, deadlineMinutes?: number): Promise<WebhookResponse> {
+async function sendMessage(
+  vendorId: string,
+  instance: MessagingInstance,
+  request: WebhookRequest,
+  deps: AdminDeps,
+  deadlineMinutes?: number,
+): Promise<WebhookResponse> {
   let json: unknown;
   try {
     json = JSON.parse((request.rawBody ?? Buffer.alloc(0)).toString("utf8"));
@@ -110,13 +148,27 @@ async function sendMessage(vendorId: string, instance: MessagingInstance, reques
     return errorResponse(400, "invalid_json", "The body is not valid JSON: { to, text, imageUrl?, documentUrl? }.");
   }
   const parsed = sendRequestSchema.safeParse(json);
-  if (!parsed.success) return errorResponse(400, "invalid_message", "The message is not valid.", { problems: describeIssues(parsed.error) });
+  if (!parsed.success)
+    return errorResponse(400, "invalid_message", "The message is not valid.", {
+      problems: describeIssues(parsed.error),
+    });
   const to = toE164(parsed.data.to);
-  if (!to) return errorResponse(400, "invalid_phone", `"${parsed.data.to}" is not a phone number (use E.164, e.g. +221771234567).`);
+  if (!to)
+    return errorResponse(
+      400,
+      "invalid_phone",
+      `"${parsed.data.to}" is not a phone number (use E.164, e.g. +221771234567).`,
+    );
   const messageId = `api_${randomUUID()}`;
   const { text, imageUrl, documentUrl } = parsed.data;
   const content = { text, ...(imageUrl && { imageUrl }), ...(documentUrl && { documentUrl }) };
-  const [ref] = await queueOutbound(vendorId, to, [{ messageId, wabaInstanceId: instance.id, origin: "api", content }], deps.scheduler, deadlineMinutes);
+  const [ref] = await queueOutbound(
+    vendorId,
+    to,
+    [{ messageId, wabaInstanceId: instance.id, origin: "api", content }],
+    deps.scheduler,
+    deadlineMinutes,
+  );
   return { status: 202, body: { ok: true, messageId, path: ref!.path, status: "queued" } };
 }
 
@@ -125,7 +177,8 @@ async function sendMessage(vendorId: string, instance: MessagingInstance, reques
  * jobs, run now. The emulator never fires schedules, so `npm start` calls them; operators may too.
  */
 async function runJob(job: string, request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
-  if (request.method !== "POST") return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
+  if (request.method !== "POST")
+    return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
   const auth = await authorizeAdmin(header(request, "authorization"));
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
   if (job === "sweep") return { status: 200, body: { ok: true, ...(await deps.sweep()) } };
@@ -151,9 +204,11 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
   if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
   const [, rawVendorId = "", action = ""] = match;
   const vendorId = safeDecode(rawVendorId);
-  if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success) return errorResponse(404, "not_found", "The vendor id is not valid.");
+  if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success)
+    return errorResponse(404, "not_found", "The vendor id is not valid.");
   const method = METHODS[action]!;
-  if (request.method !== method) return { ...errorResponse(405, "method_not_allowed", `Use ${method}.`), headers: { Allow: method } };
+  if (request.method !== method)
+    return { ...errorResponse(405, "method_not_allowed", `Use ${method}.`), headers: { Allow: method } };
 
   const auth = await authorizeVendorAdmin(header(request, "authorization"), vendorId);
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
@@ -176,7 +231,9 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
       const message = `waba_instances/${instance.id} is a ${kind} number (provider "${instance.provider}"): it has no Wasender session.`;
       return errorResponse(409, "not_a_wasender_number", message);
     }
-    return action === "setup-wasender-webhook" ? setupWebhook(vendorId, instance, deps) : wasenderStatus(vendorId, instance, deps);
+    return action === "setup-wasender-webhook"
+      ? setupWebhook(vendorId, instance, deps)
+      : wasenderStatus(vendorId, instance, deps);
   }
   return sendMessage(vendorId, lookup.instance, request, deps, lookup.deadlineMinutes);
 }

@@ -9,7 +9,13 @@ type Claims = Record<string, unknown> & { uid: string };
 /** The verified claims of the Firebase ID token in `Authorization: Bearer <token>`, or a 401 refusal. */
 async function verifiedClaims(authorization: string | undefined): Promise<{ ok: true; claims: Claims } | Refusal> {
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!token) return { ok: false, status: 401, code: "unauthenticated", message: "Send a Firebase ID token: Authorization: Bearer <token>." };
+  if (!token)
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      message: "Send a Firebase ID token: Authorization: Bearer <token>.",
+    };
   ensureAdminApp();
   try {
     return { ok: true, claims: await getAuth().verifyIdToken(token) };
@@ -22,11 +28,15 @@ async function verifiedClaims(authorization: string | undefined): Promise<{ ok: 
  * A Firebase Auth ID token (`Authorization: Bearer <token>`) whose custom claims say `admin: true`, or
  * `vendorId` equal to the vendor being managed.
  */
-export async function authorizeVendorAdmin(authorization: string | undefined, vendorId: string | undefined): Promise<Authorization> {
+export async function authorizeVendorAdmin(
+  authorization: string | undefined,
+  vendorId: string | undefined,
+): Promise<Authorization> {
   const verified = await verifiedClaims(authorization);
   if (!verified.ok) return verified;
   const { claims } = verified;
-  if (claims.admin === true || (vendorId !== undefined && claims.vendorId === vendorId)) return { ok: true, uid: claims.uid };
+  if (claims.admin === true || (vendorId !== undefined && claims.vendorId === vendorId))
+    return { ok: true, uid: claims.uid };
   const what = vendorId === undefined ? "run platform jobs" : `manage vendor "${vendorId}"`;
   return { ok: false, status: 403, code: "forbidden", message: `This account may not ${what}.` };
 }
@@ -36,8 +46,7 @@ export function authorizeAdmin(authorization: string | undefined): Promise<Autho
   return authorizeVendorAdmin(authorization, undefined);
 }
 
-export type ConsoleUser =
-  { ok: true; uid: string; admin: boolean; vendorId: string | undefined } | Refusal;
+export type ConsoleUser = { ok: true; uid: string; admin: boolean; vendorId: string | undefined } | Refusal;
 
 /** Who is signed in to the console: an operator (`admin: true`), a vendor's staff (`vendorId`), or refused. */
 export async function authorizeConsoleUser(authorization: string | undefined): Promise<ConsoleUser> {

@@ -138,7 +138,10 @@ const products: Handler = async (vendorId, request, [givenId]) => {
       description: data.description ?? null,
       valid: productSchema.safeParse(data).success,
     }));
-    return ok({ vendorId, products: list.sort((a, b) => textOrEmpty(a.keyword).localeCompare(textOrEmpty(b.keyword))) });
+    return ok({
+      vendorId,
+      products: list.sort((a, b) => textOrEmpty(a.keyword).localeCompare(textOrEmpty(b.keyword))),
+    });
   }
   if (!creating && request.method !== "PUT") return methodNotAllowed("PUT");
   if (!creating && !documentIdSchema.safeParse(id).success)

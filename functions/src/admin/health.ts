@@ -12,7 +12,8 @@ const FAILURES_LISTED = 20;
 function plain(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate().toISOString();
   if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
   return value;
 }
 
@@ -47,7 +48,9 @@ export async function vendorHealth(vendorId: string, now = Date.now()): Promise<
           sessionStatusAt: plain(runtime.sessionStatusAt) ?? null,
         },
         failoverProvider: failover,
-        circuit: failover ? (plain(runtime.circuit) ?? { state: "closed", since: null, reason: "no Wasender failure yet", failures: 0 }) : null,
+        circuit: failover
+          ? (plain(runtime.circuit) ?? { state: "closed", since: null, reason: "no Wasender failure yet", failures: 0 })
+          : null,
         deliveryProblem: plain(runtime.deliveryProblem) ?? null,
         waiting,
         failedLast24h: { count: failed.count, latest: failed.latest },

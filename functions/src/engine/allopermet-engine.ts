@@ -22,7 +22,10 @@ const RESUME_WORDS = new Set(["reprendre", "resume", "bot", "robot"]);
 const stateSchema = z.object({
   step: z.enum(["quantity", "confirm"]).optional().catch(undefined),
   productId: z.string().optional().catch(undefined),
-  cart: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() })).catch([]).default([]),
+  cart: z
+    .array(z.object({ productId: z.string(), quantity: z.number().int().positive() }))
+    .catch([])
+    .default([]),
   suggestion: z.string().optional().catch(undefined),
   menuPage: z.number().int().positive().optional().catch(undefined),
   awayNotifiedAt: z.number().optional().catch(undefined),
@@ -99,7 +102,11 @@ export class AlloPermetEngine implements ChatEngine {
     if (verdict.open) return undefined;
     const now = input.now.getTime();
     if (turn.state.awayNotifiedAt !== undefined && now - turn.state.awayNotifiedAt < AWAY_REPEAT_MS) {
-      return { replies: [], state: withoutUndefined(turn.state), silentReason: "the shop is closed and the away message was already sent" };
+      return {
+        replies: [],
+        state: withoutUndefined(turn.state),
+        silentReason: "the shop is closed and the away message was already sent",
+      };
     }
     const opensAt = verdict.next ? describeOpening(vendor.language, verdict.next) : "";
     turn.state = { ...turn.state, awayNotifiedAt: now };
@@ -155,7 +162,9 @@ export class AlloPermetEngine implements ChatEngine {
       return this.quantity(turn, wanted.quantity);
     }
     if (command?.command === "greeting") {
-      return say(turn, "greeting", [turn.t("welcome", { shop: turn.shop, name: turn.input.message.customerName ?? "" })]);
+      return say(turn, "greeting", [
+        turn.t("welcome", { shop: turn.shop, name: turn.input.message.customerName ?? "" }),
+      ]);
     }
     const quantity = quantityOf(text);
     if (state.step === "quantity" && quantity !== undefined) return this.quantity(turn, quantity);
@@ -178,7 +187,9 @@ export class AlloPermetEngine implements ChatEngine {
       .map((product) => product.keyword.toUpperCase())
       .sort()
       .slice(0, 3);
-    return say(turn, "help", [turn.t("help", { shop: turn.shop, examples: keywords.length > 0 ? keywords.join(", ") : "ROBE1" })]);
+    return say(turn, "help", [
+      turn.t("help", { shop: turn.shop, examples: keywords.length > 0 ? keywords.join(", ") : "ROBE1" }),
+    ]);
   }
 
   private async menu(turn: Turn, requestedPage: number): Promise<ChatEngineOutput> {
@@ -187,7 +198,12 @@ export class AlloPermetEngine implements ChatEngine {
     const pages = Math.ceil(products.length / MENU_PAGE_SIZE);
     const page = requestedPage > pages ? 1 : requestedPage;
     const lines = products.slice((page - 1) * MENU_PAGE_SIZE, page * MENU_PAGE_SIZE).map((product) => {
-      const values = { keyword: product.keyword.toUpperCase(), name: product.name, price: formatPrice(product.price, product.currency), stock: product.stock };
+      const values = {
+        keyword: product.keyword.toUpperCase(),
+        name: product.name,
+        price: formatPrice(product.price, product.currency),
+        stock: product.stock,
+      };
       return turn.t(product.stock > 0 ? "menuLine" : "menuLineSoldOut", values);
     });
     const body = turn.t("menuPage", { lines: lines.join("\n"), page, pages });
@@ -205,7 +221,9 @@ export class AlloPermetEngine implements ChatEngine {
     });
     const caption = `${card}\n\n${turn.t("askQuantity", { max: product.stock, keyword: product.keyword.toUpperCase() })}`;
     turn.state = { ...turn.state, step: "quantity", productId: product.id };
-    return reply(turn, "product", [product.imageUrl ? { text: caption, imageUrl: product.imageUrl } : { text: caption }]);
+    return reply(turn, "product", [
+      product.imageUrl ? { text: caption, imageUrl: product.imageUrl } : { text: caption },
+    ]);
   }
 
   private async quantity(turn: Turn, quantity: number): Promise<ChatEngineOutput> {
@@ -218,11 +236,14 @@ export class AlloPermetEngine implements ChatEngine {
     // A bad number keeps the question open for this product ("ROBE1 9" then "2" works).
     turn.state = { ...turn.state, step: "quantity", productId: product.id };
     if (quantity < 1) return say(turn, "quantity", [turn.t("quantityInvalid", { max: product.stock })]);
-    if (quantity > product.stock) return say(turn, "quantity", [turn.t("quantityTooHigh", { name: product.name, max: product.stock })]);
+    if (quantity > product.stock)
+      return say(turn, "quantity", [turn.t("quantityTooHigh", { name: product.name, max: product.stock })]);
     // Asking for a product again replaces its quantity: "ROBE1" then "2" means two, not two more.
     const line = { productId: product.id, quantity };
     const known = turn.state.cart.some((existing) => existing.productId === product.id);
-    const cart = known ? turn.state.cart.map((existing) => (existing.productId === product.id ? line : existing)) : [...turn.state.cart, line];
+    const cart = known
+      ? turn.state.cart.map((existing) => (existing.productId === product.id ? line : existing))
+      : [...turn.state.cart, line];
     turn.state = { ...turn.state, cart, productId: undefined };
     return this.recap(turn, "quantity");
   }
@@ -239,14 +260,23 @@ export class AlloPermetEngine implements ChatEngine {
       kept.push(line);
       total += product.price * line.quantity;
       currency = product.currency;
-      lines.push(turn.t("recapLine", { quantity: line.quantity, name: product.name, amount: formatPrice(product.price * line.quantity, product.currency) }));
+      lines.push(
+        turn.t("recapLine", {
+          quantity: line.quantity,
+          name: product.name,
+          amount: formatPrice(product.price * line.quantity, product.currency),
+        }),
+      );
     }
     if (kept.length === 0) {
       turn.state = { ...turn.state, cart: [], step: undefined };
       return say(turn, intent, [...before, turn.t("cartEmpty")]);
     }
     turn.state = { ...turn.state, cart: kept, step: "confirm" };
-    return say(turn, intent, [...before, turn.t("recap", { lines: lines.join("\n"), total: formatPrice(total, currency) })]);
+    return say(turn, intent, [
+      ...before,
+      turn.t("recap", { lines: lines.join("\n"), total: formatPrice(total, currency) }),
+    ]);
   }
 
   private showCart(turn: Turn): Promise<ChatEngineOutput> {
@@ -266,10 +296,14 @@ export class AlloPermetEngine implements ChatEngine {
     if (!result.ok) {
       const short = new Map(result.shortages.map((shortage) => [shortage.productId, shortage.available]));
       const cart = turn.state.cart
-        .map((line) => (short.has(line.productId) ? { ...line, quantity: Math.min(line.quantity, short.get(line.productId)!) } : line))
+        .map((line) =>
+          short.has(line.productId) ? { ...line, quantity: Math.min(line.quantity, short.get(line.productId)!) } : line,
+        )
         .filter((line) => line.quantity > 0);
       turn.state = { ...turn.state, cart };
-      const lines = result.shortages.map((shortage) => turn.t("shortageLine", { name: shortage.name, available: shortage.available }));
+      const lines = result.shortages.map((shortage) =>
+        turn.t("shortageLine", { name: shortage.name, available: shortage.available }),
+      );
       return this.recap(turn, "confirm", [turn.t("notEnoughStock", { lines: lines.join("\n") })]);
     }
     const order = result.order;
@@ -298,14 +332,20 @@ export class AlloPermetEngine implements ChatEngine {
       target = reserved?.reference;
     }
     const cancelled = target ? await shop.cancelReservation(message.from, target) : undefined;
-    return say(turn, "cancel", [cancelled ? turn.t("orderCancelled", { reference: cancelled.reference }) : turn.t("nothingToCancel")]);
+    return say(turn, "cancel", [
+      cancelled ? turn.t("orderCancelled", { reference: cancelled.reference }) : turn.t("nothingToCancel"),
+    ]);
   }
 
   private async orders(turn: Turn): Promise<ChatEngineOutput> {
     const orders = await turn.input.shop.ordersOf(turn.input.message.from, ORDERS_SHOWN);
     if (orders.length === 0) return say(turn, "orders", [turn.t("noOrders")]);
     const lines = orders.map((order) =>
-      turn.t("orderLine", { reference: order.reference, total: formatPrice(order.total, order.currency), status: statusText(turn, order) }),
+      turn.t("orderLine", {
+        reference: order.reference,
+        total: formatPrice(order.total, order.currency),
+        status: statusText(turn, order),
+      }),
     );
     return say(turn, "orders", [turn.t("ordersList", { lines: lines.join("\n") })]);
   }
@@ -335,7 +375,11 @@ function reply(turn: Turn, intent: string, replies: OutboundContent[]): ChatEngi
 }
 
 function say(turn: Turn, intent: string, texts: string[]): ChatEngineOutput {
-  return reply(turn, intent, texts.map((text) => ({ text })));
+  return reply(
+    turn,
+    intent,
+    texts.map((text) => ({ text })),
+  );
 }
 
 function shorten(text: string, max = 40): string {
@@ -349,7 +393,12 @@ function timeZoneOf(vendor: EngineVendor): string {
 
 /** "14:32" in the shop's time zone. */
 function clock(date: Date, vendor: EngineVendor): string {
-  return dateFormat("fr-FR", { timeZone: timeZoneOf(vendor), hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+  return dateFormat("fr-FR", {
+    timeZone: timeZoneOf(vendor),
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(date);
 }
 
 function statusText(turn: Turn, order: EngineOrder): string {
@@ -371,7 +420,10 @@ const DAY_NAMES = {
 };
 
 /** "demain à 09:00", "on Monday at 10:00". */
-function describeOpening(language: EngineVendor["language"], next: { daysAhead: number; weekday: number; time: string }): string {
+function describeOpening(
+  language: EngineVendor["language"],
+  next: { daysAhead: number; weekday: number; time: string },
+): string {
   if (language === "fr") {
     if (next.daysAhead === 0) return `aujourd'hui à ${next.time}`;
     if (next.daysAhead === 1) return `demain à ${next.time}`;
@@ -383,7 +435,18 @@ function describeOpening(language: EngineVendor["language"], next: { daysAhead: 
 }
 
 /** The vendor's payment link for one order; values are URL-encoded. */
-export function paymentLink(vendor: Pick<EngineVendor, "paymentLinkTemplate" | "vendorId">, order: { reference: string; amount: number; currency: string }): string {
-  const values = { amount: order.amount, reference: order.reference, vendorId: vendor.vendorId, currency: order.currency };
-  return fill(vendor.paymentLinkTemplate, Object.fromEntries(Object.entries(values).map(([key, value]) => [key, encodeURIComponent(String(value))])));
+export function paymentLink(
+  vendor: Pick<EngineVendor, "paymentLinkTemplate" | "vendorId">,
+  order: { reference: string; amount: number; currency: string },
+): string {
+  const values = {
+    amount: order.amount,
+    reference: order.reference,
+    vendorId: vendor.vendorId,
+    currency: order.currency,
+  };
+  return fill(
+    vendor.paymentLinkTemplate,
+    Object.fromEntries(Object.entries(values).map(([key, value]) => [key, encodeURIComponent(String(value))])),
+  );
 }

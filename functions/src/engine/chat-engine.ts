@@ -51,8 +51,7 @@ export interface ReservationRequest {
 }
 
 export type ReservationResult =
-  | { ok: true; order: EngineOrder }
-  | { ok: false; shortages: { productId: string; name: string; available: number }[] };
+  { ok: true; order: EngineOrder } | { ok: false; shortages: { productId: string; name: string; available: number }[] };
 
 /**
  * Everything the engine may read or change besides its own conversation state. Reservations and

@@ -10,21 +10,78 @@ const COMMAND_WORDS: Record<Exclude<Command, "greeting">, string[]> = {
   menu: ["menu", "catalogue", "catalog", "produits", "products", "liste", "list"],
   next: ["suite", "suivant", "next", "more", "plus"],
   cart: ["panier", "cart", "basket", "mon panier", "my cart"],
-  orders: ["commandes", "commande", "mes commandes", "statut", "status", "orders", "my orders", "order status", "suivi"],
+  orders: [
+    "commandes",
+    "commande",
+    "mes commandes",
+    "statut",
+    "status",
+    "orders",
+    "my orders",
+    "order status",
+    "suivi",
+  ],
   cancel: ["annuler", "annule", "cancel"],
-  human: ["humain", "agent", "conseiller", "conseillere", "vendeur", "vendeuse", "human", "operator", "person", "quelqu'un", "quelquun", "parler a quelqu'un", "talk to someone"],
-  yes: ["oui", "yes", "ok", "okay", "d'accord", "daccord", "confirmer", "confirme", "je confirme", "confirm", "waaw", "wawaw", "yep", "oui oui", "ouais"],
+  human: [
+    "humain",
+    "agent",
+    "conseiller",
+    "conseillere",
+    "vendeur",
+    "vendeuse",
+    "human",
+    "operator",
+    "person",
+    "quelqu'un",
+    "quelquun",
+    "parler a quelqu'un",
+    "talk to someone",
+  ],
+  yes: [
+    "oui",
+    "yes",
+    "ok",
+    "okay",
+    "d'accord",
+    "daccord",
+    "confirmer",
+    "confirme",
+    "je confirme",
+    "confirm",
+    "waaw",
+    "wawaw",
+    "yep",
+    "oui oui",
+    "ouais",
+  ],
   no: ["non", "no", "deedeet", "nope", "non merci", "no thanks"],
 };
 
 const GREETINGS = new Set([
-  "bonjour", "bonsoir", "salut", "slt", "coucou", "salam", "salaam", "salamalekum", "assalamualaikum",
-  "hello", "hi", "hey", "good morning", "good evening", "nanga def", "na nga def", "mangi fi",
+  "bonjour",
+  "bonsoir",
+  "salut",
+  "slt",
+  "coucou",
+  "salam",
+  "salaam",
+  "salamalekum",
+  "assalamualaikum",
+  "hello",
+  "hi",
+  "hey",
+  "good morning",
+  "good evening",
+  "nanga def",
+  "na nga def",
+  "mangi fi",
 ]);
 
 /** "Oui !", " MENU ", "Mes commandes ?", "Bonjour madame" → the command; anything else → undefined. */
 export function commandOf(text: string): { command: Command; argument?: string } | undefined {
-  const normalized = normalizeText(text).replace(/[!.?,;:]+$/g, "").trim();
+  const normalized = normalizeText(text)
+    .replace(/[!.?,;:]+$/g, "")
+    .trim();
   if (normalized === "?") return { command: "help" };
   for (const [command, phrases] of Object.entries(COMMAND_WORDS) as [Command, string[]][]) {
     if (phrases.includes(normalized)) return { command };
@@ -51,10 +108,30 @@ export function orderReferenceOf(text: string): string | undefined {
 }
 
 // A Map, not an object literal: a buyer typing "constructor" or "__proto__" must not read the prototype.
-const NUMBER_WORDS = new Map(Object.entries({
-  un: 1, une: 1, one: 1, deux: 2, two: 2, trois: 3, three: 3, quatre: 4, four: 4, cinq: 5, five: 5,
-  six: 6, sept: 7, seven: 7, huit: 8, eight: 8, neuf: 9, nine: 9, dix: 10, ten: 10,
-}));
+const NUMBER_WORDS = new Map(
+  Object.entries({
+    un: 1,
+    une: 1,
+    one: 1,
+    deux: 2,
+    two: 2,
+    trois: 3,
+    three: 3,
+    quatre: 4,
+    four: 4,
+    cinq: 5,
+    five: 5,
+    six: 6,
+    sept: 7,
+    seven: 7,
+    huit: 8,
+    eight: 8,
+    neuf: 9,
+    nine: 9,
+    dix: 10,
+    ten: 10,
+  }),
+);
 
 /** "2", "x2", "2 pièces", "deux" → 2; anything else → undefined. */
 export function quantityOf(text: string): number | undefined {
@@ -82,11 +159,15 @@ export function productOf(products: Product[], text: string): { product: Product
 }
 
 /** A keyword inside a sentence: "Bonjour, je veux ROBE1", "salut robe1 2", "je prends 2 robe 1". */
-export function productMentioned(products: Product[], text: string): { product: Product; quantity?: number } | undefined {
+export function productMentioned(
+  products: Product[],
+  text: string,
+): { product: Product; quantity?: number } | undefined {
   const tokens = words(text);
   if (tokens.length > 15) return undefined;
   const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
-  const count = (token: string | undefined) => (token !== undefined && /^\d{1,4}$/.test(token) ? Number(token) : undefined);
+  const count = (token: string | undefined) =>
+    token !== undefined && /^\d{1,4}$/.test(token) ? Number(token) : undefined;
   for (let i = 0; i < tokens.length; i += 1) {
     for (const span of [1, 2]) {
       if (i + span > tokens.length) continue;

@@ -6,7 +6,8 @@ import type { TemplateKey, TemplateOverrides, Templates } from "../model/templat
  * templates and their placeholders is part of the vendor configuration model (model/templates.ts).
  */
 const FR: Templates = {
-  welcome: "Bonjour et bienvenue chez {shop} ! Tapez le mot-clé d'un produit vu en live (ou MENU pour le catalogue, AIDE pour l'aide).",
+  welcome:
+    "Bonjour et bienvenue chez {shop} ! Tapez le mot-clé d'un produit vu en live (ou MENU pour le catalogue, AIDE pour l'aide).",
   help: [
     "{shop} : voici ce que je comprends",
     "• le mot-clé d'un produit, ex. {examples}",
@@ -21,13 +22,15 @@ const FR: Templates = {
   outOfStock: "*{name}* est épuisé pour le moment. Tapez MENU pour voir les autres produits.",
   quantityInvalid: "Répondez par un nombre de 1 à {max}, ou ANNULER.",
   quantityTooHigh: "Il ne reste que {max} *{name}*. Répondez par un nombre de 1 à {max}.",
-  recap: "Votre commande :\n{lines}\nTotal : *{total}*\n\nRépondez OUI pour confirmer, NON pour annuler, ou tapez un autre mot-clé pour ajouter un produit.",
+  recap:
+    "Votre commande :\n{lines}\nTotal : *{total}*\n\nRépondez OUI pour confirmer, NON pour annuler, ou tapez un autre mot-clé pour ajouter un produit.",
   recapLine: "• {quantity} × {name} = {amount}",
   cartEmpty: "Votre panier est vide. Tapez le mot-clé d'un produit vu en live, ou MENU.",
   cartCleared: "C'est annulé, votre panier est vide. Tapez un mot-clé quand vous voulez.",
   orderReserved:
     "Commande *{reference}* réservée : {total}.\nPayez ici : {link}\nLa réservation tient {minutes} minutes (jusqu'à {expiresAt}). Merci !",
-  notEnoughStock: "Désolé, le stock a changé entre-temps :\n{lines}\nVotre panier a été ajusté ; répondez OUI pour confirmer ce qui reste, ou NON.",
+  notEnoughStock:
+    "Désolé, le stock a changé entre-temps :\n{lines}\nVotre panier a été ajusté ; répondez OUI pour confirmer ce qui reste, ou NON.",
   shortageLine: "• *{name}* : il en reste {available}",
   orderCancelled: "La commande *{reference}* est annulée et les articles sont remis en vente.",
   nothingToCancel: "Il n'y a rien à annuler.",
@@ -44,7 +47,8 @@ const FR: Templates = {
   menuMore: "Tapez SUITE pour la page suivante.",
   menuEmpty: "Aucun produit n'est en vente pour le moment.",
   handoffStarted: "Je préviens {shop} : quelqu'un vous répond ici dès que possible.",
-  handoffOwnerNotice: "Le client {name} ({customer}) demande à parler à quelqu'un. Dernier message : « {text} ». Le robot est en pause pour lui ; pour le relancer, écrivez : {resume}",
+  handoffOwnerNotice:
+    "Le client {name} ({customer}) demande à parler à quelqu'un. Dernier message : « {text} ». Le robot est en pause pour lui ; pour le relancer, écrivez : {resume}",
   resumeDone: "Le robot reprend la conversation avec {customer}.",
   resumeUsage: "Pour relancer le robot avec un client : REPRENDRE suivi de son numéro, ex. REPRENDRE 77 123 45 67.",
   resumeNotPaused: "Le robot n'était pas en pause avec {customer}.",
@@ -53,14 +57,17 @@ const FR: Templates = {
   notUnderstood: "Je n'ai pas compris « {text} ». Tapez le mot-clé d'un produit, MENU ou AIDE.",
   away: "Merci pour votre message ! {shop} est fermé pour le moment ; nous rouvrons {opensAt}. Nous vous répondrons dès l'ouverture.",
   paymentThanks: "Paiement reçu pour la commande *{reference}* ({total}). Merci pour votre achat chez {shop} !",
-  paymentFailed: "Le paiement de la commande *{reference}* n'a pas abouti. Votre réservation tient toujours : réessayez ici {link}",
-  reservationExpired: "La réservation *{reference}* a expiré sans paiement, les articles sont remis en vente. Tapez le mot-clé pour recommander.",
+  paymentFailed:
+    "Le paiement de la commande *{reference}* n'a pas abouti. Votre réservation tient toujours : réessayez ici {link}",
+  reservationExpired:
+    "La réservation *{reference}* a expiré sans paiement, les articles sont remis en vente. Tapez le mot-clé pour recommander.",
   cancelledByVendor: "Le vendeur a annulé la commande *{reference}*.",
   slowDown: "Doucement s'il vous plaît : vos messages sont bien reçus, je vous réponds dans une minute.",
 };
 
 const EN: Templates = {
-  welcome: "Hello and welcome to {shop}! Type the keyword of a product from the live (or MENU for the catalogue, HELP for help).",
+  welcome:
+    "Hello and welcome to {shop}! Type the keyword of a product from the live (or MENU for the catalogue, HELP for help).",
   help: [
     "{shop}: here is what I understand",
     "• a product's keyword, e.g. {examples}",
@@ -75,12 +82,15 @@ const EN: Templates = {
   outOfStock: "*{name}* is sold out for now. Type MENU to see the other products.",
   quantityInvalid: "Reply with a number from 1 to {max}, or CANCEL.",
   quantityTooHigh: "Only {max} *{name}* left. Reply with a number from 1 to {max}.",
-  recap: "Your order:\n{lines}\nTotal: *{total}*\n\nReply YES to confirm, NO to cancel, or type another keyword to add a product.",
+  recap:
+    "Your order:\n{lines}\nTotal: *{total}*\n\nReply YES to confirm, NO to cancel, or type another keyword to add a product.",
   recapLine: "• {quantity} × {name} = {amount}",
   cartEmpty: "Your cart is empty. Type the keyword of a product from the live, or MENU.",
   cartCleared: "Cancelled, your cart is empty. Type a keyword whenever you like.",
-  orderReserved: "Order *{reference}* reserved: {total}.\nPay here: {link}\nThe reservation holds for {minutes} minutes (until {expiresAt}). Thank you!",
-  notEnoughStock: "Sorry, the stock changed in the meantime:\n{lines}\nYour cart was adjusted; reply YES to confirm what is left, or NO.",
+  orderReserved:
+    "Order *{reference}* reserved: {total}.\nPay here: {link}\nThe reservation holds for {minutes} minutes (until {expiresAt}). Thank you!",
+  notEnoughStock:
+    "Sorry, the stock changed in the meantime:\n{lines}\nYour cart was adjusted; reply YES to confirm what is left, or NO.",
   shortageLine: "• *{name}*: {available} left",
   orderCancelled: "Order *{reference}* is cancelled and its items are back on sale.",
   nothingToCancel: "There is nothing to cancel.",
@@ -97,17 +107,20 @@ const EN: Templates = {
   menuMore: "Type NEXT for the next page.",
   menuEmpty: "No product is on sale right now.",
   handoffStarted: "I am letting {shop} know: someone will answer you here as soon as possible.",
-  handoffOwnerNotice: "Customer {name} ({customer}) asks to talk to someone. Last message: \"{text}\". The bot is paused for them; to restart it, write: {resume}",
+  handoffOwnerNotice:
+    'Customer {name} ({customer}) asks to talk to someone. Last message: "{text}". The bot is paused for them; to restart it, write: {resume}',
   resumeDone: "The bot is back in the conversation with {customer}.",
   resumeUsage: "To restart the bot with a customer: RESUME followed by their number, e.g. RESUME +221 77 123 45 67.",
   resumeNotPaused: "The bot was not paused with {customer}.",
   didYouMean: "Did you mean *{keyword}*? Reply YES, or type the right keyword.",
   suggestionDeclined: "All right. Type the product's exact keyword, or MENU for the catalogue.",
-  notUnderstood: "Sorry, I did not understand \"{text}\". Type a product's keyword, MENU or HELP.",
+  notUnderstood: 'Sorry, I did not understand "{text}". Type a product\'s keyword, MENU or HELP.',
   away: "Thanks for your message! {shop} is closed right now; we open again {opensAt}. We will answer as soon as we open.",
   paymentThanks: "Payment received for order *{reference}* ({total}). Thank you for shopping at {shop}!",
-  paymentFailed: "The payment for order *{reference}* did not go through. Your reservation still holds: try again at {link}",
-  reservationExpired: "Reservation *{reference}* expired without payment and its items are back on sale. Type the keyword to order again.",
+  paymentFailed:
+    "The payment for order *{reference}* did not go through. Your reservation still holds: try again at {link}",
+  reservationExpired:
+    "Reservation *{reference}* expired without payment and its items are back on sale. Type the keyword to order again.",
   cancelledByVendor: "The seller cancelled order *{reference}*.",
   slowDown: "Please slow down a little: your messages are received, I will answer within a minute.",
 };
@@ -124,7 +137,11 @@ export function fill(template: string, values: Record<string, string | number | 
     .flatMap((line) => {
       const standsAlone = /^\s*\{([A-Za-z]+)\}\s*$/.exec(line);
       if (standsAlone && (values[standsAlone[1]!] ?? "") === "") return [];
-      return [line.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => (name in values ? String(values[name] ?? "") : whole))];
+      return [
+        line.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
+          name in values ? String(values[name] ?? "") : whole,
+        ),
+      ];
     })
     .join("\n");
 }

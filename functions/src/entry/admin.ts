@@ -11,6 +11,10 @@ import { replyDeps } from "./reply-deps";
 export const adminApi = onRequest(
   { invoker: "public", memory: "256MiB", timeoutSeconds: 300 },
   serveHttp("adminApi", (request) =>
-    handleAdminRequest(request, { ...outboundDeps(), publicBaseUrl: () => PUBLIC_BASE_URL.value(), sweep: () => runSelfHealing(replyDeps()) }),
+    handleAdminRequest(request, {
+      ...outboundDeps(),
+      publicBaseUrl: () => PUBLIC_BASE_URL.value(),
+      sweep: () => runSelfHealing(replyDeps()),
+    }),
   ),
 );

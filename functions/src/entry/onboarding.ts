@@ -6,5 +6,6 @@ import { outboundDeps } from "./outbound-deps";
 /** Onboarding by console edits (validate, index, sync vendor_configs); a reconnected number sends what waited. */
 export const onWabaInstanceWritten = onDocumentWritten(
   { document: "waba_instances/{wabaInstanceId}", timeoutSeconds: 300 },
-  (event) => onInstanceWritten(event.params.wabaInstanceId, event.data?.before.data(), event.data?.after.data(), outboundDeps()),
+  (event) =>
+    onInstanceWritten(event.params.wabaInstanceId, event.data?.before.data(), event.data?.after.data(), outboundDeps()),
 );

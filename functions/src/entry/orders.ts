@@ -14,6 +14,7 @@ export const expireReservations = onSchedule({ schedule: "every 1 minutes", time
 });
 
 /** An order marked paid (or cancelled by the vendor) in Firestore: the buyer hears about it once. */
-export const onOrderWritten = onDocumentWritten({ document: "vendors/{vendorId}/orders/{orderId}", retry: true }, (event) =>
-  handleOrderWritten(event.params.vendorId, event.params.orderId, orderDeps()),
+export const onOrderWritten = onDocumentWritten(
+  { document: "vendors/{vendorId}/orders/{orderId}", retry: true },
+  (event) => handleOrderWritten(event.params.vendorId, event.params.orderId, orderDeps()),
 );

@@ -7,4 +7,7 @@ let outbound: OutboundDeps | undefined;
 
 /** Providers and the send-attempt queue, built on first use (params are read at run time, not at deploy). */
 export const outboundDeps = (): OutboundDeps =>
-  (outbound ??= { providers: new ProviderRegistry(() => WASENDER_API_URL.value(), { metaApiUrl: () => META_GRAPH_API_URL.value() }), scheduler: new CloudTasksScheduler() });
+  (outbound ??= {
+    providers: new ProviderRegistry(() => WASENDER_API_URL.value(), { metaApiUrl: () => META_GRAPH_API_URL.value() }),
+    scheduler: new CloudTasksScheduler(),
+  });

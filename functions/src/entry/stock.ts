@@ -10,13 +10,16 @@ import { spreadStock } from "../store/stock-shards";
  * reservations draw from (README, "Stock during a live"). The product's own view refreshes write
  * `stock` equal to `stockSync.stock`, which this leaves alone.
  */
-export const onProductWritten = onDocumentWritten({ document: "vendors/{vendorId}/products/{productId}", retry: true }, async (event) => {
-  const after = event.data?.after;
-  if (!after?.exists) return;
-  // The view refresh's own writes keep `stock` equal to `stockSync.stock`: nothing to spread, no read.
-  if (after.get("stockSync.stock") === after.get("stock")) return;
-  await spreadStock(event.params.vendorId, event.params.productId);
-});
+export const onProductWritten = onDocumentWritten(
+  { document: "vendors/{vendorId}/products/{productId}", retry: true },
+  async (event) => {
+    const after = event.data?.after;
+    if (!after?.exists) return;
+    // The view refresh's own writes keep `stock` equal to `stockSync.stock`: nothing to spread, no read.
+    if (after.get("stockSync.stock") === after.get("stock")) return;
+    await spreadStock(event.params.vendorId, event.params.productId);
+  },
+);
 
 /**
  * Refreshes a product's `stock` view from its shards, once per product and 2-second window (task ids

@@ -9,10 +9,19 @@ const webhookOptions = { invoker: "public", concurrency: 80, memory: "256MiB", t
 // one pipeline: each handles every event the same way.
 
 /** POST /api/webhooks/wasender/{vendorId}: message events (and any other event of the session). */
-export const wasenderMessageWebhook = onRequest(webhookOptions, serveHttp("wasenderMessageWebhook", handleWasenderWebhook));
+export const wasenderMessageWebhook = onRequest(
+  webhookOptions,
+  serveHttp("wasenderMessageWebhook", handleWasenderWebhook),
+);
 
 /** POST /api/webhooks/wasender/{vendorId}/status: messages.update, message-receipt.update, message.sent. */
-export const wasenderStatusWebhook = onRequest(webhookOptions, serveHttp("wasenderStatusWebhook", handleWasenderWebhook));
+export const wasenderStatusWebhook = onRequest(
+  webhookOptions,
+  serveHttp("wasenderStatusWebhook", handleWasenderWebhook),
+);
 
 /** POST /api/webhooks/wasender/{vendorId}/connection: session.status, qrcode.updated. */
-export const wasenderConnectionWebhook = onRequest(webhookOptions, serveHttp("wasenderConnectionWebhook", handleWasenderWebhook));
+export const wasenderConnectionWebhook = onRequest(
+  webhookOptions,
+  serveHttp("wasenderConnectionWebhook", handleWasenderWebhook),
+);

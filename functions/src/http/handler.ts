@@ -23,7 +23,12 @@ export interface WebhookResponse {
 /** Bodies past this are refused with 413: no Wasender event comes near it. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function errorResponse(status: number, code: string, message: string, extra?: Record<string, unknown>): WebhookResponse {
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  extra?: Record<string, unknown>,
+): WebhookResponse {
   return { status, body: { ok: false, error: { code, message, ...extra } } };
 }
 

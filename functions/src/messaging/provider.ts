@@ -54,18 +54,28 @@ export async function resolveInstance(
   wabaInstanceId: string,
   options: { fresh?: boolean; requested?: unknown } = {},
 ): Promise<InstanceResolution> {
-  let check = options.fresh ? await readInstance(wabaInstanceId) : await readVendorInstanceCached(vendorId, wabaInstanceId);
+  let check = options.fresh
+    ? await readInstance(wabaInstanceId)
+    : await readVendorInstanceCached(vendorId, wabaInstanceId);
   // A reply to a customer who wrote through a provider the cached copy cannot send with: the number's
   // provider was just switched (the webhook read the new document): ask the document.
   if (!options.fresh && check?.usable && !canSend(check.instance, options.requested)) {
     check = await readInstance(wabaInstanceId);
   }
   // A cached "disconnected" may be older than the reconnection that woke this message: ask the document.
-  if (!options.fresh && check?.usable && check.instance.status === "disconnected") check = await readInstance(wabaInstanceId);
-  if (!check) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is not a number of vendor ${vendorId}` };
-  if (!check.usable) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is invalid: ${check.problems.join("; ")}` };
+  if (!options.fresh && check?.usable && check.instance.status === "disconnected")
+    check = await readInstance(wabaInstanceId);
+  if (!check)
+    return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} is not a number of vendor ${vendorId}` };
+  if (!check.usable)
+    return {
+      ok: false,
+      wait: false,
+      reason: `waba_instances/${wabaInstanceId} is invalid: ${check.problems.join("; ")}`,
+    };
   const instance = check.instance;
-  if (instance.vendorId !== vendorId) return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} belongs to another vendor` };
+  if (instance.vendorId !== vendorId)
+    return { ok: false, wait: false, reason: `waba_instances/${wabaInstanceId} belongs to another vendor` };
   if (instance.status === "disconnected") {
     // The session's own state is runtime state: read only on this (waiting) path, never on a send's.
     const sessionStatus = instance.provider === "meta" ? undefined : (await readRuntime(instance.id)).sessionStatus;

@@ -48,8 +48,7 @@ export interface SendFailure {
 }
 
 export type SendResult =
-  | { ok: true; providerMessageId: number | string; providerStatus?: string }
-  | { ok: false; failure: SendFailure };
+  { ok: true; providerMessageId: number | string; providerStatus?: string } | { ok: false; failure: SendFailure };
 
 /** One vendor number at one provider (Wasender, Meta, Unipile): the only thing outbound messages go through. */
 export interface MessagingProvider {

@@ -3,10 +3,17 @@ import { MetaCloudService, type MetaCloudConfig } from "./meta-cloud-service";
 
 /** One `MetaCloudService` per vendor number, pooled per Graph origin; a changed token, number id or URL yields a new one. */
 export class MetaCloudRegistry {
-  private readonly services = new PooledServices<MetaCloudConfig, MetaCloudService>((config, pool) => new MetaCloudService(config, pool));
+  private readonly services = new PooledServices<MetaCloudConfig, MetaCloudService>(
+    (config, pool) => new MetaCloudService(config, pool),
+  );
 
   getService(config: MetaCloudConfig): MetaCloudService {
-    return this.services.get(`${config.vendorId}/${config.wabaInstanceId}`, config.apiUrl, [config.accessToken, config.phoneNumberId, config.timeoutMs], config);
+    return this.services.get(
+      `${config.vendorId}/${config.wabaInstanceId}`,
+      config.apiUrl,
+      [config.accessToken, config.phoneNumberId, config.timeoutMs],
+      config,
+    );
   }
 
   get size(): number {

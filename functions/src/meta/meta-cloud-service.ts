@@ -51,7 +51,11 @@ export class MetaCloudService implements MessagingProvider {
       const success = sendSuccessSchema.safeParse(json);
       if (success.success) {
         const [message] = success.data.messages;
-        return { ok: true, providerMessageId: message!.id, ...(message!.message_status && { providerStatus: message!.message_status }) };
+        return {
+          ok: true,
+          providerMessageId: message!.id,
+          ...(message!.message_status && { providerStatus: message!.message_status }),
+        };
       }
     }
     const failure = failureFromAnswer(statusCode, json, (text) => redact(text, [this.config.accessToken]));
@@ -73,7 +77,11 @@ export function messageBody(to: string, content: OutboundContent): Record<string
   const base = { messaging_product: "whatsapp", recipient_type: "individual", to: to.trim().replace(/^\+/, "") };
   const caption = content.text.length > 0 ? { caption: cut(content.text, MAX_CAPTION) } : {};
   if (content.documentUrl) {
-    return { ...base, type: "document", document: { link: content.documentUrl, filename: filenameOf(content.documentUrl), ...caption } };
+    return {
+      ...base,
+      type: "document",
+      document: { link: content.documentUrl, filename: filenameOf(content.documentUrl), ...caption },
+    };
   }
   if (content.imageUrl) return { ...base, type: "image", image: { link: content.imageUrl, ...caption } };
   return { ...base, type: "text", text: { body: cut(content.text, MAX_TEXT), preview_url: false } };

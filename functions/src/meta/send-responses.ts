@@ -5,9 +5,7 @@ import { GATEWAY_STATUSES, type SendFailure, type SendFailureCode } from "../mes
 export const sendSuccessSchema = z.looseObject({
   messaging_product: z.string().optional(),
   contacts: z.array(z.looseObject({ input: z.string().optional(), wa_id: z.string().optional() })).optional(),
-  messages: z
-    .array(z.looseObject({ id: z.string().min(1), message_status: z.string().optional() }))
-    .min(1),
+  messages: z.array(z.looseObject({ id: z.string().min(1), message_status: z.string().optional() })).min(1),
 });
 
 /** Graph's error body: `{ error: { message, type, code, error_data: { messaging_product, details }, fbtrace_id } }`. */

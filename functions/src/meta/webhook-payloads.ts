@@ -192,7 +192,8 @@ function readValue(value: z.infer<typeof valueSchema>, at: Path, items: MetaWebh
   const names = new Map<string, string>();
   for (const raw of value.contacts ?? []) {
     const contact = contactSchema.safeParse(raw);
-    if (contact.success && contact.data.wa_id && contact.data.profile?.name) names.set(contact.data.wa_id, contact.data.profile.name);
+    if (contact.success && contact.data.wa_id && contact.data.profile?.name)
+      names.set(contact.data.wa_id, contact.data.profile.name);
   }
   (value.messages ?? []).forEach((raw, index) => {
     const where: Path = [...at, "messages", index];
@@ -233,7 +234,11 @@ function readValue(value: z.infer<typeof valueSchema>, at: Path, items: MetaWebh
 }
 
 /** The message as an item, or why its sender cannot be answered. */
-function inboundItem(message: MetaMessage, phoneNumberId: string, names: Map<string, string>): MetaInboundItem | string {
+function inboundItem(
+  message: MetaMessage,
+  phoneNumberId: string,
+  names: Map<string, string>,
+): MetaInboundItem | string {
   const digits = message.from.trim().replace(/^\+/, "");
   // Meta sends international digits without "+": a country is never guessed.
   const from = /^[1-9]\d{6,14}$/.test(digits) ? toE164(`+${digits}`) : undefined;
@@ -279,7 +284,9 @@ function textOf(message: MetaMessage): string {
 function reasonOf(error: z.infer<typeof errorSchema>): string {
   const title = error.title ?? error.message;
   const details = error.error_data?.details;
-  const text = [`${error.code}${title ? ` ${title}` : ""}`, details && details !== title ? details : undefined].filter(Boolean).join(": ");
+  const text = [`${error.code}${title ? ` ${title}` : ""}`, details && details !== title ? details : undefined]
+    .filter(Boolean)
+    .join(": ");
   return clip(text, MAX_REASON);
 }
 
@@ -341,7 +348,11 @@ export function verifyChallenge(query: unknown, verifyToken: string): string | u
   if (verifyToken.length === 0) return undefined;
   const nested = nestedHubQuerySchema.safeParse(query);
   const flat = nested.success
-    ? { "hub.mode": nested.data.hub.mode, "hub.verify_token": nested.data.hub.verify_token, "hub.challenge": nested.data.hub.challenge }
+    ? {
+        "hub.mode": nested.data.hub.mode,
+        "hub.verify_token": nested.data.hub.verify_token,
+        "hub.challenge": nested.data.hub.challenge,
+      }
     : query;
   const parsed = hubQuerySchema.safeParse(flat);
   if (!parsed.success) return undefined;

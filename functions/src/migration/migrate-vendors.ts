@@ -25,14 +25,30 @@ export const migrationRowSchema = z.object({
 export type MigrationRow = z.infer<typeof migrationRowSchema>;
 
 const ALIASES: Record<string, keyof MigrationRow> = {
-  vendorid: "vendorId", vendor_id: "vendorId",
-  phone: "phone", phonenumber: "phone", phone_number: "phone",
-  sessionid: "sessionId", session_id: "sessionId", wasenderinstanceid: "sessionId", instanceid: "sessionId",
-  apikey: "apiKey", api_key: "apiKey", wasenderapikey: "apiKey",
-  webhooksecret: "webhookSecret", webhook_secret: "webhookSecret", secret: "webhookSecret", wasenderwebhooksecret: "webhookSecret",
-  accesstoken: "accessToken", access_token: "accessToken", wasenderaccesstoken: "accessToken",
-  businessname: "businessName", business_name: "businessName",
-  apiurl: "apiUrl", api_url: "apiUrl", wasenderapiurl: "apiUrl",
+  vendorid: "vendorId",
+  vendor_id: "vendorId",
+  phone: "phone",
+  phonenumber: "phone",
+  phone_number: "phone",
+  sessionid: "sessionId",
+  session_id: "sessionId",
+  wasenderinstanceid: "sessionId",
+  instanceid: "sessionId",
+  apikey: "apiKey",
+  api_key: "apiKey",
+  wasenderapikey: "apiKey",
+  webhooksecret: "webhookSecret",
+  webhook_secret: "webhookSecret",
+  secret: "webhookSecret",
+  wasenderwebhooksecret: "webhookSecret",
+  accesstoken: "accessToken",
+  access_token: "accessToken",
+  wasenderaccesstoken: "accessToken",
+  businessname: "businessName",
+  business_name: "businessName",
+  apiurl: "apiUrl",
+  api_url: "apiUrl",
+  wasenderapiurl: "apiUrl",
 };
 
 function canonical(record: Record<string, unknown>): Record<string, unknown> {
@@ -46,7 +62,8 @@ function canonical(record: Record<string, unknown>): Record<string, unknown> {
 
 /** Rows from a `.json` (an array of objects) or `.csv` (a header line, then one vendor a line) file. */
 export function parseVendorFile(content: string, format: "json" | "csv"): Record<string, unknown>[] {
-  const records: unknown = format === "json" ? JSON.parse(content) : parseCsv(content, { columns: true, skip_empty_lines: true, trim: true });
+  const records: unknown =
+    format === "json" ? JSON.parse(content) : parseCsv(content, { columns: true, skip_empty_lines: true, trim: true });
   if (!Array.isArray(records)) throw new Error("a JSON vendor file must hold an array of vendors");
   return records.map((record) => canonical(record as Record<string, unknown>));
 }
@@ -67,7 +84,10 @@ export interface MigrationOptions {
 }
 
 /** Creates or updates each vendor's instance and config; safe to re-run (unchanged rows write nothing). */
-export async function migrateVendors(rows: Record<string, unknown>[], options: MigrationOptions = {}): Promise<MigrationReport[]> {
+export async function migrateVendors(
+  rows: Record<string, unknown>[],
+  options: MigrationOptions = {},
+): Promise<MigrationReport[]> {
   const reports: MigrationReport[] = [];
   for (const [index, raw] of rows.entries()) {
     reports.push(await migrateOne(index + 1, raw, options));
@@ -75,26 +95,49 @@ export async function migrateVendors(rows: Record<string, unknown>[], options: M
   return reports;
 }
 
-async function migrateOne(row: number, raw: Record<string, unknown>, options: MigrationOptions): Promise<MigrationReport> {
+async function migrateOne(
+  row: number,
+  raw: Record<string, unknown>,
+  options: MigrationOptions,
+): Promise<MigrationReport> {
   const parsed = migrationRowSchema.safeParse(raw);
   const vendorId = typeof raw.vendorId === "string" ? raw.vendorId : undefined;
-  if (!parsed.success) return { row, ...(vendorId && { vendorId }), outcome: "invalid", problems: describeIssues(parsed.error) };
+  if (!parsed.success)
+    return { row, ...(vendorId && { vendorId }), outcome: "invalid", problems: describeIssues(parsed.error) };
   const input = parsed.data;
   const phone = toE164(input.phone);
-  if (!phone) return { row, vendorId: input.vendorId, outcome: "invalid", problems: [`phone: "${input.phone}" is not a phone number`] };
+  if (!phone)
+    return {
+      row,
+      vendorId: input.vendorId,
+      outcome: "invalid",
+      problems: [`phone: "${input.phone}" is not a phone number`],
+    };
 
   const db = firestore();
   const owner = await readIndexEntry("phone_index", phone);
   if (owner && owner.vendorId !== input.vendorId) {
-    return { row, vendorId: input.vendorId, outcome: "conflict", problems: [`phone ${phone} already belongs to vendor "${owner.vendorId}"`] };
+    return {
+      row,
+      vendorId: input.vendorId,
+      outcome: "conflict",
+      problems: [`phone ${phone} already belongs to vendor "${owner.vendorId}"`],
+    };
   }
   const existing = await db.collection("waba_instances").where("vendorId", "==", input.vendorId).get();
-  const same = existing.docs.find((doc) => doc.get("phoneNumber") === phone || doc.get("wasenderInstanceId") === input.sessionId);
+  const same = existing.docs.find(
+    (doc) => doc.get("phoneNumber") === phone || doc.get("wasenderInstanceId") === input.sessionId,
+  );
   const wabaInstanceId = same?.id ?? `waba_${input.vendorId}`;
   const ref = db.collection("waba_instances").doc(wabaInstanceId);
   const current = same ?? (await ref.get());
   if (current.exists && current.get("vendorId") !== input.vendorId) {
-    return { row, vendorId: input.vendorId, outcome: "conflict", problems: [`waba_instances/${wabaInstanceId} belongs to vendor "${current.get("vendorId")}"`] };
+    return {
+      row,
+      vendorId: input.vendorId,
+      outcome: "conflict",
+      problems: [`waba_instances/${wabaInstanceId} belongs to vendor "${current.get("vendorId")}"`],
+    };
   }
 
   const desired: Record<string, unknown> = {
@@ -112,22 +155,43 @@ async function migrateOne(row: number, raw: Record<string, unknown>, options: Mi
   const outcome: MigrationReport["outcome"] = !current.exists ? "created" : changed ? "updated" : "unchanged";
   if (!options.dryRun && changed) {
     await ref.set(
-      { ...desired, updatedAt: FieldValue.serverTimestamp(), ...(!current.exists && { createdAt: FieldValue.serverTimestamp(), status: "pending" }) },
+      {
+        ...desired,
+        updatedAt: FieldValue.serverTimestamp(),
+        ...(!current.exists && { createdAt: FieldValue.serverTimestamp(), status: "pending" }),
+      },
       { merge: true },
     );
   }
   if (!options.dryRun) {
     const config = await db.collection("vendor_configs").doc(input.vendorId).get();
-    if (!config.exists || config.get("wabaInstanceId") !== wabaInstanceId || config.get("wabaProvider") !== "wasender") {
-      await config.ref.set({ vendorId: input.vendorId, wabaInstanceId, wabaProvider: "wasender", ...(input.businessName && !config.get("businessName") && { businessName: input.businessName }) }, { merge: true });
+    if (
+      !config.exists ||
+      config.get("wabaInstanceId") !== wabaInstanceId ||
+      config.get("wabaProvider") !== "wasender"
+    ) {
+      await config.ref.set(
+        {
+          vendorId: input.vendorId,
+          wabaInstanceId,
+          wabaProvider: "wasender",
+          ...(input.businessName && !config.get("businessName") && { businessName: input.businessName }),
+        },
+        { merge: true },
+      );
     }
   }
   const report: MigrationReport = { row, vendorId: input.vendorId, outcome, wabaInstanceId };
-  if (options.registerWebhooks && !options.dryRun) report.webhook = await registerWebhook(input, wabaInstanceId, options.registerWebhooks);
+  if (options.registerWebhooks && !options.dryRun)
+    report.webhook = await registerWebhook(input, wabaInstanceId, options.registerWebhooks);
   return report;
 }
 
-async function registerWebhook(input: MigrationRow, wabaInstanceId: string, register: NonNullable<MigrationOptions["registerWebhooks"]>): Promise<string> {
+async function registerWebhook(
+  input: MigrationRow,
+  wabaInstanceId: string,
+  register: NonNullable<MigrationOptions["registerWebhooks"]>,
+): Promise<string> {
   if (!input.accessToken) return "skipped: no access token";
   const service = register.registry.getService({
     vendorId: input.vendorId,
@@ -138,6 +202,10 @@ async function registerWebhook(input: MigrationRow, wabaInstanceId: string, regi
     accessToken: input.accessToken,
   });
   const url = `${register.publicBaseUrl.replace(/\/+$/, "")}/api/webhooks/wasender/${input.vendorId}`;
-  const result = await service.updateSession({ webhook_url: url, webhook_enabled: true, webhook_events: REGISTERED_EVENTS });
+  const result = await service.updateSession({
+    webhook_url: url,
+    webhook_enabled: true,
+    webhook_events: REGISTERED_EVENTS,
+  });
   return result.ok ? `registered ${url}` : `failed: ${result.failure.message}`;
 }

@@ -62,16 +62,28 @@ export function route(
     const reason = `the Wasender session is ${sessionDown}`;
     if (circuit?.state === "open" && circuit.reason === reason) return { channel: failover, probe: false };
     const failures = circuit?.failures ?? 0;
-    return { channel: failover, probe: false, next: { state: "open", since: now, reason, failures, probeAt: now + settings.cooldownMs } };
+    return {
+      channel: failover,
+      probe: false,
+      next: { state: "open", since: now, reason, failures, probeAt: now + settings.cooldownMs },
+    };
   }
   if (!circuit || circuit.state === "closed") return { channel: "wasender", probe: false };
-  const probeFree = circuit.state === "open" ? (circuit.probeAt ?? 0) <= now : circuit.probe === undefined || circuit.probe.message === message || circuit.probe.until <= now;
+  const probeFree =
+    circuit.state === "open"
+      ? (circuit.probeAt ?? 0) <= now
+      : circuit.probe === undefined || circuit.probe.message === message || circuit.probe.until <= now;
   if (!probeFree) return { channel: failover, probe: false };
   const { probeAt: _p, ...rest } = circuit;
   return {
     channel: "wasender",
     probe: true,
-    next: { ...rest, state: "probing", probe: { message, until: now + probeLeaseMs }, ...(circuit.state === "open" && { reason: `${circuit.reason}; probing Wasender` }) },
+    next: {
+      ...rest,
+      state: "probing",
+      probe: { message, until: now + probeLeaseMs },
+      ...(circuit.state === "open" && { reason: `${circuit.reason}; probing Wasender` }),
+    },
   };
 }
 
@@ -85,13 +97,29 @@ export function afterWasenderAttempt(
   // A message Wasender refused (a bad number) still proves Wasender answers: as good as a success here.
   if (outcome.ok || outcome.kind === "message") {
     if (!circuit || (circuit.state === "closed" && circuit.failures === 0)) return undefined;
-    return { state: "closed", since: now, reason: circuit.state === "closed" ? "Wasender answered" : "a probe went through Wasender: back on Wasender", failures: 0 };
+    return {
+      state: "closed",
+      since: now,
+      reason: circuit.state === "closed" ? "Wasender answered" : "a probe went through Wasender: back on Wasender",
+      failures: 0,
+    };
   }
   const failures = (circuit?.failures ?? 0) + 1;
-  const open = (reason: string): Circuit => ({ state: "open", since: now, reason, failures, probeAt: now + settings.cooldownMs });
+  const open = (reason: string): Circuit => ({
+    state: "open",
+    since: now,
+    reason,
+    failures,
+    probeAt: now + settings.cooldownMs,
+  });
   if (circuit?.state === "probing") return open(`the probe failed: ${outcome.reason}`);
   if (circuit?.state === "open") return { ...circuit, failures };
   if (outcome.kind === "refused") return open(`Wasender refuses the session: ${outcome.reason}`);
   if (failures >= settings.threshold) return open(`${failures} Wasender failures in a row; last: ${outcome.reason}`);
-  return { state: "closed", since: circuit?.since ?? now, reason: `${failures} Wasender failure(s) in a row; last: ${outcome.reason}`, failures };
+  return {
+    state: "closed",
+    since: circuit?.since ?? now,
+    reason: `${failures} Wasender failure(s) in a row; last: ${outcome.reason}`,
+    failures,
+  };
 }

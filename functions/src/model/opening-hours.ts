@@ -26,10 +26,18 @@ function isTimeZone(name: string): boolean {
  * e.g. { timeZone: "Africa/Dakar", weekly: { mon: ["09:00-13:00", "15:00-19:00"], sat: ["10:00-14:00"] } }
  */
 export const openingHoursSchema = z.object({
-  timeZone: z.string().refine(isTimeZone, "must be an IANA time zone such as \"Africa/Dakar\"").default("Africa/Dakar"),
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Africa/Dakar"').default("Africa/Dakar"),
   weekly: z
-    .strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(rangeSchema).optional()])) as Record<Weekday, z.ZodOptional<z.ZodArray<typeof rangeSchema>>>)
-    .refine((weekly) => Object.values(weekly).some((ranges) => (ranges?.length ?? 0) > 0), "must open at least once a week (leave openingHours out to stay always open)"),
+    .strictObject(
+      Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(rangeSchema).optional()])) as Record<
+        Weekday,
+        z.ZodOptional<z.ZodArray<typeof rangeSchema>>
+      >,
+    )
+    .refine(
+      (weekly) => Object.values(weekly).some((ranges) => (ranges?.length ?? 0) > 0),
+      "must open at least once a week (leave openingHours out to stay always open)",
+    ),
 });
 export type OpeningHours = z.infer<typeof openingHoursSchema>;
 
@@ -66,7 +74,8 @@ export function openingVerdict(hours: OpeningHours, now: Date): OpenVerdict {
       const opens = toMinutes(range.slice(0, 5));
       const closes = toMinutes(range.slice(6));
       if (daysAhead === 0 && here.minutes >= opens && here.minutes < closes) return { open: true };
-      if (daysAhead > 0 || opens > here.minutes) return { open: false, next: { daysAhead, weekday, time: range.slice(0, 5) } };
+      if (daysAhead > 0 || opens > here.minutes)
+        return { open: false, next: { daysAhead, weekday, time: range.slice(0, 5) } };
     }
   }
   return { open: false };

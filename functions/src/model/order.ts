@@ -11,7 +11,11 @@ export { orderItemSchema, orderStatusSchema, type OrderItem, type OrderStatus } 
  * operator confirms a payment by setting `status` to "paid".
  */
 /** Where a reserved unit was taken from: the shard it goes back to when the reservation ends. */
-export const stockDrawSchema = z.object({ productId: z.string(), shard: z.number().int().nonnegative(), quantity: z.number().int().positive() });
+export const stockDrawSchema = z.object({
+  productId: z.string(),
+  shard: z.number().int().nonnegative(),
+  quantity: z.number().int().positive(),
+});
 export type StockDraw = z.infer<typeof stockDrawSchema>;
 
 export const orderDocSchema = z.object({

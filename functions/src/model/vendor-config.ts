@@ -2,7 +2,13 @@ import { z } from "zod";
 import { providerSchema } from "./waba-instance";
 import { openingHoursSchema } from "./opening-hours";
 import { toE164 } from "../shared/phone";
-import { REQUIRED_PLACEHOLDERS, TEMPLATE_KEYS, TEMPLATE_PLACEHOLDERS, placeholdersOf, type TemplateKey } from "./templates";
+import {
+  REQUIRED_PLACEHOLDERS,
+  TEMPLATE_KEYS,
+  TEMPLATE_PLACEHOLDERS,
+  placeholdersOf,
+  type TemplateKey,
+} from "./templates";
 
 export const languageSchema = z.enum(["fr", "en"]);
 export type Language = z.infer<typeof languageSchema>;
@@ -12,13 +18,19 @@ export const PAYMENT_LINK_PLACEHOLDERS = ["amount", "reference", "vendorId", "cu
 
 /** A payment link with placeholders, e.g. "https://pay.wave.com/m/M_sn_x?amount={amount}". */
 export const paymentLinkTemplateSchema = z.string().superRefine((template, ctx) => {
-  const unknown = placeholdersOf(template).filter((name) => !(PAYMENT_LINK_PLACEHOLDERS as readonly string[]).includes(name));
+  const unknown = placeholdersOf(template).filter(
+    (name) => !(PAYMENT_LINK_PLACEHOLDERS as readonly string[]).includes(name),
+  );
   if (unknown.length > 0) {
-    ctx.addIssue({ code: "custom", message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; use ${PAYMENT_LINK_PLACEHOLDERS.map((n) => `{${n}}`).join(", ")}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; use ${PAYMENT_LINK_PLACEHOLDERS.map((n) => `{${n}}`).join(", ")}`,
+    });
     return;
   }
   const sample = template.replace(/\{[A-Za-z]+\}/g, "1");
-  if (!z.url({ protocol: /^https?$/ }).safeParse(sample).success) ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+  if (!z.url({ protocol: /^https?$/ }).safeParse(sample).success)
+    ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
 });
 
 /** One overridable text: only the placeholders it knows, and the ones it must keep. */
@@ -32,16 +44,23 @@ function templateSchema(key: TemplateKey) {
       const unknown = used.filter((name) => !allowed.includes(name));
       if (unknown.length > 0) {
         const known = allowed.length > 0 ? allowed.map((n) => `{${n}}`).join(", ") : "none";
-        ctx.addIssue({ code: "custom", message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; this text knows ${known}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}; this text knows ${known}`,
+        });
       }
       const missing = (REQUIRED_PLACEHOLDERS[key] ?? []).filter((name) => !used.includes(name));
-      if (missing.length > 0) ctx.addIssue({ code: "custom", message: `must keep ${missing.map((n) => `{${n}}`).join(", ")}` });
+      if (missing.length > 0)
+        ctx.addIssue({ code: "custom", message: `must keep ${missing.map((n) => `{${n}}`).join(", ")}` });
     });
 }
 
 /** Per-vendor wording: any default text may be replaced; an unknown key is refused. */
 const templatesSchema = z.strictObject(
-  Object.fromEntries(TEMPLATE_KEYS.map((key) => [key, templateSchema(key).optional()])) as Record<TemplateKey, z.ZodOptional<z.ZodString>>,
+  Object.fromEntries(TEMPLATE_KEYS.map((key) => [key, templateSchema(key).optional()])) as Record<
+    TemplateKey,
+    z.ZodOptional<z.ZodString>
+  >,
 );
 
 const ownerPhoneSchema = z.string().transform((value, ctx) => {
@@ -76,7 +95,11 @@ export const vendorConfigSchema = z.object({
   ownerPhone: ownerPhoneSchema.optional(),
   templates: templatesSchema.optional(),
   /** How long a reply may keep being retried before it ends failed with its last reason (1 day by default). */
-  deliveryDeadlineMinutes: z.number().positive().max(7 * 24 * 60).default(1440),
+  deliveryDeadlineMinutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(1440),
   /** How many messages a minute reach the chat engine; beyond, messages are stored but not answered. */
   rateLimits: z
     .object({

@@ -39,7 +39,9 @@ const wabaInstanceFields = z.object({
    */
   sessionStatus: z.string().optional(),
   deliveryProblem: z.looseObject({ code: z.string(), message: z.string() }).optional(),
-  providerErrors: z.record(z.string(), z.looseObject({ code: z.string(), message: z.string(), at: instantSchema.optional() })).optional(),
+  providerErrors: z
+    .record(z.string(), z.looseObject({ code: z.string(), message: z.string(), at: instantSchema.optional() }))
+    .optional(),
   /** Where replies go while the Wasender session cannot take them (README, "Meta failover"; docs/unipile.md). */
   failoverProvider: z
     .enum(["meta", "unipile"], {
@@ -48,7 +50,10 @@ const wabaInstanceFields = z.object({
     .nullable()
     .optional(),
   /** Meta's id of the vendor's Cloud API number: sending through Meta, and routing Meta's webhooks. */
-  metaPhoneNumberId: z.string().regex(/^\d{5,30}$/, "must be Meta's numeric phone number id").optional(),
+  metaPhoneNumberId: z
+    .string()
+    .regex(/^\d{5,30}$/, "must be Meta's numeric phone number id")
+    .optional(),
   metaAccessToken: z.string().min(1).optional(),
   /** Graph API base including the version; default the global META_GRAPH_API_URL. */
   metaApiUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -72,7 +77,10 @@ const wabaInstanceFields = z.object({
   createdAt: instantSchema.optional(),
   updatedAt: instantSchema.optional(),
 });
-function requirePreviousSecretExpiry(value: { previousWebhookSecret?: string | undefined; previousWebhookSecretExpiresAt?: unknown }, ctx: z.RefinementCtx) {
+function requirePreviousSecretExpiry(
+  value: { previousWebhookSecret?: string | undefined; previousWebhookSecretExpiresAt?: unknown },
+  ctx: z.RefinementCtx,
+) {
   if (value.previousWebhookSecret && value.previousWebhookSecretExpiresAt === undefined) {
     ctx.addIssue({
       code: "custom",
@@ -86,7 +94,14 @@ const META_SENDING = ["metaPhoneNumberId", "metaAccessToken"] as const;
 const META_RECEIVING = ["metaAppSecret", "metaVerifyToken"] as const;
 const UNIPILE_SENDING = ["unipileAccountId", "unipileApiKey", "unipileApiUrl"] as const;
 const UNIPILE_RECEIVING = ["unipileWebhookSecret"] as const;
-const WASENDER_ONLY = ["wasenderInstanceId", "wasenderApiKey", "wasenderWebhookSecret", "wasenderApiUrl", "wasenderAccessToken", "failoverProvider"] as const;
+const WASENDER_ONLY = [
+  "wasenderInstanceId",
+  "wasenderApiKey",
+  "wasenderWebhookSecret",
+  "wasenderApiUrl",
+  "wasenderAccessToken",
+  "failoverProvider",
+] as const;
 const META_ONLY = [...META_SENDING, ...META_RECEIVING, "metaApiUrl"] as const;
 const UNIPILE_ONLY = [...UNIPILE_SENDING, ...UNIPILE_RECEIVING] as const;
 
@@ -106,13 +121,13 @@ export const IGNORED_FIELDS: Readonly<Record<Provider, readonly string[]>> = {
  */
 function requireProviderFields(value: Record<string, unknown>, ctx: z.RefinementCtx) {
   const missing = (fields: readonly string[], why: string) => {
-    for (const field of fields) if (value[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required ${why}` });
+    for (const field of fields)
+      if (value[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required ${why}` });
   };
   if (value.provider === "meta") missing([...META_SENDING, ...META_RECEIVING], 'for a Meta number (provider "meta")');
   else if (value.provider === "unipile") {
     missing([...UNIPILE_SENDING, ...UNIPILE_RECEIVING], 'for a Unipile number (provider "unipile")');
-  }
-  else if (value.failoverProvider === "meta") missing(META_SENDING, 'with failoverProvider "meta"');
+  } else if (value.failoverProvider === "meta") missing(META_SENDING, 'with failoverProvider "meta"');
   else if (value.failoverProvider === "unipile") missing(UNIPILE_SENDING, 'with failoverProvider "unipile"');
 }
 
@@ -157,11 +172,16 @@ export interface WasenderInstance extends WasenderInstanceData {
 }
 
 const requiredForMeta = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required for a Meta number (provider "meta")' : undefined) })
+  .string({
+    error: (issue) => (issue.input === undefined ? 'is required for a Meta number (provider "meta")' : undefined),
+  })
   .min(1, 'is required for a Meta number (provider "meta")');
 
 /** Another provider's field on this number: ignored whatever it holds (a switch keeps them). */
-const ignored = z.unknown().optional().transform(() => undefined);
+const ignored = z
+  .unknown()
+  .optional()
+  .transform(() => undefined);
 const ignoring = (provider: Provider) => Object.fromEntries(IGNORED_FIELDS[provider].map((field) => [field, ignored]));
 
 /** A number on the Cloud API only: Meta sends, Meta's webhooks bring its messages. */
@@ -223,7 +243,15 @@ export type InstanceCheck<I extends MessagingInstance = MessagingInstance> =
  * Runtime fields an instance document written before `waba_runtime` existed may still hold: ignored,
  * so a stale copy never passes for the number's state (the runtime document is the one source).
  */
-const RUNTIME_ONLY = ["sessionStatus", "deliveryProblem", "providerErrors", "circuit", "connectionHistory", "qrCode", "qrCodeUpdatedAt"];
+const RUNTIME_ONLY = [
+  "sessionStatus",
+  "deliveryProblem",
+  "providerErrors",
+  "circuit",
+  "connectionHistory",
+  "qrCode",
+  "qrCodeUpdatedAt",
+];
 
 function withoutRuntimeFields(raw: unknown): unknown {
   if (raw === null || typeof raw !== "object") return raw;
@@ -231,10 +259,15 @@ function withoutRuntimeFields(raw: unknown): unknown {
 }
 
 /** Validates a raw `waba_instances` document with `schema`; never half-uses it. */
-function check<I extends MessagingInstance>(schema: z.ZodType<Omit<I, "id">>, id: string, raw: unknown): InstanceCheck<I> {
+function check<I extends MessagingInstance>(
+  schema: z.ZodType<Omit<I, "id">>,
+  id: string,
+  raw: unknown,
+): InstanceCheck<I> {
   // Problems the onboarding check wrote back (a phone owned by another vendor, ...) keep it out too.
   const recorded = (raw as { configProblems?: unknown } | undefined)?.configProblems;
-  if (Array.isArray(recorded) && recorded.length > 0) return { usable: false, id, problems: recorded.map(String), source: "onboarding" };
+  if (Array.isArray(recorded) && recorded.length > 0)
+    return { usable: false, id, problems: recorded.map(String), source: "onboarding" };
   const parsed = schema.safeParse(withoutRuntimeFields(raw));
   if (!parsed.success) return { usable: false, id, problems: describeIssues(parsed.error), source: "schema" };
   return { usable: true, instance: { id, ...parsed.data } as I };
@@ -259,7 +292,12 @@ export function isWasender(instance: MessagingInstance): instance is WasenderIns
 
 /** The Cloud API number a Wasender number fails over to, when it has one configured. */
 export function hasMetaFailover(instance: MessagingInstance): boolean {
-  return instance.provider === "wasender" && instance.failoverProvider === "meta" && !!instance.metaPhoneNumberId && !!instance.metaAccessToken;
+  return (
+    instance.provider === "wasender" &&
+    instance.failoverProvider === "meta" &&
+    !!instance.metaPhoneNumberId &&
+    !!instance.metaAccessToken
+  );
 }
 
 /** The provider a Wasender number's replies fail over to, when that failover is configured. */

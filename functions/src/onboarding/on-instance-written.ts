@@ -11,7 +11,17 @@ import { syncInstance } from "./sync-instance";
  * `waba_runtime`, which no trigger watches; its old fields here are listed so removing them is no edit.
  */
 const RUNTIME_FIELDS = new Set([
-  "status", "lastSync", "webhookRegistration", "updatedAt", "sessionStatus", "connectionHistory", "qrCode", "qrCodeUpdatedAt", "deliveryProblem", "circuit", "providerErrors",
+  "status",
+  "lastSync",
+  "webhookRegistration",
+  "updatedAt",
+  "sessionStatus",
+  "connectionHistory",
+  "qrCode",
+  "qrCodeUpdatedAt",
+  "deliveryProblem",
+  "circuit",
+  "providerErrors",
 ]);
 
 function onlyRuntimeChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
@@ -47,7 +57,8 @@ function cacheKeysOf(...versions: Array<Record<string, unknown> | undefined>): s
     if (typeof data.vendorId === "string") keys.push(vendorKey(data.vendorId));
     const phone = typeof data.phoneNumber === "string" ? toE164(data.phoneNumber) : undefined;
     if (phone) keys.push(indexKey("phone_index", phone));
-    if (typeof data.wasenderInstanceId === "string") keys.push(indexKey("wasender_session_index", data.wasenderInstanceId));
+    if (typeof data.wasenderInstanceId === "string")
+      keys.push(indexKey("wasender_session_index", data.wasenderInstanceId));
   }
   return keys;
 }

@@ -43,11 +43,17 @@ export async function syncInstance(wabaInstanceId: string, before: Raw, after: R
   const candidate = { ...after, ...(phone && { phoneNumber: phone }) };
   const parsed = wabaInstanceSchema.safeParse(candidate);
   if (!parsed.success) {
-    problems.push(...describeIssues(parsed.error).filter((p) => !(typedPhone && !phone && p.startsWith("phoneNumber:"))));
+    problems.push(
+      ...describeIssues(parsed.error).filter((p) => !(typedPhone && !phone && p.startsWith("phoneNumber:"))),
+    );
   }
 
   const vendorId = stringField(after, "vendorId");
-  const keys = { phoneNumber: phone, wasenderInstanceId: stringField(after, "wasenderInstanceId"), metaPhoneNumberId: stringField(after, "metaPhoneNumberId") };
+  const keys = {
+    phoneNumber: phone,
+    wasenderInstanceId: stringField(after, "wasenderInstanceId"),
+    metaPhoneNumberId: stringField(after, "metaPhoneNumberId"),
+  };
   for (const [kind, field, label] of KEYS) {
     const previous = stringField(before, field);
     const previousKey = previous && field === "phoneNumber" ? toE164(previous) : previous;

@@ -22,10 +22,18 @@ export class WABAManager {
 
   async findVendorByWasenderInstanceId(sessionId: string): Promise<VendorLookup | null> {
     if (!sessionId || sessionId.includes("/")) return null;
-    return this.lookup("wasender_session_index", sessionId, (instance) => instance.provider === "wasender" && instance.wasenderInstanceId === sessionId);
+    return this.lookup(
+      "wasender_session_index",
+      sessionId,
+      (instance) => instance.provider === "wasender" && instance.wasenderInstanceId === sessionId,
+    );
   }
 
-  private async lookup(kind: IndexKind, key: string, stillHolds: (instance: MessagingInstance) => boolean): Promise<VendorLookup | null> {
+  private async lookup(
+    kind: IndexKind,
+    key: string,
+    stillHolds: (instance: MessagingInstance) => boolean,
+  ): Promise<VendorLookup | null> {
     const cacheKey = indexKey(kind, key);
     let entry = await configCache().get<IndexEntry>(cacheKey);
     if (!entry) {

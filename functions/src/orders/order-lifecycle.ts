@@ -34,7 +34,11 @@ async function textsFor(vendorId: string): Promise<VendorTexts> {
   const config = await readVendorConfigCached(vendorId);
   if (config.found && config.valid) {
     const { language, templates, businessName, deliveryDeadlineMinutes } = config.config;
-    return { t: textBook(language, templates), shop: businessName ?? vendorId, deadlineMinutes: deliveryDeadlineMinutes };
+    return {
+      t: textBook(language, templates),
+      shop: businessName ?? vendorId,
+      deadlineMinutes: deliveryDeadlineMinutes,
+    };
   }
   return { t: textBook("fr"), shop: vendorId };
 }
@@ -47,7 +51,14 @@ function noticeId(reference: string, notice: Notice): string {
  * Queues the buyer's notice for an order change on the buyer's conversation, in the same transaction
  * as the change, once. `outbox` was opened (read) before the transaction's first write.
  */
-function queueNotice(tx: Transaction, outbox: Outbox, ref: DocumentReference, order: OrderDoc, notice: Notice, text: string): { messageId: string; dispatches: Dispatch[] } {
+function queueNotice(
+  tx: Transaction,
+  outbox: Outbox,
+  ref: DocumentReference,
+  order: OrderDoc,
+  notice: Notice,
+  text: string,
+): { messageId: string; dispatches: Dispatch[] } {
   const messageId = noticeId(ref.id, notice);
   outbox.add({ messageId, wabaInstanceId: order.wabaInstanceId, origin: "order", content: { text } });
   return { messageId, dispatches: outbox.writeWithConversation(tx) };
@@ -58,18 +69,29 @@ function queueNotice(tx: Transaction, outbox: Outbox, ref: DocumentReference, or
  * one transaction; an order paid or cancelled meanwhile is left alone. Says whether it expired it, and
  * the notice to send.
  */
-export async function expireReservation(ref: DocumentReference, now: Date, texts: VendorTexts): Promise<{ expired: boolean; dispatches: Dispatch[]; stockChanged: string[] }> {
+export async function expireReservation(
+  ref: DocumentReference,
+  now: Date,
+  texts: VendorTexts,
+): Promise<{ expired: boolean; dispatches: Dispatch[]; stockChanged: string[] }> {
   const vendorId = ref.parent.parent!.id;
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) return { expired: false, dispatches: [], stockChanged: [] };
     const order = parseOrder(snap.data());
-    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime()) return { expired: false, dispatches: [], stockChanged: [] };
-    const release = order.stockHeld ? await prepareStockRelease(tx, vendorId, order.items, order.stockDraws) : undefined;
+    if (order.status !== "reserved" || order.expiresAt.toMillis() > now.getTime())
+      return { expired: false, dispatches: [], stockChanged: [] };
+    const release = order.stockHeld
+      ? await prepareStockRelease(tx, vendorId, order.items, order.stockDraws)
+      : undefined;
     // An order an operator put back to reserved after it expired once was told already.
-    const outbox = order.notices.expired ? undefined : await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes);
+    const outbox = order.notices.expired
+      ? undefined
+      : await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes);
     release?.write(tx);
-    const notice = outbox ? queueNotice(tx, outbox, ref, order, "expired", texts.t("reservationExpired", { reference: ref.id })) : undefined;
+    const notice = outbox
+      ? queueNotice(tx, outbox, ref, order, "expired", texts.t("reservationExpired", { reference: ref.id }))
+      : undefined;
     tx.update(ref, {
       status: "expired",
       stockHeld: false,
@@ -129,7 +151,10 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
       const total = formatPrice(order.total, order.currency);
       const outbox = await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes);
       const notice = queueNotice(tx, outbox, ref, order, "paid", t("paymentThanks", { reference, total, shop }));
-      const update: Record<string, unknown> = { "notices.paid": notice.messageId, paidAt: snap.get("paidAt") ?? FieldValue.serverTimestamp() };
+      const update: Record<string, unknown> = {
+        "notices.paid": notice.messageId,
+        paidAt: snap.get("paidAt") ?? FieldValue.serverTimestamp(),
+      };
       if (!order.stockHeld) {
         // Paid after its reservation ended: its items were put back on sale; the vendor must look.
         update.attention = "paid after the reservation ended; its items went back on sale";
@@ -145,13 +170,26 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
       const update: Record<string, unknown> = { stockHeld: false };
       const kind: Notice | undefined =
         order.status === "cancelled"
-          ? order.cancelledBy !== "customer" && !order.notices.cancelled ? "cancelled" : undefined
-          : !order.notices.expired ? "expired" : undefined;
+          ? order.cancelledBy !== "customer" && !order.notices.cancelled
+            ? "cancelled"
+            : undefined
+          : !order.notices.expired
+            ? "expired"
+            : undefined;
       const outbox = kind ? await Outbox.open(tx, vendorId, order.customer, texts.deadlineMinutes) : undefined;
       release.write(tx);
       if (order.status === "cancelled") update.cancelledBy = order.cancelledBy ?? "vendor";
       const notice =
-        kind && outbox ? queueNotice(tx, outbox, ref, order, kind, kind === "cancelled" ? t("cancelledByVendor", { reference }) : t("reservationExpired", { reference })) : undefined;
+        kind && outbox
+          ? queueNotice(
+              tx,
+              outbox,
+              ref,
+              order,
+              kind,
+              kind === "cancelled" ? t("cancelledByVendor", { reference }) : t("reservationExpired", { reference }),
+            )
+          : undefined;
       if (notice) update[`notices.${order.status}`] = notice.messageId;
       tx.update(ref, update);
       return notice?.dispatches ?? [];

@@ -9,7 +9,10 @@ import { logger } from "../shared/logger";
  * provider first, so a lost callback still pays; then unpaid reservations past their time go back on
  * sale and their buyers are told.
  */
-export async function sweepReservations(now: Date, deps: OrderDeps): Promise<{ reconciled: Record<string, number>; expired: number }> {
+export async function sweepReservations(
+  now: Date,
+  deps: OrderDeps,
+): Promise<{ reconciled: Record<string, number>; expired: number }> {
   // A provider or query failure must not hold the expiry.
   const reconciled = await reconcileCheckouts(now, deps).catch((error: unknown) => {
     logger.error("checkouts not reconciled", { error: String(error) });

@@ -27,7 +27,11 @@ export interface StockViewScheduler {
 }
 
 /** The window's task: one per product and window, whoever asks (the queue refuses a second task id). */
-export function stockViewTask(vendorId: string, productId: string, now = Date.now()): { id: string; task: StockViewTask } {
+export function stockViewTask(
+  vendorId: string,
+  productId: string,
+  now = Date.now(),
+): { id: string; task: StockViewTask } {
   const window = Math.floor(now / STOCK_VIEW_WINDOW_MS);
   const key = createHash("sha256").update(`${vendorId}/${productId}`).digest("hex").slice(0, 40);
   return { id: `${key}-${window}`, task: { vendorId, productId, at: (window + 1) * STOCK_VIEW_WINDOW_MS } };
@@ -47,7 +51,11 @@ export class CloudTasksStockViews implements StockViewScheduler {
           await queue.enqueue(task, { id, scheduleTime: new Date(task.at) });
         } catch (error) {
           if ((error as { code?: string }).code === "functions/task-already-exists") return;
-          logger.warn("stock view refresh not enqueued", { vendorId, productId, error: error instanceof Error ? error.message : String(error) });
+          logger.warn("stock view refresh not enqueued", {
+            vendorId,
+            productId,
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       }),
     );
@@ -68,7 +76,9 @@ export class StockViewNotDue extends Error {}
 export async function handleStockViewTask(raw: unknown): Promise<void> {
   const parsed = stockViewTaskSchema.safeParse(raw);
   if (!parsed.success) {
-    logger.error("stock view task ignored: not a task of this queue", { problems: parsed.error.issues.map((issue) => issue.message) });
+    logger.error("stock view task ignored: not a task of this queue", {
+      problems: parsed.error.issues.map((issue) => issue.message),
+    });
     return;
   }
   const { vendorId, productId, at } = parsed.data;

@@ -31,6 +31,9 @@ export function raiseAlertIn(tx: Transaction, vendorId: string, alertId: string,
  * Marks a number whose session Wasender refuses (bad key, unknown session) for the operator; cleared
  * by the next successful send. A runtime field: the onboarding trigger does not re-validate for it.
  */
-export async function markInstanceProblem(wabaInstanceId: string, problem: { code: string; message: string } | undefined): Promise<void> {
+export async function markInstanceProblem(
+  wabaInstanceId: string,
+  problem: { code: string; message: string } | undefined,
+): Promise<void> {
   await writeDeliveryProblem(wabaInstanceId, problem);
 }

@@ -28,7 +28,9 @@ const claim = (task: AttemptTask, deps: OutboundDeps) => runStep(deps.scheduler,
 export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<string> {
   const parsed = attemptTaskSchema.safeParse(raw);
   if (!parsed.success) {
-    logger.error("send attempt task ignored: not a task of this queue", { problems: parsed.error.issues.map((i) => i.message) });
+    logger.error("send attempt task ignored: not a task of this queue", {
+      problems: parsed.error.issues.map((i) => i.message),
+    });
     return "invalid task";
   }
   const task = parsed.data;
@@ -71,7 +73,13 @@ async function sendAndComplete(
     return "sent";
   }
   const failure = (result as { failure: SendFailure }).failure;
-  logger.warn("outbound attempt failed", { vendorId: task.vendorId, messageId: task.messageId, attempt: claimed.delivery.attempts, provider: claimed.channel, failure });
+  logger.warn("outbound attempt failed", {
+    vendorId: task.vendorId,
+    messageId: task.messageId,
+    attempt: claimed.delivery.attempts,
+    provider: claimed.channel,
+    failure,
+  });
   await noteProviderError(claimed.instance, claimed.channel, failure);
   if (completed.failed) {
     await reportFailure(task, completed.failed);

@@ -33,7 +33,8 @@ const OUTSIDE_WINDOW: DeliveryError = {
 
 const NO_META_SENDER: DeliveryError = {
   code: "instance_unusable",
-  message: "the customer wrote to this number's Cloud API number, which has no metaAccessToken to answer with: set it on the instance",
+  message:
+    "the customer wrote to this number's Cloud API number, which has no metaAccessToken to answer with: set it on the instance",
 };
 
 const NO_UNIPILE_SENDER: DeliveryError = {
@@ -69,7 +70,9 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
   const { instance, downReason, delivery, conversation, now } = input;
   const pinned = delivery.possibleDuplicate ? delivery.provider : undefined;
   const viaMeta = (): ChannelChoice =>
-    withinCustomerWindow(conversation, now) ? { kind: "send", channel: "meta", probe: false } : { kind: "fail", error: OUTSIDE_WINDOW };
+    withinCustomerWindow(conversation, now)
+      ? { kind: "send", channel: "meta", probe: false }
+      : { kind: "fail", error: OUTSIDE_WINDOW };
 
   if (instance.provider === "meta") return downReason ? { kind: "wait", reason: downReason } : viaMeta();
   // A Unipile number answers through Unipile (no customer window: it is the linked phone, as Wasender).
@@ -85,7 +88,8 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     // The customer wrote to the Unipile account (or it may have the message): answered from it, never by both.
     return sendsWithUnipile(instance) ? viaUnipile : { kind: "fail", error: NO_UNIPILE_SENDER };
   }
-  const onWasender = (): ChannelChoice => (downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false });
+  const onWasender = (): ChannelChoice =>
+    downReason ? { kind: "wait", reason: downReason } : { kind: "send", channel: "wasender", probe: false };
   const failover = failoverOf(instance);
   if (!failover || pinned === "wasender") return onWasender();
 
@@ -100,7 +104,12 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     const reason = `${downReason ?? `the Wasender session is ${sessionDown}`}; no Meta failover: the customer has not written in the last 24 hours`;
     return sessionDown ? { kind: "wait", reason } : { kind: "send", channel: "wasender", probe: false };
   }
-  return { kind: "send", channel: decided.channel, probe: decided.probe, ...(decided.next && { circuit: decided.next }) };
+  return {
+    kind: "send",
+    channel: decided.channel,
+    probe: decided.probe,
+    ...(decided.next && { circuit: decided.next }),
+  };
 }
 
 /** Failures after which a message must not change provider: WhatsApp may already have it. */
@@ -108,7 +117,8 @@ const AMBIGUOUS = new Set(["timeout", "connection_lost"]);
 
 /** How a failed Wasender attempt bears on the failover circuit. */
 export function wasenderFailureKind(failure: SendFailure): WasenderFailureKind {
-  if (["unreachable", "server_error", "timeout", "connection_lost", "rate_limited"].includes(failure.code)) return "transient";
+  if (["unreachable", "server_error", "timeout", "connection_lost", "rate_limited"].includes(failure.code))
+    return "transient";
   if (failure.code === "unauthorized" || failure.code === "not_found") return "refused";
   return "message";
 }

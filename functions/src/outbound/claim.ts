@@ -17,7 +17,14 @@ import { update, type Plan, type Reads, type Write } from "./step";
 export const SEND_LEASE_MS = 60_000;
 
 export type ClaimOutcome =
-  | { kind: "claimed"; delivery: Delivery; instance: MessagingInstance; channel: Channel; to: string; content: OutboundContent }
+  | {
+      kind: "claimed";
+      delivery: Delivery;
+      instance: MessagingInstance;
+      channel: Channel;
+      to: string;
+      content: OutboundContent;
+    }
   | { kind: "done"; reason: string; failed?: FailedDelivery }
   | { kind: "early"; dueInMs: number }
   | { kind: "busy" };
@@ -41,10 +48,16 @@ function transitionOrUndefined(delivery: Delivery, event: DeliveryEvent, now: nu
 export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<ClaimOutcome>> {
   const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const now = Date.now();
-  const [snap, conversation] = await Promise.all([reads.get(ref), reads.get(conversationRef(task.vendorId, task.customer))]);
+  const [snap, conversation] = await Promise.all([
+    reads.get(ref),
+    reads.get(conversationRef(task.vendorId, task.customer)),
+  ]);
   const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
   if (!delivery) return { outcome: { kind: "done", reason: "no such outbound message" } };
-  if (delivery.generation !== task.generation) return { outcome: { kind: "done", reason: `stale task (generation ${task.generation}, now ${delivery.generation})` } };
+  if (delivery.generation !== task.generation)
+    return {
+      outcome: { kind: "done", reason: `stale task (generation ${task.generation}, now ${delivery.generation})` },
+    };
   if (TERMINAL.has(delivery.state)) return { outcome: { kind: "done", reason: `already ${delivery.state}` } };
   if (delivery.state === "sending") {
     if ((delivery.leaseExpiresAt ?? 0) > now) return { outcome: { kind: "busy" } };
@@ -55,21 +68,34 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
       dispatches: [{ ...task, generation: next.generation }],
     };
   }
-  if (delivery.nextAttemptAt !== undefined && delivery.nextAttemptAt > now) return { outcome: { kind: "early", dueInMs: delivery.nextAttemptAt - now } };
+  if (delivery.nextAttemptAt !== undefined && delivery.nextAttemptAt > now)
+    return { outcome: { kind: "early", dueInMs: delivery.nextAttemptAt - now } };
 
   const outbox = outboxOf(conversation);
   const head = outbox[0];
   if (head !== undefined && head !== task.messageId && outbox.includes(task.messageId)) {
-    const next = transition(delivery, { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: head }, now);
-    const writes = delivery.state !== "waiting" || delivery.waitingFor !== head ? [update(ref, deliveryFields(next, now))] : [];
+    const next = transition(
+      delivery,
+      { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: head },
+      now,
+    );
+    const writes =
+      delivery.state !== "waiting" || delivery.waitingFor !== head ? [update(ref, deliveryFields(next, now))] : [];
     return { outcome: { kind: "done", reason: `waiting for ${head}` }, writes };
   }
 
   // A message that does not send now leaves its number's send line (a holder passes the turn on).
   const fail = async (error: DeliveryError): Promise<Plan<ClaimOutcome>> => {
     const left = await leaveLine(reads, snap, delivery, now);
-    const ended = await endMessage(reads, snap, conversation, transition(delivery, { type: "fail", error }, now), now, { error, fields: left.fields });
-    const failed: FailedDelivery = { error, instanceProblem: false, wabaInstanceId: String(snap.get("wabaInstanceId")) };
+    const ended = await endMessage(reads, snap, conversation, transition(delivery, { type: "fail", error }, now), now, {
+      error,
+      fields: left.fields,
+    });
+    const failed: FailedDelivery = {
+      error,
+      instanceProblem: false,
+      wabaInstanceId: String(snap.get("wabaInstanceId")),
+    };
     return {
       outcome: { kind: "done", reason: `failed: ${error.message}`, failed },
       writes: [...ended.writes, ...left.writes, ...failureAlerts(task, failed)],
@@ -78,13 +104,18 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   };
   if (now > delivery.deadlineAt) {
     const last = delivery.lastErrors ? "" : delivery.lastError ? `; last error: ${delivery.lastError.message}` : "";
-    return fail({ code: "deadline", message: withProviderErrors(`delivery deadline passed before it could be sent${last}`, delivery) });
+    return fail({
+      code: "deadline",
+      message: withProviderErrors(`delivery deadline passed before it could be sent${last}`, delivery),
+    });
   }
   const content = outboundContentSchema.safeParse(snap.data());
   const to: unknown = snap.get("to");
   const wabaInstanceId: unknown = snap.get("wabaInstanceId");
-  if (!content.success || typeof wabaInstanceId !== "string") return fail({ code: "invalid", message: "the outbound message has no valid content or number" });
-  if (to !== task.customer) return fail({ code: "misrouted", message: "the message is not addressed to its conversation's customer" });
+  if (!content.success || typeof wabaInstanceId !== "string")
+    return fail({ code: "invalid", message: "the outbound message has no valid content or number" });
+  if (to !== task.customer)
+    return fail({ code: "misrouted", message: "the message is not addressed to its conversation's customer" });
   const resolution = await resolveInstance(task.vendorId, wabaInstanceId, { requested: snap.get("channel") });
   if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
   const instance = resolution.instance;
@@ -103,7 +134,10 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     // Waiting for its number, not for its turn: off the send line, which hands over to the next.
     const left = await leaveLine(reads, snap, delivery, now);
     const next = transitionOrUndefined(delivery, { type: "wait", reason: choice.reason }, now);
-    const fields = { ...(next && delivery.waitingReason !== choice.reason && deliveryFields(next, now)), ...left.fields };
+    const fields = {
+      ...(next && delivery.waitingReason !== choice.reason && deliveryFields(next, now)),
+      ...left.fields,
+    };
     const writes = Object.keys(fields).length > 0 ? [update(ref, fields), ...left.writes] : left.writes;
     return { outcome: { kind: "done", reason: choice.reason }, writes, dispatches: left.dispatches };
   }
@@ -124,5 +158,8 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   if (circuit) writes.push((tx) => writeCircuit(tx, instance.id, circuit));
   const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: choice.channel }, now);
   writes.push(update(ref, { ...deliveryFields(claimed, now), attempts: claimed.attempts, ...turnFields }));
-  return { outcome: { kind: "claimed", delivery: claimed, instance, channel: choice.channel, to, content: content.data }, writes };
+  return {
+    outcome: { kind: "claimed", delivery: claimed, instance, channel: choice.channel, to, content: content.data },
+    writes,
+  };
 }

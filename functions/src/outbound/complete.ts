@@ -57,14 +57,26 @@ export async function completeStep(
   // The number's turn passes on (the next waiter's task, at this start plus the interval), unless a
   // newer attempt of this message owns it now.
   const owner = result.ok || delivery.generation === claimed.generation;
-  const freed = pacing && owner ? await endTurn(reads, snap, pacing.startedAt, pacing.intervalMs, now) : { fields: {}, writes: [], dispatches: [] };
+  const freed =
+    pacing && owner
+      ? await endTurn(reads, snap, pacing.startedAt, pacing.intervalMs, now)
+      : { fields: {}, writes: [], dispatches: [] };
   let circuit: Circuit | undefined;
   if (runtime) {
-    const outcome = result.ok ? ({ ok: true } as const) : { ok: false as const, kind: wasenderFailureKind(result.failure), reason: result.failure.message };
+    const outcome = result.ok
+      ? ({ ok: true } as const)
+      : { ok: false as const, kind: wasenderFailureKind(result.failure), reason: result.failure.message };
     circuit = afterWasenderAttempt(runtime.circuit, outcome, now, circuitSettings(instance));
   }
-  const always: Write[] = [...(circuit ? [(tx: FirebaseFirestore.Transaction) => writeCircuit(tx, instance.id, circuit)] : []), ...freed.writes];
-  const plan = (outcome: { failed?: FailedDelivery }, writes: Write[] = [], dispatches = freed.dispatches): Plan<{ failed?: FailedDelivery }> => ({
+  const always: Write[] = [
+    ...(circuit ? [(tx: FirebaseFirestore.Transaction) => writeCircuit(tx, instance.id, circuit)] : []),
+    ...freed.writes,
+  ];
+  const plan = (
+    outcome: { failed?: FailedDelivery },
+    writes: Write[] = [],
+    dispatches = freed.dispatches,
+  ): Plan<{ failed?: FailedDelivery }> => ({
     outcome,
     writes: [...writes, ...always],
     dispatches,
@@ -97,7 +109,11 @@ export async function completeStep(
   // Only the attempt that still owns the message records its failure.
   if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);
   const failure: SendFailure = result.failure;
-  const error: DeliveryError = { code: failure.code, message: failure.message, ...(failure.httpStatus && { httpStatus: failure.httpStatus }) };
+  const error: DeliveryError = {
+    code: failure.code,
+    message: failure.message,
+    ...(failure.httpStatus && { httpStatus: failure.httpStatus }),
+  };
   const failOver =
     runtime !== undefined &&
     failsOverAtOnce({
@@ -111,11 +127,34 @@ export async function completeStep(
     ? ({ action: "retry", at: now, possibleDuplicate: false, reason: failure.message } as const)
     : decideRetry(failure, delivery.attempts, now, delivery.deadlineAt);
   if (decision.action === "retry") {
-    const retrying = transition(delivery, { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate }, now);
-    return plan({}, [update(ref, { ...deliveryFields(retrying, now), ...ownFields })], [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches]);
+    const retrying = transition(
+      delivery,
+      { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate },
+      now,
+    );
+    return plan(
+      {},
+      [update(ref, { ...deliveryFields(retrying, now), ...ownFields })],
+      [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches],
+    );
   }
   const finalError = { ...error, message: withProviderErrors(decision.reason, delivery, channel) };
-  const ended = await endMessage(reads, snap, conversation, transition(delivery, { type: "fail", error: finalError }, now), now, { error: finalError, fields: ownFields });
-  const failed: FailedDelivery = { error: finalError, instanceProblem: decision.instanceProblem, wabaInstanceId: String(snap.get("wabaInstanceId")) };
-  return plan({ failed }, [...ended.writes, ...failureAlerts(task, failed)], [...ended.dispatches, ...freed.dispatches]);
+  const ended = await endMessage(
+    reads,
+    snap,
+    conversation,
+    transition(delivery, { type: "fail", error: finalError }, now),
+    now,
+    { error: finalError, fields: ownFields },
+  );
+  const failed: FailedDelivery = {
+    error: finalError,
+    instanceProblem: decision.instanceProblem,
+    wabaInstanceId: String(snap.get("wabaInstanceId")),
+  };
+  return plan(
+    { failed },
+    [...ended.writes, ...failureAlerts(task, failed)],
+    [...ended.dispatches, ...freed.dispatches],
+  );
 }

@@ -44,7 +44,13 @@ export async function endMessage(
   const dispatched = transition(next, { type: "dispatch" }, now);
   writes.push(update(nextSnap.ref, deliveryFields(dispatched, now)));
   const { vendorId, customer } = conversationOf(ref);
-  const dispatch: Dispatch = { vendorId, customer, messageId: nextSnap.id, generation: dispatched.generation, ...(dispatched.nextAttemptAt !== undefined && { at: dispatched.nextAttemptAt }) };
+  const dispatch: Dispatch = {
+    vendorId,
+    customer,
+    messageId: nextSnap.id,
+    generation: dispatched.generation,
+    ...(dispatched.nextAttemptAt !== undefined && { at: dispatched.nextAttemptAt }),
+  };
   return { writes, dispatches: [dispatch] };
 }
 

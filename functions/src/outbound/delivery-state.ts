@@ -114,7 +114,10 @@ export function transition(delivery: Delivery, event: DeliveryEvent, now: number
         ...(event.waitingFor && { waitingFor: event.waitingFor }),
         // A message that had a pending retry keeps its due time: it may not leave earlier when resumed.
         ...(delivery.nextAttemptAt !== undefined && { nextAttemptAt: delivery.nextAttemptAt }),
-        history: delivery.state === "waiting" && delivery.waitingReason === event.reason ? delivery.history : withHistory(delivery, { at: now, event: "waiting", detail: event.reason }),
+        history:
+          delivery.state === "waiting" && delivery.waitingReason === event.reason
+            ? delivery.history
+            : withHistory(delivery, { at: now, event: "waiting", detail: event.reason }),
       };
     case "schedule":
       return {
@@ -133,12 +136,20 @@ export function transition(delivery: Delivery, event: DeliveryEvent, now: number
         attempts: delivery.attempts + 1,
         provider: event.provider,
         leaseExpiresAt: now + event.leaseMs,
-        history: withHistory(delivery, { at: now, event: "sending", detail: `attempt ${delivery.attempts + 1} via ${event.provider}` }),
+        history: withHistory(delivery, {
+          at: now,
+          event: "sending",
+          detail: `attempt ${delivery.attempts + 1} via ${event.provider}`,
+        }),
       };
     }
     case "sent": {
       const { lastError: _e, ...rest } = base;
-      return { ...rest, state: "sent", history: withHistory(delivery, { at: now, event: "sent", detail: String(event.providerMessageId) }) };
+      return {
+        ...rest,
+        state: "sent",
+        history: withHistory(delivery, { at: now, event: "sent", detail: String(event.providerMessageId) }),
+      };
     }
     case "retry":
       return {
@@ -149,15 +160,25 @@ export function transition(delivery: Delivery, event: DeliveryEvent, now: number
         lastError: event.error,
         lastErrors: { ...delivery.lastErrors, [delivery.provider ?? "wasender"]: event.error },
         ...((event.possibleDuplicate || delivery.possibleDuplicate) && { possibleDuplicate: true }),
-        history: withHistory(delivery, { at: now, event: "retry", detail: `${event.error.code}: ${event.error.message}`.slice(0, 300) }),
+        history: withHistory(delivery, {
+          at: now,
+          event: "retry",
+          detail: `${event.error.code}: ${event.error.message}`.slice(0, 300),
+        }),
       };
     case "fail":
       return {
         ...base,
         state: "failed",
         lastError: event.error,
-        ...(delivery.state === "sending" && { lastErrors: { ...delivery.lastErrors, [delivery.provider ?? "wasender"]: event.error } }),
-        history: withHistory(delivery, { at: now, event: "failed", detail: `${event.error.code}: ${event.error.message}`.slice(0, 300) }),
+        ...(delivery.state === "sending" && {
+          lastErrors: { ...delivery.lastErrors, [delivery.provider ?? "wasender"]: event.error },
+        }),
+        history: withHistory(delivery, {
+          at: now,
+          event: "failed",
+          detail: `${event.error.code}: ${event.error.message}`.slice(0, 300),
+        }),
       };
     case "lease_expired":
       // The sender stopped mid-send: the request may have been written, so it counts as ambiguous.

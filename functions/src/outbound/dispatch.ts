@@ -27,7 +27,10 @@ export interface AttemptScheduler {
  * queue, so a duplicated enqueue is harmless. Hashed: message ids may hold characters task ids refuse.
  */
 export function taskIdFor(task: AttemptTask): string {
-  const key = createHash("sha256").update(`${task.vendorId}/${task.customer}/${task.messageId}`).digest("hex").slice(0, 40);
+  const key = createHash("sha256")
+    .update(`${task.vendorId}/${task.customer}/${task.messageId}`)
+    .digest("hex")
+    .slice(0, 40);
   return `${key}-${task.generation}`;
 }
 

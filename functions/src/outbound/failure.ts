@@ -25,7 +25,13 @@ export function failureAlerts(task: AttemptTask, failed: FailedDelivery): Write[
   const { error, instanceProblem, wabaInstanceId } = failed;
   const subject = outboundRef(task.vendorId, task.customer, task.messageId).path;
   const writes: Write[] = [
-    (tx) => raiseAlertIn(tx, task.vendorId, alertIdFor(task), { kind: "delivery_failed", message: error.message, subject, details: { code: error.code } }),
+    (tx) =>
+      raiseAlertIn(tx, task.vendorId, alertIdFor(task), {
+        kind: "delivery_failed",
+        message: error.message,
+        subject,
+        details: { code: error.code },
+      }),
   ];
   if (instanceProblem) {
     writes.push((tx) =>
@@ -42,14 +48,23 @@ export function failureAlerts(task: AttemptTask, failed: FailedDelivery): Write[
 /** After the failure committed (with its alerts): logged, and the number marked when Wasender refuses it. */
 export async function reportFailure(task: AttemptTask, failed: FailedDelivery): Promise<void> {
   const { error, instanceProblem, wabaInstanceId } = failed;
-  logger.error("outbound failed", { vendorId: task.vendorId, messageId: task.messageId, code: error.code, reason: error.message });
+  logger.error("outbound failed", {
+    vendorId: task.vendorId,
+    messageId: task.messageId,
+    code: error.code,
+    reason: error.message,
+  });
   if (instanceProblem) await markInstanceProblem(wabaInstanceId, { code: error.code, message: error.message });
 }
 
 const PROVIDER_NAMES: Record<string, string> = { wasender: "Wasender", meta: "Meta" };
 
 /** A final reason that names every provider's last error (a failover fails with both reasons). */
-export function withProviderErrors(reason: string, delivery: { lastErrors?: Record<string, DeliveryError> }, current?: string): string {
+export function withProviderErrors(
+  reason: string,
+  delivery: { lastErrors?: Record<string, DeliveryError> },
+  current?: string,
+): string {
   const others = Object.entries(delivery.lastErrors ?? {}).filter(([provider]) => provider !== current);
   if (others.length === 0) return reason;
   return `${reason}; ${others.map(([provider, error]) => `last ${PROVIDER_NAMES[provider] ?? provider} error: ${error.message}`).join("; ")}`;

@@ -40,7 +40,11 @@ function currentStatus(value: unknown): DeliveryStatus | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-async function applyToMessage(tx: Transaction, ref: DocumentReference, report: DeliveryReport): Promise<"applied" | "stale"> {
+async function applyToMessage(
+  tx: Transaction,
+  ref: DocumentReference,
+  report: DeliveryReport,
+): Promise<"applied" | "stale"> {
   const snap = await tx.get(ref);
   if (!advances(currentStatus(snap.get("deliveryStatus")), report.status)) return "stale";
   tx.update(ref, deliveryFields(report));
@@ -50,7 +54,11 @@ async function applyToMessage(tx: Transaction, ref: DocumentReference, report: D
 export type StatusOutcome = "applied" | "stale" | "pending";
 
 /** Lands a status on its outbound message, forward only; keeps it aside while the link is unknown. */
-export async function recordStatus(vendorId: string, waMessageId: string, report: DeliveryReport): Promise<StatusOutcome> {
+export async function recordStatus(
+  vendorId: string,
+  waMessageId: string,
+  report: DeliveryReport,
+): Promise<StatusOutcome> {
   return firestore().runTransaction(async (tx) => {
     const link = await tx.get(linkRef(vendorId, waMessageId));
     if (link.exists) {
@@ -86,7 +94,10 @@ export async function linkOutbound(
     const early = currentStatus(pending.get("status"));
     const reason: unknown = pending.get("reason");
     if (early && advances(currentStatus(message.get("deliveryStatus")), early)) {
-      Object.assign(update, deliveryFields({ status: early, ...(typeof reason === "string" && reason !== "" && { reason }) }));
+      Object.assign(
+        update,
+        deliveryFields({ status: early, ...(typeof reason === "string" && reason !== "" && { reason }) }),
+      );
     }
     tx.update(target, update);
     if (pending.exists) tx.delete(pendingDoc);

@@ -58,14 +58,29 @@ export class Outbox {
   ) {}
 
   /** Reads the conversation (a transaction's read: call before any write). */
-  static async open(tx: Transaction, vendorId: string, customer: string, deadlineMinutes = DEFAULT_DEADLINE_MINUTES): Promise<Outbox> {
+  static async open(
+    tx: Transaction,
+    vendorId: string,
+    customer: string,
+    deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
+  ): Promise<Outbox> {
     return Outbox.from(await tx.get(conversationRef(vendorId, customer)), vendorId, customer, deadlineMinutes);
   }
 
   /** From a conversation snapshot the transaction already read. */
-  static from(conversation: DocumentSnapshot, vendorId: string, customer: string, deadlineMinutes = DEFAULT_DEADLINE_MINUTES): Outbox {
+  static from(
+    conversation: DocumentSnapshot,
+    vendorId: string,
+    customer: string,
+    deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
+  ): Outbox {
     const queue: unknown = conversation.get("outbox");
-    return new Outbox(vendorId, customer, Array.isArray(queue) ? queue.filter((id): id is string => typeof id === "string") : [], deadlineMinutes);
+    return new Outbox(
+      vendorId,
+      customer,
+      Array.isArray(queue) ? queue.filter((id): id is string => typeof id === "string") : [],
+      deadlineMinutes,
+    );
   }
 
   add(draft: OutboundDraft): this {
@@ -134,7 +149,11 @@ export class Outbox {
   writeWithConversation(tx: Transaction, now = Date.now()): Dispatch[] {
     const { conversationFields, dispatches } = this.write(tx, now);
     if (Object.keys(conversationFields).length > 0) {
-      tx.set(conversationRef(this.vendorId, this.customer), { vendorId: this.vendorId, customer: this.customer, ...conversationFields }, { merge: true });
+      tx.set(
+        conversationRef(this.vendorId, this.customer),
+        { vendorId: this.vendorId, customer: this.customer, ...conversationFields },
+        { merge: true },
+      );
     }
     return dispatches;
   }

@@ -26,15 +26,26 @@ function lineRef(wabaInstanceId: string) {
 
 export async function readLine(reads: Pick<Transaction, "get">, wabaInstanceId: string): Promise<LineState> {
   const snap = await reads.get(lineRef(wabaInstanceId));
-  return { busy: snap.get("busy") === true, nextSlotAt: (snap.get("nextSlotAt") as Timestamp | undefined)?.toMillis?.() ?? 0 };
+  return {
+    busy: snap.get("busy") === true,
+    nextSlotAt: (snap.get("nextSlotAt") as Timestamp | undefined)?.toMillis?.() ?? 0,
+  };
 }
 
 export function writeLineBusy(tx: Transaction, wabaInstanceId: string, now: number): void {
-  tx.set(lineRef(wabaInstanceId), { busy: true, busySince: Timestamp.fromMillis(now), writes: FieldValue.increment(1) }, { merge: true });
+  tx.set(
+    lineRef(wabaInstanceId),
+    { busy: true, busySince: Timestamp.fromMillis(now), writes: FieldValue.increment(1) },
+    { merge: true },
+  );
 }
 
 export function writeLineIdle(tx: Transaction, wabaInstanceId: string, nextSlotAt: number): void {
-  tx.set(lineRef(wabaInstanceId), { busy: false, busySince: null, nextSlotAt: Timestamp.fromMillis(nextSlotAt), writes: FieldValue.increment(1) }, { merge: true });
+  tx.set(
+    lineRef(wabaInstanceId),
+    { busy: false, busySince: null, nextSlotAt: Timestamp.fromMillis(nextSlotAt), writes: FieldValue.increment(1) },
+    { merge: true },
+  );
 }
 
 /** The message fields of the line: `pacedAt` while it waits for the turn (its ready time), `pacingTurn` while it holds it. */
@@ -56,7 +67,9 @@ export function isPacedWait(delivery: Delivery): boolean {
  * get it: it joins the line again when it is ready.
  */
 export function waitsForTurn(delivery: Delivery | undefined): boolean {
-  return delivery !== undefined && (delivery.state === "queued" || delivery.state === "scheduled" || isPacedWait(delivery));
+  return (
+    delivery !== undefined && (delivery.state === "queued" || delivery.state === "scheduled" || isPacedWait(delivery))
+  );
 }
 
 /**

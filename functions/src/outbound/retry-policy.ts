@@ -42,7 +42,8 @@ export function decideRetry(
       return retryOrExpire(now + backoffMs(failedAttempts, random), true, reason, deadline);
     case "rate_limited": {
       const asked = failure.retryAfterSeconds;
-      const at = asked !== undefined && asked >= 0 ? now + Math.ceil(asked * 1000) : now + backoffMs(failedAttempts, random);
+      const at =
+        asked !== undefined && asked >= 0 ? now + Math.ceil(asked * 1000) : now + backoffMs(failedAttempts, random);
       return retryOrExpire(at, false, reason, deadline);
     }
     case "outside_window":
@@ -58,6 +59,7 @@ export function decideRetry(
 }
 
 function retryOrExpire(at: number, possibleDuplicate: boolean, reason: string, deadline: number): RetryDecision {
-  if (at > deadline) return { action: "fail", reason: `delivery deadline passed; last error: ${reason}`, instanceProblem: false };
+  if (at > deadline)
+    return { action: "fail", reason: `delivery deadline passed; last error: ${reason}`, instanceProblem: false };
   return { action: "retry", at, possibleDuplicate, reason };
 }

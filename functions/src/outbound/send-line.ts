@@ -4,7 +4,18 @@ import { OUTBOUND } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery } from "./delivery-state";
 import type { AttemptTask, Dispatch } from "./dispatch";
-import { handOverAt, HOLDS_TURN, onIdleLine, PACED_REASON, readLine, usesTurn, WAITING_SINCE, waitsForTurn, writeLineBusy, writeLineIdle } from "./pacing";
+import {
+  handOverAt,
+  HOLDS_TURN,
+  onIdleLine,
+  PACED_REASON,
+  readLine,
+  usesTurn,
+  WAITING_SINCE,
+  waitsForTurn,
+  writeLineBusy,
+  writeLineIdle,
+} from "./pacing";
 import { update, type MessageView, type Reads, type Write } from "./step";
 
 /**
@@ -32,12 +43,22 @@ function waitersOf(wabaInstanceId: string) {
 
 /** The message holding the number's turn, if any (one query). */
 async function holderOf(reads: Reads, wabaInstanceId: string): Promise<QueryDocumentSnapshot | undefined> {
-  const snap = await reads.get(firestore().collectionGroup(OUTBOUND).where("wabaInstanceId", "==", wabaInstanceId).where(HOLDS_TURN, "==", true).limit(1));
+  const snap = await reads.get(
+    firestore()
+      .collectionGroup(OUTBOUND)
+      .where("wabaInstanceId", "==", wabaInstanceId)
+      .where(HOLDS_TURN, "==", true)
+      .limit(1),
+  );
   return snap.docs[0];
 }
 
 /** The oldest message still waiting for the turn (one query, `limit(1)`); stale entries met on the way are dropped. */
-async function oldestWaiter(reads: Reads, wabaInstanceId: string, writes: Write[]): Promise<QueryDocumentSnapshot | undefined> {
+async function oldestWaiter(
+  reads: Reads,
+  wabaInstanceId: string,
+  writes: Write[],
+): Promise<QueryDocumentSnapshot | undefined> {
   let after: QueryDocumentSnapshot | undefined;
   for (let i = 0; i < STALE_SKIPS; i += 1) {
     const query = after ? waitersOf(wabaInstanceId).startAfter(after).limit(1) : waitersOf(wabaInstanceId).limit(1);
@@ -59,7 +80,11 @@ function taskOf(ref: FirebaseFirestore.DocumentReference, generation: number, at
 function handTo(waiter: QueryDocumentSnapshot, at: number, now: number): { write: Write; dispatch: Dispatch } {
   const scheduled = transition(decodeDelivery(waiter.get("delivery"))!, { type: "schedule", at }, now);
   return {
-    write: update(waiter.ref, { ...deliveryFields(scheduled, now), [HOLDS_TURN]: true, [WAITING_SINCE]: FieldValue.delete() }),
+    write: update(waiter.ref, {
+      ...deliveryFields(scheduled, now),
+      [HOLDS_TURN]: true,
+      [WAITING_SINCE]: FieldValue.delete(),
+    }),
     dispatch: taskOf(waiter.ref, scheduled.generation, at),
   };
 }
@@ -71,21 +96,27 @@ function handTo(waiter: QueryDocumentSnapshot, at: number, now: number): { write
 async function passTurn(reads: Reads, wabaInstanceId: string, slot: number, now: number): Promise<LineChange> {
   const writes: Write[] = [];
   const waiter = await oldestWaiter(reads, wabaInstanceId, writes);
-  if (!waiter) return { fields: {}, writes: [...writes, (tx) => writeLineIdle(tx, wabaInstanceId, slot)], dispatches: [] };
+  if (!waiter)
+    return { fields: {}, writes: [...writes, (tx) => writeLineIdle(tx, wabaInstanceId, slot)], dispatches: [] };
   const { write, dispatch } = handTo(waiter, handOverAt(slot, now), now);
   return { fields: {}, writes: [...writes, write], dispatches: [dispatch] };
 }
 
-export type Turn =
-  | { go: true; change: LineChange }
-  | { go: false; reason: string; change: LineChange };
+export type Turn = { go: true; change: LineChange } | { go: false; reason: string; change: LineChange };
 
 /**
  * A ready message asks for its number's turn: it holds it already (its slot has come), or takes the
  * idle line (now, or with a task for the next slot), or parks as a waiter. A line whose holder no
  * longer uses the turn (it ended or waits for something else) is handed to its oldest waiter.
  */
-export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSnapshot, delivery: Delivery, wabaInstanceId: string, now: number): Promise<Turn> {
+export async function takeTurn(
+  reads: Reads,
+  task: AttemptTask,
+  snap: DocumentSnapshot,
+  delivery: Delivery,
+  wabaInstanceId: string,
+  now: number,
+): Promise<Turn> {
   if (snap.get(HOLDS_TURN) === true) return { go: true, change: NO_CHANGE };
   const taken = { [HOLDS_TURN]: true, [WAITING_SINCE]: FieldValue.delete() };
   // Read even when busy: the idle write of a holder that found no waiter conflicts with this read.
@@ -98,7 +129,11 @@ export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSn
     return {
       go: false,
       reason: `paced to ${new Date(verdict.at).toISOString()}`,
-      change: { fields: { ...deliveryFields(scheduled, now), ...taken }, writes: [busy], dispatches: [{ ...task, generation: scheduled.generation, at: verdict.at }] },
+      change: {
+        fields: { ...deliveryFields(scheduled, now), ...taken },
+        writes: [busy],
+        dispatches: [{ ...task, generation: scheduled.generation, at: verdict.at }],
+      },
     };
   }
   const holder = await holderOf(reads, wabaInstanceId);
@@ -108,7 +143,11 @@ export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSn
     reason: PACED_REASON,
     change: {
       ...change,
-      fields: { [WAITING_SINCE]: waitingSince, ...(delivery.waitingReason !== PACED_REASON && deliveryFields(transition(delivery, { type: "wait", reason: PACED_REASON }, now), now)) },
+      fields: {
+        [WAITING_SINCE]: waitingSince,
+        ...(delivery.waitingReason !== PACED_REASON &&
+          deliveryFields(transition(delivery, { type: "wait", reason: PACED_REASON }, now), now)),
+      },
     },
   });
   if (holder && usesTurn(decodeDelivery(holder.get("delivery")))) return park(NO_CHANGE);
@@ -127,7 +166,12 @@ export async function takeTurn(reads: Reads, task: AttemptTask, snap: DocumentSn
  * A message that will not send now (it failed at its claim, waits for its session) leaves the line: a
  * waiter just stops waiting; the holder passes the turn on, its slot unused.
  */
-export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: Delivery, now: number): Promise<LineChange> {
+export async function leaveLine(
+  reads: Reads,
+  snap: DocumentSnapshot,
+  delivery: Delivery,
+  now: number,
+): Promise<LineChange> {
   const wabaInstanceId: unknown = snap.get("wabaInstanceId");
   if (typeof wabaInstanceId !== "string") return NO_CHANGE;
   if (snap.get(HOLDS_TURN) === true) {
@@ -139,7 +183,13 @@ export async function leaveLine(reads: Reads, snap: DocumentSnapshot, delivery: 
 }
 
 /** A send of the turn's holder ended (sent, retry, failed): the next send may start an interval after this one started. */
-export async function endTurn(reads: Reads, snap: MessageView, startedAt: number, intervalMs: number, now: number): Promise<LineChange> {
+export async function endTurn(
+  reads: Reads,
+  snap: MessageView,
+  startedAt: number,
+  intervalMs: number,
+  now: number,
+): Promise<LineChange> {
   const wabaInstanceId: unknown = snap.get("wabaInstanceId");
   if (snap.get(HOLDS_TURN) !== true || typeof wabaInstanceId !== "string") return NO_CHANGE;
   const passed = await passTurn(reads, wabaInstanceId, startedAt + intervalMs, now);

@@ -11,7 +11,14 @@ import type { AttemptTask } from "./dispatch";
 /** The one request of a claimed attempt, through the provider of its channel (no retry in process). */
 export async function sendClaimed(claim: Claimed, deps: OutboundDeps): Promise<SendResult> {
   const provider = deps.providers.forInstance(claim.instance, claim.channel);
-  if (!provider) return { ok: false, failure: { code: "not_configured", message: `waba_instances/${claim.instance.id} has no ${claim.channel} sending fields` } };
+  if (!provider)
+    return {
+      ok: false,
+      failure: {
+        code: "not_configured",
+        message: `waba_instances/${claim.instance.id} has no ${claim.channel} sending fields`,
+      },
+    };
   return provider.send(claim.to, claim.content);
 }
 
@@ -33,10 +40,16 @@ export async function afterSent(task: AttemptTask, claim: Claimed): Promise<void
 }
 
 /** Keeps the number's last error of this provider on the instance (for operators); at most one write per code a minute. */
-export async function noteProviderError(instance: MessagingInstance, channel: Channel, failure: SendFailure): Promise<void> {
+export async function noteProviderError(
+  instance: MessagingInstance,
+  channel: Channel,
+  failure: SendFailure,
+): Promise<void> {
   // A failed send only: reading the runtime document here keeps it to one write per code a minute.
   const known = (await readRuntime(instance.id).catch(() => undefined))?.providerErrors?.[channel];
   const knownAt = typeof known?.at === "string" ? Date.parse(known.at) : known?.at?.toMillis?.();
   if (known?.code === failure.code && knownAt !== undefined && Date.now() - knownAt < 60_000) return;
-  await recordProviderError(instance.id, channel, failure).catch((error) => logger.warn("provider error not recorded", { wabaInstanceId: instance.id, error: String(error) }));
+  await recordProviderError(instance.id, channel, failure).catch((error) =>
+    logger.warn("provider error not recorded", { wabaInstanceId: instance.id, error: String(error) }),
+  );
 }

@@ -36,7 +36,8 @@ export async function redriveConversation(
   const dispatches = await firestore().runTransaction(async (tx) => {
     const now = Date.now();
     const conversation = await tx.get(convRef);
-    const outbox = (conversation.get("outbox") as unknown[] | undefined)?.filter((id): id is string => typeof id === "string") ?? [];
+    const outbox =
+      (conversation.get("outbox") as unknown[] | undefined)?.filter((id): id is string => typeof id === "string") ?? [];
     const dropped: string[] = [];
     let head: { id: string; delivery: Delivery; wabaInstanceId: string } | undefined;
     for (const id of outbox.slice(0, 10)) {
@@ -54,14 +55,25 @@ export async function redriveConversation(
       const next = await redriven(tx, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
       if (next) {
         tx.update(outboundRef(vendorId, customer, head.id), deliveryFields(next, now));
-        out.push({ vendorId, customer, messageId: head.id, generation: next.generation, ...(next.nextAttemptAt !== undefined && { at: next.nextAttemptAt }) });
+        out.push({
+          vendorId,
+          customer,
+          messageId: head.id,
+          generation: next.generation,
+          ...(next.nextAttemptAt !== undefined && { at: next.nextAttemptAt }),
+        });
       }
     }
     if (dropped.length > 0) tx.update(convRef, { outbox: FieldValue.arrayRemove(...dropped) });
     return out;
   });
   await deps.scheduler.schedule(dispatches);
-  if (dispatches.length > 0) logger.info("outbound re-driven", { vendorId, messageId: dispatches[0]!.messageId, generation: dispatches[0]!.generation });
+  if (dispatches.length > 0)
+    logger.info("outbound re-driven", {
+      vendorId,
+      messageId: dispatches[0]!.messageId,
+      generation: dispatches[0]!.generation,
+    });
   return dispatches.length > 0;
 }
 
@@ -82,7 +94,9 @@ async function redriven(
       return changedAt <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
     case "scheduled":
     case "retrying":
-      return (delivery.nextAttemptAt ?? 0) <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
+      return (delivery.nextAttemptAt ?? 0) <= now - staleMs
+        ? transition(delivery, { type: "dispatch" }, now)
+        : undefined;
     case "waiting": {
       // Past its deadline it gets a task, whose claim fails it with the reason (and the alert), even
       // if its number never comes back.
@@ -160,7 +174,8 @@ export async function retryLinks(deps: OutboundDeps): Promise<number> {
     const channel = toChannel(doc.get("provider"));
     const resolution = await resolveInstance(vendorId, String(doc.get("wabaInstanceId")));
     const provider = resolution.ok ? deps.providers.forInstance(resolution.instance, channel) : undefined;
-    const waMessageId = msgId !== undefined && provider ? await provider.lookupMessageId(msgId).catch(() => undefined) : undefined;
+    const waMessageId =
+      msgId !== undefined && provider ? await provider.lookupMessageId(msgId).catch(() => undefined) : undefined;
     if (waMessageId) {
       await linkOutbound(vendorId, waMessageId, customer, doc.id);
       await doc.ref.update({ linkPending: FieldValue.delete(), linkAttempts: FieldValue.delete() });
@@ -170,7 +185,10 @@ export async function retryLinks(deps: OutboundDeps): Promise<number> {
     const attempts = ((doc.get("linkAttempts") as number | undefined) ?? 1) + 1;
     await doc.ref.update(
       attempts >= MAX_LINK_ATTEMPTS
-        ? { linkPending: FieldValue.delete(), linkError: `the WhatsApp id could not be looked up after ${attempts} tries` }
+        ? {
+            linkPending: FieldValue.delete(),
+            linkError: `the WhatsApp id could not be looked up after ${attempts} tries`,
+          }
         : { linkAttempts: attempts },
     );
   }

@@ -34,10 +34,10 @@ async function textsOf(vendorId: string): Promise<Texts> {
   const read = await readVendorConfigCached(vendorId);
   return read.found && read.valid
     ? {
-      language: read.config.language,
-      ...(read.config.templates && { templates: read.config.templates }),
-      deadlineMinutes: read.config.deliveryDeadlineMinutes,
-    }
+        language: read.config.language,
+        ...(read.config.templates && { templates: read.config.templates }),
+        deadlineMinutes: read.config.deliveryDeadlineMinutes,
+      }
     : { language: "fr" };
 }
 
@@ -83,28 +83,27 @@ export async function applyPayment(
   const ref = isOrderReference(payment.reference) ? orderRef(vendorId, payment.reference) : undefined;
   const entryRef = paymentEntryRef(vendorId, payment.provider, payment.transactionId, payment.outcome);
   const texts = payment.outcome === "failed" ? await textsOf(vendorId) : undefined;
-  const {
-    outcome,
-    dispatches,
-  } = await firestore().runTransaction(async (tx): Promise<{ outcome: PaymentOutcome; dispatches: Dispatch[] }> => {
-    const [entry, snap] = await Promise.all([tx.get(entryRef), ref ? tx.get(ref) : Promise.resolve(undefined)]);
-    if (entry.exists) return { outcome: "duplicate", dispatches: [] };
-    const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
-    const outcome = decide(order, payment);
-    const noticeId = `order_${payment.reference}_payment_failed_${entryRef.id}`;
-    const sent = order && ref ? await updateOrder(tx, ref, order, payment, outcome, texts, noticeId) : [];
-    tx.create(entryRef, {
-      provider: payment.provider,
-      transactionId: payment.transactionId,
-      reference: payment.reference,
-      outcome: payment.outcome,
-      ...(payment.amount !== undefined && { amount: payment.amount }),
-      ...(payment.currency !== undefined && { currency: payment.currency }),
-      applied: outcome,
-      receivedAt: FieldValue.serverTimestamp(),
-    });
-    return { outcome, dispatches: sent };
-  });
+  const { outcome, dispatches } = await firestore().runTransaction(
+    async (tx): Promise<{ outcome: PaymentOutcome; dispatches: Dispatch[] }> => {
+      const [entry, snap] = await Promise.all([tx.get(entryRef), ref ? tx.get(ref) : Promise.resolve(undefined)]);
+      if (entry.exists) return { outcome: "duplicate", dispatches: [] };
+      const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
+      const outcome = decide(order, payment);
+      const noticeId = `order_${payment.reference}_payment_failed_${entryRef.id}`;
+      const sent = order && ref ? await updateOrder(tx, ref, order, payment, outcome, texts, noticeId) : [];
+      tx.create(entryRef, {
+        provider: payment.provider,
+        transactionId: payment.transactionId,
+        reference: payment.reference,
+        outcome: payment.outcome,
+        ...(payment.amount !== undefined && { amount: payment.amount }),
+        ...(payment.currency !== undefined && { currency: payment.currency }),
+        applied: outcome,
+        receivedAt: FieldValue.serverTimestamp(),
+      });
+      return { outcome, dispatches: sent };
+    },
+  );
   const flagged = outcome === "amount_mismatch" || outcome === "paid_late" || outcome === "unknown_order";
   const log = flagged ? logger.warn : logger.info;
   log("payment event applied", { vendorId, reference: payment.reference, provider: payment.provider, outcome });

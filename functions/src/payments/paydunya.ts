@@ -15,10 +15,12 @@ export const paydunyaCreateAnswerSchema = z.object({
 export const paydunyaConfirmSchema = z.object({
   response_code: z.string(),
   status: z.string().optional(),
-  invoice: z.object({
-    token: z.string().optional(),
-    total_amount: z.union([z.number(), z.string()]).optional(),
-  }).optional(),
+  invoice: z
+    .object({
+      token: z.string().optional(),
+      total_amount: z.union([z.number(), z.string()]).optional(),
+    })
+    .optional(),
   custom_data: z.record(z.string(), z.unknown()).nullish(),
 });
 

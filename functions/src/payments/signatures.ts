@@ -18,8 +18,7 @@ export function sha512Hex(text: string): string {
 }
 
 export type Verdict =
-  | { ok: true }
-  | { ok: false; code: "missing_signature" | "invalid_signature" | "stale_signature"; message: string };
+  { ok: true } | { ok: false; code: "missing_signature" | "invalid_signature" | "stale_signature"; message: string };
 
 const parts = (header: string) =>
   header.split(",").map((part) => {
@@ -39,11 +38,12 @@ export function verifyTimestampedHmac(
   separator: "" | ",",
   nowSeconds: number,
 ): Verdict {
-  if (header === undefined || header.trim() === "") return {
-    ok: false,
-    code: "missing_signature",
-    message: "The callback is not signed.",
-  };
+  if (header === undefined || header.trim() === "")
+    return {
+      ok: false,
+      code: "missing_signature",
+      message: "The callback is not signed.",
+    };
   const fields = parts(header);
   const timestamp = fields.find(([key]) => key === "t")?.[1];
   const signatures = fields.filter(([key]) => key === "v1").map(([, value]) => value!.toLowerCase());
@@ -53,11 +53,12 @@ export function verifyTimestampedHmac(
   const expected = hmacSha256Hex(secret, Buffer.concat([Buffer.from(timestamp + separator, "utf8"), rawBody]));
   let matched = false;
   for (const signature of signatures) matched = safeEquals(signature, expected) || matched;
-  if (!matched) return {
-    ok: false,
-    code: "invalid_signature",
-    message: "The callback signature does not match this vendor's secret.",
-  };
+  if (!matched)
+    return {
+      ok: false,
+      code: "invalid_signature",
+      message: "The callback signature does not match this vendor's secret.",
+    };
   if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) {
     return {
       ok: false,
@@ -70,18 +71,19 @@ export function verifyTimestampedHmac(
 
 /** `Authorization: <scheme> <token>`, the token compared in constant time. */
 export function verifyAuthorization(header: string | undefined, scheme: "Bearer" | "Basic", token: string): Verdict {
-  if (header === undefined || header.trim() === "") return {
-    ok: false,
-    code: "missing_signature",
-    message: `Missing Authorization: ${scheme} <secret>.`,
-  };
+  if (header === undefined || header.trim() === "")
+    return {
+      ok: false,
+      code: "missing_signature",
+      message: `Missing Authorization: ${scheme} <secret>.`,
+    };
   const match = /^(\S+)\s+(.+)$/.exec(header.trim());
   const given = match && match[1]!.toLowerCase() === scheme.toLowerCase() ? match[2]!.trim() : "";
   return safeEquals(given, token) && given !== ""
     ? { ok: true }
     : {
-      ok: false,
-      code: "invalid_signature",
-      message: "The callback's Authorization does not match this vendor's secret.",
-    };
+        ok: false,
+        code: "invalid_signature",
+        message: "The callback's Authorization does not match this vendor's secret.",
+      };
 }

@@ -39,10 +39,11 @@ export async function handlePaymentWebhook(
   request: WebhookRequest,
   deps: PaymentWebhookDeps,
 ): Promise<WebhookResponse> {
-  if (request.method !== "POST") return {
-    ...errorResponse(405, "method_not_allowed", "Use POST."),
-    headers: { Allow: "POST" },
-  };
+  if (request.method !== "POST")
+    return {
+      ...errorResponse(405, "method_not_allowed", "Use POST."),
+      headers: { Allow: "POST" },
+    };
   const target = parsePaymentPath(request.path);
   if (!target.ok) {
     const expected = "POST /api/webhooks/payments/{provider}/{vendorId}";
@@ -80,10 +81,11 @@ export async function handlePaymentWebhook(
     logger.warn("payment callback refused", { vendorId, provider, code: check.code });
     return errorResponse(check.status, check.code, check.message);
   }
-  if (!check.payment) return {
-    status: 200,
-    body: { ok: true, event: check.event, ignored: "this event does not change a payment" },
-  };
+  if (!check.payment)
+    return {
+      status: 200,
+      body: { ok: true, event: check.event, ignored: "this event does not change a payment" },
+    };
   const outcome = await applyPayment(vendorId, check.payment, deps);
   return { status: 200, body: { ok: true, event: check.event, reference: check.payment.reference, outcome } };
 }

@@ -50,7 +50,6 @@ export interface DecideOptions {
   inline?: boolean;
 }
 
-
 /**
  * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (queued
  * on the conversation's outbox, each with its delivery state), the new conversation state, whatever
@@ -68,88 +67,109 @@ export async function decideOnce(
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
   // More attempts than the default 5: during a live rush buyers' decisions share a product's stock shards.
-  return firestore().runTransaction(async (tx) => {
-    const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
-    const inbound = inboundDocSchema.parse(inboundSnap.data());
-    const next = nextOf(inboundSnap.get("processing"));
-    if (inbound.processing.state !== "pending") return { alreadyDecided: true, dispatches: [], stockChanged: [], ...(next && { next }) };
-    const conversationView: ConversationView = {
-      state: (convSnap.get("state") as ConversationState | undefined) ?? {},
-      botPaused: convSnap.get("botPaused") === true,
-    };
-    const decision = await decide(inbound, conversationView, tx);
-    const wabaInstanceId = inbound.wabaInstanceId;
-    // Every read before the first write: the other recipients' outboxes, then the buffered writes.
-    const noticeOutboxes = new Map<string, Outbox>();
-    for (const notice of decision.notices ?? []) {
-      if (notice.to !== customer && !noticeOutboxes.has(notice.to)) noticeOutboxes.set(notice.to, await Outbox.open(tx, vendorId, notice.to, deadlineMinutes));
-    }
-    decision.apply?.(tx);
-    const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
-    const wantsInline = options.inline === true && decision.replies.length > 0;
-    const sender = wantsInline ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
-    if (sender) outbox.claimHeadFor(INLINE_CLAIM.provider, INLINE_CLAIM.leaseMs);
-    const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
-    decision.replies.forEach((content, index) => {
-      // A reply leaves from the number the customer wrote to: the Cloud API number when they wrote there.
-      outbox.add({ messageId: replyIds[index]!, wabaInstanceId, origin: "engine", inReplyTo: messageId, ...(inbound.channel && { channel: inbound.channel }), content });
-    });
-    const notices = (decision.notices ?? []).map((notice, index) => ({ to: notice.to, id: `${replyMessageId(messageId, index)}_notice` }));
-    (decision.notices ?? []).forEach((notice, index) => {
-      const target = noticeOutboxes.get(notice.to) ?? outbox;
-      target.add({ messageId: notices[index]!.id, wabaInstanceId, origin: "engine", content: notice.content });
-    });
-    const { conversationFields, dispatches, claimed } = outbox.write(tx);
-    let inline: InlineAttempt | undefined;
-    if (claimed && sender && claimed.task.messageId === replyIds[0]) {
-      const { task, delivery, created } = claimed;
-      const content = decision.replies[0]!;
-      const attempt = { kind: "claimed", delivery, instance: sender, channel: "wasender", to: customer, content } as const;
-      inline = { task, claimed: attempt, known: created };
-    } else if (claimed) dispatches.push(claimed.task);
-    for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
-    const conversation: Record<string, unknown> = {
-      vendorId,
-      customer,
-      lastInboundAt: FieldValue.serverTimestamp(),
-      lastInboundText: inbound.text,
-      ...conversationFields,
-    };
-    if (inbound.customerName) conversation.customerName = inbound.customerName;
-    if (decision.conversationState) conversation.state = decision.conversationState;
-    if (decision.pauseBot) {
-      conversation.botPaused = true;
-      conversation.pausedAt = FieldValue.serverTimestamp();
-      // The vendor's to-do: who asked, what they said, and how to give the conversation back to the bot.
-      tx.create(firestore().collection("vendors").doc(vendorId).collection("handoffs").doc(messageId), {
-        customer,
-        ...(inbound.customerName && { customerName: inbound.customerName }),
-        text: inbound.text,
-        conversation: convRef.path,
-        requestedAt: FieldValue.serverTimestamp(),
-        resumeWith: `set botPaused to false on ${convRef.path}, or send "REPRENDRE ${customer}" from the owner phone`,
+  return firestore().runTransaction(
+    async (tx) => {
+      const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+      const inbound = inboundDocSchema.parse(inboundSnap.data());
+      const next = nextOf(inboundSnap.get("processing"));
+      if (inbound.processing.state !== "pending")
+        return { alreadyDecided: true, dispatches: [], stockChanged: [], ...(next && { next }) };
+      const conversationView: ConversationView = {
+        state: (convSnap.get("state") as ConversationState | undefined) ?? {},
+        botPaused: convSnap.get("botPaused") === true,
+      };
+      const decision = await decide(inbound, conversationView, tx);
+      const wabaInstanceId = inbound.wabaInstanceId;
+      // Every read before the first write: the other recipients' outboxes, then the buffered writes.
+      const noticeOutboxes = new Map<string, Outbox>();
+      for (const notice of decision.notices ?? []) {
+        if (notice.to !== customer && !noticeOutboxes.has(notice.to))
+          noticeOutboxes.set(notice.to, await Outbox.open(tx, vendorId, notice.to, deadlineMinutes));
+      }
+      decision.apply?.(tx);
+      const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
+      const wantsInline = options.inline === true && decision.replies.length > 0;
+      const sender = wantsInline ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
+      if (sender) outbox.claimHeadFor(INLINE_CLAIM.provider, INLINE_CLAIM.leaseMs);
+      const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
+      decision.replies.forEach((content, index) => {
+        // A reply leaves from the number the customer wrote to: the Cloud API number when they wrote there.
+        outbox.add({
+          messageId: replyIds[index]!,
+          wabaInstanceId,
+          origin: "engine",
+          inReplyTo: messageId,
+          ...(inbound.channel && { channel: inbound.channel }),
+          content,
+        });
       });
-    }
-    // mergeFields, not merge: the engine's state map is replaced whole, so a key it dropped is gone.
-    tx.set(convRef, conversation, { mergeFields: Object.keys(conversation) });
-    tx.update(inboundRef, {
-      processing: {
-        state: decision.state,
-        replyIds,
-        ...(notices.length > 0 && { notices }),
-        ...(decision.reason && { reason: decision.reason }),
+      const notices = (decision.notices ?? []).map((notice, index) => ({
+        to: notice.to,
+        id: `${replyMessageId(messageId, index)}_notice`,
+      }));
+      (decision.notices ?? []).forEach((notice, index) => {
+        const target = noticeOutboxes.get(notice.to) ?? outbox;
+        target.add({ messageId: notices[index]!.id, wabaInstanceId, origin: "engine", content: notice.content });
+      });
+      const { conversationFields, dispatches, claimed } = outbox.write(tx);
+      let inline: InlineAttempt | undefined;
+      if (claimed && sender && claimed.task.messageId === replyIds[0]) {
+        const { task, delivery, created } = claimed;
+        const content = decision.replies[0]!;
+        const attempt = {
+          kind: "claimed",
+          delivery,
+          instance: sender,
+          channel: "wasender",
+          to: customer,
+          content,
+        } as const;
+        inline = { task, claimed: attempt, known: created };
+      } else if (claimed) dispatches.push(claimed.task);
+      for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
+      const conversation: Record<string, unknown> = {
+        vendorId,
+        customer,
+        lastInboundAt: FieldValue.serverTimestamp(),
+        lastInboundText: inbound.text,
+        ...conversationFields,
+      };
+      if (inbound.customerName) conversation.customerName = inbound.customerName;
+      if (decision.conversationState) conversation.state = decision.conversationState;
+      if (decision.pauseBot) {
+        conversation.botPaused = true;
+        conversation.pausedAt = FieldValue.serverTimestamp();
+        // The vendor's to-do: who asked, what they said, and how to give the conversation back to the bot.
+        tx.create(firestore().collection("vendors").doc(vendorId).collection("handoffs").doc(messageId), {
+          customer,
+          ...(inbound.customerName && { customerName: inbound.customerName }),
+          text: inbound.text,
+          conversation: convRef.path,
+          requestedAt: FieldValue.serverTimestamp(),
+          resumeWith: `set botPaused to false on ${convRef.path}, or send "REPRENDRE ${customer}" from the owner phone`,
+        });
+      }
+      // mergeFields, not merge: the engine's state map is replaced whole, so a key it dropped is gone.
+      tx.set(convRef, conversation, { mergeFields: Object.keys(conversation) });
+      tx.update(inboundRef, {
+        processing: {
+          state: decision.state,
+          replyIds,
+          ...(notices.length > 0 && { notices }),
+          ...(decision.reason && { reason: decision.reason }),
+          ...(next && { next }),
+          decidedAt: FieldValue.serverTimestamp(),
+        },
+      });
+      return {
+        alreadyDecided: false,
+        dispatches,
+        stockChanged: decision.stockChanged ?? [],
+        checkoutsToCreate: decision.checkoutsToCreate ?? [],
         ...(next && { next }),
-        decidedAt: FieldValue.serverTimestamp(),
-      },
-    });
-    return {
-      alreadyDecided: false,
-      dispatches,
-      stockChanged: decision.stockChanged ?? [],
-      checkoutsToCreate: decision.checkoutsToCreate ?? [],
-      ...(next && { next }),
-      ...(inline && { inline }),
-    };
-  }, { maxAttempts: 10 });
+        ...(inline && { inline }),
+      };
+    },
+    { maxAttempts: 10 },
+  );
 }
-

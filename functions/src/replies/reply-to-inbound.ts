@@ -44,7 +44,10 @@ const MAX_HANDOVERS = 50;
 export function engineVendor(vendorId: string, config: VendorConfig, platformPaymentLink: string): EngineVendor {
   if (!config.paymentLinkTemplate) {
     const platform = paymentLinkTemplateSchema.safeParse(platformPaymentLink);
-    if (!platform.success) throw new DecisionError(`the PLATFORM_PAYMENT_LINK param is not a usable payment link: ${describeIssues(platform.error).join("; ")}`);
+    if (!platform.success)
+      throw new DecisionError(
+        `the PLATFORM_PAYMENT_LINK param is not a usable payment link: ${describeIssues(platform.error).join("; ")}`,
+      );
   }
   const { businessName, welcomeMessage, language, templates, liveMode, openingHours, awayMessage, ownerPhone } = config;
   return {
@@ -74,7 +77,11 @@ async function decide(
 ): Promise<InboundDecision> {
   if (!config.found) return { state: "failed", reason: `vendor_configs/${vendorId} does not exist`, replies: [] };
   if (!config.valid) {
-    return { state: "failed", reason: `vendor_configs/${vendorId} is invalid: ${config.problems.join("; ")}`, replies: [] };
+    return {
+      state: "failed",
+      reason: `vendor_configs/${vendorId} is invalid: ${config.problems.join("; ")}`,
+      replies: [],
+    };
   }
   if (!config.config.autoReplyEnabled) return { state: "skipped", reason: "autoReplyEnabled is false", replies: [] };
   // The owner phone is never paused: its REPRENDRE must always get through.
@@ -94,7 +101,11 @@ async function decide(
   const output = await deps.engine.handle({
     vendor: engineVendor(vendorId, config.config, deps.platformPaymentLink()),
     state: conversation.state,
-    message: { from: inbound.from, text: inbound.text, ...(inbound.customerName && { customerName: inbound.customerName }) },
+    message: {
+      from: inbound.from,
+      text: inbound.text,
+      ...(inbound.customerName && { customerName: inbound.customerName }),
+    },
     now,
     shop,
   });
@@ -126,7 +137,12 @@ export async function replyToInbound(
   /** The message's `receivedAt` as the trigger saw it (saves a read); read from the document otherwise. */
   receivedAt?: unknown,
 ): Promise<void> {
-  const earlier = await earlierPendingInbound(vendorId, customer, messageId, receivedAt instanceof Timestamp ? receivedAt : undefined);
+  const earlier = await earlierPendingInbound(
+    vendorId,
+    customer,
+    messageId,
+    receivedAt instanceof Timestamp ? receivedAt : undefined,
+  );
   if (earlier && (await parkBehind(vendorId, customer, messageId, earlier))) {
     logger.info("inbound parked behind an earlier undecided message", { vendorId, messageId, earlier });
     return;
@@ -164,16 +180,21 @@ async function decideAndQueue(
     // a new one for the next attempt (the rare reference that already exists fails the commit).
     const reference = randomReference();
     try {
-      decided = await decideOnce(vendorId, customer, messageId, deadlineMinutes, (inbound, conversation, tx) =>
-        decide(vendorId, config, inbound, conversation, tx, deps, verdict, reference),
-      { inline },
+      decided = await decideOnce(
+        vendorId,
+        customer,
+        messageId,
+        deadlineMinutes,
+        (inbound, conversation, tx) => decide(vendorId, config, inbound, conversation, tx, deps, verdict, reference),
+        { inline },
       );
     } catch (error) {
       // A vendor problem (DecisionError) will not go away by trying again; anything else might.
       if (attempt < DECISION_TRIES && !(error instanceof DecisionError)) continue;
       // Never leave a message pending: it would hold back every later message of this buyer. It stays
       // stored, marked failed with the reason, for an operator to see.
-      const reason = error instanceof DecisionError ? error.message : `the decision failed ${attempt} times: ${String(error)}`;
+      const reason =
+        error instanceof DecisionError ? error.message : `the decision failed ${attempt} times: ${String(error)}`;
       logger.error("inbound not decided", { vendorId, messageId, attempts: attempt, reason });
       return markUndecided(vendorId, customer, messageId, reason, attempt);
     }

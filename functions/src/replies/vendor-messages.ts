@@ -28,9 +28,12 @@ export async function sendVendorMessage(
   const problems: string[] = [];
   const parsed = vendorWrittenOutboundSchema.safeParse(data);
   if (!parsed.success) problems.push(...describeIssues(parsed.error));
-  if (!e164Schema.safeParse(customer).success) problems.push(`conversation id: "${customer}" is not an E.164 phone number`);
+  if (!e164Schema.safeParse(customer).success)
+    problems.push(`conversation id: "${customer}" is not an E.164 phone number`);
   const config = await readVendorConfigCached(vendorId);
-  const wabaInstanceId = parsed.data?.wabaInstanceId ?? (config.found ? (config.valid ? config.config.wabaInstanceId : config.wabaInstanceId) : undefined);
+  const wabaInstanceId =
+    parsed.data?.wabaInstanceId ??
+    (config.found ? (config.valid ? config.config.wabaInstanceId : config.wabaInstanceId) : undefined);
   if (!wabaInstanceId) problems.push("the vendor has no number to send from (vendor_configs.wabaInstanceId)");
   const deadlineMinutes = config.found && config.valid ? config.config.deliveryDeadlineMinutes : undefined;
 

@@ -10,7 +10,12 @@ export interface InboundLimits {
 
 export type LimitVerdict =
   | { allowed: true }
-  | { allowed: false; scope: "customer" | "vendor"; limit: number; /** first refusal of this window: tell the customer once */ notify: boolean };
+  | {
+      allowed: false;
+      scope: "customer" | "vendor";
+      limit: number;
+      /** first refusal of this window: tell the customer once */ notify: boolean;
+    };
 
 const WINDOW_MS = 60_000;
 const REDIS_TIMEOUT_MS = 1_000;
@@ -48,7 +53,9 @@ export class InboundLimiter {
   private degraded = false;
 
   constructor(redisConfig: RedisConfig | undefined) {
-    this.redis = redisConfig ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false }) : undefined;
+    this.redis = redisConfig
+      ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false })
+      : undefined;
   }
 
   async check(vendorId: string, customer: string, limits: InboundLimits): Promise<LimitVerdict> {
@@ -106,7 +113,9 @@ export class InboundLimiter {
   private fail(error: unknown): void {
     if (!this.degraded) {
       this.degraded = true;
-      logger.warn("rate limits: Redis unavailable, counting in memory", { error: error instanceof Error ? error.message : String(error) });
+      logger.warn("rate limits: Redis unavailable, counting in memory", {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

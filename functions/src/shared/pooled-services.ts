@@ -14,7 +14,9 @@ export class PooledServices<Config, Service> {
 
   /** `parts` name what makes a service different; hashed so the map never holds a credential in clear. */
   get(key: string, apiUrl: string, parts: readonly (string | number | undefined)[], config: Config): Service {
-    const fingerprint = createHash("sha256").update([apiUrl, ...parts].map((part) => String(part ?? "")).join("\n")).digest("hex");
+    const fingerprint = createHash("sha256")
+      .update([apiUrl, ...parts].map((part) => String(part ?? "")).join("\n"))
+      .digest("hex");
     const cached = this.services.get(key);
     if (cached && cached.fingerprint === fingerprint) return cached.service;
     const service = this.create(config, this.poolFor(apiUrl));

@@ -88,7 +88,9 @@ export class TieredCache {
     private readonly namespace = "livepay:v1:",
     private readonly maxMemoryEntries = MAX_MEMORY_ENTRIES,
   ) {
-    this.redis = redisConfig ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false }) : undefined;
+    this.redis = redisConfig
+      ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false })
+      : undefined;
     this.sealer = redisConfig ? new ValueSealer(redisConfig.encryptionKey) : undefined;
     if (!redisConfig) logger.info("cache: no Redis credentials, running on memory only");
   }
@@ -124,7 +126,11 @@ export class TieredCache {
    * `ttlSeconds` (default one hour) bounds the entry in both tiers. `readAt`: when the value was read
    * from its source; Redis then keeps an invalidation made after that time instead of the value.
    */
-  async set(key: string, value: unknown, { ttlSeconds = CACHE_TTL_SECONDS, readAt }: { ttlSeconds?: number; readAt?: number } = {}): Promise<void> {
+  async set(
+    key: string,
+    value: unknown,
+    { ttlSeconds = CACHE_TTL_SECONDS, readAt }: { ttlSeconds?: number; readAt?: number } = {},
+  ): Promise<void> {
     this.remember(key, value, ttlSeconds);
     const redis = this.healthyRedis();
     if (!redis || !this.sealer) return;
@@ -179,9 +185,16 @@ export class TieredCache {
     this.flushing = true;
     const batch = [...this.pendingInvalidations];
     try {
-      await withTimeout(Promise.all(batch.map(([key, at]) => this.redis!.set(this.namespace + key, { [INVALIDATED_AT]: at }, { ex: CACHE_TTL_SECONDS }))));
+      await withTimeout(
+        Promise.all(
+          batch.map(([key, at]) =>
+            this.redis!.set(this.namespace + key, { [INVALIDATED_AT]: at }, { ex: CACHE_TTL_SECONDS }),
+          ),
+        ),
+      );
       // Only what was written: a key invalidated again meanwhile stays pending with its newer time.
-      for (const [key, at] of batch) if (this.pendingInvalidations.get(key) === at) this.pendingInvalidations.delete(key);
+      for (const [key, at] of batch)
+        if (this.pendingInvalidations.get(key) === at) this.pendingInvalidations.delete(key);
       this.flushing = false;
       this.recovered();
     } catch (error) {

@@ -114,12 +114,16 @@ export class ConfigCache {
    * The vendor's config and instances: from the cache on a warm path (no Firestore read), else one
    * document read and one query, then cached (an unknown vendor too, briefly).
    */
-  async readVendorSnapshot(vendorId: string, { fresh = false, maxAgeMs, skipMemory = false }: SnapshotOptions = {}): Promise<VendorSnapshotRead> {
+  async readVendorSnapshot(
+    vendorId: string,
+    { fresh = false, maxAgeMs, skipMemory = false }: SnapshotOptions = {},
+  ): Promise<VendorSnapshotRead> {
     if (!fresh) {
       const cached = await this.tiers.get<VendorSnapshot>(vendorKey(vendorId), { skipMemory });
       // An entry written before `readAt` existed counts as read at the epoch: never fresh.
       const readAt = cached?.readAt ?? 0;
-      if (cached && (maxAgeMs === undefined || Date.now() - readAt <= maxAgeMs)) return { ...cached, readAt, fromCache: true };
+      if (cached && (maxAgeMs === undefined || Date.now() - readAt <= maxAgeMs))
+        return { ...cached, readAt, fromCache: true };
     }
     let load = this.loading.get(vendorId);
     if (!load) {
@@ -142,7 +146,10 @@ export class ConfigCache {
       readAt,
     };
     const known = snapshot.config !== null;
-    await this.tiers.set(vendorKey(vendorId), snapshot, { readAt, ...(!known && { ttlSeconds: NEGATIVE_TTL_SECONDS }) });
+    await this.tiers.set(vendorKey(vendorId), snapshot, {
+      readAt,
+      ...(!known && { ttlSeconds: NEGATIVE_TTL_SECONDS }),
+    });
     return snapshot;
   }
 

@@ -53,7 +53,6 @@ export async function storeInbound(
   }
 }
 
-
 /** The later message parked behind this one (`processing.next`), if any. */
 export function nextOf(processing: unknown): string | undefined {
   const next = (processing as { next?: unknown } | undefined)?.next;
@@ -64,14 +63,27 @@ export function nextOf(processing: unknown): string | undefined {
  * A message whose decision failed: marked failed with the reason (and how many tries), unless it got
  * decided meanwhile. Returns the message parked behind it, which must not wait any longer.
  */
-export async function markUndecided(vendorId: string, customer: string, messageId: string, reason: string, attempts: number): Promise<string | undefined> {
+export async function markUndecided(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  reason: string,
+  attempts: number,
+): Promise<string | undefined> {
   const ref = messageRef(vendorId, customer, messageId);
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     const next = nextOf(snap.get("processing"));
     if (snap.get("processing.state") !== "pending") return next;
     tx.update(ref, {
-      processing: { state: "failed", reason, attempts, replyIds: [], ...(next && { next }), decidedAt: FieldValue.serverTimestamp() },
+      processing: {
+        state: "failed",
+        reason,
+        attempts,
+        replyIds: [],
+        ...(next && { next }),
+        decidedAt: FieldValue.serverTimestamp(),
+      },
     });
     return next;
   });
@@ -90,7 +102,9 @@ export async function earlierPendingInbound(
   messageId: string,
   knownReceivedAt?: Timestamp,
 ): Promise<string | undefined> {
-  const receivedAt = knownReceivedAt ?? ((await messageRef(vendorId, customer, messageId).get()).get("receivedAt") as Timestamp | undefined);
+  const receivedAt =
+    knownReceivedAt ??
+    ((await messageRef(vendorId, customer, messageId).get()).get("receivedAt") as Timestamp | undefined);
   if (!receivedAt) return undefined;
   const snap = await conversationRef(vendorId, customer)
     .collection("messages")
@@ -108,7 +122,12 @@ export async function earlierPendingInbound(
  * the earlier message records it as `processing.next`. False when the earlier one got decided
  * meanwhile (or already hands over to another): then this one goes ahead now. One read.
  */
-export async function parkBehind(vendorId: string, customer: string, messageId: string, earlierId: string): Promise<boolean> {
+export async function parkBehind(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  earlierId: string,
+): Promise<boolean> {
   const earlierRef = messageRef(vendorId, customer, earlierId);
   return firestore().runTransaction(async (tx) => {
     const earlier = await tx.get(earlierRef);
@@ -122,7 +141,10 @@ export async function parkBehind(vendorId: string, customer: string, messageId: 
 }
 
 /** Inbound messages still undecided long after they arrived: their trigger died. Oldest first. */
-export async function stuckInbound(olderThan: Date, limit: number): Promise<{ vendorId: string; customer: string; messageId: string }[]> {
+export async function stuckInbound(
+  olderThan: Date,
+  limit: number,
+): Promise<{ vendorId: string; customer: string; messageId: string }[]> {
   const snap = await firestore()
     .collectionGroup("messages")
     .where("processing.state", "==", "pending")
@@ -161,7 +183,10 @@ export async function conversationThread(
   // Inbound and dashboard messages live in `messages`, everything the backend sends in `outbound`; a
   // dashboard message is sent as `outbound/{same id}`, whose delivery is the one to show.
   const conversation = conversationRef(vendorId, customer);
-  const [written, sent] = await Promise.all([conversation.collection("messages").get(), conversation.collection(OUTBOUND).get()]);
+  const [written, sent] = await Promise.all([
+    conversation.collection("messages").get(),
+    conversation.collection(OUTBOUND).get(),
+  ]);
   const byId = new Map<string, Record<string, unknown>>();
   for (const doc of [...written.docs, ...sent.docs]) byId.set(doc.id, { ...byId.get(doc.id), ...doc.data() });
   const at = (data: Record<string, unknown>) => {
@@ -203,8 +228,15 @@ export async function writeVendorMessage(
 /** Where a conversation's message lives: `messages` (inbound, dashboard) or `outbound` (what the backend sends). */
 export type MessageCollection = "messages" | typeof OUTBOUND;
 
-function refIn(collection: MessageCollection, vendorId: string, customer: string, messageId: string): DocumentReference {
-  return collection === OUTBOUND ? outboundRef(vendorId, customer, messageId) : messageRef(vendorId, customer, messageId);
+function refIn(
+  collection: MessageCollection,
+  vendorId: string,
+  customer: string,
+  messageId: string,
+): DocumentReference {
+  return collection === OUTBOUND
+    ? outboundRef(vendorId, customer, messageId)
+    : messageRef(vendorId, customer, messageId);
 }
 
 /** One of the vendor's messages by id, or undefined. */

@@ -25,13 +25,20 @@ export interface RecentFailure {
 }
 
 /** A number's outbound messages that ended failed since `since`, newest first, with their reasons, and how many there are. */
-export async function recentFailures(wabaInstanceId: string, since: Date, limit: number): Promise<{ count: number; latest: RecentFailure[] }> {
+export async function recentFailures(
+  wabaInstanceId: string,
+  since: Date,
+  limit: number,
+): Promise<{ count: number; latest: RecentFailure[] }> {
   const query = firestore()
     .collectionGroup(OUTBOUND)
     .where("wabaInstanceId", "==", wabaInstanceId)
     .where("status", "==", "failed")
     .where("failedAt", ">=", Timestamp.fromDate(since));
-  const [count, latest] = await Promise.all([query.count().get(), query.orderBy("failedAt", "desc").limit(limit).get()]);
+  const [count, latest] = await Promise.all([
+    query.count().get(),
+    query.orderBy("failedAt", "desc").limit(limit).get(),
+  ]);
   return {
     count: count.data().count,
     latest: latest.docs.map((doc) => ({

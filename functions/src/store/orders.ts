@@ -48,7 +48,11 @@ export function toEngineOrder(reference: string, order: OrderDoc): EngineOrder {
 
 /** The buyer's latest orders, newest first (needs the customer + createdAt index). */
 export async function latestOrdersOf(vendorId: string, customer: string, limit: number): Promise<EngineOrder[]> {
-  const snap = await ordersOf(vendorId).where("customer", "==", customer).orderBy("createdAt", "desc").limit(limit).get();
+  const snap = await ordersOf(vendorId)
+    .where("customer", "==", customer)
+    .orderBy("createdAt", "desc")
+    .limit(limit)
+    .get();
   return snap.docs.flatMap((doc) => {
     const parsed = orderDocSchema.safeParse(doc.data());
     return parsed.success ? [toEngineOrder(doc.id, parsed.data)] : [];
@@ -94,7 +98,11 @@ export async function recentOrderDocs(
   since?: Date,
 ): Promise<Array<{ reference: string; data: Record<string, unknown> }>> {
   const snap = since
-    ? await ordersOf(vendorId).where("createdAt", ">=", Timestamp.fromDate(since)).orderBy("createdAt", "desc").limit(limit).get()
+    ? await ordersOf(vendorId)
+        .where("createdAt", ">=", Timestamp.fromDate(since))
+        .orderBy("createdAt", "desc")
+        .limit(limit)
+        .get()
     : await ordersOf(vendorId).orderBy("createdAt", "desc").limit(limit).get();
   return snap.docs.map((doc) => ({ reference: doc.id, data: doc.data() }));
 }

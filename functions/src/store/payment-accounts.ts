@@ -20,11 +20,13 @@ export function checkPaymentAccount(raw: unknown): PaymentAccountRead {
   if (raw === undefined) return { found: false };
   const parsed = paymentAccountSchema.safeParse(raw);
   // The problems name fields, never their values: the document holds secrets.
-  return parsed.success ? { found: true, valid: true, account: parsed.data } : {
-    found: true,
-    valid: false,
-    problems: describeIssues(parsed.error),
-  };
+  return parsed.success
+    ? { found: true, valid: true, account: parsed.data }
+    : {
+        found: true,
+        valid: false,
+        problems: describeIssues(parsed.error),
+      };
 }
 
 export async function readPaymentAccount(vendorId: string): Promise<PaymentAccountRead> {

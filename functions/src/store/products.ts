@@ -16,7 +16,8 @@ export async function readActiveProducts(vendorId: string): Promise<Product[]> {
   for (const doc of snap.docs) {
     const parsed = productSchema.safeParse(doc.data());
     if (parsed.success) products.push({ id: doc.id, ...parsed.data });
-    else logger.warn("invalid product skipped", { vendorId, productId: doc.id, problems: describeIssues(parsed.error) });
+    else
+      logger.warn("invalid product skipped", { vendorId, productId: doc.id, problems: describeIssues(parsed.error) });
   }
   return products;
 }

@@ -62,7 +62,11 @@ export class FirestoreShop implements ShopPort {
       const product = catalogue.find((listed) => listed.id === wanted.productId);
       if (!product) {
         // Inactive or gone: nothing of it is on sale.
-        shortages.push({ productId: wanted.productId, name: (await this.product(wanted.productId))?.name ?? wanted.productId, available: 0 });
+        shortages.push({
+          productId: wanted.productId,
+          name: (await this.product(wanted.productId))?.name ?? wanted.productId,
+          available: 0,
+        });
         continue;
       }
       const drawn = await this.stock.draw(product.id, request.customer, wanted.quantity, product.stockSync?.shards);
@@ -71,7 +75,13 @@ export class FirestoreShop implements ShopPort {
         continue;
       }
       draws.push(...drawn.draws.map((draw) => ({ productId: product.id, ...draw })));
-      items.push({ productId: product.id, keyword: product.keyword, name: product.name, unitPrice: product.price, quantity: wanted.quantity });
+      items.push({
+        productId: product.id,
+        keyword: product.keyword,
+        name: product.name,
+        unitPrice: product.price,
+        quantity: wanted.quantity,
+      });
     }
     if (shortages.length > 0 || items.length === 0) {
       this.stock.putBack(draws);
@@ -121,10 +131,17 @@ export class FirestoreShop implements ShopPort {
     if (!snap.exists) return undefined;
     const order = parseOrder(snap.data());
     if (order.customer !== customer || order.status !== "reserved") return undefined;
-    const release = order.stockHeld ? await prepareStockRelease(this.tx, this.vendorId, order.items, order.stockDraws) : undefined;
+    const release = order.stockHeld
+      ? await prepareStockRelease(this.tx, this.vendorId, order.items, order.stockDraws)
+      : undefined;
     release?.products.forEach((productId) => this.released.add(productId));
     this.writes.push((tx) => {
-      tx.update(ref, { status: "cancelled", stockHeld: false, cancelledBy: "customer", cancelledAt: FieldValue.serverTimestamp() });
+      tx.update(ref, {
+        status: "cancelled",
+        stockHeld: false,
+        cancelledBy: "customer",
+        cancelledAt: FieldValue.serverTimestamp(),
+      });
       release?.write(tx);
     });
     return toEngineOrder(reference, { ...order, status: "cancelled" });
@@ -134,7 +151,9 @@ export class FirestoreShop implements ShopPort {
     const ref = conversationRef(this.vendorId, customer);
     const snap = await this.tx.get(ref);
     if (snap.get("botPaused") !== true) return false;
-    this.writes.push((tx) => tx.update(ref, { botPaused: false, resumedAt: FieldValue.serverTimestamp(), resumedBy: "owner command" }));
+    this.writes.push((tx) =>
+      tx.update(ref, { botPaused: false, resumedAt: FieldValue.serverTimestamp(), resumedBy: "owner command" }),
+    );
     return true;
   }
 

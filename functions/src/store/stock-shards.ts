@@ -55,7 +55,12 @@ export class StockDrawer {
    * Draws `quantity` units of a product for `customer`. `shards`: how many shards the catalogue says the
    * product's stock is spread over (undefined: not spread, as far as the catalogue knows).
    */
-  async draw(productId: string, customer: string, quantity: number, shards: number | undefined): Promise<{ ok: true; draws: Draw[] } | { ok: false; available: number }> {
+  async draw(
+    productId: string,
+    customer: string,
+    quantity: number,
+    shards: number | undefined,
+  ): Promise<{ ok: true; draws: Draw[] } | { ok: false; available: number }> {
     let units = this.units.get(productId);
     if (!units) {
       units = shards ? await this.readFirstShard(productId, customer, shards) : await this.readOrSpread(productId);
@@ -91,7 +96,9 @@ export class StockDrawer {
   write(tx: Transaction): void {
     for (const [productId, stock] of this.seeds) {
       const units = this.units.get(productId)!;
-      tx.update(productRef(this.vendorId, productId), { stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() } });
+      tx.update(productRef(this.vendorId, productId), {
+        stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() },
+      });
       units.forEach((n, shard) => tx.set(shardRef(this.vendorId, productId, shard), { units: n }));
     }
     for (const [productId, shards] of this.dirty) {
@@ -149,7 +156,12 @@ export async function prepareStockRelease(
     return {
       products: [...new Set(draws.map((draw) => draw.productId))],
       write: (write) => {
-        for (const draw of draws) write.set(shardRef(vendorId, draw.productId, draw.shard), { units: FieldValue.increment(draw.quantity) }, { merge: true });
+        for (const draw of draws)
+          write.set(
+            shardRef(vendorId, draw.productId, draw.shard),
+            { units: FieldValue.increment(draw.quantity) },
+            { merge: true },
+          );
       },
     };
   }
@@ -161,7 +173,12 @@ export async function prepareStockRelease(
       items.forEach((item, index) => {
         const snap = snaps[index]!;
         if (!snap.exists) return;
-        if (stockSyncOf(snap.data())) write.set(shardRef(vendorId, item.productId, 0), { units: FieldValue.increment(item.quantity) }, { merge: true });
+        if (stockSyncOf(snap.data()))
+          write.set(
+            shardRef(vendorId, item.productId, 0),
+            { units: FieldValue.increment(item.quantity) },
+            { merge: true },
+          );
         else write.update(refs[index]!, { stock: FieldValue.increment(item.quantity) });
       });
     },
@@ -200,7 +217,9 @@ export async function refreshStockView(vendorId: string, productId: string): Pro
     const snap = await tx.get(ref);
     const sync = stockSyncOf(snap.data());
     if (!snap.exists || !sync || snap.get("stock") !== sync.stock) return undefined;
-    const shards = await tx.getAll(...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)));
+    const shards = await tx.getAll(
+      ...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)),
+    );
     const sum = shards.reduce((total, shard) => total + unitsIn(shard), 0);
     // `stockSync.at` stays the last spread's time: when the operator's number took effect.
     if (sum !== sync.stock) tx.update(ref, { stock: sum, "stockSync.stock": sum });
@@ -213,6 +232,8 @@ export async function availableStock(vendorId: string, productId: string): Promi
   const snap = await productRef(vendorId, productId).get();
   const sync = stockSyncOf(snap.data());
   if (!sync) return isStock(snap.get("stock")) ? (snap.get("stock") as number) : 0;
-  const shards = await firestore().getAll(...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)));
+  const shards = await firestore().getAll(
+    ...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)),
+  );
   return shards.reduce((total, shard) => total + unitsIn(shard), 0);
 }

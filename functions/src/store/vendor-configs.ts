@@ -29,7 +29,12 @@ function checkVendorConfig(raw: unknown): VendorConfigRead {
   if (parsed.success) return { found: true, valid: true, config: parsed.data };
   const routing = vendorRoutingSchema.safeParse(raw);
   const wabaInstanceId = routing.success ? routing.data.wabaInstanceId : undefined;
-  return { found: true, valid: false, problems: describeIssues(parsed.error), ...(wabaInstanceId && { wabaInstanceId }) };
+  return {
+    found: true,
+    valid: false,
+    problems: describeIssues(parsed.error),
+    ...(wabaInstanceId && { wabaInstanceId }),
+  };
 }
 
 /** Every vendor's id, shop name and language, for an operator's vendor picker (one query over the collection). */

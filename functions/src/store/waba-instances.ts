@@ -8,7 +8,14 @@ import { prepareSessionStatus, prepareStatusCopy } from "./waba-runtime";
 
 export { WABA_INSTANCES };
 // The send path's runtime reads and writes, where its callers have always imported them from.
-export { hasDeliveryProblem, readInstanceRuntime, readRuntime, recordProviderError, writeCircuit, type InstanceRuntime } from "./waba-runtime";
+export {
+  hasDeliveryProblem,
+  readInstanceRuntime,
+  readRuntime,
+  recordProviderError,
+  writeCircuit,
+  type InstanceRuntime,
+} from "./waba-runtime";
 
 /**
  * One of a vendor's instances from the configuration cache, checked; undefined when the vendor has no
@@ -44,7 +51,10 @@ export async function recordSessionStatus(
   const ref = firestore().collection(WABA_INSTANCES).doc(wabaInstanceId);
   return firestore().runTransaction(async (tx) => {
     const now = Timestamp.now();
-    const [snap, writeSession] = await Promise.all([tx.get(ref), prepareSessionStatus(tx, wabaInstanceId, sessionStatus, status, now)]);
+    const [snap, writeSession] = await Promise.all([
+      tx.get(ref),
+      prepareSessionStatus(tx, wabaInstanceId, sessionStatus, status, now),
+    ]);
     const previousStatus = snap.get("status") as string | undefined;
     if (!snap.exists) return { previousStatus }; // deleted meanwhile: no runtime document left behind
     writeSession();
@@ -67,7 +77,10 @@ export async function syncRuntimeStatus(wabaInstanceId: string): Promise<void> {
 }
 
 /** What was registered at Wasender for this number, and when. */
-export async function recordRegistration(wabaInstanceId: string, registration: { url: string; events: string[] }): Promise<void> {
+export async function recordRegistration(
+  wabaInstanceId: string,
+  registration: { url: string; events: string[] },
+): Promise<void> {
   await firestore()
     .collection(WABA_INSTANCES)
     .doc(wabaInstanceId)
@@ -121,7 +134,8 @@ export async function syncVendorConfigRouting(
       const update: Record<string, unknown> = {};
       if (!config.exists) update.vendorId = vendorId;
       if (dangling && current !== wabaInstanceId) update.wabaInstanceId = wabaInstanceId;
-      if ((dangling || current === wabaInstanceId) && provider && config.get("wabaProvider") !== provider) update.wabaProvider = provider;
+      if ((dangling || current === wabaInstanceId) && provider && config.get("wabaProvider") !== provider)
+        update.wabaProvider = provider;
       if (Object.keys(update).length > 0) tx.set(configRef, update, { merge: true });
       return;
     }
@@ -139,7 +153,9 @@ export async function syncVendorConfigRouting(
 }
 
 /** Every instance document of a vendor, as stored (the health call reads them fresh). */
-export async function readVendorInstanceDocs(vendorId: string): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+export async function readVendorInstanceDocs(
+  vendorId: string,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
   const snap = await firestore().collection(WABA_INSTANCES).where("vendorId", "==", vendorId).limit(50).get();
   return snap.docs.map((doc) => ({ id: doc.id, data: doc.data() }));
 }

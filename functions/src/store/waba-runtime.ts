@@ -53,7 +53,10 @@ function runtimeOf(data: Record<string, unknown> | undefined): InstanceRuntime {
 }
 
 /** Reads the number's failover circuit and session state inside a transaction (one read). */
-export async function readInstanceRuntime(tx: Pick<Transaction, "get">, wabaInstanceId: string): Promise<InstanceRuntime> {
+export async function readInstanceRuntime(
+  tx: Pick<Transaction, "get">,
+  wabaInstanceId: string,
+): Promise<InstanceRuntime> {
   return runtimeOf((await tx.get(runtimeRef(wabaInstanceId))).data());
 }
 
@@ -77,21 +80,34 @@ export function writeCircuit(tx: Transaction, wabaInstanceId: string, circuit: C
     reason: circuit.reason,
     failures: circuit.failures,
     ...(circuit.probeAt !== undefined && { probeAt: Timestamp.fromMillis(circuit.probeAt) }),
-    ...(circuit.probe && { probe: { message: circuit.probe.message, until: Timestamp.fromMillis(circuit.probe.until) } }),
+    ...(circuit.probe && {
+      probe: { message: circuit.probe.message, until: Timestamp.fromMillis(circuit.probe.until) },
+    }),
   };
   tx.set(runtimeRef(wabaInstanceId), { circuit: stored }, { mergeFields: ["circuit"] });
 }
 
 /** The last error of one provider on this number (`providerErrors.{provider}`), for the operator and the health call. */
-export async function recordProviderError(wabaInstanceId: string, provider: string, error: { code: string; message: string }): Promise<void> {
+export async function recordProviderError(
+  wabaInstanceId: string,
+  provider: string,
+  error: { code: string; message: string },
+): Promise<void> {
   await runtimeRef(wabaInstanceId).set(
-    { providerErrors: { [provider]: { code: error.code, message: error.message.slice(0, 500), at: FieldValue.serverTimestamp() } } },
+    {
+      providerErrors: {
+        [provider]: { code: error.code, message: error.message.slice(0, 500), at: FieldValue.serverTimestamp() },
+      },
+    },
     { merge: true },
   );
 }
 
 /** A number whose session a provider refuses (`deliveryProblem`), or undefined to clear it. */
-export async function writeDeliveryProblem(wabaInstanceId: string, problem: { code: string; message: string } | undefined): Promise<void> {
+export async function writeDeliveryProblem(
+  wabaInstanceId: string,
+  problem: { code: string; message: string } | undefined,
+): Promise<void> {
   await runtimeRef(wabaInstanceId).set(
     { deliveryProblem: problem ? { ...problem, at: FieldValue.serverTimestamp() } : FieldValue.delete() },
     { merge: true },
@@ -156,7 +172,11 @@ export async function prepareSessionStatus(
  * Reads (now, in `tx`) the status copy, and returns the write that sets it to `status` (nothing when
  * it already says so); an undefined `status` (the instance deleted) removes the runtime document.
  */
-export async function prepareStatusCopy(tx: Transaction, wabaInstanceId: string, status: string | undefined): Promise<() => void> {
+export async function prepareStatusCopy(
+  tx: Transaction,
+  wabaInstanceId: string,
+  status: string | undefined,
+): Promise<() => void> {
   const ref = runtimeRef(wabaInstanceId);
   const snap = await tx.get(ref);
   if (status === undefined) return () => (snap.exists ? tx.delete(ref) : undefined);

@@ -116,7 +116,6 @@ export function messageText(message: WasenderMessage): string {
   return text;
 }
 
-
 export type MessageOutcome =
   | { outcome: "accepted"; message: InboundMessage }
   | { outcome: "ignored"; waMessageId?: string; reason: string }
@@ -149,7 +148,11 @@ function interpretDesignMessage(raw: unknown, index: number): MessageOutcome {
   }
   const message = parsed.data;
   if (message.fromMe === true) {
-    return { outcome: "ignored", waMessageId: message.id, reason: "fromMe: the vendor's own message is never answered" };
+    return {
+      outcome: "ignored",
+      waMessageId: message.id,
+      reason: "fromMe: the vendor's own message is never answered",
+    };
   }
   const digits = message.from.trim().replace(JID_SUFFIX, "").replace(/^\+/, "");
   const from = /^\d+$/.test(digits) ? digitsToE164(digits) : undefined;
@@ -160,7 +163,13 @@ function interpretDesignMessage(raw: unknown, index: number): MessageOutcome {
       reason: "data.from: not a valid phone number (international digits, country code first, e.g. 221771234567)",
     };
   }
-  const inbound: InboundMessage = { waMessageId: message.id, from, text: storedText(message.message), kind: "text", event: DESIGN_MESSAGE_EVENT };
+  const inbound: InboundMessage = {
+    waMessageId: message.id,
+    from,
+    text: storedText(message.message),
+    kind: "text",
+    event: DESIGN_MESSAGE_EVENT,
+  };
   if (message.pushName) inbound.customerName = storedText(message.pushName, MAX_NAME);
   const when = fromUnixSeconds(message.timestamp);
   if (when) inbound.sentAt = when;

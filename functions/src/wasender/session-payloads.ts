@@ -4,11 +4,22 @@ import { wellFormed } from "../model/common";
 export const CONNECTION_EVENTS = ["session.status", "qrcode.updated"];
 
 /** Wasender's session states; upper-case forms (NEED_SCAN) also occur. */
-export const sessionStatusSchema = z.enum(["connecting", "connected", "disconnected", "need_scan", "logged_out", "expired", "error"]);
+export const sessionStatusSchema = z.enum([
+  "connecting",
+  "connected",
+  "disconnected",
+  "need_scan",
+  "logged_out",
+  "expired",
+  "error",
+]);
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 
 export const sessionStatusDataSchema = z.looseObject({
-  status: z.string().transform((value) => value.trim().toLowerCase()).pipe(sessionStatusSchema),
+  status: z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(sessionStatusSchema),
   session_id: z.union([z.string(), z.number()]).optional(),
 });
 

@@ -35,7 +35,10 @@ export function verifySignature(
     checks.push(constantTimeEquals(headers.secretHeader.trim(), secret));
   }
   if (scheme !== "secret" && headers.hmacHeader !== undefined) {
-    const given = headers.hmacHeader.trim().replace(/^sha256=/i, "").toLowerCase();
+    const given = headers.hmacHeader
+      .trim()
+      .replace(/^sha256=/i, "")
+      .toLowerCase();
     checks.push(constantTimeEquals(given, hmacHex(secret, rawBody)));
   }
   if (checks.length === 0) return "missing";

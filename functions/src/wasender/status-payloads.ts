@@ -12,7 +12,11 @@ export interface StatusUpdate {
   reason?: string;
 }
 
-const keySchema = z.looseObject({ id: externalIdSchema, fromMe: z.boolean().optional(), remoteJid: z.string().optional() });
+const keySchema = z.looseObject({
+  id: externalIdSchema,
+  fromMe: z.boolean().optional(),
+  remoteJid: z.string().optional(),
+});
 
 const messageUpdateSchema = z.looseObject({
   key: keySchema,
@@ -62,7 +66,12 @@ export function statusUpdatesOf(event: string, data: unknown): StatusParse {
         return;
       }
       const reason = status === "error" ? reasonOf(parsed.data.update) : undefined;
-      updates.push({ waMessageId: parsed.data.key.id, status, fromMe: parsed.data.key.fromMe ?? true, ...(reason && { reason }) });
+      updates.push({
+        waMessageId: parsed.data.key.id,
+        status,
+        fromMe: parsed.data.key.fromMe ?? true,
+        ...(reason && { reason }),
+      });
     } else if (event === "message-receipt.update") {
       const parsed = receiptSchema.safeParse(item);
       if (!parsed.success) {

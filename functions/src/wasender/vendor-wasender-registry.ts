@@ -7,10 +7,17 @@ import { VendorWasenderService, type VendorWasenderConfig } from "./vendor-wasen
  * new service.
  */
 export class VendorWasenderRegistry {
-  private readonly services = new PooledServices<VendorWasenderConfig, VendorWasenderService>((config, pool) => new VendorWasenderService(config, pool));
+  private readonly services = new PooledServices<VendorWasenderConfig, VendorWasenderService>(
+    (config, pool) => new VendorWasenderService(config, pool),
+  );
 
   getService(config: VendorWasenderConfig): VendorWasenderService {
-    return this.services.get(`${config.vendorId}/${config.wabaInstanceId}`, config.apiUrl, [config.apiKey, config.accessToken, config.instanceId], config);
+    return this.services.get(
+      `${config.vendorId}/${config.wabaInstanceId}`,
+      config.apiUrl,
+      [config.apiKey, config.accessToken, config.instanceId],
+      config,
+    );
   }
 
   get size(): number {

@@ -67,8 +67,13 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
 
   /** `PUT /whatsapp-sessions/{id}` with the personal access token: the session's webhook settings. */
   async updateSession(settings: Record<string, unknown>): Promise<AdminCallResult> {
-    if (!this.config.instanceId) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderInstanceId (session id)" } };
-    if (!this.config.accessToken) return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderAccessToken" } };
+    if (!this.config.instanceId)
+      return {
+        ok: false,
+        failure: { code: "not_configured", message: "the instance has no wasenderInstanceId (session id)" },
+      };
+    if (!this.config.accessToken)
+      return { ok: false, failure: { code: "not_configured", message: "the instance has no wasenderAccessToken" } };
     const path = `/whatsapp-sessions/${encodePathSegment(this.config.instanceId)}`;
     return this.adminResult(await this.call("PUT", path, settings, this.config.accessToken));
   }
@@ -82,7 +87,14 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
     if (!response.ok) return response;
     if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, json: response.json };
     const errorBody = errorBodySchema.safeParse(response.json);
-    return { ok: false, failure: httpFailure(response.statusCode, errorBody.success ? errorBody.data : undefined, response.rateLimitReset) };
+    return {
+      ok: false,
+      failure: httpFailure(
+        response.statusCode,
+        errorBody.success ? errorBody.data : undefined,
+        response.rateLimitReset,
+      ),
+    };
   }
 
   private async post(path: string, body: unknown): Promise<SendResult> {
@@ -97,7 +109,10 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
       }
     }
     const errorBody = errorBodySchema.safeParse(json);
-    return { ok: false, failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined, rateLimitReset) };
+    return {
+      ok: false,
+      failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined, rateLimitReset),
+    };
   }
 
   private async call(
@@ -132,10 +147,19 @@ function httpFailure(status: number, body: WasenderErrorBody | undefined, rateLi
       ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }),
     };
   }
-  if (GATEWAY_STATUSES.has(status)) return { code: "connection_lost", message: `Wasender's gateway answered ${status}, the message may have gone out: ${described}`, httpStatus: status };
+  if (GATEWAY_STATUSES.has(status))
+    return {
+      code: "connection_lost",
+      message: `Wasender's gateway answered ${status}, the message may have gone out: ${described}`,
+      httpStatus: status,
+    };
   if (status >= 500) return { code: "server_error", message: `Wasender failed: ${described}`, httpStatus: status };
   if (status >= 200 && status < 300) {
-    return { code: "bad_response", message: `Wasender answered ${status} without a msgId: ${described}`, httpStatus: status };
+    return {
+      code: "bad_response",
+      message: `Wasender answered ${status} without a msgId: ${described}`,
+      httpStatus: status,
+    };
   }
   return { code: "rejected", message: `Wasender rejected the message: ${described}`, httpStatus: status };
 }

@@ -3,8 +3,7 @@ import { HMAC_HEADER, SECRET_HEADER, verifySignature } from "../wasender/signatu
 import { header, type WebhookRequest } from "../http/handler";
 
 export type Authentication<I extends MessagingInstance = WasenderInstance> =
-  | { ok: true; instance: I }
-  | { ok: false; code: "missing_signature" | "invalid_signature"; message: string };
+  { ok: true; instance: I } | { ok: false; code: "missing_signature" | "invalid_signature"; message: string };
 
 /** How one provider's webhooks prove which of the vendor's numbers they are for. */
 export interface Authenticator<I extends MessagingInstance> {
@@ -39,6 +38,7 @@ export function authenticate(request: WebhookRequest, instances: WasenderInstanc
     : {
         ok: false,
         code: "missing_signature",
-        message: "Missing webhook signature: send X-Webhook-Signature (the secret) or X-Wasender-Signature (HMAC-SHA256 hex).",
+        message:
+          "Missing webhook signature: send X-Webhook-Signature (the secret) or X-Wasender-Signature (HMAC-SHA256 hex).",
       };
 }

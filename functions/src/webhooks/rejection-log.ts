@@ -25,6 +25,10 @@ export class RejectionLog {
     this.seen.delete(key);
     this.seen.set(key, { loggedAt: now, suppressed: 0 });
     if (this.seen.size > MAX_KEYS) this.seen.delete(this.seen.keys().next().value!);
-    logger.warn("webhook rejected", { vendorId, reason, ...(entry && entry.suppressed > 0 && { alsoRejectedSincePreviousLine: entry.suppressed }) });
+    logger.warn("webhook rejected", {
+      vendorId,
+      reason,
+      ...(entry && entry.suppressed > 0 && { alsoRejectedSincePreviousLine: entry.suppressed }),
+    });
   }
 }

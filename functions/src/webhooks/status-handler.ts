@@ -11,12 +11,19 @@ export async function handleStatusEvent({ vendorId, envelope }: VerifiedEvent): 
   const { event, data } = envelope;
   const { updates, invalid } = statusUpdatesOf(event, data);
   if (updates.length === 0) {
-    return errorResponse(400, "invalid_status", `The "${event}" event carries no readable status.`, { problems: invalid });
+    return errorResponse(400, "invalid_status", `The "${event}" event carries no readable status.`, {
+      problems: invalid,
+    });
   }
   const results = [];
   for (const update of updates) {
     if (!update.fromMe) {
-      results.push({ waMessageId: update.waMessageId, status: update.status, outcome: "ignored", reason: "status of a message the customer sent" });
+      results.push({
+        waMessageId: update.waMessageId,
+        status: update.status,
+        outcome: "ignored",
+        reason: "status of a message the customer sent",
+      });
       continue;
     }
     const outcome = await recordStatus(vendorId, update.waMessageId, {

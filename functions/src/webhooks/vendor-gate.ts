@@ -80,7 +80,10 @@ export async function admitRequest<I extends MessagingInstance = WasenderInstanc
 ): Promise<GateDecision<I>> {
   const decide = async (options: SnapshotOptions): Promise<GateDecision<I>> => {
     const vendor = await loadVendorInstances(vendorId, options, state.cache);
-    return { vendor, auth: vendor.kind === "ready" ? authenticator.authenticate(request, vendor.instances) : undefined };
+    return {
+      vendor,
+      auth: vendor.kind === "ready" ? authenticator.authenticate(request, vendor.instances) : undefined,
+    };
   };
   let decision = await decide({});
   if (!decision.auth?.ok && decision.vendor.fromCache && state.cache.usesRedis) {
@@ -111,7 +114,8 @@ export function admitted<I extends MessagingInstance>(
   noNumber: (problems: string[]) => WebhookResponse,
   rejections: { note(vendorId: string, code: string): void },
 ): { ok: true; instance: I; instances: MessagingInstance[] } | { ok: false; response: WebhookResponse } {
-  if (vendor.kind === "unknown") return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
+  if (vendor.kind === "unknown")
+    return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
   if (vendor.kind === "unusable" || !auth || !hasNumber(vendor.instances)) {
     return { ok: false, response: noNumber(vendor.kind === "unusable" ? vendor.problems : []) };
   }

@@ -5,9 +5,7 @@ import { checkInstance, type MessagingInstance } from "../model/waba-instance";
 import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
 
 export type VendorInstances = (
-  | { kind: "unknown" }
-  | { kind: "unusable"; problems: string[] }
-  | { kind: "ready"; instances: MessagingInstance[] }
+  { kind: "unknown" } | { kind: "unusable"; problems: string[] } | { kind: "ready"; instances: MessagingInstance[] }
 ) & { fromCache: boolean; readAt: number };
 
 /**
@@ -29,23 +27,30 @@ export async function loadVendorInstances(
   // it names fields only; `details` (the onboarding check's values too) go to the logs.
   const problems: string[] = [];
   const details: string[] = [];
-  if (!snapshot.config) problems.push(`no vendor_configs/${vendorId} document: the vendor is not, or no longer, served`);
+  if (!snapshot.config)
+    problems.push(`no vendor_configs/${vendorId} document: the vendor is not, or no longer, served`);
   const config = snapshot.config ? vendorConfigSchema.safeParse(snapshot.config) : undefined;
-  if (config && !config.success) logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
+  if (config && !config.success)
+    logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
   const routing = vendorRoutingSchema.safeParse(snapshot.config);
   const primaryId = routing.success ? routing.data.wabaInstanceId : undefined;
   const checks = snapshot.instances.map(({ id, data }) => checkInstance(id, data));
   const instances: MessagingInstance[] = [];
   for (const check of checks) {
     if (check.usable) instances.push(check.instance);
-    else if (check.source === "schema") problems.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));
+    else if (check.source === "schema")
+      problems.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));
     else {
-      problems.push(`waba_instances/${check.id}.configProblems: refused by the onboarding check (the reasons are on the document)`);
+      problems.push(
+        `waba_instances/${check.id}.configProblems: refused by the onboarding check (the reasons are on the document)`,
+      );
       details.push(...check.problems.map((problem) => `waba_instances/${check.id}: ${problem}`));
     }
   }
   if (primaryId && !snapshot.instances.some((instance) => instance.id === primaryId)) {
-    problems.push(`vendor_configs/${vendorId}.wabaInstanceId: no waba_instances/${primaryId} with vendorId "${vendorId}"`);
+    problems.push(
+      `vendor_configs/${vendorId}.wabaInstanceId: no waba_instances/${primaryId} with vendorId "${vendorId}"`,
+    );
   }
   if (checks.length === 0) problems.push(`no waba_instances document has vendorId "${vendorId}"`);
   if (problems.length > 0) logger.warn("vendor instance problems", { vendorId, problems: [...problems, ...details] });

@@ -1,5 +1,11 @@
 import { logger } from "../shared/logger";
-import { errorResponse, MAX_BODY_BYTES, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
+import {
+  errorResponse,
+  MAX_BODY_BYTES,
+  parseJsonBody,
+  type WebhookRequest,
+  type WebhookResponse,
+} from "../http/handler";
 import { describeIssues } from "../model/common";
 import { envelopeSchema } from "../wasender/envelope";
 import { handleConnectionEvent, CONNECTION_EVENTS } from "./connection-handler";
@@ -20,7 +26,10 @@ const rejections = new RejectionLog();
  * every event and handles it with the same code. Answers only after the event's writes. `state` is
  * what one function instance keeps between requests (its configuration cache); tests pass a second.
  */
-export async function handleWasenderWebhook(request: WebhookRequest, state: GateState = defaultGateState()): Promise<WebhookResponse> {
+export async function handleWasenderWebhook(
+  request: WebhookRequest,
+  state: GateState = defaultGateState(),
+): Promise<WebhookResponse> {
   if (request.method !== "POST") {
     return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
   }
@@ -29,7 +38,11 @@ export async function handleWasenderWebhook(request: WebhookRequest, state: Gate
   const { vendorId } = target;
   const rawBody = request.rawBody ?? Buffer.alloc(0);
   if (rawBody.length > MAX_BODY_BYTES) {
-    return errorResponse(413, "payload_too_large", `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`);
+    return errorResponse(
+      413,
+      "payload_too_large",
+      `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`,
+    );
   }
 
   const gate = admitted(
@@ -37,7 +50,8 @@ export async function handleWasenderWebhook(request: WebhookRequest, state: Gate
     await admitRequest(vendorId, request, wasenderAuthenticator, state),
     // A vendor whose numbers are all on the Cloud API has nothing Wasender could sign for.
     (instances) => instances.some(isWasender),
-    (problems) => errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems }),
+    (problems) =>
+      errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable Wasender number.`, { problems }),
     rejections,
   );
   if (!gate.ok) return gate.response;

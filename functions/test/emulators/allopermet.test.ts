@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeSend, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
 import { expectProductCard, expectWording, wording, wordingKeyOf } from "../support/wording";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import {
+  adminCall,
+  adminDb,
+  createVendor,
+  eventually,
+  idTokenWithClaims,
+  messagesOf,
+  outboundOf,
+  postWebhook,
+  sleep,
+  type TestVendor,
+} from "../support/emulators";
 import { availableStock } from "../../src/store/stock-shards";
 
 // AlloPermet end to end: Wasender webhook → stored message → engine in its transaction → replies at the
@@ -18,7 +29,15 @@ beforeAll(async () => {
 afterAll(() => wasender.close());
 
 const PRODUCTS = {
-  robe1: { keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 5, active: true, imageUrl: "https://example.com/robe1.jpg" },
+  robe1: {
+    keyword: "ROBE1",
+    name: "Robe wax Ndeye",
+    price: 15000,
+    currency: "XOF",
+    stock: 5,
+    active: true,
+    imageUrl: "https://example.com/robe1.jpg",
+  },
   boubou1: { keyword: "BOUBOU1", name: "Grand boubou brodé", price: 45000, currency: "XOF", stock: 1, active: true },
 };
 const OWNER = "+221765554433";
@@ -28,7 +47,12 @@ const en = wording("en");
 const robeCard = (stock: number) => ({ name: "Robe wax Ndeye", price: "15 000 FCFA", stock, keyword: "ROBE1" });
 
 function shopVendor(config: Record<string, unknown> = {}) {
-  const merged = { businessName: "Awa Couture", ownerPhone: "76 555 44 33", paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}", ...config };
+  const merged = {
+    businessName: "Awa Couture",
+    ownerPhone: "76 555 44 33",
+    paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa?amount={amount}",
+    ...config,
+  };
   return createVendor(db, {
     apiUrl: wasender.apiUrl,
     config: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
@@ -54,10 +78,14 @@ function chat(vendor: TestVendor, customer: string) {
 
 /** The buyer's inbound message with this text, once it is decided as `state` (skipped or failed). */
 function decidedInbound(vendorId: string, customer: string, text: string, state: "skipped" | "failed") {
-  return eventually(async () => {
-    const snap = await messagesOf(db, vendorId, customer).where("text", "==", text).get();
-    return snap.docs[0]?.get("processing.state") === state ? snap.docs[0] : undefined;
-  }, 10_000, `"${text}" decided as ${state}`);
+  return eventually(
+    async () => {
+      const snap = await messagesOf(db, vendorId, customer).where("text", "==", text).get();
+      return snap.docs[0]?.get("processing.state") === state ? snap.docs[0] : undefined;
+    },
+    10_000,
+    `"${text}" decided as ${state}`,
+  );
 }
 
 const orders = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("orders");
@@ -78,21 +106,43 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const twoRobes = fr("recapLine", { quantity: 2, name: "Robe wax Ndeye", amount: "30 000 FCFA" });
     expectWording(recap[0], "recap", { lines: twoRobes, total: "30 000 FCFA" });
     const [reserved] = await buyer.say("OUI");
-    const { reference } = expectWording(reserved, "orderReserved", { total: "30 000 FCFA", link: "https://pay.wave.com/m/M_sn_awa?amount=30000", minutes: 10 });
+    const { reference } = expectWording(reserved, "orderReserved", {
+      total: "30 000 FCFA",
+      link: "https://pay.wave.com/m/M_sn_awa?amount=30000",
+      minutes: 10,
+    });
     expect(reference).toMatch(/^CMD-[A-Z0-9]{6}$/);
 
     const order = (await orders(vendor.vendorId).doc(reference!).get()).data()!;
-    expect(order).toMatchObject({ customer: "+221771110001", customerName: "Fatou", status: "reserved", stockHeld: true, total: 30000, wabaInstanceId: vendor.wabaInstanceId });
-    const holdMinutes = ((order.expiresAt as Timestamp).toMillis() - (order.createdAt as Timestamp).toMillis()) / 60_000;
+    expect(order).toMatchObject({
+      customer: "+221771110001",
+      customerName: "Fatou",
+      status: "reserved",
+      stockHeld: true,
+      total: 30000,
+      wabaInstanceId: vendor.wabaInstanceId,
+    });
+    const holdMinutes =
+      ((order.expiresAt as Timestamp).toMillis() - (order.createdAt as Timestamp).toMillis()) / 60_000;
     expect(holdMinutes).toBe(10);
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(3);
     // What cards and the console show catches up once the view's window ends.
-    await eventually(async () => ((await stockViewOf(vendor.vendorId, "robe1")) === 3 ? true : undefined), 15_000, "stock view refreshed");
+    await eventually(
+      async () => ((await stockViewOf(vendor.vendorId, "robe1")) === 3 ? true : undefined),
+      15_000,
+      "stock view refreshed",
+    );
 
     // The payment is confirmed by a document update; the thank-you goes out once.
     await orders(vendor.vendorId).doc(reference!).update({ status: "paid" });
-    const thanks = await wasender.waitForSends(4, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110001" });
-    expectWording(thanks[3]!.text, "paymentThanks", { reference: reference!, total: "30 000 FCFA", shop: "Awa Couture" });
+    const thanks = await wasender.waitForSends(4, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110001",
+    });
+    expectWording(thanks[3]!.text, "paymentThanks", {
+      reference: reference!,
+      total: "30 000 FCFA",
+      shop: "Awa Couture",
+    });
     await orders(vendor.vendorId).doc(reference!).update({ paymentNote: "Wave ref 123" });
     await sleep(1500);
     expect(buyer.sent()).toHaveLength(4);
@@ -154,17 +204,30 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await adminCall("/jobs/expire-reservations", { token });
     expect((await orders(vendor.vendorId).doc(reference).get()).get("status")).toBe("reserved");
     // Its time is up (moved back rather than waited for), then two sweeps run.
-    await orders(vendor.vendorId).doc(reference).update({ expiresAt: Timestamp.fromMillis(Date.now() - 1000) });
-    const [sweep, again] = await Promise.all([adminCall("/jobs/expire-reservations", { token }), adminCall("/jobs/expire-reservations", { token })]);
+    await orders(vendor.vendorId)
+      .doc(reference)
+      .update({ expiresAt: Timestamp.fromMillis(Date.now() - 1000) });
+    const [sweep, again] = await Promise.all([
+      adminCall("/jobs/expire-reservations", { token }),
+      adminCall("/jobs/expire-reservations", { token }),
+    ]);
     expect(sweep.status).toBe(200);
     expect(again.status).toBe(200);
-    const notice = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110006" });
+    const notice = await wasender.waitForSends(3, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110006",
+    });
     expectWording(notice[2]!.text, "reservationExpired", { reference });
-    expect((await orders(vendor.vendorId).doc(reference).get()).data()).toMatchObject({ status: "expired", stockHeld: false });
+    expect((await orders(vendor.vendorId).doc(reference).get()).data()).toMatchObject({
+      status: "expired",
+      stockHeld: false,
+    });
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
     await sleep(1000);
     expect(buyer.sent()).toHaveLength(3);
-    expect((await adminCall("/jobs/expire-reservations", { token: await idTokenWithClaims({ vendorId: vendor.vendorId }) })).status).toBe(403);
+    expect(
+      (await adminCall("/jobs/expire-reservations", { token: await idTokenWithClaims({ vendorId: vendor.vendorId }) }))
+        .status,
+    ).toBe(403);
   }, 45_000);
 
   it("gives a vendor-cancelled order's stock back and tells the buyer; a buyer's ANNULER does it at once", async () => {
@@ -173,9 +236,15 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await buyer.say("ROBE1 1");
     const reference = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
     await orders(vendor.vendorId).doc(reference).update({ status: "cancelled" });
-    const sends = await wasender.waitForSends(3, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007" });
+    const sends = await wasender.waitForSends(3, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007",
+    });
     expectWording(sends[2]!.text, "cancelledByVendor", { reference });
-    await eventually(async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined), 10_000, "stock given back");
+    await eventually(
+      async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined),
+      10_000,
+      "stock given back",
+    );
 
     await buyer.say("ROBE1 2");
     const second = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
@@ -184,16 +253,26 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(cancelled).toHaveLength(1);
     expectWording(cancelled[0], "orderCancelled", { reference: second });
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
-    expect((await orders(vendor.vendorId).doc(second).get()).data()).toMatchObject({ status: "cancelled", cancelledBy: "customer", stockHeld: false });
+    expect((await orders(vendor.vendorId).doc(second).get()).data()).toMatchObject({
+      status: "cancelled",
+      cancelledBy: "customer",
+      stockHeld: false,
+    });
 
     // An operator ending a reservation by hand ("expired") also gives its stock back, once.
     await buyer.say("ROBE1 1");
     const third = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
     const before = buyer.sent().length;
     await orders(vendor.vendorId).doc(third).update({ status: "expired" });
-    const expiredNotice = await wasender.waitForSends(before + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007" });
+    const expiredNotice = await wasender.waitForSends(before + 1, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221771110007",
+    });
     expectWording(expiredNotice.at(-1)!.text, "reservationExpired", { reference: third });
-    await eventually(async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined), 10_000, "stock given back");
+    await eventually(
+      async () => ((await stockOf(vendor.vendorId, "robe1")) === 5 ? true : undefined),
+      10_000,
+      "stock given back",
+    );
     await sleep(1000);
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
   }, 45_000);
@@ -209,8 +288,18 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     expect(handedOff).toHaveLength(1);
     expectWording(handedOff[0], "handoffStarted", { shop: "Awa Couture" });
     const [notice] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
-    expectWording(notice!.text, "handoffOwnerNotice", { name: "Fatou", customer, text: "humain", resume: `REPRENDRE ${customer}` });
-    const handoffs = await db.collection("vendors").doc(vendor.vendorId).collection("handoffs").where("customer", "==", customer).get();
+    expectWording(notice!.text, "handoffOwnerNotice", {
+      name: "Fatou",
+      customer,
+      text: "humain",
+      resume: `REPRENDRE ${customer}`,
+    });
+    const handoffs = await db
+      .collection("vendors")
+      .doc(vendor.vendorId)
+      .collection("handoffs")
+      .where("customer", "==", customer)
+      .get();
     expect(handoffs.docs.map((doc) => doc.get("text"))).toEqual(["humain"]);
 
     await buyer.say("ROBE1", 0);
@@ -230,12 +319,29 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await buyer.say("agent");
     await wasender.waitForSends(ownerSends + 1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === OWNER });
     await buyer.say("ROBE1", 0);
-    await eventually(async () => {
-      const snap = await messagesOf(db, vendor.vendorId, customer).where("text", "==", "ROBE1").where("processing.state", "==", "skipped").get();
-      return snap.size === 2 ? true : undefined;
-    }, 10_000, "the second paused message decided");
-    await db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer).update({ botPaused: false });
-    expectProductCard((await buyer.say("BOUBOU1"))[0], { name: "Grand boubou brodé", price: "45 000 FCFA", stock: 1, keyword: "BOUBOU1" });
+    await eventually(
+      async () => {
+        const snap = await messagesOf(db, vendor.vendorId, customer)
+          .where("text", "==", "ROBE1")
+          .where("processing.state", "==", "skipped")
+          .get();
+        return snap.size === 2 ? true : undefined;
+      },
+      10_000,
+      "the second paused message decided",
+    );
+    await db
+      .collection("vendors")
+      .doc(vendor.vendorId)
+      .collection("conversations")
+      .doc(customer)
+      .update({ botPaused: false });
+    expectProductCard((await buyer.say("BOUBOU1"))[0], {
+      name: "Grand boubou brodé",
+      price: "45 000 FCFA",
+      stock: 1,
+      keyword: "BOUBOU1",
+    });
 
     // The owner asking for a person pauses its own chat, yet its REPRENDRE still gets through.
     await owner.say("humain", 2);
@@ -252,7 +358,10 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const opens = String((new Date().getUTCHours() + 12) % 24).padStart(2, "0");
     const halfHour = [`${opens}:00-${opens}:30`];
     const weekly = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => [day, halfHour]));
-    const vendor = await shopVendor({ openingHours: { timeZone: "UTC", weekly }, awayMessage: "Boutique fermée, à demain !" });
+    const vendor = await shopVendor({
+      openingHours: { timeZone: "UTC", weekly },
+      awayMessage: "Boutique fermée, à demain !",
+    });
     const buyer = chat(vendor, "+221771110009");
     expect(await buyer.say("ROBE1")).toEqual(["Boutique fermée, à demain !"]);
     await buyer.say("allo ?", 0);
@@ -299,15 +408,27 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await buyer.say("ROBE1 1");
     await sleep(500); // the recap's message-id lookup is done
     // A refusal no retry can fix (a 500 would be retried and the reply would go out).
-    wasender.injectFault({ status: 422, apiKey: vendor.apiKey, body: { success: false, message: "The given data was invalid." } });
+    wasender.injectFault({
+      status: 422,
+      apiKey: vendor.apiKey,
+      body: { success: false, message: "The given data was invalid." },
+    });
     await buyer.say("OUI", 0);
-    const failed = await eventually(async () => {
-      const snap = await outboundOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
-      return snap.docs[0];
-    }, 10_000, "the refused reply marked failed");
+    const failed = await eventually(
+      async () => {
+        const snap = await outboundOf(db, vendor.vendorId, customer).where("status", "==", "failed").get();
+        return snap.docs[0];
+      },
+      10_000,
+      "the refused reply marked failed",
+    );
     expect(failed.get("error.code")).toBe("rejected");
     const link = "https://pay.wave.com/m/M_sn_awa?amount=15000";
-    const refused = expectWording(failed.get("text") as string, "orderReserved", { total: "15 000 FCFA", link, minutes: 10 });
+    const refused = expectWording(failed.get("text") as string, "orderReserved", {
+      total: "15 000 FCFA",
+      link,
+      minutes: 10,
+    });
     const [order] = (await orders(vendor.vendorId).get()).docs;
     expect(order!.data()).toMatchObject({ status: "reserved", customer });
     expect(refused.reference).toBe(order!.id);

@@ -19,7 +19,8 @@ const redisConfig = {
   token: process.env.UPSTASH_REDIS_REST_TOKEN ?? "",
   encryptionKey: process.env.CONFIG_CACHE_KEY ?? "",
 };
-if (!REDIS_PORT || !redisConfig.url) throw new Error("the Redis tests need npm test's Redis (LIVEPAY_TEST_REDIS_PORT, UPSTASH_REDIS_REST_URL)");
+if (!REDIS_PORT || !redisConfig.url)
+  throw new Error("the Redis tests need npm test's Redis (LIVEPAY_TEST_REDIS_PORT, UPSTASH_REDIS_REST_URL)");
 
 const db = adminDb();
 const redis = createClient({ url: `redis://127.0.0.1:${REDIS_PORT}`, disableOfflineQueue: true });
@@ -36,7 +37,6 @@ afterAll(async () => {
   redis.destroy();
 });
 
-
 function request(vendorId: string, secret: string, body: unknown) {
   return {
     method: "POST",
@@ -51,9 +51,15 @@ describe("configuration cache (memory in front of Redis)", () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
     // Let the onboarding triggers of those writes (which invalidate this vendor's entry) finish first.
     const phone = (await db.collection("waba_instances").doc(vendor.wabaInstanceId).get()).get("phoneNumber") as string;
-    await eventually(async () => ((await db.collection("phone_index").doc(phone).get()).exists ? true : undefined), 15_000, "onboarding done");
+    await eventually(
+      async () => ((await db.collection("phone_index").doc(phone).get()).exists ? true : undefined),
+      15_000,
+      "onboarding done",
+    );
     await sleep(1_000);
-    const cold = await countReads(() => handleWasenderWebhook(request(vendor.vendorId, vendor.secret, messagesReceived())));
+    const cold = await countReads(() =>
+      handleWasenderWebhook(request(vendor.vendorId, vendor.secret, messagesReceived())),
+    );
     const warm = await countReads(async () => {
       const res = await handleWasenderWebhook(request(vendor.vendorId, vendor.secret, messagesReceived()));
       expect(res.status).toBe(200);
@@ -61,12 +67,16 @@ describe("configuration cache (memory in front of Redis)", () => {
     expect(cold).toBe(2);
     expect(warm).toBe(0);
     // Once written (a request after the 2 s memory copy expires writes it again if anything dropped it).
-    const ttl = await eventually(async () => {
-      const seconds = await redis.ttl(`livepay:v1:vendor:${vendor.vendorId}`);
-      if (seconds > 0) return seconds;
-      await handleWasenderWebhook(request(vendor.vendorId, vendor.secret, messagesReceived()));
-      return undefined;
-    }, 10_000, "the entry in Redis");
+    const ttl = await eventually(
+      async () => {
+        const seconds = await redis.ttl(`livepay:v1:vendor:${vendor.vendorId}`);
+        if (seconds > 0) return seconds;
+        await handleWasenderWebhook(request(vendor.vendorId, vendor.secret, messagesReceived()));
+        return undefined;
+      },
+      10_000,
+      "the entry in Redis",
+    );
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
   });
@@ -91,19 +101,25 @@ describe("configuration cache (memory in front of Redis)", () => {
     // Invalidated: the entry is replaced by a tombstone (the time of the change), which readers take as
     // a miss; a read begun after the change (a reply's, say) may then cache the new configuration. What
     // Redis may never hold again is the old one.
-    await eventually(async () => {
-      const raw = await redis.get(key);
-      if (raw === null) return true;
-      const stored = JSON.parse(raw) as { __invalidatedAt?: number };
-      // A configuration entry is sealed: opened with the cache key to see which configuration it holds.
-      const sealer = new ValueSealer(redisConfig.encryptionKey);
-      const entry = sealer.open<{ config?: { welcomeMessage?: string } }>(key, stored);
-      return "__invalidatedAt" in stored || entry?.config?.welcomeMessage === "Nouveau" ? true : undefined;
-    }, 20_000, "the old entry dropped");
+    await eventually(
+      async () => {
+        const raw = await redis.get(key);
+        if (raw === null) return true;
+        const stored = JSON.parse(raw) as { __invalidatedAt?: number };
+        // A configuration entry is sealed: opened with the cache key to see which configuration it holds.
+        const sealer = new ValueSealer(redisConfig.encryptionKey);
+        const entry = sealer.open<{ config?: { welcomeMessage?: string } }>(key, stored);
+        return "__invalidatedAt" in stored || entry?.config?.welcomeMessage === "Nouveau" ? true : undefined;
+      },
+      20_000,
+      "the old entry dropped",
+    );
     // And, once a warm instance's memory copy (2 s at most with Redis) is gone, customers hear the new welcome.
     await sleep(2_100);
     await postWebhook(vendor, messagesReceived({ phone: "221775550099", text: "bonjour" }));
-    const [welcome] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221775550099" });
+    const [welcome] = await wasender.waitForSends(1, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.to === "+221775550099",
+    });
     expect(welcome!.text).toContain("Nouveau");
   });
 
@@ -116,26 +132,38 @@ describe("configuration cache (memory in front of Redis)", () => {
     const stored = await postWebhook(vendor, messagesReceived({ text: "bonjour" }));
     expect(stored.status).toBe(200);
     expect(stored.json.results[0].outcome).toBe("stored");
-    expect((await postWebhook(vendor, messagesReceived(), { signing: { scheme: "secret", secret: "wrong" } })).status).toBe(401);
+    expect(
+      (await postWebhook(vendor, messagesReceived(), { signing: { scheme: "secret", secret: "wrong" } })).status,
+    ).toBe(401);
     expect((await postWebhook({ vendorId: "vendor_nobody", secret: "x" }, messagesReceived())).status).toBe(404);
     const other = await createVendor(db, { apiUrl: wasender.apiUrl });
     expect((await postWebhook(other, messagesReceived())).status).toBe(200);
     const inProcess = new TieredCache(redisConfig);
     await inProcess.set("test:down", 1);
     expect(await inProcess.get("test:down")).toBe(1); // memory alone
-    const [reply] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.text !== undefined });
+    const [reply] = await wasender.waitForSends(1, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.text !== undefined,
+    });
     expect(reply!.to).toBe("+221771234567");
 
-    restarted = spawn("redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-      detached: true,
-    });
+    restarted = spawn(
+      "redis-server",
+      ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+        detached: true,
+      },
+    );
     restarted.unref();
-    await eventually(async () => {
-      const probe = new TieredCache(redisConfig);
-      await probe.set("test:back", 2);
-      return (await new TieredCache(redisConfig).get("test:back")) === 2 ? true : undefined;
-    }, 15_000, "Redis back");
+    await eventually(
+      async () => {
+        const probe = new TieredCache(redisConfig);
+        await probe.set("test:back", 2);
+        return (await new TieredCache(redisConfig).get("test:back")) === 2 ? true : undefined;
+      },
+      15_000,
+      "Redis back",
+    );
   });
 });
 
@@ -159,12 +187,17 @@ async function everythingStored(): Promise<Array<{ key: string; text: string }>>
     for (const key of keys) {
       const type = await redis.type(key);
       const value =
-        type === "string" ? await redis.get(key)
-        : type === "hash" ? await redis.hGetAll(key)
-        : type === "list" ? await redis.lRange(key, 0, -1)
-        : type === "set" ? await redis.sMembers(key)
-        : type === "zset" ? await redis.zRange(key, 0, -1)
-        : `(${type})`;
+        type === "string"
+          ? await redis.get(key)
+          : type === "hash"
+            ? await redis.hGetAll(key)
+            : type === "list"
+              ? await redis.lRange(key, 0, -1)
+              : type === "set"
+                ? await redis.sMembers(key)
+                : type === "zset"
+                  ? await redis.zRange(key, 0, -1)
+                  : `(${type})`;
       stored.push({ key, text: JSON.stringify(value) });
     }
   }
@@ -196,10 +229,14 @@ describe("what Redis holds", () => {
     const { cache } = functionInstance("redis");
     await cache.readVendorSnapshot(vendor.vendorId, { fresh: true });
     const key = `livepay:v1:vendor:${vendor.vendorId}`;
-    const entry = await eventually(async () => {
-      const raw = await redis.get(key);
-      return raw && raw.includes("__sealed") ? raw : undefined;
-    }, 10_000, "the vendor's sealed entry in Redis");
+    const entry = await eventually(
+      async () => {
+        const raw = await redis.get(key);
+        return raw && raw.includes("__sealed") ? raw : undefined;
+      },
+      10_000,
+      "the vendor's sealed entry in Redis",
+    );
 
     const credentials = {
       wasenderApiKey: vendor.apiKey,

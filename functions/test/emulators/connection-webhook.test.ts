@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
-import { adminDb, createVendor, eventually, outboundOf, postWebhook, sleep, type TestVendor } from "../support/emulators";
+import {
+  adminDb,
+  createVendor,
+  eventually,
+  outboundOf,
+  postWebhook,
+  sleep,
+  type TestVendor,
+} from "../support/emulators";
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -63,10 +71,14 @@ describe("session status", () => {
     await postConnection({ event: "session.status", data: { status: "DISCONNECTED" } });
     const customer = "+221764443322";
     await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "bonjour" }));
-    const waiting = await eventually(async () => {
-      const snap = await outboundOf(db, vendor.vendorId, customer).get();
-      return snap.docs[0]?.get("delivery.waitingReason") ? snap.docs[0] : undefined;
-    }, 15_000, "the reply waiting");
+    const waiting = await eventually(
+      async () => {
+        const snap = await outboundOf(db, vendor.vendorId, customer).get();
+        return snap.docs[0]?.get("delivery.waitingReason") ? snap.docs[0] : undefined;
+      },
+      15_000,
+      "the reply waiting",
+    );
     expect(waiting.get("status")).toBe("queued");
     expect(waiting.get("delivery.state")).toBe("waiting");
     expect(waiting.get("delivery.waitingReason")).toContain("disconnected");
@@ -76,6 +88,10 @@ describe("session status", () => {
     await postConnection({ event: "session.status", data: { status: "connected" } });
     const [send] = await wasender.waitForSends(1, { predicate: (s) => s.to === customer });
     expect(send!.apiKey).toBe(vendor.apiKey);
-    await eventually(async () => ((await waiting.ref.get()).get("status") === "sent" ? true : undefined), 10_000, "the reply sent");
+    await eventually(
+      async () => ((await waiting.ref.get()).get("status") === "sent" ? true : undefined),
+      10_000,
+      "the reply sent",
+    );
   });
 });

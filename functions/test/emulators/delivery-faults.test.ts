@@ -3,7 +3,16 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { greet, outbound, seedOutbound, settled } from "../support/delivery";
-import { adminCall, adminDb, createVendor, eventually, idTokenWithClaims, messagesOf, sleep, type TestVendor } from "../support/emulators";
+import {
+  adminCall,
+  adminDb,
+  createVendor,
+  eventually,
+  idTokenWithClaims,
+  messagesOf,
+  sleep,
+  type TestVendor,
+} from "../support/emulators";
 
 // Every fault of the README's retry table, through the real pipeline: the webhook stores, the trigger
 // decides and enqueues, the Cloud Tasks emulator runs the send attempts against a fake Wasender that
@@ -21,15 +30,18 @@ beforeAll(async () => {
 afterEach(() => wasender.clearFaults());
 afterAll(() => wasender.close());
 
-const sendsOf = (vendor: TestVendor, to?: string) => wasender.sends.filter((s) => s.apiKey === vendor.apiKey && (!to || s.to === to));
-const sendRequestsOf = (vendor: TestVendor) => wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
-
+const sendsOf = (vendor: TestVendor, to?: string) =>
+  wasender.sends.filter((s) => s.apiKey === vendor.apiKey && (!to || s.to === to));
+const sendRequestsOf = (vendor: TestVendor) =>
+  wasender.requests.filter((r) => r.apiKey === vendor.apiKey && r.path === "/api/send-message");
 
 /** The figures of one fault run, for the closing note: attempts, and the wait from the first refused request to the one accepted. */
 function report(label: string, vendor: TestVendor, reply: Record<string, any>) {
   const requests = sendRequestsOf(vendor);
   const waited = requests.length > 1 ? requests.at(-1)!.at - requests[0]!.at : 0;
-  console.log(`delivery: ${label}: ${reply.status} after ${reply.delivery.attempts} attempt(s), ${waited} ms from the first request to the last, sends ${sendsOf(vendor).length}${reply.possibleDuplicate ? ", possibleDuplicate" : ""}`);
+  console.log(
+    `delivery: ${label}: ${reply.status} after ${reply.delivery.attempts} attempt(s), ${waited} ms from the first request to the last, sends ${sendsOf(vendor).length}${reply.possibleDuplicate ? ", possibleDuplicate" : ""}`,
+  );
 }
 
 async function sweep() {
@@ -68,7 +80,12 @@ describe("delivery through Wasender faults", () => {
 
   it("429 with retry_after: the next attempt comes no earlier than Wasender asked", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
-    wasender.injectFault({ status: 429, apiKey: vendor.apiKey, path: "/api/send-message", body: { message: "Too many", retry_after: 3 } });
+    wasender.injectFault({
+      status: 429,
+      apiKey: vendor.apiKey,
+      path: "/api/send-message",
+      body: { message: "Too many", retry_after: 3 },
+    });
     const customer = "+221772000003";
     await greet(vendor, customer);
     const [reply] = await settled(vendor.vendorId, customer);
@@ -110,7 +127,11 @@ describe("delivery through Wasender faults", () => {
     const vendor = await createVendor(db, { apiUrl: `http://127.0.0.1:${port}/api` });
     const customer = "+221772000006";
     await greet(vendor, customer);
-    await eventually(async () => ((await outbound(vendor.vendorId, customer))[0]?.delivery?.state === "retrying" ? true : undefined), 15_000, "a retry planned");
+    await eventually(
+      async () => ((await outbound(vendor.vendorId, customer))[0]?.delivery?.state === "retrying" ? true : undefined),
+      15_000,
+      "a retry planned",
+    );
     const back = await startFakeWasender({ port });
     try {
       const [reply] = await settled(vendor.vendorId, customer, 1, 60_000);
@@ -148,7 +169,11 @@ describe("delivery through Wasender faults", () => {
       status: 422,
       apiKey: vendor.apiKey,
       path: "/api/send-message",
-      body: { success: false, message: "The given data was invalid.", errors: { to: ["The to field must be a valid phone number."] } },
+      body: {
+        success: false,
+        message: "The given data was invalid.",
+        errors: { to: ["The to field must be a valid phone number."] },
+      },
     });
     const customer = "+221772000008";
     await greet(vendor, customer);
@@ -167,12 +192,24 @@ describe("delivery through Wasender faults", () => {
     const [reply] = await settled(vendor.vendorId, customer);
     expect(reply).toMatchObject({ status: "failed", error: { code: "unauthorized" } });
     // On the number's runtime document, not on the instance an operator edits.
-    const runtime = await eventually(async () => {
-      const snap = await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get();
-      return snap.get("deliveryProblem") ? snap : undefined;
-    }, 10_000, "the number marked");
-    expect(runtime.get("deliveryProblem")).toMatchObject({ code: "unauthorized", message: expect.stringContaining("Unauthenticated.") });
-    const alert = await db.collection("vendors").doc(vendor.vendorId).collection("alerts").doc(`instance_${vendor.wabaInstanceId}_unauthorized`).get();
+    const runtime = await eventually(
+      async () => {
+        const snap = await db.collection("waba_runtime").doc(vendor.wabaInstanceId).get();
+        return snap.get("deliveryProblem") ? snap : undefined;
+      },
+      10_000,
+      "the number marked",
+    );
+    expect(runtime.get("deliveryProblem")).toMatchObject({
+      code: "unauthorized",
+      message: expect.stringContaining("Unauthenticated."),
+    });
+    const alert = await db
+      .collection("vendors")
+      .doc(vendor.vendorId)
+      .collection("alerts")
+      .doc(`instance_${vendor.wabaInstanceId}_unauthorized`)
+      .get();
     expect(alert.get("kind")).toBe("instance_refused");
   }, 30_000);
 
@@ -182,10 +219,16 @@ describe("delivery through Wasender faults", () => {
     const other = "+221772000011";
     wasender.injectFault({ status: 503, apiKey: vendor.apiKey, to: slow, times: 2 });
     await greet(vendor, slow, "Bonjour");
-    await eventually(async () => ((await outbound(vendor.vendorId, slow))[0]?.delivery?.state === "retrying" ? true : undefined), 15_000, "a retry planned");
+    await eventually(
+      async () => ((await outbound(vendor.vendorId, slow))[0]?.delivery?.state === "retrying" ? true : undefined),
+      15_000,
+      "a retry planned",
+    );
     await greet(vendor, slow, "aide");
     await greet(vendor, other, "Bonjour");
-    const [otherSend] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey && s.to === other });
+    const [otherSend] = await wasender.waitForSends(1, {
+      predicate: (s) => s.apiKey === vendor.apiKey && s.to === other,
+    });
     const replies = await settled(vendor.vendorId, slow, 2, 60_000);
     expect(replies.every((r) => r.status === "sent")).toBe(true);
     const slowSends = sendsOf(vendor, slow);
@@ -205,10 +248,17 @@ describe("self-healing", () => {
     const customer = "+221772000020";
     const past = Timestamp.fromMillis(Date.now() - 5 * 60_000);
     await seedOutbound(vendor, customer, "out_DEAD_0", {
-      text: "réponse restée en route", status: "sending", createdAt: past,
+      text: "réponse restée en route",
+      status: "sending",
+      createdAt: past,
       delivery: {
-        state: "sending", generation: 1, attempts: 1, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000),
-        leaseExpiresAt: Timestamp.fromMillis(Date.now() - 60_000), changedAt: past, provider: "wasender",
+        state: "sending",
+        generation: 1,
+        attempts: 1,
+        deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000),
+        leaseExpiresAt: Timestamp.fromMillis(Date.now() - 60_000),
+        changedAt: past,
+        provider: "wasender",
         history: [{ at: past, event: "sending" }],
       },
     });
@@ -227,10 +277,17 @@ describe("self-healing", () => {
     const customer = "+221772000022";
     const past = Timestamp.fromMillis(Date.now() - 5 * 60_000);
     await seedOutbound(vendor, customer, "out_LATE_0", {
-      text: "trop tard", status: "queued", createdAt: past,
+      text: "trop tard",
+      status: "queued",
+      createdAt: past,
       delivery: {
-        state: "waiting", generation: 1, attempts: 0, deadlineAt: Timestamp.fromMillis(Date.now() - 60_000), changedAt: past,
-        waitingReason: `the number ${vendor.phoneNumber} is disconnected from Wasender`, history: [],
+        state: "waiting",
+        generation: 1,
+        attempts: 0,
+        deadlineAt: Timestamp.fromMillis(Date.now() - 60_000),
+        changedAt: past,
+        waitingReason: `the number ${vendor.phoneNumber} is disconnected from Wasender`,
+        history: [],
       },
     });
     await sweep();
@@ -245,14 +302,26 @@ describe("self-healing", () => {
     const customer = "+221772000021";
     const now = Timestamp.now();
     await seedOutbound(vendor, customer, "out_TWICE_0", {
-      text: "une seule fois", status: "queued", createdAt: now,
-      delivery: { state: "queued", generation: 7, attempts: 0, deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000), changedAt: now, history: [] },
+      text: "une seule fois",
+      status: "queued",
+      createdAt: now,
+      delivery: {
+        state: "queued",
+        generation: 7,
+        attempts: 0,
+        deadlineAt: Timestamp.fromMillis(Date.now() + 3600_000),
+        changedAt: now,
+        history: [],
+      },
     });
     process.env.CLOUD_TASKS_EMULATOR_HOST ??= "127.0.0.1:9499";
     const queue = getFunctions().taskQueue("locations/us-central1/functions/outboundAttempt");
     const task = { vendorId: vendor.vendorId, customer, messageId: "out_TWICE_0", generation: 7 };
     // Two deliveries of the same attempt (Cloud Tasks delivers at least once), at the same moment.
-    await Promise.all([queue.enqueue(task, { id: `twice-a-${vendor.vendorId}` }), queue.enqueue(task, { id: `twice-b-${vendor.vendorId}` })]);
+    await Promise.all([
+      queue.enqueue(task, { id: `twice-a-${vendor.vendorId}` }),
+      queue.enqueue(task, { id: `twice-b-${vendor.vendorId}` }),
+    ]);
     const [reply] = await settled(vendor.vendorId, customer);
     expect(reply!.status).toBe("sent");
     await sleep(2_000);
@@ -267,8 +336,15 @@ describe("self-healing", () => {
     await ref.set({ placeholder: true });
     await sleep(500);
     await ref.set({
-      direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: "LOST1", from: customer,
-      text: "Bonjour", kind: "text", event: "messages.received", processing: { state: "pending" },
+      direction: "inbound",
+      vendorId: vendor.vendorId,
+      wabaInstanceId: vendor.wabaInstanceId,
+      waMessageId: "LOST1",
+      from: customer,
+      text: "Bonjour",
+      kind: "text",
+      event: "messages.received",
+      processing: { state: "pending" },
       receivedAt: Timestamp.fromMillis(Date.now() - 3 * 60_000),
     });
     const report = await sweep();
@@ -287,14 +363,23 @@ describe("self-healing", () => {
     const customer = "+221772000023";
     await greet(vendor, customer);
     const [reply] = await settled(vendor.vendorId, customer);
-    await eventually(async () => ((await outbound(vendor.vendorId, customer))[0]?.linkPending === true ? true : undefined), 10_000, "the link left pending");
+    await eventually(
+      async () => ((await outbound(vendor.vendorId, customer))[0]?.linkPending === true ? true : undefined),
+      10_000,
+      "the link left pending",
+    );
     expect(reply!.waMessageId).toBeUndefined();
     await sweep();
     const [linked] = await outbound(vendor.vendorId, customer);
     const [send] = sendsOf(vendor);
     expect(linked!.waMessageId).toBe(send!.waMessageId);
     expect(linked!.linkPending).toBeUndefined();
-    const link = await db.collection("vendors").doc(vendor.vendorId).collection("message_links").doc(send!.waMessageId).get();
+    const link = await db
+      .collection("vendors")
+      .doc(vendor.vendorId)
+      .collection("message_links")
+      .doc(send!.waMessageId)
+      .get();
     expect(link.get("messageId")).toBe(reply!.id);
   }, 60_000);
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { vendorConfigSchema } from "../../src/model/vendor-config";
-import { checkInstance, hasMetaFailover, hasUnipileFailover, receivesMeta, receivesUnipile } from "../../src/model/waba-instance";
+import {
+  checkInstance,
+  hasMetaFailover,
+  hasUnipileFailover,
+  receivesMeta,
+  receivesUnipile,
+} from "../../src/model/waba-instance";
 import { productSchema } from "../../src/model/product";
 import { adminDb } from "../support/emulators";
 
@@ -8,21 +14,30 @@ const db = adminDb();
 
 // The emulators run with emulator-data/ imported, as `npm start` does.
 describe("the demo data in emulator-data/", () => {
-  it.each(["vendor_001", "vendor_002", "vendor_003", "vendor_004", "vendor_005"])("has %s with a valid config, a usable instance and valid products", async (vendorId) => {
-    const config = vendorConfigSchema.parse((await db.collection("vendor_configs").doc(vendorId).get()).data());
-    expect(config.wabaInstanceId).toBeTruthy();
-    const instance = await db.collection("waba_instances").doc(config.wabaInstanceId!).get();
-    const check = checkInstance(instance.id, instance.data());
-    expect(check.usable ? check.instance.vendorId : check.problems).toBe(vendorId);
-    const products = await db.collection("vendors").doc(vendorId).collection("products").get();
-    expect(products.size).toBeGreaterThanOrEqual(2);
-    for (const product of products.docs) productSchema.parse(product.data());
-  });
+  it.each(["vendor_001", "vendor_002", "vendor_003", "vendor_004", "vendor_005"])(
+    "has %s with a valid config, a usable instance and valid products",
+    async (vendorId) => {
+      const config = vendorConfigSchema.parse((await db.collection("vendor_configs").doc(vendorId).get()).data());
+      expect(config.wabaInstanceId).toBeTruthy();
+      const instance = await db.collection("waba_instances").doc(config.wabaInstanceId!).get();
+      const check = checkInstance(instance.id, instance.data());
+      expect(check.usable ? check.instance.vendorId : check.problems).toBe(vendorId);
+      const products = await db.collection("vendors").doc(vendorId).collection("products").get();
+      expect(products.size).toBeGreaterThanOrEqual(2);
+      for (const product of products.docs) productSchema.parse(product.data());
+    },
+  );
 
   // The Meta sandbox of `npm start` accepts these ids and tokens; the README's failover walk-through
   // and `npm run webhook -- --provider meta` rely on them.
   const META_FIELDS = ["metaPhoneNumberId", "metaAccessToken", "metaAppSecret", "metaVerifyToken"];
-  const WASENDER_FIELDS = ["wasenderInstanceId", "wasenderApiKey", "wasenderWebhookSecret", "wasenderApiUrl", "wasenderAccessToken"];
+  const WASENDER_FIELDS = [
+    "wasenderInstanceId",
+    "wasenderApiKey",
+    "wasenderWebhookSecret",
+    "wasenderApiUrl",
+    "wasenderAccessToken",
+  ];
 
   it("has vendor_001's Wasender number failing over to a Meta number, with what sending and receiving need", async () => {
     const raw = (await db.collection("waba_instances").doc("waba_vendor_001").get()).data();
@@ -53,11 +68,21 @@ describe("the demo data in emulator-data/", () => {
   it("has vendor_004 on Unipile and vendor_005's Wasender number failing over to Unipile", async () => {
     const own = (await db.collection("waba_instances").doc("waba_vendor_004").get()).data();
     const ownCheck = checkInstance("waba_vendor_004", own);
-    expect(ownCheck.usable && ownCheck.instance.provider === "unipile" && receivesUnipile(ownCheck.instance)).toBe(true);
-    expect(own).toMatchObject({ provider: "unipile", unipileAccountId: "demo-unipile-account-004", unipileApiUrl: "http://127.0.0.1:3902/api/v1" });
+    expect(ownCheck.usable && ownCheck.instance.provider === "unipile" && receivesUnipile(ownCheck.instance)).toBe(
+      true,
+    );
+    expect(own).toMatchObject({
+      provider: "unipile",
+      unipileAccountId: "demo-unipile-account-004",
+      unipileApiUrl: "http://127.0.0.1:3902/api/v1",
+    });
     const failover = (await db.collection("waba_instances").doc("waba_vendor_005").get()).data();
     const failoverCheck = checkInstance("waba_vendor_005", failover);
     expect(failoverCheck.usable && hasUnipileFailover(failoverCheck.instance)).toBe(true);
-    expect(failover).toMatchObject({ provider: "wasender", failoverProvider: "unipile", unipileAccountId: "demo-unipile-account-005" });
+    expect(failover).toMatchObject({
+      provider: "wasender",
+      failoverProvider: "unipile",
+      unipileAccountId: "demo-unipile-account-005",
+    });
   });
 });

@@ -39,13 +39,23 @@ describe("the design document's test event", () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ ok: true, event: "message", results: [{ outcome: "stored", waMessageId: id }] });
     const doc = await messagesOf(db, vendor.vendorId, "+221701111111").doc(`in_${id}`).get();
-    expect(doc.data()).toMatchObject({ direction: "inbound", from: "+221701111111", text: "Test message", event: "message", wabaInstanceId: vendor.wabaInstanceId });
-    const [reply] = await wasender.waitForSends(1, { predicate: (send) => send.apiKey === vendor.apiKey && send.to === "+221701111111" });
+    expect(doc.data()).toMatchObject({
+      direction: "inbound",
+      from: "+221701111111",
+      text: "Test message",
+      event: "message",
+      wabaInstanceId: vendor.wabaInstanceId,
+    });
+    const [reply] = await wasender.waitForSends(1, {
+      predicate: (send) => send.apiKey === vendor.apiKey && send.to === "+221701111111",
+    });
     expect(reply!.text).toBeTruthy();
 
     // The same authentication as every event: a wrong HMAC is refused and writes nothing.
     const refusedId = `msg_${randomUUID().slice(0, 8)}`;
-    const refused = await postWebhook(vendor, designBody("221701111111", refusedId), { signing: { scheme: "hmac", secret: "signature_here" } });
+    const refused = await postWebhook(vendor, designBody("221701111111", refusedId), {
+      signing: { scheme: "hmac", secret: "signature_here" },
+    });
     expect(refused.status).toBe(401);
     expect((await messagesOf(db, vendor.vendorId, "+221701111111").doc(`in_${refusedId}`).get()).exists).toBe(false);
   });

@@ -66,9 +66,11 @@ beforeAll(async () => {
   });
   wasender.addSession(`session-${vendor.vendorId}`, accessToken);
   // In emulator mode the Admin SDK also checks that the token's user exists (and is not disabled).
-  await getAuth().createUser({ uid: FUZZ_USER }).catch((error: { code?: string }) => {
-    if (error.code !== "auth/uid-already-exists") throw error;
-  });
+  await getAuth()
+    .createUser({ uid: FUZZ_USER })
+    .catch((error: { code?: string }) => {
+      if (error.code !== "auth/uid-already-exists") throw error;
+    });
   sideEffects.start();
 });
 
@@ -86,18 +88,26 @@ interface Tally {
   statuses: Map<number, number>;
 }
 
-const tally = (): Tally => ({ cases: 0, fiveXx: 0, unauthenticatedWrites: 0, unauthenticated2xx: 0, statuses: new Map() });
+const tally = (): Tally => ({
+  cases: 0,
+  fiveXx: 0,
+  unauthenticatedWrites: 0,
+  unauthenticated2xx: 0,
+  statuses: new Map(),
+});
 
 /** Checks one answer against the properties; returns why it fails, or undefined. */
 function judge(response: WebhookResponse, codes: Set<string>, secrets: string[]): string | undefined {
-  if (!Number.isInteger(response.status) || response.status < 200 || response.status > 599) return `status ${response.status}`;
+  if (!Number.isInteger(response.status) || response.status < 200 || response.status > 599)
+    return `status ${response.status}`;
   if (response.status >= 500) return `a ${response.status}: ${JSON.stringify(response.body)}`;
   const serialized = JSON.stringify(response.body);
   if (STACK_TRACE.test(serialized)) return `a stack trace or source path in ${serialized.slice(0, 300)}`;
   for (const secret of secrets) if (serialized.includes(secret)) return "a secret in the answer";
   if (response.status >= 400) {
     const error = (response.body as { ok?: unknown; error?: { code?: unknown; message?: unknown } }).error;
-    if (response.body.ok !== false || typeof error?.code !== "string" || typeof error.message !== "string") return `not the error envelope: ${serialized.slice(0, 300)}`;
+    if (response.body.ok !== false || typeof error?.code !== "string" || typeof error.message !== "string")
+      return `not the error envelope: ${serialized.slice(0, 300)}`;
     if (!codes.has(error.code)) return `undocumented code "${error.code}"`;
   } else if (response.body.ok !== true) {
     return `a success without ok: true: ${serialized.slice(0, 300)}`;
@@ -106,7 +116,10 @@ function judge(response: WebhookResponse, codes: Set<string>, secrets: string[])
 }
 
 function summary(what: string, t: Tally): string {
-  const statuses = [...t.statuses.entries()].sort(([a], [b]) => a - b).map(([status, n]) => `${status}:${n}`).join(" ");
+  const statuses = [...t.statuses.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${status}:${n}`)
+    .join(" ");
   return `fuzz: ${what} ${t.cases} cases, 5xx ${t.fiveXx}, unauthenticated writes ${t.unauthenticatedWrites}, unauthenticated 2xx ${t.unauthenticated2xx}, unhandled rejections ${unhandled()} (${statuses})`;
 }
 
@@ -115,16 +128,53 @@ describe("fuzzing the Wasender webhook pipeline", () => {
     const instance = functionInstance("memory");
     const t = tally();
     const vendorPath = fc.oneof(
-      { weight: 12, arbitrary: fc.constantFrom(`/${vendor.vendorId}`, `/api/webhooks/wasender/${vendor.vendorId}`, `/${vendor.vendorId}/status`, `/${vendor.vendorId}/connection`) },
-      { weight: 1, arbitrary: fc.constantFrom(`/${vendor.vendorId}/other`, `/${vendor.vendorId}/status/x`, "/", "", "/api/webhooks/wasender/", `/${vendor.vendorId}%2Fstatus`, "/%E0%A4%A", `/${"a".repeat(300)}`, "/vendor_nobody", "/.." ) },
+      {
+        weight: 12,
+        arbitrary: fc.constantFrom(
+          `/${vendor.vendorId}`,
+          `/api/webhooks/wasender/${vendor.vendorId}`,
+          `/${vendor.vendorId}/status`,
+          `/${vendor.vendorId}/connection`,
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          `/${vendor.vendorId}/other`,
+          `/${vendor.vendorId}/status/x`,
+          "/",
+          "",
+          "/api/webhooks/wasender/",
+          `/${vendor.vendorId}%2Fstatus`,
+          "/%E0%A4%A",
+          `/${"a".repeat(300)}`,
+          "/vendor_nobody",
+          "/..",
+        ),
+      },
       { weight: 1, arbitrary: oddString.map((id) => `/${encodePathSegment(id)}`) },
       { weight: 1, arbitrary: oddString.map((id) => `/${id}`) },
     );
-    const request = fc.record({ method, path: vendorPath, body: rawBody, kind: signatureKind, contentType, extra: fc.dictionary(fc.constantFrom("x-forwarded-for", "user-agent", "content-length", "x-webhook-event"), oddString, { maxKeys: 2 }) });
+    const request = fc.record({
+      method,
+      path: vendorPath,
+      body: rawBody,
+      kind: signatureKind,
+      contentType,
+      extra: fc.dictionary(
+        fc.constantFrom("x-forwarded-for", "user-agent", "content-length", "x-webhook-event"),
+        oddString,
+        { maxKeys: 2 },
+      ),
+    });
 
     await fc.assert(
       fc.asyncProperty(request, async ({ method: verb, path, body, kind, contentType: type, extra }) => {
-        const headers: WebhookRequest["headers"] = { ...extra, ...signatureHeaders(kind, vendor.secret, body), ...(type !== undefined && { "content-type": type }) };
+        const headers: WebhookRequest["headers"] = {
+          ...extra,
+          ...signatureHeaders(kind, vendor.secret, body),
+          ...(type !== undefined && { "content-type": type }),
+        };
         const signed = validlySigned(headers, vendor.secret, body);
         const before = writes();
         const response = await handleWasenderWebhook({ method: verb, path, headers, rawBody: body }, instance);
@@ -136,7 +186,8 @@ describe("fuzzing the Wasender webhook pipeline", () => {
         if (!signed && response.status < 300) t.unauthenticated2xx += 1;
         const problem = judge(response, WEBHOOK_CODES, [vendor.secret, vendor.apiKey, accessToken]);
         if (problem) throw new Error(`${problem} (${verb} ${path.slice(0, 80)}, ${kind}, ${body.length} bytes)`);
-        if (!signed && (wrote > 0 || response.status < 300)) throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
+        if (!signed && (wrote > 0 || response.status < 300))
+          throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
       }),
       { numRuns: CASES, endOnFailure: true },
     );
@@ -144,7 +195,8 @@ describe("fuzzing the Wasender webhook pipeline", () => {
     expect(t.cases).toBe(CASES);
     expect(unhandled()).toBe(0);
     // The generator reached every part of the pipeline.
-    for (const status of [200, 400, 401, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 400, 401, 404, 405])
+      expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 240_000);
 });
 
@@ -154,69 +206,128 @@ describe("fuzzing the Meta webhook", () => {
     const number = metaNumber();
     // Replies off: validly signed messages are stored and the triggers end at once.
     const metaVendor = await createVendor(db, {
-      instance: { provider: "meta", wasenderInstanceId: undefined, wasenderApiKey: undefined, wasenderWebhookSecret: undefined, ...metaFields(number, "https://graph.example.test/v25.0") },
+      instance: {
+        provider: "meta",
+        wasenderInstanceId: undefined,
+        wasenderApiKey: undefined,
+        wasenderWebhookSecret: undefined,
+        ...metaFields(number, "https://graph.example.test/v25.0"),
+      },
       config: { autoReplyEnabled: false },
     });
     const instance = functionInstance("memory");
     const t = tally();
-    const base = metaBody([metaText(number.phoneNumberId, "+221771234567", "Bonjour", "wamid.FUZZ1")], [metaStatus(number.phoneNumberId, "wamid.FUZZ2", "read")]);
-    const body = fc.oneof(
-      { weight: 4, arbitrary: mutated(base).map((b) => JSON.stringify(b) ?? "") },
-      { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
-      { weight: 1, arbitrary: oddString },
-      { weight: 1, arbitrary: fc.constantFrom("", "{}", '{"object":"whatsapp_business_account","entry":[]}', "[]", "null") },
-    ).map((text) => Buffer.from(text, "utf8"));
+    const base = metaBody(
+      [metaText(number.phoneNumberId, "+221771234567", "Bonjour", "wamid.FUZZ1")],
+      [metaStatus(number.phoneNumberId, "wamid.FUZZ2", "read")],
+    );
+    const body = fc
+      .oneof(
+        { weight: 4, arbitrary: mutated(base).map((b) => JSON.stringify(b) ?? "") },
+        { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
+        { weight: 1, arbitrary: oddString },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom("", "{}", '{"object":"whatsapp_business_account","entry":[]}', "[]", "null"),
+        },
+      )
+      .map((text) => Buffer.from(text, "utf8"));
     type Signing = "valid" | "wrong-secret" | "none" | "garbage" | "sha1" | "other-body";
-    const signing = fc.constantFrom<Signing>("valid", "valid", "valid", "wrong-secret", "none", "garbage", "sha1", "other-body");
+    const signing = fc.constantFrom<Signing>(
+      "valid",
+      "valid",
+      "valid",
+      "wrong-secret",
+      "none",
+      "garbage",
+      "sha1",
+      "other-body",
+    );
     const headerFor = (kind: Signing, raw: Buffer): Record<string, string> => {
       switch (kind) {
-        case "valid": return { "x-hub-signature-256": metaSignature(number.appSecret, raw) };
-        case "wrong-secret": return { "x-hub-signature-256": metaSignature("not-the-secret", raw) };
-        case "none": return {};
-        case "garbage": return { "x-hub-signature-256": "sha256=zz" };
-        case "sha1": return { "x-hub-signature": "sha1=00" };
-        case "other-body": return { "x-hub-signature-256": metaSignature(number.appSecret, Buffer.concat([raw, Buffer.from(" ")])) };
+        case "valid":
+          return { "x-hub-signature-256": metaSignature(number.appSecret, raw) };
+        case "wrong-secret":
+          return { "x-hub-signature-256": metaSignature("not-the-secret", raw) };
+        case "none":
+          return {};
+        case "garbage":
+          return { "x-hub-signature-256": "sha256=zz" };
+        case "sha1":
+          return { "x-hub-signature": "sha1=00" };
+        case "other-body":
+          return { "x-hub-signature-256": metaSignature(number.appSecret, Buffer.concat([raw, Buffer.from(" ")])) };
       }
     };
     const path = fc.oneof(
-      { weight: 10, arbitrary: fc.constantFrom(`/${metaVendor.vendorId}`, `/api/webhooks/meta/${metaVendor.vendorId}`) },
-      { weight: 1, arbitrary: fc.constantFrom(`/${metaVendor.vendorId}/status`, "/", "/api/webhooks/meta/", "/vendor_nobody", "/%E0%A4%A") },
+      {
+        weight: 10,
+        arbitrary: fc.constantFrom(`/${metaVendor.vendorId}`, `/api/webhooks/meta/${metaVendor.vendorId}`),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          `/${metaVendor.vendorId}/status`,
+          "/",
+          "/api/webhooks/meta/",
+          "/vendor_nobody",
+          "/%E0%A4%A",
+        ),
+      },
       { weight: 1, arbitrary: oddString.map((id) => `/${encodePathSegment(id)}`) },
     );
     const query = fc.oneof(
       fc.constant({ "hub.mode": "subscribe", "hub.verify_token": number.verifyToken, "hub.challenge": "12345" }),
-      fc.record({ "hub.mode": fc.constantFrom("subscribe", "unsubscribe", ""), "hub.verify_token": fc.oneof(fc.constant(number.verifyToken), oddString), "hub.challenge": oddString }),
+      fc.record({
+        "hub.mode": fc.constantFrom("subscribe", "unsubscribe", ""),
+        "hub.verify_token": fc.oneof(fc.constant(number.verifyToken), oddString),
+        "hub.challenge": oddString,
+      }),
       fc.dictionary(oddString, oddString, { maxKeys: 3 }),
     );
-    const verb = fc.oneof({ weight: 10, arbitrary: fc.constant("POST") }, { weight: 3, arbitrary: fc.constant("GET") }, { weight: 1, arbitrary: fc.constantFrom("PUT", "DELETE", "") });
+    const verb = fc.oneof(
+      { weight: 10, arbitrary: fc.constant("POST") },
+      { weight: 3, arbitrary: fc.constant("GET") },
+      { weight: 1, arbitrary: fc.constantFrom("PUT", "DELETE", "") },
+    );
 
     await fc.assert(
-      fc.asyncProperty(fc.record({ verb, path, raw: body, kind: signing, query }), async ({ verb: m, path: p, raw, kind, query: q }) => {
-        const headers = { "content-type": "application/json", ...headerFor(kind, raw) };
-        const before = writes();
-        const response = await handleMetaWebhook({ method: m, path: p, headers, rawBody: raw, query: q }, instance);
-        const wrote = writes() - before;
-        t.cases += 1;
-        t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
-        if (response.status >= 500) t.fiveXx += 1;
-        const signed = m === "POST" && kind === "valid";
-        const verified = m === "GET" && q["hub.mode"] === "subscribe" && q["hub.verify_token"] === number.verifyToken && /^[A-Za-z0-9._-]{1,256}$/.test(String(q["hub.challenge"]));
-        if (!signed && wrote > 0) t.unauthenticatedWrites += 1;
-        if (!signed && !verified && response.status < 300) t.unauthenticated2xx += 1;
-        // A verification's answer is the bare challenge (plain text), not the JSON envelope.
-        if (response.text !== undefined) {
-          if (!verified || response.text !== q["hub.challenge"]) throw new Error(`a challenge echoed without the verify token (${m} ${p})`);
-          return;
-        }
-        const problem = judge(response, WEBHOOK_CODES, [number.appSecret, number.accessToken, number.verifyToken]);
-        if (problem) throw new Error(`${problem} (${m} ${p.slice(0, 80)}, ${kind}, ${raw.length} bytes)`);
-        if (!signed && (wrote > 0 || (response.status < 300 && !verified))) throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
-      }),
+      fc.asyncProperty(
+        fc.record({ verb, path, raw: body, kind: signing, query }),
+        async ({ verb: m, path: p, raw, kind, query: q }) => {
+          const headers = { "content-type": "application/json", ...headerFor(kind, raw) };
+          const before = writes();
+          const response = await handleMetaWebhook({ method: m, path: p, headers, rawBody: raw, query: q }, instance);
+          const wrote = writes() - before;
+          t.cases += 1;
+          t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
+          if (response.status >= 500) t.fiveXx += 1;
+          const signed = m === "POST" && kind === "valid";
+          const verified =
+            m === "GET" &&
+            q["hub.mode"] === "subscribe" &&
+            q["hub.verify_token"] === number.verifyToken &&
+            /^[A-Za-z0-9._-]{1,256}$/.test(String(q["hub.challenge"]));
+          if (!signed && wrote > 0) t.unauthenticatedWrites += 1;
+          if (!signed && !verified && response.status < 300) t.unauthenticated2xx += 1;
+          // A verification's answer is the bare challenge (plain text), not the JSON envelope.
+          if (response.text !== undefined) {
+            if (!verified || response.text !== q["hub.challenge"])
+              throw new Error(`a challenge echoed without the verify token (${m} ${p})`);
+            return;
+          }
+          const problem = judge(response, WEBHOOK_CODES, [number.appSecret, number.accessToken, number.verifyToken]);
+          if (problem) throw new Error(`${problem} (${m} ${p.slice(0, 80)}, ${kind}, ${raw.length} bytes)`);
+          if (!signed && (wrote > 0 || (response.status < 300 && !verified)))
+            throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
+        },
+      ),
       { numRuns: META_CASES, endOnFailure: true },
     );
     console.log(summary("meta webhook", t));
     expect(t.cases).toBe(META_CASES);
-    for (const status of [200, 400, 401, 403, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 400, 401, 403, 404, 405])
+      expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 240_000);
 });
 
@@ -237,58 +348,113 @@ describe("fuzzing the Unipile webhook", () => {
     });
     const instance = functionInstance("memory");
     const t = tally();
-    const message = unipileMessage(account.accountId, "+221771234567", "Bonjour", { message_id: "msg_FUZZ1", provider_message_id: "3EB0FUZZ1" });
-    const body = fc.oneof(
-      { weight: 3, arbitrary: mutated(message).map((b) => JSON.stringify(b) ?? "") },
-      { weight: 1, arbitrary: mutated(unipileAccountStatus(account.accountId, "OK")).map((b) => JSON.stringify(b) ?? "") },
-      { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
-      { weight: 1, arbitrary: oddString },
-      { weight: 1, arbitrary: fc.constantFrom("", "{}", "[]", "null", '{"AccountStatus":{}}', JSON.stringify({ ...message, account_id: "acc_other" })) },
-    ).map((text) => Buffer.from(text, "utf8"));
+    const message = unipileMessage(account.accountId, "+221771234567", "Bonjour", {
+      message_id: "msg_FUZZ1",
+      provider_message_id: "3EB0FUZZ1",
+    });
+    const body = fc
+      .oneof(
+        { weight: 3, arbitrary: mutated(message).map((b) => JSON.stringify(b) ?? "") },
+        {
+          weight: 1,
+          arbitrary: mutated(unipileAccountStatus(account.accountId, "OK")).map((b) => JSON.stringify(b) ?? ""),
+        },
+        { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
+        { weight: 1, arbitrary: oddString },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            "",
+            "{}",
+            "[]",
+            "null",
+            '{"AccountStatus":{}}',
+            JSON.stringify({ ...message, account_id: "acc_other" }),
+          ),
+        },
+      )
+      .map((text) => Buffer.from(text, "utf8"));
     type Auth = "valid" | "padded" | "wrong" | "none" | "empty" | "prefix" | "array";
-    const auth = fc.constantFrom<Auth>("valid", "valid", "valid", "padded", "wrong", "none", "empty", "prefix", "array");
+    const auth = fc.constantFrom<Auth>(
+      "valid",
+      "valid",
+      "valid",
+      "padded",
+      "wrong",
+      "none",
+      "empty",
+      "prefix",
+      "array",
+    );
     const headerFor = (kind: Auth): Record<string, string | string[]> => {
       switch (kind) {
-        case "valid": return { "unipile-auth": account.webhookSecret };
-        case "padded": return { "unipile-auth": ` ${account.webhookSecret} ` };
-        case "wrong": return { "unipile-auth": "not-the-secret" };
-        case "none": return {};
-        case "empty": return { "unipile-auth": "" };
-        case "prefix": return { "unipile-auth": account.webhookSecret.slice(0, -1) };
-        case "array": return { "unipile-auth": ["not-the-secret", account.webhookSecret] };
+        case "valid":
+          return { "unipile-auth": account.webhookSecret };
+        case "padded":
+          return { "unipile-auth": ` ${account.webhookSecret} ` };
+        case "wrong":
+          return { "unipile-auth": "not-the-secret" };
+        case "none":
+          return {};
+        case "empty":
+          return { "unipile-auth": "" };
+        case "prefix":
+          return { "unipile-auth": account.webhookSecret.slice(0, -1) };
+        case "array":
+          return { "unipile-auth": ["not-the-secret", account.webhookSecret] };
       }
     };
     const path = fc.oneof(
-      { weight: 10, arbitrary: fc.constantFrom(`/${unipileVendor.vendorId}`, `/api/webhooks/unipile/${unipileVendor.vendorId}`) },
-      { weight: 1, arbitrary: fc.constantFrom(`/${unipileVendor.vendorId}/status`, "/", "/api/webhooks/unipile/", "/vendor_nobody", "/%E0%A4%A") },
+      {
+        weight: 10,
+        arbitrary: fc.constantFrom(`/${unipileVendor.vendorId}`, `/api/webhooks/unipile/${unipileVendor.vendorId}`),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          `/${unipileVendor.vendorId}/status`,
+          "/",
+          "/api/webhooks/unipile/",
+          "/vendor_nobody",
+          "/%E0%A4%A",
+        ),
+      },
       { weight: 1, arbitrary: oddString.map((id) => `/${encodePathSegment(id)}`) },
     );
-    const verb = fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "") });
+    const verb = fc.oneof(
+      { weight: 12, arbitrary: fc.constant("POST") },
+      { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "") },
+    );
     const type = fc.constantFrom(undefined, "application/json", "text/plain", "multipart/form-data");
 
     await fc.assert(
-      fc.asyncProperty(fc.record({ verb, path, raw: body, kind: auth, type }), async ({ verb: m, path: p, raw, kind, type: ct }) => {
-        const headers = { ...(ct && { "content-type": ct }), ...headerFor(kind) };
-        const before = writes();
-        const response = await handleUnipileWebhook({ method: m, path: p, headers, rawBody: raw }, instance);
-        const wrote = writes() - before;
-        t.cases += 1;
-        t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
-        if (response.status >= 500) t.fiveXx += 1;
-        const authenticated = m === "POST" && (kind === "valid" || kind === "padded");
-        if (!authenticated && wrote > 0) t.unauthenticatedWrites += 1;
-        if (!authenticated && response.status < 300) t.unauthenticated2xx += 1;
-        const problem = judge(response, WEBHOOK_CODES, [account.webhookSecret, account.apiKey]);
-        if (problem) throw new Error(`${problem} (${m} ${p.slice(0, 80)}, ${kind}, ${raw.length} bytes)`);
-        if (!authenticated && (wrote > 0 || response.status < 300)) throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
-      }),
+      fc.asyncProperty(
+        fc.record({ verb, path, raw: body, kind: auth, type }),
+        async ({ verb: m, path: p, raw, kind, type: ct }) => {
+          const headers = { ...(ct && { "content-type": ct }), ...headerFor(kind) };
+          const before = writes();
+          const response = await handleUnipileWebhook({ method: m, path: p, headers, rawBody: raw }, instance);
+          const wrote = writes() - before;
+          t.cases += 1;
+          t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
+          if (response.status >= 500) t.fiveXx += 1;
+          const authenticated = m === "POST" && (kind === "valid" || kind === "padded");
+          if (!authenticated && wrote > 0) t.unauthenticatedWrites += 1;
+          if (!authenticated && response.status < 300) t.unauthenticated2xx += 1;
+          const problem = judge(response, WEBHOOK_CODES, [account.webhookSecret, account.apiKey]);
+          if (problem) throw new Error(`${problem} (${m} ${p.slice(0, 80)}, ${kind}, ${raw.length} bytes)`);
+          if (!authenticated && (wrote > 0 || response.status < 300))
+            throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${kind})`);
+        },
+      ),
       { numRuns: UNIPILE_CASES, endOnFailure: true },
     );
     console.log(summary("unipile webhook", t));
     expect(t.cases).toBe(UNIPILE_CASES);
     expect(t.fiveXx).toBe(0);
     expect(t.unauthenticatedWrites).toBe(0);
-    for (const status of [200, 400, 401, 403, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 400, 401, 403, 404, 405])
+      expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 600_000);
 });
 
@@ -315,45 +481,133 @@ describe("fuzzing the admin API", () => {
     type TokenKind = keyof typeof tokens | "none" | "malformed";
     const tokenKind = fc.oneof(
       { weight: 2, arbitrary: fc.constantFrom<TokenKind>("admin", "vendor") },
-      { weight: 30, arbitrary: fc.constantFrom<TokenKind>("none", "malformed", "otherVendor", "adminAsString", "noClaims", "expired", "otherProject", "noSubject") },
+      {
+        weight: 30,
+        arbitrary: fc.constantFrom<TokenKind>(
+          "none",
+          "malformed",
+          "otherVendor",
+          "adminAsString",
+          "noClaims",
+          "expired",
+          "otherProject",
+          "noSubject",
+        ),
+      },
     );
     const authorization = (kind: TokenKind) =>
       kind === "none"
         ? fc.constantFrom<string | undefined>(undefined, "", "Bearer", "Bearer ", "Basic YWRtaW46YWRtaW4=")
         : kind === "malformed"
-          ? fc.oneof(oddString.map((s) => `Bearer ${s}`), fc.constantFrom("Bearer a.b.c", "Bearer eyJhbGciOiJub25lIn0.e30.", "Bearer ..", `Bearer ${tokens.admin}x`, `Bearer ${tokens.admin.slice(0, 40)}`), oddString)
-          : fc.constantFrom(`Bearer ${tokens[kind]}`, `bearer ${tokens[kind]}`, `Bearer  ${tokens[kind]}`, `${tokens[kind]}`);
-    const action = fc.constantFrom("messages", "messages", "messages", "wasender-status", "setup-wasender-webhook", "messages", "wasender-status", "setup-wasender-webhook", "nothing");
-    const vendorSegment = fc.oneof({ weight: 16, arbitrary: fc.constant(vendor.vendorId) }, { weight: 1, arbitrary: fc.constantFrom("vendor_nobody", "%E0%A4%A", "a%2Fb", "..", "") }, { weight: 1, arbitrary: oddString.map(encodePathSegment) });
+          ? fc.oneof(
+              oddString.map((s) => `Bearer ${s}`),
+              fc.constantFrom(
+                "Bearer a.b.c",
+                "Bearer eyJhbGciOiJub25lIn0.e30.",
+                "Bearer ..",
+                `Bearer ${tokens.admin}x`,
+                `Bearer ${tokens.admin.slice(0, 40)}`,
+              ),
+              oddString,
+            )
+          : fc.constantFrom(
+              `Bearer ${tokens[kind]}`,
+              `bearer ${tokens[kind]}`,
+              `Bearer  ${tokens[kind]}`,
+              `${tokens[kind]}`,
+            );
+    const action = fc.constantFrom(
+      "messages",
+      "messages",
+      "messages",
+      "wasender-status",
+      "setup-wasender-webhook",
+      "messages",
+      "wasender-status",
+      "setup-wasender-webhook",
+      "nothing",
+    );
+    const vendorSegment = fc.oneof(
+      { weight: 16, arbitrary: fc.constant(vendor.vendorId) },
+      { weight: 1, arbitrary: fc.constantFrom("vendor_nobody", "%E0%A4%A", "a%2Fb", "..", "") },
+      { weight: 1, arbitrary: oddString.map(encodePathSegment) },
+    );
     const path = fc.oneof(
-      { weight: 10, arbitrary: fc.tuple(fc.constantFrom("/api/admin", ""), vendorSegment, action).map(([prefix, id, act]) => `${prefix}/vendors/${id}/${act}`) },
-      { weight: 2, arbitrary: fc.constantFrom("/api/admin/jobs/expire-reservations", "/jobs/sweep", "/api/admin/jobs/other", "/api/admin", "/", "/api/admin/vendors") },
+      {
+        weight: 10,
+        arbitrary: fc
+          .tuple(fc.constantFrom("/api/admin", ""), vendorSegment, action)
+          .map(([prefix, id, act]) => `${prefix}/vendors/${id}/${act}`),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          "/api/admin/jobs/expire-reservations",
+          "/jobs/sweep",
+          "/api/admin/jobs/other",
+          "/api/admin",
+          "/",
+          "/api/admin/vendors",
+        ),
+      },
       { weight: 1, arbitrary: oddString.map((s) => `/api/admin/${s}`) },
     );
     const messageBody = fc.oneof(
-      { weight: 3, arbitrary: mutated({ to: "+221771234567", text: "Votre commande est prête" }).map((b) => Buffer.from(JSON.stringify(b) ?? "")) },
-      { weight: 1, arbitrary: mutated({ to: "77 123 45 67", text: "x", imageUrl: "https://example.test/a.jpg", documentUrl: "ftp://x" }).map((b) => Buffer.from(JSON.stringify(b) ?? "")) },
+      {
+        weight: 3,
+        arbitrary: mutated({ to: "+221771234567", text: "Votre commande est prête" }).map((b) =>
+          Buffer.from(JSON.stringify(b) ?? ""),
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: mutated({
+          to: "77 123 45 67",
+          text: "x",
+          imageUrl: "https://example.test/a.jpg",
+          documentUrl: "ftp://x",
+        }).map((b) => Buffer.from(JSON.stringify(b) ?? "")),
+      },
       { weight: 1, arbitrary: anyJson.map((b) => Buffer.from(JSON.stringify(b))) },
       { weight: 1, arbitrary: oddString.map((s) => Buffer.from(s)) },
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
     // Mostly the route's own method (GET for wasender-status, POST elsewhere), sometimes another.
-    const call = tokenKind.chain((kind) =>
-      fc.record({ kind: fc.constant(kind), authorization: authorization(kind), path, body: messageBody, otherMethod: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("POST", "GET", "PUT", "DELETE", "OPTIONS") }) }),
-    ).map(({ otherMethod, ...rest }) => ({ ...rest, method: otherMethod ?? (rest.path.endsWith("/wasender-status") ? "GET" : "POST") }));
+    const call = tokenKind
+      .chain((kind) =>
+        fc.record({
+          kind: fc.constant(kind),
+          authorization: authorization(kind),
+          path,
+          body: messageBody,
+          otherMethod: fc.oneof(
+            { weight: 8, arbitrary: fc.constant(null) },
+            { weight: 1, arbitrary: fc.constantFrom("POST", "GET", "PUT", "DELETE", "OPTIONS") },
+          ),
+        }),
+      )
+      .map(({ otherMethod, ...rest }) => ({
+        ...rest,
+        method: otherMethod ?? (rest.path.endsWith("/wasender-status") ? "GET" : "POST"),
+      }));
 
     await fc.assert(
       fc.asyncProperty(call, async ({ kind, authorization: auth, method: verb, path: target, body }) => {
         // The console's vendor list answers any vendor's staff, with their own vendor only (checked below).
         const listsVendors =
-          verb === "GET" && /^(?:\/api\/admin)?\/vendors\/?$/.test(target) && (kind === "vendor" || kind === "otherVendor");
+          verb === "GET" &&
+          /^(?:\/api\/admin)?\/vendors\/?$/.test(target) &&
+          (kind === "vendor" || kind === "otherVendor");
         const authorized =
           kind === "admin" ||
           listsVendors ||
           (kind === "vendor" && !target.includes("/jobs/") && target.includes(`/vendors/${vendor.vendorId}/`));
         // A validly authorized platform job would really run the sweeps over other tests' data: not here.
         const route = authorized && target.includes("/jobs/") ? target.replace("/jobs/", "/jobz/") : target;
-        const headers: WebhookRequest["headers"] = { "content-type": "application/json", ...(auth !== undefined && { authorization: auth }) };
+        const headers: WebhookRequest["headers"] = {
+          "content-type": "application/json",
+          ...(auth !== undefined && { authorization: auth }),
+        };
         const before = writes();
         const response = await handleAdminRequest({ method: verb, path: route, headers, rawBody: body }, deps);
         const wrote = writes() - before;
@@ -362,11 +616,23 @@ describe("fuzzing the admin API", () => {
         if (response.status >= 500) t.fiveXx += 1;
         if (!authorized && wrote > 0) t.unauthenticatedWrites += 1;
         if (!authorized && response.status < 300) t.unauthenticated2xx += 1;
-        const problem = judge(response, ADMIN_CODES, [vendor.secret, vendor.apiKey, accessToken, ...Object.values(tokens)]);
+        const problem = judge(response, ADMIN_CODES, [
+          vendor.secret,
+          vendor.apiKey,
+          accessToken,
+          ...Object.values(tokens),
+        ]);
         if (problem) throw new Error(`${problem} (${verb} ${route.slice(0, 80)}, token ${kind})`);
-        if (!authorized && (wrote > 0 || response.status < 300)) throw new Error(`unauthorized call ${response.status}, ${wrote} writes (token ${kind})`);
-        if (listsVendors && kind === "otherVendor" && (wrote > 0 || JSON.stringify(response.body).includes(vendor.vendorId))) {
-          throw new Error(`another vendor's staff saw this vendor in the vendor list (${response.status}, ${wrote} writes)`);
+        if (!authorized && (wrote > 0 || response.status < 300))
+          throw new Error(`unauthorized call ${response.status}, ${wrote} writes (token ${kind})`);
+        if (
+          listsVendors &&
+          kind === "otherVendor" &&
+          (wrote > 0 || JSON.stringify(response.body).includes(vendor.vendorId))
+        ) {
+          throw new Error(
+            `another vendor's staff saw this vendor in the vendor list (${response.status}, ${wrote} writes)`,
+          );
         }
       }),
       { numRuns: CASES, endOnFailure: true },
@@ -374,7 +640,8 @@ describe("fuzzing the admin API", () => {
     console.log(summary("admin api", t));
     expect(t.cases).toBe(CASES);
     expect(unhandled()).toBe(0);
-    for (const status of [200, 202, 400, 401, 403, 404, 405]) expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 202, 400, 401, 403, 404, 405])
+      expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 240_000);
 });
 
@@ -394,7 +661,10 @@ describe("a sample through Hosting", () => {
         // A fresh message id for the "null" bodies: afterwards, none of the unsigned ones may exist.
         const id = `FUZZHTTP${randomUUID().slice(0, 8).toUpperCase()}`;
         const bytes = body ?? Buffer.from(JSON.stringify(messagesReceived({ id })));
-        const headers = { "content-type": type, ...signatureHeaders(kind, vendor.secret, bytes) } as Record<string, string>;
+        const headers = { "content-type": type, ...signatureHeaders(kind, vendor.secret, bytes) } as Record<
+          string,
+          string
+        >;
         const signed = validlySigned(headers, vendor.secret, bytes);
         if (!signed && body === null) unsignedIds.push(id);
         const response = await fetch(`${HOSTING_URL}/api/webhooks/wasender/${vendor.vendorId}${subpath}`, {
@@ -430,7 +700,9 @@ describe("a sample through Hosting", () => {
       { numRuns: HTTP_CASES },
     );
     // Nothing unsigned was stored (the Functions emulator's writes, checked in Firestore itself).
-    const stored = await Promise.all(unsignedIds.map((id) => messagesOf(db, vendor.vendorId, "+221771234567").doc(`in_${id}`).get()));
+    const stored = await Promise.all(
+      unsignedIds.map((id) => messagesOf(db, vendor.vendorId, "+221771234567").doc(`in_${id}`).get()),
+    );
     t.unauthenticatedWrites = stored.filter((doc) => doc.exists).length;
     expect(t.unauthenticatedWrites).toBe(0);
     expect(unsignedIds.length).toBeGreaterThan(0);
@@ -439,7 +711,12 @@ describe("a sample through Hosting", () => {
     const admin = tally();
     const call = fc.record({
       // HTTP header values are bytes: characters past Latin-1 cannot be sent at all.
-      authorization: fc.oneof(fc.constant(undefined), oddString.map((s) => `Bearer ${s.replace(/[^\x20-\x7e\xa0-\xff]/g, "?")}`), fc.constant(`Bearer ${emulatorIdToken(PROJECT_ID, { admin: true }, { expiresIn: 60, issuedAgo: 7_200 })}`), fc.constant(`Bearer ${emulatorIdToken(PROJECT_ID, { vendorId: "vendor_other" })}`)),
+      authorization: fc.oneof(
+        fc.constant(undefined),
+        oddString.map((s) => `Bearer ${s.replace(/[^\x20-\x7e\xa0-\xff]/g, "?")}`),
+        fc.constant(`Bearer ${emulatorIdToken(PROJECT_ID, { admin: true }, { expiresIn: 60, issuedAgo: 7_200 })}`),
+        fc.constant(`Bearer ${emulatorIdToken(PROJECT_ID, { vendorId: "vendor_other" })}`),
+      ),
       method: fc.constantFrom("POST", "GET"),
       action: fc.constantFrom("messages", "wasender-status", "setup-wasender-webhook"),
       body: fc.oneof(anyJson, fc.constant({ to: "+221771234567", text: "bonjour" })),

@@ -52,7 +52,9 @@ describe("inbound ordering without polling", () => {
     const vendor = await createVendor(db, {
       apiUrl: wasender.apiUrl,
       config: { paymentLinkTemplate: "https://pay.example.test/{reference}?amount={amount}" },
-      products: { robe1: { keyword: "ROBE1", name: "Robe wax", price: 15000, currency: "XOF", stock: 5, active: true } },
+      products: {
+        robe1: { keyword: "ROBE1", name: "Robe wax", price: 15000, currency: "XOF", stock: 5, active: true },
+      },
     });
     const customer = "+221773000001";
     const texts = ["Bonjour", "ROBE1", "2", "OUI", "COMMANDES"];
@@ -60,11 +62,20 @@ describe("inbound ordering without polling", () => {
     const ids = texts.map((_, i) => `in_BURST${i}`);
     // The five messages are stored (as the webhook would) before any of their runs gets going.
     for (const [i, text] of texts.entries()) {
-      await messagesOf(db, vendor.vendorId, customer).doc(ids[i]!).set({
-        direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: `BURST${i}`,
-        from: customer, text, kind: "text", event: "messages.received", processing: { state: "pending" },
-        receivedAt: Timestamp.fromMillis(base + i * 10),
-      });
+      await messagesOf(db, vendor.vendorId, customer)
+        .doc(ids[i]!)
+        .set({
+          direction: "inbound",
+          vendorId: vendor.vendorId,
+          wabaInstanceId: vendor.wabaInstanceId,
+          waMessageId: `BURST${i}`,
+          from: customer,
+          text,
+          kind: "text",
+          event: "messages.received",
+          processing: { state: "pending" },
+          receivedAt: Timestamp.fromMillis(base + i * 10),
+        });
     }
     // Runs of the later messages start first: each finds an earlier one undecided and parks behind it.
     // (Each gets its message's receivedAt from its event, as the trigger does.)
@@ -73,14 +84,16 @@ describe("inbound ordering without polling", () => {
       const receivedAt = Timestamp.fromMillis(base + i * 10);
       orderingReads.push(await countReads(() => replyToInbound(vendor.vendorId, customer, ids[i]!, deps, receivedAt)));
     }
-    for (const id of ids.slice(1)) expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("pending");
+    for (const id of ids.slice(1))
+      expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("pending");
     expect(Math.max(...orderingReads)).toBeLessThanOrEqual(2);
     console.log(`ordering reads per parked burst message: ${orderingReads.join(", ")}`);
 
     // The first message's run decides it, then hands over down the chain: all five, in order.
     await replyToInbound(vendor.vendorId, customer, ids[0]!, deps);
     await scheduler.idle();
-    for (const id of ids) expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("done");
+    for (const id of ids)
+      expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("done");
     const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey && s.to === customer);
     // What the buyer is told, by the engine's wording keys: the card, the recap, the reservation.
     expect(sends.slice(1, 4).map((s) => wordingKeyOf(s.text!))).toEqual(["productCard", "recap", "orderReserved"]);
@@ -94,11 +107,20 @@ describe("inbound ordering without polling", () => {
     const customer = "+221773000002";
     const ids = ["in_SOLO0", "in_SOLO1"];
     for (const [i, id] of ids.entries()) {
-      await messagesOf(db, vendor.vendorId, customer).doc(id).set({
-        direction: "inbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, waMessageId: id.slice(3),
-        from: customer, text: i === 0 ? "Bonjour" : "aide", kind: "text", event: "messages.received", processing: { state: "pending" },
-        receivedAt: Timestamp.fromMillis(Date.now() - 1_000 + i),
-      });
+      await messagesOf(db, vendor.vendorId, customer)
+        .doc(id)
+        .set({
+          direction: "inbound",
+          vendorId: vendor.vendorId,
+          wabaInstanceId: vendor.wabaInstanceId,
+          waMessageId: id.slice(3),
+          from: customer,
+          text: i === 0 ? "Bonjour" : "aide",
+          kind: "text",
+          event: "messages.received",
+          processing: { state: "pending" },
+          receivedAt: Timestamp.fromMillis(Date.now() - 1_000 + i),
+        });
     }
     await replyToInbound(vendor.vendorId, customer, ids[0]!, deps);
     await replyToInbound(vendor.vendorId, customer, ids[1]!, deps);

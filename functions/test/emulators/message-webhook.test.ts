@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived, messagesUpsert, personalReceived, waMessageId } from "../support/payloads";
-import {
-  adminDb,
-  createVendor,
-  messagesOf,
-  postWebhook,
-  type TestVendor,
-} from "../support/emulators";
+import { adminDb, createVendor, messagesOf, postWebhook, type TestVendor } from "../support/emulators";
 
 const db = adminDb();
 const CUSTOMER = "+221771234567";
@@ -79,16 +73,22 @@ describe("authentication", () => {
 
   it("finds which of a vendor's numbers was written to by the secret that signed the request", async () => {
     const second = { id: `${vendor.wabaInstanceId}_b`, secret: `${vendor.secret}-b` };
-    await db.collection("waba_instances").doc(second.id).set({
-      vendorId: vendor.vendorId,
-      phoneNumber: "+221709999999",
-      provider: "wasender",
-      wasenderApiKey: `${vendor.apiKey}-b`,
-      wasenderWebhookSecret: second.secret,
-      wasenderApiUrl: wasender.apiUrl,
-    });
+    await db
+      .collection("waba_instances")
+      .doc(second.id)
+      .set({
+        vendorId: vendor.vendorId,
+        phoneNumber: "+221709999999",
+        provider: "wasender",
+        wasenderApiKey: `${vendor.apiKey}-b`,
+        wasenderWebhookSecret: second.secret,
+        wasenderApiUrl: wasender.apiUrl,
+      });
     const id = waMessageId();
-    const res = await postWebhook({ vendorId: vendor.vendorId, secret: second.secret }, messagesReceived({ id, text: "xyz" }));
+    const res = await postWebhook(
+      { vendorId: vendor.vendorId, secret: second.secret },
+      messagesReceived({ id, text: "xyz" }),
+    );
     expect(res.status).toBe(200);
     expect((await inboundDoc(vendor.vendorId, id)).get("wabaInstanceId")).toBe(second.id);
     await db.collection("waba_instances").doc(second.id).delete();
@@ -137,7 +137,9 @@ describe("message shapes", () => {
     const id = waMessageId();
     const res = await postWebhook(vendor, messagesReceived({ id, fromMe: true }));
     expect(res.status).toBe(200);
-    expect(res.json.results).toEqual([{ outcome: "ignored", waMessageId: id, reason: expect.stringContaining("fromMe") }]);
+    expect(res.json.results).toEqual([
+      { outcome: "ignored", waMessageId: id, reason: expect.stringContaining("fromMe") },
+    ]);
     expect((await inboundDoc(vendor.vendorId, id)).exists).toBe(false);
   });
 

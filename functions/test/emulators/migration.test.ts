@@ -25,7 +25,15 @@ describe("migration from the centralized number", () => {
     wasender.addSession(`s-${a}`, "pat-a");
     const phoneA = randomPhone();
     const json = JSON.stringify([
-      { vendorId: a, phone: phoneA, sessionId: `s-${a}`, apiKey: `k-${a}`, webhookSecret: `w-${a}`, accessToken: "pat-a", apiUrl: wasender.apiUrl },
+      {
+        vendorId: a,
+        phone: phoneA,
+        sessionId: `s-${a}`,
+        apiKey: `k-${a}`,
+        webhookSecret: `w-${a}`,
+        accessToken: "pat-a",
+        apiUrl: wasender.apiUrl,
+      },
       { vendorId: b, phone: "not a phone", sessionId: `s-${b}`, apiKey: "k", webhookSecret: "w" },
       { vendorId: b, sessionId: "x" },
     ]);
@@ -35,12 +43,19 @@ describe("migration from the centralized number", () => {
     expect(reports[0]!.webhook).toBe(`registered https://livepay.tech/api/webhooks/wasender/${a}`);
     expect(reports[1]!.problems![0]).toContain("not a phone number");
     expect(reports[2]!.problems!.join()).toContain("phone");
-    expect(wasender.sessionSettings.get(`s-${a}`)).toMatchObject({ webhook_url: `https://livepay.tech/api/webhooks/wasender/${a}`, webhook_enabled: true });
+    expect(wasender.sessionSettings.get(`s-${a}`)).toMatchObject({
+      webhook_url: `https://livepay.tech/api/webhooks/wasender/${a}`,
+      webhook_enabled: true,
+    });
 
     const config = await db.collection("vendor_configs").doc(a).get();
     expect(config.data()).toMatchObject({ vendorId: a, wabaInstanceId: `waba_${a}`, wabaProvider: "wasender" });
     expect((await db.collection("waba_instances").doc(`waba_${a}`).get()).data()).toMatchObject({
-      vendorId: a, phoneNumber: phoneA, wasenderInstanceId: `s-${a}`, wasenderApiKey: `k-${a}`, wasenderWebhookSecret: `w-${a}`,
+      vendorId: a,
+      phoneNumber: phoneA,
+      wasenderInstanceId: `s-${a}`,
+      wasenderApiKey: `k-${a}`,
+      wasenderWebhookSecret: `w-${a}`,
     });
 
     const again = await migrateVendors(parseVendorFile(json, "json"));
@@ -60,9 +75,16 @@ describe("migration from the centralized number", () => {
     expect((await migrateVendors(parseVendorFile(csv("k2"), "csv")))[0]!.outcome).toBe("updated");
     expect((await db.collection("waba_instances").doc(`waba_${c}`).get()).get("wasenderApiKey")).toBe("k2");
 
-    await eventually(async () => ((await db.collection("phone_index").doc(phone).get()).exists ? true : undefined), 15_000, "the phone indexed");
+    await eventually(
+      async () => ((await db.collection("phone_index").doc(phone).get()).exists ? true : undefined),
+      15_000,
+      "the phone indexed",
+    );
     const clash = `vendorId,phone,sessionId,apiKey,webhookSecret\n${d},${phone},s-${d},k,w\n`;
     const [report] = await migrateVendors(parseVendorFile(clash, "csv"));
-    expect(report).toMatchObject({ outcome: "conflict", problems: [expect.stringContaining(`belongs to vendor "${c}"`)] });
+    expect(report).toMatchObject({
+      outcome: "conflict",
+      problems: [expect.stringContaining(`belongs to vendor "${c}"`)],
+    });
   });
 });

@@ -36,16 +36,16 @@ const captured = vi.hoisted(() => {
   for (const name of ["log", "info", "warn", "error", "debug"] as const) {
     const original = console[name].bind(console);
     console[name] = (...args: unknown[]) => {
-      lines.push(args.map((arg) => (typeof arg === "string" ? arg : JSON.stringify(arg) ?? String(arg))).join(" "));
+      lines.push(args.map((arg) => (typeof arg === "string" ? arg : (JSON.stringify(arg) ?? String(arg)))).join(" "));
       original(...args);
     };
   }
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
       return write(chunk, ...rest);
-    });
+    };
   }
   return lines;
 });
@@ -58,9 +58,11 @@ beforeAll(async () => {
   wasender = await startFakeWasender();
   process.env.WASENDER_API_URL = wasender.apiUrl;
   process.env.PLATFORM_PAYMENT_LINK = "https://pay.example.test/{vendorId}/{reference}?amount={amount}";
-  await getAuth().createUser({ uid: FUZZ_USER }).catch((error: { code?: string }) => {
-    if (error.code !== "auth/uid-already-exists") throw error;
-  });
+  await getAuth()
+    .createUser({ uid: FUZZ_USER })
+    .catch((error: { code?: string }) => {
+      if (error.code !== "auth/uid-already-exists") throw error;
+    });
 });
 afterAll(async () => {
   testEnv.cleanup();
@@ -92,24 +94,53 @@ describe("logs", () => {
       const id = `LOGS${randomUUID().slice(0, 8).toUpperCase()}`;
       const body = messagesReceived({ id, phone: customer.slice(1), text });
       const scheme = text === "2" ? "hmac" : "secret";
-      const response = await handleWasenderWebhook(webhookRequest(vendor.vendorId, vendor.secret, body, { scheme }), instance);
+      const response = await handleWasenderWebhook(
+        webhookRequest(vendor.vendorId, vendor.secret, body, { scheme }),
+        instance,
+      );
       expect(response.status).toBe(200);
       const path = `vendors/${vendor.vendorId}/conversations/${customer}/messages/in_${id}`;
       const data = (await db.doc(path).get()).data()!;
-      await wrapped({ data: testEnv.firestore.makeDocumentSnapshot(data, path), params: { vendorId: vendor.vendorId, customer, messageId: `in_${id}` } });
-      await eventually(async () => ((await db.doc(path).get()).get("processing.state") !== "pending" ? true : undefined), 15_000, `"${text}" decided`);
+      await wrapped({
+        data: testEnv.firestore.makeDocumentSnapshot(data, path),
+        params: { vendorId: vendor.vendorId, customer, messageId: `in_${id}` },
+      });
+      await eventually(
+        async () => ((await db.doc(path).get()).get("processing.state") !== "pending" ? true : undefined),
+        15_000,
+        `"${text}" decided`,
+      );
     }
     // The previous secret, still valid, works too.
-    expect((await handleWasenderWebhook(webhookRequest(vendor.vendorId, previousSecret, { event: "presence.update", data: {} }), instance)).status).toBe(200);
+    expect(
+      (
+        await handleWasenderWebhook(
+          webhookRequest(vendor.vendorId, previousSecret, { event: "presence.update", data: {} }),
+          instance,
+        )
+      ).status,
+    ).toBe(200);
     expect((await outboundOf(db, vendor.vendorId, customer).get()).size).toBeGreaterThan(0);
 
     // Refused requests: wrong secrets, wrong HMACs, a secret sent to another vendor's URL.
     const badSignatures = [`${vendor.secret}x`, randomBytes(16).toString("hex"), `wrong-${randomUUID()}`];
     for (const bad of badSignatures) {
-      expect((await handleWasenderWebhook(webhookRequest(vendor.vendorId, bad, messagesReceived()), instance)).status).toBe(401);
-      expect((await handleWasenderWebhook(webhookRequest(vendor.vendorId, bad, messagesReceived(), { scheme: "hmac" }), instance)).status).toBe(401);
+      expect(
+        (await handleWasenderWebhook(webhookRequest(vendor.vendorId, bad, messagesReceived()), instance)).status,
+      ).toBe(401);
+      expect(
+        (
+          await handleWasenderWebhook(
+            webhookRequest(vendor.vendorId, bad, messagesReceived(), { scheme: "hmac" }),
+            instance,
+          )
+        ).status,
+      ).toBe(401);
     }
-    expect((await handleWasenderWebhook(webhookRequest("vendor_somebody_else", vendor.secret, messagesReceived()), instance)).status).toBe(404);
+    expect(
+      (await handleWasenderWebhook(webhookRequest("vendor_somebody_else", vendor.secret, messagesReceived()), instance))
+        .status,
+    ).toBe(404);
 
     // Admin calls: accepted, and refused with bad tokens.
     const deps = {
@@ -135,8 +166,11 @@ describe("logs", () => {
       );
     expect((await call("POST", "setup-wasender-webhook", adminToken)).status).toBe(200);
     expect((await call("GET", "wasender-status", vendorToken)).status).toBe(200);
-    expect((await call("POST", "messages", vendorToken, { to: customer, text: "Votre colis part demain" })).status).toBe(202);
-    for (const token of [expired, otherProject, `${adminToken.slice(0, -3)}xyz`]) expect((await call("GET", "wasender-status", token)).status).toBe(401);
+    expect(
+      (await call("POST", "messages", vendorToken, { to: customer, text: "Votre colis part demain" })).status,
+    ).toBe(202);
+    for (const token of [expired, otherProject, `${adminToken.slice(0, -3)}xyz`])
+      expect((await call("GET", "wasender-status", token)).status).toBe(401);
     expect((await call("GET", "wasender-status", wrongClaims)).status).toBe(403);
 
     const text = captured.join("\n");
@@ -156,7 +190,9 @@ describe("logs", () => {
       ...(process.env.UPSTASH_REDIS_REST_TOKEN && { redisToken: process.env.UPSTASH_REDIS_REST_TOKEN }),
       ...(process.env.CONFIG_CACHE_KEY && { cacheKey: process.env.CONFIG_CACHE_KEY }),
     };
-    const leaked = Object.entries(secrets).filter(([, value]) => text.includes(value)).map(([name]) => name);
+    const leaked = Object.entries(secrets)
+      .filter(([, value]) => text.includes(value))
+      .map(([name]) => name);
     console.log(`logs: ${captured.length} lines captured, secrets found in them: ${leaked.length}`);
     expect(leaked).toEqual([]);
   }, 120_000);
@@ -244,7 +280,9 @@ describe("logs", () => {
     const text = captured.join("\n");
     expect(text).toContain("payment callback refused");
     expect(text).toContain("checkout created");
-    const leaked = Object.entries(secrets).filter(([, value]) => text.includes(value)).map(([name]) => name);
+    const leaked = Object.entries(secrets)
+      .filter(([, value]) => text.includes(value))
+      .map(([name]) => name);
     console.log(`logs: payments, ${Object.keys(secrets).length} secrets checked, found in the logs: ${leaked.length}`);
     expect(leaked).toEqual([]);
   }, 120_000);

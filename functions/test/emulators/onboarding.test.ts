@@ -36,18 +36,35 @@ describe("onboarding by editing waba_instances in the console", () => {
       wasenderWebhookSecret: `secret-${vendorId}`,
       wasenderApiUrl: wasender.apiUrl,
     });
-    await eventually(async () => ((await field(`waba_${vendorId}`, "phoneNumber")) === e164 ? true : undefined), 15_000, "the phone normalized");
-    const config = await eventually(async () => {
-      const snap = await db.collection("vendor_configs").doc(vendorId).get();
-      return snap.get("wabaInstanceId") ? snap : undefined;
-    }, 10_000, "vendor_configs created");
+    await eventually(
+      async () => ((await field(`waba_${vendorId}`, "phoneNumber")) === e164 ? true : undefined),
+      15_000,
+      "the phone normalized",
+    );
+    const config = await eventually(
+      async () => {
+        const snap = await db.collection("vendor_configs").doc(vendorId).get();
+        return snap.get("wabaInstanceId") ? snap : undefined;
+      },
+      10_000,
+      "vendor_configs created",
+    );
     expect(config.data()).toMatchObject({ vendorId, wabaInstanceId: `waba_${vendorId}`, wabaProvider: "wasender" });
 
-    const byPhone = await eventually(() => manager.findVendorByPhoneNumber(typed).then((r) => r ?? undefined), 10_000, "the phone index");
+    const byPhone = await eventually(
+      () => manager.findVendorByPhoneNumber(typed).then((r) => r ?? undefined),
+      10_000,
+      "the phone index",
+    );
     expect(byPhone.vendorId).toBe(vendorId);
-    expect((await manager.findVendorByWasenderInstanceId(`session-${vendorId}`))?.wabaInstance.id).toBe(`waba_${vendorId}`);
+    expect((await manager.findVendorByWasenderInstanceId(`session-${vendorId}`))?.wabaInstance.id).toBe(
+      `waba_${vendorId}`,
+    );
 
-    await postWebhook({ vendorId, secret: `secret-${vendorId}` }, messagesReceived({ phone: "221770001122", text: "bonjour" }));
+    await postWebhook(
+      { vendorId, secret: `secret-${vendorId}` },
+      messagesReceived({ phone: "221770001122", text: "bonjour" }),
+    );
     const [send] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === `key-${vendorId}` });
     expect(send!.to).toBe("+221770001122");
   });
@@ -56,11 +73,24 @@ describe("onboarding by editing waba_instances in the console", () => {
     const vendorId = uniqueId("broken");
     const id = `waba_${vendorId}`;
     await instanceDoc(id).set({ vendorId, phoneNumber: "12", provider: "whatsapp" });
-    const problems = await eventually(async () => (await field(id, "configProblems")) as string[] | undefined, 15_000, "configProblems");
+    const problems = await eventually(
+      async () => (await field(id, "configProblems")) as string[] | undefined,
+      15_000,
+      "configProblems",
+    );
     expect(problems.join("\n")).toContain('phoneNumber: "12" is not a phone number');
     expect(problems.join("\n")).toContain("provider");
-    await instanceDoc(id).update({ phoneNumber: randomLocalNumber(), provider: "wasender", wasenderApiKey: "k", wasenderWebhookSecret: "s" });
-    await eventually(async () => ((await field(id, "configProblems")) === undefined ? true : undefined), 15_000, "configProblems cleared");
+    await instanceDoc(id).update({
+      phoneNumber: randomLocalNumber(),
+      provider: "wasender",
+      wasenderApiKey: "k",
+      wasenderWebhookSecret: "s",
+    });
+    await eventually(
+      async () => ((await field(id, "configProblems")) === undefined ? true : undefined),
+      15_000,
+      "configProblems cleared",
+    );
   });
 
   it("refuses a phone number another vendor owns: the older owner keeps it, the newer document says why", async () => {
@@ -69,29 +99,61 @@ describe("onboarding by editing waba_instances in the console", () => {
     const newer = uniqueId("newer");
     const base = { provider: "wasender", wasenderApiKey: "k", wasenderWebhookSecret: "s", phoneNumber: phone };
     await instanceDoc(`waba_${older}`).set({ ...base, vendorId: older });
-    await eventually(() => manager.findVendorByPhoneNumber(phone).then((r) => r ?? undefined), 15_000, "the older owner indexed");
-    await instanceDoc(`waba_${newer}`).set({ ...base, vendorId: newer, phoneNumber: `+221${phone.replace(/\s/g, "")}` });
-    const problems = await eventually(async () => (await field(`waba_${newer}`, "configProblems")) as string[] | undefined, 15_000, "the refusal");
+    await eventually(
+      () => manager.findVendorByPhoneNumber(phone).then((r) => r ?? undefined),
+      15_000,
+      "the older owner indexed",
+    );
+    await instanceDoc(`waba_${newer}`).set({
+      ...base,
+      vendorId: newer,
+      phoneNumber: `+221${phone.replace(/\s/g, "")}`,
+    });
+    const problems = await eventually(
+      async () => (await field(`waba_${newer}`, "configProblems")) as string[] | undefined,
+      15_000,
+      "the refusal",
+    );
     expect(problems[0]).toContain(`already belongs to vendor "${older}"`);
     expect((await manager.findVendorByPhoneNumber(phone))?.vendorId).toBe(older);
     // The refused instance is never used, not even for its own vendor's webhook.
     const res = await postWebhook({ vendorId: newer, secret: "s" }, messagesReceived());
     expect(res.status).toBe(409);
     // Answered before any signature is checked: it says where to look, never whose number it is.
-    expect(res.json.error.problems).toContain(`waba_instances/waba_${newer}.configProblems: refused by the onboarding check (the reasons are on the document)`);
+    expect(res.json.error.problems).toContain(
+      `waba_instances/waba_${newer}.configProblems: refused by the onboarding check (the reasons are on the document)`,
+    );
     expect(res.text).not.toContain(older);
     expect(res.text).not.toContain(phone.replace(/\s/g, "").slice(-6));
   });
 
   it("frees the phone and repoints vendor_configs when an instance is deleted", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { phoneNumber: `+22178${Math.floor(1_000_000 + Math.random() * 8_999_999)}` } });
+    const vendor = await createVendor(db, {
+      apiUrl: wasender.apiUrl,
+      instance: { phoneNumber: `+22178${Math.floor(1_000_000 + Math.random() * 8_999_999)}` },
+    });
     const phone = (await instanceDoc(vendor.wabaInstanceId).get()).get("phoneNumber") as string;
     await eventually(() => manager.findVendorByPhoneNumber(phone).then((r) => r ?? undefined), 15_000, "indexed");
     await instanceDoc(vendor.wabaInstanceId).delete();
-    await eventually(async () => ((await db.collection("phone_index").doc(phone).get()).exists ? undefined : true), 15_000, "index freed");
-    await eventually(async () => ((await db.collection("vendor_configs").doc(vendor.vendorId).get()).get("wabaInstanceId") === undefined ? true : undefined), 15_000, "config unset");
+    await eventually(
+      async () => ((await db.collection("phone_index").doc(phone).get()).exists ? undefined : true),
+      15_000,
+      "index freed",
+    );
+    await eventually(
+      async () =>
+        (await db.collection("vendor_configs").doc(vendor.vendorId).get()).get("wabaInstanceId") === undefined
+          ? true
+          : undefined,
+      15_000,
+      "config unset",
+    );
     // This process cached the lookup; Redis was invalidated at once, its own memory copy lives 2 s at most.
-    await eventually(async () => ((await manager.findVendorByPhoneNumber(phone)) === null ? true : undefined), 15_000, "the lookup gone");
+    await eventually(
+      async () => ((await manager.findVendorByPhoneNumber(phone)) === null ? true : undefined),
+      15_000,
+      "the lookup gone",
+    );
   });
 });
 

@@ -49,9 +49,14 @@ const hmac = (secret: string, text: Buffer) => createHmac("sha256", secret).upda
 const now = () => Math.floor(Date.now() / 1000);
 
 /** The headers (and, for PayDunya, the body) a request carries for each kind of proof. */
-function prove(provider: ProviderName, account: Record<string, string>, proof: Proof, raw: Buffer): {
-  headers: Record<string,
-  string>; body: Buffer,
+function prove(
+  provider: ProviderName,
+  account: Record<string, string>,
+  proof: Proof,
+  raw: Buffer,
+): {
+  headers: Record<string, string>;
+  body: Buffer;
 } {
   const t = proof === "stale" ? now() - 900 : now();
   const signed = (secret: string, separator: string, body = raw) =>
@@ -118,46 +123,59 @@ function bodies(provider: ProviderName, invoice = "test_unknown"): fc.Arbitrary<
   const reference = fc.oneof(fc.constantFrom("CMD-ABCDEF", "CMD-2345ZZ", ""), oddString);
   const shaped =
     provider === "wave"
-      ? reference.chain((ref) =>
-          mutated({
-            id: "AE_1",
-            type: "checkout.session.completed",
-            data: {
-              id: "cos-1",
-              amount: "30000",
-              currency: "XOF",
-              payment_status: "succeeded",
-              transaction_id: "T_1",
-              client_reference: ref,
-            },
-          }),
-        ).map((value) => JSON.stringify(value) ?? "")
+      ? reference
+          .chain((ref) =>
+            mutated({
+              id: "AE_1",
+              type: "checkout.session.completed",
+              data: {
+                id: "cos-1",
+                amount: "30000",
+                currency: "XOF",
+                payment_status: "succeeded",
+                transaction_id: "T_1",
+                client_reference: ref,
+              },
+            }),
+          )
+          .map((value) => JSON.stringify(value) ?? "")
       : provider === "orange_money"
-        ? reference.chain((ref) => mutated({
-          transactionId: "MP1",
-          status: "SUCCESS",
-          reference: ref,
-          amount: { value: 30000, unit: "XOF" },
-        })).map((value) => JSON.stringify(value) ?? "")
+        ? reference
+            .chain((ref) =>
+              mutated({
+                transactionId: "MP1",
+                status: "SUCCESS",
+                reference: ref,
+                amount: { value: 30000, unit: "XOF" },
+              }),
+            )
+            .map((value) => JSON.stringify(value) ?? "")
         : fc
             .record({
               token: fc.oneof(fc.constant(invoice), fc.constant(invoice), fc.constant("test_unknown"), oddString),
               status: fc.constantFrom("completed", "cancelled", ""),
               extra: fc.dictionary(oddString, oddString, { maxKeys: 3 }),
             })
-            .map(({ token, status, extra }) => new URLSearchParams({
-              "data[invoice][token]": token,
-              "data[status]": status,
-              ...extra,
-            }).toString());
+            .map(({ token, status, extra }) =>
+              new URLSearchParams({
+                "data[invoice][token]": token,
+                "data[status]": status,
+                ...extra,
+              }).toString(),
+            );
   return fc
-    .oneof({ weight: 6, arbitrary: shaped }, {
-      weight: 1,
-      arbitrary: anyJson.map((value) => JSON.stringify(value)),
-    }, { weight: 1, arbitrary: oddString }, {
-      weight: 1,
-      arbitrary: fc.constantFrom("", "{}", "[]", "null", "a=b"),
-    })
+    .oneof(
+      { weight: 6, arbitrary: shaped },
+      {
+        weight: 1,
+        arbitrary: anyJson.map((value) => JSON.stringify(value)),
+      },
+      { weight: 1, arbitrary: oddString },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom("", "{}", "[]", "null", "a=b"),
+      },
+    )
     .map((text) => Buffer.from(text, "utf8"));
 }
 
@@ -203,10 +221,13 @@ describe.each(PROVIDER_NAMES)("fuzzing the %s payment webhook", (provider) => {
       },
       { weight: 1, arbitrary: oddString.map((id) => `/${provider}/${encodePathSegment(id)}`) },
     );
-    const method = fc.oneof({ weight: 12, arbitrary: fc.constant("POST") }, {
-      weight: 1,
-      arbitrary: fc.constantFrom("GET", "PUT", ""),
-    });
+    const method = fc.oneof(
+      { weight: 12, arbitrary: fc.constant("POST") },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom("GET", "PUT", ""),
+      },
+    );
     const statuses = new Map<number, number>();
     let fiveXx = 0;
     let unauthenticatedWrites = 0;
@@ -214,38 +235,47 @@ describe.each(PROVIDER_NAMES)("fuzzing the %s payment webhook", (provider) => {
     const deps = { scheduler: { schedule: () => Promise.resolve() } };
 
     await fc.assert(
-      fc.asyncProperty(fc.record({
-        verb: method,
-        path,
-        raw: bodies(provider, invoice),
-        proof: fc.constantFrom(...PROOFS),
-      }), async ({ verb, path: p, raw, proof }) => {
-        const { headers, body } = prove(provider, account, proof, raw);
-        // Only a fresh proof made with this vendor's own secret, at this vendor's URL, may write.
-        // PayDunya's IPN has no timestamp: "stale" carries the right hash there.
-        const proven = proof === "valid" || (provider === "paydunya" && proof === "stale");
-        const authenticated = proven && good.includes(p) && verb === "POST";
-        const before = writes();
-        const response = await handlePaymentWebhook({
-          method: verb,
-          path: p,
-          headers,
-          rawBody: body,
-        } satisfies WebhookRequest, deps);
-        const wrote = writes() - before;
-        cases += 1;
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        if (response.status >= 500) fiveXx += 1;
-        if (!authenticated && wrote > 0) unauthenticatedWrites += 1;
-        const problem = judge(response, secrets);
-        if (problem) throw new Error(`${problem} (${verb} ${p.slice(0, 80)}, ${proof}, ${body.length} bytes)`);
-        if (!authenticated && (wrote > 0 || response.status < 300)) {
-          throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${proof})`);
-        }
-      }),
+      fc.asyncProperty(
+        fc.record({
+          verb: method,
+          path,
+          raw: bodies(provider, invoice),
+          proof: fc.constantFrom(...PROOFS),
+        }),
+        async ({ verb, path: p, raw, proof }) => {
+          const { headers, body } = prove(provider, account, proof, raw);
+          // Only a fresh proof made with this vendor's own secret, at this vendor's URL, may write.
+          // PayDunya's IPN has no timestamp: "stale" carries the right hash there.
+          const proven = proof === "valid" || (provider === "paydunya" && proof === "stale");
+          const authenticated = proven && good.includes(p) && verb === "POST";
+          const before = writes();
+          const response = await handlePaymentWebhook(
+            {
+              method: verb,
+              path: p,
+              headers,
+              rawBody: body,
+            } satisfies WebhookRequest,
+            deps,
+          );
+          const wrote = writes() - before;
+          cases += 1;
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          if (response.status >= 500) fiveXx += 1;
+          if (!authenticated && wrote > 0) unauthenticatedWrites += 1;
+          const problem = judge(response, secrets);
+          if (problem) throw new Error(`${problem} (${verb} ${p.slice(0, 80)}, ${proof}, ${body.length} bytes)`);
+          if (!authenticated && (wrote > 0 || response.status < 300)) {
+            throw new Error(`unauthenticated request ${response.status}, ${wrote} writes (${proof})`);
+          }
+        },
+      ),
       { numRuns: CASES, endOnFailure: true },
     );
-    const summary = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
+    const summary = [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(" ");
     console.log(
       `fuzz: ${provider} payment webhook ${cases} cases, 5xx ${fiveXx}, ` +
         `unauthenticated writes ${unauthenticatedWrites}, unhandled rejections ${unhandled()} (${summary})`,

@@ -112,19 +112,22 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     const { buyer, reserved, reference, link } = await reserve(vendor, phone());
     const checkout = payments.find(reference, vendor.vendorId);
     expect(checkout).toMatchObject({ provider, amount: 30000, currency: "XOF", reference });
-    if (provider === "wave") expect(checkout.request).toMatchObject({
-      amount: "30000",
-      currency: "XOF",
-      client_reference: reference,
-    });
-    if (provider === "paydunya") expect(checkout.request).toMatchObject({
-      invoice: { total_amount: 30000 },
-      custom_data: { reference },
-    });
-    if (provider === "orange_money") expect(checkout.request).toMatchObject({
-      amount: { unit: "XOF", value: 30000 },
-      reference,
-    });
+    if (provider === "wave")
+      expect(checkout.request).toMatchObject({
+        amount: "30000",
+        currency: "XOF",
+        client_reference: reference,
+      });
+    if (provider === "paydunya")
+      expect(checkout.request).toMatchObject({
+        invoice: { total_amount: 30000 },
+        custom_data: { reference },
+      });
+    if (provider === "orange_money")
+      expect(checkout.request).toMatchObject({
+        amount: { unit: "XOF", value: 30000 },
+        reference,
+      });
     expect(reserved).not.toContain("M_sn_awa");
     const order = (await orders(vendor.vendorId).doc(reference).get()).data()!;
     expect(order).toMatchObject({
@@ -209,10 +212,14 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     try {
       const { reserved, reference, link } = await reserve(vendor, phone(), { open: false });
       expect(reserved).not.toContain("M_sn_awa");
-      const order = await eventually(async () => {
-        const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-        return data.checkout && !data.checkoutClaimedAt ? data : undefined;
-      }, 15_000, "the checkout's failure recorded");
+      const order = await eventually(
+        async () => {
+          const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
+          return data.checkout && !data.checkoutClaimedAt ? data : undefined;
+        },
+        15_000,
+        "the checkout's failure recorded",
+      );
       expect(order).toMatchObject({ status: "reserved", stockHeld: true, paymentLink: link });
       expect(order.checkout).toMatchObject({ provider, state: "fallback", reason: expect.stringContaining("503") });
       const opened = await click(link);
@@ -236,10 +243,14 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
       expect(reserved).toContain(`*${reference}*`);
       expect((await orders(vendor.vendorId).doc(reference).get()).get("status")).toBe("reserved");
       expect(() => payments.find(reference, vendor.vendorId)).toThrow();
-      const order = await eventually(async () => {
-        const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-        return data.checkout && !data.checkoutClaimedAt ? data : undefined;
-      }, 15_000, "the late checkout recorded as a fallback");
+      const order = await eventually(
+        async () => {
+          const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
+          return data.checkout && !data.checkoutClaimedAt ? data : undefined;
+        },
+        15_000,
+        "the late checkout recorded as a fallback",
+      );
       const late = { provider, state: "fallback", reason: expect.stringContaining("no answer") };
       expect(order.checkout).toMatchObject(late);
       // The buyer opens the link: the checkout is made then, for the order's exact total and reference.
@@ -297,17 +308,23 @@ describe.each(PROVIDER_NAMES)("payments through %s (emulators)", (provider) => {
     const { vendor } = await paymentVendor(provider);
     const { buyer, reference } = await reserve(vendor, phone());
     // The reservation ends (as the expiry sweep would): items back on sale, buyer told.
-    await orders(vendor.vendorId).doc(reference).update({
-      expiresAt: Timestamp.fromMillis(Date.now() - 1000),
-      status: "expired",
-    });
+    await orders(vendor.vendorId)
+      .doc(reference)
+      .update({
+        expiresAt: Timestamp.fromMillis(Date.now() - 1000),
+        status: "expired",
+      });
     await buyer.next(3);
     const paid = await payments.pay(reference, { vendorId: vendor.vendorId });
     expect(JSON.parse(paid.callbacks[0]!.answer)).toMatchObject({ outcome: "paid_late" });
-    const order = await eventually(async () => {
-      const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
-      return data.notices?.paid ? data : undefined;
-    }, 15_000, "the late payment thanked");
+    const order = await eventually(
+      async () => {
+        const data = (await orders(vendor.vendorId).doc(reference).get()).data()!;
+        return data.notices?.paid ? data : undefined;
+      },
+      15_000,
+      "the late payment thanked",
+    );
     expect(order).toMatchObject({ status: "paid", stockHeld: false, payment: { provider, amount: 30000 } });
     expect(order.attention).toMatch(/after the reservation ended/);
   });

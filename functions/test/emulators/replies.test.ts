@@ -29,16 +29,23 @@ async function outboundDocs(vendorId: string, customer: string) {
 
 describe("replies through the vendor's own Wasender session", () => {
   it("answers a greeting with the vendor's welcome, to the sender, with the vendor's key, and records msgId", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, config: { welcomeMessage: "Bienvenue chez nous !" } });
+    const vendor = await createVendor(db, {
+      apiUrl: wasender.apiUrl,
+      config: { welcomeMessage: "Bienvenue chez nous !" },
+    });
     const customer = "+221770000001";
     const res = await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "Bonjour" }));
     expect(res.status).toBe(200);
     const [send] = await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey });
     expect(send).toMatchObject({ to: customer, text: "Bienvenue chez nous !" });
-    const [outbound] = await eventually(async () => {
-      const docs = await outboundDocs(vendor.vendorId, customer);
-      return docs.length === 1 && docs[0]!.status === "sent" ? docs : undefined;
-    }, 10_000, "the reply marked sent");
+    const [outbound] = await eventually(
+      async () => {
+        const docs = await outboundDocs(vendor.vendorId, customer);
+        return docs.length === 1 && docs[0]!.status === "sent" ? docs : undefined;
+      },
+      10_000,
+      "the reply marked sent",
+    );
     expect(outbound).toMatchObject({ to: customer, wasenderMsgId: send!.msgId, wabaInstanceId: vendor.wabaInstanceId });
   });
 
@@ -104,10 +111,14 @@ describe("replies through the vendor's own Wasender session", () => {
       const vendor = await createVendor(db, { apiUrl: strict.apiUrl });
       const customer = "+221770000007";
       await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "aide" }));
-      const failed = await eventually(async () => {
-        const docs = await outboundDocs(vendor.vendorId, customer);
-        return docs[0]?.status === "failed" ? docs[0] : undefined;
-      }, 10_000, "the reply marked failed");
+      const failed = await eventually(
+        async () => {
+          const docs = await outboundDocs(vendor.vendorId, customer);
+          return docs[0]?.status === "failed" ? docs[0] : undefined;
+        },
+        10_000,
+        "the reply marked failed",
+      );
       expect(failed.error).toMatchObject({ code: "unauthorized", httpStatus: 401, retryable: false });
       expect(JSON.stringify(failed)).not.toContain(vendor.apiKey.slice(4));
     } finally {
@@ -120,10 +131,14 @@ describe("replies through the vendor's own Wasender session", () => {
     const customer = "+221770000008";
     const id = waMessageId();
     await postWebhook(vendor, messagesReceived({ id, phone: customer.slice(1) }));
-    const inbound = await eventually(async () => {
-      const doc = await messagesOf(db, vendor.vendorId, customer).doc(`in_${id}`).get();
-      return doc.get("processing.state") === "skipped" ? doc : undefined;
-    }, 10_000, "the message marked skipped");
+    const inbound = await eventually(
+      async () => {
+        const doc = await messagesOf(db, vendor.vendorId, customer).doc(`in_${id}`).get();
+        return doc.get("processing.state") === "skipped" ? doc : undefined;
+      },
+      10_000,
+      "the message marked skipped",
+    );
     expect(inbound.get("processing.reason")).toContain("autoReplyEnabled");
     expect(wasender.sends.some((s) => s.apiKey === vendor.apiKey)).toBe(false);
   });

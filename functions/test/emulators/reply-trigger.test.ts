@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { onConversationMessageCreated } from "../../src/entry/replies";
 import { settled } from "../support/delivery";
-import { adminDb, createVendor, eventually, messagesOf, outboundOf, postWebhook, type TestVendor } from "../support/emulators";
+import {
+  adminDb,
+  createVendor,
+  eventually,
+  messagesOf,
+  outboundOf,
+  postWebhook,
+  type TestVendor,
+} from "../support/emulators";
 import { messagesReceived } from "../support/payloads";
 
 /**
@@ -22,9 +30,18 @@ afterAll(() => wasender.close());
 
 /** The document pattern the deployed trigger declares, as a matcher of document paths. */
 function triggerWatches(): (path: string) => boolean {
-  const endpoint = (onConversationMessageCreated as unknown as { __endpoint: { eventTrigger: { eventFilterPathPatterns: { document: string } } } }).__endpoint;
+  const endpoint = (
+    onConversationMessageCreated as unknown as {
+      __endpoint: { eventTrigger: { eventFilterPathPatterns: { document: string } } };
+    }
+  ).__endpoint;
   const pattern = endpoint.eventTrigger.eventFilterPathPatterns.document;
-  const matcher = new RegExp(`^${pattern.split("/").map((segment) => (/^\{\w+\}$/.test(segment) ? "[^/]+" : segment)).join("/")}$`);
+  const matcher = new RegExp(
+    `^${pattern
+      .split("/")
+      .map((segment) => (/^\{\w+\}$/.test(segment) ? "[^/]+" : segment))
+      .join("/")}$`,
+  );
   return (path) => matcher.test(path);
 }
 
@@ -56,11 +73,21 @@ describe("no trigger run for a reply", () => {
   it("a dashboard's message is adopted, while a document in the outbound collection is never picked up", async () => {
     const customer = "+221779990002";
     // Shaped as a dashboard writes one: a trigger watching this collection would send or refuse it.
-    const unwatched = await outboundOf(db, vendor.vendorId, customer).add({ direction: "outbound", text: "pas de déclencheur ici" });
-    const dashboard = await messagesOf(db, vendor.vendorId, customer).add({ direction: "outbound", text: "Bonjour de la boutique" });
+    const unwatched = await outboundOf(db, vendor.vendorId, customer).add({
+      direction: "outbound",
+      text: "pas de déclencheur ici",
+    });
+    const dashboard = await messagesOf(db, vendor.vendorId, customer).add({
+      direction: "outbound",
+      text: "Bonjour de la boutique",
+    });
     expect(triggerWatches()(dashboard.path)).toBe(true);
     expect(triggerWatches()(unwatched.path)).toBe(false);
-    const sent = await eventually(async () => ((await dashboard.get()).get("status") === "sent" ? true : undefined), 15_000, "the dashboard message sent");
+    const sent = await eventually(
+      async () => ((await dashboard.get()).get("status") === "sent" ? true : undefined),
+      15_000,
+      "the dashboard message sent",
+    );
     expect(sent).toBe(true);
     expect(wasender.sends.filter((s) => s.to === customer).map((s) => s.text)).toEqual(["Bonjour de la boutique"]);
     expect((await unwatched.get()).data()).toEqual({ direction: "outbound", text: "pas de déclencheur ici" });

@@ -31,7 +31,6 @@ afterAll(async () => {
   redis.destroy();
 });
 
-
 /** An event the webhook ignores: its whole path is the vendor gate (the cached configuration) and the signature. */
 function ignoredEvent(vendor: TestVendor) {
   return {
@@ -57,19 +56,36 @@ async function cachedEntry(vendorId: string): Promise<{ readAt?: number; __inval
 
 const instanceDoc = (vendor: TestVendor) => db.collection("waba_instances").doc(vendor.wabaInstanceId).get();
 const runtimeDoc = (vendor: TestVendor) => db.collection("waba_runtime").doc(vendor.wabaInstanceId).get();
-const postConnection = (vendor: TestVendor, body: unknown) => postWebhook(vendor, body, { path: `/api/webhooks/wasender/${vendor.vendorId}/connection` });
+const postConnection = (vendor: TestVendor, body: unknown) =>
+  postWebhook(vendor, body, { path: `/api/webhooks/wasender/${vendor.vendorId}/connection` });
 
 /** A vendor onboarded (its trigger's writes, the runtime status copy included, done) with its configuration cached. */
-async function onboardedAndCached(): Promise<{ vendor: TestVendor; cached: { readAt: number }; before: DocumentSnapshot }> {
+async function onboardedAndCached(): Promise<{
+  vendor: TestVendor;
+  cached: { readAt: number };
+  before: DocumentSnapshot;
+}> {
   const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
-  await eventually(async () => ((await db.collection("phone_index").doc(vendor.phoneNumber).get()).exists ? true : undefined), 15_000, "onboarding done");
-  await eventually(async () => ((await runtimeDoc(vendor)).get("status") === "connected" ? true : undefined), 15_000, "the status copied");
+  await eventually(
+    async () => ((await db.collection("phone_index").doc(vendor.phoneNumber).get()).exists ? true : undefined),
+    15_000,
+    "onboarding done",
+  );
+  await eventually(
+    async () => ((await runtimeDoc(vendor)).get("status") === "connected" ? true : undefined),
+    15_000,
+    "the status copied",
+  );
   await sleep(1_000);
   expect((await handleWasenderWebhook(ignoredEvent(vendor))).status).toBe(200);
-  const cached = await eventually(async () => {
-    const entry = await cachedEntry(vendor.vendorId);
-    return entry?.readAt !== undefined && !("__invalidatedAt" in entry) ? { readAt: entry.readAt } : undefined;
-  }, 10_000, "the configuration cached in Redis");
+  const cached = await eventually(
+    async () => {
+      const entry = await cachedEntry(vendor.vendorId);
+      return entry?.readAt !== undefined && !("__invalidatedAt" in entry) ? { readAt: entry.readAt } : undefined;
+    },
+    10_000,
+    "the configuration cached in Redis",
+  );
   return { vendor, cached, before: await instanceDoc(vendor) };
 }
 
@@ -83,9 +99,18 @@ describe("runtime state on waba_runtime", () => {
     const since = Date.now();
     await firestore().runTransaction(async (tx) => {
       await readInstanceRuntime(tx, vendor.wabaInstanceId);
-      writeCircuit(tx, vendor.wabaInstanceId, { state: "open", since, reason: "3 Wasender failures in a row", failures: 3, probeAt: since + 60_000 });
+      writeCircuit(tx, vendor.wabaInstanceId, {
+        state: "open",
+        since,
+        reason: "3 Wasender failures in a row",
+        failures: 3,
+        probeAt: since + 60_000,
+      });
     });
-    await recordProviderError(vendor.wabaInstanceId, "wasender", { code: "server_error", message: "Wasender failed: 503" });
+    await recordProviderError(vendor.wabaInstanceId, "wasender", {
+      code: "server_error",
+      message: "Wasender failed: 503",
+    });
     await markInstanceProblem(vendor.wabaInstanceId, { code: "unauthorized", message: "Unauthenticated." });
 
     // All of it on the runtime document, and read back by the send path's one transactional read.
@@ -99,21 +124,35 @@ describe("runtime state on waba_runtime", () => {
       deliveryProblem: { code: "unauthorized", message: "Unauthenticated." },
     });
     const read = await firestore().runTransaction((tx) => readInstanceRuntime(tx, vendor.wabaInstanceId));
-    expect(read).toMatchObject({ status: "connected", sessionStatus: "connected", circuit: { state: "open", since, probeAt: since + 60_000 } });
+    expect(read).toMatchObject({
+      status: "connected",
+      sessionStatus: "connected",
+      circuit: { state: "open", since, probeAt: since + 60_000 },
+    });
 
     // No write at all on the instance: so no onboarding trigger ran and nothing was invalidated.
     const after = await instanceDoc(vendor);
     expect(after.updateTime!.isEqual(before.updateTime!)).toBe(true);
     expect(after.get("updatedAt")).toEqual(before.get("updatedAt"));
     expect(after.get("configProblems")).toBeUndefined();
-    for (const field of ["qrCode", "circuit", "providerErrors", "deliveryProblem", "sessionStatus", "connectionHistory"]) expect(after.get(field), field).toBeUndefined();
+    for (const field of [
+      "qrCode",
+      "circuit",
+      "providerErrors",
+      "deliveryProblem",
+      "sessionStatus",
+      "connectionHistory",
+    ])
+      expect(after.get(field), field).toBeUndefined();
 
     // The cached configuration is still the one read before (no tombstone), and once this process's
     // memory copy is gone (2 s with Redis) a request is still served from it without any Firestore read.
     expect(await cachedEntry(vendor.vendorId)).toMatchObject({ readAt: cached.readAt });
     expect(await cachedEntry(vendor.vendorId)).not.toHaveProperty("__invalidatedAt");
     await sleep(2_100);
-    const reads = await countReads(async () => expect((await handleWasenderWebhook(ignoredEvent(vendor))).status).toBe(200));
+    const reads = await countReads(async () =>
+      expect((await handleWasenderWebhook(ignoredEvent(vendor))).status).toBe(200),
+    );
     expect(reads).toBe(0);
   }, 60_000);
 
@@ -128,19 +167,29 @@ describe("runtime state on waba_runtime", () => {
     expect(after.updateTime!.isEqual(before.updateTime!)).toBe(false);
     expect((await runtimeDoc(vendor)).data()).toMatchObject({ status: "disconnected", sessionStatus: "need_scan" });
     // The trigger's invalidation: the entry read before the change is gone from Redis.
-    await eventually(async () => {
-      const entry = await cachedEntry(vendor.vendorId);
-      return !entry || "__invalidatedAt" in entry || (entry.readAt ?? 0) > cached.readAt ? true : undefined;
-    }, 20_000, "the cache entry invalidated");
+    await eventually(
+      async () => {
+        const entry = await cachedEntry(vendor.vendorId);
+        return !entry || "__invalidatedAt" in entry || (entry.readAt ?? 0) > cached.readAt ? true : undefined;
+      },
+      20_000,
+      "the cache entry invalidated",
+    );
 
     // The same status again: no second write on the instance.
-    expect((await postConnection(vendor, { event: "session.status", data: { status: "logged_out" } })).status).toBe(200);
+    expect((await postConnection(vendor, { event: "session.status", data: { status: "logged_out" } })).status).toBe(
+      200,
+    );
     const again = await instanceDoc(vendor);
     expect(again.updateTime!.isEqual(after.updateTime!)).toBe(true);
     expect((await runtimeDoc(vendor)).get("sessionStatus")).toBe("logged_out");
 
     // An operator sets the status in the console: the trigger copies it where the send path reads it.
     await db.collection("waba_instances").doc(vendor.wabaInstanceId).update({ status: "connected" });
-    await eventually(async () => ((await runtimeDoc(vendor)).get("status") === "connected" ? true : undefined), 15_000, "the status copied");
+    await eventually(
+      async () => ((await runtimeDoc(vendor)).get("status") === "connected" ? true : undefined),
+      15_000,
+      "the status copied",
+    );
   }, 60_000);
 });

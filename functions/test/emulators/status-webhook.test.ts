@@ -15,17 +15,30 @@ beforeAll(async () => {
 afterAll(() => wasender.close());
 
 /** Has the bot send one reply to a new customer; resolves with the reply's document once linked. */
-async function sentReply(): Promise<{ customer: string; waMessageId: string; ref: FirebaseFirestore.DocumentReference }> {
+async function sentReply(): Promise<{
+  customer: string;
+  waMessageId: string;
+  ref: FirebaseFirestore.DocumentReference;
+}> {
   const customer = `+22176${String(1_000_000 + phoneCounter++).slice(1)}0`;
   await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "aide" }));
-  return eventually(async () => {
-    const snap = await outboundOf(db, vendor.vendorId, customer).get();
-    const doc = snap.docs[0];
-    return doc?.get("waMessageId") ? { customer, waMessageId: doc.get("waMessageId") as string, ref: doc.ref } : undefined;
-  }, 15_000, "the reply sent and linked");
+  return eventually(
+    async () => {
+      const snap = await outboundOf(db, vendor.vendorId, customer).get();
+      const doc = snap.docs[0];
+      return doc?.get("waMessageId")
+        ? { customer, waMessageId: doc.get("waMessageId") as string, ref: doc.ref }
+        : undefined;
+    },
+    15_000,
+    "the reply sent and linked",
+  );
 }
 
-const update = (id: string, status: number | string) => ({ key: { id, fromMe: true, remoteJid: "x@s.whatsapp.net" }, update: { status } });
+const update = (id: string, status: number | string) => ({
+  key: { id, fromMe: true, remoteJid: "x@s.whatsapp.net" },
+  update: { status },
+});
 const statusEvent = (data: unknown) => ({ event: "messages.update", timestamp: Date.now(), data });
 const postStatus = (body: unknown, path = "status") =>
   postWebhook(vendor, body, { path: `/api/webhooks/wasender/${vendor.vendorId}${path ? `/${path}` : ""}` });
@@ -53,7 +66,9 @@ describe("message statuses", () => {
 
   it("keeps Wasender's reason with an error status (code 0)", async () => {
     const reply = await sentReply();
-    await postStatus(statusEvent({ ...update(reply.waMessageId, 0), update: { status: 0, reason: "recipient not on WhatsApp" } }));
+    await postStatus(
+      statusEvent({ ...update(reply.waMessageId, 0), update: { status: 0, reason: "recipient not on WhatsApp" } }),
+    );
     const doc = await reply.ref.get();
     expect(doc.get("deliveryStatus")).toBe("error");
     expect(doc.get("deliveryError")).toBe("recipient not on WhatsApp");
@@ -61,7 +76,9 @@ describe("message statuses", () => {
 
   it("reads the array form with string statuses, and only moves forward", async () => {
     const reply = await sentReply();
-    const res = await postStatus(statusEvent([update(reply.waMessageId, "READ"), update(reply.waMessageId, "DELIVERY_ACK")]));
+    const res = await postStatus(
+      statusEvent([update(reply.waMessageId, "READ"), update(reply.waMessageId, "DELIVERY_ACK")]),
+    );
     expect(res.json.results.map((r: any) => r.outcome)).toEqual(["applied", "stale"]);
     await postStatus(statusEvent(update(reply.waMessageId, 3)));
     await postStatus(statusEvent(update(reply.waMessageId, 0)));
@@ -80,8 +97,17 @@ describe("message statuses", () => {
     expect(early.json.results[0].outcome).toBe("pending");
     const reply = await sentReply();
     expect(reply.waMessageId).toBe(nextWaId);
-    await eventually(async () => ((await reply.ref.get()).get("deliveryStatus") === "delivered" ? true : undefined), 10_000, "the early status applied");
-    const leftover = await db.collection("vendors").doc(vendor.vendorId).collection("pending_statuses").doc(nextWaId).get();
+    await eventually(
+      async () => ((await reply.ref.get()).get("deliveryStatus") === "delivered" ? true : undefined),
+      10_000,
+      "the early status applied",
+    );
+    const leftover = await db
+      .collection("vendors")
+      .doc(vendor.vendorId)
+      .collection("pending_statuses")
+      .doc(nextWaId)
+      .get();
     expect(leftover.exists).toBe(false);
   });
 
@@ -89,7 +115,12 @@ describe("message statuses", () => {
     const reply = await sentReply();
     const receipt = await postStatus({
       event: "message-receipt.update",
-      data: { message: { key: { id: reply.waMessageId, fromMe: true }, receipt: { userJid: "x@s.whatsapp.net", receiptTimestamp: 1 } } },
+      data: {
+        message: {
+          key: { id: reply.waMessageId, fromMe: true },
+          receipt: { userJid: "x@s.whatsapp.net", receiptTimestamp: 1 },
+        },
+      },
     });
     expect(receipt.json.results[0]).toMatchObject({ status: "delivered", outcome: "applied" });
     const sent = await postStatus({ event: "message.sent", data: { key: { id: reply.waMessageId, fromMe: true } } });

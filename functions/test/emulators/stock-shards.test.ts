@@ -18,7 +18,9 @@ const ordersOf = (vendorId: string) => db.collection("vendors").doc(vendorId).co
 
 async function vendorWithProduct(stock: number): Promise<string> {
   const vendorId = uniqueId("stock");
-  await products(vendorId).doc("robe").set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock });
+  await products(vendorId)
+    .doc("robe")
+    .set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock });
   // Spread by its trigger; spreading here too is harmless (it does nothing once spread).
   await spreadStock(vendorId, "robe");
   return vendorId;
@@ -29,7 +31,12 @@ function reserve(vendorId: string, customer: string, quantity = 1, expiresAt = n
   return firestore().runTransaction(
     async (tx) => {
       const shop = new FirestoreShop(tx, vendorId, "waba_test", new Date());
-      const result = await shop.reserve({ customer, items: [{ productId: "robe", quantity }], expiresAt, paymentLink: link });
+      const result = await shop.reserve({
+        customer,
+        items: [{ productId: "robe", quantity }],
+        expiresAt,
+        paymentLink: link,
+      });
       shop.apply(tx);
       return result;
     },
@@ -59,7 +66,8 @@ describe("stock held in shards (emulators)", () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => reserveOrAborted(vendorId, buyer(i))));
     expect(results.filter((r) => r.ok)).toHaveLength(25);
     const shortages = results.filter((r) => !r.ok && !("aborted" in r));
-    for (const refused of shortages) expect(refused).toMatchObject({ ok: false, shortages: [{ productId: "robe", available: expect.any(Number) }] });
+    for (const refused of shortages)
+      expect(refused).toMatchObject({ ok: false, shortages: [{ productId: "robe", available: expect.any(Number) }] });
     expect(await shardUnits(vendorId)).toEqual(new Array(STOCK_SHARD_COUNT).fill(0));
     const orders = await ordersOf(vendorId).get();
     expect(orders.size).toBe(25);
@@ -81,10 +89,14 @@ describe("stock held in shards (emulators)", () => {
     // The console edit: one number on the product document.
     await products(vendorId).doc("robe").update({ stock: 12 });
     const results = await rush;
-    const spread = await eventually(async () => {
-      const snap = await products(vendorId).doc("robe").get();
-      return snap.get("stockSync.stock") === 12 && snap.get("stock") === 12 ? snap : undefined;
-    }, 15_000, "the edit spread over the shards");
+    const spread = await eventually(
+      async () => {
+        const snap = await products(vendorId).doc("robe").get();
+        return snap.get("stockSync.stock") === 12 && snap.get("stock") === 12 ? snap : undefined;
+      },
+      15_000,
+      "the edit spread over the shards",
+    );
     const spreadAt = (spread.get("stockSync.at") as Timestamp).toMillis();
     const orders = await ordersOf(vendorId).get();
     expect(orders.size).toBe(results.filter((r) => r.ok).length);
@@ -122,7 +134,10 @@ describe("stock held in shards (emulators)", () => {
     expect(await availableStock(vendorId, "robe")).toBe(4);
 
     // Each shard holds what it started with, less only the order still reserved.
-    const keptDraws = (await ordersOf(vendorId).doc(kept.order.reference).get()).get("stockDraws") as Array<{ shard: number; quantity: number }>;
+    const keptDraws = (await ordersOf(vendorId).doc(kept.order.reference).get()).get("stockDraws") as Array<{
+      shard: number;
+      quantity: number;
+    }>;
     const expected = [...before];
     for (const draw of keptDraws) expected[draw.shard]! -= draw.quantity;
     expect(await shardUnits(vendorId)).toEqual(expected);
@@ -138,18 +153,30 @@ describe("stock held in shards (emulators)", () => {
     await products(vendorId).doc("robe").update({ stock: 20 });
     await refreshStockView(vendorId, "robe");
     expect((await products(vendorId).doc("robe").get()).get("stock")).toBe(20);
-    await eventually(async () => ((await availableStock(vendorId, "robe")) === 20 ? true : undefined), 15_000, "the edit spread");
+    await eventually(
+      async () => ((await availableStock(vendorId, "robe")) === 20 ? true : undefined),
+      15_000,
+      "the edit spread",
+    );
   }, 60_000);
 
   it("spreads a new product's stock through its trigger, and reserves a product no trigger spread yet", async () => {
     const vendorId = uniqueId("stock");
-    await products(vendorId).doc("robe").set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock: 7 });
-    await eventually(async () => ((await products(vendorId).doc("robe").get()).get("stockSync.stock") === 7 ? true : undefined), 15_000, "spread by the trigger");
+    await products(vendorId)
+      .doc("robe")
+      .set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock: 7 });
+    await eventually(
+      async () => ((await products(vendorId).doc("robe").get()).get("stockSync.stock") === 7 ? true : undefined),
+      15_000,
+      "spread by the trigger",
+    );
     expect((await shardUnits(vendorId)).reduce((a, b) => a + b, 0)).toBe(7);
 
     // A product written and reserved at once: the reservation spreads it in its own transaction.
     const other = uniqueId("stock");
-    await products(other).doc("robe").set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock: 2 });
+    await products(other)
+      .doc("robe")
+      .set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock: 2 });
     const results = await Promise.all([reserve(other, buyer(1)), reserve(other, buyer(2)), reserve(other, buyer(3))]);
     expect(results.filter((r) => r.ok)).toHaveLength(2);
     expect(await availableStock(other, "robe")).toBe(0);

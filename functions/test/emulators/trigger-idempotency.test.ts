@@ -25,7 +25,13 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-async function storedInbound(vendorId: string, customer: string, messageId: string, text: string, wabaInstanceId: string) {
+async function storedInbound(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  text: string,
+  wabaInstanceId: string,
+) {
   const path = `vendors/${vendorId}/conversations/${customer}/messages/${messageId}`;
   const data = {
     direction: "inbound",
@@ -46,7 +52,13 @@ async function storedInbound(vendorId: string, customer: string, messageId: stri
 describe("the message trigger delivered more than once", () => {
   it("sends each reply once when the same event runs ten times concurrently", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
-    const { params, data } = await storedInbound(vendor.vendorId, "+221771110001", "in_DUP1", "aide", vendor.wabaInstanceId);
+    const { params, data } = await storedInbound(
+      vendor.vendorId,
+      "+221771110001",
+      "in_DUP1",
+      "aide",
+      vendor.wabaInstanceId,
+    );
     await Promise.all(Array.from({ length: 10 }, () => handleNewMessage(params, data, deps, new Date().toISOString())));
     await scheduler.idle();
     const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey);
@@ -56,7 +68,13 @@ describe("the message trigger delivered more than once", () => {
 
   it("does not reply again when the event is redelivered after the reply went out", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
-    const { params, data, path } = await storedInbound(vendor.vendorId, "+221771110002", "in_DUP2", "bonjour", vendor.wabaInstanceId);
+    const { params, data, path } = await storedInbound(
+      vendor.vendorId,
+      "+221771110002",
+      "in_DUP2",
+      "bonjour",
+      vendor.wabaInstanceId,
+    );
     await handleNewMessage(params, data, deps);
     await scheduler.idle();
     await handleNewMessage(params, data, deps);
@@ -72,7 +90,13 @@ describe("the message trigger delivered more than once", () => {
 
   it("drops an event older than the bound (the sweep owns it by then)", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
-    const { params, data, path } = await storedInbound(vendor.vendorId, "+221771110003", "in_OLD1", "bonjour", vendor.wabaInstanceId);
+    const { params, data, path } = await storedInbound(
+      vendor.vendorId,
+      "+221771110003",
+      "in_OLD1",
+      "bonjour",
+      vendor.wabaInstanceId,
+    );
     await handleNewMessage(params, data, deps, new Date(Date.now() - 2 * 3600_000).toISOString());
     await scheduler.idle();
     // Dropped: nothing decided, nothing written for the reply, nothing sent.

@@ -3,14 +3,7 @@ import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs
 import { startFakeUnipile, type FakeUnipile } from "../../../scripts/lib/fake-unipile.mjs";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { greet, outbound, settled } from "../support/delivery";
-import {
-  adminDb,
-  createVendor,
-  eventually,
-  messagesOf,
-  sleep,
-  type TestVendor,
-} from "../support/emulators";
+import { adminDb, createVendor, eventually, messagesOf, sleep, type TestVendor } from "../support/emulators";
 import { metaBody, metaFields, metaNumber, metaText, postMeta } from "../support/meta";
 import {
   postUnipile,
@@ -102,7 +95,12 @@ describe("Unipile numbers", () => {
       });
       return sends.slice(before).map((s) => plain(s.text));
     };
-    expectProductCard((await say("ROBE1"))[0], { name: "Robe wax Ndeye", price: "15 000 FCFA", stock: 5, keyword: "ROBE1" });
+    expectProductCard((await say("ROBE1"))[0], {
+      name: "Robe wax Ndeye",
+      price: "15 000 FCFA",
+      stock: 5,
+      keyword: "ROBE1",
+    });
     const twoRobes = wording("fr")("recapLine", { quantity: 2, name: "Robe wax Ndeye", amount: "30 000 FCFA" });
     expectWording((await say("2"))[0], "recap", { lines: twoRobes, total: "30 000 FCFA" });
     const [reserved] = await say("OUI");

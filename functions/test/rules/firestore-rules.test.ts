@@ -54,8 +54,10 @@ function collectionsInSources(dir: string): Set<string> {
     const source = readFileSync(path, "utf8");
     for (const match of source.matchAll(/collection(?:Group)?\("([A-Za-z_]+)"\)/g)) names.add(match[1]!);
     // Names kept in constants (store/collections.ts) and the routing indexes' kinds.
-    for (const match of source.matchAll(/export const [A-Z_]+ = "([a-z_]+)";/g)) if (path.endsWith("collections.ts")) names.add(match[1]!);
-    for (const match of source.matchAll(/export type IndexKind = ([^;]+);/g)) for (const kind of match[1]!.matchAll(/"([a-z_]+)"/g)) names.add(kind[1]!);
+    for (const match of source.matchAll(/export const [A-Z_]+ = "([a-z_]+)";/g))
+      if (path.endsWith("collections.ts")) names.add(match[1]!);
+    for (const match of source.matchAll(/export type IndexKind = ([^;]+);/g))
+      for (const kind of match[1]!.matchAll(/"([a-z_]+)"/g)) names.add(kind[1]!);
   }
   return names;
 }
@@ -73,7 +75,11 @@ beforeAll(async () => {
   const [host, port] = (process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080").split(":");
   env = await initializeTestEnvironment({
     projectId: PROJECT,
-    firestore: { rules: readFileSync(join(__dirname, "..", "..", "..", "firestore.rules"), "utf8"), host: host!, port: Number(port) },
+    firestore: {
+      rules: readFileSync(join(__dirname, "..", "..", "..", "firestore.rules"), "utf8"),
+      host: host!,
+      port: Number(port),
+    },
   });
   await env.withSecurityRulesDisabled(async (context) => {
     for (const path of PATHS) {
@@ -91,7 +97,10 @@ const clients: Array<[string, () => RulesTestContext]> = [
   ["a signed-in customer", () => env.authenticatedContext("customer-1")],
   ["the vendor's own user", () => env.authenticatedContext("vendor-user", { vendorId: "vendor_001" })],
   // The operator console reads through the admin API's server-made views, never through these rules.
-  ["another vendor's staff (console user)", () => env.authenticatedContext("vendor-2-staff", { vendorId: "vendor_002" })],
+  [
+    "another vendor's staff (console user)",
+    () => env.authenticatedContext("vendor-2-staff", { vendorId: "vendor_002" }),
+  ],
   ["a user with an admin claim", () => env.authenticatedContext("admin-user", { admin: true })],
 ];
 
@@ -112,7 +121,17 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collectionGroup("messages").get());
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/outbound").get());
     await assertFails(db.collectionGroup("outbound").get());
-    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs", "payments"]) await assertFails(db.collectionGroup(group).get());
-    for (const top of ["waba_runtime", "send_pacing", "phone_index", "wasender_session_index", "meta_phone_index", "vendors", "payment_accounts"]) await assertFails(db.collection(top).get());
+    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs", "payments"])
+      await assertFails(db.collectionGroup(group).get());
+    for (const top of [
+      "waba_runtime",
+      "send_pacing",
+      "phone_index",
+      "wasender_session_index",
+      "meta_phone_index",
+      "vendors",
+      "payment_accounts",
+    ])
+      await assertFails(db.collection(top).get());
   });
 });

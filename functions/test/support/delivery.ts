@@ -11,10 +11,16 @@ export async function outbound(vendorId: string, customer: string) {
 
 /** Waits until the conversation's replies all ended (sent or failed) and returns them. */
 export async function settled(vendorId: string, customer: string, count = 1, timeoutMs = 45_000) {
-  return eventually(async () => {
-    const docs = await outbound(vendorId, customer);
-    return docs.length === count && docs.every((d) => d.status === "sent" || d.status === "failed") ? docs : undefined;
-  }, timeoutMs, `${count} reply(ies) to ${customer} ended`);
+  return eventually(
+    async () => {
+      const docs = await outbound(vendorId, customer);
+      return docs.length === count && docs.every((d) => d.status === "sent" || d.status === "failed")
+        ? docs
+        : undefined;
+    },
+    timeoutMs,
+    `${count} reply(ies) to ${customer} ended`,
+  );
 }
 
 /** A customer's text through the vendor's Wasender webhook. */
@@ -37,6 +43,15 @@ export async function seedOutbound(
   await conversation.set({ vendorId: vendor.vendorId, customer, outbox: [messageId] });
   const ref = conversation.collection("outbound").doc(messageId);
   const { delivery, origin = "engine", createdAt = Timestamp.now(), ...rest } = message;
-  await ref.set({ direction: "outbound", vendorId: vendor.vendorId, wabaInstanceId: vendor.wabaInstanceId, to: customer, origin, createdAt, ...rest, delivery });
+  await ref.set({
+    direction: "outbound",
+    vendorId: vendor.vendorId,
+    wabaInstanceId: vendor.wabaInstanceId,
+    to: customer,
+    origin,
+    createdAt,
+    ...rest,
+    delivery,
+  });
   return ref;
 }

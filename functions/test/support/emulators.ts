@@ -60,16 +60,22 @@ export async function createVendor(
     ...options.instance,
   };
   // A field given as undefined is left out (a Meta-only number has no Wasender fields).
-  await db.collection("waba_instances").doc(vendor.wabaInstanceId).set(Object.fromEntries(Object.entries(instance).filter(([, value]) => value !== undefined)));
-  await db.collection("vendor_configs").doc(vendorId).set({
-    vendorId,
-    wabaInstanceId: vendor.wabaInstanceId,
-    wabaProvider: "wasender",
-    businessName: `Shop ${vendorId}`,
-    language: "fr",
-    autoReplyEnabled: true,
-    ...options.config,
-  });
+  await db
+    .collection("waba_instances")
+    .doc(vendor.wabaInstanceId)
+    .set(Object.fromEntries(Object.entries(instance).filter(([, value]) => value !== undefined)));
+  await db
+    .collection("vendor_configs")
+    .doc(vendorId)
+    .set({
+      vendorId,
+      wabaInstanceId: vendor.wabaInstanceId,
+      wabaProvider: "wasender",
+      businessName: `Shop ${vendorId}`,
+      language: "fr",
+      autoReplyEnabled: true,
+      ...options.config,
+    });
   for (const [productId, product] of Object.entries(options.products ?? {})) {
     await db.collection("vendors").doc(vendorId).collection("products").doc(productId).set(product);
   }
@@ -95,7 +101,11 @@ export function webhookUrl(vendorId: string, via: "hosting" | "function" = "host
 }
 
 /** POSTs a webhook as Wasender would: X-Webhook-Signature = the secret, or the design's HMAC header. */
-export async function postWebhook(vendor: Pick<TestVendor, "vendorId" | "secret">, body: unknown, options: PostOptions = {}) {
+export async function postWebhook(
+  vendor: Pick<TestVendor, "vendorId" | "secret">,
+  body: unknown,
+  options: PostOptions = {},
+) {
   const raw = options.raw ?? JSON.stringify(body ?? {});
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
   const signing = options.signing ?? { scheme: "secret" };
@@ -104,7 +114,11 @@ export async function postWebhook(vendor: Pick<TestVendor, "vendorId" | "secret"
   if (signing.scheme === "secret") headers["x-webhook-signature"] = secret;
   if (signing.scheme === "hmac") headers["x-wasender-signature"] = hmacHex(secret, bytes);
   const url = options.path ? `${HOSTING_URL}${options.path}` : webhookUrl(vendor.vendorId, options.via);
-  const response = await fetch(url, { method: options.method ?? "POST", headers, body: options.method === "GET" ? undefined : bytes });
+  const response = await fetch(url, {
+    method: options.method ?? "POST",
+    headers,
+    body: options.method === "GET" ? undefined : bytes,
+  });
   return readResponse(response);
 }
 
@@ -121,7 +135,11 @@ export async function readResponse(response: Response) {
 }
 
 /** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -153,11 +171,14 @@ export async function idTokenWithClaims(claims: Record<string, unknown>): Promis
   const email = `${randomUUID()}@example.test`;
   const user = await getAuth().createUser({ email, password: "password-123" });
   await getAuth().setCustomUserClaims(user.uid, claims);
-  const res = await fetch(`${AUTH_EMULATOR}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password: "password-123", returnSecureToken: true }),
-  });
+  const res = await fetch(
+    `${AUTH_EMULATOR}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "password-123", returnSecureToken: true }),
+    },
+  );
   const body = (await res.json()) as { idToken?: string };
   if (!body.idToken) throw new Error(`the Auth emulator gave no ID token: ${JSON.stringify(body)}`);
   return body.idToken;

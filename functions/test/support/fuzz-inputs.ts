@@ -14,7 +14,26 @@ import { wasenderMessage } from "./payloads";
 export const oddString = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 30 }),
   fc.string({ unit: "binary", maxLength: 30 }),
-  fc.constantFrom("", " ", "\u0000", "\u202e", "\ufeff", "\ud800", "😀👍🏿", "é́́", "0", "-1", "1e309", "NaN", "null", "__proto__", "constructor", "%E0%A4%A", "../..", "{shop}"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\u202e",
+    "\ufeff",
+    "\ud800",
+    "😀👍🏿",
+    "é́́",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "null",
+    "__proto__",
+    "constructor",
+    "%E0%A4%A",
+    "../..",
+    "{shop}",
+  ),
   fc.nat({ max: 3_000 }).map((n) => "x".repeat(n)),
 );
 
@@ -63,7 +82,12 @@ export function mutated(base: unknown): fc.Arbitrary<unknown> {
   const edit = fc.tuple(fc.constantFrom(...paths), replacement);
   return fc.oneof(
     { weight: 1, arbitrary: fc.constant(base) },
-    { weight: 4, arbitrary: fc.array(edit, { minLength: 1, maxLength: 3 }).map((edits) => edits.reduce((doc, [path, value]) => setAt(doc, path, value), structuredClone(base))) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .array(edit, { minLength: 1, maxLength: 3 })
+        .map((edits) => edits.reduce((doc, [path, value]) => setAt(doc, path, value), structuredClone(base))),
+    },
   );
 }
 
@@ -72,12 +96,27 @@ const IDS = ["FUZZ0001", "FUZZ0002", "FUZZ0003"];
 
 export const WEBHOOK_EVENTS = {
   "messages.received": () => fc.constantFrom(...IDS).chain((id) => mutated({ messages: wasenderMessage({ id }) })),
-  "messages.upsert": () => fc.constantFrom(...IDS).chain((id) => mutated({ messages: [wasenderMessage({ id }), wasenderMessage({ id: `${id}B`, fromMe: true })] })),
-  "messages-personal.received": () => fc.constantFrom(...IDS).chain((id) => mutated(wasenderMessage({ id, lid: true }))),
-  "messages-group.received": () => mutated({ ...wasenderMessage({ id: "FUZZG" }), key: { ...wasenderMessage().key, id: "FUZZG", remoteJid: "120363@g.us", participant: "x" } }),
+  "messages.upsert": () =>
+    fc
+      .constantFrom(...IDS)
+      .chain((id) => mutated({ messages: [wasenderMessage({ id }), wasenderMessage({ id: `${id}B`, fromMe: true })] })),
+  "messages-personal.received": () =>
+    fc.constantFrom(...IDS).chain((id) => mutated(wasenderMessage({ id, lid: true }))),
+  "messages-group.received": () =>
+    mutated({
+      ...wasenderMessage({ id: "FUZZG" }),
+      key: { ...wasenderMessage().key, id: "FUZZG", remoteJid: "120363@g.us", participant: "x" },
+    }),
   message: () => fc.constantFrom(...IDS).chain((id) => mutated({ from: "221771234567", message: "Test message", id })),
-  "messages.update": () => mutated({ update: { status: 3 }, key: { id: "FUZZS", remoteJid: "221771234567@s.whatsapp.net", fromMe: true } }),
-  "message-receipt.update": () => mutated({ message: { key: { id: "FUZZS", fromMe: true }, receipt: { userJid: "221771234567@s.whatsapp.net", receiptTimestamp: 1764000000 } } }),
+  "messages.update": () =>
+    mutated({ update: { status: 3 }, key: { id: "FUZZS", remoteJid: "221771234567@s.whatsapp.net", fromMe: true } }),
+  "message-receipt.update": () =>
+    mutated({
+      message: {
+        key: { id: "FUZZS", fromMe: true },
+        receipt: { userJid: "221771234567@s.whatsapp.net", receiptTimestamp: 1764000000 },
+      },
+    }),
   "message.sent": () => mutated({ key: { id: "FUZZS", fromMe: true }, status: "sent" }),
   "session.status": () => mutated({ status: "connected", session_id: "1" }),
   "qrcode.updated": () => mutated({ qr: "2@abc" }),
@@ -89,32 +128,101 @@ const envelope = fc
   .chain((event) => WEBHOOK_EVENTS[event]().map((data) => ({ event, timestamp: 1764000000, data })));
 
 /** Bodies: events (mutated as a whole too), arbitrary JSON, truncated, padded, deeply nested, huge. */
-export const rawBody: fc.Arbitrary<Buffer> = fc.oneof(
-  { weight: 10, arbitrary: envelope.map((body) => JSON.stringify(body)) },
-  { weight: 3, arbitrary: envelope.chain((body) => mutated(body)).map((body) => JSON.stringify(body) ?? "") },
-  { weight: 1, arbitrary: anyJson.map((value) => JSON.stringify(value)) },
-  { weight: 2, arbitrary: envelope.chain((body) => { const text = JSON.stringify(body); return fc.nat({ max: text.length }).map((n) => text.slice(0, n)); }) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(envelope, fc.constantFrom(" ", "\n", "\u0000", "garbage", "}}", "\ufeff", ","), fc.nat({ max: 50 }), fc.boolean())
-      .map(([body, pad, n, before]) => (before ? pad.repeat(n) : "") + JSON.stringify(body) + pad.repeat(n)),
-  },
-  { weight: 1, arbitrary: fc.integer({ min: 100, max: 50_000 }).map((n) => `{"event":"messages.received","data":${'{"messages":'.repeat(n)}1${"}".repeat(n)}}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 100, max: 50_000 }).map((n) => "[".repeat(n) + "]".repeat(n)) },
-  { weight: 1, arbitrary: fc.constantFrom("", "null", "true", "1", '"x"', "{}", "[]", "{\"event\":1}", "<xml/>", "event=message&data=x") },
-  // Near and over the 1 MiB limit: a long text in one field (only that copy counts towards the body).
-  { weight: 1, arbitrary: fc.constantFrom(900_000, 1_048_000, 1_048_576, 1_100_000).map((n) => JSON.stringify({ event: "messages.received", data: { messages: { ...wasenderMessage({ id: "FUZZBIG" }), message: undefined, messageBody: "x".repeat(n) } } })) },
-  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString("latin1")) },
-).map((text) => Buffer.from(text, "utf8"));
+export const rawBody: fc.Arbitrary<Buffer> = fc
+  .oneof(
+    { weight: 10, arbitrary: envelope.map((body) => JSON.stringify(body)) },
+    { weight: 3, arbitrary: envelope.chain((body) => mutated(body)).map((body) => JSON.stringify(body) ?? "") },
+    { weight: 1, arbitrary: anyJson.map((value) => JSON.stringify(value)) },
+    {
+      weight: 2,
+      arbitrary: envelope.chain((body) => {
+        const text = JSON.stringify(body);
+        return fc.nat({ max: text.length }).map((n) => text.slice(0, n));
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          envelope,
+          fc.constantFrom(" ", "\n", "\u0000", "garbage", "}}", "\ufeff", ","),
+          fc.nat({ max: 50 }),
+          fc.boolean(),
+        )
+        .map(([body, pad, n, before]) => (before ? pad.repeat(n) : "") + JSON.stringify(body) + pad.repeat(n)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 100, max: 50_000 })
+        .map((n) => `{"event":"messages.received","data":${'{"messages":'.repeat(n)}1${"}".repeat(n)}}`),
+    },
+    { weight: 1, arbitrary: fc.integer({ min: 100, max: 50_000 }).map((n) => "[".repeat(n) + "]".repeat(n)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "",
+        "null",
+        "true",
+        "1",
+        '"x"',
+        "{}",
+        "[]",
+        '{"event":1}',
+        "<xml/>",
+        "event=message&data=x",
+      ),
+    },
+    // Near and over the 1 MiB limit: a long text in one field (only that copy counts towards the body).
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(900_000, 1_048_000, 1_048_576, 1_100_000).map((n) =>
+        JSON.stringify({
+          event: "messages.received",
+          data: {
+            messages: { ...wasenderMessage({ id: "FUZZBIG" }), message: undefined, messageBody: "x".repeat(n) },
+          },
+        }),
+      ),
+    },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString("latin1")) },
+  )
+  .map((text) => Buffer.from(text, "utf8"));
 
 export type SignatureKind =
-  | "none" | "secret" | "secret-padded" | "secret-wrong" | "secret-empty" | "secret-array" | "secret-case"
-  | "hmac" | "hmac-prefixed" | "hmac-upper" | "hmac-other-body" | "hmac-garbage" | "both-one-right" | "both-wrong";
+  | "none"
+  | "secret"
+  | "secret-padded"
+  | "secret-wrong"
+  | "secret-empty"
+  | "secret-array"
+  | "secret-case"
+  | "hmac"
+  | "hmac-prefixed"
+  | "hmac-upper"
+  | "hmac-other-body"
+  | "hmac-garbage"
+  | "both-one-right"
+  | "both-wrong";
 
 export const signatureKind = fc.constantFrom<SignatureKind>(
-  "none", "secret", "secret", "secret", "secret-padded", "secret-wrong", "secret-empty", "secret-array", "secret-case",
-  "hmac", "hmac", "hmac-prefixed", "hmac-upper", "hmac-other-body", "hmac-garbage", "both-one-right", "both-wrong",
+  "none",
+  "secret",
+  "secret",
+  "secret",
+  "secret-padded",
+  "secret-wrong",
+  "secret-empty",
+  "secret-array",
+  "secret-case",
+  "hmac",
+  "hmac",
+  "hmac-prefixed",
+  "hmac-upper",
+  "hmac-other-body",
+  "hmac-garbage",
+  "both-one-right",
+  "both-wrong",
 );
 
 const hmac = (secret: string, body: Buffer) => createHmac("sha256", secret).update(body).digest("hex");
@@ -122,20 +230,34 @@ const hmac = (secret: string, body: Buffer) => createHmac("sha256", secret).upda
 /** The signature headers of one kind, for this body and secret. */
 export function signatureHeaders(kind: SignatureKind, secret: string, body: Buffer): Record<string, string | string[]> {
   switch (kind) {
-    case "none": return {};
-    case "secret": return { "x-webhook-signature": secret };
-    case "secret-padded": return { "x-webhook-signature": `  ${secret}\t` };
-    case "secret-wrong": return { "x-webhook-signature": `${secret}x` };
-    case "secret-empty": return { "x-webhook-signature": "" };
-    case "secret-array": return { "x-webhook-signature": ["wrong", secret] };
-    case "secret-case": return { "x-webhook-signature": secret.toUpperCase() };
-    case "hmac": return { "x-wasender-signature": hmac(secret, body) };
-    case "hmac-prefixed": return { "x-wasender-signature": `sha256=${hmac(secret, body)}` };
-    case "hmac-upper": return { "x-wasender-signature": hmac(secret, body).toUpperCase() };
-    case "hmac-other-body": return { "x-wasender-signature": hmac(secret, Buffer.concat([body, Buffer.from(" ")])) };
-    case "hmac-garbage": return { "x-wasender-signature": "zz-not-hex" };
-    case "both-one-right": return { "x-webhook-signature": "wrong", "x-wasender-signature": hmac(secret, body) };
-    case "both-wrong": return { "x-webhook-signature": "wrong", "x-wasender-signature": hmac("wrong", body) };
+    case "none":
+      return {};
+    case "secret":
+      return { "x-webhook-signature": secret };
+    case "secret-padded":
+      return { "x-webhook-signature": `  ${secret}\t` };
+    case "secret-wrong":
+      return { "x-webhook-signature": `${secret}x` };
+    case "secret-empty":
+      return { "x-webhook-signature": "" };
+    case "secret-array":
+      return { "x-webhook-signature": ["wrong", secret] };
+    case "secret-case":
+      return { "x-webhook-signature": secret.toUpperCase() };
+    case "hmac":
+      return { "x-wasender-signature": hmac(secret, body) };
+    case "hmac-prefixed":
+      return { "x-wasender-signature": `sha256=${hmac(secret, body)}` };
+    case "hmac-upper":
+      return { "x-wasender-signature": hmac(secret, body).toUpperCase() };
+    case "hmac-other-body":
+      return { "x-wasender-signature": hmac(secret, Buffer.concat([body, Buffer.from(" ")])) };
+    case "hmac-garbage":
+      return { "x-wasender-signature": "zz-not-hex" };
+    case "both-one-right":
+      return { "x-webhook-signature": "wrong", "x-wasender-signature": hmac(secret, body) };
+    case "both-wrong":
+      return { "x-webhook-signature": "wrong", "x-wasender-signature": hmac("wrong", body) };
   }
 }
 
@@ -143,17 +265,36 @@ export function signatureHeaders(kind: SignatureKind, secret: string, body: Buff
  * The oracle, written independently of the code under test: Wasender's header equal to the secret
  * (surrounding blanks aside), or the design document's header equal to the hex HMAC of the exact bytes.
  */
-export function validlySigned(headers: Record<string, string | string[] | undefined>, secret: string, body: Buffer): boolean {
+export function validlySigned(
+  headers: Record<string, string | string[] | undefined>,
+  secret: string,
+  body: Buffer,
+): boolean {
   const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
   const plain = first(headers["x-webhook-signature"]);
   const mac = first(headers["x-wasender-signature"]);
   if (plain !== undefined && plain.trim() === secret) return true;
-  return mac !== undefined && mac.trim().replace(/^sha256=/i, "").toLowerCase() === hmac(secret, body);
+  return (
+    mac !== undefined &&
+    mac
+      .trim()
+      .replace(/^sha256=/i, "")
+      .toLowerCase() === hmac(secret, body)
+  );
 }
 
 export const contentType = fc.constantFrom<string | string[] | undefined>(
-  "application/json", "application/json", "application/json; charset=utf-8", "APPLICATION/JSON", undefined, "", "text/plain",
-  "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16", ["application/json", "text/plain"],
+  "application/json",
+  "application/json",
+  "application/json; charset=utf-8",
+  "APPLICATION/JSON",
+  undefined,
+  "",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/json; charset=utf-16",
+  ["application/json", "text/plain"],
 );
 
 export const method = fc.oneof(
@@ -190,7 +331,11 @@ function b64url(value: unknown): string {
  * An ID token as the Auth emulator issues them (unsigned, `alg: none`; the Admin SDK accepts those only
  * while FIREBASE_AUTH_EMULATOR_HOST is set), with any claims and times.
  */
-export function emulatorIdToken(projectId: string, claims: Record<string, unknown>, { expiresIn = 3600, issuedAgo = 10 } = {}): string {
+export function emulatorIdToken(
+  projectId: string,
+  claims: Record<string, unknown>,
+  { expiresIn = 3600, issuedAgo = 10 } = {},
+): string {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
     iss: `https://securetoken.google.com/${projectId}`,

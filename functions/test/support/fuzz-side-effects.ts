@@ -15,7 +15,12 @@ export function fuzzSideEffects() {
     writes: () => writeSpies.reduce((sum, spy) => sum + spy.mock.calls.length, 0),
     unhandled: () => unhandled,
     start() {
-      const prototypes = [DocumentReference.prototype, WriteBatch.prototype, Transaction.prototype, BulkWriter.prototype];
+      const prototypes = [
+        DocumentReference.prototype,
+        WriteBatch.prototype,
+        Transaction.prototype,
+        BulkWriter.prototype,
+      ];
       for (const prototype of prototypes) {
         for (const name of ["set", "create", "update", "delete"] as const) {
           writeSpies.push(vi.spyOn(prototype as never, name));

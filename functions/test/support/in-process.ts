@@ -24,7 +24,8 @@ export function testRedisConfig(): CacheRedisConfig | undefined {
 /** A separate function instance: its own memory (and the shared Redis in "redis" mode). */
 export function functionInstance(mode: CacheMode, recheckIntervalMs?: number): GateState {
   const redis = mode === "redis" ? testRedisConfig() : undefined;
-  if (mode === "redis" && !redis) throw new Error("the Redis cases need npm test's Redis (UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN)");
+  if (mode === "redis" && !redis)
+    throw new Error("the Redis cases need npm test's Redis (UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN)");
   return { cache: new ConfigCache(new TieredCache(redis)), budget: new RecheckBudget(recheckIntervalMs) };
 }
 
@@ -36,9 +37,17 @@ export interface SignedOptions {
 }
 
 /** A webhook request as Wasender sends it: the raw bytes, signed with `secret`. */
-export function webhookRequest(vendorId: string, secret: string | undefined, body: unknown, options: SignedOptions = {}): WebhookRequest {
+export function webhookRequest(
+  vendorId: string,
+  secret: string | undefined,
+  body: unknown,
+  options: SignedOptions = {},
+): WebhookRequest {
   const rawBody = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
-  const headers: Record<string, string | string[] | undefined> = { "content-type": "application/json", ...options.headers };
+  const headers: Record<string, string | string[] | undefined> = {
+    "content-type": "application/json",
+    ...options.headers,
+  };
   if (secret !== undefined) {
     if ((options.scheme ?? "secret") === "secret") headers["x-webhook-signature"] = secret;
     else headers["x-wasender-signature"] = hmacHex(secret, rawBody);

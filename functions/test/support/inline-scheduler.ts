@@ -58,7 +58,12 @@ export class InlineScheduler implements AttemptScheduler {
  * What the message trigger gets in a function, built for a test that runs it in process: a fake
  * Wasender as the global default, the real engine, and the InlineScheduler in place of Cloud Tasks.
  */
-export async function inProcessReplies(): Promise<{ deps: ReplyDeps; scheduler: InlineScheduler; wasender: FakeWasender; close: () => Promise<void> }> {
+export async function inProcessReplies(): Promise<{
+  deps: ReplyDeps;
+  scheduler: InlineScheduler;
+  wasender: FakeWasender;
+  close: () => Promise<void>;
+}> {
   const wasender = await startFakeWasender();
   const registry = new VendorWasenderRegistry();
   const scheduler = new InlineScheduler();

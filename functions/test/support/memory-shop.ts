@@ -1,4 +1,10 @@
-import type { EngineOrder, EngineVendor, ReservationRequest, ReservationResult, ShopPort } from "../../src/engine/chat-engine";
+import type {
+  EngineOrder,
+  EngineVendor,
+  ReservationRequest,
+  ReservationResult,
+  ShopPort,
+} from "../../src/engine/chat-engine";
 import { AlloPermetEngine } from "../../src/engine/allopermet-engine";
 import type { Product } from "../../src/model/product";
 
@@ -29,13 +35,21 @@ export class MemoryShop implements ShopPort {
     const shortages = request.items.flatMap((item) => {
       const product = this.products.get(item.productId);
       const available = product?.active ? product.stock : 0;
-      return available < item.quantity ? [{ productId: item.productId, name: product?.name ?? item.productId, available }] : [];
+      return available < item.quantity
+        ? [{ productId: item.productId, name: product?.name ?? item.productId, available }]
+        : [];
     });
     if (shortages.length > 0) return { ok: false, shortages };
     const items = request.items.map((item) => {
       const product = this.products.get(item.productId)!;
       product.stock -= item.quantity;
-      return { productId: product.id, keyword: product.keyword, name: product.name, unitPrice: product.price, quantity: item.quantity };
+      return {
+        productId: product.id,
+        keyword: product.keyword,
+        name: product.name,
+        unitPrice: product.price,
+        quantity: item.quantity,
+      };
     });
     this.sequence += 1;
     const reference = `CMD-TEST${this.sequence}`;
@@ -126,7 +140,13 @@ export class Transcript {
   async send(text: string): Promise<string[]> {
     if (this.paused && !this.shop.paused.has(this.from)) this.paused = false;
     if (this.paused) return [];
-    const output = await this.engine.handle({ vendor: this.vendor, state: this.state, message: { from: this.from, text, customerName: "Fatou" }, now: this.now, shop: this.shop });
+    const output = await this.engine.handle({
+      vendor: this.vendor,
+      state: this.state,
+      message: { from: this.from, text, customerName: "Fatou" },
+      now: this.now,
+      shop: this.shop,
+    });
     this.state = output.state;
     this.lastImages = output.replies.flatMap((reply) => (reply.imageUrl ? [reply.imageUrl] : []));
     if (output.handoff) {
@@ -141,8 +161,34 @@ export class Transcript {
 }
 
 export const DEMO_PRODUCTS: Product[] = [
-  { id: "robe1", keyword: "ROBE1", name: "Robe wax Ndeye", price: 15000, currency: "XOF", stock: 5, active: true, description: "Robe longue en wax.", imageUrl: "https://img.test/robe1.jpg" },
-  { id: "boubou1", keyword: "BOUBOU1", name: "Grand boubou brodé", price: 45000, currency: "XOF", stock: 1, active: true },
+  {
+    id: "robe1",
+    keyword: "ROBE1",
+    name: "Robe wax Ndeye",
+    price: 15000,
+    currency: "XOF",
+    stock: 5,
+    active: true,
+    description: "Robe longue en wax.",
+    imageUrl: "https://img.test/robe1.jpg",
+  },
+  {
+    id: "boubou1",
+    keyword: "BOUBOU1",
+    name: "Grand boubou brodé",
+    price: 45000,
+    currency: "XOF",
+    stock: 1,
+    active: true,
+  },
   { id: "sac1", keyword: "Sac-été", name: "Sac en cuir", price: 12500, currency: "XOF", stock: 0, active: true },
-  { id: "ancien", keyword: "ANCIEN", name: "Ancienne collection", price: 5000, currency: "XOF", stock: 10, active: false },
+  {
+    id: "ancien",
+    keyword: "ANCIEN",
+    name: "Ancienne collection",
+    price: 5000,
+    currency: "XOF",
+    stock: 10,
+    active: false,
+  },
 ];

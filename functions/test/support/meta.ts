@@ -33,20 +33,34 @@ export const metaWamid = () => `wamid.HBgL${randomUUID().replace(/-/g, "").toUpp
 
 /** One `changes[].value` of Meta's webhook for a number. */
 export function metaValue(phoneNumberId: string, rest: Record<string, unknown>) {
-  return { messaging_product: "whatsapp", metadata: { display_phone_number: "221330000000", phone_number_id: phoneNumberId }, ...rest };
+  return {
+    messaging_product: "whatsapp",
+    metadata: { display_phone_number: "221330000000", phone_number_id: phoneNumberId },
+    ...rest,
+  };
 }
 
 /** A customer's text to the number, as Meta posts it. */
 export function metaText(phoneNumberId: string, from: string, text: string, id = metaWamid(), name = "Fatou") {
   return metaValue(phoneNumberId, {
     contacts: [{ profile: { name }, wa_id: from.replace(/^\+/, "") }],
-    messages: [{ from: from.replace(/^\+/, ""), id, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+    messages: [
+      {
+        from: from.replace(/^\+/, ""),
+        id,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: "text",
+        text: { body: text },
+      },
+    ],
   });
 }
 
 export function metaStatus(phoneNumberId: string, wamid: string, status: string, extra: Record<string, unknown> = {}) {
   return metaValue(phoneNumberId, {
-    statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "221770000000", ...extra }],
+    statuses: [
+      { id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "221770000000", ...extra },
+    ],
   });
 }
 
@@ -54,7 +68,10 @@ export function metaStatus(phoneNumberId: string, wamid: string, status: string,
 export function metaBody(...entries: unknown[][]) {
   return {
     object: "whatsapp_business_account",
-    entry: entries.map((values, index) => ({ id: `WABA${index}`, changes: values.map((value) => ({ field: "messages", value })) })),
+    entry: entries.map((values, index) => ({
+      id: `WABA${index}`,
+      changes: values.map((value) => ({ field: "messages", value })),
+    })),
   };
 }
 
@@ -63,12 +80,19 @@ export function metaSignature(appSecret: string, raw: Buffer): string {
 }
 
 /** POSTs to /api/webhooks/meta/{vendorId} through Hosting, signed with `appSecret` over the bytes sent. */
-export async function postMeta(vendorId: string, appSecret: string | undefined, body: unknown, options: { raw?: string; signature?: string } = {}) {
+export async function postMeta(
+  vendorId: string,
+  appSecret: string | undefined,
+  body: unknown,
+  options: { raw?: string; signature?: string } = {},
+) {
   const bytes = Buffer.from(options.raw ?? JSON.stringify(body));
   const headers: Record<string, string> = { "content-type": "application/json" };
   const signature = options.signature ?? (appSecret !== undefined ? metaSignature(appSecret, bytes) : undefined);
   if (signature !== undefined) headers["x-hub-signature-256"] = signature;
-  return readResponse(await fetch(`${HOSTING_URL}/api/webhooks/meta/${vendorId}`, { method: "POST", headers, body: bytes }));
+  return readResponse(
+    await fetch(`${HOSTING_URL}/api/webhooks/meta/${vendorId}`, { method: "POST", headers, body: bytes }),
+  );
 }
 
 /** Meta's GET verification of the webhook URL. */

@@ -42,7 +42,11 @@ export function messagesReceived(options: MessageOptions = {}) {
 
 /** `messages.upsert`: `data.messages` is an array. */
 export function messagesUpsert(...messages: MessageOptions[]) {
-  return { event: "messages.upsert", timestamp: 1764000000, data: { messages: messages.map((m) => wasenderMessage(m)) } };
+  return {
+    event: "messages.upsert",
+    timestamp: 1764000000,
+    data: { messages: messages.map((m) => wasenderMessage(m)) },
+  };
 }
 
 /** `messages-personal.received`: flat, `data` is the message itself. */

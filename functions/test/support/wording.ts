@@ -55,8 +55,9 @@ export function wordingValuesOf(
   const source = DEFAULT_TEMPLATES[language][key]
     .split("\n")
     .map((line, i) => {
-      const body = line.replace(/\{([A-Za-z]+)\}|([^{]+|\{)/g, (_, name: string | undefined, plain: string | undefined) =>
-        name ? group(name) : escape(plain ?? ""),
+      const body = line.replace(
+        /\{([A-Za-z]+)\}|([^{]+|\{)/g,
+        (_, name: string | undefined, plain: string | undefined) => (name ? group(name) : escape(plain ?? "")),
       );
       if (i === 0) return body;
       return /^\s*\{[A-Za-z]+\}\s*$/.test(line) ? `(?:\\n${body})?` : `\\n${body}`;

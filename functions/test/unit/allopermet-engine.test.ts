@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { BUYER, DEMO_PRODUCTS, MemoryShop, OTHER_BUYER, OWNER, Transcript, vendorSettings } from "../support/memory-shop";
+import {
+  BUYER,
+  DEMO_PRODUCTS,
+  MemoryShop,
+  OTHER_BUYER,
+  OWNER,
+  Transcript,
+  vendorSettings,
+} from "../support/memory-shop";
 import type { EngineVendor } from "../../src/engine/chat-engine";
 
 type Line = [buyer: string, bot: (string | RegExp)[] | "silence"];
@@ -37,10 +45,19 @@ describe("AlloPermet in French (the default)", () => {
     await play(buyer, [
       ["9", ["Il ne reste que 5 *Robe wax Ndeye*"]],
       ["deux", ["2 × Robe wax Ndeye = 30 000 FCFA", "Total : *30 000 FCFA*", "OUI pour confirmer"]],
-      ["Oui", ["Commande *CMD-TEST1* réservée : 30 000 FCFA", "https://pay.wave.com/m/M_sn_awa?amount=30000&ref=CMD-TEST1", "10 minutes (jusqu'à 12:10)"]],
+      [
+        "Oui",
+        [
+          "Commande *CMD-TEST1* réservée : 30 000 FCFA",
+          "https://pay.wave.com/m/M_sn_awa?amount=30000&ref=CMD-TEST1",
+          "10 minutes (jusqu'à 12:10)",
+        ],
+      ],
     ]);
     expect(shop.products.get("robe1")!.stock).toBe(3);
-    await play(buyer, [["COMMANDES", ["*CMD-TEST1* : 30 000 FCFA, réservée jusqu'à 12:10, à payer : https://pay.wave.com/"]]]);
+    await play(buyer, [
+      ["COMMANDES", ["*CMD-TEST1* : 30 000 FCFA, réservée jusqu'à 12:10, à payer : https://pay.wave.com/"]],
+    ]);
   });
 
   it("matches keywords whatever the case, accents, spaces or a quantity in the same message", async () => {
@@ -66,14 +83,23 @@ describe("AlloPermet in French (the default)", () => {
       ["OUI", ["réservée : 75 000 FCFA", "amount=75000"]],
       ["PANIER", ["Votre panier est vide"]],
     ]);
-    expect([...shop.orders.values()][0]!.items.map((item) => [item.productId, item.quantity])).toEqual([["robe1", 2], ["boubou1", 1]]);
+    expect([...shop.orders.values()][0]!.items.map((item) => [item.productId, item.quantity])).toEqual([
+      ["robe1", 2],
+      ["boubou1", 1],
+    ]);
   });
 
   it("never sells the last unit twice: the second buyer is told and the cart adjusted", async () => {
     const { shop, buyer } = setup();
     const other = new Transcript(shop, buyer.vendor, OTHER_BUYER);
-    await play(buyer, [["BOUBOU1", ["En stock : 1"]], ["1", ["Total"]]]);
-    await play(other, [["BOUBOU1", ["En stock : 1"]], ["1", ["Total"]]]);
+    await play(buyer, [
+      ["BOUBOU1", ["En stock : 1"]],
+      ["1", ["Total"]],
+    ]);
+    await play(other, [
+      ["BOUBOU1", ["En stock : 1"]],
+      ["1", ["Total"]],
+    ]);
     const [first, second] = await Promise.all([buyer.send("OUI"), other.send("OUI")]);
     expect(first.join()).toContain("réservée");
     expect(second.join("\n")).toContain("le stock a changé");
@@ -103,18 +129,40 @@ describe("AlloPermet in French (the default)", () => {
 
   it("tells the buyer an expired reservation's state", async () => {
     const { shop, buyer } = setup();
-    await play(buyer, [["ROBE1 1", ["Total"]], ["OUI", ["CMD-TEST1"]]]);
+    await play(buyer, [
+      ["ROBE1 1", ["Total"]],
+      ["OUI", ["CMD-TEST1"]],
+    ]);
     shop.expire("CMD-TEST1");
     expect(shop.products.get("robe1")!.stock).toBe(5);
-    await play(buyer, [["commandes", ["*CMD-TEST1* : 15 000 FCFA, expirée"]], ["annuler", ["rien à annuler"]]]);
+    await play(buyer, [
+      ["commandes", ["*CMD-TEST1* : 15 000 FCFA, expirée"]],
+      ["annuler", ["rien à annuler"]],
+    ]);
   });
 
   it("pages the catalogue and offers a keyword for a typo", async () => {
-    const many = Array.from({ length: 8 }, (_, i) => ({ id: `p${i}`, keyword: `ART${i + 1}`, name: `Article ${i + 1}`, price: 1000 * (i + 1), currency: "XOF", stock: i, active: true }));
+    const many = Array.from({ length: 8 }, (_, i) => ({
+      id: `p${i}`,
+      keyword: `ART${i + 1}`,
+      name: `Article ${i + 1}`,
+      price: 1000 * (i + 1),
+      currency: "XOF",
+      stock: i,
+      active: true,
+    }));
     const shop = new MemoryShop([...DEMO_PRODUCTS, ...many]);
     const buyer = new Transcript(shop, vendorSettings());
     await play(buyer, [
-      ["menu", ["Catalogue (1/2)", "• ART1 : Article 1, 1 000 FCFA (épuisé)", "• ART2 : Article 2, 2 000 FCFA (1 en stock)", "SUITE"]],
+      [
+        "menu",
+        [
+          "Catalogue (1/2)",
+          "• ART1 : Article 1, 1 000 FCFA (épuisé)",
+          "• ART2 : Article 2, 2 000 FCFA (1 en stock)",
+          "SUITE",
+        ],
+      ],
       ["suite", ["Catalogue (2/2)", "ROBE1", "SAC-ÉTÉ"]],
       ["suite", ["Catalogue (1/2)"]],
       ["ROBEE1", ["Vouliez-vous dire *ROBE1* ?"]],
@@ -122,14 +170,18 @@ describe("AlloPermet in French (the default)", () => {
       ["bla bla", ["Répondez par un nombre de 1 à 5"]],
     ]);
     const fresh = new Transcript(shop, vendorSettings());
-    await play(fresh, [["je veux une robe rouge taille 40 svp", [/^Je n'ai pas compris « je veux une robe rouge taille 40 svp »/]]]);
+    await play(fresh, [
+      ["je veux une robe rouge taille 40 svp", [/^Je n'ai pas compris « je veux une robe rouge taille 40 svp »/]],
+    ]);
     const [reply] = await fresh.send("Est-ce que vous livrez à Thiès demain matin ou pas du tout ?");
     expect(reply!.length).toBeLessThan(160);
   });
 
   it("lists what it understands on AIDE", async () => {
     const { buyer } = setup();
-    await play(buyer, [["aide", ["Awa Couture : voici ce que je comprends", "BOUBOU1, ROBE1", "PANIER", "COMMANDES", "HUMAIN"]]]);
+    await play(buyer, [
+      ["aide", ["Awa Couture : voici ce que je comprends", "BOUBOU1, ROBE1", "PANIER", "COMMANDES", "HUMAIN"]],
+    ]);
   });
 
   it("hands off to a person, tells the vendor, stays silent, and resumes on the vendor's command", async () => {
@@ -148,7 +200,10 @@ describe("AlloPermet in French (the default)", () => {
   });
 
   it("answers outside opening hours with the away message, once an hour, unless the vendor is live", async () => {
-    const hours = { timeZone: "Africa/Dakar", weekly: { mon: ["09:00-18:00"], tue: ["09:00-18:00"], wed: ["09:00-11:00"], thu: ["09:00-18:00"] } };
+    const hours = {
+      timeZone: "Africa/Dakar",
+      weekly: { mon: ["09:00-18:00"], tue: ["09:00-18:00"], wed: ["09:00-11:00"], thu: ["09:00-18:00"] },
+    };
     const { buyer } = setup({ openingHours: hours });
     await play(buyer, [
       ["ROBE1", ["Awa Couture est fermé pour le moment ; nous rouvrons demain à 09:00"]],
@@ -166,7 +221,10 @@ describe("AlloPermet in French (the default)", () => {
 
   it("uses the vendor's own texts where it overrides them", async () => {
     const { buyer } = setup({ welcomeMessage: "Dalal ak jamm !", templates: { askQuantity: "Ñaata ? (1-{max})" } });
-    await play(buyer, [["salam", ["Dalal ak jamm !"]], ["ROBE1", ["Ñaata ? (1-5)"]]]);
+    await play(buyer, [
+      ["salam", ["Dalal ak jamm !"]],
+      ["ROBE1", ["Ñaata ? (1-5)"]],
+    ]);
   });
 });
 
@@ -187,7 +245,12 @@ describe("AlloPermet on awkward input", () => {
 
   it("keeps asking for the same product after a bad quantity", async () => {
     const { buyer } = setup();
-    await play(buyer, [["ROBE1 9", ["Il ne reste que 5"]], ["2", ["2 × Robe wax Ndeye"]], ["ROBE1 0", ["de 1 à 5"]], ["3", ["3 × Robe wax Ndeye"]]]);
+    await play(buyer, [
+      ["ROBE1 9", ["Il ne reste que 5"]],
+      ["2", ["2 × Robe wax Ndeye"]],
+      ["ROBE1 0", ["de 1 à 5"]],
+      ["3", ["3 × Robe wax Ndeye"]],
+    ]);
   });
 
   it("finds a keyword inside a sentence or after a greeting", async () => {
@@ -203,27 +266,52 @@ describe("AlloPermet on awkward input", () => {
 
   it("reads ANNULER with extra words as a plain cancel, and a typed reference as that order", async () => {
     const { shop, buyer } = setup();
-    await play(buyer, [["ROBE1 1", ["Total"]], ["annuler svp", ["C'est annulé"]], ["ROBE1 1", ["Total"]], ["oui", ["CMD-TEST1"]]]);
+    await play(buyer, [
+      ["ROBE1 1", ["Total"]],
+      ["annuler svp", ["C'est annulé"]],
+      ["ROBE1 1", ["Total"]],
+      ["oui", ["CMD-TEST1"]],
+    ]);
     await play(buyer, [["annule la commande", ["*CMD-TEST1* est annulée"]]]);
     expect(shop.products.get("robe1")!.stock).toBe(5);
   });
 
   it("prefers keyword plus quantity when another keyword is the two run together", async () => {
-    const shop = new MemoryShop([...DEMO_PRODUCTS, { id: "robe12", keyword: "ROBE12", name: "Robe douze", price: 1, currency: "XOF", stock: 9, active: true }]);
+    const shop = new MemoryShop([
+      ...DEMO_PRODUCTS,
+      { id: "robe12", keyword: "ROBE12", name: "Robe douze", price: 1, currency: "XOF", stock: 9, active: true },
+    ]);
     const buyer = new Transcript(shop, vendorSettings());
-    await play(buyer, [["ROBE1 2", ["2 × Robe wax Ndeye"]], ["ROBE12", ["*Robe douze*"]]]);
+    await play(buyer, [
+      ["ROBE1 2", ["2 × Robe wax Ndeye"]],
+      ["ROBE12", ["*Robe douze*"]],
+    ]);
   });
 
   it("still shows and cancels the buyer's orders while the shop is closed", async () => {
     const { buyer } = setup();
-    await play(buyer, [["ROBE1 1", ["Total"]], ["oui", ["CMD-TEST1"]]]);
-    const closed = new Transcript(buyer.shop, vendorSettings({ openingHours: { timeZone: "Africa/Dakar", weekly: { sun: ["10:00-12:00"] } } }));
-    await play(closed, [["ROBE1", ["est fermé pour le moment ; nous rouvrons dimanche à 10:00"]], ["COMMANDES", ["*CMD-TEST1*"]], ["ANNULER", ["*CMD-TEST1* est annulée"]]]);
+    await play(buyer, [
+      ["ROBE1 1", ["Total"]],
+      ["oui", ["CMD-TEST1"]],
+    ]);
+    const closed = new Transcript(
+      buyer.shop,
+      vendorSettings({ openingHours: { timeZone: "Africa/Dakar", weekly: { sun: ["10:00-12:00"] } } }),
+    );
+    await play(closed, [
+      ["ROBE1", ["est fermé pour le moment ; nous rouvrons dimanche à 10:00"]],
+      ["COMMANDES", ["*CMD-TEST1*"]],
+      ["ANNULER", ["*CMD-TEST1* est annulée"]],
+    ]);
   });
 });
 
 describe("AlloPermet in English", () => {
-  const en = { language: "en" as const, businessName: "Dakar Sneakers", paymentLinkTemplate: "https://livepay.tech/pay/{vendorId}/{reference}?amount={amount}" };
+  const en = {
+    language: "en" as const,
+    businessName: "Dakar Sneakers",
+    paymentLinkTemplate: "https://livepay.tech/pay/{vendorId}/{reference}?amount={amount}",
+  };
 
   it("takes an order from keyword to payment link", async () => {
     const { shop, buyer } = setup(en);
@@ -232,7 +320,14 @@ describe("AlloPermet in English", () => {
       ["robe1", ["*Robe wax Ndeye*", "15 000 FCFA", "In stock: 5", "from 1 to 5"]],
       ["0", ["Reply with a number from 1 to 5"]],
       ["2", ["2 × Robe wax Ndeye = 30 000 FCFA", "Total: *30 000 FCFA*", "Reply YES"]],
-      ["yes", ["Order *CMD-TEST1* reserved: 30 000 FCFA", "https://livepay.tech/pay/vendor_t/CMD-TEST1?amount=30000", "holds for 10 minutes (until 12:10)"]],
+      [
+        "yes",
+        [
+          "Order *CMD-TEST1* reserved: 30 000 FCFA",
+          "https://livepay.tech/pay/vendor_t/CMD-TEST1?amount=30000",
+          "holds for 10 minutes (until 12:10)",
+        ],
+      ],
       ["orders", ["*CMD-TEST1*: 30 000 FCFA, reserved until 12:10"]],
       ["cancel", ["Order *CMD-TEST1* is cancelled"]],
       ["status", ["cancelled"]],
@@ -243,7 +338,12 @@ describe("AlloPermet in English", () => {
   it("builds a cart, races the last unit, pages the menu, corrects a typo", async () => {
     const { shop, buyer } = setup(en);
     const other = new Transcript(shop, buyer.vendor, OTHER_BUYER);
-    await play(buyer, [["ROBE1 1", ["Total"]], ["BOUBOU1", ["In stock: 1"]], ["1", ["Total: *60 000 FCFA*"]], ["cart", ["60 000 FCFA"]]]);
+    await play(buyer, [
+      ["ROBE1 1", ["Total"]],
+      ["BOUBOU1", ["In stock: 1"]],
+      ["1", ["Total: *60 000 FCFA*"]],
+      ["cart", ["60 000 FCFA"]],
+    ]);
     await play(other, [["BOUBOU1 1", ["Total"]]]);
     const [first, second] = await Promise.all([other.send("YES"), buyer.send("YES")]);
     expect(first.join()).toContain("reserved");
@@ -251,20 +351,38 @@ describe("AlloPermet in English", () => {
     expect(second.join("\n")).toContain("*Grand boubou brodé*: 0 left");
     expect(second.join("\n")).toContain("1 × Robe wax Ndeye = 15 000 FCFA");
     await play(buyer, [["yes", ["reserved: 15 000 FCFA"]]]);
-    await play(buyer, [["menu", ["Catalogue (1/1)", "• BOUBOU1: Grand boubou brodé, 45 000 FCFA (sold out)"]], ["BOUBOU2", ["Did you mean *BOUBOU1*?"]]]);
-    await play(buyer, [["help", ["Dakar Sneakers: here is what I understand", "CART", "ORDERS", "AGENT"]], ["what??", ["Sorry, I did not understand"]]]);
+    await play(buyer, [
+      ["menu", ["Catalogue (1/1)", "• BOUBOU1: Grand boubou brodé, 45 000 FCFA (sold out)"]],
+      ["BOUBOU2", ["Did you mean *BOUBOU1*?"]],
+    ]);
+    await play(buyer, [
+      ["help", ["Dakar Sneakers: here is what I understand", "CART", "ORDERS", "AGENT"]],
+      ["what??", ["Sorry, I did not understand"]],
+    ]);
   });
 
   it("hands off and resumes, answers away, and shows expiry", async () => {
-    const { shop, buyer } = setup({ ...en, openingHours: { timeZone: "Africa/Dakar", weekly: { sat: ["10:00-14:00"] } } });
+    const { shop, buyer } = setup({
+      ...en,
+      openingHours: { timeZone: "Africa/Dakar", weekly: { sat: ["10:00-14:00"] } },
+    });
     await play(buyer, [["hi", ["Dakar Sneakers is closed right now; we open again on Saturday at 10:00"]]]);
     buyer.now = new Date("2026-11-28T10:30:00Z");
-    await play(buyer, [["agent", ["I am letting Dakar Sneakers know"]], ["hello?", "silence"]]);
+    await play(buyer, [
+      ["agent", ["I am letting Dakar Sneakers know"]],
+      ["hello?", "silence"],
+    ]);
     expect(buyer.lastNotice!.text).toContain(`RESUME ${BUYER}`);
     const owner = new Transcript(shop, buyer.vendor, OWNER);
     owner.now = buyer.now;
-    await play(owner, [["resume", ["RESUME followed by their number"]], [`resume ${BUYER}`, [`The bot is back in the conversation with ${BUYER}`]]]);
-    await play(buyer, [["ROBE1 1", ["Total"]], ["yes", ["CMD-TEST1"]]]);
+    await play(owner, [
+      ["resume", ["RESUME followed by their number"]],
+      [`resume ${BUYER}`, [`The bot is back in the conversation with ${BUYER}`]],
+    ]);
+    await play(buyer, [
+      ["ROBE1 1", ["Total"]],
+      ["yes", ["CMD-TEST1"]],
+    ]);
     shop.expire("CMD-TEST1");
     await play(buyer, [["orders", ["expired"]]]);
   });

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HISTORY_LENGTH, IllegalTransition, newDelivery, statusOf, TERMINAL, transition, type DeliveryEvent } from "../../src/outbound/delivery-state";
+import {
+  HISTORY_LENGTH,
+  IllegalTransition,
+  newDelivery,
+  statusOf,
+  TERMINAL,
+  transition,
+  type DeliveryEvent,
+} from "../../src/outbound/delivery-state";
 
 const T0 = 1_800_000_000_000;
 const error = { code: "server_error", message: "Wasender failed: HTTP 500" };
@@ -39,7 +47,11 @@ describe("the delivery state machine", () => {
     expect(d.waitingFor).toBeUndefined();
     const paced = transition(d, { type: "schedule", at: T0 + 5_000 }, T0 + 2);
     expect(paced).toMatchObject({ state: "scheduled", slotAt: T0 + 5_000, nextAttemptAt: T0 + 5_000, generation: 3 });
-    expect(transition(paced, { type: "dispatch" }, T0 + 3)).toMatchObject({ state: "scheduled", nextAttemptAt: T0 + 5_000, generation: 4 });
+    expect(transition(paced, { type: "dispatch" }, T0 + 3)).toMatchObject({
+      state: "scheduled",
+      nextAttemptAt: T0 + 5_000,
+      generation: 4,
+    });
   });
 
   it("refuses every transition the diagram does not have, and nothing leaves sent or failed", () => {
@@ -73,7 +85,11 @@ describe("the delivery state machine", () => {
         return true;
       }),
     );
-    const sent = transition(transition(newDelivery(T0, T0 + 1), { type: "claim", leaseMs: 1, provider: "w" }, T0), { type: "sent", providerMessageId: 1 }, T0);
+    const sent = transition(
+      transition(newDelivery(T0, T0 + 1), { type: "claim", leaseMs: 1, provider: "w" }, T0),
+      { type: "sent", providerMessageId: 1 },
+      T0,
+    );
     expect(() => transition(sent, { type: "claim", leaseMs: 1, provider: "w" }, T0)).toThrow(IllegalTransition);
   });
 });

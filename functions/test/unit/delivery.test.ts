@@ -8,7 +8,14 @@ import { instanceStatusFor, sessionStatusDataSchema } from "../../src/wasender/s
 
 describe("delivery statuses", () => {
   it("reads codes, digit strings and Baileys names", () => {
-    expect([0, 1, 2, 3, 4, 5].map(toDeliveryStatus)).toEqual(["error", "pending", "sent", "delivered", "read", "played"]);
+    expect([0, 1, 2, 3, 4, 5].map(toDeliveryStatus)).toEqual([
+      "error",
+      "pending",
+      "sent",
+      "delivered",
+      "read",
+      "played",
+    ]);
     expect(toDeliveryStatus("3")).toBe("delivered");
     expect(toDeliveryStatus("SERVER_ACK")).toBe("sent");
     expect(toDeliveryStatus("delivery_ack")).toBe("delivered");
@@ -35,9 +42,15 @@ describe("delivery statuses", () => {
 
   it("parses each status event shape", () => {
     const key = { id: "W1", fromMe: true };
-    expect(statusUpdatesOf("messages.update", { key, update: { status: 4 } }).updates).toEqual([{ waMessageId: "W1", status: "read", fromMe: true }]);
-    expect(statusUpdatesOf("messages.update", [{ key, update: { status: "ERROR", reason: "blocked" } }]).updates[0]).toMatchObject({ status: "error", reason: "blocked" });
-    expect(statusUpdatesOf("message-receipt.update", { message: { key, receipt: { readTimestamp: 5 } } }).updates[0]!.status).toBe("read");
+    expect(statusUpdatesOf("messages.update", { key, update: { status: 4 } }).updates).toEqual([
+      { waMessageId: "W1", status: "read", fromMe: true },
+    ]);
+    expect(
+      statusUpdatesOf("messages.update", [{ key, update: { status: "ERROR", reason: "blocked" } }]).updates[0],
+    ).toMatchObject({ status: "error", reason: "blocked" });
+    expect(
+      statusUpdatesOf("message-receipt.update", { message: { key, receipt: { readTimestamp: 5 } } }).updates[0]!.status,
+    ).toBe("read");
     expect(statusUpdatesOf("message.sent", { key }).updates[0]!.status).toBe("sent");
     expect(statusUpdatesOf("messages.update", { key }).invalid).toHaveLength(1);
   });
@@ -54,7 +67,13 @@ describe("session statuses", () => {
 });
 
 describe("secret rotation", () => {
-  const raw = { vendorId: "v", phoneNumber: "+221771234567", provider: "wasender", wasenderApiKey: "k", wasenderWebhookSecret: "new" };
+  const raw = {
+    vendorId: "v",
+    phoneNumber: "+221771234567",
+    provider: "wasender",
+    wasenderApiKey: "k",
+    wasenderWebhookSecret: "new",
+  };
   const instance = (extra: Record<string, unknown>) => {
     const check = checkWasenderInstance("w", { ...raw, ...extra });
     if (!check.usable) throw new Error(check.problems.join("; "));
@@ -64,8 +83,18 @@ describe("secret rotation", () => {
   it("accepts the previous secret until its expiry only", () => {
     const now = Date.parse("2026-11-25T12:00:00Z");
     expect(acceptedSecrets(instance({}), now)).toEqual(["new"]);
-    expect(acceptedSecrets(instance({ previousWebhookSecret: "old", previousWebhookSecretExpiresAt: "2026-11-25T13:00:00Z" }), now)).toEqual(["new", "old"]);
-    expect(acceptedSecrets(instance({ previousWebhookSecret: "old", previousWebhookSecretExpiresAt: Timestamp.fromMillis(now - 1) }), now)).toEqual(["new"]);
+    expect(
+      acceptedSecrets(
+        instance({ previousWebhookSecret: "old", previousWebhookSecretExpiresAt: "2026-11-25T13:00:00Z" }),
+        now,
+      ),
+    ).toEqual(["new", "old"]);
+    expect(
+      acceptedSecrets(
+        instance({ previousWebhookSecret: "old", previousWebhookSecretExpiresAt: Timestamp.fromMillis(now - 1) }),
+        now,
+      ),
+    ).toEqual(["new"]);
   });
 
   it("requires an expiry with a previous secret, and refuses an instance with recorded problems", () => {

@@ -7,7 +7,13 @@ describe("inbound limiter without Redis", () => {
     const limits = { perCustomerPerMinute: 2, perVendorPerMinute: 100 };
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push(await limiter.check("v", "+221770000001", limits));
-    expect(verdicts.map((v) => (v.allowed ? "ok" : v.notify ? "notice" : "quiet"))).toEqual(["ok", "ok", "notice", "quiet", "quiet"]);
+    expect(verdicts.map((v) => (v.allowed ? "ok" : v.notify ? "notice" : "quiet"))).toEqual([
+      "ok",
+      "ok",
+      "notice",
+      "quiet",
+      "quiet",
+    ]);
     expect((await limiter.check("v", "+221770000002", limits)).allowed).toBe(true);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { interpretMessage, messagesOf, messageText, senderPhone, wasenderMessageSchema } from "../../src/wasender/message-payloads";
+import {
+  interpretMessage,
+  messagesOf,
+  messageText,
+  senderPhone,
+  wasenderMessageSchema,
+} from "../../src/wasender/message-payloads";
 import { messagesReceived, messagesUpsert, personalReceived, wasenderMessage } from "../support/payloads";
 
 const parse = (raw: unknown) => wasenderMessageSchema.parse(raw);
@@ -18,8 +24,12 @@ describe("messageText", () => {
   it("prefers messageBody, then conversation, then extended text, then a caption", () => {
     expect(messageText(parse({ ...base, messageBody: "body", message: { conversation: "conv" } }))).toBe("body");
     expect(messageText(parse({ ...base, messageBody: undefined, message: { conversation: "conv" } }))).toBe("conv");
-    expect(messageText(parse({ ...base, messageBody: null, message: { extendedTextMessage: { text: "ext" } } }))).toBe("ext");
-    expect(messageText(parse({ ...base, messageBody: undefined, message: { imageMessage: { caption: "cap", url: "u" } } }))).toBe("cap");
+    expect(messageText(parse({ ...base, messageBody: null, message: { extendedTextMessage: { text: "ext" } } }))).toBe(
+      "ext",
+    );
+    expect(
+      messageText(parse({ ...base, messageBody: undefined, message: { imageMessage: { caption: "cap", url: "u" } } })),
+    ).toBe("cap");
     expect(messageText(parse({ ...base, messageBody: undefined, message: { audioMessage: {} } }))).toBe("");
   });
 });
@@ -29,15 +39,20 @@ describe("senderPhone", () => {
     const m = wasenderMessage({ phone: "221771234567" });
     expect(senderPhone(parse(m))).toBe("+221771234567");
     expect(senderPhone(parse({ ...m, key: { ...m.key, cleanedSenderPn: undefined } }))).toBe("+221771234567");
-    expect(
-      senderPhone(parse({ ...m, key: { id: "x", remoteJid: "221771234567:3@s.whatsapp.net" } })),
-    ).toBe("+221771234567");
+    expect(senderPhone(parse({ ...m, key: { id: "x", remoteJid: "221771234567:3@s.whatsapp.net" } }))).toBe(
+      "+221771234567",
+    );
   });
 
   it("never reads a phone out of a LID", () => {
-    const m = { key: { id: "x", remoteJid: "123456789012345@lid", addressingMode: "lid", senderLid: "123456789012345@lid" } };
+    const m = {
+      key: { id: "x", remoteJid: "123456789012345@lid", addressingMode: "lid", senderLid: "123456789012345@lid" },
+    };
     expect(senderPhone(parse(m))).toBeUndefined();
-    expect(interpretMessage("messages.received", m, 0)).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("LID") });
+    expect(interpretMessage("messages.received", m, 0)).toMatchObject({
+      outcome: "ignored",
+      reason: expect.stringContaining("LID"),
+    });
   });
 });
 
@@ -46,7 +61,10 @@ describe("interpretMessage", () => {
     expect(interpretMessage("messages.upsert", wasenderMessage({ fromMe: true }), 0).outcome).toBe("ignored");
     const group = wasenderMessage();
     group.key.remoteJid = "1203630@g.us";
-    expect(interpretMessage("messages.upsert", group, 0)).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("group") });
+    expect(interpretMessage("messages.upsert", group, 0)).toMatchObject({
+      outcome: "ignored",
+      reason: expect.stringContaining("group"),
+    });
     expect(interpretMessage("messages-group.received", wasenderMessage(), 0).outcome).toBe("ignored");
   });
 
@@ -58,7 +76,13 @@ describe("interpretMessage", () => {
     const result = interpretMessage("messages.received", wasenderMessage({ text: "ROBE1", pushName: "Fatou" }), 0);
     expect(result).toMatchObject({
       outcome: "accepted",
-      message: { from: "+221771234567", text: "ROBE1", kind: "text", customerName: "Fatou", event: "messages.received" },
+      message: {
+        from: "+221771234567",
+        text: "ROBE1",
+        kind: "text",
+        customerName: "Fatou",
+        event: "messages.received",
+      },
     });
   });
 });
@@ -71,7 +95,9 @@ describe("the design document's message event", () => {
       message: { waMessageId: "msg_123", from: "+221701111111", text: "Test message", kind: "text", event: "message" },
     });
     expect(interpretMessage("message", { from: "+221701111111", message: "x", id: "a" }, 0).outcome).toBe("accepted");
-    expect(interpretMessage("message", { from: "221701111111@s.whatsapp.net", message: "x", id: "a" }, 0).outcome).toBe("accepted");
+    expect(interpretMessage("message", { from: "221701111111@s.whatsapp.net", message: "x", id: "a" }, 0).outcome).toBe(
+      "accepted",
+    );
   });
 
   it("names data.from when it is not a phone number, and the missing field otherwise", () => {
@@ -94,6 +120,7 @@ describe("the sender's time", () => {
     expect(at(1_764_000_000)).toEqual(new Date(1_764_000_000_000));
     expect(at("1764000000")).toEqual(new Date(1_764_000_000_000));
     // Past year 9999 (Firestore's last storable second), absurd, negative or not a number: no time.
-    for (const value of [2.0485908007987654e115, 253_402_300_800, 1e300, -5, 0, "soon", null]) expect(at(value)).toBeUndefined();
+    for (const value of [2.0485908007987654e115, 253_402_300_800, 1e300, -5, 0, "soon", null])
+      expect(at(value)).toBeUndefined();
   });
 });

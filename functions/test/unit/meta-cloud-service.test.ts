@@ -21,7 +21,15 @@ afterAll(async () => {
   await meta.close();
 });
 
-const service = (overrides: { accessToken?: string; phoneNumberId?: string; apiUrl?: string; timeoutMs?: number; wabaInstanceId?: string } = {}) =>
+const service = (
+  overrides: {
+    accessToken?: string;
+    phoneNumberId?: string;
+    apiUrl?: string;
+    timeoutMs?: number;
+    wabaInstanceId?: string;
+  } = {},
+) =>
   registry.getService({
     vendorId: "v1",
     wabaInstanceId: overrides.wabaInstanceId ?? "w1",
@@ -31,7 +39,9 @@ const service = (overrides: { accessToken?: string; phoneNumberId?: string; apiU
     ...(overrides.timeoutMs !== undefined && { timeoutMs: overrides.timeoutMs }),
   });
 
-async function failureOf(promise: Promise<Awaited<ReturnType<ReturnType<typeof service>["send"]>>>): Promise<SendFailure> {
+async function failureOf(
+  promise: Promise<Awaited<ReturnType<ReturnType<typeof service>["send"]>>>,
+): Promise<SendFailure> {
   const result = await promise;
   if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
   return result.failure;
@@ -58,15 +68,25 @@ describe("MetaCloudService sending", () => {
   it("sends an image with the text as caption", async () => {
     const result = await service().send("+221771234567", { text: "Robe wax", imageUrl: "https://cdn.test/r.jpg" });
     expect(result.ok).toBe(true);
-    expect(JSON.parse(meta.requests.at(-1)!.body)).toMatchObject({ type: "image", image: { link: "https://cdn.test/r.jpg", caption: "Robe wax" } });
+    expect(JSON.parse(meta.requests.at(-1)!.body)).toMatchObject({
+      type: "image",
+      image: { link: "https://cdn.test/r.jpg", caption: "Robe wax" },
+    });
     expect(meta.sends.at(-1)).toMatchObject({ type: "image", caption: "Robe wax", link: "https://cdn.test/r.jpg" });
   });
 
   it("sends a document named after its URL, the text as caption", async () => {
-    await service().send("+221771234567", { text: "Le catalogue", documentUrl: "https://cdn.test/docs/catalogue%20mai.pdf?v=2" });
+    await service().send("+221771234567", {
+      text: "Le catalogue",
+      documentUrl: "https://cdn.test/docs/catalogue%20mai.pdf?v=2",
+    });
     expect(JSON.parse(meta.requests.at(-1)!.body)).toMatchObject({
       type: "document",
-      document: { link: "https://cdn.test/docs/catalogue%20mai.pdf?v=2", filename: "catalogue mai.pdf", caption: "Le catalogue" },
+      document: {
+        link: "https://cdn.test/docs/catalogue%20mai.pdf?v=2",
+        filename: "catalogue mai.pdf",
+        caption: "Le catalogue",
+      },
     });
   });
 
@@ -75,7 +95,13 @@ describe("MetaCloudService sending", () => {
     const local = new MetaCloudRegistry();
     try {
       const result = await local
-        .getService({ vendorId: "v1", wabaInstanceId: "w1", phoneNumberId: "1", accessToken: "t", apiUrl: accepting.apiUrl })
+        .getService({
+          vendorId: "v1",
+          wabaInstanceId: "w1",
+          phoneNumberId: "1",
+          accessToken: "t",
+          apiUrl: accepting.apiUrl,
+        })
         .send("+221771234567", { text: "x" });
       expect(result).toMatchObject({ ok: true, providerStatus: "accepted" });
     } finally {
@@ -148,7 +174,9 @@ describe("MetaCloudService failures, by Meta's error code", () => {
   });
 
   it("answers a wrong token with 190 / HTTP 401: the number is unusable, the token never in the message", async () => {
-    const failure = await failureOf(service({ accessToken: "EAAG-wrong-token", wabaInstanceId: "w-wrong" }).send("+221771234567", { text: "x" }));
+    const failure = await failureOf(
+      service({ accessToken: "EAAG-wrong-token", wabaInstanceId: "w-wrong" }).send("+221771234567", { text: "x" }),
+    );
     expect(failure).toMatchObject({ code: "number_unusable", httpStatus: 401 });
     expect(failure.message).toContain("Meta error 190");
     expect(failure.message).not.toContain("EAAG-wrong-token");
@@ -171,10 +199,17 @@ describe("MetaCloudService failures, by Meta's error code", () => {
 
   it("falls back on the HTTP status without a known code", async () => {
     meta.injectFault({ httpStatus: 500 });
-    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "server_error", httpStatus: 500, message: "Meta failed: HTTP 500" });
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({
+      code: "server_error",
+      httpStatus: 500,
+      message: "Meta failed: HTTP 500",
+    });
     // A gateway's 502/504: the send may have been made behind it.
     meta.injectFault({ httpStatus: 502 });
-    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "connection_lost", httpStatus: 502 });
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({
+      code: "connection_lost",
+      httpStatus: 502,
+    });
     meta.injectFault({ httpStatus: 504 });
     expect((await failureOf(service().send("+221771234567", { text: "x" }))).code).toBe("connection_lost");
     meta.injectFault({ code: 999999, httpStatus: 503 });
@@ -196,10 +231,15 @@ describe("MetaCloudService failures, by Meta's error code", () => {
 describe("fake Meta control route", () => {
   it("takes faults over HTTP (POST /_sandbox/faults) and drops them (DELETE)", async () => {
     const origin = new URL(meta.apiUrl).origin;
-    const posted = await fetch(`${origin}/_sandbox/faults`, { method: "POST", body: JSON.stringify({ code: 131047, times: 2 }) });
+    const posted = await fetch(`${origin}/_sandbox/faults`, {
+      method: "POST",
+      body: JSON.stringify({ code: 131047, times: 2 }),
+    });
     expect(posted.status).toBe(200);
     expect((await failureOf(service().send("+221771234567", { text: "x" }))).code).toBe("outside_window");
-    const cleared = (await (await fetch(`${origin}/_sandbox/faults`, { method: "DELETE" })).json()) as { faults: unknown[] };
+    const cleared = (await (await fetch(`${origin}/_sandbox/faults`, { method: "DELETE" })).json()) as {
+      faults: unknown[];
+    };
     expect(cleared.faults).toEqual([]);
     expect((await service().send("+221771234567", { text: "x" })).ok).toBe(true);
     expect((await fetch(`${origin}/_sandbox/faults`, { method: "POST", body: "not json" })).status).toBe(400);
@@ -211,7 +251,9 @@ describe("MetaCloudService transport failures", () => {
     const closed = await startFakeMeta();
     const apiUrl = closed.apiUrl;
     await closed.close();
-    const failure = await failureOf(service({ apiUrl, wabaInstanceId: "w-closed" }).send("+221771234567", { text: "x" }));
+    const failure = await failureOf(
+      service({ apiUrl, wabaInstanceId: "w-closed" }).send("+221771234567", { text: "x" }),
+    );
     expect(failure.code).toBe("unreachable");
     expect(decideRetry(failure, 1, NOW, NOW + DAY)).toMatchObject({ action: "retry", possibleDuplicate: false });
   });
@@ -226,7 +268,9 @@ describe("MetaCloudService transport failures", () => {
   it("times out on a silent Meta after the configured timeout (possible duplicate)", async () => {
     meta.injectFault({ hang: true, delayMs: 3_000 });
     const started = Date.now();
-    const failure = await failureOf(service({ timeoutMs: 300, wabaInstanceId: "w-fast" }).send("+221771234567", { text: "x" }));
+    const failure = await failureOf(
+      service({ timeoutMs: 300, wabaInstanceId: "w-fast" }).send("+221771234567", { text: "x" }),
+    );
     expect(failure).toMatchObject({ code: "timeout", message: "Meta did not answer within 0.3s" });
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(decideRetry(failure, 1, NOW, NOW + DAY)).toMatchObject({ action: "retry", possibleDuplicate: true });
@@ -235,7 +279,13 @@ describe("MetaCloudService transport failures", () => {
 
 describe("Meta message bodies", () => {
   it("sends the document when both URLs are given (one medium per message)", () => {
-    expect(messageBody("+221771234567", { text: "t", imageUrl: "https://x.test/a.jpg", documentUrl: "https://x.test/f.pdf" })).toMatchObject({
+    expect(
+      messageBody("+221771234567", {
+        text: "t",
+        imageUrl: "https://x.test/a.jpg",
+        documentUrl: "https://x.test/f.pdf",
+      }),
+    ).toMatchObject({
       type: "document",
       document: { link: "https://x.test/f.pdf", filename: "f.pdf", caption: "t" },
     });
@@ -249,7 +299,9 @@ describe("Meta message bodies", () => {
       type: "image",
       image: { link: "https://x.test/a.jpg" },
     });
-    const long = messageBody("+221771234567", { text: "😀".repeat(2000), imageUrl: "https://x.test/a.jpg" }) as { image: { caption: string } };
+    const long = messageBody("+221771234567", { text: "😀".repeat(2000), imageUrl: "https://x.test/a.jpg" }) as {
+      image: { caption: string };
+    };
     expect(Array.from(long.image.caption)).toHaveLength(1024);
     expect(long.image.caption.endsWith("…")).toBe(true);
   });
@@ -270,13 +322,25 @@ describe("MetaCloudRegistry", () => {
     expect(rotated).not.toBe(first);
     expect(rotated.config.accessToken).toBe("EAAG-rotated");
     expect(service({ accessToken: "EAAG-rotated", phoneNumberId: "555000111" })).not.toBe(rotated);
-    const other = registry.getService({ vendorId: "v2", wabaInstanceId: "w1", phoneNumberId: PHONE_ID, accessToken: TOKEN, apiUrl: meta.apiUrl });
+    const other = registry.getService({
+      vendorId: "v2",
+      wabaInstanceId: "w1",
+      phoneNumberId: PHONE_ID,
+      accessToken: TOKEN,
+      apiUrl: meta.apiUrl,
+    });
     expect(other).not.toBe(service());
   });
 
   it("sends through a service after the registry is closed and reopened with a fresh pool", async () => {
     const local = new MetaCloudRegistry();
-    const config = { vendorId: "v9", wabaInstanceId: "w9", phoneNumberId: PHONE_ID, accessToken: TOKEN, apiUrl: meta.apiUrl };
+    const config = {
+      vendorId: "v9",
+      wabaInstanceId: "w9",
+      phoneNumberId: PHONE_ID,
+      accessToken: TOKEN,
+      apiUrl: meta.apiUrl,
+    };
     expect((await local.getService(config).send("+221771234567", { text: "x" })).ok).toBe(true);
     expect(local.size).toBe(1);
     await local.close();

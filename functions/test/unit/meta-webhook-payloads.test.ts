@@ -51,7 +51,12 @@ describe("parseMetaWebhook: messages", () => {
       message("audio", { audio: { id: "a1", voice: true } }),
       message("sticker", { sticker: { id: "s1" } }),
       message("interactive", { interactive: { type: "button_reply", button_reply: { id: "b1", title: "Commander" } } }),
-      message("interactive", { interactive: { type: "list_reply", list_reply: { id: "l1", title: "Taille M", description: "x" } } }, "221771234567", "wamid.list"),
+      message(
+        "interactive",
+        { interactive: { type: "list_reply", list_reply: { id: "l1", title: "Taille M", description: "x" } } },
+        "221771234567",
+        "wamid.list",
+      ),
       message("button", { button: { text: "Oui", payload: "YES" } }),
       message("location", { location: { latitude: 14.7, longitude: -17.4 } }),
       message("reaction", { reaction: { message_id: "wamid.x", emoji: "👍" } }),
@@ -61,7 +66,9 @@ describe("parseMetaWebhook: messages", () => {
       message("unsupported", { errors: [{ code: 131051, title: "Message type unknown" }] }),
       message("some_future_type", { some_future_type: { x: 1 } }),
     ];
-    const { items, skipped } = parsed(body([{ value: value(PN_A, { contacts: [{ profile: { name: "Awa" }, wa_id: "221771234567" }], messages }) }]));
+    const { items, skipped } = parsed(
+      body([{ value: value(PN_A, { contacts: [{ profile: { name: "Awa" }, wa_id: "221771234567" }], messages }) }]),
+    );
     expect(skipped).toEqual([]);
     expect(inbound(items).map(({ metaType, kind, text }) => [metaType, kind, text])).toEqual([
       ["text", "text", "Bonjour, le prix ?"],
@@ -94,7 +101,10 @@ describe("parseMetaWebhook: messages", () => {
               { profile: { name: "Moussa" }, wa_id: "221781111111" },
               { profile: { name: "Awa" }, wa_id: "221771234567" },
             ],
-            messages: [message("text", { text: { body: "a" } }, "221771234567", "wamid.A"), message("text", { text: { body: "b" } }, "221781111111", "wamid.B")],
+            messages: [
+              message("text", { text: { body: "a" } }, "221771234567", "wamid.A"),
+              message("text", { text: { body: "b" } }, "221781111111", "wamid.B"),
+            ],
           }),
         },
       ]),
@@ -120,7 +130,13 @@ describe("parseMetaWebhook: messages", () => {
       body(
         [
           { value: value(PN_A, { messages: [message("text", { text: { body: "1" } }, "221771234567", "wamid.1")] }) },
-          { value: value(PN_A, { statuses: [{ id: "wamid.out1", status: "delivered", timestamp: "1700000100", recipient_id: "221771234567" }] }) },
+          {
+            value: value(PN_A, {
+              statuses: [
+                { id: "wamid.out1", status: "delivered", timestamp: "1700000100", recipient_id: "221771234567" },
+              ],
+            }),
+          },
           { field: "account_update", value: { event: "VERIFIED" } },
         ],
         [
@@ -133,7 +149,9 @@ describe("parseMetaWebhook: messages", () => {
         ],
       ),
     );
-    expect(items.map((item) => [item.type, item.phoneNumberId, "waMessageId" in item ? item.waMessageId : item.code])).toEqual([
+    expect(
+      items.map((item) => [item.type, item.phoneNumberId, "waMessageId" in item ? item.waMessageId : item.code]),
+    ).toEqual([
       ["message", PN_A, "wamid.1"],
       ["status", PN_A, "wamid.out1"],
       ["message", PN_B, "wamid.2"],
@@ -144,7 +162,15 @@ describe("parseMetaWebhook: messages", () => {
   });
 
   it("leaves out a message time Firestore could not store, keeping the message", () => {
-    const { items } = parsed(body([{ value: value(PN_A, { messages: [{ ...message("text", { text: { body: "1" } }), timestamp: "1000000000000" }] }) }]));
+    const { items } = parsed(
+      body([
+        {
+          value: value(PN_A, {
+            messages: [{ ...message("text", { text: { body: "1" } }), timestamp: "1000000000000" }],
+          }),
+        },
+      ]),
+    );
     expect(inbound(items)).toHaveLength(1);
     expect(inbound(items)[0]!.sentAt).toBeUndefined();
   });
@@ -190,7 +216,14 @@ describe("parseMetaWebhook: messages", () => {
 
   it("makes stored text well-formed and bounded", () => {
     const { items } = parsed(
-      body([{ value: value(PN_A, { contacts: [{ profile: { name: "x".repeat(1000) }, wa_id: "221771234567" }], messages: [message("text", { text: { body: "a\ud800b" } })] }) }]),
+      body([
+        {
+          value: value(PN_A, {
+            contacts: [{ profile: { name: "x".repeat(1000) }, wa_id: "221771234567" }],
+            messages: [message("text", { text: { body: "a\ud800b" } })],
+          }),
+        },
+      ]),
     );
     const [item] = inbound(items);
     expect(item!.text).toBe("a\uFFFDb");
@@ -215,7 +248,9 @@ describe("parseMetaWebhook: statuses and errors", () => {
             code: 131047,
             title: "Re-engagement message",
             message: "Re-engagement message",
-            error_data: { details: "Message failed to send because more than 24 hours have passed since the customer last replied." },
+            error_data: {
+              details: "Message failed to send because more than 24 hours have passed since the customer last replied.",
+            },
           },
         ],
       },
@@ -241,12 +276,14 @@ describe("parseMetaWebhook: statuses and errors", () => {
       status: "error",
       recipientId: "221771234567",
       at: new Date(1_700_000_005_000),
-      reason: "131047 Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied.",
+      reason:
+        "131047 Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied.",
     });
     expect(items[5]).toMatchObject({ reason: "131026 Message undeliverable" });
     expect(items[0]).not.toHaveProperty("reason");
     expect(items[6]).not.toHaveProperty("reason");
-    for (const item of items) if (item.type === "status") expect(deliveryStatusSchema.safeParse(item.status).success).toBe(true);
+    for (const item of items)
+      if (item.type === "status") expect(deliveryStatusSchema.safeParse(item.status).success).toBe(true);
     expect(skipped).toEqual([
       'entry[0].changes[0].value.statuses[7].status: "deleted" is not a delivery status',
       expect.stringMatching(/^entry\[0\]\.changes\[0\]\.value\.statuses\[8\]\.id: /),
@@ -254,8 +291,18 @@ describe("parseMetaWebhook: statuses and errors", () => {
   });
 
   it("reads value.errors as error items of the number", () => {
-    const { items } = parsed(body([{ value: value(PN_B, { errors: [{ code: 131000, title: "Something went wrong", message: "Something went wrong" }] }) }]));
-    expect(items).toEqual([{ type: "error", phoneNumberId: PN_B, code: 131000, reason: "131000 Something went wrong" }]);
+    const { items } = parsed(
+      body([
+        {
+          value: value(PN_B, {
+            errors: [{ code: 131000, title: "Something went wrong", message: "Something went wrong" }],
+          }),
+        },
+      ]),
+    );
+    expect(items).toEqual([
+      { type: "error", phoneNumberId: PN_B, code: 131000, reason: "131000 Something went wrong" },
+    ]);
   });
 });
 
@@ -269,11 +316,18 @@ describe("parseMetaWebhook: what is not a WhatsApp webhook", () => {
     expect(error("text")).toMatch(/^\(body\): /);
     expect(error({ object: "page", entry: [] })).toMatch(/^object: /);
     expect(error({ object: "whatsapp_business_account" })).toMatch(/^entry: /);
-    expect(error({ object: "whatsapp_business_account", entry: [{ id: "1" }] })).toMatch(/^entry\.0\.changes: |^entry\[0\]\.changes: /);
+    expect(error({ object: "whatsapp_business_account", entry: [{ id: "1" }] })).toMatch(
+      /^entry\.0\.changes: |^entry\[0\]\.changes: /,
+    );
     expect(error({ object: "whatsapp_business_account", entry: [{ id: "1", changes: [{ value: {} }] }] })).toBe(
       "entry[0].changes[0].field: Invalid input: expected string, received undefined",
     );
-    expect(parseMetaWebhook({ object: "whatsapp_business_account", entry: [] })).toEqual({ ok: true, items: [], skipped: [], phoneNumberIds: [] });
+    expect(parseMetaWebhook({ object: "whatsapp_business_account", entry: [] })).toEqual({
+      ok: true,
+      items: [],
+      skipped: [],
+      phoneNumberIds: [],
+    });
   });
 
   it("never throws on arbitrary JSON, and whatever it accepts is well-formed", () => {
@@ -281,7 +335,12 @@ describe("parseMetaWebhook: what is not a WhatsApp webhook", () => {
       const result = parseMetaWebhook(input);
       if (!result.ok) return typeof result.error === "string" && result.error.length > 0;
       return result.items.every((item) => {
-        if (item.type === "message") return /^\+[1-9]\d{6,14}$/.test(item.from) && contentKindSchema.safeParse(item.kind).success && typeof item.text === "string";
+        if (item.type === "message")
+          return (
+            /^\+[1-9]\d{6,14}$/.test(item.from) &&
+            contentKindSchema.safeParse(item.kind).success &&
+            typeof item.text === "string"
+          );
         if (item.type === "status") return deliveryStatusSchema.safeParse(item.status).success;
         return Number.isInteger(item.code);
       });
@@ -294,7 +353,20 @@ describe("parseMetaWebhook: what is not a WhatsApp webhook", () => {
         from: fc.oneof(fc.stringMatching(/^\+?[0-9]{0,16}$/), fc.jsonValue()),
         id: fc.oneof(fc.string(), fc.jsonValue()),
         timestamp: fc.oneof(fc.string(), fc.double(), fc.jsonValue()),
-        type: fc.oneof(fc.constantFrom("text", "image", "video", "document", "interactive", "button", "constructor", "__proto__", "toString"), fc.string()),
+        type: fc.oneof(
+          fc.constantFrom(
+            "text",
+            "image",
+            "video",
+            "document",
+            "interactive",
+            "button",
+            "constructor",
+            "__proto__",
+            "toString",
+          ),
+          fc.string(),
+        ),
         text: fc.jsonValue(),
         image: fc.jsonValue(),
         interactive: fc.jsonValue(),
@@ -303,13 +375,21 @@ describe("parseMetaWebhook: what is not a WhatsApp webhook", () => {
       { requiredKeys: [] },
     );
     const anyStatus = fc.record(
-      { id: fc.oneof(fc.string(), fc.jsonValue()), status: fc.oneof(fc.constantFrom("sent", "failed", "constructor", "valueOf"), fc.string()), errors: fc.jsonValue(), timestamp: fc.jsonValue() },
+      {
+        id: fc.oneof(fc.string(), fc.jsonValue()),
+        status: fc.oneof(fc.constantFrom("sent", "failed", "constructor", "valueOf"), fc.string()),
+        errors: fc.jsonValue(),
+        timestamp: fc.jsonValue(),
+      },
       { requiredKeys: [] },
     );
     const anyValue = fc.record(
       {
         metadata: fc.oneof(fc.record({ phone_number_id: fc.string() }), fc.jsonValue()),
-        contacts: fc.oneof(fc.array(fc.record({ wa_id: fc.string(), profile: fc.record({ name: fc.string() }) })), fc.jsonValue()),
+        contacts: fc.oneof(
+          fc.array(fc.record({ wa_id: fc.string(), profile: fc.record({ name: fc.string() }) })),
+          fc.jsonValue(),
+        ),
         messages: fc.oneof(fc.array(fc.oneof(anyMessage, fc.jsonValue())), fc.jsonValue()),
         statuses: fc.oneof(fc.array(fc.oneof(anyStatus, fc.jsonValue())), fc.jsonValue()),
         errors: fc.oneof(fc.array(fc.jsonValue()), fc.jsonValue()),
@@ -318,7 +398,13 @@ describe("parseMetaWebhook: what is not a WhatsApp webhook", () => {
     );
     const anyBody = fc.record({
       object: fc.constant("whatsapp_business_account"),
-      entry: fc.array(fc.record({ changes: fc.array(fc.record({ field: fc.constantFrom("messages", "x"), value: fc.oneof(anyValue, fc.jsonValue()) })) })),
+      entry: fc.array(
+        fc.record({
+          changes: fc.array(
+            fc.record({ field: fc.constantFrom("messages", "x"), value: fc.oneof(anyValue, fc.jsonValue()) }),
+          ),
+        }),
+      ),
     });
     fc.assert(fc.property(anyBody, check), { numRuns: 300 });
   }, 30_000);
@@ -350,7 +436,18 @@ describe("verifyMetaSignature", () => {
   it("refuses a missing or malformed header, and an empty secret", () => {
     const good = sign(raw);
     const hex = good.slice("sha256=".length);
-    for (const header of [undefined, "", "sha256=", hex, `sha1=${hex}`, `sha256=${hex.slice(1)}`, `sha256=${hex}00`, `sha256=${"z".repeat(64)}`, `sha256=${hex},sha256=${hex}`, `sha256= ${hex}`]) {
+    for (const header of [
+      undefined,
+      "",
+      "sha256=",
+      hex,
+      `sha1=${hex}`,
+      `sha256=${hex.slice(1)}`,
+      `sha256=${hex}00`,
+      `sha256=${"z".repeat(64)}`,
+      `sha256=${hex},sha256=${hex}`,
+      `sha256= ${hex}`,
+    ]) {
       expect(verifyMetaSignature(raw, header, SECRET), String(header)).toBe(false);
     }
     expect(verifyMetaSignature(raw, sign(raw, ""), "")).toBe(false);
@@ -360,7 +457,11 @@ describe("verifyMetaSignature", () => {
 
 describe("verifyChallenge", () => {
   const TOKEN = "my-verify-token";
-  const query = (mode: unknown, token: unknown, challenge: unknown) => ({ "hub.mode": mode, "hub.verify_token": token, "hub.challenge": challenge });
+  const query = (mode: unknown, token: unknown, challenge: unknown) => ({
+    "hub.mode": mode,
+    "hub.verify_token": token,
+    "hub.challenge": challenge,
+  });
 
   it("answers the challenge when the mode is subscribe and the token is ours", () => {
     expect(verifyChallenge(query("subscribe", TOKEN, "1158201444"), TOKEN)).toBe("1158201444");

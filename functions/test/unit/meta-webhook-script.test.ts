@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { metaSignature, metaTextEvent, metaVerifyUrl, metaWebhookPath } from "../../../scripts/lib/meta-webhook.mjs";
-import { parseMetaWebhook, verifyChallenge, verifyMetaSignature, type MetaInboundItem } from "../../src/meta/webhook-payloads";
+import {
+  parseMetaWebhook,
+  verifyChallenge,
+  verifyMetaSignature,
+  type MetaInboundItem,
+} from "../../src/meta/webhook-payloads";
 
 // `npm run webhook -- --provider meta` builds its events with scripts/lib/meta-webhook.mjs: what it
 // posts must be what the backend's Meta webhook reads and authenticates.
@@ -78,7 +83,9 @@ describe("the webhook command's Meta events", () => {
 
 describe("the webhook command's Meta verification (--verify)", () => {
   it("asks the vendor's Meta URL with the query verifyChallenge answers", () => {
-    const { url, challenge } = metaVerifyUrl("http://127.0.0.1:5000/", "vendor_001", { verifyToken: "demo-meta-verify-token" });
+    const { url, challenge } = metaVerifyUrl("http://127.0.0.1:5000/", "vendor_001", {
+      verifyToken: "demo-meta-verify-token",
+    });
     const parsed = new URL(url);
     expect(parsed.pathname).toBe(metaWebhookPath("vendor_001"));
     expect(parsed.pathname).toBe("/api/webhooks/meta/vendor_001");

@@ -15,11 +15,19 @@ const instance = {
 describe("waba_instances validation", () => {
   it("accepts the design document's example and fills defaults", () => {
     const check = checkWasenderInstance("waba_vendor_001", { ...instance, createdAt: "2026-02-22T10:00:00Z" });
-    expect(check).toMatchObject({ usable: true, instance: { id: "waba_vendor_001", webhookSignatureScheme: "any", status: "pending" } });
+    expect(check).toMatchObject({
+      usable: true,
+      instance: { id: "waba_vendor_001", webhookSignatureScheme: "any", status: "pending" },
+    });
   });
 
   it("names every problem, one line each, and never uses a half-valid document", () => {
-    const check = checkWasenderInstance("w", { ...instance, phoneNumber: "77 123", wasenderWebhookSecret: undefined, provider: "meta" });
+    const check = checkWasenderInstance("w", {
+      ...instance,
+      phoneNumber: "77 123",
+      wasenderWebhookSecret: undefined,
+      provider: "meta",
+    });
     expect(check.usable).toBe(false);
     if (check.usable) return;
     expect(check.problems).toEqual(
@@ -76,7 +84,11 @@ describe("phone numbers", () => {
 
 describe("webhook URL paths", () => {
   it("reads the vendor id from the Hosting path and from the function's own path", () => {
-    expect(parseVendorPath("/api/webhooks/wasender/vendor_001")).toEqual({ ok: true, vendorId: "vendor_001", subpath: "" });
+    expect(parseVendorPath("/api/webhooks/wasender/vendor_001")).toEqual({
+      ok: true,
+      vendorId: "vendor_001",
+      subpath: "",
+    });
     expect(parseVendorPath("/vendor_001")).toEqual({ ok: true, vendorId: "vendor_001", subpath: "" });
     expect(parseVendorPath("/vendor_001/status")).toEqual({ ok: true, vendorId: "vendor_001", subpath: "status" });
   });

@@ -52,57 +52,86 @@ describe("module boundaries", () => {
   it("the engine loads no Firebase code and no storage, even indirectly", () => {
     for (const file of files.filter((f) => rel(f).startsWith("engine/"))) {
       const loaded = [...runtimeClosure(file)].map((target) => (target.startsWith("/") ? rel(target) : target));
-      expect(loaded.filter((name) => /firebase|^store\/|^shared\/firestore|^webhooks\/|^replies\//.test(name)), rel(file)).toEqual([]);
+      expect(
+        loaded.filter((name) => /firebase|^store\/|^shared\/firestore|^webhooks\/|^replies\//.test(name)),
+        rel(file),
+      ).toEqual([]);
     }
   });
 
   it("the model depends on no engine, store or webhook code (Firestore's Timestamp type aside)", () => {
     for (const file of files.filter((f) => rel(f).startsWith("model/"))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
-      expect(direct.filter((name) => /^firebase-functions|^engine\/|^store\/|^webhooks\/|^replies\//.test(name)), rel(file)).toEqual([]);
+      expect(
+        direct.filter((name) => /^firebase-functions|^engine\/|^store\/|^webhooks\/|^replies\//.test(name)),
+        rel(file),
+      ).toEqual([]);
     }
   });
 
   it("the admin API and the migration import nothing from the webhooks", () => {
     for (const file of files.filter((f) => /^(admin|migration)\//.test(rel(f)))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
-      expect(direct.filter((name) => name.startsWith("webhooks/")), rel(file)).toEqual([]);
+      expect(
+        direct.filter((name) => name.startsWith("webhooks/")),
+        rel(file),
+      ).toEqual([]);
     }
   });
 
   it("delivery depends one way: store, outbound and messaging import nothing from replies, webhooks, admin or orders", () => {
     for (const file of files.filter((f) => /^(store|outbound|messaging|wasender)\//.test(rel(f)))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
-      expect(direct.filter((name) => /^(replies|webhooks|admin|orders)\//.test(name)), rel(file)).toEqual([]);
+      expect(
+        direct.filter((name) => /^(replies|webhooks|admin|orders)\//.test(name)),
+        rel(file),
+      ).toEqual([]);
     }
     for (const file of files.filter((f) => /^(store|wasender)\//.test(rel(f)))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
-      expect(direct.filter((name) => name.startsWith("outbound/")), rel(file)).toEqual([]);
+      expect(
+        direct.filter((name) => name.startsWith("outbound/")),
+        rel(file),
+      ).toEqual([]);
     }
   });
 
   it("a webhook's function loads no chat engine, admin API, send path or provider (its cold start)", () => {
-    const loaded = [...runtimeClosure(join(SRC, "entry", "webhooks.ts"))].map((target) => (target.startsWith("/") ? rel(target) : target));
-    const unused = /^(engine|admin|replies|orders|messaging|meta|migration|onboarding)\/|^outbound\/(attempt|dispatch|task-handler|sweep)|^wasender\/vendor-wasender|^entry\/(?!webhooks)|^firebase-functions$|^undici$|^@upstash\/ratelimit$/;
+    const loaded = [...runtimeClosure(join(SRC, "entry", "webhooks.ts"))].map((target) =>
+      target.startsWith("/") ? rel(target) : target,
+    );
+    const unused =
+      /^(engine|admin|replies|orders|messaging|meta|migration|onboarding)\/|^outbound\/(attempt|dispatch|task-handler|sweep)|^wasender\/vendor-wasender|^entry\/(?!webhooks)|^firebase-functions$|^undici$|^@upstash\/ratelimit$/;
     expect(loaded.filter((name) => unused.test(name))).toEqual([]);
   });
 
   it("the Unipile webhook's function loads no chat engine, admin API, send path or provider either", () => {
-    const loaded = [...runtimeClosure(join(SRC, "entry", "unipile-webhook.ts"))].map((target) => (target.startsWith("/") ? rel(target) : target));
-    const unused = /^(engine|admin|replies|orders|messaging|meta|wasender|providers|migration|onboarding)\/|^outbound\/|^unipile\/unipile-|^entry\/(?!unipile-webhook|global)|^undici$/;
+    const loaded = [...runtimeClosure(join(SRC, "entry", "unipile-webhook.ts"))].map((target) =>
+      target.startsWith("/") ? rel(target) : target,
+    );
+    const unused =
+      /^(engine|admin|replies|orders|messaging|meta|wasender|providers|migration|onboarding)\/|^outbound\/|^unipile\/unipile-|^entry\/(?!unipile-webhook|global)|^undici$/;
     expect(loaded.filter((name) => unused.test(name))).toEqual([]);
   });
 
   it("messaging is the providers' interface: it imports no concrete provider; providers are wired from above", () => {
     for (const file of files.filter((f) => rel(f).startsWith("messaging/"))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
-      expect(direct.filter((name) => /^(meta|wasender|unipile|providers|outbound)\//.test(name)), rel(file)).toEqual([]);
+      expect(
+        direct.filter((name) => /^(meta|wasender|unipile|providers|outbound)\//.test(name)),
+        rel(file),
+      ).toEqual([]);
     }
     for (const file of files.filter((f) => /^(meta|wasender|unipile)\//.test(rel(f)))) {
       const direct = (graph.get(file) ?? []).map(({ target }) => (target.startsWith("/") ? rel(target) : target));
       // A provider is its request shapes and error table: no other provider, no registry, no delivery.
-      const others = new RegExp(`^(?!${rel(file).split("/")[0]}/)(meta|wasender|unipile)/|^(providers|outbound|replies)/`);
-      expect(direct.filter((name) => others.test(name)), rel(file)).toEqual([]);
+      const others = new RegExp(
+        `^(?!${rel(file).split("/")[0]}/)(meta|wasender|unipile)/|^(providers|outbound|replies)/`,
+      );
+      expect(
+        direct.filter((name) => others.test(name)),
+        rel(file),
+      ).toEqual([]);
       // One transport: only messaging/transport.ts and the pools touch undici's request API.
       if (!rel(file).endsWith("-service.ts")) continue;
       expect(readFileSync(file, "utf8"), rel(file)).not.toMatch(/dispatcher\.request|JSON\.parse|undiciErrors/);

@@ -34,44 +34,50 @@ describe("a paced number's send line", () => {
     // a busy one is waited on in ready order, and the end of a send hands the turn to the oldest waiter
     // at its start plus the interval (or leaves the line idle with that slot).
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 1, max: 900 })), { minLength: 1, maxLength: 60 }), (arrivals) => {
-        let now = T0;
-        const ready = arrivals.map(([gap, took], i) => ({ id: i, at: (now += gap), took }));
-        let line = { busy: false, nextSlotAt: 0 };
-        const waiting: typeof ready = [];
-        const starts: Array<{ id: number; at: number }> = [];
-        let holder: { id: number; startAt: number; took: number } | undefined;
-        const events = [...ready];
-        let clock: number;
-        while (events.length > 0 || holder) {
-          const nextArrival = events[0]?.at ?? Infinity;
-          const holderEnds = holder ? holder.startAt + holder.took : Infinity;
-          if (nextArrival <= holderEnds) {
-            const message = events.shift()!;
-            clock = message.at;
-            if (!line.busy) {
-              const verdict = onIdleLine(line, clock);
-              line = { ...line, busy: true };
-              const startAt = verdict.go ? clock : verdict.at;
-              holder = { id: message.id, startAt, took: message.took };
-              starts.push({ id: message.id, at: startAt });
-            } else waiting.push(message);
-          } else {
-            clock = holderEnds;
-            const slot = holder!.startAt + INTERVAL;
-            const next = waiting.shift();
-            holder = undefined;
-            if (next) {
-              const startAt = handOverAt(slot, clock);
-              holder = { id: next.id, startAt, took: next.took };
-              starts.push({ id: next.id, at: startAt });
-            } else line = { busy: false, nextSlotAt: slot };
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 1, max: 900 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (arrivals) => {
+          let now = T0;
+          const ready = arrivals.map(([gap, took], i) => ({ id: i, at: (now += gap), took }));
+          let line = { busy: false, nextSlotAt: 0 };
+          const waiting: typeof ready = [];
+          const starts: Array<{ id: number; at: number }> = [];
+          let holder: { id: number; startAt: number; took: number } | undefined;
+          const events = [...ready];
+          let clock: number;
+          while (events.length > 0 || holder) {
+            const nextArrival = events[0]?.at ?? Infinity;
+            const holderEnds = holder ? holder.startAt + holder.took : Infinity;
+            if (nextArrival <= holderEnds) {
+              const message = events.shift()!;
+              clock = message.at;
+              if (!line.busy) {
+                const verdict = onIdleLine(line, clock);
+                line = { ...line, busy: true };
+                const startAt = verdict.go ? clock : verdict.at;
+                holder = { id: message.id, startAt, took: message.took };
+                starts.push({ id: message.id, at: startAt });
+              } else waiting.push(message);
+            } else {
+              clock = holderEnds;
+              const slot = holder!.startAt + INTERVAL;
+              const next = waiting.shift();
+              holder = undefined;
+              if (next) {
+                const startAt = handOverAt(slot, clock);
+                holder = { id: next.id, startAt, took: next.took };
+                starts.push({ id: next.id, at: startAt });
+              } else line = { busy: false, nextSlotAt: slot };
+            }
           }
-        }
-        const spaced = starts.every((start, i) => i === 0 || start.at - starts[i - 1]!.at >= INTERVAL);
-        const inOrder = starts.every((start, i) => start.id === i);
-        return spaced && inOrder && starts.length === arrivals.length;
-      }),
+          const spaced = starts.every((start, i) => i === 0 || start.at - starts[i - 1]!.at >= INTERVAL);
+          const inOrder = starts.every((start, i) => start.id === i);
+          return spaced && inOrder && starts.length === arrivals.length;
+        },
+      ),
     );
   });
 });

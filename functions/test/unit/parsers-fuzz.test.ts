@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { closestProduct, commandOf, compactKeyword, orderReferenceOf, productMentioned, productOf, quantityOf } from "../../src/engine/intents";
+import {
+  closestProduct,
+  commandOf,
+  compactKeyword,
+  orderReferenceOf,
+  productMentioned,
+  productOf,
+  quantityOf,
+} from "../../src/engine/intents";
 import { formatPrice, normalizeText, words } from "../../src/engine/formatting";
 import { DEFAULT_TEMPLATES, fill, textBook } from "../../src/engine/wording";
 import type { Product } from "../../src/model/product";
@@ -42,7 +50,26 @@ function check(property: fc.IProperty<unknown[]>): void {
 const oddString = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("", " ", "\u0000", "\u202e", "\ufeff", "😀👍🏿", "é́́", "0", "-1", "1e309", "NaN", "+221 77 123 45 67", "00221771234567", "%E0%A4%A", "../..", "{}", "{shop}", "{{x}}"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\u202e",
+    "\ufeff",
+    "😀👍🏿",
+    "é́́",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "+221 77 123 45 67",
+    "00221771234567",
+    "%E0%A4%A",
+    "../..",
+    "{}",
+    "{shop}",
+    "{{x}}",
+  ),
   fc.string({ unit: fc.constantFrom("0", "1", "9", "+", " ", "-", "(", ")"), maxLength: 30 }),
   fc.nat({ max: 5_000 }).map((n) => "x".repeat(n)),
 );
@@ -52,9 +79,17 @@ const anyJson = fc.jsonValue({ maxDepth: 6 });
 
 /** A documented shape with one part replaced by something else. */
 function mutate<T extends Record<string, unknown>>(base: T): fc.Arbitrary<unknown> {
-  const replacement = fc.oneof(anyJson, oddString, fc.constant(undefined), fc.constant(null), fc.array(anyJson, { maxLength: 3 }));
+  const replacement = fc.oneof(
+    anyJson,
+    oddString,
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.array(anyJson, { maxLength: 3 }),
+  );
   const paths = pathsOf(base);
-  return fc.tuple(fc.constantFrom(...paths), replacement).map(([path, value]) => setAt(structuredClone(base), path, value));
+  return fc
+    .tuple(fc.constantFrom(...paths), replacement)
+    .map(([path, value]) => setAt(structuredClone(base), path, value));
 }
 
 function pathsOf(value: unknown, prefix: string[] = []): string[][] {
@@ -70,7 +105,13 @@ function setAt(root: unknown, path: string[], value: unknown): unknown {
   return root;
 }
 
-const MESSAGE_EVENTS = ["messages.received", "messages.upsert", "messages-personal.received", "messages-group.received", "message"];
+const MESSAGE_EVENTS = [
+  "messages.received",
+  "messages.upsert",
+  "messages-personal.received",
+  "messages-group.received",
+  "message",
+];
 const messageData = fc.oneof(
   mutate({ messages: wasenderMessage() }),
   mutate({ messages: [wasenderMessage(), wasenderMessage({ fromMe: true })] }),
@@ -105,19 +146,22 @@ describe("pure parsers under fuzzing", () => {
           expect(["accepted", "ignored", "invalid"]).toContain(outcome.outcome);
           if (outcome.outcome === "accepted") expect(outcome.message.from).toMatch(/^\+[1-9]\d{6,14}$/);
         });
-      })
+      }),
     );
     check(
       fc.property(fc.constantFrom(...STATUS_EVENTS), statusData, (event, data) => {
         const { updates, invalid } = statusUpdatesOf(event, data);
         expect(Array.isArray(updates) && Array.isArray(invalid)).toBe(true);
-      })
+      }),
     );
     check(
-      fc.property(fc.oneof(mutate({ status: "NEED_SCAN", session_id: "1" }), mutate({ qr: "2@abc" }), anyJson), (data) => {
-        sessionStatusDataSchema.safeParse(data);
-        qrCodeDataSchema.safeParse(data);
-      })
+      fc.property(
+        fc.oneof(mutate({ status: "NEED_SCAN", session_id: "1" }), mutate({ qr: "2@abc" }), anyJson),
+        (data) => {
+          sessionStatusDataSchema.safeParse(data);
+          qrCodeDataSchema.safeParse(data);
+        },
+      ),
     );
   });
 
@@ -131,24 +175,41 @@ describe("pure parsers under fuzzing", () => {
         const path = parseVendorPath(text);
         expect(typeof path.ok).toBe("boolean");
         parseVendorPath(`/api/webhooks/wasender/${text}`);
-      })
+      }),
     );
     check(
       fc.property(
-        fc.oneof(mutate({ vendorId: "v", phoneNumber: "+221771234567", provider: "wasender", wasenderApiKey: "k", wasenderWebhookSecret: "s" }), anyJson),
-        fc.oneof(mutate({ vendorId: "v", templates: { welcome: "Hi {shop}" }, openingHours: { weekly: { mon: ["09:00-13:00"] } } }), anyJson),
+        fc.oneof(
+          mutate({
+            vendorId: "v",
+            phoneNumber: "+221771234567",
+            provider: "wasender",
+            wasenderApiKey: "k",
+            wasenderWebhookSecret: "s",
+          }),
+          anyJson,
+        ),
+        fc.oneof(
+          mutate({
+            vendorId: "v",
+            templates: { welcome: "Hi {shop}" },
+            openingHours: { weekly: { mon: ["09:00-13:00"] } },
+          }),
+          anyJson,
+        ),
         (instance, config) => {
           const check = checkWasenderInstance("id", instance);
           expect(typeof check.usable).toBe("boolean");
           vendorConfigSchema.safeParse(config);
         },
-      )
+      ),
     );
   });
 
   it("the engine's intent reading and formatting", () => {
     // Found by this fuzzing: words that name Object.prototype's members were read as quantities.
-    for (const word of ["__proto__", "constructor", "toString", "hasOwnProperty"]) expect(quantityOf(word), word).toBeUndefined();
+    for (const word of ["__proto__", "constructor", "toString", "hasOwnProperty"])
+      expect(quantityOf(word), word).toBeUndefined();
     check(
       fc.property(oddString, fc.array(product, { maxLength: 5 }), (text, products) => {
         commandOf(text);
@@ -161,45 +222,84 @@ describe("pure parsers under fuzzing", () => {
         closestProduct(products, text);
         normalizeText(text);
         words(text);
-      })
+      }),
     );
     check(
-      fc.property(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(Number.MAX_SAFE_INTEGER, -0, 1e21)), oddString, (amount, currency) => {
-        expect(typeof formatPrice(amount, currency)).toBe("string");
-      })
+      fc.property(
+        fc.oneof(fc.integer(), fc.double(), fc.constantFrom(Number.MAX_SAFE_INTEGER, -0, 1e21)),
+        oddString,
+        (amount, currency) => {
+          expect(typeof formatPrice(amount, currency)).toBe("string");
+        },
+      ),
     );
   });
 
   it("opening hours", () => {
     const range = fc.oneof(
-      fc.tuple(fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 59 })).map(
-        ([a, b, c, d]) => `${String(a).padStart(2, "0")}:${String(b).padStart(2, "0")}-${String(c).padStart(2, "0")}:${String(d).padStart(2, "0")}`,
-      ),
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: 24 }),
+          fc.integer({ min: 0, max: 59 }),
+          fc.integer({ min: 0, max: 24 }),
+          fc.integer({ min: 0, max: 59 }),
+        )
+        .map(
+          ([a, b, c, d]) =>
+            `${String(a).padStart(2, "0")}:${String(b).padStart(2, "0")}-${String(c).padStart(2, "0")}:${String(d).padStart(2, "0")}`,
+        ),
       oddString,
     );
-    const weekly = fc.dictionary(fc.constantFrom("mon", "tue", "wed", "thu", "fri", "sat", "sun", "xyz"), fc.array(range, { maxLength: 3 }));
-    const zone = fc.constantFrom("Africa/Dakar", "UTC", "Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Not/AZone", "");
+    const weekly = fc.dictionary(
+      fc.constantFrom("mon", "tue", "wed", "thu", "fri", "sat", "sun", "xyz"),
+      fc.array(range, { maxLength: 3 }),
+    );
+    const zone = fc.constantFrom(
+      "Africa/Dakar",
+      "UTC",
+      "Pacific/Kiritimati",
+      "America/St_Johns",
+      "Asia/Kathmandu",
+      "Not/AZone",
+      "",
+    );
     check(
-      fc.property(fc.oneof(fc.record({ timeZone: zone, weekly }), anyJson), fc.date({ min: new Date(0), max: new Date(4_102_444_800_000), noInvalidDate: true }), (raw, now) => {
-        const parsed = openingHoursSchema.safeParse(raw);
-        if (parsed.success) {
-          const verdict = openingVerdict(parsed.data, now);
-          expect(typeof verdict.open).toBe("boolean");
-        }
-      })
+      fc.property(
+        fc.oneof(fc.record({ timeZone: zone, weekly }), anyJson),
+        fc.date({ min: new Date(0), max: new Date(4_102_444_800_000), noInvalidDate: true }),
+        (raw, now) => {
+          const parsed = openingHoursSchema.safeParse(raw);
+          if (parsed.success) {
+            const verdict = openingVerdict(parsed.data, now);
+            expect(typeof verdict.open).toBe("boolean");
+          }
+        },
+      ),
     );
   });
 
   it("templates: placeholders, filling, vendor overrides", () => {
-    const values = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(oddString, fc.integer(), fc.constant(undefined)));
+    const values = fc.dictionary(
+      fc.string({ maxLength: 8 }),
+      fc.oneof(oddString, fc.integer(), fc.constant(undefined)),
+    );
     check(
-      fc.property(oddString, values, fc.constantFrom(...TEMPLATE_KEYS), fc.constantFrom<"fr" | "en">("fr", "en"), (template, vals, key, language) => {
-        placeholdersOf(template);
-        expect(typeof fill(template, vals)).toBe("string");
-        const book = textBook(language, vendorConfigSchema.safeParse({ vendorId: "v", templates: { [key]: template } }).data?.templates ?? {});
-        expect(typeof book(key, vals)).toBe("string");
-        expect(typeof fill(DEFAULT_TEMPLATES[language][key], vals)).toBe("string");
-      })
+      fc.property(
+        oddString,
+        values,
+        fc.constantFrom(...TEMPLATE_KEYS),
+        fc.constantFrom<"fr" | "en">("fr", "en"),
+        (template, vals, key, language) => {
+          placeholdersOf(template);
+          expect(typeof fill(template, vals)).toBe("string");
+          const book = textBook(
+            language,
+            vendorConfigSchema.safeParse({ vendorId: "v", templates: { [key]: template } }).data?.templates ?? {},
+          );
+          expect(typeof book(key, vals)).toBe("string");
+          expect(typeof fill(DEFAULT_TEMPLATES[language][key], vals)).toBe("string");
+        },
+      ),
     );
   });
 });

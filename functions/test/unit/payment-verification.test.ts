@@ -118,10 +118,18 @@ describe("X-Sonatel-Signature and the Basic api key (Orange Money)", () => {
   const signed = (secret: string, t: number, separator = ",") => `t=${t},v1=${hmac(secret, `${t}${separator}${body}`)}`;
 
   it("accepts t + ',' + body signed with the secret, with the Basic api key", async () => {
-    const check = await orangeMoney.verifyCallback(account, request({
-      "x-sonatel-signature": signed("om-secret", T),
-      authorization: "Basic om-api-key",
-    }, body), NOW, signal);
+    const check = await orangeMoney.verifyCallback(
+      account,
+      request(
+        {
+          "x-sonatel-signature": signed("om-secret", T),
+          authorization: "Basic om-api-key",
+        },
+        body,
+      ),
+      NOW,
+      signal,
+    );
     expect(check).toMatchObject({
       ok: true,
       payment: {
@@ -162,11 +170,12 @@ describe("PayDunya IPN: hash, then confirm", () => {
       paydunyaApiUrl: "http://127.0.0.1:9",
     });
     if (account.provider !== "paydunya") throw new Error("parsed as another provider");
-    const form = (hash?: string) => new URLSearchParams({
-      ...(hash !== undefined && { "data[hash]": hash }),
-      "data[invoice][token]": "tok",
-      "data[status]": "completed",
-    }).toString();
+    const form = (hash?: string) =>
+      new URLSearchParams({
+        ...(hash !== undefined && { "data[hash]": hash }),
+        "data[invoice][token]": "tok",
+        "data[status]": "completed",
+      }).toString();
     const ct = { "content-type": "application/x-www-form-urlencoded" };
     const wrong = createHash("sha512").update("other").digest("hex");
     expect(await paydunya.verifyCallback(account, request(ct, form()), NOW, signal)).toMatchObject({

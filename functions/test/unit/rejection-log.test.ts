@@ -14,6 +14,10 @@ describe("RejectionLog", () => {
     expect(warn).toHaveBeenCalledTimes(3);
     log.note("v1", "invalid_signature", 61_000);
     expect(warn).toHaveBeenCalledTimes(4);
-    expect(warn).toHaveBeenLastCalledWith("webhook rejected", { vendorId: "v1", reason: "invalid_signature", alsoRejectedSincePreviousLine: 999 });
+    expect(warn).toHaveBeenLastCalledWith("webhook rejected", {
+      vendorId: "v1",
+      reason: "invalid_signature",
+      alsoRejectedSincePreviousLine: 999,
+    });
   });
 });

@@ -8,7 +8,9 @@ describe("verifySignature", () => {
   it("accepts Wasender's secret header and the HMAC header under `any`", () => {
     expect(verifySignature("any", "s", body, { secretHeader: "s" })).toBe("valid");
     expect(verifySignature("any", "s", body, { hmacHeader: hmacHex("s", body) })).toBe("valid");
-    expect(verifySignature("any", "s", body, { hmacHeader: `sha256=${hmacHex("s", body).toUpperCase()}` })).toBe("valid");
+    expect(verifySignature("any", "s", body, { hmacHeader: `sha256=${hmacHex("s", body).toUpperCase()}` })).toBe(
+      "valid",
+    );
   });
 
   it("says missing when no accepted header is present, invalid when one is wrong", () => {
@@ -25,14 +27,19 @@ describe("verifySignature", () => {
 
   it("computes the HMAC over the raw bytes, so any change to them fails", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.string({ minLength: 1 }), fc.nat(), (bytes, secret, at) => {
-        const raw = Buffer.from(bytes);
-        const signature = hmacHex(secret, raw);
-        expect(verifySignature("hmac", secret, raw, { hmacHeader: signature })).toBe("valid");
-        const altered = Buffer.from(raw);
-        altered[at % altered.length] = (altered[at % altered.length]! + 1) % 256;
-        expect(verifySignature("hmac", secret, altered, { hmacHeader: signature })).toBe("invalid");
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.string({ minLength: 1 }),
+        fc.nat(),
+        (bytes, secret, at) => {
+          const raw = Buffer.from(bytes);
+          const signature = hmacHex(secret, raw);
+          expect(verifySignature("hmac", secret, raw, { hmacHeader: signature })).toBe("valid");
+          const altered = Buffer.from(raw);
+          altered[at % altered.length] = (altered[at % altered.length]! + 1) % 256;
+          expect(verifySignature("hmac", secret, altered, { hmacHeader: signature })).toBe("invalid");
+        },
+      ),
     );
   });
 });

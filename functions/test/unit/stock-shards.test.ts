@@ -19,24 +19,35 @@ describe("stock shards (pure)", () => {
 
   it("draws from the buyer's shard first, then goes round; short when all together hold less", () => {
     expect(planDraw([5, 0, 1], 0, 3)).toEqual({ ok: true, draws: [{ shard: 0, quantity: 3 }] });
-    expect(planDraw([1, 0, 2], 1, 3)).toEqual({ ok: true, draws: [{ shard: 2, quantity: 2 }, { shard: 0, quantity: 1 }] });
+    expect(planDraw([1, 0, 2], 1, 3)).toEqual({
+      ok: true,
+      draws: [
+        { shard: 2, quantity: 2 },
+        { shard: 0, quantity: 1 },
+      ],
+    });
     expect(planDraw([1, 0, 1], 2, 3)).toEqual({ ok: false, available: 2 });
   });
 
   it("never draws more than a shard holds, nor other than the quantity asked", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(20), { minLength: 1, maxLength: 12 }), fc.nat(30), fc.integer({ min: 1, max: 40 }), (units, start, quantity) => {
-        const plan = planDraw(units, start % units.length, quantity);
-        const total = units.reduce((a, b) => a + b, 0);
-        if (!plan.ok) {
-          expect(total).toBeLessThan(quantity);
-          expect(plan.available).toBe(total);
-          return;
-        }
-        expect(plan.draws.reduce((sum, draw) => sum + draw.quantity, 0)).toBe(quantity);
-        for (const draw of plan.draws) expect(draw.quantity).toBeLessThanOrEqual(units[draw.shard]!);
-        expect(new Set(plan.draws.map((draw) => draw.shard)).size).toBe(plan.draws.length);
-      }),
+      fc.property(
+        fc.array(fc.nat(20), { minLength: 1, maxLength: 12 }),
+        fc.nat(30),
+        fc.integer({ min: 1, max: 40 }),
+        (units, start, quantity) => {
+          const plan = planDraw(units, start % units.length, quantity);
+          const total = units.reduce((a, b) => a + b, 0);
+          if (!plan.ok) {
+            expect(total).toBeLessThan(quantity);
+            expect(plan.available).toBe(total);
+            return;
+          }
+          expect(plan.draws.reduce((sum, draw) => sum + draw.quantity, 0)).toBe(quantity);
+          for (const draw of plan.draws) expect(draw.quantity).toBeLessThanOrEqual(units[draw.shard]!);
+          expect(new Set(plan.draws.map((draw) => draw.shard)).size).toBe(plan.draws.length);
+        },
+      ),
     );
   });
 

@@ -144,9 +144,14 @@ describe("the Unipile sandbox's control routes", () => {
       body: JSON.stringify({ type: "errors/too_many_requests", retryAfter: 3 }),
     });
     expect(posted.status).toBe(200);
-    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({ code: "rate_limited", retryAfterSeconds: 3 });
+    expect(await failureOf(service().send("+221771234567", { text: "x" }))).toMatchObject({
+      code: "rate_limited",
+      retryAfterSeconds: 3,
+    });
     await fetch(`${origin}/_sandbox/accounts/${ACCOUNT}/disconnect`, { method: "POST" });
-    expect((await failureOf(service().send("+221771234567", { text: "x" }))).message).toContain("errors/disconnected_account");
+    expect((await failureOf(service().send("+221771234567", { text: "x" }))).message).toContain(
+      "errors/disconnected_account",
+    );
     await fetch(`${origin}/_sandbox/accounts/${ACCOUNT}/reconnect`, { method: "POST" });
     expect((await service().send("+221771234567", { text: "x" })).ok).toBe(true);
   });

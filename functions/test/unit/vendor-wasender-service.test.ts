@@ -33,7 +33,10 @@ describe("VendorWasenderService", () => {
 
   it("turns each Wasender fault into the failure the retry policy needs", async () => {
     const bad = registry.getService({ vendorId: "v2", wabaInstanceId: "w2", apiKey: "wrong", apiUrl: wasender.apiUrl });
-    expect(await bad.sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "unauthorized", httpStatus: 401 } });
+    expect(await bad.sendMessage("+221771234567", "x")).toMatchObject({
+      ok: false,
+      failure: { code: "unauthorized", httpStatus: 401 },
+    });
 
     const invalid = await service().sendMessage("12", "x");
     expect(invalid).toMatchObject({ ok: false, failure: { code: "rejected", httpStatus: 422 } });
@@ -47,23 +50,39 @@ describe("VendorWasenderService", () => {
 
     // No retry_after in the body: X-RateLimit-Reset, as seconds to wait or as a Unix time.
     wasender.injectFault({ status: 429, body: { message: "Too many" }, headers: { "x-ratelimit-reset": "7" } });
-    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "rate_limited", retryAfterSeconds: 7 } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
+      ok: false,
+      failure: { code: "rate_limited", retryAfterSeconds: 7 },
+    });
     const resetAt = Math.floor(Date.now() / 1000) + 30;
-    wasender.injectFault({ status: 429, body: { message: "Too many" }, headers: { "x-ratelimit-reset": String(resetAt) } });
+    wasender.injectFault({
+      status: 429,
+      body: { message: "Too many" },
+      headers: { "x-ratelimit-reset": String(resetAt) },
+    });
     const byUnixTime = await service().sendMessage("+221771234567", "x");
     expect(!byUnixTime.ok && byUnixTime.failure.retryAfterSeconds).toBeGreaterThan(28);
     expect(!byUnixTime.ok && byUnixTime.failure.retryAfterSeconds).toBeLessThanOrEqual(30);
 
     wasender.injectFault({ status: 500 });
-    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "server_error", httpStatus: 500 } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
+      ok: false,
+      failure: { code: "server_error", httpStatus: 500 },
+    });
     // A gateway's 502/504: the send may have been made behind it.
     for (const status of [502, 504]) {
       wasender.injectFault({ status });
-      expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "connection_lost", httpStatus: status } });
+      expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
+        ok: false,
+        failure: { code: "connection_lost", httpStatus: status },
+      });
     }
 
     wasender.injectFault({ drop: true });
-    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({ ok: false, failure: { code: "connection_lost" } });
+    expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
+      ok: false,
+      failure: { code: "connection_lost" },
+    });
   });
 
   it("tells a connection refused (never reached Wasender) apart, and sends one request per attempt", async () => {

@@ -42,18 +42,36 @@ describe("the tests' wording matcher", () => {
 
   it("reads back the values a template was filled with, and fails on a wrong key or a wrong value", () => {
     const say = wording("fr");
-    const values = { reference: "CMD-ABC123", total: "30 000 FCFA", link: "https://pay.test/x?a=1", minutes: 10, expiresAt: "12:10" };
+    const values = {
+      reference: "CMD-ABC123",
+      total: "30 000 FCFA",
+      link: "https://pay.test/x?a=1",
+      minutes: 10,
+      expiresAt: "12:10",
+    };
     const reserved = say("orderReserved", values);
     expect(wordingValuesOf(reserved, "orderReserved")).toEqual({ ...values, minutes: "10" });
     expect(wordingValuesOf(reserved, "paymentThanks")).toBeUndefined();
     // A placeholder used twice must carry the same value both times.
-    expect(wordingValuesOf(say("quantityTooHigh", { name: "Robe", max: 3 }), "quantityTooHigh")).toEqual({ name: "Robe", max: "3" });
-    expect(wordingValuesOf("Il ne reste que 3 *Robe*. Répondez par un nombre de 1 à 4.", "quantityTooHigh")).toBeUndefined();
+    expect(wordingValuesOf(say("quantityTooHigh", { name: "Robe", max: 3 }), "quantityTooHigh")).toEqual({
+      name: "Robe",
+      max: "3",
+    });
+    expect(
+      wordingValuesOf("Il ne reste que 3 *Robe*. Répondez par un nombre de 1 à 4.", "quantityTooHigh"),
+    ).toBeUndefined();
     // A description left empty takes its line with it.
     const card = say("productCard", { name: "Robe", price: "15 000 FCFA", stock: 5, description: "" });
-    expect(wordingValuesOf(card, "productCard")).toEqual({ name: "Robe", price: "15 000 FCFA", description: "", stock: "5" });
+    expect(wordingValuesOf(card, "productCard")).toEqual({
+      name: "Robe",
+      price: "15 000 FCFA",
+      description: "",
+      stock: "5",
+    });
 
-    expect(expectWording(reserved, "orderReserved", { total: "30 000 FCFA", minutes: 10 }).reference).toBe("CMD-ABC123");
+    expect(expectWording(reserved, "orderReserved", { total: "30 000 FCFA", minutes: 10 }).reference).toBe(
+      "CMD-ABC123",
+    );
     expect(() => expectWording(reserved, "orderReserved", { total: "15 000 FCFA" })).toThrow();
     expect(() => expectWording(reserved, "orderReserved", { reference: "CMD-ZZZ999" })).toThrow();
     expect(() => expectWording(reserved, "paymentThanks")).toThrow();
