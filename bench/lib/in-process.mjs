@@ -109,7 +109,7 @@ export class TaskQueue {
 /** What the reply trigger and the task function get in a deployment, built in this process. */
 export function replyDeps({ wasenderApiUrl, queue }) {
   const { lib } = functionsInProcess();
-  const { ProviderRegistry } = lib("messaging/provider.js");
+  const { ProviderRegistry } = lib("providers/registry.js");
   const { AlloPermetEngine } = lib("engine/allopermet-engine.js");
   const { InboundLimiter } = lib("shared/inbound-limiter.js");
   const deps = {
