@@ -22,12 +22,6 @@ export async function run() {
   const { handleWasenderWebhook } = lib("webhooks/wasender-webhook.js");
   const { handleNewMessage } = lib("replies/on-new-message.js");
   const { inboundMessageId } = lib("store/conversations.js");
-  // The ordering step's two calls, tagged so their operations are told apart from the decision's.
-  const conversations = lib("store/conversations.js");
-  for (const name of ["earlierPendingInbound", "parkBehind"]) {
-    const original = conversations[name];
-    conversations[name] = (...args) => ops.stage(`${ops.context.getStore()}:ordering`, () => original(...args));
-  }
 
   const wasender = await startFakeWasender();
   const queue = new TaskQueue({ hold: true });
@@ -174,8 +168,10 @@ export async function run() {
       }),
     );
   }
-  const orderingReads = (list) =>
-    list.filter((op) => op.stage.endsWith(":ordering") && op.kind === "read").length / BURST.length;
+  // The ordering step is the decision's query of the buyer's pending messages: it returns the message
+  // itself and, in a burst, the earlier one it parks behind (the park's writes ride on its commit).
+  const isOrdering = (op) => op.stage === "decision" && op.op === "query" && op.path.endsWith("/messages");
+  const orderingReads = (list) => list.filter(isOrdering).length / BURST.length;
   const burstOrdering = orderingReads(burstOps);
   const loneOrdering = orderingReads(loneOps);
   rows.push(
@@ -206,7 +202,7 @@ export async function run() {
               `- ${stage} (${fmt(tally(stageOps))}):`,
               ...describeOps(stageOps).map(
                 (line) =>
-                  `  - ${line}${stageOps.some((op) => op.stage.endsWith(":ordering") && `${op.kind} ${op.op} ${op.path}` === line.split(" ×")[0]) ? " (ordering)" : ""}`,
+                  `  - ${line}${stageOps.some((op) => isOrdering(op) && `${op.kind} ${op.op} ${op.path}` === line.split(" ×")[0]) ? " (ordering)" : ""}`,
               ),
             ];
       }),

@@ -1,11 +1,18 @@
-import { FieldValue, type Transaction } from "firebase-admin/firestore";
+import { FieldValue, type DocumentSnapshot, type Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { ConversationState } from "../engine/chat-engine";
 import { inboundDocSchema, type InboundDoc, type OutboundContent } from "../model/message";
 import { INLINE_CLAIM, inlineSender, type InlineAttempt } from "../outbound/attempt";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { firestore } from "../shared/firestore";
-import { conversationRef, messageRef, nextOf, replyMessageId } from "../store/conversations";
+import {
+  conversationRef,
+  messageRef,
+  nextOf,
+  parkBehind,
+  readInboundInOrder,
+  replyMessageId,
+} from "../store/conversations";
 
 export interface InboundDecision {
   state: "done" | "skipped" | "failed";
@@ -22,6 +29,8 @@ export interface InboundDecision {
   stockChanged?: string[];
   /** Orders reserved with our pay link: their checkout is created after the commit. */
   checkoutsToCreate?: string[];
+  /** How long its replies may take to be delivered (the vendor's setting); a day when unknown. */
+  deadlineMinutes?: number;
 }
 
 /** What a decision knows of its conversation besides the engine's state. */
@@ -43,24 +52,33 @@ export interface DecideResult {
   inline?: InlineAttempt;
   /** Orders this decision reserved with our pay link, whose checkout is to be created now. */
   checkoutsToCreate?: string[];
+  /** The earlier undecided message of the buyer this one parked behind: not decided here, it hands over. */
+  parkedBehind?: string;
 }
 
-/** Whether the decision may claim its first reply for an attempt in process (`inlineSender`). */
 export interface DecideOptions {
+  /** Whether the decision may claim its first reply for an attempt in process (`inlineSender`). */
   inline?: boolean;
+  /**
+   * Park behind an earlier undecided message of the buyer instead of deciding (the first message of a
+   * run; one handed over is next by construction). `receivedAt`, when the trigger knows it, saves a read.
+   */
+  ordered?: { receivedAt?: Timestamp };
 }
+
+const DEFAULT_DEADLINE_MINUTES = 1440;
 
 /**
  * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (queued
  * on the conversation's outbox, each with its delivery state), the new conversation state, whatever
  * the decision buffered (an order, a stock change) and the message's processing state commit together,
- * so a trigger delivered twice decides once.
+ * so a trigger delivered twice decides once. `ordered`: a message with an earlier one of its buyer
+ * still undecided parks behind it in the same transaction, undecided (`decide` is not called).
  */
 export async function decideOnce(
   vendorId: string,
   customer: string,
   messageId: string,
-  deadlineMinutes: number,
   decide: (inbound: InboundDoc, conversation: ConversationView, tx: Transaction) => Promise<InboundDecision>,
   options: DecideOptions = {},
 ): Promise<DecideResult> {
@@ -69,7 +87,21 @@ export async function decideOnce(
   // More attempts than the default 5: during a live rush buyers' decisions share a product's stock shards.
   return firestore().runTransaction(
     async (tx) => {
-      const [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+      let inboundSnap: DocumentSnapshot;
+      let convSnap: DocumentSnapshot;
+      if (options.ordered) {
+        // The conversation only once this message is known not to park: a parked run reads the least.
+        const { snap, earlier } = await readInboundInOrder(
+          tx,
+          vendorId,
+          customer,
+          messageId,
+          options.ordered.receivedAt,
+        );
+        if (earlier && parkBehind(tx, inboundRef, earlier))
+          return { alreadyDecided: false, dispatches: [], stockChanged: [], parkedBehind: earlier.id };
+        [inboundSnap, convSnap] = [snap, await tx.get(convRef)];
+      } else [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
       const inbound = inboundDocSchema.parse(inboundSnap.data());
       const next = nextOf(inboundSnap.get("processing"));
       if (inbound.processing.state !== "pending")
@@ -79,6 +111,7 @@ export async function decideOnce(
         botPaused: convSnap.get("botPaused") === true,
       };
       const decision = await decide(inbound, conversationView, tx);
+      const deadlineMinutes = decision.deadlineMinutes ?? DEFAULT_DEADLINE_MINUTES;
       const wabaInstanceId = inbound.wabaInstanceId;
       // Every read before the first write: the other recipients' outboxes, then the buffered writes.
       const noticeOutboxes = new Map<string, Outbox>();

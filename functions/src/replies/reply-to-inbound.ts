@@ -8,8 +8,14 @@ import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-co
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
 import { attemptInline } from "../outbound/attempt";
 import type { OutboundDeps } from "../outbound/deps";
-import { earlierPendingInbound, markUndecided, parkBehind, stuckInbound } from "../store/conversations";
-import { decideOnce, type ConversationView, type DecideResult, type InboundDecision } from "./decision";
+import { markUndecided, stuckInbound } from "../store/conversations";
+import {
+  decideOnce,
+  type ConversationView,
+  type DecideOptions,
+  type DecideResult,
+  type InboundDecision,
+} from "./decision";
 import { FirestoreShop } from "../store/shop-firestore";
 import { randomReference } from "../store/orders";
 import type { CheckoutCreator } from "../model/checkout-port";
@@ -137,43 +143,49 @@ export async function replyToInbound(
   /** The message's `receivedAt` as the trigger saw it (saves a read); read from the document otherwise. */
   receivedAt?: unknown,
 ): Promise<void> {
-  const earlier = await earlierPendingInbound(
-    vendorId,
-    customer,
-    messageId,
-    receivedAt instanceof Timestamp ? receivedAt : undefined,
-  );
-  if (earlier && (await parkBehind(vendorId, customer, messageId, earlier))) {
-    logger.info("inbound parked behind an earlier undecided message", { vendorId, messageId, earlier });
-    return;
-  }
-  let current: string | undefined = messageId;
   const inlineUntil = Date.now() + INLINE_BUDGET_MS;
+  // Only the run's first message may have an earlier one undecided; each next one was handed over by it.
+  const first: DecideOptions = { ordered: receivedAt instanceof Timestamp ? { receivedAt } : {} };
+  let current: string | undefined = messageId;
   for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) {
-    current = await decideAndQueue(vendorId, customer, current, deps, Date.now() < inlineUntil);
+    const options: DecideOptions = { ...(hops === 0 && first), inline: Date.now() < inlineUntil };
+    current = await decideAndQueue(vendorId, customer, current, deps, options);
   }
   if (current) logger.warn("hand-over chain cut; the sweep decides the rest", { vendorId, next: current });
 }
 
-/** Decides one message (retrying a decision that throws), enqueues its replies' tasks; returns the message parked behind it. */
+/** The vendor's settings and the rate-limit verdict a decision runs on, read once it is known to decide. */
+function decisionInputs(vendorId: string, customer: string, deps: ReplyDeps) {
+  let counted: Promise<LimitVerdict> | undefined;
+  return async (): Promise<{ config: VendorConfigRead; verdict: LimitVerdict }> => {
+    const config = await readVendorConfigCached(vendorId);
+    const usable = config.found && config.valid;
+    // Counted once however often the transaction runs; a message found decided (a redelivered trigger) or
+    // parked is not counted at all.
+    counted ??=
+      usable && config.config.autoReplyEnabled
+        ? deps.limiter.check(vendorId, customer, config.config.rateLimits)
+        : Promise.resolve({ allowed: true });
+    const verdict = await counted;
+    // The catalogue is read (or found cached) on its own, not through the transaction: the decision's
+    // transaction holds only the documents it reads and writes.
+    if (verdict.allowed && usable) await readActiveProductsCached(vendorId);
+    return { config, verdict };
+  };
+}
+
+/**
+ * Decides one message (retrying a decision that throws), enqueues its replies' tasks; returns the
+ * message parked behind it. A message that parks behind an earlier one returns nothing: that one hands over.
+ */
 async function decideAndQueue(
   vendorId: string,
   customer: string,
   messageId: string,
   deps: ReplyDeps,
-  inline: boolean,
+  options: DecideOptions,
 ): Promise<string | undefined> {
-  const config = await readVendorConfigCached(vendorId);
-  // Counted before the decision (outside its transaction, which may retry); a redelivered trigger
-  // counts again but finds the message decided and changes nothing.
-  const verdict: LimitVerdict =
-    config.found && config.valid && config.config.autoReplyEnabled
-      ? await deps.limiter.check(vendorId, customer, config.config.rateLimits)
-      : { allowed: true };
-  const deadlineMinutes = config.found && config.valid ? config.config.deliveryDeadlineMinutes : 1440;
-  // The catalogue is read (or found cached) before the transaction: the decision's transaction holds
-  // only the documents it reads and writes.
-  if (verdict.allowed && config.found && config.valid) await readActiveProductsCached(vendorId);
+  const inputs = decisionInputs(vendorId, customer, deps);
   let decided: DecideResult | undefined;
   for (let attempt = 1; !decided; attempt++) {
     // One reference for every run of this attempt's transaction (its pay link is in the message);
@@ -184,9 +196,14 @@ async function decideAndQueue(
         vendorId,
         customer,
         messageId,
-        deadlineMinutes,
-        (inbound, conversation, tx) => decide(vendorId, config, inbound, conversation, tx, deps, verdict, reference),
-        { inline },
+        async (inbound, conversation, tx) => {
+          const { config, verdict } = await inputs();
+          const decision = await decide(vendorId, config, inbound, conversation, tx, deps, verdict, reference);
+          return config.found && config.valid
+            ? { ...decision, deadlineMinutes: config.config.deliveryDeadlineMinutes }
+            : decision;
+        },
+        options,
       );
     } catch (error) {
       // A vendor problem (DecisionError) will not go away by trying again; anything else might.
@@ -198,6 +215,14 @@ async function decideAndQueue(
       logger.error("inbound not decided", { vendorId, messageId, attempts: attempt, reason });
       return markUndecided(vendorId, customer, messageId, reason, attempt);
     }
+  }
+  if (decided.parkedBehind) {
+    logger.info("inbound parked behind an earlier undecided message", {
+      vendorId,
+      messageId,
+      earlier: decided.parkedBehind,
+    });
+    return undefined;
   }
   if (decided.alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
   await deps.scheduler.schedule(decided.dispatches);

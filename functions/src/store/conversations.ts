@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
+import {
+  FieldValue,
+  Timestamp,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type QueryDocumentSnapshot,
+  type Transaction,
+} from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import type { InboundDoc, InboundMessage } from "../model/message";
 import { conversationRef, messageRef, OUTBOUND, outboundRef } from "./conversation-paths";
@@ -92,52 +99,69 @@ export async function markUndecided(
 /** Earlier messages older than this are not waited for: they are stuck (the sweep re-drives them), not in flight. */
 const IN_FLIGHT_MS = 2 * 60_000;
 
+/** Pending messages of one buyer received in flight up to `receivedAt` (included), latest first. */
+function pendingUpTo(vendorId: string, customer: string, receivedAt: Timestamp) {
+  return conversationRef(vendorId, customer)
+    .collection("messages")
+    .where("processing.state", "==", "pending")
+    .where("receivedAt", "<=", receivedAt)
+    .where("receivedAt", ">=", Timestamp.fromMillis(receivedAt.toMillis() - IN_FLIGHT_MS))
+    .orderBy("receivedAt", "desc");
+}
+
+/** An inbound message read in its decision's transaction, with the earlier message it must wait for. */
+export interface InboundInOrder {
+  snap: DocumentSnapshot;
+  /** The latest earlier message of the same buyer still waiting for its decision, if any. */
+  earlier?: QueryDocumentSnapshot;
+}
+
 /**
- * The latest earlier message of the same buyer still waiting for its decision, if any: messages are
- * decided in the order they arrived, each seeing the state the previous one left. One query.
+ * Reads a message and the latest earlier message of its buyer still undecided: messages are decided
+ * in the order they arrived, each seeing the state the previous one left. One query returns both
+ * (billed per document: one read when nothing waits); without `receivedAt` (the trigger's event
+ * carries it) the message is read first.
  */
-export async function earlierPendingInbound(
+export async function readInboundInOrder(
+  tx: Transaction,
   vendorId: string,
   customer: string,
   messageId: string,
   knownReceivedAt?: Timestamp,
-): Promise<string | undefined> {
-  const receivedAt =
-    knownReceivedAt ??
-    ((await messageRef(vendorId, customer, messageId).get()).get("receivedAt") as Timestamp | undefined);
-  if (!receivedAt) return undefined;
-  const snap = await conversationRef(vendorId, customer)
-    .collection("messages")
-    .where("processing.state", "==", "pending")
-    .where("receivedAt", "<", receivedAt)
-    .where("receivedAt", ">=", Timestamp.fromMillis(receivedAt.toMillis() - IN_FLIGHT_MS))
-    .orderBy("receivedAt", "desc")
-    .limit(1)
-    .get();
-  return snap.docs[0]?.id;
+): Promise<InboundInOrder> {
+  const ref = messageRef(vendorId, customer, messageId);
+  let snap: DocumentSnapshot | undefined;
+  let receivedAt = knownReceivedAt;
+  if (!receivedAt) {
+    snap = await tx.get(ref);
+    receivedAt = snap.get("receivedAt") as Timestamp | undefined;
+  }
+  if (receivedAt) {
+    // Itself and the one before it. (Server timestamps have microseconds: two of a buyer's messages
+    // stored at the same instant, one crowding the other out, are not worth a third read.)
+    const found = (await tx.get(pendingUpTo(vendorId, customer, receivedAt).limit(2))).docs;
+    const self = found.find((doc) => doc.id === messageId);
+    const before = receivedAt.toMillis();
+    const earlier = found.find(
+      (doc) => doc.id !== messageId && (doc.get("receivedAt") as Timestamp).toMillis() < before,
+    );
+    if (self) return { snap: self, ...(earlier && { earlier }) };
+  }
+  // Not among them: decided already (a redelivered trigger), or crowded out by a same-instant one.
+  return { snap: snap ?? (await tx.get(ref)) };
 }
 
 /**
  * Leaves a message for an earlier, still undecided one to hand over to once it commits (no polling):
- * the earlier message records it as `processing.next`. False when the earlier one got decided
- * meanwhile (or already hands over to another): then this one goes ahead now. One read.
+ * the earlier message records it as `processing.next`, in the transaction that read both. False when
+ * the earlier one already hands over to another message: then this one goes ahead now.
  */
-export async function parkBehind(
-  vendorId: string,
-  customer: string,
-  messageId: string,
-  earlierId: string,
-): Promise<boolean> {
-  const earlierRef = messageRef(vendorId, customer, earlierId);
-  return firestore().runTransaction(async (tx) => {
-    const earlier = await tx.get(earlierRef);
-    if (earlier.get("processing.state") !== "pending") return false;
-    const existing = nextOf(earlier.get("processing"));
-    if (existing && existing !== messageId) return false;
-    tx.update(earlierRef, { "processing.next": messageId });
-    tx.update(messageRef(vendorId, customer, messageId), { "processing.waitingFor": earlierId });
-    return true;
-  });
+export function parkBehind(tx: Transaction, message: DocumentReference, earlier: QueryDocumentSnapshot): boolean {
+  const existing = nextOf(earlier.get("processing"));
+  if (existing && existing !== message.id) return false;
+  tx.update(earlier.ref, { "processing.next": message.id });
+  tx.update(message, { "processing.waitingFor": earlier.id });
+  return true;
 }
 
 /** Inbound messages still undecided long after they arrived: their trigger died. Oldest first. */

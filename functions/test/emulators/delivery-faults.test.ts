@@ -10,6 +10,7 @@ import {
   eventually,
   idTokenWithClaims,
   messagesOf,
+  postWebhook,
   sleep,
   type TestVendor,
 } from "../support/emulators";
@@ -374,12 +375,41 @@ describe("self-healing", () => {
     const [send] = sendsOf(vendor);
     expect(linked!.waMessageId).toBe(send!.waMessageId);
     expect(linked!.linkPending).toBeUndefined();
-    const link = await db
-      .collection("vendors")
-      .doc(vendor.vendorId)
-      .collection("message_links")
-      .doc(send!.waMessageId)
-      .get();
-    expect(link.get("messageId")).toBe(reply!.id);
+    // Its statuses find it now: a "read" status lands on it.
+    const read = {
+      event: "messages.update",
+      timestamp: Date.now(),
+      data: { key: { id: send!.waMessageId, fromMe: true, remoteJid: "x@s.whatsapp.net" }, update: { status: 4 } },
+    };
+    const res = await postWebhook(vendor, read, { path: `/api/webhooks/wasender/${vendor.vendorId}/status` });
+    expect(res.status).toBe(200);
+    const [landed] = await outbound(vendor.vendorId, customer);
+    expect(landed!.id).toBe(reply!.id);
+    expect(landed!.deliveryStatus).toBe("read");
+  }, 60_000);
+
+  it("lands a status kept aside while its message got its WhatsApp id (the race's safety net), and only such a one", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const customer = "+221772000024";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    const waMessageId = await eventually(
+      async () => ((await outbound(vendor.vendorId, customer))[0]?.waMessageId as string | undefined) ?? undefined,
+      10_000,
+      "the reply linked",
+    );
+    // What the race leaves: the status kept aside a minute and a half ago, after the completion had
+    // looked for one; and a status of a message this backend never sent (typed on the phone).
+    const kept = db.collection("vendors").doc(vendor.vendorId).collection("pending_statuses");
+    const updatedAt = Timestamp.fromMillis(Date.now() - 90_000);
+    await kept.doc(waMessageId).set({ waMessageId, status: "read", updatedAt });
+    await kept.doc("3EB0TYPEDONPHONE").set({ waMessageId: "3EB0TYPEDONPHONE", status: "delivered", updatedAt });
+    const report = (await sweep()) as { statuses?: number };
+    expect(report.statuses).toBeGreaterThanOrEqual(1);
+    const [landed] = await outbound(vendor.vendorId, customer);
+    expect(landed!.id).toBe(reply!.id);
+    expect(landed!.deliveryStatus).toBe("read");
+    expect((await kept.doc(waMessageId).get()).exists).toBe(false);
+    expect((await kept.doc("3EB0TYPEDONPHONE").get()).exists).toBe(true);
   }, 60_000);
 });

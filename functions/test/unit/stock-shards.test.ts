@@ -54,7 +54,8 @@ describe("stock shards (pure)", () => {
   it("spreads the buyers of a rush over every shard", () => {
     const counts = new Array<number>(STOCK_SHARD_COUNT).fill(0);
     for (let i = 0; i < 1000; i++) counts[firstShard(`+2217700${String(i).padStart(5, "0")}`, "robe1")]! += 1;
-    expect(Math.min(...counts)).toBeGreaterThan(50);
+    // Every shard gets more than half its even share.
+    expect(Math.min(...counts)).toBeGreaterThan(1000 / STOCK_SHARD_COUNT / 2);
     expect(firstShard("+221770000001", "robe1")).toBe(firstShard("+221770000001", "robe1"));
   });
 
