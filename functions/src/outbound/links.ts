@@ -125,7 +125,7 @@ export async function linkInCompletion(
   return { fields, writes };
 }
 
-/** Kept statuses the sweep looks at: kept between these ages (it runs every minute, so each is seen about once). */
+/** Kept statuses the sweep looks at: kept between these ages (it runs every minute: each is seen once or twice). */
 const KEPT_WINDOW = { fromMs: 60_000, toMs: 3 * 60_000 };
 
 /**
@@ -133,7 +133,7 @@ const KEPT_WINDOW = { fromMs: 60_000, toMs: 3 * 60_000 };
  * queried for its message an instant before the completion stored the id, and kept itself aside after
  * the completion had read that nothing was kept. A kept status a minute or two old whose message has
  * its id by now lands on it. Statuses of messages this backend never sent (the vendor typing on the
- * phone) stay kept, seen by the sweep once. Returns how many landed.
+ * phone) stay kept, seen by the sweep once or twice. Returns how many landed.
  */
 export async function landKeptStatuses(now = Date.now(), limit = 200): Promise<number> {
   const kept = await firestore()
