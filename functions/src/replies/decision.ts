@@ -29,7 +29,7 @@ export interface InboundDecision {
   stockChanged?: string[];
   /** Orders reserved with our pay link: their checkout is created after the commit. */
   checkoutsToCreate?: string[];
-  /** How long its replies may take to be delivered (the vendor's setting); a day when unknown. */
+  /** How long its replies may take to be delivered (the vendor's setting); the outbox's default when unknown. */
   deadlineMinutes?: number;
 }
 
@@ -65,8 +65,6 @@ export interface DecideOptions {
    */
   ordered?: { receivedAt?: Timestamp };
 }
-
-const DEFAULT_DEADLINE_MINUTES = 1440;
 
 /**
  * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (queued
@@ -111,7 +109,8 @@ export async function decideOnce(
         botPaused: convSnap.get("botPaused") === true,
       };
       const decision = await decide(inbound, conversationView, tx);
-      const deadlineMinutes = decision.deadlineMinutes ?? DEFAULT_DEADLINE_MINUTES;
+      // Unknown (no usable vendor config): the outbox's own default.
+      const deadlineMinutes = decision.deadlineMinutes;
       const wabaInstanceId = inbound.wabaInstanceId;
       // Every read before the first write: the other recipients' outboxes, then the buffered writes.
       const noticeOutboxes = new Map<string, Outbox>();

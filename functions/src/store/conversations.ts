@@ -136,7 +136,8 @@ export async function readInboundInOrder(
     snap = await tx.get(ref);
     receivedAt = snap.get("receivedAt") as Timestamp | undefined;
   }
-  if (receivedAt) {
+  // A message read already and found decided needs no ordering.
+  if (receivedAt && (knownReceivedAt || snap?.get("processing.state") === "pending")) {
     // Itself and the one before it. (Server timestamps have microseconds: two of a buyer's messages
     // stored at the same instant, one crowding the other out, are not worth a third read.)
     const found = (await tx.get(pendingUpTo(vendorId, customer, receivedAt).limit(2))).docs;
