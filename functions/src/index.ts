@@ -16,6 +16,8 @@ const functions: Record<string, () => unknown> = {
   adminApi: () => (require("./entry/admin") as typeof import("./entry/admin")).adminApi,
   onConversationMessageCreated: () => replies().onConversationMessageCreated,
   outboundAttempt: () => (require("./entry/outbound") as typeof import("./entry/outbound")).outboundAttempt,
+  keptStatusLanding: () =>
+    (require("./entry/kept-statuses") as typeof import("./entry/kept-statuses")).keptStatusLanding,
   expireReservations: () => orders().expireReservations,
   selfHealingSweep: () => replies().selfHealingSweep,
   onOrderWritten: () => orders().onOrderWritten,

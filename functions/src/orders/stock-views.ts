@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { getFunctions } from "firebase-admin/functions";
 import { z } from "zod";
 import { logger } from "../shared/logger";
+import { enqueueOnce } from "../shared/task-queue";
 import { refreshStockView } from "../store/stock-shards";
 
 /**
@@ -43,14 +43,12 @@ export class CloudTasksStockViews implements StockViewScheduler {
 
   async refresh(vendorId: string, productIds: readonly string[]): Promise<void> {
     if (productIds.length === 0) return;
-    const queue = getFunctions().taskQueue(`locations/${this.location}/functions/${STOCK_VIEW_FUNCTION}`);
     await Promise.all(
       productIds.map(async (productId) => {
         const { id, task } = stockViewTask(vendorId, productId);
         try {
-          await queue.enqueue(task, { id, scheduleTime: new Date(task.at) });
+          await enqueueOnce(STOCK_VIEW_FUNCTION, task, { id, scheduleTime: new Date(task.at) }, this.location);
         } catch (error) {
-          if ((error as { code?: string }).code === "functions/task-already-exists") return;
           logger.warn("stock view refresh not enqueued", {
             vendorId,
             productId,

@@ -12,7 +12,6 @@ import { transition, type Delivery, type DeliveryError } from "./delivery-state"
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { decideRetry } from "./retry-policy";
-import { linkInCompletion } from "./links";
 import { endTurn } from "./send-line";
 import { update, type MessageView, type Plan, type Reads, type Write } from "./step";
 
@@ -89,13 +88,12 @@ export async function completeStep(
     // Sent is sent, even if the lease ran out meanwhile and a retry was planned: that retry now finds it done.
     const base: Delivery = delivery.state === "sending" ? delivery : { ...delivery, state: "sending" };
     const sent = transition(base, { type: "sent", providerMessageId: result.providerMessageId }, now);
-    // Linked to its WhatsApp id in this same write (statuses land on it); a failed lookup is the sweep's.
-    const link = waMessageId
-      ? await linkInCompletion(reads, task.vendorId, waMessageId, snap)
-      : { fields: { linkPending: true, linkAttempts: 1 }, writes: [] };
+    // Linked to its WhatsApp id in this same write (statuses find it by it; one that came before is
+    // landed by its own task); a failed lookup is the sweep's.
+    const link = waMessageId ? { waMessageId } : { linkPending: true, linkAttempts: 1 };
     const ended = await endMessage(reads, snap, conversation, sent, now, {
       fields: {
-        ...link.fields,
+        ...link,
         provider: channel,
         providerMessageId: result.providerMessageId,
         ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
@@ -104,7 +102,7 @@ export async function completeStep(
         ...ownFields,
       },
     });
-    return plan({}, [...ended.writes, ...link.writes], [...ended.dispatches, ...freed.dispatches]);
+    return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
   }
   // Only the attempt that still owns the message records its failure.
   if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);

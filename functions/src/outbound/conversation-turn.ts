@@ -3,6 +3,7 @@ import { conversationOf, messageRef } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { statusOf, transition, type Delivery, type DeliveryError } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
+import { IN_PROCESS_HEAD } from "./outbox";
 import { update, type MessageView, type Reads, type Write } from "./step";
 
 export function outboxOf(conversation: DocumentSnapshot): string[] {
@@ -39,7 +40,10 @@ export async function endMessage(
   // A queued id that is no outbound message any more (deleted by hand) leaves the queue too; the sweep
   // walks past any further such ids.
   const removed = nextId && !next ? [messageId, nextId] : [messageId];
-  if (conversation.exists) writes.push(update(conversation.ref, { outbox: FieldValue.arrayRemove(...removed) }));
+  // An in-process head with nothing behind it stays listed, unwritten: the next producer drops it.
+  const lingers = rest.length === 0 && conversation.get(IN_PROCESS_HEAD) === messageId;
+  if (conversation.exists && !lingers)
+    writes.push(update(conversation.ref, { outbox: FieldValue.arrayRemove(...removed) }));
   if (!next || !nextSnap || (next.state !== "waiting" && next.state !== "queued")) return { writes, dispatches: [] };
   const dispatched = transition(next, { type: "dispatch" }, now);
   writes.push(update(nextSnap.ref, deliveryFields(dispatched, now)));

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { getFunctions } from "firebase-admin/functions";
 import { logger } from "../shared/logger";
+import { enqueueOnce } from "../shared/task-queue";
 import { z } from "zod";
 
 /** What one send-attempt task carries: which message, and the generation it may act on. */
@@ -46,16 +46,17 @@ export class CloudTasksScheduler implements AttemptScheduler {
 
   async schedule(dispatches: readonly Dispatch[]): Promise<void> {
     if (dispatches.length === 0) return;
-    const queue = getFunctions().taskQueue(`locations/${this.location}/functions/${ATTEMPT_FUNCTION}`);
     await Promise.all(
       dispatches.map(async ({ at, ...task }) => {
         try {
-          await queue.enqueue(task, {
-            id: taskIdFor(task),
-            ...(at !== undefined && at > Date.now() && { scheduleTime: new Date(at) }),
-          });
+          const scheduleTime = at !== undefined && at > Date.now() ? new Date(at) : undefined;
+          await enqueueOnce(
+            ATTEMPT_FUNCTION,
+            task,
+            { id: taskIdFor(task), ...(scheduleTime && { scheduleTime }) },
+            this.location,
+          );
         } catch (error) {
-          if ((error as { code?: string }).code === "functions/task-already-exists") return;
           logger.error("send attempt not enqueued; the sweep will dispatch it again", {
             vendorId: task.vendorId,
             messageId: task.messageId,

@@ -2,14 +2,16 @@ import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/fi
 import { firestore } from "../shared/firestore";
 import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
 import { OUTBOUND, outboundRef } from "../store/conversation-paths";
-import type { MessageView, Reads, Write } from "./step";
+import { logger } from "../shared/logger";
+import { keptStatusTaskSchema, scheduleLanding } from "./kept-status-queue";
 
 /**
  * Sending returns Wasender's integer msgId; statuses name the WhatsApp message id (`key.id`). The
  * outbound message carries it as `waMessageId` (written with the sent state, from GET
  * /messages/{msgId}/info made before it), and a status finds its message by it (one query, no link
  * document to write and read).
- *   vendors/{v}/pending_statuses/{waMessageId}  -> the best status seen before the message had its id
+ *   vendors/{v}/pending_statuses/{waMessageId}  -> the best status seen before the message had its id,
+ *                                                  landed by its task (kept-status-queue) once it has it
  */
 function messageWithId(vendorId: string, waMessageId: string) {
   return firestore()
@@ -49,15 +51,14 @@ export type StatusOutcome = "applied" | "stale" | "pending";
 
 /**
  * Lands a status on its outbound message, forward only; keeps it aside while no message has its id
- * yet. The query runs in the transaction, so a completion giving the message its id at the same time
- * conflicts with it (and the one that retries sees the other's write).
+ * yet, and asks for its landing task (the message's completion is about to give it its id).
  */
 export async function recordStatus(
   vendorId: string,
   waMessageId: string,
   report: DeliveryReport,
 ): Promise<StatusOutcome> {
-  return firestore().runTransaction(async (tx) => {
+  const outcome = await firestore().runTransaction(async (tx): Promise<StatusOutcome> => {
     const message = (await tx.get(messageWithId(vendorId, waMessageId))).docs[0];
     if (message) {
       if (!advances(currentStatus(message.get("deliveryStatus")), report.status)) return "stale";
@@ -75,6 +76,8 @@ export async function recordStatus(
     });
     return "pending";
   });
+  if (outcome === "pending") await scheduleLanding({ vendorId, waMessageId });
+  return outcome;
 }
 
 /** Gives an outbound message its WhatsApp id (statuses find it by it), and applies any status that arrived first. */
@@ -102,29 +105,6 @@ export async function linkOutbound(
   });
 }
 
-/**
- * The link of a message being recorded sent, for the transaction that records it: the message's
- * fields (its WhatsApp id, and a status that arrived before it) and the status kept aside, deleted. One
- * read (that status); `message` is the transaction's own read of the message.
- */
-export async function linkInCompletion(
-  reads: Reads,
-  vendorId: string,
-  waMessageId: string,
-  message: MessageView,
-): Promise<{ fields: Record<string, unknown>; writes: Write[] }> {
-  const pendingDoc = pendingRef(vendorId, waMessageId);
-  const pending = await reads.get(pendingDoc);
-  const fields: Record<string, unknown> = { waMessageId };
-  const early = currentStatus(pending.get("status"));
-  if (early && advances(currentStatus(message.get("deliveryStatus")), early)) {
-    const reason = pending.get("reason") as string | undefined;
-    Object.assign(fields, deliveryFields({ status: early, ...(reason && { reason }) }));
-  }
-  const writes: Write[] = pending.exists ? [(tx) => tx.delete(pendingDoc)] : [];
-  return { fields, writes };
-}
-
 /** Kept statuses the sweep looks at: kept between these ages (it runs every minute: each is seen once or twice). */
 const KEPT_WINDOW = { fromMs: 60_000, toMs: 3 * 60_000 };
 
@@ -148,19 +128,47 @@ export async function landKeptStatuses(now = Date.now(), limit = 200): Promise<n
     const vendorId = doc.ref.parent.parent!.id;
     const waMessageId: unknown = doc.get("waMessageId");
     if (typeof waMessageId !== "string") continue;
-    const moved = await firestore().runTransaction(async (tx) => {
-      const [current, found] = await Promise.all([tx.get(doc.ref), tx.get(messageWithId(vendorId, waMessageId))]);
-      const message = found.docs[0];
-      const status = currentStatus(current.get("status"));
-      if (!current.exists || !message || !status) return false;
-      if (advances(currentStatus(message.get("deliveryStatus")), status)) {
-        const reason: unknown = current.get("reason");
-        tx.update(message.ref, deliveryFields({ status, ...(typeof reason === "string" && reason && { reason }) }));
-      }
-      tx.delete(doc.ref);
-      return true;
-    });
-    if (moved) landed += 1;
+    if ((await landKeptStatus(vendorId, waMessageId)) === "landed") landed += 1;
   }
   return landed;
+}
+
+export type Landing = "landed" | "no message yet" | "nothing kept";
+
+/**
+ * A kept status onto its message, forward only, and the kept copy deleted: once its message has its
+ * id. One read while it has not (the query), two once it has.
+ */
+export async function landKeptStatus(vendorId: string, waMessageId: string): Promise<Landing> {
+  const keptRef = pendingRef(vendorId, waMessageId);
+  return firestore().runTransaction(async (tx): Promise<Landing> => {
+    const message = (await tx.get(messageWithId(vendorId, waMessageId))).docs[0];
+    if (!message) return "no message yet";
+    const kept = await tx.get(keptRef);
+    const status = currentStatus(kept.get("status"));
+    if (!kept.exists) return "nothing kept";
+    if (status && advances(currentStatus(message.get("deliveryStatus")), status)) {
+      const reason: unknown = kept.get("reason");
+      tx.update(message.ref, deliveryFields({ status, ...(typeof reason === "string" && reason && { reason }) }));
+    }
+    tx.delete(keptRef);
+    return "landed";
+  });
+}
+
+/** Thrown by the landing task while its message has no id yet: the queue tries again later. */
+export class NotLinkedYet extends Error {}
+
+/** The `keptStatusLanding` task's body. */
+export async function handleKeptStatusTask(data: unknown): Promise<Landing | "invalid task"> {
+  const parsed = keptStatusTaskSchema.safeParse(data);
+  if (!parsed.success) {
+    logger.error("kept status task ignored: not a task of this queue", {
+      problems: parsed.error.issues.map((issue) => issue.message),
+    });
+    return "invalid task";
+  }
+  const landing = await landKeptStatus(parsed.data.vendorId, parsed.data.waMessageId);
+  if (landing === "no message yet") throw new NotLinkedYet("no outbound message has this WhatsApp id yet");
+  return landing;
 }

@@ -2,13 +2,20 @@ import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transac
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
-import { newDelivery, statusOf, transition, type Delivery } from "./delivery-state";
-import { deliveryFields } from "./delivery-codec";
+import { newDelivery, statusOf, TERMINAL, transition, type Delivery } from "./delivery-state";
+import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
 import type { MessageView } from "./step";
 
 /** Without a vendor setting, a message is retried for up to a day before it ends failed. */
 export const DEFAULT_DEADLINE_MINUTES = 1440;
+
+/**
+ * The conversation field naming the head a producer created claimed for an attempt in process. When it
+ * ends with nothing queued behind it, its completion leaves it on the outbox (the conversation is not
+ * written: one write less per reply); the next producer reads it, finds it ended and drops it.
+ */
+export const IN_PROCESS_HEAD = "inProcessHead";
 
 export interface OutboundDraft {
   messageId: string;
@@ -49,25 +56,33 @@ export interface OutboxWrite {
 export class Outbox {
   private readonly drafts: OutboundDraft[] = [];
   private claimHead?: { provider: string; leaseMs: number };
+  /** The in-process head alone on the outbox, not yet read: it may have ended (`settle`). */
+  private unsettled?: string;
+  /** The outbox listed an ended in-process head, dropped here: the write sets the outbox whole. */
+  private pruned = false;
 
   private constructor(
     readonly vendorId: string,
     readonly customer: string,
-    private readonly queue: string[],
+    private queue: string[],
     private readonly deadlineMinutes: number,
-  ) {}
+    inProcessHead: unknown,
+  ) {
+    if (queue.length === 1 && queue[0] === inProcessHead) this.unsettled = queue[0];
+  }
 
-  /** Reads the conversation (a transaction's read: call before any write). */
+  /** Reads the conversation, and its in-process head if it may have ended (a transaction's reads: call before any write). */
   static async open(
     tx: Transaction,
     vendorId: string,
     customer: string,
     deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
   ): Promise<Outbox> {
-    return Outbox.from(await tx.get(conversationRef(vendorId, customer)), vendorId, customer, deadlineMinutes);
+    const outbox = Outbox.from(await tx.get(conversationRef(vendorId, customer)), vendorId, customer, deadlineMinutes);
+    return outbox.settle(tx);
   }
 
-  /** From a conversation snapshot the transaction already read. */
+  /** From a conversation snapshot the transaction already read; `settle` before adding to it. */
   static from(
     conversation: DocumentSnapshot,
     vendorId: string,
@@ -80,7 +95,25 @@ export class Outbox {
       customer,
       Array.isArray(queue) ? queue.filter((id): id is string => typeof id === "string") : [],
       deadlineMinutes,
+      conversation.get(IN_PROCESS_HEAD),
     );
+  }
+
+  /**
+   * Reads the in-process head left alone on the outbox (one read, only then) and drops it if it has
+   * ended, so what is added next is the new head. A transaction's read: call before any write.
+   */
+  async settle(tx: Pick<Transaction, "get">): Promise<this> {
+    const head = this.unsettled;
+    if (head === undefined) return this;
+    this.unsettled = undefined;
+    const snap = await tx.get(outboundRef(this.vendorId, this.customer, head));
+    const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
+    if (!delivery || TERMINAL.has(delivery.state)) {
+      this.queue = [];
+      this.pruned = true;
+    }
+    return this;
   }
 
   add(draft: OutboundDraft): this {
@@ -108,6 +141,7 @@ export class Outbox {
    */
   write(tx: Transaction, now = Date.now()): OutboxWrite {
     if (this.drafts.length === 0) return { conversationFields: {}, dispatches: [] };
+    if (this.unsettled !== undefined) throw new Error("Outbox.write: settle() the outbox before adding to it");
     let claimed: ClaimedHead | undefined;
     const deadline = now + this.deadlineMinutes * 60_000;
     const dispatches: Dispatch[] = [];
@@ -141,7 +175,13 @@ export class Outbox {
       }
       previous = draft.messageId;
     }
-    const conversationFields = { outbox: FieldValue.arrayUnion(...this.drafts.map((draft) => draft.messageId)) };
+    const ids = this.drafts.map((draft) => draft.messageId);
+    // Within the transaction that read the outbox, the whole list can be set (the ended head dropped).
+    const conversationFields: Record<string, unknown> = {
+      outbox: this.pruned ? [...this.queue, ...ids] : FieldValue.arrayUnion(...ids),
+    };
+    if (claimed) conversationFields[IN_PROCESS_HEAD] = claimed.task.messageId;
+    else if (this.pruned) conversationFields[IN_PROCESS_HEAD] = FieldValue.delete();
     return { conversationFields, dispatches, ...(claimed && { claimed }) };
   }
 

@@ -118,8 +118,10 @@ export async function decideOnce(
         if (notice.to !== customer && !noticeOutboxes.has(notice.to))
           noticeOutboxes.set(notice.to, await Outbox.open(tx, vendorId, notice.to, deadlineMinutes));
       }
-      decision.apply?.(tx);
       const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
+      const addsToOwn = decision.replies.length > 0 || (decision.notices ?? []).some((n) => n.to === customer);
+      if (addsToOwn) await outbox.settle(tx);
+      decision.apply?.(tx);
       const wantsInline = options.inline === true && decision.replies.length > 0;
       const sender = wantsInline ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
       if (sender) outbox.claimHeadFor(INLINE_CLAIM.provider, INLINE_CLAIM.leaseMs);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
@@ -110,6 +111,23 @@ describe("message statuses", () => {
       .get();
     expect(leftover.exists).toBe(false);
   });
+
+  it("lands a status kept seconds before its message was sent: its task tries again until the message has its id", async () => {
+    const nextWaId = `3EB0FAKE${100000 + wasender.sends.length}`;
+    const early = await postStatus(statusEvent(update(nextWaId, 4)));
+    expect(early.json.results[0].outcome).toBe("pending");
+    // Its landing task runs at once and after 1 and 2 s, finding no message: it must try again later.
+    await sleep(3_500);
+    const reply = await sentReply();
+    expect(reply.waMessageId).toBe(nextWaId);
+    await eventually(
+      async () => ((await reply.ref.get()).get("deliveryStatus") === "read" ? true : undefined),
+      20_000,
+      "the kept status landed by its task",
+    );
+    const kept = db.collection("vendors").doc(vendor.vendorId).collection("pending_statuses").doc(nextWaId);
+    expect((await kept.get()).exists).toBe(false);
+  }, 60_000);
 
   it("reads message-receipt.update and message.sent", async () => {
     const reply = await sentReply();

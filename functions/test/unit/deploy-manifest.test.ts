@@ -26,6 +26,7 @@ type Trigger =
         maxRetrySeconds: number;
         minBackoffSeconds: number;
         maxBackoffSeconds: number;
+        maxDoublings?: number;
         maxConcurrentDispatches: number;
       };
     }
@@ -68,6 +69,18 @@ const DEPLOYED: Record<string, Deployed> = {
   selfHealingSweep: { trigger: { schedule: "every 1 minutes" } },
   onOrderWritten: { trigger: document("vendors/{vendorId}/orders/{orderId}", "written", true) },
   onProductWritten: { trigger: document("vendors/{vendorId}/products/{productId}", "written", true) },
+  keptStatusLanding: {
+    trigger: {
+      taskQueue: {
+        maxAttempts: 10,
+        maxRetrySeconds: 120,
+        minBackoffSeconds: 1,
+        maxBackoffSeconds: 8,
+        maxDoublings: 3,
+        maxConcurrentDispatches: 50,
+      },
+    },
+  },
   stockViewRefresh: {
     trigger: {
       taskQueue: {
@@ -123,6 +136,7 @@ function triggerOf(endpoint: Endpoint): unknown {
         maxRetrySeconds: retry.maxRetrySeconds,
         minBackoffSeconds: retry.minBackoffSeconds,
         maxBackoffSeconds: retry.maxBackoffSeconds,
+        ...(retry.maxDoublings != null && { maxDoublings: retry.maxDoublings }),
         maxConcurrentDispatches: limits.maxConcurrentDispatches,
       },
     };

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { greet, outbound, settled } from "../support/delivery";
+import {
+  adminCall,
+  adminDb,
+  createVendor,
+  eventually,
+  idTokenWithClaims,
+  outboundOf,
+  type TestVendor,
+} from "../support/emulators";
+
+/**
+ * A reply sent in process by the run that decided it, alone on its conversation's outbox, stays listed
+ * once it ends (its completion does not write the conversation); whoever queues the next message reads
+ * it, finds it ended and drops it. One still being sent hands over to what was queued behind it.
+ */
+
+const db = adminDb();
+let wasender: FakeWasender;
+let vendor: TestVendor;
+
+beforeAll(async () => {
+  wasender = await startFakeWasender();
+  vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+});
+afterAll(() => wasender.close());
+
+const conversationOf = (customer: string) =>
+  db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
+
+describe("a reply sent in process", () => {
+  it("stays on its outbox once sent; the next message's decision drops it and sends its own reply", async () => {
+    const customer = "+221779880001";
+    await greet(vendor, customer);
+    const [first] = await settled(vendor.vendorId, customer);
+    expect(first!.status).toBe("sent");
+    const after = await conversationOf(customer).get();
+    expect(after.get("outbox")).toEqual([first!.id]);
+    expect(after.get("inProcessHead")).toBe(first!.id);
+
+    await greet(vendor, customer, "aide");
+    const replies = await settled(vendor.vendorId, customer, 2);
+    const second = replies.find((reply) => reply.id !== first!.id)!;
+    expect(second.status).toBe("sent");
+    const now = await conversationOf(customer).get();
+    expect(now.get("outbox")).toEqual([second.id]);
+    expect(now.get("inProcessHead")).toBe(second.id);
+    const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
+    expect(order).toEqual([first!.text, second.text]);
+  }, 60_000);
+
+  it("hands over to a message queued behind it while it was still being sent", async () => {
+    const customer = "+221779880002";
+    // The first reply's send answers after 3 s.
+    wasender.injectFault({ apiKey: vendor.apiKey, to: customer, delayMs: 3_000 });
+    await greet(vendor, customer);
+    const firstId = await eventually(
+      async () => (await outbound(vendor.vendorId, customer)).find((reply) => reply.status === "sending")?.id,
+      15_000,
+      "the first reply being sent",
+    );
+    // Another producer (the vendor's own message through the admin API) queues behind it meanwhile.
+    const token = await idTokenWithClaims({ vendorId: vendor.vendorId });
+    const queued = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
+      token,
+      body: { to: customer, text: "Votre commande est prête" },
+    });
+    expect(queued.status).toBe(202);
+    const replies = await settled(vendor.vendorId, customer, 2);
+    const first = replies.find((reply) => reply.id === firstId)!;
+    const second = replies.find((reply) => reply.id !== firstId)!;
+    expect([first.status, second.status]).toEqual(["sent", "sent"]);
+    // The second waited for the first: queued behind it, then given its turn when the first ended.
+    const history = ((await outboundOf(db, vendor.vendorId, customer).doc(second.id).get()).get("delivery.history") ??
+      []) as { event: string }[];
+    expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(["waiting", "dispatched", "sent"]));
+    const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
+    expect(order).toEqual([first.text, second.text]);
+    expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
+  }, 60_000);
+});
