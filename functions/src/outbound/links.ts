@@ -109,11 +109,10 @@ export async function linkOutbound(
 const KEPT_WINDOW = { fromMs: 60_000, toMs: 3 * 60_000 };
 
 /**
- * The sweep's safety net for the one race a status and its message's completion can run: the status
- * queried for its message an instant before the completion stored the id, and kept itself aside after
- * the completion had read that nothing was kept. A kept status a minute or two old whose message has
- * its id by now lands on it. Statuses of messages this backend never sent (the vendor typing on the
- * phone) stay kept, seen by the sweep once or twice. Returns how many landed.
+ * The sweep's safety net behind the landing task, which gives up after about a minute (a message whose
+ * id came later, an enqueue that failed): a kept status a minute or two old whose message has its id
+ * by now lands on it. Statuses of messages this backend never sent (the vendor typing on the phone)
+ * stay kept, seen by the sweep once or twice. Returns how many landed.
  */
 export async function landKeptStatuses(now = Date.now(), limit = 200): Promise<number> {
   const kept = await firestore()

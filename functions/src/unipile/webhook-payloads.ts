@@ -17,7 +17,8 @@ export const accountStatusEventSchema = z.looseObject({
   AccountStatus: z.looseObject({
     account_id: accountIdSchema,
     account_type: z.string().nullish(),
-    message: z.string().min(1).max(100),
+    // Stored as the session's status: a lone surrogate would make Firestore refuse the write.
+    message: z.string().min(1).max(100).transform(wellFormed),
   }),
 });
 

@@ -209,6 +209,11 @@ describe("Unipile webhook payloads", () => {
     );
     expect(parseUnipileEvent({ AccountStatus: { message: "OK" } }).ok).toBe(false);
   });
+
+  it("makes an account status with a lone surrogate storable (Firestore refuses one)", () => {
+    const parsed = parseUnipileEvent(JSON.parse('{"AccountStatus":{"account_id":"acc_1","message":"\\ud800"}}'));
+    expect(parsed).toMatchObject({ ok: true, event: { kind: "account_status", status: "\uFFFD" } });
+  });
 });
 
 describe("npm run webhook -- … --provider unipile", () => {
