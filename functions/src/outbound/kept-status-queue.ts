@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { logger } from "../shared/logger";
-import { enqueueOnce } from "../shared/task-queue";
 
 /**
  * A status that came before its message had its WhatsApp id is kept aside (`pending_statuses`), and a
@@ -25,6 +24,8 @@ export function keptStatusTaskId(task: KeptStatusTask): string {
 /** Asks for a kept status to be landed. A failed enqueue is logged: the sweep lands it a minute or two later. */
 export async function scheduleLanding(task: KeptStatusTask): Promise<void> {
   try {
+    // Loaded when first needed: the status webhooks' cold start does not load the task queue client.
+    const { enqueueOnce } = require("../shared/task-queue") as typeof import("../shared/task-queue");
     await enqueueOnce(KEPT_STATUS_FUNCTION, task, { id: keptStatusTaskId(task) });
   } catch (error) {
     logger.warn("kept status landing not enqueued; the sweep will land it", {
