@@ -6,9 +6,9 @@ import { runSelfHealing } from "../replies/self-healing";
 import { replyDeps } from "./reply-deps";
 
 /**
- * Every new conversation message: inbound ones are decided (the engine's replies queued), messages a
- * dashboard writes are queued. Only decides and enqueues: sending is the task queue's. Retried on
- * failure (each step is idempotent); events older than an hour are left to the sweep.
+ * Every new conversation message: inbound ones are decided (the engine's replies queued, the first one
+ * sent by this run when its number allows), messages a dashboard writes are queued. Retried on failure
+ * (each step is idempotent); events older than an hour are left to the sweep.
  */
 export const onConversationMessageCreated = onDocumentCreated(
   { document: "vendors/{vendorId}/conversations/{customer}/messages/{messageId}", retry: true, timeoutSeconds: 60 },

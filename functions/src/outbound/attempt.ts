@@ -4,13 +4,14 @@ import { logger } from "../shared/logger";
 import { resolveInstance } from "../messaging/provider";
 import { failoverOf, type MessagingInstance } from "../model/waba-instance";
 import { claimStep, SEND_LEASE_MS, type Claimed } from "./claim";
-import { completeStep, type StartedSend } from "./complete";
+import { completeStep, type InProcessHead, type StartedSend } from "./complete";
 import type { OutboundDeps } from "./deps";
 import { attemptTaskSchema, type AttemptTask } from "./dispatch";
 import { reportFailure } from "./failure";
 import { sendIntervalMs } from "./pacing";
 import { afterSent, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
-import { runStep, type MessageView } from "./step";
+import { rememberSent } from "./sent-here";
+import { runStep } from "./step";
 
 /** Thrown so the task queue delivers the task again later: it came early, or another run holds the lease. */
 export class RetryLater extends Error {}
@@ -40,7 +41,7 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
     claimed = await claim(task, deps);
   }
   if (claimed.kind === "early") throw new RetryLater(`not due for ${Math.ceil(claimed.dueInMs / 1000)} s`);
-  if (claimed.kind === "busy") throw new RetryLater("another run is sending this message");
+  if (claimed.kind === "busy") throw new RetryLater(claimed.reason);
   if (claimed.kind === "done") {
     if (claimed.failed) await reportFailure(task, claimed.failed);
     return claimed.reason;
@@ -51,13 +52,13 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
 
 /**
  * A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts).
- * `known`: the message as this process created it claimed (its completion need not read it again).
+ * `inProcess`: the message as this process created it claimed (its completion need not read it again).
  */
 async function sendAndComplete(
   task: AttemptTask,
   claimed: Claimed,
   deps: OutboundDeps,
-  known?: MessageView,
+  inProcess?: InProcessHead,
 ): Promise<string> {
   const startedAt = Date.now();
   const result = await sendClaimed(claimed, deps);
@@ -66,9 +67,10 @@ async function sendAndComplete(
   const interval = sendIntervalMs(claimed.instance);
   const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
   const completed = await runStep(deps.scheduler, (reads) =>
-    completeStep(reads, task, claimed, result, pacing, waMessageId, known),
+    completeStep(reads, task, claimed, result, pacing, waMessageId, inProcess),
   );
   if (result.ok) {
+    if (inProcess) rememberSent(inProcess.known.ref.path);
     await afterSent(task, claimed);
     return "sent";
   }
@@ -89,11 +91,9 @@ async function sendAndComplete(
 }
 
 /** A message its producer created already claimed (the head of an idle conversation): its first attempt, in process. */
-export interface InlineAttempt {
+export interface InlineAttempt extends InProcessHead {
   task: AttemptTask;
   claimed: Claimed;
-  /** The message as created. */
-  known: MessageView;
 }
 
 /**
@@ -125,7 +125,7 @@ export const INLINE_CLAIM = { provider: "wasender", leaseMs: SEND_LEASE_MS } as 
  */
 export async function attemptInline(attempt: InlineAttempt, deps: OutboundDeps): Promise<string> {
   try {
-    return await sendAndComplete(attempt.task, attempt.claimed, deps, attempt.known);
+    return await sendAndComplete(attempt.task, attempt.claimed, deps, attempt);
   } catch (error) {
     const { vendorId, messageId } = attempt.task;
     logger.warn("first attempt in process failed; left to its task", { vendorId, messageId, error: String(error) });

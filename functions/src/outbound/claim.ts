@@ -4,12 +4,13 @@ import type { MessagingInstance } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { writeCircuit } from "../store/waba-instances";
 import { chooseChannel } from "./channel";
-import { endMessage, outboxOf } from "./conversation-turn";
+import { endMessage, outboxOf, passTurn } from "./conversation-turn";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryEvent } from "./delivery-state";
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { sendIntervalMs } from "./pacing";
+import { IN_PROCESS_HEAD } from "./outbox";
 import { leaveLine, takeTurn } from "./send-line";
 import { update, type Plan, type Reads, type Write } from "./step";
 
@@ -27,7 +28,8 @@ export type ClaimOutcome =
     }
   | { kind: "done"; reason: string; failed?: FailedDelivery }
   | { kind: "early"; dueInMs: number }
-  | { kind: "busy" };
+  /** Another run is sending this message, or the reply sent in process it waits behind. */
+  | { kind: "busy"; reason: string };
 
 export type Claimed = Extract<ClaimOutcome, { kind: "claimed" }>;
 
@@ -60,7 +62,8 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     };
   if (TERMINAL.has(delivery.state)) return { outcome: { kind: "done", reason: `already ${delivery.state}` } };
   if (delivery.state === "sending") {
-    if ((delivery.leaseExpiresAt ?? 0) > now) return { outcome: { kind: "busy" } };
+    if ((delivery.leaseExpiresAt ?? 0) > now)
+      return { outcome: { kind: "busy", reason: "another run is sending this message" } };
     const next = transition(delivery, { type: "lease_expired" }, now);
     return {
       outcome: { kind: "done", reason: "the previous sender stopped mid-send; retried" },
@@ -73,7 +76,18 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
 
   const outbox = outboxOf(conversation);
   const head = outbox[0];
-  if (head !== undefined && head !== task.messageId && outbox.includes(task.messageId)) {
+  const behind = head !== undefined && head !== task.messageId && outbox.includes(task.messageId);
+  if (behind && head === conversation.get(IN_PROCESS_HEAD)) {
+    // Behind a reply sent in process, whose success does not hand over (outbox.ts): asked again until
+    // it ends, then the turn passes on as its completion would have passed it.
+    const sending = await reads.get(outboundRef(task.vendorId, task.customer, head));
+    const headDelivery = sending.exists ? decodeDelivery(sending.get("delivery")) : undefined;
+    if (headDelivery && !TERMINAL.has(headDelivery.state))
+      return { outcome: { kind: "busy", reason: `waiting for ${head}, being sent` } };
+    const turn = await passTurn(reads, conversation, head, now, snap);
+    return { outcome: { kind: "done", reason: `${head} ended; turn passed on` }, ...turn };
+  }
+  if (behind) {
     const next = transition(
       delivery,
       { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: head },

@@ -6,9 +6,10 @@ import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
 import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
 import type { Claimed } from "./claim";
-import { endMessage } from "./conversation-turn";
+import { endMessage, recordEnd } from "./conversation-turn";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery, type DeliveryError } from "./delivery-state";
+import { IN_PROCESS_HEAD } from "./outbox";
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { decideRetry } from "./retry-policy";
@@ -17,6 +18,14 @@ import { update, type MessageView, type Plan, type Reads, type Write } from "./s
 
 /** How much of its lease a send must have left for its completion to trust what its claim wrote. */
 const TRUSTED_LEASE_MS = 30_000;
+
+/** A message its producer created claimed, sent by the same process (`attemptInline`). */
+export interface InProcessHead {
+  /** The message as created. */
+  known: MessageView;
+  /** Nothing was queued behind it when it was created: its success is recorded without the conversation. */
+  alone: boolean;
+}
 
 /** A paced send that started: when, and the spacing of its number's sends. */
 export interface StartedSend {
@@ -37,7 +46,7 @@ export async function completeStep(
   result: SendResult,
   pacing: StartedSend | undefined,
   waMessageId?: string,
-  known?: MessageView,
+  inProcess?: InProcessHead,
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
   const ref = outboundRef(task.vendorId, task.customer, task.messageId);
@@ -45,10 +54,14 @@ export async function completeStep(
   const now = Date.now();
   // A message this process created claimed, its lease far from over, is not read again: under the
   // lease no one else writes it (claims find it busy, the sweep waits for the lease to end).
+  const known = inProcess?.known;
   const trusted = known !== undefined && (claimed.leaseExpiresAt ?? 0) - now > TRUSTED_LEASE_MS;
+  // Created alone, its success does not read the conversation either: it stays listed for the next
+  // producer to drop, and a message queued behind it meanwhile has a task waiting for it to end (outbox.ts).
+  const detached = trusted && inProcess?.alone === true && result.ok;
   const [snap, conversation, runtime] = await Promise.all([
     trusted ? known : reads.get(ref),
-    reads.get(conversationRef(task.vendorId, task.customer)),
+    detached ? undefined : reads.get(conversationRef(task.vendorId, task.customer)),
     tracksCircuit ? readInstanceRuntime(reads, instance.id) : undefined,
   ]);
   const delivery = decodeDelivery(snap.get("delivery"));
@@ -91,19 +104,20 @@ export async function completeStep(
     // Linked to its WhatsApp id in this same write (statuses find it by it; one that came before is
     // landed by its own task); a failed lookup is the sweep's.
     const link = waMessageId ? { waMessageId } : { linkPending: true, linkAttempts: 1 };
-    const ended = await endMessage(reads, snap, conversation, sent, now, {
-      fields: {
-        ...link,
-        provider: channel,
-        providerMessageId: result.providerMessageId,
-        ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
-        ...(result.providerStatus && { providerStatus: result.providerStatus }),
-        sentAt: FieldValue.serverTimestamp(),
-        ...ownFields,
-      },
-    });
+    const fields = {
+      ...link,
+      provider: channel,
+      providerMessageId: result.providerMessageId,
+      ...(channel === "wasender" && { wasenderMsgId: result.providerMessageId }),
+      ...(result.providerStatus && { providerStatus: result.providerStatus }),
+      sentAt: FieldValue.serverTimestamp(),
+      ...ownFields,
+    };
+    if (!conversation) return plan({}, await recordEnd(reads, snap, sent, now, { fields }));
+    const ended = await endMessage(reads, snap, conversation, sent, now, { fields });
     return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
   }
+  if (!conversation) throw new Error("completeStep: a failed attempt reads its conversation");
   // Only the attempt that still owns the message records its failure.
   if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);
   const failure: SendFailure = result.failure;
@@ -130,9 +144,14 @@ export async function completeStep(
       { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate },
       now,
     );
+    // No longer sent in process: what waits behind it now gets its turn from its completion, as usual.
+    const unmark =
+      conversation.get(IN_PROCESS_HEAD) === task.messageId
+        ? [update(conversation.ref, { [IN_PROCESS_HEAD]: FieldValue.delete() })]
+        : [];
     return plan(
       {},
-      [update(ref, { ...deliveryFields(retrying, now), ...ownFields })],
+      [update(ref, { ...deliveryFields(retrying, now), ...ownFields }), ...unmark],
       [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches],
     );
   }

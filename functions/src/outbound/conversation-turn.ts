@@ -1,5 +1,5 @@
 import { FieldValue, type DocumentSnapshot } from "firebase-admin/firestore";
-import { conversationOf, messageRef } from "../store/conversation-paths";
+import { conversationOf, messageRef, outboundRef } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { statusOf, transition, type Delivery, type DeliveryError } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
@@ -23,31 +23,70 @@ export async function endMessage(
   now: number,
   extra: { error?: DeliveryError; fields?: Record<string, unknown> } = {},
 ): Promise<{ writes: Write[]; dispatches: Dispatch[] }> {
-  const ref = message.ref;
-  const messageId = ref.id;
-  const rest = outboxOf(conversation).filter((id) => id !== messageId);
-  const nextId = rest[0];
-  const nextSnap = nextId ? await reads.get(ref.parent.doc(nextId)) : undefined;
-  const writes: Write[] = [
-    update(ref, {
+  const writes = await recordEnd(reads, message, ended, now, extra);
+  const turn = await passTurn(reads, conversation, message.id, now);
+  return { writes: [...writes, ...turn.writes], dispatches: turn.dispatches };
+}
+
+/**
+ * The ended message's own writes (its delivery, and a dashboard's copy told), without its
+ * conversation: `endMessage`'s first half, and the whole of an in-process reply's success (`complete.ts`).
+ */
+export async function recordEnd(
+  reads: Reads,
+  message: MessageView,
+  ended: Delivery,
+  now: number,
+  extra: { error?: DeliveryError; fields?: Record<string, unknown> } = {},
+): Promise<Write[]> {
+  return [
+    update(message.ref, {
       ...deliveryFields(ended, now),
       ...(extra.error && { error: { ...extra.error, retryable: false }, failedAt: FieldValue.serverTimestamp() }),
       ...extra.fields,
     }),
+    ...(await mirrorToDashboard(reads, message, ended, extra.error)),
   ];
-  writes.push(...(await mirrorToDashboard(reads, message, ended, extra.error)));
-  const next = nextSnap?.exists ? decodeDelivery(nextSnap.get("delivery")) : undefined;
+}
+
+/**
+ * The conversation's turn passes on from a message that ended: it leaves the outbox, and the next
+ * message gets its task (a new generation). `next`: that message as the caller already read it.
+ */
+export async function passTurn(
+  reads: Reads,
+  conversation: DocumentSnapshot,
+  endedId: string,
+  now: number,
+  next?: DocumentSnapshot,
+): Promise<{ writes: Write[]; dispatches: Dispatch[] }> {
+  const rest = outboxOf(conversation).filter((id) => id !== endedId);
+  const nextId = rest[0];
+  const [vendorId, customer] = [conversation.ref.parent.parent!.id, conversation.ref.id];
+  const nextSnap = !nextId
+    ? undefined
+    : next?.id === nextId
+      ? next
+      : await reads.get(outboundRef(vendorId, customer, nextId));
+  const nextDelivery = nextSnap?.exists ? decodeDelivery(nextSnap.get("delivery")) : undefined;
   // A queued id that is no outbound message any more (deleted by hand) leaves the queue too; the sweep
   // walks past any further such ids.
-  const removed = nextId && !next ? [messageId, nextId] : [messageId];
+  const removed = nextId && !nextDelivery ? [endedId, nextId] : [endedId];
+  const markedInProcess = conversation.get(IN_PROCESS_HEAD) === endedId;
   // An in-process head with nothing behind it stays listed, unwritten: the next producer drops it.
-  const lingers = rest.length === 0 && conversation.get(IN_PROCESS_HEAD) === messageId;
+  const lingers = rest.length === 0 && markedInProcess;
+  const writes: Write[] = [];
   if (conversation.exists && !lingers)
-    writes.push(update(conversation.ref, { outbox: FieldValue.arrayRemove(...removed) }));
-  if (!next || !nextSnap || (next.state !== "waiting" && next.state !== "queued")) return { writes, dispatches: [] };
-  const dispatched = transition(next, { type: "dispatch" }, now);
+    writes.push(
+      update(conversation.ref, {
+        outbox: FieldValue.arrayRemove(...removed),
+        ...(markedInProcess && { [IN_PROCESS_HEAD]: FieldValue.delete() }),
+      }),
+    );
+  if (!nextDelivery || !nextSnap || (nextDelivery.state !== "waiting" && nextDelivery.state !== "queued"))
+    return { writes, dispatches: [] };
+  const dispatched = transition(nextDelivery, { type: "dispatch" }, now);
   writes.push(update(nextSnap.ref, deliveryFields(dispatched, now)));
-  const { vendorId, customer } = conversationOf(ref);
   const dispatch: Dispatch = {
     vendorId,
     customer,

@@ -5,15 +5,19 @@ import { conversationRef, messageRef, outboundRef } from "../store/conversation-
 import { newDelivery, statusOf, TERMINAL, transition, type Delivery } from "./delivery-state";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
+import { sentHere } from "./sent-here";
 import type { MessageView } from "./step";
 
 /** Without a vendor setting, a message is retried for up to a day before it ends failed. */
 export const DEFAULT_DEADLINE_MINUTES = 1440;
 
 /**
- * The conversation field naming the head a producer created claimed for an attempt in process. When it
- * ends with nothing queued behind it, its completion leaves it on the outbox (the conversation is not
- * written: one write less per reply); the next producer reads it, finds it ended and drops it.
+ * The conversation field naming the head a producer created claimed for an attempt in process. Its
+ * success is recorded without reading or writing the conversation (one read and one write less per
+ * reply): it stays listed on the outbox, and the next producer finds it ended (reading it, unless this
+ * instance sent it) and drops it.
+ * A message queued behind it while it is being sent gets a task of its own, which waits for it to end
+ * and then takes the turn (`claimStep`); a failed attempt takes the mark off and hands over as usual.
  */
 export const IN_PROCESS_HEAD = "inProcessHead";
 
@@ -44,6 +48,8 @@ export interface ClaimedHead {
   delivery: Delivery;
   /** The message as created: its first attempt's completion need not read it again. */
   created: MessageView;
+  /** Messages were queued behind it in the same write: its completion hands over to them. */
+  followed: boolean;
 }
 
 /** What a write leaves to its caller: the conversation's fields, the tasks to enqueue, the head it claimed. */
@@ -58,6 +64,8 @@ export class Outbox {
   private claimHead?: { provider: string; leaseMs: number };
   /** The in-process head alone on the outbox, not yet read: it may have ended (`settle`). */
   private unsettled?: string;
+  /** The in-process head is still being sent: the first message queued behind it gets a task that waits for it. */
+  private behindInProcess?: string;
   /** The outbox listed an ended in-process head, dropped here: the write sets the outbox whole. */
   private pruned = false;
 
@@ -100,19 +108,25 @@ export class Outbox {
   }
 
   /**
-   * Reads the in-process head left alone on the outbox (one read, only then) and drops it if it has
-   * ended, so what is added next is the new head. A transaction's read: call before any write.
+   * Reads the in-process head left alone on the outbox (one read, only then; none when this instance
+   * sent it) and drops it if it has ended, so what is added next is the new head. A transaction's
+   * read: call before any write.
    */
   async settle(tx: Pick<Transaction, "get">): Promise<this> {
     const head = this.unsettled;
     if (head === undefined) return this;
     this.unsettled = undefined;
-    const snap = await tx.get(outboundRef(this.vendorId, this.customer, head));
-    const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
-    if (!delivery || TERMINAL.has(delivery.state)) {
-      this.queue = [];
-      this.pruned = true;
+    const ref = outboundRef(this.vendorId, this.customer, head);
+    if (!sentHere(ref.path)) {
+      const snap = await tx.get(ref);
+      const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
+      if (delivery && !TERMINAL.has(delivery.state)) {
+        this.behindInProcess = head;
+        return this;
+      }
     }
+    this.queue = [];
+    this.pruned = true;
     return this;
   }
 
@@ -153,6 +167,11 @@ export class Outbox {
       if (previous) {
         const reason = "an earlier message of this conversation is not sent yet";
         delivery = transition(delivery, { type: "wait", reason, waitingFor: previous }, now);
+        // Its completion does not look behind it: this task waits for it to end, then takes the turn.
+        if (previous === this.behindInProcess) {
+          const { vendorId, customer } = this;
+          dispatches.push({ vendorId, customer, messageId: draft.messageId, generation: delivery.generation });
+        }
       } else {
         const { vendorId, customer } = this;
         task = { vendorId, customer, messageId: draft.messageId, generation: delivery.generation };
@@ -162,7 +181,8 @@ export class Outbox {
       const document: Record<string, unknown> = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
       tx.create(ref, document);
       if (task && this.claimHead) {
-        claimed = { task, delivery, created: { ref, id: ref.id, get: (field) => document[field] } };
+        const created = { ref, id: ref.id, get: (field: string) => document[field] };
+        claimed = { task, delivery, created, followed: this.drafts.length > 1 };
       }
       if (draft.fromDashboard) {
         tx.update(messageRef(this.vendorId, this.customer, draft.messageId), {

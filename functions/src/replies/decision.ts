@@ -64,6 +64,8 @@ export interface DecideOptions {
    * run; one handed over is next by construction). `receivedAt`, when the trigger knows it, saves a read.
    */
   ordered?: { receivedAt?: Timestamp };
+  /** Called once the message is known to be decided here, before the conversation is read: what the decision needs can load alongside. */
+  deciding?: () => void;
 }
 
 /**
@@ -98,8 +100,12 @@ export async function decideOnce(
         );
         if (earlier && parkBehind(tx, inboundRef, earlier))
           return { alreadyDecided: false, dispatches: [], stockChanged: [], parkedBehind: earlier.id };
+        options.deciding?.();
         [inboundSnap, convSnap] = [snap, await tx.get(convRef)];
-      } else [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+      } else {
+        options.deciding?.();
+        [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+      }
       const inbound = inboundDocSchema.parse(inboundSnap.data());
       const next = nextOf(inboundSnap.get("processing"));
       if (inbound.processing.state !== "pending")
@@ -158,7 +164,7 @@ export async function decideOnce(
           to: customer,
           content,
         } as const;
-        inline = { task, claimed: attempt, known: created };
+        inline = { task, claimed: attempt, known: created, alone: !claimed.followed };
       } else if (claimed) dispatches.push(claimed.task);
       for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
       const conversation: Record<string, unknown> = {

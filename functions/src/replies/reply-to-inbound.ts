@@ -21,7 +21,7 @@ import { randomReference } from "../store/orders";
 import type { CheckoutCreator } from "../model/checkout-port";
 import { readActiveProductsCached } from "../store/products";
 import { immediateStockViews, type StockViewScheduler } from "../orders/stock-views";
-import { readVendorConfigCached, type VendorConfigRead } from "../store/vendor-configs";
+import { readVendorConfigForSending, type VendorConfigRead } from "../store/vendor-configs";
 
 export interface ReplyDeps extends OutboundDeps {
   engine: ChatEngine;
@@ -154,11 +154,30 @@ export async function replyToInbound(
   if (current) logger.warn("hand-over chain cut; the sweep decides the rest", { vendorId, next: current });
 }
 
-/** The vendor's settings and the rate-limit verdict a decision runs on, read once it is known to decide. */
+/**
+ * The vendor's settings and the rate-limit verdict a decision runs on. `load` starts reading the
+ * settings and the catalogue (or finding them cached) once the message is known to be decided, so
+ * they come in alongside the transaction's read of the conversation; the verdict is asked for last.
+ */
 function decisionInputs(vendorId: string, customer: string, deps: ReplyDeps) {
   let counted: Promise<LimitVerdict> | undefined;
-  return async (): Promise<{ config: VendorConfigRead; verdict: LimitVerdict }> => {
-    const config = await readVendorConfigCached(vendorId);
+  let loading: { settings: Promise<VendorConfigRead>; catalogue: Promise<unknown> } | undefined;
+  const load = () => {
+    if (loading) return loading;
+    // Fresh enough for the credentials: the first reply's send (in this run) then reads nothing more.
+    const settings = readVendorConfigForSending(vendorId);
+    // The catalogue is read (or found cached) on its own, not through the transaction: the decision's
+    // transaction holds only the documents it reads and writes.
+    const catalogue = settings.then((config) =>
+      config.found && config.valid ? readActiveProductsCached(vendorId) : undefined,
+    );
+    // Awaited by the decision; should the transaction fail first, nothing waits for it.
+    catalogue.catch(() => undefined);
+    return (loading = { settings, catalogue });
+  };
+  const inputs = async (): Promise<{ config: VendorConfigRead; verdict: LimitVerdict }> => {
+    const { settings, catalogue } = load();
+    const config = await settings;
     const usable = config.found && config.valid;
     // Counted once however often the transaction runs; a message found decided (a redelivered trigger) or
     // parked is not counted at all.
@@ -167,11 +186,10 @@ function decisionInputs(vendorId: string, customer: string, deps: ReplyDeps) {
         ? deps.limiter.check(vendorId, customer, config.config.rateLimits)
         : Promise.resolve({ allowed: true });
     const verdict = await counted;
-    // The catalogue is read (or found cached) on its own, not through the transaction: the decision's
-    // transaction holds only the documents it reads and writes.
-    if (verdict.allowed && usable) await readActiveProductsCached(vendorId);
+    if (verdict.allowed && usable) await catalogue;
     return { config, verdict };
   };
+  return { load, inputs };
 }
 
 /**
@@ -185,7 +203,7 @@ async function decideAndQueue(
   deps: ReplyDeps,
   options: DecideOptions,
 ): Promise<string | undefined> {
-  const inputs = decisionInputs(vendorId, customer, deps);
+  const { load, inputs } = decisionInputs(vendorId, customer, deps);
   let decided: DecideResult | undefined;
   for (let attempt = 1; !decided; attempt++) {
     // One reference for every run of this attempt's transaction (its pay link is in the message);
@@ -203,7 +221,7 @@ async function decideAndQueue(
             ? { ...decision, deadlineMinutes: config.config.deliveryDeadlineMinutes }
             : decision;
         },
-        options,
+        { ...options, deciding: load },
       );
     } catch (error) {
       // A vendor problem (DecisionError) will not go away by trying again; anything else might.

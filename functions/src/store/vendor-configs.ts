@@ -2,7 +2,7 @@ import { firestore } from "../shared/firestore";
 import { describeIssues } from "../model/common";
 import { vendorConfigSchema, vendorRoutingSchema, type VendorConfig } from "../model/vendor-config";
 import { VENDOR_CONFIGS } from "./collections";
-import { readVendorSnapshot } from "./config-cache";
+import { readVendorSnapshot, vendorConfigCache } from "./config-cache";
 
 export { VENDOR_CONFIGS };
 
@@ -20,6 +20,15 @@ export async function readVendorConfig(vendorId: string): Promise<VendorConfigRe
 /** The same, from the configuration cache (no Firestore read on a warm path). */
 export async function readVendorConfigCached(vendorId: string): Promise<VendorConfigRead> {
   const { config } = await readVendorSnapshot(vendorId);
+  return checkVendorConfig(config ?? undefined);
+}
+
+/**
+ * The same, from a cached snapshot fresh enough for the vendor's credentials: a decision about to send
+ * reads it once, and its send's instance check then finds it cached.
+ */
+export async function readVendorConfigForSending(vendorId: string): Promise<VendorConfigRead> {
+  const { config } = await vendorConfigCache().readForCredentials(vendorId);
   return checkVendorConfig(config ?? undefined);
 }
 

@@ -13,8 +13,9 @@ import {
 
 /**
  * A reply sent in process by the run that decided it, alone on its conversation's outbox, stays listed
- * once it ends (its completion does not write the conversation); whoever queues the next message reads
- * it, finds it ended and drops it. One still being sent hands over to what was queued behind it.
+ * once it ends (its completion neither reads nor writes the conversation); whoever queues the next
+ * message drops it. A message queued behind one still being sent has a task that waits for it to end,
+ * then takes the turn; one whose attempt failed is no longer marked, and its retry hands over as usual.
  */
 
 const db = adminDb();
@@ -73,6 +74,41 @@ describe("a reply sent in process", () => {
     const second = replies.find((reply) => reply.id !== firstId)!;
     expect([first.status, second.status]).toEqual(["sent", "sent"]);
     // The second waited for the first: queued behind it, then given its turn when the first ended.
+    const history = ((await outboundOf(db, vendor.vendorId, customer).doc(second.id).get()).get("delivery.history") ??
+      []) as { event: string }[];
+    expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(["waiting", "dispatched", "sent"]));
+    const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
+    expect(order).toEqual([first.text, second.text]);
+    expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
+  }, 60_000);
+
+  it("is no longer marked once its attempt failed: its retry hands over to what was queued behind it", async () => {
+    const customer = "+221779880003";
+    // The attempt in process gets a 500; the retry's send answers after 3 s.
+    wasender.injectFault({ apiKey: vendor.apiKey, to: customer, status: 500 });
+    wasender.injectFault({ apiKey: vendor.apiKey, to: customer, delayMs: 3_000 });
+    await greet(vendor, customer);
+    const firstId = await eventually(
+      async () =>
+        (await outbound(vendor.vendorId, customer)).find(
+          (reply) => reply.status === "sending" && reply.delivery?.attempts === 2,
+        )?.id as string | undefined,
+      15_000,
+      "the first reply's retry being sent",
+    );
+    const conversation = await conversationOf(customer).get();
+    expect(conversation.get("outbox")).toEqual([firstId]);
+    expect(conversation.get("inProcessHead")).toBeUndefined();
+    const token = await idTokenWithClaims({ vendorId: vendor.vendorId });
+    const queued = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
+      token,
+      body: { to: customer, text: "Votre commande est prête" },
+    });
+    expect(queued.status).toBe(202);
+    const replies = await settled(vendor.vendorId, customer, 2);
+    const first = replies.find((reply) => reply.id === firstId)!;
+    const second = replies.find((reply) => reply.id !== firstId)!;
+    expect([first.status, second.status]).toEqual(["sent", "sent"]);
     const history = ((await outboundOf(db, vendor.vendorId, customer).doc(second.id).get()).get("delivery.history") ??
       []) as { event: string }[];
     expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(["waiting", "dispatched", "sent"]));
