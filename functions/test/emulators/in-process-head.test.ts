@@ -31,6 +31,30 @@ afterAll(() => wasender.close());
 const conversationOf = (customer: string) =>
   db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
 
+/**
+ * The vendor's own message (through the admin API) queued behind the conversation's first reply while
+ * it is being sent: both end sent, in order, the second having waited and then been given its turn,
+ * and the outbox ends empty.
+ */
+async function queueBehind(customer: string, firstId: string) {
+  const token = await idTokenWithClaims({ vendorId: vendor.vendorId });
+  const queued = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
+    token,
+    body: { to: customer, text: "Votre commande est prête" },
+  });
+  expect(queued.status).toBe(202);
+  const replies = await settled(vendor.vendorId, customer, 2);
+  const first = replies.find((reply) => reply.id === firstId)!;
+  const second = replies.find((reply) => reply.id !== firstId)!;
+  expect([first.status, second.status]).toEqual(["sent", "sent"]);
+  const history = ((await outboundOf(db, vendor.vendorId, customer).doc(second.id).get()).get("delivery.history") ??
+    []) as { event: string }[];
+  expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(["waiting", "dispatched", "sent"]));
+  const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
+  expect(order).toEqual([first.text, second.text]);
+  expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
+}
+
 describe("a reply sent in process", () => {
   it("stays on its outbox once sent; the next message's decision drops it and sends its own reply", async () => {
     const customer = "+221779880001";
@@ -63,23 +87,7 @@ describe("a reply sent in process", () => {
       "the first reply being sent",
     );
     // Another producer (the vendor's own message through the admin API) queues behind it meanwhile.
-    const token = await idTokenWithClaims({ vendorId: vendor.vendorId });
-    const queued = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
-      token,
-      body: { to: customer, text: "Votre commande est prête" },
-    });
-    expect(queued.status).toBe(202);
-    const replies = await settled(vendor.vendorId, customer, 2);
-    const first = replies.find((reply) => reply.id === firstId)!;
-    const second = replies.find((reply) => reply.id !== firstId)!;
-    expect([first.status, second.status]).toEqual(["sent", "sent"]);
-    // The second waited for the first: queued behind it, then given its turn when the first ended.
-    const history = ((await outboundOf(db, vendor.vendorId, customer).doc(second.id).get()).get("delivery.history") ??
-      []) as { event: string }[];
-    expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(["waiting", "dispatched", "sent"]));
-    const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
-    expect(order).toEqual([first.text, second.text]);
-    expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
+    await queueBehind(customer, firstId);
   }, 60_000);
 
   it("is no longer marked once its attempt failed: its retry hands over to what was queued behind it", async () => {
@@ -99,21 +107,6 @@ describe("a reply sent in process", () => {
     const conversation = await conversationOf(customer).get();
     expect(conversation.get("outbox")).toEqual([firstId]);
     expect(conversation.get("inProcessHead")).toBeUndefined();
-    const token = await idTokenWithClaims({ vendorId: vendor.vendorId });
-    const queued = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
-      token,
-      body: { to: customer, text: "Votre commande est prête" },
-    });
-    expect(queued.status).toBe(202);
-    const replies = await settled(vendor.vendorId, customer, 2);
-    const first = replies.find((reply) => reply.id === firstId)!;
-    const second = replies.find((reply) => reply.id !== firstId)!;
-    expect([first.status, second.status]).toEqual(["sent", "sent"]);
-    const history = ((await outboundOf(db, vendor.vendorId, customer).doc(second.id).get()).get("delivery.history") ??
-      []) as { event: string }[];
-    expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(["waiting", "dispatched", "sent"]));
-    const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
-    expect(order).toEqual([first.text, second.text]);
-    expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
+    await queueBehind(customer, firstId);
   }, 60_000);
 });

@@ -1,12 +1,11 @@
 import { DocumentReference, Query, Timestamp, Transaction } from "firebase-admin/firestore";
 import { firestore } from "../../src/shared/firestore";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { replyToInbound, type ReplyDeps } from "../../src/replies/reply-to-inbound";
+import { describe, expect, it, vi } from "vitest";
+import { replyToInbound } from "../../src/replies/reply-to-inbound";
 import { createVendor, messagesOf } from "../support/emulators";
 import { wordingKeyOf } from "../support/wording";
 import { availableStock } from "../../src/store/stock-shards";
-import type { FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { inProcessReplies, type InlineScheduler } from "../support/inline-scheduler";
+import { useInProcessReplies } from "../support/inline-scheduler";
 
 // In process, in a project of its own (no Functions emulator trigger fires here), so the test decides
 // exactly when each message's run happens, and can count the Firestore reads each one makes.
@@ -16,15 +15,7 @@ vi.hoisted(() => {
 });
 const db = firestore();
 
-let wasender: FakeWasender;
-let deps: ReplyDeps;
-let scheduler: InlineScheduler;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ deps, scheduler, wasender, close } = await inProcessReplies());
-});
-afterAll(() => close());
+const replies = useInProcessReplies();
 
 /** Billed reads made in this process while `work` runs: one per document, one per query result (at least one per query). */
 async function countReads(work: () => Promise<unknown>): Promise<number> {
@@ -50,7 +41,7 @@ async function countReads(work: () => Promise<unknown>): Promise<number> {
 describe("inbound ordering without polling", () => {
   it("decides a burst of 5 in arrival order, each on the state the previous one left, at 2 reads or fewer per message for ordering", async () => {
     const vendor = await createVendor(db, {
-      apiUrl: wasender.apiUrl,
+      apiUrl: replies.wasender.apiUrl,
       config: { paymentLinkTemplate: "https://pay.example.test/{reference}?amount={amount}" },
       products: {
         robe1: { keyword: "ROBE1", name: "Robe wax", price: 15000, currency: "XOF", stock: 5, active: true },
@@ -82,7 +73,9 @@ describe("inbound ordering without polling", () => {
     const orderingReads: number[] = [];
     for (const i of [4, 3, 2, 1]) {
       const receivedAt = Timestamp.fromMillis(base + i * 10);
-      orderingReads.push(await countReads(() => replyToInbound(vendor.vendorId, customer, ids[i]!, deps, receivedAt)));
+      orderingReads.push(
+        await countReads(() => replyToInbound(vendor.vendorId, customer, ids[i]!, replies.deps, receivedAt)),
+      );
     }
     for (const id of ids.slice(1))
       expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("pending");
@@ -90,11 +83,11 @@ describe("inbound ordering without polling", () => {
     console.log(`ordering reads per parked burst message: ${orderingReads.join(", ")}`);
 
     // The first message's run decides it, then hands over down the chain: all five, in order.
-    await replyToInbound(vendor.vendorId, customer, ids[0]!, deps);
-    await scheduler.idle();
+    await replyToInbound(vendor.vendorId, customer, ids[0]!, replies.deps);
+    await replies.scheduler.idle();
     for (const id of ids)
       expect((await messagesOf(db, vendor.vendorId, customer).doc(id).get()).get("processing.state")).toBe("done");
-    const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey && s.to === customer);
+    const sends = replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey && s.to === customer);
     // What the buyer is told, by the engine's wording keys: the card, the recap, the reservation.
     expect(sends.slice(1, 4).map((s) => wordingKeyOf(s.text!))).toEqual(["productCard", "recap", "orderReserved"]);
     expect(sends[1]!.text!.split("\n")[0]).toBe("*Robe wax*");
@@ -103,7 +96,7 @@ describe("inbound ordering without polling", () => {
   }, 60_000);
 
   it("a message whose earlier one got decided meanwhile goes ahead at once", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const customer = "+221773000002";
     const ids = ["in_SOLO0", "in_SOLO1"];
     for (const [i, id] of ids.entries()) {
@@ -122,9 +115,9 @@ describe("inbound ordering without polling", () => {
           receivedAt: Timestamp.fromMillis(Date.now() - 1_000 + i),
         });
     }
-    await replyToInbound(vendor.vendorId, customer, ids[0]!, deps);
-    await replyToInbound(vendor.vendorId, customer, ids[1]!, deps);
-    await scheduler.idle();
-    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(2);
+    await replyToInbound(vendor.vendorId, customer, ids[0]!, replies.deps);
+    await replyToInbound(vendor.vendorId, customer, ids[1]!, replies.deps);
+    await replies.scheduler.idle();
+    expect(replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(2);
   }, 30_000);
 });

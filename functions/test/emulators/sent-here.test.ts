@@ -1,11 +1,10 @@
-import { DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { DocumentReference, Transaction } from "firebase-admin/firestore";
+import { describe, expect, it, vi } from "vitest";
 import { forgetSent } from "../../src/outbound/sent-here";
-import { replyToInbound, type ReplyDeps } from "../../src/replies/reply-to-inbound";
+import { replyToInbound } from "../../src/replies/reply-to-inbound";
 import { firestore } from "../../src/shared/firestore";
-import { createVendor, messagesOf } from "../support/emulators";
-import { inProcessReplies, type InlineScheduler } from "../support/inline-scheduler";
+import { createVendor, messagesOf, pendingInbound } from "../support/emulators";
+import { useInProcessReplies } from "../support/inline-scheduler";
 
 // In process, in a project of its own (no Functions emulator trigger fires here): the test runs each
 // message's decision itself and sees which documents its transaction reads.
@@ -15,15 +14,7 @@ vi.hoisted(() => {
 });
 const db = firestore();
 
-let wasender: FakeWasender;
-let deps: ReplyDeps;
-let scheduler: InlineScheduler;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ deps, scheduler, wasender, close } = await inProcessReplies());
-});
-afterAll(() => close());
+const replies = useInProcessReplies();
 
 /** The outbound messages a transaction read (by path) while `work` ran. */
 async function outboundReads(work: () => Promise<unknown>): Promise<string[]> {
@@ -49,25 +40,14 @@ async function outboundReads(work: () => Promise<unknown>): Promise<string[]> {
 
 describe("a reply this instance sent", () => {
   it("is dropped from its outbox by the next decision without a read; another instance reads it once", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const customer = "+221773100001";
     const say = async (id: string, text: string) => {
       await messagesOf(db, vendor.vendorId, customer)
         .doc(id)
-        .set({
-          direction: "inbound",
-          vendorId: vendor.vendorId,
-          wabaInstanceId: vendor.wabaInstanceId,
-          waMessageId: id.slice(3),
-          from: customer,
-          text,
-          kind: "text",
-          event: "messages.received",
-          processing: { state: "pending" },
-          receivedAt: Timestamp.now(),
-        });
-      const reads = await outboundReads(() => replyToInbound(vendor.vendorId, customer, id, deps));
-      await scheduler.idle();
+        .set(pendingInbound(vendor, customer, id, text));
+      const reads = await outboundReads(() => replyToInbound(vendor.vendorId, customer, id, replies.deps));
+      await replies.scheduler.idle();
       return reads;
     };
     const conversation = () => db.collection("vendors").doc(vendor.vendorId).collection("conversations").doc(customer);
@@ -88,7 +68,7 @@ describe("a reply this instance sent", () => {
     const third = (await conversation().get()).get("outbox") as string[];
     expect(third).toHaveLength(1);
     expect(third).not.toEqual(second);
-    const sends = wasender.sends.filter((send) => send.apiKey === vendor.apiKey && send.to === customer);
+    const sends = replies.wasender.sends.filter((send) => send.apiKey === vendor.apiKey && send.to === customer);
     expect(sends).toHaveLength(3);
   }, 30_000);
 });

@@ -1,11 +1,8 @@
-import { Timestamp } from "firebase-admin/firestore";
 import { firestore } from "../../src/shared/firestore";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { handleNewMessage } from "../../src/replies/on-new-message";
-import type { ReplyDeps } from "../../src/replies/reply-to-inbound";
-import { createVendor } from "../support/emulators";
-import type { FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { inProcessReplies, type InlineScheduler } from "../support/inline-scheduler";
+import { createVendor, pendingInbound } from "../support/emulators";
+import { useInProcessReplies } from "../support/inline-scheduler";
 
 // A project of its own: the Functions emulator does not listen here, so only the in-process calls
 // below run the trigger's code, and a redelivery is exactly what the test makes it.
@@ -15,15 +12,7 @@ vi.hoisted(() => {
 });
 const db = firestore();
 
-let wasender: FakeWasender;
-let deps: ReplyDeps;
-let scheduler: InlineScheduler;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ deps, scheduler, wasender, close } = await inProcessReplies());
-});
-afterAll(() => close());
+const replies = useInProcessReplies();
 
 async function storedInbound(
   vendorId: string,
@@ -33,25 +22,14 @@ async function storedInbound(
   wabaInstanceId: string,
 ) {
   const path = `vendors/${vendorId}/conversations/${customer}/messages/${messageId}`;
-  const data = {
-    direction: "inbound",
-    vendorId,
-    wabaInstanceId,
-    waMessageId: messageId.replace(/^in_/, ""),
-    from: customer,
-    text,
-    kind: "text",
-    event: "messages.received",
-    processing: { state: "pending" },
-    receivedAt: Timestamp.now(),
-  };
+  const data = pendingInbound({ vendorId, wabaInstanceId }, customer, messageId, text);
   await db.doc(path).set(data);
   return { path, data, params: { vendorId, customer, messageId } };
 }
 
 describe("the message trigger delivered more than once", () => {
   it("sends each reply once when the same event runs ten times concurrently", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const { params, data } = await storedInbound(
       vendor.vendorId,
       "+221771110001",
@@ -59,15 +37,17 @@ describe("the message trigger delivered more than once", () => {
       "aide",
       vendor.wabaInstanceId,
     );
-    await Promise.all(Array.from({ length: 10 }, () => handleNewMessage(params, data, deps, new Date().toISOString())));
-    await scheduler.idle();
-    const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey);
+    await Promise.all(
+      Array.from({ length: 10 }, () => handleNewMessage(params, data, replies.deps, new Date().toISOString())),
+    );
+    await replies.scheduler.idle();
+    const sends = replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey);
     expect(sends).toHaveLength(1);
     expect(sends[0]!.to).toBe("+221771110001");
   });
 
   it("does not reply again when the event is redelivered after the reply went out", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const { params, data, path } = await storedInbound(
       vendor.vendorId,
       "+221771110002",
@@ -75,11 +55,11 @@ describe("the message trigger delivered more than once", () => {
       "bonjour",
       vendor.wabaInstanceId,
     );
-    await handleNewMessage(params, data, deps);
-    await scheduler.idle();
-    await handleNewMessage(params, data, deps);
-    await scheduler.idle();
-    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(1);
+    await handleNewMessage(params, data, replies.deps);
+    await replies.scheduler.idle();
+    await handleNewMessage(params, data, replies.deps);
+    await replies.scheduler.idle();
+    expect(replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(1);
     const inbound = await db.doc(path).get();
     expect(inbound.get("processing.state")).toBe("done");
     expect(inbound.get("processing.replyIds")).toEqual(["out_DUP2_0"]);
@@ -89,7 +69,7 @@ describe("the message trigger delivered more than once", () => {
   });
 
   it("drops an event older than the bound (the sweep owns it by then)", async () => {
-    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const { params, data, path } = await storedInbound(
       vendor.vendorId,
       "+221771110003",
@@ -97,19 +77,19 @@ describe("the message trigger delivered more than once", () => {
       "bonjour",
       vendor.wabaInstanceId,
     );
-    await handleNewMessage(params, data, deps, new Date(Date.now() - 2 * 3600_000).toISOString());
-    await scheduler.idle();
+    await handleNewMessage(params, data, replies.deps, new Date(Date.now() - 2 * 3600_000).toISOString());
+    await replies.scheduler.idle();
     // Dropped: nothing decided, nothing written for the reply, nothing sent.
     expect((await db.doc(path).get()).get("processing.state")).toBe("pending");
     expect((await db.doc(path.replace("in_OLD1", "out_OLD1_0")).get()).exists).toBe(false);
-    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(0);
+    expect(replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(0);
     // The same event on time is answered: the age alone kept the handler from acting.
-    await handleNewMessage(params, data, deps, new Date().toISOString());
-    await scheduler.idle();
+    await handleNewMessage(params, data, replies.deps, new Date().toISOString());
+    await replies.scheduler.idle();
     const inbound = await db.doc(path).get();
     expect(inbound.get("processing.state")).toBe("done");
     expect(inbound.get("processing.replyIds")).toEqual(["out_OLD1_0"]);
-    const sends = wasender.sends.filter((s) => s.apiKey === vendor.apiKey);
+    const sends = replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey);
     expect(sends).toHaveLength(1);
     expect(sends[0]!.to).toBe("+221771110003");
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getApps, initializeApp, type App } from "firebase-admin/app";
-import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import { getFirestore, Timestamp, type Firestore } from "firebase-admin/firestore";
 import { hmacHex } from "../../src/wasender/signature";
 
 export const PROJECT_ID = "demo-livepay";
@@ -155,6 +155,28 @@ export function sleep(ms: number): Promise<void> {
 
 export function messagesOf(db: Firestore, vendorId: string, customer: string) {
   return db.collection("vendors").doc(vendorId).collection("conversations").doc(customer).collection("messages");
+}
+
+/** An inbound text message as the webhook stores it, not yet decided (for tests that run the trigger's code). */
+export function pendingInbound(
+  vendor: Pick<TestVendor, "vendorId" | "wabaInstanceId">,
+  customer: string,
+  messageId: string,
+  text: string,
+  receivedAt = Timestamp.now(),
+) {
+  return {
+    direction: "inbound",
+    vendorId: vendor.vendorId,
+    wabaInstanceId: vendor.wabaInstanceId,
+    waMessageId: messageId.replace(/^in_/, ""),
+    from: customer,
+    text,
+    kind: "text",
+    event: "messages.received",
+    processing: { state: "pending" },
+    receivedAt,
+  };
 }
 
 /** A conversation's outbound messages: everything the backend sends, each with its delivery. */

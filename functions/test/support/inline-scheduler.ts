@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { AlloPermetEngine } from "../../src/engine/allopermet-engine";
 import { ProviderRegistry } from "../../src/providers/registry";
@@ -76,4 +77,14 @@ export async function inProcessReplies(): Promise<{
   };
   scheduler.deps = deps;
   return { deps, scheduler, wasender, close: async () => (await registry.close(), await wasender.close()) };
+}
+
+/** `inProcessReplies` for a whole test file: started before its tests, closed after them. */
+export function useInProcessReplies(): Awaited<ReturnType<typeof inProcessReplies>> {
+  const suite = {} as Awaited<ReturnType<typeof inProcessReplies>>;
+  beforeAll(async () => {
+    Object.assign(suite, await inProcessReplies());
+  });
+  afterAll(() => suite.close());
+  return suite;
 }
