@@ -4,7 +4,7 @@ import type { MessagingInstance } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { writeCircuit } from "../store/waba-instances";
 import { chooseChannel } from "./channel";
-import { endMessage, outboxOf, passTurn } from "./conversation-turn";
+import { endMessage, outboxOf, passTurn, unmarkInProcess } from "./conversation-turn";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryEvent } from "./delivery-state";
 import type { AttemptTask } from "./dispatch";
@@ -67,7 +67,7 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     const next = transition(delivery, { type: "lease_expired" }, now);
     return {
       outcome: { kind: "done", reason: "the previous sender stopped mid-send; retried" },
-      writes: [update(ref, deliveryFields(next, now))],
+      writes: [update(ref, deliveryFields(next, now)), ...unmarkInProcess(conversation, task.messageId)],
       dispatches: [{ ...task, generation: next.generation }],
     };
   }

@@ -6,10 +6,9 @@ import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
 import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
 import type { Claimed } from "./claim";
-import { endMessage, recordEnd } from "./conversation-turn";
+import { endMessage, recordEnd, unmarkInProcess } from "./conversation-turn";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery, type DeliveryError } from "./delivery-state";
-import { IN_PROCESS_HEAD } from "./outbox";
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { decideRetry } from "./retry-policy";
@@ -144,14 +143,12 @@ export async function completeStep(
       { type: "retry", at: decision.at, error, possibleDuplicate: decision.possibleDuplicate },
       now,
     );
-    // No longer sent in process: what waits behind it now gets its turn from its completion, as usual.
-    const unmark =
-      conversation.get(IN_PROCESS_HEAD) === task.messageId
-        ? [update(conversation.ref, { [IN_PROCESS_HEAD]: FieldValue.delete() })]
-        : [];
     return plan(
       {},
-      [update(ref, { ...deliveryFields(retrying, now), ...ownFields }), ...unmark],
+      [
+        update(ref, { ...deliveryFields(retrying, now), ...ownFields }),
+        ...unmarkInProcess(conversation, task.messageId),
+      ],
       [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches],
     );
   }

@@ -98,6 +98,16 @@ export async function passTurn(
 }
 
 /**
+ * A message no longer sent in process (its attempt failed, or its sender died) loses the conversation's
+ * `inProcessHead` mark: what waits behind it stops asking and gets its turn from its completion.
+ */
+export function unmarkInProcess(conversation: DocumentSnapshot, messageId: string): Write[] {
+  return conversation.get(IN_PROCESS_HEAD) === messageId
+    ? [update(conversation.ref, { [IN_PROCESS_HEAD]: FieldValue.delete() })]
+    : [];
+}
+
+/**
  * A dashboard's message learns how its send ended (its own document, in the conversation's messages):
  * the status, and the reason of a failure. One read; nothing when the dashboard deleted it meanwhile.
  */
