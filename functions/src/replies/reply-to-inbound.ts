@@ -171,8 +171,11 @@ function decisionInputs(vendorId: string, customer: string, deps: ReplyDeps) {
     const catalogue = settings.then((config) =>
       config.found && config.valid ? readActiveProductsCached(vendorId) : undefined,
     );
-    // Awaited by the decision; should the transaction fail first, nothing waits for it.
-    catalogue.catch(() => undefined);
+    // A failed read is not kept: the decision's next try reads again. (Awaited by the decision; should
+    // the transaction fail first, nothing else waits for it.)
+    catalogue.catch(() => {
+      if (loading?.settings === settings) loading = undefined;
+    });
     return (loading = { settings, catalogue });
   };
   const inputs = async (): Promise<{ config: VendorConfigRead; verdict: LimitVerdict }> => {
