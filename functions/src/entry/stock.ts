@@ -2,13 +2,13 @@ import "./global";
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { handleStockViewTask, StockViewNotDue } from "../orders/stock-views";
-import { spreadStock } from "../store/stock-shards";
+import { handleStockViewTask, spreadEdit, StockViewNotDue } from "../orders/stock-views";
 
 /**
  * A product's `stock` set by an operator (or a new product): spread over its stock shards, which
- * reservations draw from (README, "Stock during a live"). The product's own view refreshes write
- * `stock` equal to `stockSync.stock`, which this leaves alone.
+ * reservations draw from (README, "Stock during a live"); a spread that fails is handed to
+ * `stockViewRefresh`. The product's own view refreshes write `stock` equal to `stockSync.stock`, which
+ * this leaves alone.
  */
 export const onProductWritten = onDocumentWritten(
   { document: "vendors/{vendorId}/products/{productId}", retry: true },
@@ -17,7 +17,7 @@ export const onProductWritten = onDocumentWritten(
     if (!after?.exists) return;
     // The view refresh's own writes keep `stock` equal to `stockSync.stock`: nothing to spread, no read.
     if (after.get("stockSync.stock") === after.get("stock")) return;
-    await spreadStock(event.params.vendorId, event.params.productId);
+    await spreadEdit(event.params.vendorId, event.params.productId, event.id);
   },
 );
 

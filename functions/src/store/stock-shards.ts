@@ -187,25 +187,40 @@ export async function prepareStockRelease(
 
 /**
  * An operator's edit of `stock` (or a new product) spread over the shards: the edit says how many units
- * are on sale now. Nothing happens when `stock` is what was last spread or summed.
+ * are on sale now. Nothing happens when `stock` is what was last spread or summed; false too when the
+ * product changed since it was read (that write's own trigger spreads what it holds).
+ *
+ * One batch, not a transaction: Firestore makes a write wait for the transactions that have read the
+ * document (or fails them, and they are made again on the new units), so a reservation that read a shard
+ * before the spread never writes its old count over it; and a spread that reads nothing is never the
+ * transaction aborted and retried behind a rush's reservations (in the emulator that took over 10 s).
  */
 export async function spreadStock(vendorId: string, productId: string): Promise<boolean> {
   const ref = productRef(vendorId, productId);
-  return firestore().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const stock: unknown = snap.get("stock");
-    if (!snap.exists || !isStock(stock)) return false;
-    const sync = stockSyncOf(snap.data());
-    if (sync && sync.stock === stock) return false;
-    const units = splitStock(stock);
-    // Read although overwritten: a reservation that read a shard before this spread must then conflict
-    // with it and be made again on the new units, never write its old count over them.
-    await tx.getAll(...units.map((_, shard) => shardRef(vendorId, productId, shard)));
-    units.forEach((n, shard) => tx.set(shardRef(vendorId, productId, shard), { units: n }));
-    tx.update(ref, { stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() } });
+  const snap = await ref.get();
+  const stock: unknown = snap.get("stock");
+  if (!snap.exists || !isStock(stock)) return false;
+  const sync = stockSyncOf(snap.data());
+  if (sync && sync.stock === stock) return false;
+  const units = splitStock(stock);
+  const batch = firestore().batch();
+  units.forEach((n, shard) => batch.set(shardRef(vendorId, productId, shard), { units: n }));
+  batch.update(
+    ref,
+    { stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() } },
+    { lastUpdateTime: snap.updateTime! },
+  );
+  try {
+    await batch.commit();
     return true;
-  });
+  } catch (error) {
+    if ((error as { code?: number }).code === FAILED_PRECONDITION) return false;
+    throw error;
+  }
 }
+
+/** gRPC's code for a precondition (here: the product's update time) that no longer holds. */
+const FAILED_PRECONDITION = 9;
 
 /**
  * The product's `stock` set to what its shards hold, so cards and the console show it. Left alone

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { firstShard, planDraw, splitStock, STOCK_SHARD_COUNT } from "../../src/model/stock-shards";
-import { stockViewTask, STOCK_VIEW_WINDOW_MS } from "../../src/orders/stock-views";
+import { spreadEdit, stockSpreadTask, stockViewTask, STOCK_VIEW_WINDOW_MS } from "../../src/orders/stock-views";
 
 describe("stock shards (pure)", () => {
   it("spreads a stock evenly, the remainder on the first shards, nothing lost", () => {
@@ -67,5 +67,40 @@ describe("stock shards (pure)", () => {
     expect(stockViewTask("v", "q", t).id).not.toBe(a.id);
     expect(a.task.at).toBe(Math.floor(t / STOCK_VIEW_WINDOW_MS + 1) * STOCK_VIEW_WINDOW_MS);
     expect(a.task.at).toBeGreaterThan(t);
+  });
+
+  it("asks a spread again under its own id per failed attempt, due at once, never a window's id", () => {
+    const t = 1_800_000_000_500;
+    const a = stockSpreadTask("v", "p", "event-1", t);
+    expect(a.id).toMatch(/^[A-Za-z0-9_-]{1,500}$/);
+    expect(a.task).toEqual({ vendorId: "v", productId: "p", at: t });
+    expect(stockSpreadTask("v", "p", "event-1", t + 5_000).id).toBe(a.id);
+    expect(stockSpreadTask("v", "p", "event-2", t).id).not.toBe(a.id);
+    expect(stockSpreadTask("v", "q", "event-1", t).id).not.toBe(a.id);
+    expect(a.id).not.toBe(stockViewTask("v", "p", t).id);
+  });
+
+  it("hands an edit whose spread failed to the queue, and throws the spread's error when the queue fails too", async () => {
+    const asked: string[] = [];
+    const queue = {
+      spreadLater: async (vendorId: string, productId: string, key: string) => {
+        asked.push(`${vendorId}/${productId}/${key}`);
+      },
+    };
+    const busy = Object.assign(new Error("ABORTED: too much contention"), { code: 10 });
+    const failing = async () => {
+      throw busy;
+    };
+    expect(await spreadEdit("v", "p", "e1", { spread: async () => true, queue })).toBe("spread");
+    expect(await spreadEdit("v", "p", "e2", { spread: async () => false, queue })).toBe("unchanged");
+    expect(asked).toEqual([]);
+    expect(await spreadEdit("v", "p", "e3", { spread: failing, queue })).toBe("queued");
+    expect(asked).toEqual(["v/p/e3"]);
+    const down = {
+      spreadLater: async () => {
+        throw new Error("queue unreachable");
+      },
+    };
+    await expect(spreadEdit("v", "p", "e4", { spread: failing, queue: down })).rejects.toBe(busy);
   });
 });
