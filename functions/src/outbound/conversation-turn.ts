@@ -1,5 +1,5 @@
 import { FieldValue, type DocumentSnapshot } from "firebase-admin/firestore";
-import { conversationOf, messageRef, outboundRef } from "../store/conversation-paths";
+import { conversationIds, conversationOf, messageRef, outboundRef } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { statusOf, transition, type Delivery, type DeliveryError } from "./delivery-state";
 import type { Dispatch } from "./dispatch";
@@ -62,7 +62,7 @@ export async function passTurn(
 ): Promise<{ writes: Write[]; dispatches: Dispatch[] }> {
   const rest = outboxOf(conversation).filter((id) => id !== endedId);
   const nextId = rest[0];
-  const [vendorId, customer] = [conversation.ref.parent.parent!.id, conversation.ref.id];
+  const { vendorId, customer } = conversationIds(conversation.ref);
   const nextSnap = !nextId
     ? undefined
     : next?.id === nextId

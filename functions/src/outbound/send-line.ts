@@ -1,6 +1,6 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
-import { OUTBOUND } from "../store/conversation-paths";
+import { conversationOf, OUTBOUND } from "../store/conversation-paths";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { transition, type Delivery } from "./delivery-state";
 import type { AttemptTask, Dispatch } from "./dispatch";
@@ -72,8 +72,7 @@ async function oldestWaiter(
 }
 
 function taskOf(ref: FirebaseFirestore.DocumentReference, generation: number, at: number): Dispatch {
-  const conversation = ref.parent.parent!;
-  return { vendorId: conversation.parent.parent!.id, customer: conversation.id, messageId: ref.id, generation, at };
+  return { ...conversationOf(ref), messageId: ref.id, generation, at };
 }
 
 /** The turn handed to a waiter: scheduled for `at` with a task of its own. */

@@ -3,7 +3,7 @@ import { logger } from "../shared/logger";
 import { resolveInstance, toChannel } from "../messaging/provider";
 import { failoverOf } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
-import { conversationRef, OUTBOUND, outboundRef } from "../store/conversation-paths";
+import { conversationOf, conversationRef, OUTBOUND, outboundRef } from "../store/conversation-paths";
 import { unmarkInProcess } from "./conversation-turn";
 import type { OutboundDeps } from "./deps";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
@@ -121,9 +121,7 @@ async function redriven(
 function conversationsOf(docs: FirebaseFirestore.QueryDocumentSnapshot[]): { vendorId: string; customer: string }[] {
   const seen = new Map<string, { vendorId: string; customer: string }>();
   for (const doc of docs) {
-    const conversation = doc.ref.parent.parent!;
-    const vendorId = conversation.parent.parent!.id;
-    seen.set(conversation.path, { vendorId, customer: conversation.id });
+    seen.set(doc.ref.parent.parent!.path, conversationOf(doc.ref));
   }
   return [...seen.values()];
 }
@@ -170,8 +168,7 @@ export async function retryLinks(deps: OutboundDeps): Promise<number> {
   const snap = await firestore().collectionGroup(OUTBOUND).where("linkPending", "==", true).limit(BATCH).get();
   let linked = 0;
   for (const doc of snap.docs) {
-    const vendorId = doc.ref.parent.parent!.parent.parent!.id;
-    const customer = doc.ref.parent.parent!.id;
+    const { vendorId, customer } = conversationOf(doc.ref);
     const msgId = (doc.get("providerMessageId") ?? doc.get("wasenderMsgId")) as string | number | undefined;
     const channel = toChannel(doc.get("provider"));
     const resolution = await resolveInstance(vendorId, String(doc.get("wabaInstanceId")));

@@ -24,8 +24,12 @@ export function outboundRef(vendorId: string, customer: string, messageId: strin
   return conversationRef(vendorId, customer).collection("outbound").doc(messageId);
 }
 
+/** The vendor and customer of a conversation document. */
+export function conversationIds(conversation: DocumentReference): { vendorId: string; customer: string } {
+  return { vendorId: conversation.parent.parent!.id, customer: conversation.id };
+}
+
 /** The vendor and customer of a document under a conversation (a message or an outbound message). */
 export function conversationOf(ref: DocumentReference): { vendorId: string; customer: string } {
-  const conversation = ref.parent.parent!;
-  return { vendorId: conversation.parent.parent!.id, customer: conversation.id };
+  return conversationIds(ref.parent.parent!);
 }

@@ -9,7 +9,7 @@ import {
 } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import type { InboundDoc, InboundMessage } from "../model/message";
-import { conversationRef, messageRef, OUTBOUND, outboundRef } from "./conversation-paths";
+import { conversationOf, conversationRef, messageRef, OUTBOUND, outboundRef } from "./conversation-paths";
 
 export { conversationRef, messageRef, outboundRef };
 
@@ -177,11 +177,7 @@ export async function stuckInbound(
     .orderBy("receivedAt")
     .limit(limit)
     .get();
-  return snap.docs.map((doc) => ({
-    vendorId: doc.ref.parent.parent!.parent.parent!.id,
-    customer: doc.ref.parent.parent!.id,
-    messageId: doc.id,
-  }));
+  return snap.docs.map((doc) => ({ ...conversationOf(doc.ref), messageId: doc.id }));
 }
 
 /** The vendor's conversations waiting for a person (`botPaused`), newest request first. */
