@@ -1,5 +1,5 @@
 import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
-import { firestore } from "../shared/firestore";
+import { firestore, getBoth } from "../shared/firestore";
 import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
 import { OUTBOUND, outboundRef } from "../store/conversation-paths";
 import { logger } from "../shared/logger";
@@ -90,7 +90,7 @@ export async function linkOutbound(
   const target = outboundRef(vendorId, customer, messageId);
   await firestore().runTransaction(async (tx) => {
     const pendingDoc = pendingRef(vendorId, waMessageId);
-    const [pending, message] = await Promise.all([tx.get(pendingDoc), tx.get(target)]);
+    const [pending, message] = await getBoth(tx, pendingDoc, target);
     const update: Record<string, unknown> = { waMessageId };
     const early = currentStatus(pending.get("status"));
     const reason: unknown = pending.get("reason");

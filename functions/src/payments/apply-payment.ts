@@ -3,7 +3,7 @@ import { textBook } from "../engine/wording";
 import type { OutboundDeps } from "../outbound/deps";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
-import { firestore } from "../shared/firestore";
+import { firestore, getBoth } from "../shared/firestore";
 import { logger } from "../shared/logger";
 import { wellFormed } from "../model/common";
 import { orderDocSchema, type OrderDoc } from "../model/order";
@@ -85,7 +85,7 @@ export async function applyPayment(
   const texts = payment.outcome === "failed" ? await textsOf(vendorId) : undefined;
   const { outcome, dispatches } = await firestore().runTransaction(
     async (tx): Promise<{ outcome: PaymentOutcome; dispatches: Dispatch[] }> => {
-      const [entry, snap] = await Promise.all([tx.get(entryRef), ref ? tx.get(ref) : Promise.resolve(undefined)]);
+      const [entry, snap] = ref ? await getBoth(tx, entryRef, ref) : [await tx.get(entryRef), undefined];
       if (entry.exists) return { outcome: "duplicate", dispatches: [] };
       const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
       const outcome = decide(order, payment);

@@ -4,7 +4,7 @@ import { inboundDocSchema, type InboundDoc, type OutboundContent } from "../mode
 import { INLINE_CLAIM, inlineSender, type InlineAttempt } from "../outbound/attempt";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
-import { firestore } from "../shared/firestore";
+import { firestore, getBoth } from "../shared/firestore";
 import {
   conversationRef,
   messageRef,
@@ -104,7 +104,7 @@ export async function decideOnce(
         [inboundSnap, convSnap] = [snap, await tx.get(convRef)];
       } else {
         options.deciding?.();
-        [inboundSnap, convSnap] = await Promise.all([tx.get(inboundRef), tx.get(convRef)]);
+        [inboundSnap, convSnap] = await getBoth(tx, inboundRef, convRef);
       }
       const inbound = inboundDocSchema.parse(inboundSnap.data());
       const next = nextOf(inboundSnap.get("processing"));

@@ -4,7 +4,7 @@ import { describeIssues, e164Schema } from "../model/common";
 import { vendorWrittenOutboundSchema } from "../model/message";
 import type { OutboundDeps } from "../outbound/deps";
 import { Outbox } from "../outbound/outbox";
-import { firestore } from "../shared/firestore";
+import { firestore, getBoth } from "../shared/firestore";
 import { messageRef, outboundRef } from "../store/conversations";
 import { readVendorConfigCached } from "../store/vendor-configs";
 
@@ -39,7 +39,7 @@ export async function sendVendorMessage(
 
   let refused = problems;
   const dispatches = await firestore().runTransaction(async (tx) => {
-    const [snap, taken] = await Promise.all([tx.get(ref), tx.get(outboundRef(vendorId, customer, messageId))]);
+    const [snap, taken] = await getBoth(tx, ref, outboundRef(vendorId, customer, messageId));
     // Adopted by an earlier run already (a redelivered trigger).
     const adopted = snap.get("delivery") !== undefined || snap.get("sentAs") !== undefined;
     if (!snap.exists || adopted || snap.get("status") === "failed") return [];

@@ -1,5 +1,11 @@
 import { getApps, initializeApp } from "firebase-admin/app";
-import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import {
+  getFirestore,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Firestore,
+  type Transaction,
+} from "firebase-admin/firestore";
 
 /**
  * Initializes the default Admin app once per process. Must run at module load: firebase-functions
@@ -18,4 +24,17 @@ export function firestore(): Firestore {
     db = getFirestore();
   }
   return db;
+}
+
+/**
+ * Two documents read in a transaction in one request. Reads started side by side take two: the first
+ * read of a transaction starts it, and every other read waits for that answer.
+ */
+export async function getBoth(
+  tx: Transaction,
+  first: DocumentReference,
+  second: DocumentReference,
+): Promise<[DocumentSnapshot, DocumentSnapshot]> {
+  const [a, b] = await tx.getAll(first, second);
+  return [a!, b!];
 }
