@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { adminDb, eventually, sleep, uniqueId } from "../support/emulators";
+import { reserveRobe, reserveRobeOrAborted, buyerPhone } from "../support/stock-reservations";
 import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
 import { availableStock, refreshStockView, shardRef, spreadStock } from "../../src/store/stock-shards";
@@ -11,7 +12,6 @@ import { STOCK_SHARD_COUNT } from "../../src/model/stock-shards";
 // an operator's edits through the product document (spread by the product trigger).
 
 const db = adminDb();
-const link = ({ reference }: { reference: string }) => `https://pay.test/${reference}`;
 const products = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("products");
 const ordersOf = (vendorId: string) => db.collection("vendors").doc(vendorId).collection("orders");
 
@@ -25,34 +25,6 @@ async function vendorWithProduct(stock: number): Promise<string> {
   return vendorId;
 }
 
-/** A reservation as a decision makes it: in a transaction with the decision's 10 attempts. */
-function reserve(vendorId: string, customer: string, quantity = 1, expiresAt = new Date(Date.now() + 600_000)) {
-  return firestore().runTransaction(
-    async (tx) => {
-      const shop = new FirestoreShop(tx, vendorId, "waba_test", new Date());
-      const result = await shop.reserve({
-        customer,
-        items: [{ productId: "robe", quantity }],
-        expiresAt,
-        paymentLink: link,
-      });
-      shop.apply(tx);
-      return result;
-    },
-    { maxAttempts: 10 },
-  );
-}
-
-/** Contention may abort a transaction for good (a decision would then be made again): it reserved nothing. */
-function reserveOrAborted(vendorId: string, customer: string) {
-  return reserve(vendorId, customer).catch((error: { code?: number }) => {
-    if (error.code !== 10) throw error;
-    return { ok: false as const, aborted: true as const };
-  });
-}
-
-const buyer = (i: number) => `+22177${String(i).padStart(7, "0")}`;
-
 async function shardUnits(vendorId: string): Promise<number[]> {
   const snaps = await db.getAll(...Array.from({ length: STOCK_SHARD_COUNT }, (_, k) => shardRef(vendorId, "robe", k)));
   return snaps.map((snap) => (snap.exists ? (snap.get("units") as number) : 0));
@@ -62,7 +34,9 @@ describe("stock held in shards (emulators)", () => {
   it("never oversells: 40 concurrent buyers for 25 units spread over the shards get exactly 25, each order drawn from shards", async () => {
     const vendorId = await vendorWithProduct(25);
     expect((await shardUnits(vendorId)).reduce((a, b) => a + b, 0)).toBe(25);
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => reserveOrAborted(vendorId, buyer(i))));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => reserveRobeOrAborted(vendorId, buyerPhone(i))),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(25);
     const shortages = results.filter((r) => !r.ok && !("aborted" in r));
     for (const refused of shortages)
@@ -81,7 +55,7 @@ describe("stock held in shards (emulators)", () => {
     const rush = Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         await sleep(i * 40);
-        return reserveOrAborted(vendorId, buyer(i));
+        return reserveRobeOrAborted(vendorId, buyerPhone(i));
       }),
     );
     await sleep(600);
@@ -112,9 +86,9 @@ describe("stock held in shards (emulators)", () => {
   it("gives stock back exactly once, to the shards it came from, on a cancel and on an expiry", async () => {
     const vendorId = await vendorWithProduct(6);
     const before = await shardUnits(vendorId);
-    const kept = await reserve(vendorId, buyer(1), 2);
-    const cancelled = await reserve(vendorId, buyer(2), 2);
-    const expiring = await reserve(vendorId, buyer(3), 1, new Date(Date.now() - 1_000));
+    const kept = await reserveRobe(vendorId, buyerPhone(1), 2);
+    const cancelled = await reserveRobe(vendorId, buyerPhone(2), 2);
+    const expiring = await reserveRobe(vendorId, buyerPhone(3), 1, new Date(Date.now() - 1_000));
     expect(kept.ok && cancelled.ok && expiring.ok).toBe(true);
     if (!kept.ok || !cancelled.ok || !expiring.ok) return;
     expect(await availableStock(vendorId, "robe")).toBe(1);
@@ -122,7 +96,7 @@ describe("stock held in shards (emulators)", () => {
     const cancel = () =>
       firestore().runTransaction(async (tx) => {
         const shop = new FirestoreShop(tx, vendorId, "waba_test", new Date());
-        const result = await shop.cancelReservation(buyer(2), cancelled.order.reference);
+        const result = await shop.cancelReservation(buyerPhone(2), cancelled.order.reference);
         shop.apply(tx);
         return result;
       });
@@ -148,7 +122,7 @@ describe("stock held in shards (emulators)", () => {
 
   it("refreshes the product's stock view from its shards, and leaves an operator's edit waiting to be spread alone", async () => {
     const vendorId = await vendorWithProduct(10);
-    for (let i = 0; i < 3; i++) expect((await reserve(vendorId, buyer(i))).ok).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await reserveRobe(vendorId, buyerPhone(i))).ok).toBe(true);
     expect((await products(vendorId).doc("robe").get()).get("stock")).toBe(10);
     expect(await refreshStockView(vendorId, "robe")).toBe(7);
     expect((await products(vendorId).doc("robe").get()).data()).toMatchObject({ stock: 7, stockSync: { stock: 7 } });
@@ -180,7 +154,11 @@ describe("stock held in shards (emulators)", () => {
     await products(other)
       .doc("robe")
       .set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock: 2 });
-    const results = await Promise.all([reserve(other, buyer(1)), reserve(other, buyer(2)), reserve(other, buyer(3))]);
+    const results = await Promise.all([
+      reserveRobe(other, buyerPhone(1)),
+      reserveRobe(other, buyerPhone(2)),
+      reserveRobe(other, buyerPhone(3)),
+    ]);
     expect(results.filter((r) => r.ok)).toHaveLength(2);
     expect(await availableStock(other, "robe")).toBe(0);
   }, 60_000);

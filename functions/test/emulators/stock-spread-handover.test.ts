@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
 import { handleStockViewTask } from "../../src/orders/stock-views";
 import { availableStock, spreadStock } from "../../src/store/stock-shards";
 import { uniqueId } from "../support/emulators";
+import { reserveRobeOrAborted, buyerPhone } from "../support/stock-reservations";
 
 // In a project of its own (no Functions emulator trigger fires here): an operator's edit stays waiting
 // until the code under test spreads it, as when the product trigger's spread failed and was handed to
@@ -20,28 +20,6 @@ async function spreadProduct(stock: number): Promise<string> {
   await product(vendorId).set({ keyword: "ROBE1", name: "Robe", price: 1000, currency: "XOF", active: true, stock });
   expect(await spreadStock(vendorId, "robe")).toBe(true);
   return vendorId;
-}
-
-function reserve(vendorId: string, customer: string) {
-  return firestore()
-    .runTransaction(
-      async (tx) => {
-        const shop = new FirestoreShop(tx, vendorId, "waba_test", new Date());
-        const result = await shop.reserve({
-          customer,
-          items: [{ productId: "robe", quantity: 1 }],
-          expiresAt: new Date(Date.now() + 600_000),
-          paymentLink: ({ reference }) => `https://pay.test/${reference}`,
-        });
-        shop.apply(tx);
-        return result;
-      },
-      { maxAttempts: 10 },
-    )
-    .catch((error: { code?: number }) => {
-      if (error.code !== 10) throw error;
-      return { ok: false as const };
-    });
 }
 
 describe("an operator's stock edit handed to the view task", () => {
@@ -65,7 +43,7 @@ describe("an operator's stock edit handed to the view task", () => {
     const rush = Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         await new Promise((resolve) => setTimeout(resolve, i * 25));
-        return reserve(vendorId, `+22177${String(i).padStart(7, "0")}`);
+        return reserveRobeOrAborted(vendorId, buyerPhone(i));
       }),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
