@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { installAndBuild } from "../scripts/lib/setup.mjs";
-import { dropWorkerWritesPreload, runInsideEmulators } from "./lib/emulators.mjs";
+import { dropWorkerPreloads, runInsideEmulators } from "./lib/emulators.mjs";
 import { machineLine } from "./lib/machine.mjs";
 import { markdownTable, row, textTable } from "./lib/table.mjs";
 
@@ -39,7 +39,7 @@ if (unknown.length > 0) {
 const selected = names.length > 0 ? PARTS.filter((part) => names.includes(part.name)) : PARTS;
 const full = selected.length === PARTS.length;
 
-if (inside) dropWorkerWritesPreload();
+if (inside) dropWorkerPreloads();
 else {
   process.env.BENCH_STARTED_AT ??= String(Date.now());
   await installAndBuild();

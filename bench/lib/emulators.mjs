@@ -16,20 +16,27 @@ export const BASELINE_PATH = "/api/bench/baseline";
 const CONFIG = join(ROOT, "firebase.bench.json");
 /** Every document write the Functions emulator's workers make, one line each (see worker-writes.mjs). */
 export const WORKER_WRITES_LOG = join(ROOT, ".cache", "bench", "worker-writes.log");
+/** Every run of a function in the Functions emulator's workers, one line each (see worker-runs.mjs). */
+export const WORKER_RUNS_LOG = join(ROOT, ".cache", "bench", "worker-runs.log");
+const PRELOADS = ["worker-writes.mjs", "worker-runs.mjs"];
 
-/** The environment that loads the write log into the Functions emulator's workers, an empty log first. */
-function workerWritesEnv() {
+/** The environment that loads the write and run logs into the Functions emulator's workers, empty logs first. */
+function workerLogsEnv() {
   mkdirSync(dirname(WORKER_WRITES_LOG), { recursive: true });
-  writeFileSync(WORKER_WRITES_LOG, "");
-  const preload = `--import=${fileURLToPath(new URL("./worker-writes.mjs", import.meta.url))}`;
-  return { WORKER_WRITES_LOG, NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" ") };
+  for (const file of [WORKER_WRITES_LOG, WORKER_RUNS_LOG]) writeFileSync(file, "");
+  const preloads = PRELOADS.map((name) => `--import=${fileURLToPath(new URL(`./${name}`, import.meta.url))}`);
+  return {
+    WORKER_WRITES_LOG,
+    WORKER_RUNS_LOG,
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, ...preloads].filter(Boolean).join(" "),
+  };
 }
 
-/** Takes the preload out of this process's environment: the parts' own processes are not counted. */
-export function dropWorkerWritesPreload() {
+/** Takes the preloads out of this process's environment: the parts' own processes are not logged. */
+export function dropWorkerPreloads() {
   const options = (process.env.NODE_OPTIONS ?? "")
     .split(" ")
-    .filter((option) => option && !option.includes("worker-writes.mjs"));
+    .filter((option) => option && !PRELOADS.some((name) => option.includes(name)));
   if (options.length > 0) process.env.NODE_OPTIONS = options.join(" ");
   else delete process.env.NODE_OPTIONS;
 }
@@ -87,7 +94,7 @@ export async function runInsideEmulators(command) {
       "QUIET",
       command,
     ],
-    { cwd: ROOT, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env, ...workerWritesEnv() } },
+    { cwd: ROOT, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env, ...workerLogsEnv() } },
   );
   for (const [from, to] of [
     [child.stdout, process.stdout],
