@@ -1,10 +1,16 @@
-import { FieldValue, type DocumentSnapshot, type Timestamp, type Transaction } from "firebase-admin/firestore";
+import {
+  FieldValue,
+  type DocumentSnapshot,
+  type QueryDocumentSnapshot,
+  type Timestamp,
+  type Transaction,
+} from "firebase-admin/firestore";
 import type { ConversationState } from "../engine/chat-engine";
 import { inboundDocSchema, type InboundDoc, type OutboundContent } from "../model/message";
 import { INLINE_CLAIM, inlineSender, type InlineAttempt } from "../outbound/attempt";
 import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
-import { firestore, getBoth } from "../shared/firestore";
+import { firestore, getBoth, isFailedPrecondition } from "../shared/firestore";
 import {
   conversationRef,
   messageRef,
@@ -68,12 +74,17 @@ export interface DecideOptions {
   deciding?: () => void;
 }
 
+/** How often a decision reads its message again after a write found it (or the earlier one) changed since. */
+const STALE_READS_MAX = 10;
+
 /**
  * Runs `decide` on a pending inbound message and records its outcome exactly once: the replies (queued
  * on the conversation's outbox, each with its delivery state), the new conversation state, whatever
  * the decision buffered (an order, a stock change) and the message's processing state commit together,
  * so a trigger delivered twice decides once. `ordered`: a message with an earlier one of its buyer
- * still undecided parks behind it in the same transaction, undecided (`decide` is not called).
+ * still undecided parks behind it instead, undecided (`decide` is not called). The ordering query runs
+ * before the transaction; the writes that rely on it hold only if what it read is unchanged, and a
+ * change (a message parked behind this one, the earlier one decided) makes the decision read again.
  */
 export async function decideOnce(
   vendorId: string,
@@ -82,30 +93,51 @@ export async function decideOnce(
   decide: (inbound: InboundDoc, conversation: ConversationView, tx: Transaction) => Promise<InboundDecision>,
   options: DecideOptions = {},
 ): Promise<DecideResult> {
+  for (let reads = 1; ; reads++) {
+    try {
+      return await decideFromReads(vendorId, customer, messageId, decide, options);
+    } catch (error) {
+      if (!(error instanceof StaleRead) || reads >= STALE_READS_MAX) throw error;
+    }
+  }
+}
+
+/** A write refused because a document the ordering query read changed since: the decision reads again. */
+class StaleRead extends Error {}
+
+async function decideFromReads(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  decide: (inbound: InboundDoc, conversation: ConversationView, tx: Transaction) => Promise<InboundDecision>,
+  options: DecideOptions,
+): Promise<DecideResult> {
   const inboundRef = messageRef(vendorId, customer, messageId);
   const convRef = conversationRef(vendorId, customer);
+  let known: QueryDocumentSnapshot | undefined;
+  if (options.ordered) {
+    // A parked run reads nothing else: not the conversation, not the vendor's settings.
+    const { self, earlier } = await readInboundInOrder(vendorId, customer, messageId, options.ordered.receivedAt);
+    const parked = self && earlier ? await parkBehind(inboundRef, earlier) : "ahead";
+    if (parked === "stale") throw new StaleRead();
+    if (parked === "parked")
+      return { alreadyDecided: false, dispatches: [], stockChanged: [], parkedBehind: earlier!.id };
+    known = self;
+  }
+  options.deciding?.();
+  let runs = 0;
+  // Set once a run's reads and writes are done: a refusal after it is the commit's.
+  let committing = false;
   // More attempts than the default 5: during a live rush buyers' decisions share a product's stock shards.
-  return firestore().runTransaction(
+  const decided = firestore().runTransaction(
     async (tx) => {
-      let inboundSnap: DocumentSnapshot;
-      let convSnap: DocumentSnapshot;
-      if (options.ordered) {
-        // The conversation only once this message is known not to park: a parked run reads the least.
-        const { snap, earlier } = await readInboundInOrder(
-          tx,
-          vendorId,
-          customer,
-          messageId,
-          options.ordered.receivedAt,
-        );
-        if (earlier && parkBehind(tx, inboundRef, earlier))
-          return { alreadyDecided: false, dispatches: [], stockChanged: [], parkedBehind: earlier.id };
-        options.deciding?.();
-        [inboundSnap, convSnap] = [snap, await tx.get(convRef)];
-      } else {
-        options.deciding?.();
-        [inboundSnap, convSnap] = await getBoth(tx, inboundRef, convRef);
-      }
+      committing = false;
+      // The first run works from the message as the ordering query read it (its update checked at
+      // commit); a run again after a conflict reads it here, as it stands now (decided, perhaps).
+      const fromQuery = runs++ === 0 ? known : undefined;
+      const [inboundSnap, convSnap]: [DocumentSnapshot, DocumentSnapshot] = fromQuery
+        ? [fromQuery, await tx.get(convRef)]
+        : await getBoth(tx, inboundRef, convRef);
       const inbound = inboundDocSchema.parse(inboundSnap.data());
       const next = nextOf(inboundSnap.get("processing"));
       if (inbound.processing.state !== "pending")
@@ -191,7 +223,7 @@ export async function decideOnce(
       }
       // mergeFields, not merge: the engine's state map is replaced whole, so a key it dropped is gone.
       tx.set(convRef, conversation, { mergeFields: Object.keys(conversation) });
-      tx.update(inboundRef, {
+      const processing = {
         processing: {
           state: decision.state,
           replyIds,
@@ -200,7 +232,10 @@ export async function decideOnce(
           ...(next && { next }),
           decidedAt: FieldValue.serverTimestamp(),
         },
-      });
+      };
+      if (fromQuery) tx.update(inboundRef, processing, { lastUpdateTime: fromQuery.updateTime });
+      else tx.update(inboundRef, processing);
+      committing = true;
       return {
         alreadyDecided: false,
         dispatches,
@@ -212,4 +247,9 @@ export async function decideOnce(
     },
     { maxAttempts: 10 },
   );
+  return decided.catch((error: unknown) => {
+    // The commit's condition only: a query's FAILED_PRECONDITION (a missing index) is no stale read.
+    if (committing && isFailedPrecondition(error)) throw new StaleRead();
+    throw error;
+  });
 }

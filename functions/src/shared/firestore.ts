@@ -38,3 +38,11 @@ export async function getBoth(
   const [a, b] = await tx.getAll(first, second);
   return [a!, b!];
 }
+
+/** gRPC's code for a write's precondition (an update time, an existence) that no longer holds. */
+const FAILED_PRECONDITION = 9;
+
+/** Whether `error` is a write refused because its document changed since it was read (`lastUpdateTime`). */
+export function isFailedPrecondition(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === FAILED_PRECONDITION;
+}

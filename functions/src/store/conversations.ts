@@ -1,13 +1,6 @@
 import { createHash } from "node:crypto";
-import {
-  FieldValue,
-  Timestamp,
-  type DocumentReference,
-  type DocumentSnapshot,
-  type QueryDocumentSnapshot,
-  type Transaction,
-} from "firebase-admin/firestore";
-import { firestore } from "../shared/firestore";
+import { FieldValue, Timestamp, type DocumentReference, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { firestore, isFailedPrecondition } from "../shared/firestore";
 import type { InboundDoc, InboundMessage } from "../model/message";
 import { conversationOf, conversationRef, messageRef, OUTBOUND, outboundRef } from "./conversation-paths";
 
@@ -109,60 +102,69 @@ function pendingUpTo(vendorId: string, customer: string, receivedAt: Timestamp) 
     .orderBy("receivedAt", "desc");
 }
 
-/** An inbound message read in its decision's transaction, with the earlier message it must wait for. */
+/**
+ * Where a message stands among its buyer's undecided messages, read outside any transaction: the
+ * message as it was read (`self`, when still undecided) and the latest earlier message of the same
+ * buyer still waiting for its decision (`earlier`, if any). Whoever acts on it writes on condition that
+ * these documents are unchanged since (`lastUpdateTime`), so a stale read fails the write instead of
+ * deciding twice or parking behind a message decided meanwhile.
+ */
 export interface InboundInOrder {
-  snap: DocumentSnapshot;
-  /** The latest earlier message of the same buyer still waiting for its decision, if any. */
+  self?: QueryDocumentSnapshot;
   earlier?: QueryDocumentSnapshot;
 }
 
 /**
- * Reads a message and the latest earlier message of its buyer still undecided: messages are decided
- * in the order they arrived, each seeing the state the previous one left. One query returns both
- * (billed per document: one read when nothing waits); without `receivedAt` (the trigger's event
- * carries it) the message is read first.
+ * One query returns both (billed per document: one read when nothing waits). It runs outside the
+ * decision's transaction, which then holds no lock on the buyer's other messages: a burst's decisions
+ * and parks conflict only where they write the same message. Without `receivedAt` (the trigger's event
+ * carries it) the message is read first. Nothing found for itself: decided already (a redelivered
+ * trigger), or crowded out by a same-instant one; the transaction reads it.
  */
 export async function readInboundInOrder(
-  tx: Transaction,
   vendorId: string,
   customer: string,
   messageId: string,
   knownReceivedAt?: Timestamp,
 ): Promise<InboundInOrder> {
-  const ref = messageRef(vendorId, customer, messageId);
-  let snap: DocumentSnapshot | undefined;
   let receivedAt = knownReceivedAt;
   if (!receivedAt) {
-    snap = await tx.get(ref);
+    const snap = await messageRef(vendorId, customer, messageId).get();
+    if (snap.get("processing.state") !== "pending") return {};
     receivedAt = snap.get("receivedAt") as Timestamp | undefined;
+    if (!receivedAt) return {};
   }
-  // A message read already and found decided needs no ordering.
-  if (receivedAt && (knownReceivedAt || snap?.get("processing.state") === "pending")) {
-    // Itself and the one before it. (Server timestamps have microseconds: two of a buyer's messages
-    // stored at the same instant, one crowding the other out, are not worth a third read.)
-    const found = (await tx.get(pendingUpTo(vendorId, customer, receivedAt).limit(2))).docs;
-    const self = found.find((doc) => doc.id === messageId);
-    const before = receivedAt.toMillis();
-    const earlier = found.find(
-      (doc) => doc.id !== messageId && (doc.get("receivedAt") as Timestamp).toMillis() < before,
-    );
-    if (self) return { snap: self, ...(earlier && { earlier }) };
-  }
-  // Not among them: decided already (a redelivered trigger), or crowded out by a same-instant one.
-  return { snap: snap ?? (await tx.get(ref)) };
+  // Itself and the one before it. (Server timestamps have microseconds: two of a buyer's messages
+  // stored at the same instant, one crowding the other out, are not worth a third read.)
+  const found = (await pendingUpTo(vendorId, customer, receivedAt).limit(2).get()).docs;
+  const self = found.find((doc) => doc.id === messageId);
+  if (!self) return {};
+  const before = receivedAt.toMillis();
+  const earlier = found.find((doc) => doc.id !== messageId && (doc.get("receivedAt") as Timestamp).toMillis() < before);
+  return { self, ...(earlier && { earlier }) };
 }
 
 /**
  * Leaves a message for an earlier, still undecided one to hand over to once it commits (no polling):
- * the earlier message records it as `processing.next`, in the transaction that read both. False when
- * the earlier one already hands over to another message: then this one goes ahead now.
+ * the earlier message records it as `processing.next`, on condition that it is unchanged since it was
+ * read (still undecided, handing over to no one else). "ahead" when the earlier one already hands over
+ * to another message: then this one goes ahead now; "stale" when the earlier one changed since it was
+ * read: read again.
  */
-export function parkBehind(tx: Transaction, message: DocumentReference, earlier: QueryDocumentSnapshot): boolean {
+export async function parkBehind(
+  message: DocumentReference,
+  earlier: QueryDocumentSnapshot,
+): Promise<"parked" | "ahead" | "stale"> {
   const existing = nextOf(earlier.get("processing"));
-  if (existing && existing !== message.id) return false;
-  tx.update(earlier.ref, { "processing.next": message.id });
-  tx.update(message, { "processing.waitingFor": earlier.id });
-  return true;
+  if (existing === message.id) return "parked";
+  if (existing) return "ahead";
+  try {
+    await earlier.ref.update({ "processing.next": message.id }, { lastUpdateTime: earlier.updateTime });
+    return "parked";
+  } catch (error) {
+    if (isFailedPrecondition(error)) return "stale";
+    throw error;
+  }
 }
 
 /** Inbound messages still undecided long after they arrived: their trigger died. Oldest first. */

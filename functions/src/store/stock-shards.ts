@@ -1,5 +1,5 @@
 import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
-import { firestore } from "../shared/firestore";
+import { firestore, isFailedPrecondition } from "../shared/firestore";
 import { firstShard, planDraw, splitStock, type Draw } from "../model/stock-shards";
 import type { StockDraw } from "../model/order";
 import { productRef } from "./products";
@@ -214,13 +214,10 @@ export async function spreadStock(vendorId: string, productId: string): Promise<
     await batch.commit();
     return true;
   } catch (error) {
-    if ((error as { code?: number }).code === FAILED_PRECONDITION) return false;
+    if (isFailedPrecondition(error)) return false;
     throw error;
   }
 }
-
-/** gRPC's code for a precondition (here: the product's update time) that no longer holds. */
-const FAILED_PRECONDITION = 9;
 
 /**
  * The product's `stock` set to what its shards hold, so cards and the console show it. Left alone

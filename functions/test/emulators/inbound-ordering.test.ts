@@ -2,10 +2,12 @@ import { DocumentReference, Query, Timestamp, Transaction } from "firebase-admin
 import { firestore } from "../../src/shared/firestore";
 import { describe, expect, it, vi } from "vitest";
 import { replyToInbound } from "../../src/replies/reply-to-inbound";
-import { createVendor, messagesOf } from "../support/emulators";
+import { createVendor, messagesOf, pendingInbound } from "../support/emulators";
 import { wordingKeyOf } from "../support/wording";
 import { availableStock } from "../../src/store/stock-shards";
 import { useInProcessReplies } from "../support/inline-scheduler";
+import { decideOnce } from "../../src/replies/decision";
+import { parkBehind, readInboundInOrder } from "../../src/store/conversations";
 
 // In process, in a project of its own (no Functions emulator trigger fires here), so the test decides
 // exactly when each message's run happens, and can count the Firestore reads each one makes.
@@ -118,6 +120,50 @@ describe("inbound ordering without polling", () => {
     await replyToInbound(vendor.vendorId, customer, ids[0]!, replies.deps);
     await replyToInbound(vendor.vendorId, customer, ids[1]!, replies.deps);
     await replies.scheduler.idle();
+    expect(replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(2);
+  }, 30_000);
+
+  it("a decision whose message changed after the ordering query (a later one parked behind it) reads again and hands over", async () => {
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
+    const customer = "+221773000003";
+    const first = messagesOf(db, vendor.vendorId, customer).doc("in_STALE0");
+    const receivedAt = Timestamp.fromMillis(Date.now() - 1_000);
+    await first.set(pendingInbound(vendor, customer, first.id, "Bonjour", receivedAt));
+    let runs = 0;
+    const decided = await decideOnce(
+      vendor.vendorId,
+      customer,
+      first.id,
+      async () => {
+        runs += 1;
+        // Between the ordering query and the commit, a later message parks behind this one.
+        if (runs === 1) await first.update({ "processing.next": "in_STALE1" });
+        return { state: "done", replies: [] };
+      },
+      { ordered: { receivedAt } },
+    );
+    expect(runs).toBe(2);
+    expect(decided.next).toBe("in_STALE1");
+    const stored = (await first.get()).get("processing") as { state: string; next?: string };
+    expect(stored).toMatchObject({ state: "done", next: "in_STALE1" });
+  }, 30_000);
+
+  it("a park behind a message decided since the ordering query is refused, and the message goes ahead", async () => {
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
+    const customer = "+221773000004";
+    const [earlier, later] = ["in_GONE0", "in_GONE1"].map((id) => messagesOf(db, vendor.vendorId, customer).doc(id));
+    const base = Date.now() - 1_000;
+    await earlier!.set(pendingInbound(vendor, customer, earlier!.id, "Bonjour", Timestamp.fromMillis(base)));
+    await later!.set(pendingInbound(vendor, customer, later!.id, "aide", Timestamp.fromMillis(base + 5)));
+    const read = await readInboundInOrder(vendor.vendorId, customer, later!.id, Timestamp.fromMillis(base + 5));
+    expect(read.earlier?.id).toBe(earlier!.id);
+    // The earlier message is decided after that read: parking behind it now would wait for nothing.
+    await replyToInbound(vendor.vendorId, customer, earlier!.id, replies.deps);
+    expect(await parkBehind(later!, read.earlier!)).toBe("stale");
+    expect((await earlier!.get()).get("processing.next")).toBeUndefined();
+    await replyToInbound(vendor.vendorId, customer, later!.id, replies.deps, Timestamp.fromMillis(base + 5));
+    await replies.scheduler.idle();
+    expect((await later!.get()).get("processing.state")).toBe("done");
     expect(replies.wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(2);
   }, 30_000);
 });
