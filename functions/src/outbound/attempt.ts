@@ -9,7 +9,7 @@ import type { OutboundDeps } from "./deps";
 import { attemptTaskSchema, type AttemptTask } from "./dispatch";
 import { reportFailure } from "./failure";
 import { sendIntervalMs } from "./pacing";
-import { afterSent, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
+import { afterSent, deliveryProblemOf, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
 import { rememberSent } from "./sent-here";
 import { runStep } from "./step";
 
@@ -61,6 +61,7 @@ async function sendAndComplete(
   inProcess?: InProcessHead,
 ): Promise<string> {
   const startedAt = Date.now();
+  const problem = deliveryProblemOf(claimed);
   const result = await sendClaimed(claimed, deps);
   // Looked up before the completion, so the sent state and the link are one write.
   const waMessageId = result.ok ? await whatsAppIdOf(claimed, result.providerMessageId, deps) : undefined;
@@ -71,7 +72,7 @@ async function sendAndComplete(
   );
   if (result.ok) {
     if (inProcess) rememberSent(inProcess.known.ref.path);
-    await afterSent(task, claimed);
+    await afterSent(task, claimed, problem);
     return "sent";
   }
   const failure = (result as { failure: SendFailure }).failure;

@@ -32,11 +32,20 @@ export async function whatsAppIdOf(
   return provider ? provider.lookupMessageId(providerMessageId).catch(() => undefined) : undefined;
 }
 
-/** After a send recorded as sent (and linked): logged, and the number's refusal mark cleared. */
-export async function afterSent(task: AttemptTask, claim: Claimed): Promise<void> {
+/**
+ * Whether the number carries a refusal mark to clear once a send goes through: asked as the send
+ * starts, so the look (at most once a minute per number, `hasDeliveryProblem`) runs alongside the
+ * request instead of after it. Never rejects: a failed look clears nothing this time.
+ */
+export function deliveryProblemOf(claim: Claimed): Promise<boolean> {
+  return hasDeliveryProblem(claim.instance.id).catch(() => false);
+}
+
+/** After a send recorded as sent (and linked): logged, and the number's refusal mark cleared (`deliveryProblemOf`). */
+export async function afterSent(task: AttemptTask, claim: Claimed, problem: Promise<boolean>): Promise<void> {
   const { vendorId, messageId } = task;
   logger.info("outbound sent", { vendorId, messageId, attempt: claim.delivery.attempts, provider: claim.channel });
-  if (await hasDeliveryProblem(claim.instance.id)) await markInstanceProblem(claim.instance.id, undefined);
+  if (await problem) await markInstanceProblem(claim.instance.id, undefined);
 }
 
 /** Keeps the number's last error of this provider on the instance (for operators); at most one write per code a minute. */

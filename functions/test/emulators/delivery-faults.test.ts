@@ -214,6 +214,21 @@ describe("delivery through Wasender faults", () => {
     expect(alert.get("kind")).toBe("instance_refused");
   }, 30_000);
 
+  it("a number marked refused is cleared by the next send that goes through", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
+    const runtime = db.collection("waba_runtime").doc(vendor.wabaInstanceId);
+    await runtime.set({ deliveryProblem: { code: "unauthorized", message: "Unauthenticated." } }, { merge: true });
+    const customer = "+221772000012";
+    await greet(vendor, customer);
+    const [reply] = await settled(vendor.vendorId, customer);
+    expect(reply).toMatchObject({ status: "sent" });
+    await eventually(
+      async () => ((await runtime.get()).get("deliveryProblem") === undefined ? true : undefined),
+      10_000,
+      "the mark cleared",
+    );
+  }, 30_000);
+
   it("a retrying reply holds back its own conversation only, never another conversation of the same number", async () => {
     const vendor = await createVendor(db, { apiUrl: wasender.apiUrl });
     const slow = "+221772000010";
