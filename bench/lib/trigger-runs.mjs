@@ -35,14 +35,12 @@ export function describeRuns(runs) {
   let atOnce = 0;
   for (const [, change] of edges) atOnce = Math.max(atOnce, (running += change));
   let busy = 0;
-  let coveredUntil = -Infinity;
   const gaps = [];
-  let lastEnd;
+  let coveredUntil = -Infinity; // the latest end so far
   for (const run of runs) {
     busy += Math.max(0, run.end - Math.max(run.start, coveredUntil));
+    if (coveredUntil !== -Infinity && run.start >= coveredUntil) gaps.push(run.start - coveredUntil);
     coveredUntil = Math.max(coveredUntil, run.end);
-    if (lastEnd !== undefined && run.start >= lastEnd) gaps.push(run.start - lastEnd);
-    lastEnd = Math.max(lastEnd ?? -Infinity, run.end);
   }
   const span = Math.max(...runs.map((run) => run.end)) - runs[0].start;
   return {

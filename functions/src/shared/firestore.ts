@@ -39,10 +39,10 @@ export async function getBoth(
   return [a!, b!];
 }
 
-/** gRPC's code for a write's precondition (an update time, an existence) that no longer holds. */
+/** gRPC's FAILED_PRECONDITION: a write's condition (an update time) no longer holds, or a query lacks its index. */
 const FAILED_PRECONDITION = 9;
 
-/** Whether `error` is a write refused because its document changed since it was read (`lastUpdateTime`). */
+/** Whether `error` is FAILED_PRECONDITION: from a conditional write, its document changed since it was read. */
 export function isFailedPrecondition(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === FAILED_PRECONDITION;
 }
