@@ -9,11 +9,15 @@ export class ApiError extends Error {
 }
 
 export function makeApi(user) {
-  return async function api(path, { method = "GET", body } = {}) {
+  return async function api(path, { method = "GET", body, headers = {} } = {}) {
     const token = await user.getIdToken();
     const response = await fetch(`/api/admin${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { "content-type": "application/json" }),
+        ...headers,
+      },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const json = await response.json().catch(() => ({}));

@@ -23,3 +23,24 @@ export function usePolled(load, deps, everyMs = 3000) {
   }, deps);
   return { ...state, reload };
 }
+
+/**
+ * One write at a time per key (a button, a form): `run(key, fn)` does nothing while that key's request
+ * runs, and `busy(key)` says so, for `disabled`. A double tap on a phone sends once.
+ */
+export function useBusy() {
+  const [running, setRunning] = useState(() => new Set());
+  const inFlight = useRef(new Set());
+  const run = useCallback(async (key, work) => {
+    if (inFlight.current.has(key)) return;
+    inFlight.current.add(key);
+    setRunning(new Set(inFlight.current));
+    try {
+      await work();
+    } finally {
+      inFlight.current.delete(key);
+      setRunning(new Set(inFlight.current));
+    }
+  }, []);
+  return { run, busy: (key) => running.has(key) };
+}

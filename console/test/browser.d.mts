@@ -3,7 +3,7 @@ import type { Browser } from "puppeteer-core";
 export function chromiumPath(): string | undefined;
 export function ensureChromium(): void;
 export function launchBrowser(): Promise<Browser>;
-export type { Browser, Page } from "puppeteer-core";
+export type { Browser, HTTPRequest, Page } from "puppeteer-core";
 
 type AnyPage = import("puppeteer-core").Page;
 export function bodyText(page: AnyPage): Promise<string>;

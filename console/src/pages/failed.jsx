@@ -1,19 +1,23 @@
 import { useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatWhen } from "../i18n.js";
-import { usePolled } from "../hooks.js";
+import { useBusy, usePolled } from "../hooks.js";
 
 export function FailedPage({ api, vendor, t }) {
   const { data, error } = usePolled(() => api(vendorPath(vendor.vendorId, "failed-messages")), [vendor.vendorId], 5000);
   const [notes, setNotes] = useState({});
-  const redrive = async (path) => {
-    try {
-      await api(vendorPath(vendor.vendorId, "failed-messages/redrive"), { method: "POST", body: { path } });
-      setNotes({ ...notes, [path]: { ok: true, text: t.redriven } });
-    } catch (e) {
-      setNotes({ ...notes, [path]: { ok: false, text: e.message } });
-    }
-  };
+  const { run, busy } = useBusy();
+  const note = (path, value) => setNotes((previous) => ({ ...previous, [path]: value }));
+  const redrive = (path) =>
+    run(path, async () => {
+      try {
+        await api(vendorPath(vendor.vendorId, "failed-messages/redrive"), { method: "POST", body: { path } });
+        note(path, { ok: true, text: t.redriven });
+      } catch (e) {
+        // Sent again already (another tap, another device): that is what was asked.
+        note(path, e.code === "already_redriven" ? { ok: true, text: t.redriven } : { ok: false, text: e.message });
+      }
+    });
   return (
     <section>
       <h2>{t.failed}</h2>
@@ -42,7 +46,7 @@ export function FailedPage({ api, vendor, t }) {
                 {t.redriven}
               </p>
             ) : (
-              <button onClick={() => redrive(f.path)} data-test="redrive">
+              <button onClick={() => redrive(f.path)} disabled={busy(f.path)} data-test="redrive">
                 {t.redrive}
               </button>
             )}

@@ -1,32 +1,44 @@
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatWhen } from "../i18n.js";
-import { usePolled } from "../hooks.js";
+import { useBusy, usePolled } from "../hooks.js";
 
 function Thread({ api, vendor, t, customer, onBack }) {
   const base = vendorPath(vendor.vendorId, `conversations/${encodeURIComponent(customer)}`);
   const { data, reload } = usePolled(() => api(`${base}/messages`), [customer]);
   const [text, setText] = useState("");
   const [note, setNote] = useState();
-  const send = async (event) => {
+  const { run, busy } = useBusy();
+  // One key per message being written: a retry of the same message (a lost answer, a second tap) is
+  // sent once by the server; a new key once it went through.
+  const idempotencyKey = useRef(crypto.randomUUID());
+  const send = (event) => {
     event.preventDefault();
-    setNote(undefined);
-    try {
-      await api(`${base}/messages`, { method: "POST", body: { text } });
-      setText("");
-      void reload();
-    } catch (e) {
-      setNote({ ok: false, text: e.message });
-    }
+    return run("send", async () => {
+      setNote(undefined);
+      try {
+        await api(`${base}/messages`, {
+          method: "POST",
+          body: { text },
+          headers: { "idempotency-key": idempotencyKey.current },
+        });
+        idempotencyKey.current = crypto.randomUUID();
+        setText("");
+        void reload();
+      } catch (e) {
+        setNote({ ok: false, text: e.message });
+      }
+    });
   };
-  const resume = async () => {
-    try {
-      await api(`${base}/resume`, { method: "POST" });
-      setNote({ ok: true, text: t.botResumed });
-    } catch (e) {
-      setNote({ ok: false, text: e.message });
-    }
-  };
+  const resume = () =>
+    run("resume", async () => {
+      try {
+        await api(`${base}/resume`, { method: "POST" });
+        setNote({ ok: true, text: t.botResumed });
+      } catch (e) {
+        setNote({ ok: false, text: e.message });
+      }
+    });
   return (
     <section data-test="thread">
       <div class="row">
@@ -52,10 +64,14 @@ function Thread({ api, vendor, t, customer, onBack }) {
           rows={2}
           placeholder={t.yourReply}
           value={text}
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => {
+            // Another text is another message: it gets its own key.
+            if (e.currentTarget.value !== text) idempotencyKey.current = crypto.randomUUID();
+            setText(e.currentTarget.value);
+          }}
           required
         />
-        <button type="submit" class="primary" data-test="send">
+        <button type="submit" class="primary" disabled={busy("send")} data-test="send">
           {t.send}
         </button>
       </form>
@@ -64,7 +80,7 @@ function Thread({ api, vendor, t, customer, onBack }) {
           {note.text}
         </p>
       )}
-      <button onClick={resume} data-test="resume">
+      <button onClick={resume} disabled={busy("resume")} data-test="resume">
         {t.resumeBot}
       </button>
     </section>

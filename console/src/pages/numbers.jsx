@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatWhen } from "../i18n.js";
-import { usePolled } from "../hooks.js";
+import { useBusy, usePolled } from "../hooks.js";
 import { QrImage } from "./qr.jsx";
 
 const SECRETS = {
@@ -35,27 +35,31 @@ function NumberForm({ api, vendor, t, number, onDone }) {
   useEffect(() => form.current?.scrollIntoView({ block: "start" }), []);
   const set = (name) => (event) => setValues({ ...values, [name]: event.currentTarget.value });
   const providerFields = PROVIDERS.includes(values.provider) ? values.provider : "wasender";
-  const submit = async (event) => {
+  const { run, busy } = useBusy();
+  const submit = (event) => {
     event.preventDefault();
-    setError(undefined);
-    const { id, ...fields } = values;
-    const body = Object.fromEntries(
-      // Only the chosen provider's fields: another provider's are left as stored (a switch keeps them).
-      Object.entries(fields).filter(
-        ([name]) => !PROVIDERS.some((other) => other !== providerFields && PLAIN[other].includes(name)),
-      ),
-    );
-    if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
-    for (const name of SECRETS[providerFields]) {
-      const value = event.currentTarget.elements[name].value;
-      if (value !== "") body[name] = value;
-    }
-    try {
-      await api(vendorPath(vendor.vendorId, `numbers/${encodeURIComponent(id.trim())}`), { method: "PUT", body });
-      onDone(t.checking);
-    } catch (e) {
-      setError(e);
-    }
+    const elements = event.currentTarget.elements;
+    return run("save", async () => {
+      setError(undefined);
+      const { id, ...fields } = values;
+      const body = Object.fromEntries(
+        // Only the chosen provider's fields: another provider's are left as stored (a switch keeps them).
+        Object.entries(fields).filter(
+          ([name]) => !PROVIDERS.some((other) => other !== providerFields && PLAIN[other].includes(name)),
+        ),
+      );
+      if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
+      for (const name of SECRETS[providerFields]) {
+        const value = elements[name].value;
+        if (value !== "") body[name] = value;
+      }
+      try {
+        await api(vendorPath(vendor.vendorId, `numbers/${encodeURIComponent(id.trim())}`), { method: "PUT", body });
+        onDone(t.checking);
+      } catch (e) {
+        setError(e);
+      }
+    });
   };
   return (
     <form class="card form" onSubmit={submit} data-test="number-form" ref={form}>
@@ -116,7 +120,7 @@ function NumberForm({ api, vendor, t, number, onDone }) {
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="primary">
+        <button type="submit" class="primary" disabled={busy("save")}>
           {t.save}
         </button>
         <button type="button" onClick={() => onDone()}>
@@ -160,15 +164,17 @@ function Health({ health, t, language }) {
 
 function NumberCard({ api, vendor, t, number, onEdit }) {
   const [note, setNote] = useState();
-  const register = async () => {
-    setNote(undefined);
-    try {
-      const result = await api(vendorPath(vendor.vendorId, "setup-wasender-webhook"), { method: "POST" });
-      setNote({ ok: true, text: `${t.webhookRegistered}: ${result.registered.webhook_url}` });
-    } catch (e) {
-      setNote({ ok: false, text: e.message });
-    }
-  };
+  const { run, busy } = useBusy();
+  const register = () =>
+    run("register", async () => {
+      setNote(undefined);
+      try {
+        const result = await api(vendorPath(vendor.vendorId, "setup-wasender-webhook"), { method: "POST" });
+        setNote({ ok: true, text: `${t.webhookRegistered}: ${result.registered.webhook_url}` });
+      } catch (e) {
+        setNote({ ok: false, text: e.message });
+      }
+    });
   // The onboarding check's verdict, and what keeps the number from being used (e.g. a missing secret).
   const problems = [...new Set([...(number.configProblems ?? []), ...(number.health?.problems ?? [])])];
   return (
@@ -213,7 +219,7 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
       <div class="actions">
         <button onClick={() => onEdit(number)}>{t.edit}</button>
         {number.provider === "wasender" && (
-          <button onClick={register} data-test="register-webhook">
+          <button onClick={register} disabled={busy("register")} data-test="register-webhook">
             {t.registerWebhook}
           </button>
         )}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatAmount, formatWhen } from "../i18n.js";
-import { usePolled } from "../hooks.js";
+import { useBusy, usePolled } from "../hooks.js";
 
 const STATUSES = ["reserved", "paid", "expired", "cancelled", "flagged"];
 
@@ -9,18 +9,20 @@ export function OrdersPage({ api, vendor, t }) {
   const { data, error, reload } = usePolled(() => api(vendorPath(vendor.vendorId, "orders")), [vendor.vendorId]);
   const [filter, setFilter] = useState("all");
   const [note, setNote] = useState();
-  const change = async (reference, status) => {
-    setNote(undefined);
-    try {
-      await api(vendorPath(vendor.vendorId, `orders/${encodeURIComponent(reference)}/status`), {
-        method: "POST",
-        body: { status },
-      });
-      void reload();
-    } catch (e) {
-      setNote(e.message);
-    }
-  };
+  const { run, busy } = useBusy();
+  const change = (reference, status) =>
+    run(reference, async () => {
+      setNote(undefined);
+      try {
+        await api(vendorPath(vendor.vendorId, `orders/${encodeURIComponent(reference)}/status`), {
+          method: "POST",
+          body: { status },
+        });
+        void reload();
+      } catch (e) {
+        setNote(e.message);
+      }
+    });
   const totals = data?.today.totals;
   const orders = (data?.orders ?? []).filter(
     (o) => filter === "all" || (filter === "flagged" ? o.flagged : o.status === filter),
@@ -84,10 +86,19 @@ export function OrdersPage({ api, vendor, t }) {
               <strong>{formatAmount(o.total, vendor.language)}</strong>
               {o.status === "reserved" && (
                 <div class="actions">
-                  <button class="primary" onClick={() => change(o.reference, "paid")} data-test="mark-paid">
+                  <button
+                    class="primary"
+                    onClick={() => change(o.reference, "paid")}
+                    disabled={busy(o.reference)}
+                    data-test="mark-paid"
+                  >
                     {t.markPaid}
                   </button>
-                  <button onClick={() => change(o.reference, "cancelled")} data-test="cancel-order">
+                  <button
+                    onClick={() => change(o.reference, "cancelled")}
+                    disabled={busy(o.reference)}
+                    data-test="cancel-order"
+                  >
                     {t.cancelOrder}
                   </button>
                 </div>

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatAmount } from "../i18n.js";
-import { usePolled } from "../hooks.js";
+import { useBusy, usePolled } from "../hooks.js";
 
 function ProductForm({ api, vendor, t, product, onDone }) {
   const [values, setValues] = useState(() => ({
@@ -18,26 +18,29 @@ function ProductForm({ api, vendor, t, product, onDone }) {
       ...values,
       [name]: event.currentTarget.type === "checkbox" ? event.currentTarget.checked : event.currentTarget.value,
     });
-  const submit = async (event) => {
+  const { run, busy } = useBusy();
+  const submit = (event) => {
     event.preventDefault();
-    setError(undefined);
-    const body = {
-      keyword: values.keyword.trim(),
-      name: values.name.trim(),
-      price: Number(values.price),
-      stock: Number(values.stock),
-      active: values.active,
-      imageUrl: values.imageUrl.trim(),
-      ...(product?.description && { description: product.description }),
-    };
-    try {
-      // A new product's id is made by the server from its keyword.
-      const path = product ? `products/${encodeURIComponent(product.productId)}` : "products";
-      await api(vendorPath(vendor.vendorId, path), { method: product ? "PUT" : "POST", body });
-      onDone();
-    } catch (e) {
-      setError(e);
-    }
+    return run("save", async () => {
+      setError(undefined);
+      const body = {
+        keyword: values.keyword.trim(),
+        name: values.name.trim(),
+        price: Number(values.price),
+        stock: Number(values.stock),
+        active: values.active,
+        imageUrl: values.imageUrl.trim(),
+        ...(product?.description && { description: product.description }),
+      };
+      try {
+        // A new product's id is made by the server from its keyword.
+        const path = product ? `products/${encodeURIComponent(product.productId)}` : "products";
+        await api(vendorPath(vendor.vendorId, path), { method: product ? "PUT" : "POST", body });
+        onDone();
+      } catch (e) {
+        setError(e);
+      }
+    });
   };
   return (
     <form class="card form" onSubmit={submit} data-test="product-form">
@@ -91,7 +94,7 @@ function ProductForm({ api, vendor, t, product, onDone }) {
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="primary">
+        <button type="submit" class="primary" disabled={busy("save")}>
           {t.save}
         </button>
         <button type="button" onClick={() => onDone()}>

@@ -19,6 +19,8 @@ import { handleConsoleRequest, isConsoleRoute } from "./console-api";
 
 export interface AdminDeps extends OutboundDeps {
   publicBaseUrl: () => string;
+  /** PROVIDER_API_HOSTS: where a vendor's staff may point a provider API URL (default: the design's). */
+  providerApiHosts?: () => string;
   /** The self-healing sweep (stuck inbound, lost send tasks, expired leases, failed links). */
   sweep: () => Promise<Record<string, number>>;
 }
@@ -199,7 +201,8 @@ function safeDecode(segment: string): string | undefined {
 export async function handleAdminRequest(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
   const job = JOB_ROUTE.exec(request.path);
   if (job) return runJob(job[1]!, request, deps);
-  if (isConsoleRoute(request.path)) return handleConsoleRequest(request);
+  if (isConsoleRoute(request.path))
+    return handleConsoleRequest(request, { ...(deps.providerApiHosts && { providerApiHosts: deps.providerApiHosts }) });
   const match = ROUTE.exec(request.path);
   if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
   const [, rawVendorId = "", action = ""] = match;
@@ -215,7 +218,7 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
 
   if (action === "health") {
     logger.info("admin call", { vendorId, action, uid: auth.uid });
-    const health = await vendorHealth(vendorId);
+    const health = await vendorHealth(vendorId, { admin: auth.admin });
     if ((health.numbers as unknown[]).length === 0 && !(await readVendorConfig(vendorId)).found) {
       return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
     }

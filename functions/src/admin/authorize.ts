@@ -1,7 +1,9 @@
 import { getAuth } from "firebase-admin/auth";
 import { ensureAdminApp } from "../shared/firestore";
 
-export type Authorization = { ok: true; uid: string } | { ok: false; status: 401 | 403; code: string; message: string };
+/** Who called: `admin` for an operator (`admin: true`), false for a vendor's staff. */
+export type Authorization =
+  { ok: true; uid: string; admin: boolean } | { ok: false; status: 401 | 403; code: string; message: string };
 
 type Refusal = Extract<Authorization, { ok: false }>;
 type Claims = Record<string, unknown> & { uid: string };
@@ -36,7 +38,7 @@ export async function authorizeVendorAdmin(
   if (!verified.ok) return verified;
   const { claims } = verified;
   if (claims.admin === true || (vendorId !== undefined && claims.vendorId === vendorId))
-    return { ok: true, uid: claims.uid };
+    return { ok: true, uid: claims.uid, admin: claims.admin === true };
   const what = vendorId === undefined ? "run platform jobs" : `manage vendor "${vendorId}"`;
   return { ok: false, status: 403, code: "forbidden", message: `This account may not ${what}.` };
 }

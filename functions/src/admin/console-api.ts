@@ -1,15 +1,14 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { compactKeyword } from "../engine/intents";
-import { describeIssues, documentIdSchema, e164Schema } from "../model/common";
+import { describeIssues, documentIdSchema, e164Schema, externalIdSchema } from "../model/common";
 import { productSchema } from "../model/product";
 import { errorResponse, header, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { logger } from "../shared/logger";
 import {
   conversationThread,
-  markRedriven,
   pausedConversations,
-  readMessageDoc,
+  redriveFailedMessage,
   resumeConversation,
   writeVendorMessage,
 } from "../store/conversations";
@@ -17,6 +16,8 @@ import { recentOrderDocs, setOrderStatusByOperator } from "../store/orders";
 import { readAllProductDocs, writeProductFields } from "../store/products";
 import { listVendorSummaries, readVendorConfig } from "../store/vendor-configs";
 import { writeInstanceFields } from "../store/waba-instances";
+import type { ClaimConflict } from "../store/routing-index";
+import { AllowedHosts, DEFAULT_PROVIDER_API_HOSTS, PROVIDER_URL_FIELDS, staffUrlProblem } from "../model/provider-urls";
 import { authorizeConsoleUser, authorizeVendorAdmin } from "./authorize";
 import { failedMessagesView, numbersView, orderTotals, orderView, plain, SECRET_FIELDS } from "./console-views";
 
@@ -30,12 +31,24 @@ const VENDORS_ROUTE = /^(?:\/api\/admin)?\/vendors\/?$/;
 const RESOURCES = "numbers|products|orders|handoffs|conversations|failed-messages";
 const RESOURCE_ROUTE = new RegExp(`^(?:/api/admin)?/vendors/([^/]+)/(${RESOURCES})(?:/([^/]+))?(?:/([^/]+))?/?$`);
 
+/** Who calls: an operator (`admin`) or one of the vendor's staff. */
+interface Caller {
+  uid: string;
+  admin: boolean;
+}
+
 type Handler = (
   vendorId: string,
   request: WebhookRequest,
   ids: [string | undefined, string | undefined],
-  uid: string,
+  caller: Caller,
+  deps: ConsoleDeps,
 ) => Promise<WebhookResponse>;
+
+export interface ConsoleDeps {
+  /** PROVIDER_API_HOSTS: where a vendor's staff may point a provider API URL. */
+  providerApiHosts?: () => string;
+}
 
 const ok = (body: Record<string, unknown>, status = 200): WebhookResponse => ({ status, body: { ok: true, ...body } });
 const methodNotAllowed = (method: string): WebhookResponse => ({
@@ -62,6 +75,16 @@ function jsonOf(request: WebhookRequest): { ok: true; json: unknown } | { ok: fa
 // --- numbers -------------------------------------------------------------------------------------
 
 const optionalText = z.string().trim().max(500).optional();
+/** Secrets set through the console: long enough not to be guessed; empty keeps the stored one. */
+export const MIN_SECRET_LENGTH = 16;
+const secretText = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((value) => value === "" || value.length >= MIN_SECRET_LENGTH, {
+    message: `must be at least ${MIN_SECRET_LENGTH} characters`,
+  })
+  .optional();
 /** What the console's number form may write; an empty text removes a plain field and keeps a secret. */
 const numberFormSchema = z.strictObject({
   phoneNumber: optionalText,
@@ -76,13 +99,28 @@ const numberFormSchema = z.strictObject({
   unipileAccountId: optionalText,
   unipileApiUrl: optionalText,
   businessName: optionalText,
-  ...Object.fromEntries(SECRET_FIELDS.map((name) => [name, optionalText])),
+  ...Object.fromEntries(SECRET_FIELDS.map((name) => [name, secretText])),
 });
 
-const numbers: Handler = async (vendorId, request, [id]) => {
+/** The 409 for account keys another number holds: the owner is named to operators only. */
+function alreadyInUse(conflicts: ClaimConflict[], caller: Caller): WebhookResponse {
+  const what = conflicts.map(({ field, label, key }) => `${field}: the ${label} ${key}`).join("; ");
+  if (!caller.admin)
+    return errorResponse(409, "already_in_use", `${what}: already in use by another number.`, {
+      fields: conflicts.map(({ field }) => field),
+    });
+  const owners = conflicts.map(({ field, key, owner }) => ({ field, key, ...owner }));
+  const named = conflicts.map(({ owner }) => `waba_instances/${owner.wabaInstanceId} of vendor "${owner.vendorId}"`);
+  return errorResponse(409, "already_in_use", `${what}: already in use by ${[...new Set(named)].join(", ")}.`, {
+    fields: conflicts.map(({ field }) => field),
+    owners,
+  });
+}
+
+const numbers: Handler = async (vendorId, request, [id], caller, deps) => {
   if (id === undefined) {
     if (request.method !== "GET") return methodNotAllowed("GET");
-    return ok({ vendorId, numbers: await numbersView(vendorId) });
+    return ok({ vendorId, numbers: await numbersView(vendorId, { admin: caller.admin }) });
   }
   if (request.method !== "PUT") return methodNotAllowed("PUT");
   if (!documentIdSchema.safeParse(id).success)
@@ -104,13 +142,29 @@ const numbers: Handler = async (vendorId, request, [id]) => {
     }
     fields[name] = value;
   }
-  const written = await writeInstanceFields(vendorId, id, fields, removed);
-  if (!written.ok)
+  if (!caller.admin) {
+    // Staff may point a provider URL only at an allowed https host: the number's keys go there.
+    const allowed = new AllowedHosts(deps.providerApiHosts?.() ?? DEFAULT_PROVIDER_API_HOSTS);
+    const problems = PROVIDER_URL_FIELDS.flatMap((field) => {
+      const url = fields[field];
+      const problem = typeof url === "string" ? staffUrlProblem(url, allowed) : undefined;
+      return problem ? [`${field}: ${problem}`] : [];
+    });
+    if (problems.length > 0)
+      return errorResponse(400, "url_not_allowed", "A provider API URL points where the vendor's staff may not.", {
+        problems,
+      });
+  }
+  const written = await writeInstanceFields(vendorId, id, fields, removed, { staff: !caller.admin });
+  if (!written.ok && written.reason === "other_vendor")
     return errorResponse(
       409,
       "instance_of_another_vendor",
-      `waba_instances/${id} belongs to another vendor: choose another id.`,
+      caller.admin
+        ? `waba_instances/${id} belongs to vendor "${written.owner}": choose another id.`
+        : "This number id is already in use: choose another id.",
     );
+  if (!written.ok) return alreadyInUse(written.conflicts, caller);
   logger.info("console: number written", { vendorId, wabaInstanceId: id, fields: Object.keys(fields), removed });
   return ok({ wabaInstanceId: id, created: written.created }, written.created ? 201 : 200);
 };
@@ -206,7 +260,7 @@ const products: Handler = async (vendorId, request, [givenId]) => {
 
 const orderStatusBody = z.strictObject({ status: z.enum(["paid", "cancelled"]) });
 
-const orders: Handler = async (vendorId, request, [reference, action], uid) => {
+const orders: Handler = async (vendorId, request, [reference, action], { uid }) => {
   if (reference === undefined) {
     if (request.method !== "GET") return methodNotAllowed("GET");
     const startOfDay = new Date();
@@ -266,9 +320,12 @@ const handoffs: Handler = async (vendorId, request) => {
   });
 };
 
+/** Stripe's shape of an idempotency key: what a client generates once per message it means to send. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,255}$/;
+
 const replySchema = z.strictObject({ text: z.string().trim().min(1, "must not be empty").max(4096) });
 
-const conversations: Handler = async (vendorId, request, [customer, action], uid) => {
+const conversations: Handler = async (vendorId, request, [customer, action], { uid }) => {
   if (customer === undefined || !e164Schema.safeParse(customer).success) {
     return errorResponse(404, "not_found", "Use /conversations/{customer E.164}/messages or /resume.");
   }
@@ -297,9 +354,25 @@ const conversations: Handler = async (vendorId, request, [customer, action], uid
       return errorResponse(400, "invalid_message", "The message is not valid.", {
         problems: describeIssues(parsed.error),
       });
-    const messageId = `console_${randomUUID()}`;
-    const path = await writeVendorMessage(vendorId, customer, messageId, { text: parsed.data.text, writtenBy: uid });
-    return ok({ messageId, path, status: "queued" }, 202);
+    const key = header(request, "idempotency-key");
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+      return errorResponse(400, "invalid_idempotency_key", "Idempotency-Key must be 8-255 visible ASCII characters.");
+    // A retried request with the same key names the same message: created once, sent once.
+    const messageId =
+      key === undefined
+        ? `console_${randomUUID()}`
+        : `console_${createHash("sha256").update(`${vendorId}\n${customer}\n${key}`).digest("hex").slice(0, 40)}`;
+    const written = await writeVendorMessage(vendorId, customer, messageId, {
+      text: parsed.data.text,
+      writtenBy: uid,
+    });
+    if (!written.created && written.existing?.text !== parsed.data.text)
+      return errorResponse(
+        409,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for another message: use a new key for a new message.",
+      );
+    return ok({ messageId, path: written.path, status: "queued", ...(!written.created && { replayed: true }) }, 202);
   }
   if (action === "resume") {
     if (request.method !== "POST") return methodNotAllowed("POST");
@@ -314,7 +387,7 @@ const conversations: Handler = async (vendorId, request, [customer, action], uid
 
 const redriveSchema = z.strictObject({ path: z.string().min(1) });
 
-const failedMessages: Handler = async (vendorId, request, [action], uid) => {
+const failedMessages: Handler = async (vendorId, request, [action], { uid }) => {
   if (action === undefined) {
     if (request.method !== "GET") return methodNotAllowed("GET");
     return ok({ vendorId, failed: await failedMessagesView(vendorId, 7) });
@@ -330,26 +403,15 @@ const failedMessages: Handler = async (vendorId, request, [action], uid) => {
     return errorResponse(404, "unknown_message", "No such failed message of this vendor.");
   const [, , customer = "", collection = "messages", messageId = ""] = match;
   const where = collection === "outbound" ? "outbound" : "messages";
-  const data = await readMessageDoc(vendorId, customer, messageId, where);
-  if (!data || data.direction !== "outbound" || data.status !== "failed") {
+  if (!e164Schema.safeParse(customer).success || !externalIdSchema.safeParse(messageId).success)
+    return errorResponse(404, "unknown_message", "No such failed message of this vendor.");
+  const result = await redriveFailedMessage(vendorId, customer, messageId, where, uid);
+  if (!result.ok && result.reason === "not_failed")
     return errorResponse(409, "not_failed", "Only a failed outbound message can be sent again.");
-  }
-  if (typeof data.redrivenAs === "string")
-    return errorResponse(409, "already_redriven", `Already sent again as ${data.redrivenAs}.`);
-  const content = Object.fromEntries(
-    ["text", "imageUrl", "documentUrl"]
-      .filter((name) => typeof data[name] === "string")
-      .map((name) => [name, data[name]]),
-  );
-  const newId = `redrive_${randomUUID()}`;
-  const path = await writeVendorMessage(vendorId, customer, newId, {
-    ...content,
-    writtenBy: uid,
-    redriveOf: messageId,
-  });
-  await markRedriven(vendorId, customer, messageId, newId, where);
-  logger.info("console: failed message sent again", { vendorId, messageId, newMessageId: newId });
-  return ok({ messageId: newId, path, status: "queued" }, 202);
+  if (!result.ok)
+    return errorResponse(409, "already_redriven", `Already sent again as ${result.as}.`, { messageId: result.as });
+  logger.info("console: failed message sent again", { vendorId, messageId, newMessageId: result.messageId });
+  return ok({ messageId: result.messageId, path: result.path, status: "queued" }, 202);
 };
 
 const HANDLERS: Record<string, Handler> = {
@@ -383,7 +445,7 @@ async function listVendors(request: WebhookRequest): Promise<WebhookResponse> {
   return ok({ me, vendors: [{ vendorId, ...summary }] });
 }
 
-export async function handleConsoleRequest(request: WebhookRequest): Promise<WebhookResponse> {
+export async function handleConsoleRequest(request: WebhookRequest, deps: ConsoleDeps = {}): Promise<WebhookResponse> {
   if (VENDORS_ROUTE.test(request.path)) return listVendors(request);
   const match = RESOURCE_ROUTE.exec(request.path)!;
   const vendorId = decode(match[1]);
@@ -395,5 +457,5 @@ export async function handleConsoleRequest(request: WebhookRequest): Promise<Web
   const second = decode(match[4]);
   if ((match[3] !== undefined && first === undefined) || (match[4] !== undefined && second === undefined))
     return errorResponse(404, "not_found", "Malformed path.");
-  return HANDLERS[match[2]!]!(vendorId, request, [first, second], auth.uid);
+  return HANDLERS[match[2]!]!(vendorId, request, [first, second], { uid: auth.uid, admin: auth.admin }, deps);
 }

@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { recentFailures, type RecentFailure } from "../store/message-stats";
 import { readRuntimeDocs } from "../store/waba-runtime";
 import { readVendorInstanceDocs } from "../store/waba-instances";
-import { vendorHealth } from "./health";
+import { problemsForStaff, vendorHealth } from "./health";
 
 /**
  * What the operator console reads: server-made views of a vendor's documents. Credentials never leave
@@ -49,11 +49,20 @@ export function plain(value: unknown): unknown {
   return value;
 }
 
-/** An instance document without its credentials: shown fields, and which secrets are set. */
-export function instanceView(id: string, data: Record<string, unknown>): Record<string, unknown> {
+/**
+ * An instance document without its credentials: shown fields, and which secrets are set. Operators
+ * also see who owns a key this number was refused (`claimConflicts`).
+ */
+export function instanceView(
+  id: string,
+  data: Record<string, unknown>,
+  { admin = false }: { admin?: boolean } = {},
+): Record<string, unknown> {
   const shown = Object.fromEntries(
     SHOWN_FIELDS.filter((name) => data[name] !== undefined).map((name) => [name, plain(data[name])]),
   );
+  if (!admin && shown.configProblems !== undefined) shown.configProblems = problemsForStaff(shown.configProblems);
+  if (admin && data.claimConflicts !== undefined) shown.claimConflicts = plain(data.claimConflicts);
   const secretsSet = Object.fromEntries(
     SECRET_FIELDS.map((name) => [name, typeof data[name] === "string" && data[name] !== ""]),
   );
@@ -69,8 +78,11 @@ export function instanceView(id: string, data: Record<string, unknown>): Record<
 }
 
 /** Each number of the vendor: its settings (no secrets), its health, and the QR code to scan while one is waiting. */
-export async function numbersView(vendorId: string): Promise<Record<string, unknown>[]> {
-  const [docs, health] = await Promise.all([readVendorInstanceDocs(vendorId), vendorHealth(vendorId)]);
+export async function numbersView(
+  vendorId: string,
+  viewer: { admin: boolean } = { admin: false },
+): Promise<Record<string, unknown>[]> {
+  const [docs, health] = await Promise.all([readVendorInstanceDocs(vendorId), vendorHealth(vendorId, viewer)]);
   const runtimes = await readRuntimeDocs(docs.map(({ id }) => id));
   const healthById = new Map(
     (health.numbers as Array<Record<string, unknown>>).map((entry) => [entry.wabaInstanceId as string, entry]),
@@ -81,7 +93,7 @@ export async function numbersView(vendorId: string): Promise<Record<string, unkn
       const runtime = runtimes.get(id) ?? {};
       const qrCode = typeof runtime.qrCode === "string" ? runtime.qrCode : null;
       return {
-        ...instanceView(id, data),
+        ...instanceView(id, data, viewer),
         health: healthById.get(id) ?? null,
         qrCode,
         qrCodeUpdatedAt: plain(runtime.qrCodeUpdatedAt) ?? null,

@@ -4,6 +4,22 @@ import { countUnsent, recentFailures } from "../store/message-stats";
 import { readVendorInstanceDocs } from "../store/waba-instances";
 import { readRuntimeDocs } from "../store/waba-runtime";
 
+/**
+ * Problems as a vendor's staff may read them: never who owns a disputed key. The onboarding check no
+ * longer writes the owner into `configProblems`; documents checked before it did are redacted here.
+ */
+export function problemsForStaff(problems: unknown): unknown {
+  if (!Array.isArray(problems)) return problems;
+  return (problems as unknown[]).map((problem) =>
+    typeof problem === "string"
+      ? problem.replace(
+          /already belongs to vendor "[^"]*" \(waba_instances\/[^)]*\)/g,
+          "is already in use by another number",
+        )
+      : problem,
+  );
+}
+
 const DAY_MS = 24 * 60 * 60_000;
 /** Failed messages listed per number (the count covers them all). */
 const FAILURES_LISTED = 20;
@@ -24,7 +40,11 @@ function plain(value: unknown): unknown {
  * provider's last error. Read fresh from Firestore: the instances, their runtime documents (circuit,
  * session, errors) in one call, then two count queries and one list per number.
  */
-export async function vendorHealth(vendorId: string, now = Date.now()): Promise<Record<string, unknown>> {
+export async function vendorHealth(
+  vendorId: string,
+  viewer: { admin: boolean } = { admin: false },
+  now = Date.now(),
+): Promise<Record<string, unknown>> {
   const docs = await readVendorInstanceDocs(vendorId);
   const runtimes = await readRuntimeDocs(docs.map(({ id }) => id));
   const since = new Date(now - DAY_MS);
@@ -40,7 +60,7 @@ export async function vendorHealth(vendorId: string, now = Date.now()): Promise<
         phoneNumber: data.phoneNumber ?? null,
         provider: data.provider ?? null,
         usable: check.usable,
-        ...(!check.usable && { problems: check.problems }),
+        ...(!check.usable && { problems: viewer.admin ? check.problems : problemsForStaff(check.problems) }),
         session: {
           status: data.status ?? null,
           sessionStatus: runtime.sessionStatus ?? null,

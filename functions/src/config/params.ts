@@ -1,4 +1,5 @@
 import { defineSecret, defineString } from "firebase-functions/params";
+import { DEFAULT_PROVIDER_API_HOSTS } from "../model/provider-urls";
 
 /** Where Wasender's API lives unless an instance sets its own `wasenderApiUrl`. */
 export const WASENDER_API_URL = defineString("WASENDER_API_URL", {
@@ -10,6 +11,15 @@ export const WASENDER_API_URL = defineString("WASENDER_API_URL", {
 export const META_GRAPH_API_URL = defineString("META_GRAPH_API_URL", {
   default: "https://graph.facebook.com/v25.0",
   description: "WhatsApp Cloud API base URL including the Graph version",
+});
+
+/**
+ * Where a provider API URL set by a vendor's staff may point (design, "Who may do what (tenants)"):
+ * comma-separated host names, `*.` allowed as the left-most label. Operators may set any URL.
+ */
+export const PROVIDER_API_HOSTS = defineString("PROVIDER_API_HOSTS", {
+  default: DEFAULT_PROVIDER_API_HOSTS,
+  description: "Hosts a vendor's staff may point a provider API URL at (comma-separated, *.example.com allowed)",
 });
 
 /** Where Wasender reaches the webhooks, e.g. "https://livepay.tech" (Hosting serves /api/webhooks/...). */

@@ -1,7 +1,7 @@
 import "./global";
 import { onRequest } from "firebase-functions/v2/https";
 import { handleAdminRequest } from "../admin/admin-api";
-import { PUBLIC_BASE_URL } from "../config/params";
+import { PROVIDER_API_HOSTS, PUBLIC_BASE_URL } from "../config/params";
 import { serveHttp } from "../http/handler";
 import { runSelfHealing } from "../replies/self-healing";
 import { outboundDeps } from "./outbound-deps";
@@ -14,6 +14,7 @@ export const adminApi = onRequest(
     handleAdminRequest(request, {
       ...outboundDeps(),
       publicBaseUrl: () => PUBLIC_BASE_URL.value(),
+      providerApiHosts: () => PROVIDER_API_HOSTS.value(),
       sweep: () => runSelfHealing(replyDeps()),
     }),
   ),

@@ -74,6 +74,8 @@ const wabaInstanceFields = z.object({
   /** How long the circuit stays open before one message probes Wasender again. */
   failoverCooldownSeconds: z.number().positive().default(60),
   businessName: z.string().optional(),
+  /** The provider URLs as a vendor's staff set them (model/provider-urls.ts): checked again at every use. */
+  staffProviderUrls: z.record(z.string(), z.string()).optional(),
   createdAt: instantSchema.optional(),
   updatedAt: instantSchema.optional(),
 });

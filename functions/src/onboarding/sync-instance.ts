@@ -2,16 +2,18 @@ import { logger } from "../shared/logger";
 import { describeIssues } from "../model/common";
 import { configNotices, wabaInstanceSchema } from "../model/waba-instance";
 import { toE164 } from "../shared/phone";
-import { claimIndexKey, releaseIndexKey, type IndexKind } from "../store/routing-index";
-import { syncVendorConfigRouting, writeInstanceCheck } from "../store/waba-instances";
+import {
+  ACCOUNT_KEYS,
+  claimIndexKey,
+  isClaimableKey,
+  keyOf,
+  refusedClaimants,
+  releaseIndexKey,
+  type ClaimConflict,
+} from "../store/routing-index";
+import { readInstanceDoc, syncVendorConfigRouting, writeInstanceCheck } from "../store/waba-instances";
 
 type Raw = Record<string, unknown> | undefined;
-
-const KEYS: Array<[IndexKind, "phoneNumber" | "wasenderInstanceId" | "metaPhoneNumberId", string]> = [
-  ["phone_index", "phoneNumber", "phone number"],
-  ["wasender_session_index", "wasenderInstanceId", "Wasender session"],
-  ["meta_phone_index", "metaPhoneNumberId", "Cloud API number"],
-];
 
 function stringField(raw: Raw, field: string): string | undefined {
   const value = raw?.[field];
@@ -19,17 +21,34 @@ function stringField(raw: Raw, field: string): string | undefined {
 }
 
 /**
+ * Frees a key this number no longer holds, then checks again the numbers that were refused it: the
+ * first of them to claim it now gets it (how an operator's settlement of a dispute takes effect).
+ */
+async function releaseKey(
+  kind: Parameters<typeof releaseIndexKey>[0],
+  field: Parameters<typeof refusedClaimants>[0],
+  key: string,
+  wabaInstanceId: string,
+): Promise<void> {
+  await releaseIndexKey(kind, key, wabaInstanceId);
+  for (const claimant of await refusedClaimants(field, key, wabaInstanceId)) {
+    const current = await readInstanceDoc(claimant);
+    if (current) await syncInstance(claimant, current, current);
+  }
+}
+
+/**
  * What happens when an operator creates, edits or deletes a `waba_instances` document: the phone is
  * normalized to E.164, the document validated, problems written back on it (`configProblems`, cleared
- * once fixed), the phone and session indexes claimed (the older owner keeps a disputed key), and
+ * once fixed), every account key claimed (phone, Wasender session, Cloud API number, Unipile account: the older owner keeps a disputed key), and
  * `vendor_configs/{vendorId}` kept in step. Writes only what changes, so its own writes end the loop.
  */
 export async function syncInstance(wabaInstanceId: string, before: Raw, after: Raw): Promise<void> {
   const vendorBefore = stringField(before, "vendorId");
   if (!after) {
-    for (const [kind, field] of KEYS) {
-      const key = stringField(before, field);
-      if (key) await releaseIndexKey(kind, key, wabaInstanceId);
+    for (const { kind, field } of ACCOUNT_KEYS) {
+      const key = keyOf(before, field);
+      if (key && isClaimableKey(key)) await releaseKey(kind, field, key, wabaInstanceId);
     }
     if (vendorBefore) await syncVendorConfigRouting(vendorBefore, wabaInstanceId, "removed");
     logger.info("instance removed", { wabaInstanceId, vendorId: vendorBefore });
@@ -49,28 +68,30 @@ export async function syncInstance(wabaInstanceId: string, before: Raw, after: R
   }
 
   const vendorId = stringField(after, "vendorId");
-  const keys = {
-    phoneNumber: phone,
-    wasenderInstanceId: stringField(after, "wasenderInstanceId"),
-    metaPhoneNumberId: stringField(after, "metaPhoneNumberId"),
-  };
-  for (const [kind, field, label] of KEYS) {
-    const previous = stringField(before, field);
-    const previousKey = previous && field === "phoneNumber" ? toE164(previous) : previous;
-    const key = keys[field];
-    if (previousKey && previousKey !== key) await releaseIndexKey(kind, previousKey, wabaInstanceId);
+  const conflicts: ClaimConflict[] = [];
+  for (const { kind, field, label } of ACCOUNT_KEYS) {
+    const previousKey = keyOf(before, field);
+    const key = field === "phoneNumber" ? phone : keyOf(after, field);
+    if (previousKey && previousKey !== key && isClaimableKey(previousKey))
+      await releaseKey(kind, field, previousKey, wabaInstanceId);
     if (!key || !vendorId || !parsed.success) continue;
+    if (!isClaimableKey(key)) {
+      problems.push(`${field}: cannot be used as an account key (no "/", not "." or "..")`);
+      continue;
+    }
     const claim = await claimIndexKey(kind, key, { vendorId, wabaInstanceId });
     if (!claim.ok) {
+      // Said without the owner: the vendor's staff read these problems; operators read `claimConflicts`.
       problems.push(
-        `${field}: the ${label} ${key} already belongs to vendor "${claim.owner.vendorId}" ` +
-          `(waba_instances/${claim.owner.wabaInstanceId}); this instance is not used until one of them changes`,
+        `${field}: the ${label} ${key} is already in use by another number; ` +
+          "this number is not used until an operator settles it (docs/security.md)",
       );
+      conflicts.push({ field, label, key, owner: claim.owner });
     }
   }
 
   const normalized = phone && phone !== typedPhone ? phone : undefined;
-  await writeInstanceCheck(wabaInstanceId, after, problems, normalized, configNotices(after));
+  await writeInstanceCheck(wabaInstanceId, after, problems, normalized, configNotices(after), conflicts);
   if (vendorBefore && vendorBefore !== vendorId) await syncVendorConfigRouting(vendorBefore, wabaInstanceId, "removed");
   if (problems.length === 0 && parsed.success && vendorId) {
     await syncVendorConfigRouting(vendorId, wabaInstanceId, "added", parsed.data.provider);

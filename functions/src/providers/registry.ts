@@ -1,12 +1,50 @@
 import { getMetaCloudRegistry, type MetaCloudRegistry } from "../meta/meta-cloud-registry";
 import { ownChannel, type Channel, type Providers } from "../messaging/provider";
-import type { MessagingProvider } from "../messaging/types";
+import type { AdminCallResult, MessagingProvider, SendResult, WasenderSession } from "../messaging/types";
 import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
+import {
+  AllowedHosts,
+  DEFAULT_PROVIDER_API_HOSTS,
+  storedUrlProblem,
+  type ProviderUrlField,
+} from "../model/provider-urls";
 import { getUnipileRegistry, type UnipileRegistry } from "../unipile/unipile-registry";
 import { getVendorWasenderRegistry, type VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
 import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
 
 export const DEFAULT_META_API_URL = "https://graph.facebook.com/v25.0";
+
+/**
+ * What a number gets instead of a provider when the URL it would call breaks the tenants' rule (a URL
+ * its vendor's staff set, on a host not allowed): every call fails as `not_configured`, before any
+ * request, so no key or token leaves for that host.
+ */
+class RefusedUrl implements MessagingProvider, WasenderSession {
+  constructor(
+    readonly provider: string,
+    private readonly reason: string,
+  ) {}
+
+  private failure() {
+    return { ok: false as const, failure: { code: "not_configured" as const, message: this.reason } };
+  }
+
+  send(): Promise<SendResult> {
+    return Promise.resolve(this.failure());
+  }
+
+  lookupMessageId(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  updateSession(): Promise<AdminCallResult> {
+    return Promise.resolve(this.failure());
+  }
+
+  sessionStatus(): Promise<AdminCallResult> {
+    return Promise.resolve(this.failure());
+  }
+}
 
 /**
  * The providers wired together, above `messaging/` (which only knows the `Providers` interface) and
@@ -18,6 +56,8 @@ export class ProviderRegistry implements Providers {
   private readonly wasender: VendorWasenderRegistry;
   private readonly meta: MetaCloudRegistry;
   private readonly unipile: UnipileRegistry;
+  private readonly providerApiHosts: () => string;
+  private allowed: { list: string; hosts: AllowedHosts } | undefined;
 
   constructor(
     /** The global Wasender base URL, for instances without their own `wasenderApiUrl`. */
@@ -28,47 +68,67 @@ export class ProviderRegistry implements Providers {
       wasender?: VendorWasenderRegistry;
       meta?: MetaCloudRegistry;
       unipile?: UnipileRegistry;
+      /** PROVIDER_API_HOSTS: where a URL set by a vendor's staff may point. */
+      providerApiHosts?: () => string;
     } = {},
   ) {
+    this.providerApiHosts = options.providerApiHosts ?? (() => DEFAULT_PROVIDER_API_HOSTS);
     this.defaultMetaApiUrl = options.metaApiUrl ?? (() => DEFAULT_META_API_URL);
     this.wasender = options.wasender ?? getVendorWasenderRegistry();
     this.meta = options.meta ?? getMetaCloudRegistry();
     this.unipile = options.unipile ?? getUnipileRegistry();
   }
 
+  /** The refusal for a number whose URL in `field` breaks the tenants' rule, or undefined. */
+  private refusal(instance: MessagingInstance, field: ProviderUrlField, provider: string): RefusedUrl | undefined {
+    const list = this.providerApiHosts();
+    if (this.allowed?.list !== list) this.allowed = { list, hosts: new AllowedHosts(list) };
+    const problem = storedUrlProblem(instance as unknown as Record<string, unknown>, field, this.allowed.hosts);
+    return problem === undefined ? undefined : new RefusedUrl(provider, `waba_instances/${instance.id}: ${problem}`);
+  }
+
   forInstance(instance: MessagingInstance, channel: Channel = ownChannel(instance)): MessagingProvider | undefined {
     switch (channel) {
       case "meta":
         if (!instance.metaPhoneNumberId || !instance.metaAccessToken) return undefined;
-        return this.meta.getService({
-          vendorId: instance.vendorId,
-          wabaInstanceId: instance.id,
-          phoneNumberId: instance.metaPhoneNumberId,
-          accessToken: instance.metaAccessToken,
-          apiUrl: instance.metaApiUrl ?? this.defaultMetaApiUrl(),
-        });
+        return (
+          this.refusal(instance, "metaApiUrl", "meta") ??
+          this.meta.getService({
+            vendorId: instance.vendorId,
+            wabaInstanceId: instance.id,
+            phoneNumberId: instance.metaPhoneNumberId,
+            accessToken: instance.metaAccessToken,
+            apiUrl: instance.metaApiUrl ?? this.defaultMetaApiUrl(),
+          })
+        );
       case "unipile":
         if (!instance.unipileAccountId || !instance.unipileApiKey || !instance.unipileApiUrl) return undefined;
-        return this.unipile.getService({
-          vendorId: instance.vendorId,
-          wabaInstanceId: instance.id,
-          accountId: instance.unipileAccountId,
-          apiKey: instance.unipileApiKey,
-          apiUrl: instance.unipileApiUrl,
-        });
+        return (
+          this.refusal(instance, "unipileApiUrl", "unipile") ??
+          this.unipile.getService({
+            vendorId: instance.vendorId,
+            wabaInstanceId: instance.id,
+            accountId: instance.unipileAccountId,
+            apiKey: instance.unipileApiKey,
+            apiUrl: instance.unipileApiUrl,
+          })
+        );
       case "wasender":
         return instance.provider === "wasender" ? this.wasenderSession(instance) : undefined;
     }
   }
 
-  wasenderSession(instance: WasenderInstance): VendorWasenderService {
-    return this.wasender.getService({
-      vendorId: instance.vendorId,
-      wabaInstanceId: instance.id,
-      apiKey: instance.wasenderApiKey,
-      apiUrl: instance.wasenderApiUrl ?? this.defaultWasenderApiUrl(),
-      ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
-      ...(instance.wasenderAccessToken && { accessToken: instance.wasenderAccessToken }),
-    });
+  wasenderSession(instance: WasenderInstance): VendorWasenderService | RefusedUrl {
+    return (
+      this.refusal(instance, "wasenderApiUrl", "wasender") ??
+      this.wasender.getService({
+        vendorId: instance.vendorId,
+        wabaInstanceId: instance.id,
+        apiKey: instance.wasenderApiKey,
+        apiUrl: instance.wasenderApiUrl ?? this.defaultWasenderApiUrl(),
+        ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
+        ...(instance.wasenderAccessToken && { accessToken: instance.wasenderAccessToken }),
+      })
+    );
   }
 }

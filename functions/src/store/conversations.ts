@@ -235,17 +235,68 @@ export async function resumeConversation(vendorId: string, customer: string, by:
 
 /**
  * A vendor-written outbound message, the document a dashboard writes: `onNewMessage` completes it
- * with the vendor's number and the customer and queues it like every other outbound message.
+ * with the vendor's number and the customer and queues it like every other outbound message. Created
+ * once: a second write of the same id (a retried request) changes nothing and gets the first one's
+ * content back (`created: false`).
  */
 export async function writeVendorMessage(
   vendorId: string,
   customer: string,
   messageId: string,
   content: Record<string, unknown>,
-): Promise<string> {
+): Promise<{ path: string; created: boolean; existing?: Record<string, unknown> }> {
   const ref = messageRef(vendorId, customer, messageId);
-  await ref.create({ direction: "outbound", origin: "console", ...content, createdAt: FieldValue.serverTimestamp() });
-  return ref.path;
+  try {
+    await ref.create({ direction: "outbound", origin: "console", ...content, createdAt: FieldValue.serverTimestamp() });
+    return { path: ref.path, created: true };
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
+    return { path: ref.path, created: false, existing: (await ref.get()).data() ?? {} };
+  }
+}
+
+export type RedriveResult =
+  | { ok: true; messageId: string; path: string }
+  | { ok: false; reason: "not_failed" }
+  | { ok: false; reason: "already_redriven"; as: string };
+
+/**
+ * "Send again" of a failed outbound message, once: in one transaction the original is checked (failed,
+ * outbound, not sent again yet), the new message `redrive_{id}` created and the original marked
+ * `redrivenAs`. A double tap or a retried request finds it marked and sends nothing more.
+ */
+export async function redriveFailedMessage(
+  vendorId: string,
+  customer: string,
+  messageId: string,
+  collection: MessageCollection,
+  writtenBy: string,
+): Promise<RedriveResult> {
+  const original = refIn(collection, vendorId, customer, messageId);
+  const newId = `redrive_${messageId}`;
+  const copy = messageRef(vendorId, customer, newId);
+  return firestore().runTransaction(async (tx): Promise<RedriveResult> => {
+    const [snap, existing] = await tx.getAll(original, copy);
+    const data = snap!.data();
+    if (!data || data.direction !== "outbound" || data.status !== "failed") return { ok: false, reason: "not_failed" };
+    if (typeof data.redrivenAs === "string") return { ok: false, reason: "already_redriven", as: data.redrivenAs };
+    if (existing!.exists) return { ok: false, reason: "already_redriven", as: newId };
+    const content = Object.fromEntries(
+      ["text", "imageUrl", "documentUrl"]
+        .filter((name) => typeof data[name] === "string")
+        .map((name) => [name, data[name]]),
+    );
+    tx.create(copy, {
+      direction: "outbound",
+      origin: "console",
+      ...content,
+      writtenBy,
+      redriveOf: messageId,
+      createdAt: FieldValue.serverTimestamp(),
+    });
+    tx.update(original, { redrivenAs: newId, redrivenAt: FieldValue.serverTimestamp() });
+    return { ok: true, messageId: newId, path: copy.path };
+  });
 }
 
 /** Where a conversation's message lives: `messages` (inbound, dashboard) or `outbound` (what the backend sends). */
@@ -270,18 +321,4 @@ export async function readMessageDoc(
   collection: MessageCollection = "messages",
 ): Promise<Record<string, unknown> | undefined> {
   return (await refIn(collection, vendorId, customer, messageId).get()).data();
-}
-
-/** Notes on a failed message that it was sent again as `newMessageId` (shown in the console). */
-export async function markRedriven(
-  vendorId: string,
-  customer: string,
-  messageId: string,
-  newMessageId: string,
-  collection: MessageCollection = "messages",
-): Promise<void> {
-  await refIn(collection, vendorId, customer, messageId).update({
-    redrivenAs: newMessageId,
-    redrivenAt: FieldValue.serverTimestamp(),
-  });
 }

@@ -1,6 +1,8 @@
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { checkInstance, type InstanceCheck } from "../model/waba-instance";
+import { PROVIDER_URL_FIELDS, STAFF_URLS_FIELD } from "../model/provider-urls";
+import { planClaims, type ClaimConflict } from "./routing-index";
 
 import { WABA_INSTANCES } from "./collections";
 import { vendorConfigCache, type ConfigCache } from "./config-cache";
@@ -97,6 +99,7 @@ export async function writeInstanceCheck(
   problems: string[],
   normalizedPhone: string | undefined,
   notices: string[] = [],
+  conflicts: ReadonlyArray<{ field: string; key: string; owner: { vendorId: string; wabaInstanceId: string } }> = [],
 ): Promise<void> {
   const update: Record<string, unknown> = {};
   const sameList = (existing: unknown, list: string[]) =>
@@ -108,6 +111,16 @@ export async function writeInstanceCheck(
   if (notices.length > 0 && !sameList(current.configNotices, notices)) update.configNotices = notices;
   if (notices.length === 0 && current.configNotices !== undefined) update.configNotices = FieldValue.delete();
   if (normalizedPhone) update.phoneNumber = normalizedPhone;
+  // Who owns a disputed key, for operators only (the console shows it to them, never to staff).
+  const claimConflicts = conflicts.map(({ field, key, owner }) => ({
+    field,
+    key,
+    ownerVendorId: owner.vendorId,
+    ownerInstanceId: owner.wabaInstanceId,
+  }));
+  if (claimConflicts.length > 0 && JSON.stringify(current.claimConflicts) !== JSON.stringify(claimConflicts))
+    update.claimConflicts = claimConflicts;
+  if (claimConflicts.length === 0 && current.claimConflicts !== undefined) update.claimConflicts = FieldValue.delete();
   if (Object.keys(update).length > 0) {
     await firestore().collection(WABA_INSTANCES).doc(wabaInstanceId).update(update);
   }
@@ -166,24 +179,44 @@ export async function readInstanceDoc(wabaInstanceId: string): Promise<Record<st
 }
 
 /**
- * An operator's edit of a number, the same document a console edit writes: the given fields replace
- * the stored ones, `removed` ones are deleted, and `onWabaInstanceWritten` checks the result and
- * writes `configProblems`. Refused (false) when the document belongs to another vendor, checked in
- * the transaction that writes it.
+ * A console edit of a number, the same document an operator edits in Firestore: the given fields
+ * replace the stored ones, `removed` ones are deleted, and `onWabaInstanceWritten` checks the result.
+ * In the one transaction that writes it: refused when the document belongs to another vendor, or when
+ * another number holds one of its account keys (phone, Wasender session, Cloud API number, Unipile
+ * account), which it claims otherwise. `staff`: the provider URLs it sets are recorded as staff's
+ * (model/provider-urls.ts); an operator's replace that record.
  */
 export async function writeInstanceFields(
   vendorId: string,
   wabaInstanceId: string,
   fields: Record<string, unknown>,
   removed: string[],
-): Promise<{ ok: true; created: boolean } | { ok: false }> {
+  { staff = false }: { staff?: boolean } = {},
+): Promise<
+  | { ok: true; created: boolean }
+  | { ok: false; reason: "other_vendor"; owner: string }
+  | { ok: false; reason: "in_use"; conflicts: ClaimConflict[] }
+> {
   const ref = firestore().collection(WABA_INSTANCES).doc(wabaInstanceId);
   return firestore().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (snap.exists && snap.get("vendorId") !== vendorId) return { ok: false } as const;
+    if (snap.exists && snap.get("vendorId") !== vendorId)
+      return { ok: false, reason: "other_vendor", owner: String(snap.get("vendorId")) } as const;
+    const before = snap.data();
+    const after: Record<string, unknown> = { ...before, ...fields, vendorId };
+    for (const name of removed) delete after[name];
+    const claims = await planClaims(tx, wabaInstanceId, vendorId, before, after);
+    if (!claims.ok) return { ok: false, reason: "in_use", conflicts: claims.conflicts } as const;
     const update: Record<string, unknown> = { ...fields, vendorId, updatedAt: FieldValue.serverTimestamp() };
     if (!snap.exists) update.createdAt = FieldValue.serverTimestamp();
     for (const name of removed) if (snap.exists) update[name] = FieldValue.delete();
+    const urls: Record<string, unknown> = {};
+    for (const field of PROVIDER_URL_FIELDS) {
+      if (staff && typeof fields[field] === "string") urls[field] = fields[field];
+      else if (field in fields || removed.includes(field)) urls[field] = FieldValue.delete();
+    }
+    if (Object.keys(urls).length > 0 && (snap.exists || staff)) update[STAFF_URLS_FIELD] = urls;
+    claims.write();
     tx.set(ref, update, { merge: true });
     return { ok: true, created: !snap.exists } as const;
   });

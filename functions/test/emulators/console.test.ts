@@ -14,6 +14,7 @@ import {
   waitForLoaded,
   waitForText,
   type Browser,
+  type HTTPRequest,
   type Page,
 } from "../../../console/test/browser.mjs";
 import { ensureConsoleUsers } from "../../../scripts/lib/console-users.mjs";
@@ -317,7 +318,27 @@ describe("the operator console", () => {
     await page.waitForSelector("[data-test=failed] [data-test=redrive]", { timeout: 20_000 });
     expect(await bodyText()).toContain("Wasender answered 500 three times");
     await shot("7-failed");
-    await page.click("[data-test=failed] [data-test=redrive]");
+    // A double tap on a phone: the button is disabled while its request runs, and one request leaves.
+    const button = "[data-test=failed] [data-test=redrive]";
+    let redrives = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = (request: HTTPRequest) => {
+      if (request.method() === "POST" && request.url().includes("/failed-messages/redrive")) {
+        redrives += 1;
+        void held.then(() => request.continue());
+      } else void request.continue();
+    };
+    await page.setRequestInterception(true);
+    page.on("request", hold);
+    await page.click(button);
+    await page.waitForFunction(`document.querySelector(${JSON.stringify(button)})?.disabled === true`);
+    await page.click(button);
+    release();
+    await page.waitForSelector("[data-test=failed] .ok");
+    page.off("request", hold);
+    await page.setRequestInterception(false);
+    expect(redrives).toBe(1);
     await wasender.waitForSends(1, {
       timeoutMs: 20_000,
       predicate: (send) => send.text === "Votre colis part demain." && send.to === BUYER,

@@ -12,7 +12,16 @@ import { unipileAccount, unipileAccountStatus, unipileFields, unipileMessage } f
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { metaBody, metaFields, metaNumber, metaSignature, metaStatus, metaText } from "../support/meta";
 import { fuzzSideEffects } from "../support/fuzz-side-effects";
-import { adminDb, createVendor, HOSTING_URL, messagesOf, PROJECT_ID, type TestVendor } from "../support/emulators";
+import {
+  adminDb,
+  createVendor,
+  eventually,
+  HOSTING_URL,
+  messagesOf,
+  PROJECT_ID,
+  type TestVendor,
+} from "../support/emulators";
+import { AllowedHosts, DEFAULT_PROVIDER_API_HOSTS, staffUrlProblem } from "../../src/model/provider-urls";
 import {
   anyJson,
   contentType,
@@ -43,6 +52,8 @@ import { messagesReceived } from "../support/payloads";
  */
 
 const CASES = 10_000;
+/** Console write calls as a vendor's staff: each may run a transaction, so fewer than the pure routes. */
+const CONSOLE_CASES = 2_000;
 const HTTP_CASES = 200;
 const db = adminDb();
 const text = referenceDoc();
@@ -54,7 +65,9 @@ let vendor: TestVendor;
 const accessToken = `pat-${randomUUID()}`;
 
 const sideEffects = fuzzSideEffects();
-const { writes, unhandled } = sideEffects;
+const { writes, unhandled, mark, pathsSince } = sideEffects;
+let suffix = 0;
+const other_suffix = () => `${Date.now().toString(36)}${(suffix += 1)}`;
 
 beforeAll(async () => {
   wasender = await startFakeWasender();
@@ -643,6 +656,235 @@ describe("fuzzing the admin API", () => {
     for (const status of [200, 202, 400, 401, 403, 404, 405])
       expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
   }, 240_000);
+
+  it(`drives the console's write routes as a vendor's staff with ${CONSOLE_CASES} hostile calls: nothing outside its vendor`, async () => {
+    const deps = {
+      providers: new ProviderRegistry(() => wasender.apiUrl),
+      scheduler: { schedule: async () => {} },
+      publicBaseUrl: () => "https://livepay.example.test",
+      sweep: async () => ({}),
+    } as unknown as AdminDeps;
+    // The staff's own vendor (its documents may be changed at will) and another vendor whose accounts
+    // they try to take: a phone, a Wasender session, a Cloud API number and a Unipile account.
+    const tenant = await createVendor(db, { apiUrl: wasender.apiUrl, config: { autoReplyEnabled: false } });
+    const other = await createVendor(db, {
+      apiUrl: wasender.apiUrl,
+      config: { autoReplyEnabled: false },
+      instance: {
+        failoverProvider: "unipile",
+        unipileAccountId: `acc_${other_suffix()}`,
+        unipileApiKey: "unipile-key-1234567890",
+        unipileApiUrl: "https://api1.unipile.com:13111/api/v1",
+        metaPhoneNumberId: `1${Date.now()}`,
+      },
+    });
+    const otherData = (await db.collection("waba_instances").doc(other.wabaInstanceId).get()).data()!;
+    const otherKeys: Array<[string, string]> = [
+      ["phone_index", other.phoneNumber],
+      ["wasender_session_index", `session-${other.vendorId}`],
+      ["meta_phone_index", String(otherData.metaPhoneNumberId)],
+      ["unipile_account_index", String(otherData.unipileAccountId)],
+    ];
+    for (const [kind, key] of otherKeys)
+      await eventually(
+        async () => (await db.collection(kind).doc(key).get()).exists || undefined,
+        15_000,
+        `${kind} claimed`,
+      );
+    const snapshotOther = async () =>
+      JSON.stringify(
+        await Promise.all([
+          db
+            .collection("waba_instances")
+            .doc(other.wabaInstanceId)
+            .get()
+            .then((d) => d.data() ?? null),
+          ...otherKeys.map(([kind, key]) =>
+            db
+              .collection(kind)
+              .doc(key)
+              .get()
+              .then((d) => d.get("wabaInstanceId") ?? null),
+          ),
+        ]),
+      );
+    const otherBefore = await snapshotOther();
+    const staff = emulatorIdToken(PROJECT_ID, { vendorId: tenant.vendorId });
+    const allowedHosts = new AllowedHosts(DEFAULT_PROVIDER_API_HOSTS);
+    const hostileUrl = fc.oneof(
+      fc.constantFrom(
+        "http://169.254.169.254/latest/meta-data",
+        "http://127.0.0.9:8080/api",
+        "https://127.0.0.9/api",
+        "https://collector.127.0.0.9.example/api",
+        "https://www.wasenderapi.com.127.0.0.9.example/api",
+        "https://api1.unipile.com@127.0.0.9/api/v1",
+        "https://user:pw@graph.facebook.com/v25.0",
+        "https://a.b.unipile.com/api/v1",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "https://www.wasenderapi.com/api",
+        "https://graph.facebook.com/v25.0",
+        "https://api2.unipile.com:13111/api/v1",
+        "",
+      ),
+      fc.webUrl({ validSchemes: ["http", "https"] }),
+      oddString,
+    );
+    const secret = fc.oneof(fc.constantFrom("", "x", "short-secret", "a-long-enough-secret-value"), oddString);
+    const numberBody = fc.record(
+      {
+        phoneNumber: fc.oneof(fc.constantFrom(other.phoneNumber, tenant.phoneNumber, "77 123 45 67", ""), oddString),
+        provider: fc.constantFrom("wasender", "meta", "unipile", "other"),
+        wasenderInstanceId: fc.oneof(fc.constantFrom(`session-${other.vendorId}`, "a/b", "..", "__x__", ""), oddString),
+        wasenderApiUrl: hostileUrl,
+        metaApiUrl: hostileUrl,
+        unipileApiUrl: hostileUrl,
+        metaPhoneNumberId: fc.oneof(
+          fc.constant(String(otherData.metaPhoneNumberId)),
+          fc.stringMatching(/^\d{5,16}$/),
+          oddString,
+        ),
+        unipileAccountId: fc.oneof(fc.constant(String(otherData.unipileAccountId)), oddString),
+        failoverProvider: fc.constantFrom("meta", "unipile", "", "x"),
+        sendRatePerMinute: fc.oneof(fc.integer({ min: -5, max: 300 }), fc.constant("")),
+        wasenderApiKey: secret,
+        wasenderWebhookSecret: secret,
+        unipileApiKey: secret,
+        vendorId: fc.constantFrom(other.vendorId, tenant.vendorId),
+        staffProviderUrls: fc.constant({ wasenderApiUrl: "https://www.wasenderapi.com/api" }),
+      },
+      { requiredKeys: [] },
+    );
+    const numberId = fc.oneof(
+      fc.constantFrom(tenant.wabaInstanceId, other.wabaInstanceId, "waba_fuzz_a", "waba_fuzz_b", "..", "a%2Fb"),
+      oddString.map(encodePathSegment),
+    );
+    const customer = fc.oneof(
+      fc.constantFrom(encodeURIComponent("+221770001122"), "%2B221770001123"),
+      oddString.map(encodePathSegment),
+    );
+    const call = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          path: numberId.map((id) => `numbers/${id}`),
+          method: fc.constant("PUT"),
+          body: numberBody,
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          path: fc.constantFrom("products", "products/robe1", `products/${encodePathSegment("../x")}`),
+          method: fc.constantFrom("POST", "PUT"),
+          body: mutated({ keyword: "ROBE1", name: "Robe", price: 1000, stock: 3, active: true }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          path: fc.oneof(
+            fc.constantFrom("orders/CMD-7KQ2XA/status"),
+            oddString.map((x) => `orders/${encodePathSegment(x)}/status`),
+          ),
+          method: fc.constant("POST"),
+          body: mutated({ status: "paid" }),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          path: fc.tuple(customer, fc.constantFrom("messages", "resume")).map(([c, a]) => `conversations/${c}/${a}`),
+          method: fc.constant("POST"),
+          body: mutated({ text: "Bonjour" }),
+          key: fc.oneof(fc.constant(undefined), fc.constantFrom("k", "a-good-idempotency-key"), oddString),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          path: fc.constant("failed-messages/redrive"),
+          method: fc.constant("POST"),
+          body: fc.oneof(
+            fc.constantFrom(
+              { path: `vendors/${other.vendorId}/conversations/+221770001122/outbound/out_x` },
+              { path: `vendors/${tenant.vendorId}/conversations/+221770001122/outbound/__x__` },
+              { path: `vendors/${tenant.vendorId}/conversations/../outbound/out_x` },
+            ),
+            mutated({ path: `vendors/${tenant.vendorId}/conversations/+221770001122/messages/in_x` }),
+          ),
+        }),
+      },
+    );
+    const t = tally();
+    let outside = 0;
+    let urlsStored = 0;
+    let ownersNamed = 0;
+    await fc.assert(
+      fc.asyncProperty(call, async ({ path, method: verb, body, ...rest }) => {
+        const key = (rest as { key?: string }).key;
+        const headers: WebhookRequest["headers"] = {
+          "content-type": "application/json",
+          authorization: `Bearer ${staff}`,
+          ...(key !== undefined && { "idempotency-key": key }),
+        };
+        const before = mark();
+        const response = await handleAdminRequest(
+          {
+            method: verb,
+            path: `/api/admin/vendors/${tenant.vendorId}/${path}`,
+            headers,
+            rawBody: Buffer.from(JSON.stringify(body) ?? ""),
+          },
+          deps,
+        );
+        t.cases += 1;
+        t.statuses.set(response.status, (t.statuses.get(response.status) ?? 0) + 1);
+        if (response.status >= 500) t.fiveXx += 1;
+        const problem = judge(response, ADMIN_CODES, [tenant.secret, tenant.apiKey, other.secret, other.apiKey]);
+        if (problem) throw new Error(`${problem} (${verb} ${path.slice(0, 80)})`);
+        const text = JSON.stringify(response.body);
+        if (text.includes(other.vendorId) || text.includes(other.wabaInstanceId)) {
+          ownersNamed += 1;
+          throw new Error(`the other vendor named to staff: ${text.slice(0, 300)}`);
+        }
+        for (const written of pathsSince(before)) {
+          const [collection, id] = written.split("/");
+          let ours: boolean;
+          if (collection === "vendors") ours = id === tenant.vendorId;
+          else if (collection === "waba_instances" || collection?.endsWith("_index")) {
+            const data = (await db.doc(written).get()).data();
+            ours = data === undefined || data.vendorId === tenant.vendorId;
+            if (collection === "waba_instances" && data) {
+              for (const field of ["wasenderApiUrl", "metaApiUrl", "unipileApiUrl"]) {
+                const url = data[field];
+                if (typeof url !== "string" || url === wasender.apiUrl) continue;
+                if (staffUrlProblem(url, allowedHosts) !== undefined) {
+                  urlsStored += 1;
+                  throw new Error(`staff stored ${field} ${url}`);
+                }
+              }
+            }
+          } else ours = false;
+          if (!ours) {
+            outside += 1;
+            throw new Error(`a write outside the staff's vendor: ${written}`);
+          }
+        }
+      }),
+      { numRuns: CONSOLE_CASES, endOnFailure: true },
+    );
+    console.log(
+      `${summary("console writes as staff", t)}; writes outside the vendor ${outside}, URLs outside the allowed hosts stored ${urlsStored}, owners named ${ownersNamed}`,
+    );
+    expect(t.cases).toBe(CONSOLE_CASES);
+    expect(t.fiveXx).toBe(0);
+    expect(unhandled()).toBe(0);
+    expect(await snapshotOther()).toBe(otherBefore);
+    for (const status of [200, 201, 202, 400, 403, 404, 409])
+      expect(t.statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+  }, 600_000);
 });
 
 describe("a sample through Hosting", () => {

@@ -385,8 +385,11 @@ describe("Meta-only numbers", () => {
     );
     expect(problems).toEqual([
       expect.stringContaining(
-        `metaPhoneNumberId: the Cloud API number ${number.phoneNumberId} already belongs to vendor "${vendor.vendorId}"`,
+        `metaPhoneNumberId: the Cloud API number ${number.phoneNumberId} is already in use by another number`,
       ),
+    ]);
+    expect((await instanceOf(thief)).claimConflicts).toEqual([
+      expect.objectContaining({ field: "metaPhoneNumberId", ownerVendorId: vendor.vendorId }),
     ]);
 
     const incomplete = await createVendor(db, {

@@ -114,7 +114,13 @@ describe("onboarding by editing waba_instances in the console", () => {
       15_000,
       "the refusal",
     );
-    expect(problems[0]).toContain(`already belongs to vendor "${older}"`);
+    // The document says the phone is in use, never by whom (the vendor's staff read it); operators
+    // find the owner in claimConflicts.
+    expect(problems[0]).toContain("is already in use by another number");
+    expect(problems[0]).not.toContain(older);
+    expect(await field(`waba_${newer}`, "claimConflicts")).toEqual([
+      expect.objectContaining({ field: "phoneNumber", ownerVendorId: older, ownerInstanceId: `waba_${older}` }),
+    ]);
     expect((await manager.findVendorByPhoneNumber(phone))?.vendorId).toBe(older);
     // The refused instance is never used, not even for its own vendor's webhook.
     const res = await postWebhook({ vendorId: newer, secret: "s" }, messagesReceived());

@@ -34,6 +34,7 @@ const PATHS = [
   "phone_index/+221771234567",
   "wasender_session_index/session-vendor_001",
   "meta_phone_index/100000000000001",
+  "unipile_account_index/acc_vendor_001",
   // Payment credentials (a colleague's payments work): closed like the rest.
   "payment_accounts/vendor_001",
 ];
@@ -129,6 +130,7 @@ describe.each(clients)("%s", (_, context) => {
       "phone_index",
       "wasender_session_index",
       "meta_phone_index",
+      "unipile_account_index",
       "vendors",
       "payment_accounts",
     ])
