@@ -6,7 +6,8 @@ import type { Product } from "../model/product";
 import { toE164 } from "../shared/phone";
 import type { ChatEngine, ChatEngineInput, ChatEngineOutput, EngineOrder, EngineVendor } from "./chat-engine";
 import { closestProduct, commandOf, productMentioned, productOf, quantityOf } from "./intents";
-import { formatPrice, intentText, normalizeText } from "./formatting";
+import { formatPrice, normalizeText } from "./formatting";
+import { intentText } from "./message-reading";
 import { fill, textBook, type TextBook } from "./wording";
 
 /** How many catalogue lines one MENU message shows. */

@@ -1,6 +1,7 @@
 import { distance } from "fastest-levenshtein";
 import type { Product } from "../model/product";
-import { intentText, normalizeText, words } from "./formatting";
+import { compactOfNormalized, normalizeText } from "./formatting";
+import { intentText, readingOf } from "./message-reading";
 
 /** What a buyer's message asks for, whatever the language the vendor answers in. */
 export type Command = "help" | "menu" | "next" | "cart" | "orders" | "cancel" | "human" | "yes" | "no" | "greeting";
@@ -79,8 +80,8 @@ const GREETINGS = new Set([
 
 /** "Oui !", " MENU ", "Mes commandes ?", "Bonjour madame" → the command; anything else → undefined. */
 export function commandOf(message: string): { command: Command; argument?: string } | undefined {
-  const text = intentText(message);
-  const normalized = withoutTrailing(normalizeText(text), "!.?,;:").trim();
+  const reading = readingOf(message);
+  const normalized = withoutTrailing(reading.normalized, "!.?,;:").trim();
   if (normalized === "?") return { command: "help" };
   for (const [command, phrases] of Object.entries(COMMAND_WORDS) as [Command, string[]][]) {
     if (phrases.includes(normalized)) return { command };
@@ -91,7 +92,7 @@ export function commandOf(message: string): { command: Command; argument?: strin
     const reference = orderReferenceOf(rest.join(" "));
     return reference ? { command: "cancel", argument: reference } : { command: "cancel" };
   }
-  const list = words(text);
+  const list = reading.words;
   if (list.length > 0 && list.length <= 8) {
     const [one, two] = list;
     if (GREETINGS.has(one!) || (two !== undefined && GREETINGS.has(`${one} ${two}`))) return { command: "greeting" };
@@ -103,7 +104,7 @@ export function commandOf(message: string): { command: Command; argument?: strin
 export function orderReferenceOf(text: string): string | undefined {
   const compact = intentText(text)
     .toUpperCase()
-    .replace(/[^A-Z0-9]/g, "");
+    .replace(/[^A-Z0-9]+/g, "");
   const match = /^CMD([2-9A-HJ-NP-Z]{6})$/.exec(compact);
   return match ? `CMD-${match[1]}` : undefined;
 }
@@ -136,7 +137,7 @@ const NUMBER_WORDS = new Map(
 
 /** "2", "x2", "2 pièces", "deux" → 2; anything else → undefined. */
 export function quantityOf(text: string): number | undefined {
-  const normalized = withoutTrailing(normalizeText(intentText(text)), "!.");
+  const normalized = withoutTrailing(readingOf(text).normalized, "!.");
   const digits = /^(?:x\s*)?(\d{1,4})(?:\s*(?:x|pieces?|pcs?|articles?|unites?|items?))?$/.exec(normalized);
   if (digits) return Number(digits[1]);
   return NUMBER_WORDS.get(normalized);
@@ -144,16 +145,16 @@ export function quantityOf(text: string): number | undefined {
 
 /** Keywords compare without case, accents, spaces or punctuation: "robe 1", "Robe-1" and "ROBE1" match. */
 export function compactKeyword(text: string): string {
-  return normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, "");
+  return compactOfNormalized(normalizeText(text));
 }
 
 /** "ROBE1", "robe 1", or with a quantity: "ROBE1 2", "ROBE1 x2" (even when a ROBE12 exists). */
 export function productOf(products: Product[], message: string): { product: Product; quantity?: number } | undefined {
-  const text = intentText(message);
-  const wanted = compactKeyword(text);
+  const reading = readingOf(message);
+  const wanted = reading.compact;
   if (wanted.length === 0) return undefined;
   const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
-  const withQuantity = withTrailingCount(normalizeText(text));
+  const withQuantity = withTrailingCount(reading.normalized);
   const prefixed = withQuantity ? byKeyword(compactKeyword(withQuantity.lead)) : undefined;
   if (prefixed) return { product: prefixed, quantity: withQuantity!.count };
   const exact = byKeyword(wanted);
@@ -165,7 +166,7 @@ export function productMentioned(
   products: Product[],
   text: string,
 ): { product: Product; quantity?: number } | undefined {
-  const tokens = words(intentText(text));
+  const tokens = readingOf(text).words;
   if (tokens.length > 15) return undefined;
   const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
   const count = (token: string | undefined) =>
@@ -184,10 +185,10 @@ export function productMentioned(
 
 /** The product whose keyword the text most likely misspells ("ROBE11", "rob1"), if one is close. */
 export function closestProduct(products: Product[], message: string): Product | undefined {
-  const text = intentText(message);
-  const whole = closestTo(products, compactKeyword(text));
+  const reading = readingOf(message);
+  const whole = closestTo(products, reading.compact);
   if (whole) return whole;
-  const tokens = words(text);
+  const tokens = reading.words;
   if (tokens.length > 6) return undefined;
   for (const token of tokens) {
     const close = closestTo(products, token);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INTENT_TEXT_LIMIT, intentText } from "../../src/engine/formatting";
+import { INTENT_TEXT_LIMIT, intentText } from "../../src/engine/message-reading";
 import {
   closestProduct,
   commandOf,
