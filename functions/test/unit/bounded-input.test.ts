@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INTENT_TEXT_LIMIT, intentText } from "../../src/engine/message-reading";
+import { normalizeText, words } from "../../src/engine/formatting";
+import { INTENT_TEXT_LIMIT, intentText, readingOf } from "../../src/engine/message-reading";
 import {
   closestProduct,
   commandOf,
@@ -115,6 +116,22 @@ describe("bounded input", () => {
     // A cut between the two halves of an emoji keeps neither.
     const emojiAtTheBound = `${run("a", INTENT_TEXT_LIMIT - 1)}😀 oui`;
     expect(intentText(emojiAtTheBound)).toBe(run("a", INTENT_TEXT_LIMIT - 1));
+  });
+
+  it("a message's reading, kept from one parser to the next, is its bounded text's, whatever was read in between", () => {
+    const fresh = (text: string) => {
+      const read = intentText(text);
+      return { text: read, normalized: normalizeText(read), words: words(read), compact: compactKeyword(read) };
+    };
+    fc.assert(
+      fc.property(fc.oneof(adversarialText, shortText), shortText, (text, other) => {
+        expect(readingOf(text)).toEqual(fresh(text));
+        readingOf(other);
+        expect(readingOf(text)).toEqual(fresh(text));
+        expect(readingOf(text)).toBe(readingOf(text));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("on short text, each parser answers as the regex parser it replaces", () => {
