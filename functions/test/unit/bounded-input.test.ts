@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { normalizeText, words } from "../../src/engine/formatting";
 import { INTENT_TEXT_LIMIT, intentText, readingOf } from "../../src/engine/message-reading";
 import {
@@ -22,6 +22,16 @@ import * as regex from "../support/regex-intents";
  * did. No timing here: that a 64 KB message costs about what a short one does is the benchmark's
  * `adversarial` part; these properties pin the answers, so the linear code cannot drift from the old.
  */
+
+// normalizeText, watched: the work a decision does is counted in characters normalized (no clock).
+vi.mock("../../src/engine/formatting", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/engine/formatting")>();
+  return { ...actual, normalizeText: vi.fn(actual.normalizeText) };
+});
+const normalizing = vi.mocked(normalizeText);
+beforeEach(() => {
+  normalizing.mockClear();
+});
 
 /** Keywords that collide with counts, commands and separators ("ROBE12" next to "ROBE1", "X", "OUI"). */
 const PRODUCTS: Product[] = [
@@ -173,6 +183,23 @@ describe("bounded input", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("an engine decision normalizes the message once, and at most the bound: two strings longer than a keyword at most", async () => {
+    const longestKeyword = Math.max(...DEMO_PRODUCTS.map((product) => product.keyword.length));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom([], ["ROBE1"], ["ROB1"]), adversarialText, async (before, text) => {
+        const transcript = new Transcript(new MemoryShop(DEMO_PRODUCTS), vendorSettings());
+        for (const step of before) await transcript.send(step);
+        normalizing.mockClear();
+        await transcript.send(text);
+        // The message's reading, and the lead before a count ("ROBE1 x 2"): nothing else is long.
+        const long = normalizing.mock.calls.map(([input]) => input.length).filter((n) => n > longestKeyword);
+        expect(long.length, `lengths normalized: ${long.join(", ")}`).toBeLessThanOrEqual(2);
+        for (const length of long) expect(length).toBeLessThanOrEqual(INTENT_TEXT_LIMIT);
+      }),
+      { numRuns: 150 },
     );
   });
 
