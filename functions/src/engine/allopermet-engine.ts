@@ -7,6 +7,7 @@ import { toE164 } from "../shared/phone";
 import type { ChatEngine, ChatEngineInput, ChatEngineOutput, EngineOrder, EngineVendor } from "./chat-engine";
 import { closestProduct, commandOf, productMentioned, productOf, quantityOf } from "./intents";
 import { formatPrice, normalizeText } from "./formatting";
+import { intentText } from "./message-reading";
 import { fill, textBook, type TextBook } from "./wording";
 
 /** How many catalogue lines one MENU message shows. */
@@ -45,6 +46,7 @@ interface Turn {
   t: TextBook;
   shop: string;
   state: EngineState;
+  /** The message as the intents read it: `intentText`, trimmed and bounded. */
   text: string;
 }
 
@@ -70,7 +72,8 @@ export class AlloPermetEngine implements ChatEngine {
       t: textBook(vendor.language, templates),
       shop: vendor.businessName ?? vendor.vendorId,
       state: stateSchema.parse(input.state ?? {}),
-      text: message.text.trim(),
+      // Only a bounded prefix is read: a 64 KB message costs no more than a short one.
+      text: intentText(message.text),
     };
     if (vendor.ownerPhone && message.from === vendor.ownerPhone) {
       const ownerReply = await this.ownerCommand(turn);
@@ -361,7 +364,7 @@ export class AlloPermetEngine implements ChatEngine {
           text: turn.t("handoffOwnerNotice", {
             customer,
             name: input.message.customerName ?? customer,
-            text: shorten(input.message.text),
+            text: shorten(turn.text),
             resume: `${resumeWord} ${customer}`,
           }),
         }

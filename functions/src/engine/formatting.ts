@@ -10,9 +10,17 @@ export function normalizeText(text: string): string {
 
 /** Words only, for intent matching: "Salut !!" -> ["salut"]. */
 export function words(text: string): string[] {
-  return normalizeText(text)
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word.length > 0);
+  return wordsOfNormalized(normalizeText(text));
+}
+
+/** `words`, for text `normalizeText` already gave. */
+export function wordsOfNormalized(normalized: string): string[] {
+  return normalized.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0);
+}
+
+/** Letters and digits only, for text `normalizeText` already gave: "sac-ete 2" -> "sacete2". */
+export function compactOfNormalized(normalized: string): string {
+  return normalized.replace(/[^\p{L}\p{N}]+/gu, "");
 }
 
 /**

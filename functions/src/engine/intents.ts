@@ -1,6 +1,7 @@
 import { distance } from "fastest-levenshtein";
 import type { Product } from "../model/product";
-import { normalizeText, words } from "./formatting";
+import { compactOfNormalized, normalizeText } from "./formatting";
+import { intentText, readingOf } from "./message-reading";
 
 /** What a buyer's message asks for, whatever the language the vendor answers in. */
 export type Command = "help" | "menu" | "next" | "cart" | "orders" | "cancel" | "human" | "yes" | "no" | "greeting";
@@ -78,10 +79,9 @@ const GREETINGS = new Set([
 ]);
 
 /** "Oui !", " MENU ", "Mes commandes ?", "Bonjour madame" → the command; anything else → undefined. */
-export function commandOf(text: string): { command: Command; argument?: string } | undefined {
-  const normalized = normalizeText(text)
-    .replace(/[!.?,;:]+$/g, "")
-    .trim();
+export function commandOf(message: string): { command: Command; argument?: string } | undefined {
+  const reading = readingOf(message);
+  const normalized = withoutTrailing(reading.normalized, "!.?,;:").trim();
   if (normalized === "?") return { command: "help" };
   for (const [command, phrases] of Object.entries(COMMAND_WORDS) as [Command, string[]][]) {
     if (phrases.includes(normalized)) return { command };
@@ -92,7 +92,7 @@ export function commandOf(text: string): { command: Command; argument?: string }
     const reference = orderReferenceOf(rest.join(" "));
     return reference ? { command: "cancel", argument: reference } : { command: "cancel" };
   }
-  const list = words(text);
+  const list = reading.words;
   if (list.length > 0 && list.length <= 8) {
     const [one, two] = list;
     if (GREETINGS.has(one!) || (two !== undefined && GREETINGS.has(`${one} ${two}`))) return { command: "greeting" };
@@ -102,7 +102,9 @@ export function commandOf(text: string): { command: Command; argument?: string }
 
 /** Order references as buyers type them back: "cmd-7kq2xa", "CMD 7KQ2XA" → "CMD-7KQ2XA". */
 export function orderReferenceOf(text: string): string | undefined {
-  const compact = text.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  const compact = intentText(text)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "");
   const match = /^CMD([2-9A-HJ-NP-Z]{6})$/.exec(compact);
   return match ? `CMD-${match[1]}` : undefined;
 }
@@ -135,7 +137,7 @@ const NUMBER_WORDS = new Map(
 
 /** "2", "x2", "2 pièces", "deux" → 2; anything else → undefined. */
 export function quantityOf(text: string): number | undefined {
-  const normalized = normalizeText(text).replace(/[!.]+$/, "");
+  const normalized = withoutTrailing(readingOf(text).normalized, "!.");
   const digits = /^(?:x\s*)?(\d{1,4})(?:\s*(?:x|pieces?|pcs?|articles?|unites?|items?))?$/.exec(normalized);
   if (digits) return Number(digits[1]);
   return NUMBER_WORDS.get(normalized);
@@ -143,17 +145,18 @@ export function quantityOf(text: string): number | undefined {
 
 /** Keywords compare without case, accents, spaces or punctuation: "robe 1", "Robe-1" and "ROBE1" match. */
 export function compactKeyword(text: string): string {
-  return normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, "");
+  return compactOfNormalized(normalizeText(text));
 }
 
 /** "ROBE1", "robe 1", or with a quantity: "ROBE1 2", "ROBE1 x2" (even when a ROBE12 exists). */
-export function productOf(products: Product[], text: string): { product: Product; quantity?: number } | undefined {
-  const wanted = compactKeyword(text);
+export function productOf(products: Product[], message: string): { product: Product; quantity?: number } | undefined {
+  const reading = readingOf(message);
+  const wanted = reading.compact;
   if (wanted.length === 0) return undefined;
   const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
-  const withQuantity = /^(.+?)\s+x?\s*(\d{1,4})$/.exec(normalizeText(text));
-  const prefixed = withQuantity ? byKeyword(compactKeyword(withQuantity[1]!)) : undefined;
-  if (prefixed) return { product: prefixed, quantity: Number(withQuantity![2]) };
+  const withQuantity = withTrailingCount(reading.normalized);
+  const prefixed = withQuantity ? byKeyword(compactKeyword(withQuantity.lead)) : undefined;
+  if (prefixed) return { product: prefixed, quantity: withQuantity!.count };
   const exact = byKeyword(wanted);
   return exact ? { product: exact } : undefined;
 }
@@ -163,7 +166,7 @@ export function productMentioned(
   products: Product[],
   text: string,
 ): { product: Product; quantity?: number } | undefined {
-  const tokens = words(text);
+  const tokens = readingOf(text).words;
   if (tokens.length > 15) return undefined;
   const byKeyword = (typed: string) => products.find((candidate) => compactKeyword(candidate.keyword) === typed);
   const count = (token: string | undefined) =>
@@ -181,10 +184,11 @@ export function productMentioned(
 }
 
 /** The product whose keyword the text most likely misspells ("ROBE11", "rob1"), if one is close. */
-export function closestProduct(products: Product[], text: string): Product | undefined {
-  const whole = closestTo(products, compactKeyword(text));
+export function closestProduct(products: Product[], message: string): Product | undefined {
+  const reading = readingOf(message);
+  const whole = closestTo(products, reading.compact);
   if (whole) return whole;
-  const tokens = words(text);
+  const tokens = reading.words;
   if (tokens.length > 6) return undefined;
   for (const token of tokens) {
     const close = closestTo(products, token);
@@ -203,4 +207,31 @@ function closestTo(products: Product[], typed: string): Product | undefined {
     if (d <= allowed && (!best || d < best.distance)) best = { product, distance: d };
   }
   return best?.product;
+}
+
+/** The text without a trailing run of these characters; a loop, since `/[…]+$/` backtracks quadratically. */
+function withoutTrailing(text: string, characters: string): string {
+  let end = text.length;
+  while (end > 0 && characters.includes(text[end - 1]!)) end -= 1;
+  return text.slice(0, end);
+}
+
+/**
+ * "robe1 2", "robe1 x2", "robe 1 x 2" (normalized: single spaces) → the lead ("robe1", "robe 1") and
+ * the count: 1 to 4 trailing digits after " ", " x" or " x ". Read from the end in linear time; the
+ * shortest lead wins, as with the lazy pattern `/^(.+?)\s+x?\s*(\d{1,4})$/` this replaces.
+ */
+function withTrailingCount(normalized: string): { lead: string; count: number } | undefined {
+  let start = normalized.length;
+  while (start > 0 && isAsciiDigit(normalized.charCodeAt(start - 1))) start -= 1;
+  const digits = normalized.length - start;
+  if (digits < 1 || digits > 4) return undefined;
+  const before = normalized.slice(0, start);
+  const separator = [" x ", " x", " "].find((candidate) => before.endsWith(candidate));
+  const lead = separator === undefined ? "" : before.slice(0, before.length - separator.length);
+  return lead.length > 0 ? { lead, count: Number(normalized.slice(start)) } : undefined;
+}
+
+function isAsciiDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
