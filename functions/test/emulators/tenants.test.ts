@@ -150,8 +150,10 @@ describe("one owner per account, platform-wide", () => {
       expect(res.status, field).toBe(409);
       expect(res.json.error.code, field).toBe("already_in_use");
       expect(res.json.error.fields, field).toEqual([field]);
-      expect(res.text, field).not.toContain(owner.vendorId);
-      expect(res.text, field).not.toContain(owner.wabaInstanceId);
+      // The answer may repeat the value the staff typed (a session id can hold anything), nothing more.
+      const said = res.text.replaceAll(value, "");
+      expect(said, field).not.toContain(owner.vendorId);
+      expect(said, field).not.toContain(owner.wabaInstanceId);
       expect(await instance(id), field).toBeUndefined();
       // The same edit by an operator is refused too, and names the owner.
       const byOperator = await putNumber(rival.vendorId, id, tokens.operator, { provider: "wasender", [field]: value });
