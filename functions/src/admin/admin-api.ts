@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { logger } from "../shared/logger";
 import { z } from "zod";
-import { describeIssues, documentIdSchema } from "../model/common";
+import { describeIssues, documentIdSchema, wellFormed } from "../model/common";
 import { isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
 import { resolveInstance, type SendFailure } from "../messaging/provider";
 import type { OutboundDeps } from "../outbound/deps";
@@ -127,7 +127,8 @@ async function wasenderStatus(vendorId: string, instance: WasenderInstance, deps
 
 const sendRequestSchema = z.object({
   to: z.string().min(1),
-  text: z.string().trim().min(1, "must not be empty").max(4096),
+  // A lone surrogate ("\ud800" in the JSON) has no UTF-8 form: Firestore would refuse the whole message.
+  text: z.string().trim().min(1, "must not be empty").max(4096).transform(wellFormed),
   imageUrl: z.url({ protocol: /^https?$/ }).optional(),
   documentUrl: z.url({ protocol: /^https?$/ }).optional(),
 });

@@ -1,14 +1,23 @@
 import { getAuth } from "firebase-admin/auth";
 import { ensureAdminApp } from "../shared/firestore";
+import { logger } from "../shared/logger";
+import { AccountStandings, refusalOfAuthError, standingRefusal } from "./account-standing";
 
 /** Who called: `admin` for an operator (`admin: true`), false for a vendor's staff. */
 export type Authorization =
-  { ok: true; uid: string; admin: boolean } | { ok: false; status: 401 | 403; code: string; message: string };
+  { ok: true; uid: string; admin: boolean } | { ok: false; status: 401 | 403 | 503; code: string; message: string };
 
 type Refusal = Extract<Authorization, { ok: false }>;
 type Claims = Record<string, unknown> & { uid: string };
 
-/** The verified claims of the Firebase ID token in `Authorization: Bearer <token>`, or a 401 refusal. */
+/** Per function instance: a disabled, deleted or revoked account is refused within 30 s (admin/account-standing.ts). */
+const standings = new AccountStandings();
+
+/**
+ * The verified claims of the Firebase ID token in `Authorization: Bearer <token>`, of an account that
+ * still exists, is enabled and has not had its tokens revoked; or a 401 refusal (503 when Auth cannot
+ * be read to tell).
+ */
 async function verifiedClaims(authorization: string | undefined): Promise<{ ok: true; claims: Claims } | Refusal> {
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (!token)
@@ -19,11 +28,27 @@ async function verifiedClaims(authorization: string | undefined): Promise<{ ok: 
       message: "Send a Firebase ID token: Authorization: Bearer <token>.",
     };
   ensureAdminApp();
+  let claims: Claims;
   try {
-    return { ok: true, claims: await getAuth().verifyIdToken(token) };
-  } catch {
+    claims = await getAuth().verifyIdToken(token);
+  } catch (error) {
+    const refused = refusalOfAuthError(error);
+    if (refused) return { ok: false, status: 401, ...refused };
     return { ok: false, status: 401, code: "invalid_token", message: "The ID token is invalid or expired." };
   }
+  let refused;
+  try {
+    refused = standingRefusal(await standings.of(claims.uid), claims.auth_time);
+  } catch (error) {
+    logger.error("admin: account standing not read", { error: error instanceof Error ? error.message : String(error) });
+    return {
+      ok: false,
+      status: 503,
+      code: "auth_unavailable",
+      message: "The account could not be checked; retry in a moment.",
+    };
+  }
+  return refused ? { ok: false, status: 401, ...refused } : { ok: true, claims };
 }
 
 /**

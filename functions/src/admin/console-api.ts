@@ -3,6 +3,7 @@ import { z } from "zod";
 import { compactKeyword } from "../engine/intents";
 import { describeIssues, documentIdSchema, e164Schema, externalIdSchema } from "../model/common";
 import { productSchema } from "../model/product";
+import { consoleSecretSchema } from "../model/secrets";
 import { errorResponse, header, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { logger } from "../shared/logger";
 import {
@@ -75,16 +76,7 @@ function jsonOf(request: WebhookRequest): { ok: true; json: unknown } | { ok: fa
 // --- numbers -------------------------------------------------------------------------------------
 
 const optionalText = z.string().trim().max(500).optional();
-/** Secrets set through the console: long enough not to be guessed; empty keeps the stored one. */
-export const MIN_SECRET_LENGTH = 16;
-const secretText = z
-  .string()
-  .trim()
-  .max(500)
-  .refine((value) => value === "" || value.length >= MIN_SECRET_LENGTH, {
-    message: `must be at least ${MIN_SECRET_LENGTH} characters`,
-  })
-  .optional();
+
 /** What the console's number form may write; an empty text removes a plain field and keeps a secret. */
 const numberFormSchema = z.strictObject({
   phoneNumber: optionalText,
@@ -99,7 +91,8 @@ const numberFormSchema = z.strictObject({
   unipileAccountId: optionalText,
   unipileApiUrl: optionalText,
   businessName: optionalText,
-  ...Object.fromEntries(SECRET_FIELDS.map((name) => [name, secretText])),
+  // Secrets set through the console: long enough not to be guessed; empty keeps the stored one.
+  ...Object.fromEntries(SECRET_FIELDS.map((name) => [name, consoleSecretSchema.optional()])),
 });
 
 /** The 409 for account keys another number holds: the owner is named to operators only. */

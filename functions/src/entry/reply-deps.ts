@@ -4,7 +4,7 @@ import { CloudTasksStockViews } from "../orders/stock-views";
 import { ProviderCheckoutCreator } from "../payments/checkout-creator";
 import type { ReplyDeps } from "../replies/reply-to-inbound";
 import { InboundLimiter } from "../shared/inbound-limiter";
-import { redisConfig } from "../store/config-cache";
+import { keyHashSecret, redisConfig } from "../store/config-cache";
 import { outboundDeps } from "./outbound-deps";
 
 let replies: ReplyDeps | undefined;
@@ -14,7 +14,7 @@ export const replyDeps = (): ReplyDeps =>
   (replies ??= {
     ...outboundDeps(),
     engine: new AlloPermetEngine(),
-    limiter: new InboundLimiter(redisConfig()),
+    limiter: new InboundLimiter(redisConfig(), keyHashSecret()),
     platformPaymentLink: () => PLATFORM_PAYMENT_LINK.value(),
     stockViews: new CloudTasksStockViews(),
     checkout: new ProviderCheckoutCreator(() => PUBLIC_BASE_URL.value()),

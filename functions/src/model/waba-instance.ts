@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeIssues, e164Schema, instantSchema } from "./common";
+import { MIN_SECRET_LENGTH, shortWebhookSecrets } from "./secrets";
 
 export const providerSchema = z.enum(["wasender", "meta", "unipile"]);
 export type Provider = z.infer<typeof providerSchema>;
@@ -133,17 +134,30 @@ function requireProviderFields(value: Record<string, unknown>, ctx: z.Refinement
   else if (value.failoverProvider === "unipile") missing(UNIPILE_SENDING, 'with failoverProvider "unipile"');
 }
 
-/** What an operator is told about a document: the other providers' fields it keeps, which are ignored. */
+/**
+ * What an operator is told about a document, none of it keeping the number from working: the other
+ * providers' fields it keeps, which are ignored, and webhook secrets short enough to be guessed.
+ */
 export function configNotices(raw: Record<string, unknown>): string[] {
   const provider = providerSchema.safeParse(raw.provider);
   if (!provider.success) return [];
-  return IGNORED_FIELDS[provider.data]
+  const ignoredFields: readonly string[] = IGNORED_FIELDS[provider.data];
+  const ignored = ignoredFields
     .filter((field) => raw[field] !== undefined && raw[field] !== null)
     .map(
       (field) =>
         `${field}: ignored on a ${provider.data} number (provider "${provider.data}"); ` +
         "kept for a switch back, remove it when the switch is final",
     );
+  // The field's name only, never its value: notices are shown to the vendor's staff in the console.
+  const short = shortWebhookSecrets(raw)
+    .filter((field) => !ignoredFields.includes(field))
+    .map(
+      (field) =>
+        `${field}: shorter than ${MIN_SECRET_LENGTH} characters, it could be guessed; ` +
+        `set a new one of at least ${MIN_SECRET_LENGTH}`,
+    );
+  return [...ignored, ...short];
 }
 
 export const wabaInstanceSchema = wabaInstanceFields.superRefine((value, ctx) => {

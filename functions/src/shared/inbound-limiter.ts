@@ -1,5 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
+import { keyHasher, type KeyHasher } from "./key-hash";
 import { logger } from "./logger";
 import type { RedisConfig } from "./tiered-cache";
 
@@ -50,22 +51,30 @@ export class InboundLimiter {
   private readonly redis: Redis | undefined;
   private readonly limiters = new Map<number, Ratelimit>();
   private readonly memory = new MemoryWindows();
+  private readonly customers: KeyHasher;
   private degraded = false;
 
-  constructor(redisConfig: RedisConfig | undefined) {
+  /**
+   * `hashSecret`: the secret the buyers' keyed hashes are derived from (CONFIG_CACHE_KEY); without one,
+   * the Redis token.
+   */
+  constructor(redisConfig: RedisConfig | undefined, hashSecret?: string) {
     this.redis = redisConfig
       ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false })
       : undefined;
+    this.customers = keyHasher(hashSecret, redisConfig?.token);
   }
 
   async check(vendorId: string, customer: string, limits: InboundLimits): Promise<LimitVerdict> {
+    // The buyer's number never names a key (shared/key-hash.ts).
+    const buyer = this.customers.hash(customer);
     const checks: Array<["customer" | "vendor", string, number]> = [
-      ["customer", `customer:${vendorId}:${customer}`, limits.perCustomerPerMinute],
+      ["customer", `customer:${vendorId}:${buyer}`, limits.perCustomerPerMinute],
       ["vendor", `vendor:${vendorId}`, limits.perVendorPerMinute],
     ];
     for (const [scope, key, limit] of checks) {
       if (await this.allows(key, limit)) continue;
-      return { allowed: false, scope, limit, notify: await this.firstNotice(`${scope}:${vendorId}:${customer}`) };
+      return { allowed: false, scope, limit, notify: await this.firstNotice(`${scope}:${vendorId}:${buyer}`) };
     }
     return { allowed: true };
   }

@@ -10,6 +10,11 @@ const SEALED = "__sealed";
 const VERSION = "v1";
 /** A key shorter than this is refused: `openssl rand -base64 32` gives 44 characters. */
 export const MIN_CACHE_KEY_LENGTH = 32;
+/**
+ * GCM's full tag, fixed on both sides: without it Node accepts a tag as short as 4 bytes, which a
+ * forger can guess in 2^32 tries.
+ */
+const TAG_LENGTH = 16;
 
 export interface SealedEnvelope {
   [SEALED]: string;
@@ -26,7 +31,7 @@ export class ValueSealer {
 
   seal(redisKey: string, value: unknown): SealedEnvelope {
     const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(Buffer.from(redisKey));
     const body = Buffer.concat([cipher.update(JSON.stringify(value), "utf8"), cipher.final(), cipher.getAuthTag()]);
     return { [SEALED]: `${VERSION}.${iv.toString("base64")}.${body.toString("base64")}` };
@@ -39,10 +44,14 @@ export class ValueSealer {
     if (version !== VERSION || !iv || !body) return undefined;
     try {
       const bytes = Buffer.from(body, "base64");
-      const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64"));
+      if (bytes.length <= TAG_LENGTH) return undefined; // no room for a ciphertext and a whole tag
+      const tagAt = bytes.length - TAG_LENGTH;
+      const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64"), {
+        authTagLength: TAG_LENGTH,
+      });
       decipher.setAAD(Buffer.from(redisKey));
-      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      const plain = Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]);
+      decipher.setAuthTag(bytes.subarray(tagAt));
+      const plain = Buffer.concat([decipher.update(bytes.subarray(0, tagAt)), decipher.final()]);
       return JSON.parse(plain.toString("utf8")) as T;
     } catch {
       return undefined; // written under a previous key (rotated): a miss, replaced on the next write

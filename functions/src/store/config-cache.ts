@@ -39,6 +39,15 @@ export function cacheRedisConfig(): CacheRedisConfig | undefined {
   return { ...redis, encryptionKey };
 }
 
+/**
+ * The secret buyers' keyed hashes in Redis key names are derived from (shared/key-hash.ts): the cache
+ * key when one is set; otherwise undefined, and the Redis token is used.
+ */
+export function keyHashSecret(): string | undefined {
+  const key = secretValue(CONFIG_CACHE_KEY);
+  return key.length >= MIN_CACHE_KEY_LENGTH ? key : undefined;
+}
+
 /** The process-wide two-tier cache (memory, plus Redis when credentials are set): vendor snapshots and index entries. */
 export function configCache(): TieredCache {
   cache ??= new TieredCache(cacheRedisConfig());

@@ -206,6 +206,16 @@ describe("messages the vendor starts", () => {
     expect(empty.json.error.problems.join()).toContain("text");
   });
 
+  it("queues a text holding a lone surrogate, with U+FFFD in its place (Firestore takes no such string)", async () => {
+    const res = await adminCall(`/vendors/${vendor.vendorId}/messages`, {
+      token: tokens.admin,
+      body: { to: "+221775554434", text: "a\ud800b" },
+    });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const doc = await outboundOf(db, vendor.vendorId, "+221775554434").doc(res.json.messageId).get();
+    expect(doc.get("text")).toBe("a\ufffdb");
+  });
+
   it("sends a message a dashboard writes straight into Firestore", async () => {
     const customer = "+221776665544";
     const ref = await messagesOf(db, vendor.vendorId, customer).add({

@@ -111,6 +111,12 @@ describe("logs", () => {
         `"${text}" decided`,
       );
     }
+    // A message document the trigger cannot place: its warning names the conversation's buyer.
+    const odd = `vendors/${vendor.vendorId}/conversations/${customer}/messages/odd_1`;
+    await wrapped({
+      data: testEnv.firestore.makeDocumentSnapshot({ text: "?" }, odd),
+      params: { vendorId: vendor.vendorId, customer, messageId: "odd_1" },
+    });
     // The previous secret, still valid, works too.
     expect(
       (
@@ -195,6 +201,10 @@ describe("logs", () => {
       .map(([name]) => name);
     console.log(`logs: ${captured.length} lines captured, secrets found in them: ${leaked.length}`);
     expect(leaked).toEqual([]);
+    // Nor the buyer's number: logs show it masked (shared/phone-mask.ts).
+    expect(text).toContain("message without direction ignored");
+    expect(text).toContain("+22177*****76");
+    expect(captured.filter((line) => line.includes(customer.slice(1)) || line.includes(customer.slice(4)))).toEqual([]);
   }, 120_000);
 
   it("carry no payment secret through checkouts, callbacks, fallbacks and reconciliation", async () => {
@@ -285,5 +295,6 @@ describe("logs", () => {
       .map(([name]) => name);
     console.log(`logs: payments, ${Object.keys(secrets).length} secrets checked, found in the logs: ${leaked.length}`);
     expect(leaked).toEqual([]);
+    expect(captured.filter((line) => line.includes(customer.slice(1)) || line.includes(customer.slice(4)))).toEqual([]);
   }, 120_000);
 });

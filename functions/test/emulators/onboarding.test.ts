@@ -184,3 +184,31 @@ describe("webhook secret rotation", () => {
     expect((await postWebhook({ ...vendor, secret: "new-secret" }, messagesReceived())).status).toBe(200);
   });
 });
+
+describe("short webhook secrets", () => {
+  it("a one-character secret written in Firestore is a notice naming the field, never an outage", async () => {
+    const vendor = await createVendor(db, { apiUrl: wasender.apiUrl, instance: { wasenderWebhookSecret: "s" } });
+    const notices = await eventually(
+      async () => (await field(vendor.wabaInstanceId, "configNotices")) as string[] | undefined,
+      15_000,
+      "the notices written",
+    );
+    expect(notices).toEqual([
+      "wasenderWebhookSecret: shorter than 16 characters, it could be guessed; set a new one of at least 16",
+    ]);
+    expect(await field(vendor.wabaInstanceId, "configProblems")).toBeUndefined();
+    // The number still works: a message signed with that secret is taken and answered.
+    const res = await postWebhook({ ...vendor, secret: "s" }, messagesReceived({ text: "aide" }));
+    expect(res.status).toBe(200);
+    expect(res.json.results[0].outcome).toBe("stored");
+    await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey, timeoutMs: 20_000 });
+
+    // A secret of 16 characters clears the notice.
+    await instanceDoc(vendor.wabaInstanceId).update({ wasenderWebhookSecret: "0123456789abcdef" });
+    await eventually(
+      async () => ((await field(vendor.wabaInstanceId, "configNotices")) === undefined ? true : undefined),
+      15_000,
+      "the notice cleared",
+    );
+  });
+});

@@ -1,15 +1,25 @@
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived } from "../support/payloads";
 import { adminDb, createVendor, eventually, messagesOf, postWebhook, sleep } from "../support/emulators";
 
+const REDIS_PORT = Number(process.env.LIVEPAY_TEST_REDIS_PORT);
+if (!REDIS_PORT) throw new Error("this test needs npm test's Redis (LIVEPAY_TEST_REDIS_PORT)");
+
 const db = adminDb();
+const redis = createClient({ url: `redis://127.0.0.1:${REDIS_PORT}`, disableOfflineQueue: true });
 let wasender: FakeWasender;
 
 beforeAll(async () => {
+  redis.on("error", () => {});
+  await redis.connect();
   wasender = await startFakeWasender();
 });
-afterAll(() => wasender.close());
+afterAll(async () => {
+  await wasender.close();
+  redis.destroy();
+});
 
 const SLOW_DOWN = /Doucement/;
 
@@ -56,6 +66,12 @@ describe("inbound rate limits (real Redis through @upstash/ratelimit)", () => {
       expect(inbound.size).toBe(8);
       const limited = inbound.docs.filter((d) => String(d.get("processing.reason") ?? "").startsWith("rate limited"));
       expect(limited).toHaveLength(5);
+
+      // Redis holds this buyer's counts and notice under a keyed hash: no key names the number, nor its digits.
+      const keys = await redis.keys(`*${vendor.vendorId}*`);
+      expect(keys.filter((key) => key.startsWith(`livepay:ratelimit:customer:${vendor.vendorId}:`))).not.toEqual([]);
+      expect(keys.filter((key) => key.startsWith(`livepay:slowdown:customer:${vendor.vendorId}:`))).toHaveLength(1);
+      expect(keys.filter((key) => key.includes(customer.slice(1)) || key.includes(customer.slice(4)))).toEqual([]);
 
       // Another customer of the same vendor is not held back by this one's flood.
       await postWebhook(vendor, messagesReceived({ phone: "221775550002", text: "aide" }));

@@ -128,6 +128,21 @@ describe("provider URLs: a vendor's staff cannot send the platform's keys elsewh
   });
 });
 
+describe("secrets set through the console", () => {
+  it("refuses a guessable webhook secret (under 16 characters) and keeps the stored one", async () => {
+    const before = await instance(shop.wabaInstanceId);
+    for (const weak of ["x", "secret", "0123456789abcde"]) {
+      const res = await putNumber(shop.vendorId, shop.wabaInstanceId, tokens.shopStaff, {
+        wasenderWebhookSecret: weak,
+      });
+      expect(res.status, weak).toBe(400);
+      expect(res.json.error.problems.join(" "), weak).toContain("wasenderWebhookSecret");
+      expect(res.text, weak).not.toContain(`"${weak}"`);
+    }
+    expect(await instance(shop.wabaInstanceId)).toEqual(before);
+  });
+});
+
 describe("one owner per account, platform-wide", () => {
   it("refuses staff who claim another vendor's phone, session or Unipile account, without naming the owner", async () => {
     const account = unipileAccount();

@@ -32,6 +32,19 @@ describe("ValueSealer", () => {
     expect(sealer.open("livepay:v1:vendor:v1", value)).toBeUndefined();
   });
 
+  it("opens no envelope whose tag is cut short, even a tag that is right for its first bytes", () => {
+    const redisKey = "livepay:v1:vendor:v1";
+    const sealed = sealer.seal(redisKey, value);
+    const [version, iv, body] = sealed.__sealed.split(".");
+    const bytes = Buffer.from(body!, "base64");
+    const withBody = (forged: Buffer) => ({ __sealed: `${version}.${iv}.${forged.toString("base64")}` });
+    // The ciphertext followed by only the first 4 bytes of its genuine tag.
+    expect(sealer.open(redisKey, withBody(bytes.subarray(0, bytes.length - 12)))).toBeUndefined();
+    // A body shorter than a whole tag: nothing to decrypt, a tag of 4 bytes.
+    expect(sealer.open(redisKey, withBody(bytes.subarray(bytes.length - 16, bytes.length - 12)))).toBeUndefined();
+    expect(sealer.open(redisKey, withBody(Buffer.alloc(0)))).toBeUndefined();
+  });
+
   it("refuses a short key", () => {
     expect(() => new ValueSealer("short")).toThrow(/at least 32/);
   });
