@@ -471,15 +471,19 @@ describe("fuzzing the Unipile webhook", () => {
   }, 600_000);
 });
 
+/** The admin API's dependencies in this process. */
+const adminDeps = () =>
+  ({
+    providers: new ProviderRegistry(() => wasender.apiUrl),
+    // Queued messages are not sent from here: the queue is the outbound code's, not the admin API's.
+    scheduler: { schedule: async () => {} },
+    publicBaseUrl: () => "https://livepay.example.test",
+    sweep: async () => ({}),
+  }) as unknown as AdminDeps;
+
 describe("fuzzing the admin API", () => {
   it(`answers ${CASES} generated calls within the contract`, async () => {
-    const deps = {
-      providers: new ProviderRegistry(() => wasender.apiUrl),
-      // Queued messages are not sent from here: the queue is the outbound code's, not the admin API's.
-      scheduler: { schedule: async () => {} },
-      publicBaseUrl: () => "https://livepay.example.test",
-      sweep: async () => ({}),
-    } as unknown as AdminDeps;
+    const deps = adminDeps();
     const t = tally();
     const tokens = {
       admin: emulatorIdToken(PROJECT_ID, { admin: true }),
@@ -658,12 +662,7 @@ describe("fuzzing the admin API", () => {
   }, 240_000);
 
   it(`drives the console's write routes as a vendor's staff with ${CONSOLE_CASES} hostile calls: nothing outside its vendor`, async () => {
-    const deps = {
-      providers: new ProviderRegistry(() => wasender.apiUrl),
-      scheduler: { schedule: async () => {} },
-      publicBaseUrl: () => "https://livepay.example.test",
-      sweep: async () => ({}),
-    } as unknown as AdminDeps;
+    const deps = adminDeps();
     // The staff's own vendor (its documents may be changed at will) and another vendor whose accounts
     // they try to take: a phone, a Wasender session, a Cloud API number and a Unipile account.
     const tenant = await createVendor(db, { apiUrl: wasender.apiUrl, config: { autoReplyEnabled: false } });
