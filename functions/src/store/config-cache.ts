@@ -23,6 +23,16 @@ export function redisConfig() {
 }
 
 /**
+ * The key of the hash that stands for a client address in rate-limit keys: CONFIG_CACHE_KEY when set,
+ * else the Redis token: a secret every instance shares and Redis does not store, so a copy of its data
+ * does not give the addresses back.
+ */
+export function clientHashKey(): string {
+  const sealing = secretValue(CONFIG_CACHE_KEY);
+  return sealing.length >= MIN_CACHE_KEY_LENGTH ? sealing : (redisConfig()?.token ?? "");
+}
+
+/**
  * Redis for the configuration cache: only with a key to seal its entries (CONFIG_CACHE_KEY), so that no
  * credential reaches Redis in clear; without one the cache keeps to memory, and says so once.
  */
