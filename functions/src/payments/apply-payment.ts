@@ -28,9 +28,6 @@ export type PaymentOutcome =
   /** Refused, nothing written: the provider made the checkout for another vendor (PayDunya custom_data). */
   | "vendor_mismatch";
 
-/** Outcomes that refuse the event: nothing is written, not even the ledger entry. */
-export const REFUSED_OUTCOMES: ReadonlySet<PaymentOutcome> = new Set(["checkout_mismatch", "vendor_mismatch"]);
-
 interface Texts {
   language: "fr" | "en";
   templates?: Record<string, string>;
