@@ -239,6 +239,20 @@ describe("a payment account's change takes effect within 5 s on the functions", 
     expect(link).toBe(payLinkOf(vendor.vendorId, reference));
   });
 
+  it("an API key rotated (the old one revoked): the next checkout is made with the new key", async () => {
+    const { vendor } = await flows().paymentVendor("wave");
+    const first = await flows().reserve(vendor, phone());
+    const before = payments.find(first.reference, vendor.vendorId).account;
+    // The vendor's new key (and webhook secret, which tells at the fake which key made a checkout).
+    const rotated = paymentAccount("wave", payments);
+    await givePaymentAccount(vendor.vendorId, rotated, payments);
+    await sleep(ACCOUNT_CHANGE_BOUND_MS);
+    const second = await flows().reserve(vendor, phone());
+    const made = payments.find(second.reference, vendor.vendorId).account;
+    expect(made).not.toBe(before);
+    expect(made).toMatchObject({ webhookSecret: rotated.waveWebhookSecret });
+  });
+
   it("a webhook secret rotated: the old secret is refused and the new one accepted", async () => {
     const { vendor, account } = await flows().paymentVendor("wave");
     const old = String(account.waveWebhookSecret);
