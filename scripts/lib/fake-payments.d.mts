@@ -54,6 +54,8 @@ export interface FakePayments {
   addAccount(vendorId: string, account: Record<string, unknown>, callbackUrl: string): void;
   injectFault(fault: FakePaymentsFault): void;
   clearFaults(): void;
+  /** The next `times` (default 1) checkouts of `provider` (or any) answer `url` as their link. */
+  answerCheckoutUrl(override: { provider?: "wave" | "paydunya" | "orange_money"; url: string; times?: number }): void;
   pay(
     reference: string,
     options?: { fail?: boolean; times?: number; amount?: number; vendorId?: string },

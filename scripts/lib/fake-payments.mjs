@@ -33,6 +33,8 @@ export async function startFakePayments(options = {}) {
   /** @type {Array<{provider?: string, httpStatus?: number, hang?: boolean, delayMs?: number, times: number}>} */
   const faults = [];
   const timers = new Set();
+  /** @type {Array<{provider?: string, url: string, times: number}>} checkout URLs to answer instead of the usual */
+  const urlOverrides = [];
 
   /** The first fault for this provider, used up; true when it answered (or will never answer). */
   function fault(provider, res) {
@@ -54,7 +56,17 @@ export async function startFakePayments(options = {}) {
   }
 
   function record(provider, account, fields) {
-    const checkout = { provider, account, status: "open", createdAt: Date.now(), ...fields };
+    const index = urlOverrides.findIndex((o) => !o.provider || o.provider === provider);
+    const override = index < 0 ? undefined : urlOverrides[index];
+    if (override && --override.times <= 0) urlOverrides.splice(index, 1);
+    const checkout = {
+      provider,
+      account,
+      status: "open",
+      createdAt: Date.now(),
+      ...fields,
+      ...(override && { url: override.url }),
+    };
     checkouts.push(checkout);
     options.onCheckout?.(checkout);
     return checkout;
@@ -414,6 +426,10 @@ export async function startFakePayments(options = {}) {
       }
     },
     ...faultControls(faults),
+    /** The next `times` checkouts (of `provider`, or any) answer `url` as their link: another host, plain http. */
+    answerCheckoutUrl({ provider, url, times = 1 }) {
+      urlOverrides.push({ provider, url, times });
+    },
     pay,
     find,
     callbackFor,

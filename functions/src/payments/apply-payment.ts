@@ -22,7 +22,11 @@ export type PaymentOutcome =
   | "failure_notified"
   | "failure_ignored"
   | "unknown_order"
-  | "pending";
+  | "pending"
+  /** Refused, nothing written: the payment is of another checkout than the order's own (Wave session). */
+  | "checkout_mismatch"
+  /** Refused, nothing written: the provider made the checkout for another vendor (PayDunya custom_data). */
+  | "vendor_mismatch";
 
 interface Texts {
   language: "fr" | "en";
@@ -49,6 +53,22 @@ function mismatch(order: OrderDoc, payment: VerifiedPayment): string | undefined
   const paid = amountText(payment.amount, payment.currency);
   const expected = `${order.total} ${order.currency}`;
   return `${payment.provider} payment ${paid} does not match the order's ${expected}; not marked paid`;
+}
+
+/**
+ * The vendor the provider says the checkout was made for must be this one. PayDunya's confirmation
+ * always carries it (custom_data.vendorId, set at checkout), so its absence refuses too.
+ */
+function forAnotherVendor(vendorId: string, payment: VerifiedPayment): boolean {
+  if (payment.provider === "paydunya") return payment.vendorId !== vendorId;
+  return payment.vendorId !== undefined && payment.vendorId !== vendorId;
+}
+
+/** A payment of a checkout other than the one the order records (its buyer was sent to that one only). */
+function forAnotherCheckout(order: OrderDoc | undefined, payment: VerifiedPayment): boolean {
+  const checkout = order?.checkout;
+  if (checkout?.state !== "created" || checkout.provider !== payment.provider) return false;
+  return payment.checkoutId !== undefined && payment.checkoutId !== checkout.id;
 }
 
 function decide(order: OrderDoc | undefined, payment: VerifiedPayment): PaymentOutcome {
@@ -80,6 +100,10 @@ export async function applyPayment(
     ...(received.currency !== undefined && { currency: wellFormed(received.currency) }),
   };
   if (payment.outcome === "pending") return "pending";
+  if (forAnotherVendor(vendorId, payment)) {
+    logger.warn("payment event refused: made for another vendor", { vendorId, provider: payment.provider });
+    return "vendor_mismatch";
+  }
   const ref = isOrderReference(payment.reference) ? orderRef(vendorId, payment.reference) : undefined;
   const entryRef = paymentEntryRef(vendorId, payment.provider, payment.transactionId, payment.outcome);
   const texts = payment.outcome === "failed" ? await textsOf(vendorId) : undefined;
@@ -88,6 +112,7 @@ export async function applyPayment(
       const [entry, snap] = ref ? await getBoth(tx, entryRef, ref) : [await tx.get(entryRef), undefined];
       if (entry.exists) return { outcome: "duplicate", dispatches: [] };
       const order = snap?.exists ? readableOrder(snap.data(), snap.ref.path) : undefined;
+      if (forAnotherCheckout(order, payment)) return { outcome: "checkout_mismatch", dispatches: [] };
       const outcome = decide(order, payment);
       const noticeId = `order_${payment.reference}_payment_failed_${entryRef.id}`;
       const sent = order && ref ? await updateOrder(tx, ref, order, payment, outcome, texts, noticeId) : [];
@@ -104,7 +129,11 @@ export async function applyPayment(
       return { outcome, dispatches: sent };
     },
   );
-  const flagged = outcome === "amount_mismatch" || outcome === "paid_late" || outcome === "unknown_order";
+  const flagged =
+    outcome === "amount_mismatch" ||
+    outcome === "paid_late" ||
+    outcome === "unknown_order" ||
+    outcome === "checkout_mismatch";
   const log = flagged ? logger.warn : logger.info;
   log("payment event applied", { vendorId, reference: payment.reference, provider: payment.provider, outcome });
   await deps.scheduler.schedule(dispatches);

@@ -5,8 +5,10 @@ import type { OrderCheckout, PaymentAccount } from "../model/payment-account";
 import { logger } from "../shared/logger";
 import { readPaymentAccountCached } from "../store/payment-accounts";
 import { claimCheckout, readOrder, recordCheckout, releaseCheckoutClaim } from "../store/orders";
+import { isProviderCheckoutUrl } from "./checkout-url";
 import { ProviderCallError } from "./http";
-import { providerFor } from "./providers";
+import type { CreatedCheckout } from "./provider";
+import { providerFor, providerNamed } from "./providers";
 
 /** How long one run waits for the provider to create a checkout; then the order records a fallback. */
 export const CHECKOUT_BUDGET_MS = 2_500;
@@ -54,14 +56,22 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
   }
 
   async ensure(vendorId: string, reference: string): Promise<CheckoutOutcome> {
+    // A plain read first: an unknown order, one no longer payable, one with its checkout (every probe
+    // and every click but the first) or one another run is creating it for: no transaction.
+    let order = await readOrder(vendorId, reference);
+    if (!order) return { kind: "unknown" };
+    const known = settledOutcome(order);
+    if (known) return known;
     const waitUntil = Date.now() + WAIT_FOR_OTHER_MS;
     for (;;) {
-      const claim = await claimCheckout(vendorId, reference, new Date(), CLAIM_STALE_MS);
-      if (claim.kind === "unknown") return { kind: "unknown" };
-      const { order, claimed } = claim;
-      const settled = settledOutcome(order);
-      if (settled) return settled;
-      if (claimed) return this.createAndRecord(vendorId, reference, order);
+      if (!claimHeld(order, Date.now())) {
+        const claim = await claimCheckout(vendorId, reference, new Date(), CLAIM_STALE_MS);
+        if (claim.kind === "unknown") return { kind: "unknown" };
+        order = claim.order;
+        const settled = settledOutcome(order);
+        if (settled) return settled;
+        if (claim.claimed) return this.createAndRecord(vendorId, reference, order);
+      }
       // Another run is creating it: wait for its result, within bounds.
       if (Date.now() >= waitUntil) return fallbackOf(order, "the checkout is still being created");
       await sleep(POLL_MS);
@@ -70,6 +80,7 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
       if (now.checkout?.state === "created") return settledOutcome(now) ?? fallbackOf(now, "no checkout");
       if (now.checkout?.state === "fallback" && !now.checkoutClaimedAt)
         return fallbackOf(now, now.checkout.reason ?? "failed");
+      order = now;
     }
   }
 
@@ -109,7 +120,7 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     const base = this.base().replace(/\/+$/, "");
     try {
       const provider = providerFor(account);
-      const checkout = await provider.createCheckout(
+      const made = await provider.createCheckout(
         account,
         {
           vendorId,
@@ -123,6 +134,7 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
         },
         AbortSignal.timeout(this.budgetMs),
       );
+      const checkout = checkedCheckout(made, provider.checkoutHosts);
       logger.info("checkout created", { vendorId, reference, provider: account.provider, checkoutId: checkout.id });
       return {
         provider: account.provider,
@@ -145,10 +157,26 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
   }
 }
 
+/** The provider's checkout, unless its URL is not on the provider's own https hosts (never stored nor used). */
+function checkedCheckout(checkout: CreatedCheckout, hosts: readonly string[]): CreatedCheckout {
+  if (isProviderCheckoutUrl(checkout.url, hosts)) return checkout;
+  throw new ProviderCallError("answered a checkout URL off its own https hosts");
+}
+
+/** Whether another run holds a live claim on the order's checkout (then there is nothing to take). */
+function claimHeld(order: OrderDoc, nowMs: number): boolean {
+  return order.checkoutClaimedAt !== undefined && nowMs - order.checkoutClaimedAt.toMillis() < CLAIM_STALE_MS;
+}
+
 /** Where an order already settled sends the buyer: its checkout, or nowhere (not payable any more). */
 function settledOutcome(order: OrderDoc): CheckoutOutcome | undefined {
   if (order.status !== "reserved") return { kind: "not_payable", status: order.status };
-  if (order.checkout?.state === "created" && order.checkout.url) return { kind: "created", url: order.checkout.url };
+  const checkout = order.checkout;
+  if (checkout?.state === "created" && checkout.url) {
+    // Checked again at the redirect: a URL stored before the hosts were checked is not followed.
+    const safe = isProviderCheckoutUrl(checkout.url, providerNamed(checkout.provider).checkoutHosts);
+    return safe ? { kind: "created", url: checkout.url } : fallbackOf(order, "checkout URL off the provider's hosts");
+  }
   // An order reserved without a pay link (no payment account then) has only the link its message carried.
   if (order.paymentFallback === undefined) return { kind: "fallback", url: order.paymentLink, reason: "no pay link" };
   return undefined;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { header } from "../http/handler";
 import type { OrangeMoneyAccount } from "../model/payment-account";
-import { callProvider } from "./http";
+import { callProvider, ProviderCallError } from "./http";
 import { badCallback, unauthenticated, type PaymentProvider, type VerifiedPayment } from "./provider";
 import { verifyAuthorization, verifyTimestampedHmac } from "./signatures";
 
@@ -38,6 +38,7 @@ function validityOf(expiresAt: Date): number {
 
 export const orangeMoney: PaymentProvider<OrangeMoneyAccount> = {
   name: "orange_money",
+  checkoutHosts: ["orange-sonatel.com"],
 
   async createCheckout(account, order, signal) {
     const basic = Buffer.from(`${account.orangeClientId}:${account.orangeClientSecret}`).toString("base64");
@@ -64,8 +65,9 @@ export const orangeMoney: PaymentProvider<OrangeMoneyAccount> = {
       schema: orangeQrCodeSchema,
       signal,
     });
-    const url = qr.deepLinks?.OM ?? qr.deepLinks?.MAXIT ?? qr.deepLink;
-    if (!url) throw new Error("Orange Money answered without a deep link");
+    // Only an https link: an app scheme (maxit://) opens whichever app claims it, not a page we can check.
+    const url = [qr.deepLinks?.OM, qr.deepLink, qr.deepLinks?.MAXIT].find((link) => link?.startsWith("https://"));
+    if (!url) throw new ProviderCallError("answered without an https deep link");
     return { id: order.reference, url };
   },
 

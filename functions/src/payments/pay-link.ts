@@ -2,6 +2,7 @@ import { errorResponse, type WebhookRequest, type WebhookResponse } from "../htt
 import type { CheckoutCreator } from "../model/checkout-port";
 import { documentIdSchema } from "../model/common";
 import { isOrderReference } from "../store/orders";
+import { clientAddress, type PayLinkLimiter } from "./pay-link-limiter";
 
 const HOSTING_PREFIX = "/pay";
 
@@ -45,9 +46,15 @@ const NOT_PAYABLE: Record<string, string> = {
  * `GET /pay/{vendorId}/{reference}`: the link a reservation message carries. Sends the buyer to the
  * order's checkout, creating it first when the step after the reservation did not (bounded wait, one
  * checkout per order); to the vendor's link template when the provider cannot make one. Writes nothing
- * but that order's own checkout, and nothing at all for an unknown vendor or order.
+ * but that order's own checkout, and nothing at all for an unknown vendor or order. Limited per client
+ * address and per vendor, since anyone may probe it.
  */
-export async function handlePayLink(request: WebhookRequest, checkout: CheckoutCreator): Promise<WebhookResponse> {
+export interface PayLinkDeps {
+  checkout: CheckoutCreator;
+  limiter: PayLinkLimiter;
+}
+
+export async function handlePayLink(request: WebhookRequest, deps: PayLinkDeps): Promise<WebhookResponse> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     return {
       ...errorResponse(405, "method_not_allowed", "Open this link in a browser (GET)."),
@@ -57,7 +64,15 @@ export async function handlePayLink(request: WebhookRequest, checkout: CheckoutC
   const path = parsePayLinkPath(request.path);
   if (!path.ok)
     return errorResponse(400, "invalid_pay_link", "A pay link is /pay/{vendorId}/{reference} (CMD-XXXXXX).");
-  const outcome = await checkout.ensure(path.vendorId, path.reference);
+  const verdict = await deps.limiter.check(clientAddress(request), path.vendorId);
+  if (!verdict.allowed) {
+    const seconds = verdict.retryAfterSeconds;
+    return {
+      ...errorResponse(429, "too_many_requests", `Too many pay link requests; try again in ${seconds} s.`),
+      headers: { "retry-after": String(seconds), "cache-control": "no-store" },
+    };
+  }
+  const outcome = await deps.checkout.ensure(path.vendorId, path.reference);
   switch (outcome.kind) {
     case "unknown":
       return errorResponse(404, "order_not_found", "No such order: check the link in your WhatsApp message.");

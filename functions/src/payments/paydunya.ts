@@ -44,6 +44,7 @@ function paymentOfConfirm(token: string, confirm: z.infer<typeof paydunyaConfirm
   const reference = confirm.custom_data?.reference;
   if (typeof reference !== "string") return undefined;
   const total = Number(confirm.invoice?.total_amount);
+  const vendorId = confirm.custom_data?.vendorId;
   const outcome: VerifiedPayment["outcome"] =
     confirm.status === "completed"
       ? "succeeded"
@@ -57,6 +58,7 @@ function paymentOfConfirm(token: string, confirm: z.infer<typeof paydunyaConfirm
     outcome,
     ...(Number.isFinite(total) && { amount: total }),
     currency: PAYDUNYA_CURRENCY,
+    ...(typeof vendorId === "string" && { vendorId }),
   };
 }
 
@@ -72,6 +74,7 @@ async function confirm(account: PaydunyaAccount, token: string, signal: AbortSig
 
 export const paydunya: PaymentProvider<PaydunyaAccount> = {
   name: "paydunya",
+  checkoutHosts: ["paydunya.com"],
 
   async createCheckout(account, order, signal) {
     const answer = await callProvider({
@@ -87,7 +90,7 @@ export const paydunya: PaymentProvider<PaydunyaAccount> = {
       schema: paydunyaCreateAnswerSchema,
       signal,
     });
-    if (answer.response_code !== "00" || !answer.token || !/^https?:\/\//.test(answer.response_text)) {
+    if (answer.response_code !== "00" || !answer.token) {
       throw new ProviderCallError(`refused the invoice (response_code ${answer.response_code})`);
     }
     return { id: answer.token, url: answer.response_text };
@@ -95,8 +98,12 @@ export const paydunya: PaymentProvider<PaydunyaAccount> = {
 
   async verifyCallback(account, request, _now, signal) {
     const contentType = header(request, "content-type") ?? "";
+    // No form, no data[hash] to check: unauthenticated, like any other unproven callback.
     if (!/application\/x-www-form-urlencoded/i.test(contentType)) {
-      return badCallback("PayDunya's IPN is form-encoded (application/x-www-form-urlencoded).");
+      return unauthenticated(
+        "missing_signature",
+        "PayDunya's IPN is form-encoded (application/x-www-form-urlencoded).",
+      );
     }
     const form = Object.fromEntries(new URLSearchParams((request.rawBody ?? Buffer.alloc(0)).toString("utf8")));
     const hash = form["data[hash]"];

@@ -12,6 +12,10 @@ export interface VerifiedPayment {
   outcome: "succeeded" | "failed" | "pending";
   amount?: number;
   currency?: string;
+  /** The provider's checkout this payment belongs to (Wave's session id): it must be the order's own. */
+  checkoutId?: string;
+  /** The vendor the checkout was made for, as the provider confirms it (PayDunya's custom_data.vendorId). */
+  vendorId?: string;
 }
 
 export type CallbackCheck =
@@ -33,6 +37,8 @@ export interface CheckoutContext extends CheckoutRequest {
 /** One payment provider: its checkout, its callback's verification, and (when it has one) a status lookup. */
 export interface PaymentProvider<A extends PaymentAccount = PaymentAccount> {
   readonly name: A["provider"];
+  /** The only hosts (and their subdomains) a checkout URL of this provider may be on, over https. */
+  readonly checkoutHosts: readonly string[];
   createCheckout(account: A, order: CheckoutContext, signal: AbortSignal): Promise<CreatedCheckout>;
   /** Authenticates the callback, then reads it (PayDunya: confirms it with PayDunya first). */
   verifyCallback(account: A, request: WebhookRequest, now: Date, signal: AbortSignal): Promise<CallbackCheck>;

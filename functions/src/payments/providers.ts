@@ -11,6 +11,11 @@ export function providerFor(account: PaymentAccount): PaymentProvider {
   return PROVIDERS[account.provider];
 }
 
+/** The provider of a name already checked (an order's recorded checkout). */
+export function providerNamed(name: PaymentProviderName): PaymentProvider {
+  return PROVIDERS[name];
+}
+
 export function isPaymentProviderName(name: string): name is PaymentProviderName {
   return Object.hasOwn(PROVIDERS, name);
 }

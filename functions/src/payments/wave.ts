@@ -38,6 +38,7 @@ export function paymentOfSession(
     provider: "wave",
     reference: session.client_reference,
     transactionId: session.transaction_id ?? session.id,
+    checkoutId: session.id,
     outcome,
     ...(amount !== undefined && { amount }),
     ...(session.currency && { currency: session.currency }),
@@ -58,6 +59,7 @@ const CALLBACK_EVENTS = new Map<string, VerifiedPayment["outcome"]>([
 
 export const wave: PaymentProvider<WaveAccount> = {
   name: "wave",
+  checkoutHosts: ["wave.com"],
 
   async createCheckout(account, order, signal) {
     const session = await callProvider({

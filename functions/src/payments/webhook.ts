@@ -11,6 +11,13 @@ const HOSTING_PREFIX = "/api/webhooks/payments";
 /** A provider's confirmation call (PayDunya) ends by then; the provider retries its callback later. */
 const CONFIRM_BUDGET_MS = 5_000;
 
+/**
+ * The one answer to a callback that is not verified for this URL: unknown vendor, no account with
+ * this provider, an invalid account, a missing, wrong or stale signature. The real reason is logged.
+ */
+export const unverified = (): WebhookResponse =>
+  errorResponse(401, "unverified_callback", "The callback could not be verified for this URL.");
+
 export interface PaymentWebhookDeps extends Pick<OutboundDeps, "scheduler"> {
   now?: () => Date;
 }
@@ -55,12 +62,16 @@ export async function handlePaymentWebhook(
     return errorResponse(413, "payload_too_large", `The body is ${size} bytes; the limit is ${MAX_BODY_BYTES}.`);
   }
   const read = await readPaymentAccountCached(vendorId);
-  if (!read.found || (read.valid && read.account.provider !== provider)) {
-    return errorResponse(404, "no_payment_account", `Vendor "${vendorId}" has no ${provider} payment account.`);
-  }
-  if (!read.valid) {
-    const message = `payment_accounts/${vendorId} is invalid.`;
-    return errorResponse(409, "invalid_payment_account", message, { problems: read.problems });
+  if (!read.found || !read.valid || read.account.provider !== provider) {
+    const why = !read.found ? "no_payment_account" : !read.valid ? "invalid_payment_account" : "other_provider";
+    logger.warn("payment callback refused", {
+      vendorId,
+      provider,
+      reason: why,
+      // Field names only, never values: the document holds secrets.
+      ...(read.found && !read.valid && { problems: read.problems }),
+    });
+    return unverified();
   }
   const account = read.account;
   const now = deps.now?.() ?? new Date();
@@ -78,8 +89,9 @@ export async function handlePaymentWebhook(
     return errorResponse(502, "provider_unavailable", message);
   }
   if (!check.ok) {
-    logger.warn("payment callback refused", { vendorId, provider, code: check.code });
-    return errorResponse(check.status, check.code, check.message);
+    logger.warn("payment callback refused", { vendorId, provider, reason: check.code });
+    // Before authentication, one answer whatever failed: nothing tells which vendors have which account.
+    return check.status === 401 ? unverified() : errorResponse(check.status, check.code, check.message);
   }
   if (!check.payment)
     return {
@@ -87,5 +99,13 @@ export async function handlePaymentWebhook(
       body: { ok: true, event: check.event, ignored: "this event does not change a payment" },
     };
   const outcome = await applyPayment(vendorId, check.payment, deps);
+  if (outcome === "checkout_mismatch") {
+    const message = "This payment is of another checkout than the order's own; nothing was changed.";
+    return errorResponse(409, "checkout_mismatch", message);
+  }
+  if (outcome === "vendor_mismatch") {
+    const message = "The provider made this checkout for another vendor; nothing was changed.";
+    return errorResponse(403, "vendor_mismatch", message);
+  }
   return { status: 200, body: { ok: true, event: check.event, reference: check.payment.reference, outcome } };
 }

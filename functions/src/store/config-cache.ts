@@ -40,8 +40,8 @@ export function cacheRedisConfig(): CacheRedisConfig | undefined {
 }
 
 /**
- * The secret buyers' keyed hashes in Redis key names are derived from (shared/key-hash.ts): the cache
- * key when one is set; otherwise undefined, and the Redis token is used.
+ * The secret the keyed hashes in Redis key names (buyers' numbers, pay-link clients) are derived from
+ * (shared/key-hash.ts): the cache key when one is set; otherwise undefined, and the Redis token is used.
  */
 export function keyHashSecret(): string | undefined {
   const key = secretValue(CONFIG_CACHE_KEY);
