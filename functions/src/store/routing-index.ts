@@ -1,4 +1,4 @@
-import { FieldValue, type Transaction } from "firebase-admin/firestore";
+import { FieldValue, type Query, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import { toE164 } from "../shared/phone";
 
@@ -152,6 +152,14 @@ export async function readIndexEntry(kind: IndexKind, key: string): Promise<Inde
  * freed, they are checked again and the first to claim it gets it, with no edit of their own.
  */
 export async function refusedClaimants(field: KeyField, key: string, except: string): Promise<string[]> {
-  const snap = await firestore().collection("waba_instances").where(field, "==", key).limit(10).get();
+  const snap = await HOLDERS[field](key).limit(10).get();
   return snap.docs.filter((doc) => doc.id !== except && Array.isArray(doc.get("claimConflicts"))).map((doc) => doc.id);
 }
+
+/** The numbers holding a key, one query per field (each on the field's automatic index). */
+const HOLDERS: Record<KeyField, (key: string) => Query> = {
+  phoneNumber: (key) => firestore().collection("waba_instances").where("phoneNumber", "==", key),
+  wasenderInstanceId: (key) => firestore().collection("waba_instances").where("wasenderInstanceId", "==", key),
+  metaPhoneNumberId: (key) => firestore().collection("waba_instances").where("metaPhoneNumberId", "==", key),
+  unipileAccountId: (key) => firestore().collection("waba_instances").where("unipileAccountId", "==", key),
+};
