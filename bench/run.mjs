@@ -22,12 +22,24 @@ const PARTS = [
   { name: "engine", title: "Chat engine", emulators: false },
   { name: "faults", title: "Delivery under faults", emulators: true },
   { name: "adversarial", title: "Adversarial input", emulators: false },
+  { name: "delivery", title: "Delivery as production delivers (simulator)", emulators: true },
 ];
 /**
  * Quiet, in-process parts first; then the Functions emulator's, the one that leaves a backlog of
  * trigger runs behind (hosting) last.
  */
-const RUN_ORDER = ["coldstart", "engine", "adversarial", "lookups", "ops", "ack", "faults", "scale", "hosting"];
+const RUN_ORDER = [
+  "coldstart",
+  "engine",
+  "adversarial",
+  "lookups",
+  "ops",
+  "ack",
+  "faults",
+  "delivery",
+  "scale",
+  "hosting",
+];
 
 const args = process.argv.slice(2);
 const inside = args[0] === "--inside";

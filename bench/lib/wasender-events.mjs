@@ -10,6 +10,24 @@ export function waMessageId() {
   return `3EB0${randomBytes(6).toString("hex").toUpperCase()}${sequence.toString(36).toUpperCase()}`;
 }
 
+/** One customer message as Wasender lists it in an event. */
+function messageObject(digits, text, id) {
+  return {
+    key: {
+      id,
+      fromMe: false,
+      remoteJid: `${digits}@s.whatsapp.net`,
+      addressingMode: "pn",
+      senderPn: `${digits}@s.whatsapp.net`,
+      cleanedSenderPn: digits,
+    },
+    pushName: "Client",
+    messageTimestamp: Math.floor(Date.now() / 1000),
+    messageBody: text,
+    message: { conversation: text },
+  };
+}
+
 /** `messages.received` from `phone` (E.164) saying `text`. */
 export function messageEvent(phone, text, id = waMessageId()) {
   const digits = phone.replace(/^\+/, "");
@@ -18,24 +36,19 @@ export function messageEvent(phone, text, id = waMessageId()) {
     body: JSON.stringify({
       event: "messages.received",
       timestamp: Math.floor(Date.now() / 1000),
-      data: {
-        messages: {
-          key: {
-            id,
-            fromMe: false,
-            remoteJid: `${digits}@s.whatsapp.net`,
-            addressingMode: "pn",
-            senderPn: `${digits}@s.whatsapp.net`,
-            cleanedSenderPn: digits,
-          },
-          pushName: "Client",
-          messageTimestamp: Math.floor(Date.now() / 1000),
-          messageBody: text,
-          message: { conversation: text },
-        },
-      },
+      data: { messages: messageObject(digits, text, id) },
     }),
   };
+}
+
+/** `messages.upsert` carrying several messages of one customer, in the order they were sent (a batch). */
+export function batchEvent(phone, texts) {
+  const digits = phone.replace(/^\+/, "");
+  return JSON.stringify({
+    event: "messages.upsert",
+    timestamp: Math.floor(Date.now() / 1000),
+    data: { messages: texts.map((text) => messageObject(digits, text, waMessageId())) },
+  });
 }
 
 /** `messages.update` for one of the vendor's own messages (status 3 = delivered). */

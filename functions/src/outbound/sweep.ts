@@ -126,23 +126,64 @@ function conversationsOf(docs: FirebaseFirestore.QueryDocumentSnapshot[]): { ven
   return [...seen.values()];
 }
 
-/** Outbound messages that stopped moving (queued or sending, unchanged for `staleMs`): their conversations are re-driven. */
-export async function sweepOutbound(deps: OutboundDeps, options: { staleMs?: number } = {}): Promise<number> {
-  const staleMs = options.staleMs ?? STALE_MS;
-  const cutoff = Timestamp.fromMillis(Date.now() - Math.min(staleMs, 60_000));
-  const snap = await firestore()
+/**
+ * States of a head that has (or had) a task or a lease of its own: unchanged past the cutoff, it lost
+ * it. Looked at before the waiting messages, which may be many (a backlog behind a head, or for a number
+ * that is down) and are rarely the ones to act on.
+ */
+const MOVING_STATES = ["queued", "scheduled", "retrying", "sending"];
+const WAITING_STATES = ["waiting"];
+/** One sweep stops paging after this long (the scheduled run has 300 s); the next one goes on. */
+const SWEEP_BUDGET_MS = 200_000;
+
+/** Outbound messages in these delivery states, unchanged since the cutoff, oldest change first. */
+function staleInStates(states: string[], cutoff: Timestamp) {
+  return firestore()
     .collectionGroup(OUTBOUND)
-    .where("status", "in", ["queued", "sending"])
-    .where("delivery.changedAt", "<=", cutoff)
-    .limit(BATCH)
-    .get();
+    .where("delivery.state", "in", states)
+    .where("delivery.changedAt", "<=", cutoff);
+}
+
+export interface SweepOptions {
+  staleMs?: number;
+  /** Messages read per query page (a test sets a small one). */
+  pageSize?: number;
+}
+
+/**
+ * Outbound messages that stopped moving (queued, scheduled, retrying, sending or waiting, unchanged for
+ * `staleMs`): their conversations are re-driven, each once. Every stale message is looked at, page after
+ * page, so no backlog, however long, hides a head that lost its task: first the heads that had a task
+ * or a lease, then the waiting messages.
+ */
+export async function sweepOutbound(deps: OutboundDeps, options: SweepOptions = {}): Promise<number> {
+  const staleMs = options.staleMs ?? STALE_MS;
+  const pageSize = options.pageSize ?? BATCH;
+  const cutoff = Timestamp.fromMillis(Date.now() - Math.min(staleMs, 60_000));
+  const stopAt = Date.now() + SWEEP_BUDGET_MS;
+  const looked = new Set<string>();
   let redriven = 0;
-  for (const { vendorId, customer } of conversationsOf(snap.docs)) {
-    try {
-      if (await redriveConversation(vendorId, customer, deps, { staleMs })) redriven += 1;
-    } catch (error) {
-      logger.error("conversation not re-driven", { vendorId, error: String(error) });
-    }
+  for (const states of [MOVING_STATES, WAITING_STATES]) {
+    let after: FirebaseFirestore.QueryDocumentSnapshot | undefined;
+    do {
+      const page = staleInStates(states, cutoff).limit(pageSize);
+      const snap = await (after ? page.startAfter(after) : page).get();
+      after = snap.size === pageSize ? snap.docs.at(-1) : undefined;
+      for (const { vendorId, customer } of conversationsOf(snap.docs)) {
+        const key = `${vendorId}/${customer}`;
+        if (looked.has(key)) continue;
+        looked.add(key);
+        try {
+          if (await redriveConversation(vendorId, customer, deps, { staleMs })) redriven += 1;
+        } catch (error) {
+          logger.error("conversation not re-driven", { vendorId, error: String(error) });
+        }
+      }
+      if (after && Date.now() > stopAt) {
+        logger.warn("outbound sweep cut at its time budget; the next sweep goes on", { looked: looked.size });
+        return redriven;
+      }
+    } while (after);
   }
   return redriven;
 }

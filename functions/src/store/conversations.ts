@@ -136,12 +136,18 @@ export async function readInboundInOrder(
   }
   // Itself and the one before it. (Server timestamps have microseconds: two of a buyer's messages
   // stored at the same instant, one crowding the other out, are not worth a third read.)
-  const found = (await pendingUpTo(vendorId, customer, receivedAt).limit(2).get()).docs;
+  const at: Timestamp = receivedAt;
+  const found = (await pendingUpTo(vendorId, customer, at).limit(2).get()).docs;
   const self = found.find((doc) => doc.id === messageId);
   if (!self) return {};
-  const before = receivedAt.toMillis();
-  const earlier = found.find((doc) => doc.id !== messageId && (doc.get("receivedAt") as Timestamp).toMillis() < before);
+  // Compared to the microsecond, as the query orders them: two messages stored one after the other
+  // within a millisecond are still one before the other.
+  const earlier = found.find((doc) => doc.id !== messageId && isBefore(doc.get("receivedAt") as Timestamp, at));
   return { self, ...(earlier && { earlier }) };
+}
+
+function isBefore(a: Timestamp, b: Timestamp): boolean {
+  return a.seconds < b.seconds || (a.seconds === b.seconds && a.nanoseconds < b.nanoseconds);
 }
 
 /**

@@ -29,13 +29,18 @@ export async function handleMessageEvent({ vendorId, instance, envelope }: Verif
       problems: invalid.map((outcome) => outcome.reason),
     });
   }
-  const results = await Promise.all(
-    outcomes.map(async (outcome) => {
-      if (outcome.outcome !== "accepted") return outcome;
-      const stored = await storeInbound(vendorId, instance.id, outcome.message);
-      return { outcome: stored, waMessageId: outcome.message.waMessageId };
-    }),
-  );
+  // One after another, in the batch's order: each message's `receivedAt` (the server's commit time, by
+  // which a buyer's messages are decided) then follows the order they were sent in. Stored together,
+  // a buyer's `ROBE1` then `2` could get their times the other way round and be answered out of order.
+  const results = [];
+  for (const outcome of outcomes) {
+    if (outcome.outcome !== "accepted") {
+      results.push(outcome);
+      continue;
+    }
+    const stored = await storeInbound(vendorId, instance.id, outcome.message);
+    results.push({ outcome: stored, waMessageId: outcome.message.waMessageId });
+  }
   logger.info("webhook messages", {
     vendorId,
     wabaInstanceId: instance.id,
