@@ -773,6 +773,15 @@ describe("fuzzing the admin API", () => {
         }),
       },
       {
+        // A plain new number now and then, so that creation (201) is exercised in every run.
+        weight: 1,
+        arbitrary: fc.record({
+          path: fc.integer({ min: 0, max: 1_000_000 }).map((n) => `numbers/waba_fuzz_new_${n}`),
+          method: fc.constant("PUT"),
+          body: fc.constant({ businessName: "Fuzz shop" }),
+        }),
+      },
+      {
         weight: 1,
         arbitrary: fc.record({
           path: fc.constantFrom("products", "products/robe1", `products/${encodePathSegment("../x")}`),
