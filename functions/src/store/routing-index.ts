@@ -61,7 +61,7 @@ export interface ClaimConflict {
 
 /**
  * Claims in the caller's transaction: reads the index documents of `after`'s keys (and their owners'
- * documents), then either refuses with the conflicts, or returns the writes that claim every key of
+ * documents, or, for a key without one, the numbers that hold it), then either refuses with the conflicts, or returns the writes that claim every key of
  * `after` for this number and free the keys it held in `before` but no longer holds. Reads only: the
  * caller writes after all its reads, as a transaction must.
  */
@@ -91,6 +91,22 @@ export async function planClaims(
     const ownerData = ownerSnaps[i]!.exists ? ownerSnaps[i]!.data() : undefined;
     if (keyOf(ownerData, key.field) === key.value)
       conflicts.push({ field: key.field, label: key.label, key: key.value, owner: owner! });
+  });
+  // A key without an index document may still be held: a number onboarded before its kind of key was
+  // indexed (Unipile accounts), or whose onboarding check has not run yet. Its holders are asked.
+  const unindexed = wanted.filter((_, i) => !indexSnaps[i]!.exists);
+  const holders = await Promise.all(unindexed.map((key) => tx.get(HOLDERS[key.field](key.value).limit(3))));
+  unindexed.forEach((key, i) => {
+    const holder = holders[i]!.docs.find(
+      (doc) => doc.id !== wabaInstanceId && !refusedFor(doc.get("claimConflicts"), key.field),
+    );
+    if (holder)
+      conflicts.push({
+        field: key.field,
+        label: key.label,
+        key: key.value,
+        owner: { vendorId: String(holder.get("vendorId")), wabaInstanceId: holder.id },
+      });
   });
   if (conflicts.length > 0) return { ok: false, conflicts };
   const released = ACCOUNT_KEYS.map((key) => ({ ...key, value: keyOf(before, key.field) })).filter(
@@ -125,6 +141,18 @@ export async function claimIndexKey(kind: IndexKind, key: string, entry: IndexEn
       const ownerInstance = await tx.get(db.collection("waba_instances").doc(owner.wabaInstanceId));
       if (ownerInstance.exists && keyOf(ownerInstance.data(), field) === key) return { ok: false, owner };
     }
+    if (!owner) {
+      // No index document: a number onboarded before this kind of key was indexed may hold it. It keeps
+      // it, and the index now says so.
+      const holder = (await tx.get(HOLDERS[field](key).limit(3))).docs.find(
+        (doc) => doc.id !== entry.wabaInstanceId && !refusedFor(doc.get("claimConflicts"), field),
+      );
+      if (holder) {
+        const held = { vendorId: String(holder.get("vendorId")), wabaInstanceId: holder.id };
+        tx.set(ref, { ...held, claimedAt: FieldValue.serverTimestamp() });
+        return { ok: false, owner: held };
+      }
+    }
     if (!owner || owner.vendorId !== entry.vendorId || owner.wabaInstanceId !== entry.wabaInstanceId) {
       tx.set(ref, { ...entry, claimedAt: FieldValue.serverTimestamp() });
     }
@@ -154,6 +182,14 @@ export async function readIndexEntry(kind: IndexKind, key: string): Promise<Inde
 export async function refusedClaimants(field: KeyField, key: string, except: string): Promise<string[]> {
   const snap = await HOLDERS[field](key).limit(10).get();
   return snap.docs.filter((doc) => doc.id !== except && Array.isArray(doc.get("claimConflicts"))).map((doc) => doc.id);
+}
+
+/** Whether a number was refused this field's key (its `claimConflicts` say so): it never held it. */
+function refusedFor(claimConflicts: unknown, field: KeyField): boolean {
+  return (
+    Array.isArray(claimConflicts) &&
+    claimConflicts.some((conflict) => (conflict as { field?: unknown })?.field === field)
+  );
 }
 
 /** The numbers holding a key, one query per field (each on the field's automatic index). */

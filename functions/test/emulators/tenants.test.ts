@@ -186,6 +186,36 @@ describe("one owner per account, platform-wide", () => {
     expect((await instance(rival.wabaInstanceId))?.unipileAccountId).toBeUndefined();
   });
 
+  it("refuses staff who claim a Unipile account held by a number onboarded before accounts were indexed", async () => {
+    const account = unipileAccount();
+    const holder = await createVendor(db, {
+      instance: { provider: "unipile", ...unipileFields(account, "https://api1.unipile.com:13111/api/v1") },
+    });
+    const index = db.collection("unipile_account_index").doc(account.accountId);
+    await eventually(async () => (await index.get()).exists || undefined, 15_000, "the account claimed");
+    // As before this index existed: the number holds the account, no index document says so.
+    await index.delete();
+    const id = uniqueId("waba_legacy_claim");
+    const res = await putNumber(rival.vendorId, id, tokens.rivalStaff, {
+      provider: "wasender",
+      unipileAccountId: account.accountId,
+    });
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe("already_in_use");
+    expect(res.text).not.toContain(holder.vendorId);
+    expect(await instance(id)).toBeUndefined();
+    // A Firestore edit onto it is refused too, and the index learns who holds the account.
+    const thief = await createVendor(db, {
+      instance: { provider: "unipile", ...unipileFields(account, "https://api1.unipile.com:13111/api/v1") },
+    });
+    await eventually(
+      async () => ((await instance(thief.wabaInstanceId))?.claimConflicts ? true : undefined),
+      15_000,
+      "the thief refused",
+    );
+    expect((await index.get()).get("wabaInstanceId")).toBe(holder.wabaInstanceId);
+  });
+
   it("keeps a Firestore edit that claims a taken Unipile account out of use: refused, told to operators only", async () => {
     const account = unipileAccount();
     const owner = await createVendor(db, {
