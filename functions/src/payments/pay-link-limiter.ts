@@ -1,9 +1,10 @@
-import { Ratelimit } from "@upstash/ratelimit";
+import type { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { LRUCache } from "lru-cache";
 import { header, type WebhookRequest } from "../http/handler";
 import { keyHasher, type KeyHasher } from "../shared/key-hash";
 import { logger } from "../shared/logger";
+import { MinuteLimiters } from "../shared/minute-limiters";
 import type { RedisConfig } from "../shared/tiered-cache";
 
 /** A buyer opens a pay link a few times; carrier NAT puts many buyers behind one address, hence the margin. */
@@ -14,7 +15,6 @@ export type PayLinkVerdict =
   { allowed: true } | { allowed: false; scope: "client" | "vendor"; retryAfterSeconds: number };
 
 const WINDOW_MS = 60_000;
-const REDIS_TIMEOUT_MS = 1_000;
 /** Memory windows kept at most: a flood of new addresses evicts the oldest instead of growing. */
 const MEMORY_KEYS = 10_000;
 
@@ -58,7 +58,7 @@ class MemoryWindows {
  */
 export class PayLinkLimiter {
   private readonly redis: Redis | undefined;
-  private readonly limiters = new Map<number, Ratelimit>();
+  private minuteLimiters: MinuteLimiters | undefined;
   private readonly memory = new MemoryWindows();
   private degraded = false;
   private readonly clients: KeyHasher;
@@ -89,18 +89,8 @@ export class PayLinkLimiter {
   }
 
   private limiter(limit: number): Ratelimit {
-    let limiter = this.limiters.get(limit);
-    if (!limiter) {
-      limiter = new Ratelimit({
-        redis: this.redis!,
-        limiter: Ratelimit.slidingWindow(limit, "60 s"),
-        prefix: "livepay:paylink",
-        timeout: REDIS_TIMEOUT_MS,
-        analytics: false,
-      });
-      this.limiters.set(limit, limiter);
-    }
-    return limiter;
+    this.minuteLimiters ??= new MinuteLimiters(this.redis!, "livepay:paylink");
+    return this.minuteLimiters.of(limit);
   }
 
   private async hit(key: string, limit: number): Promise<{ ok: boolean; resetAtMs: number }> {

@@ -1,7 +1,8 @@
-import { Ratelimit } from "@upstash/ratelimit";
+import type { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { keyHasher, type KeyHasher } from "./key-hash";
 import { logger } from "./logger";
+import { MinuteLimiters } from "./minute-limiters";
 import type { RedisConfig } from "./tiered-cache";
 
 export interface InboundLimits {
@@ -19,7 +20,6 @@ export type LimitVerdict =
     };
 
 const WINDOW_MS = 60_000;
-const REDIS_TIMEOUT_MS = 1_000;
 
 /** Fixed one-minute windows in this instance's memory: the fallback while Redis cannot be used. */
 class MemoryWindows {
@@ -49,7 +49,7 @@ class MemoryWindows {
  */
 export class InboundLimiter {
   private readonly redis: Redis | undefined;
-  private readonly limiters = new Map<number, Ratelimit>();
+  private minuteLimiters: MinuteLimiters | undefined;
   private readonly memory = new MemoryWindows();
   private readonly customers: KeyHasher;
   private degraded = false;
@@ -80,18 +80,8 @@ export class InboundLimiter {
   }
 
   private limiter(limit: number): Ratelimit {
-    let limiter = this.limiters.get(limit);
-    if (!limiter) {
-      limiter = new Ratelimit({
-        redis: this.redis!,
-        limiter: Ratelimit.slidingWindow(limit, "60 s"),
-        prefix: "livepay:ratelimit",
-        timeout: REDIS_TIMEOUT_MS,
-        analytics: false,
-      });
-      this.limiters.set(limit, limiter);
-    }
-    return limiter;
+    this.minuteLimiters ??= new MinuteLimiters(this.redis!, "livepay:ratelimit");
+    return this.minuteLimiters.of(limit);
   }
 
   private async allows(key: string, limit: number): Promise<boolean> {
