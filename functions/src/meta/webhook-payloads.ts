@@ -1,6 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { constantTimeEquals } from "../shared/constant-time";
+import { constantTimeEquals, hmacSha256Hex } from "../shared/crypto";
 import { fromUnixSeconds } from "../model/common";
 import type { DeliveryStatus } from "../model/delivery";
 import type { ContentKind, InboundMessage } from "../model/message";
@@ -323,9 +322,7 @@ export function verifyMetaSignature(rawBody: Buffer, header: string | undefined,
   if (typeof header !== "string" || appSecret.length === 0) return false;
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
   if (!match) return false;
-  const given = Buffer.from(match[1]!, "hex");
-  const expected = createHmac("sha256", appSecret).update(rawBody).digest();
-  return timingSafeEqual(given, expected);
+  return constantTimeEquals(match[1]!.toLowerCase(), hmacSha256Hex(appSecret, rawBody));
 }
 
 /** Meta's challenge is a number; anything else is not echoed back into a response body. */

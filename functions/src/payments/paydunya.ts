@@ -3,7 +3,7 @@ import { header } from "../http/handler";
 import type { PaydunyaAccount } from "../model/payment-account";
 import { callProvider, ProviderCallError } from "./http";
 import { badCallback, unauthenticated, type PaymentProvider, type VerifiedPayment } from "./provider";
-import { safeEquals, sha512Hex } from "./signatures";
+import { constantTimeEquals, sha512Hex } from "../shared/crypto";
 
 export const paydunyaCreateAnswerSchema = z.object({
   response_code: z.string(),
@@ -109,7 +109,7 @@ export const paydunya: PaymentProvider<PaydunyaAccount> = {
     const hash = form["data[hash]"];
     if (hash === undefined || hash === "") return unauthenticated("missing_signature", "The IPN has no data[hash].");
     // The hash is the same for every IPN of this account: it only says the sender knows the master key.
-    if (!safeEquals(hash.toLowerCase(), sha512Hex(account.paydunyaMasterKey))) {
+    if (!constantTimeEquals(hash.toLowerCase(), sha512Hex(account.paydunyaMasterKey))) {
       return unauthenticated("invalid_signature", "data[hash] does not match this vendor's PayDunya master key.");
     }
     const ipn = paydunyaIpnSchema.safeParse(form);

@@ -1,21 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { constantTimeEquals, hmacSha256Hex } from "../shared/crypto";
 
 /** How old (or how far ahead) a signed callback's timestamp may be. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
-
-/** Constant-time equality of two strings of any length (both hashed first: no length or content leaks). */
-export function safeEquals(a: string, b: string): boolean {
-  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
-
-export function hmacSha256Hex(secret: string, payload: Buffer): string {
-  return createHmac("sha256", secret).update(payload).digest("hex");
-}
-
-export function sha512Hex(text: string): string {
-  return createHash("sha512").update(text, "utf8").digest("hex");
-}
 
 export type Verdict =
   { ok: true } | { ok: false; code: "missing_signature" | "invalid_signature" | "stale_signature"; message: string };
@@ -52,7 +38,7 @@ export function verifyTimestampedHmac(
   }
   const expected = hmacSha256Hex(secret, Buffer.concat([Buffer.from(timestamp + separator, "utf8"), rawBody]));
   let matched = false;
-  for (const signature of signatures) matched = safeEquals(signature, expected) || matched;
+  for (const signature of signatures) matched = constantTimeEquals(signature, expected) || matched;
   if (!matched)
     return {
       ok: false,
@@ -79,7 +65,7 @@ export function verifyAuthorization(header: string | undefined, scheme: "Bearer"
     };
   const match = /^(\S+)\s+(.+)$/.exec(header.trim());
   const given = match && match[1]!.toLowerCase() === scheme.toLowerCase() ? match[2]!.trim() : "";
-  return safeEquals(given, token) && given !== ""
+  return constantTimeEquals(given, token) && given !== ""
     ? { ok: true }
     : {
         ok: false,

@@ -1,5 +1,4 @@
-import { createHmac } from "node:crypto";
-import { constantTimeEquals } from "../shared/constant-time";
+import { constantTimeEquals, hmacSha256Hex } from "../shared/crypto";
 import type { SignatureScheme } from "../model/waba-instance";
 
 /** Wasender's real header: its value is the webhook secret itself. */
@@ -13,12 +12,6 @@ export interface SignatureHeaders {
 }
 
 export type SignatureVerdict = "valid" | "missing" | "invalid";
-
-export { constantTimeEquals };
-
-export function hmacHex(secret: string, rawBody: Buffer): string {
-  return createHmac("sha256", secret).update(rawBody).digest("hex");
-}
 
 /**
  * Checks a request against one secret. Under `any`, a request carrying both headers passes when
@@ -39,7 +32,7 @@ export function verifySignature(
       .trim()
       .replace(/^sha256=/i, "")
       .toLowerCase();
-    checks.push(constantTimeEquals(given, hmacHex(secret, rawBody)));
+    checks.push(constantTimeEquals(given, hmacSha256Hex(secret, rawBody)));
   }
   if (checks.length === 0) return "missing";
   return checks.some(Boolean) ? "valid" : "invalid";

@@ -1,5 +1,5 @@
 import { logger } from "../shared/logger";
-import { constantTimeEquals } from "../shared/constant-time";
+import { constantTimeEquals } from "../shared/crypto";
 import {
   errorResponse,
   header,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { getApps, initializeApp, type App } from "firebase-admin/app";
 import { getFirestore, Timestamp, type Firestore } from "firebase-admin/firestore";
-import { hmacHex } from "../../src/wasender/signature";
+import { hmacSha256Hex } from "../../src/shared/crypto";
 
 export const PROJECT_ID = "demo-livepay";
 export const HOSTING_URL = "http://127.0.0.1:5000";
@@ -112,7 +112,7 @@ export async function postWebhook(
   const secret = signing.secret ?? vendor.secret;
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (signing.scheme === "secret") headers["x-webhook-signature"] = secret;
-  if (signing.scheme === "hmac") headers["x-wasender-signature"] = hmacHex(secret, bytes);
+  if (signing.scheme === "hmac") headers["x-wasender-signature"] = hmacSha256Hex(secret, bytes);
   const url = options.path ? `${HOSTING_URL}${options.path}` : webhookUrl(vendor.vendorId, options.via);
   const response = await fetch(url, {
     method: options.method ?? "POST",

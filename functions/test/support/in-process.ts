@@ -4,7 +4,7 @@ import type { WebhookRequest } from "../../src/http/handler";
 import { TieredCache, type CacheRedisConfig } from "../../src/shared/tiered-cache";
 import { ConfigCache } from "../../src/store/config-cache";
 import { RecheckBudget, type GateState } from "../../src/webhooks/vendor-gate";
-import { hmacHex } from "../../src/wasender/signature";
+import { hmacSha256Hex } from "../../src/shared/crypto";
 
 /**
  * Helpers for calling the HTTP handlers in this process (no Functions emulator in between) against the
@@ -50,7 +50,7 @@ export function webhookRequest(
   };
   if (secret !== undefined) {
     if ((options.scheme ?? "secret") === "secret") headers["x-webhook-signature"] = secret;
-    else headers["x-wasender-signature"] = hmacHex(secret, rawBody);
+    else headers["x-wasender-signature"] = hmacSha256Hex(secret, rawBody);
   }
   return { method: options.method ?? "POST", path: options.path ?? `/${vendorId}`, headers, rawBody };
 }

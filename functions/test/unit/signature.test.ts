@@ -1,14 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { constantTimeEquals, hmacHex, verifySignature } from "../../src/wasender/signature";
+import { constantTimeEquals, hmacSha256Hex } from "../../src/shared/crypto";
+import { verifySignature } from "../../src/wasender/signature";
 
 const body = Buffer.from('{"event":"messages.received","data":{}}');
 
 describe("verifySignature", () => {
   it("accepts Wasender's secret header and the HMAC header under `any`", () => {
     expect(verifySignature("any", "s", body, { secretHeader: "s" })).toBe("valid");
-    expect(verifySignature("any", "s", body, { hmacHeader: hmacHex("s", body) })).toBe("valid");
-    expect(verifySignature("any", "s", body, { hmacHeader: `sha256=${hmacHex("s", body).toUpperCase()}` })).toBe(
+    expect(verifySignature("any", "s", body, { hmacHeader: hmacSha256Hex("s", body) })).toBe("valid");
+    expect(verifySignature("any", "s", body, { hmacHeader: `sha256=${hmacSha256Hex("s", body).toUpperCase()}` })).toBe(
       "valid",
     );
   });
@@ -21,7 +22,7 @@ describe("verifySignature", () => {
 
   it("honours a pinned scheme: the other header counts as absent", () => {
     expect(verifySignature("hmac", "s", body, { secretHeader: "s" })).toBe("missing");
-    expect(verifySignature("secret", "s", body, { hmacHeader: hmacHex("s", body) })).toBe("missing");
+    expect(verifySignature("secret", "s", body, { hmacHeader: hmacSha256Hex("s", body) })).toBe("missing");
     expect(verifySignature("secret", "s", body, { secretHeader: "s" })).toBe("valid");
   });
 
@@ -33,7 +34,7 @@ describe("verifySignature", () => {
         fc.nat(),
         (bytes, secret, at) => {
           const raw = Buffer.from(bytes);
-          const signature = hmacHex(secret, raw);
+          const signature = hmacSha256Hex(secret, raw);
           expect(verifySignature("hmac", secret, raw, { hmacHeader: signature })).toBe("valid");
           const altered = Buffer.from(raw);
           altered[at % altered.length] = (altered[at % altered.length]! + 1) % 256;
