@@ -51,7 +51,7 @@ let migration;
 let registryModule;
 try {
   migration = require(join(FUNCTIONS_DIR, "lib", "migration", "migrate-vendors.js"));
-  registryModule = require(join(FUNCTIONS_DIR, "lib", "wasender", "vendor-wasender-registry.js"));
+  registryModule = require(join(FUNCTIONS_DIR, "lib", "providers", "services.js"));
 } catch {
   console.error("the functions are not built: run `npm --prefix functions run build` (npm start and npm test do it)");
   process.exit(2);
@@ -64,7 +64,7 @@ try {
   console.error(`cannot read ${file} as ${format.toUpperCase()}: ${error.message}`);
   process.exit(2);
 }
-const registry = registryModule.getVendorWasenderRegistry();
+const registry = registryModule.getProviderServices();
 const reports = await migration.migrateVendors(rows, {
   dryRun: options["dry-run"],
   ...(options["register-webhooks"] && {

@@ -157,7 +157,7 @@ export async function simulateDelivery(options = {}) {
 
 /** Closes the provider clients the runs opened (once the process is done simulating). */
 export async function closeSimulator() {
-  await functionsInProcess().lib("wasender/vendor-wasender-registry.js").getVendorWasenderRegistry().close();
+  await functionsInProcess().lib("providers/services.js").getProviderServices().close();
 }
 
 /** Empties the simulator's own Firestore project on the emulator. */

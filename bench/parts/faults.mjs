@@ -156,8 +156,7 @@ export async function run() {
   await queue.idle();
   await wasender.close();
   await meta.close();
-  await lib("meta/meta-cloud-registry.js").getMetaCloudRegistry().close();
-  await lib("wasender/vendor-wasender-registry.js").getVendorWasenderRegistry().close();
+  await lib("providers/services.js").getProviderServices().close();
   return {
     rows,
     details: `${MESSAGES} greetings per scenario, from ${MESSAGES} customers at once, each reply refused by the fake Wasender with a 500 the given number of times (its fault injection, by recipient), then accepted. Times run from the first refused request to the accepted one, as the fake Wasender saw them. The failover scenario gives each message its own vendor whose number fails over to a Cloud API number on the fake Meta: Wasender refuses every send, the circuit opens after 3 failures, and the time runs to the send the fake Meta accepted. The retry policy draws each backoff uniformly under 2 s, 4 s, 8 s…, so the total is mostly the draw: the part the delivery machinery itself adds (the scheduled task, the claim and the record transactions) is shown apart. Cloud Tasks is played in process, running each attempt at its scheduled time as production does (the Tasks emulator ignores schedule times and polls a waiting task every second).`,

@@ -129,7 +129,7 @@ export async function run() {
   const badFlood = tally(ops.since(mark));
 
   await wasender.close();
-  await lib("wasender/vendor-wasender-registry.js").getVendorWasenderRegistry().close();
+  await lib("providers/services.js").getProviderServices().close();
 
   // The table.
   const per = (list, n = 1) => {

@@ -5,7 +5,7 @@ import { describeIssues, documentIdSchema } from "../model/common";
 import { toE164 } from "../shared/phone";
 import { firestore } from "../shared/firestore";
 import { readIndexEntry } from "../store/routing-index";
-import type { VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
+import type { ProviderServices } from "../providers/services";
 import { REGISTERED_EVENTS } from "../wasender/registered-events";
 
 /**
@@ -80,7 +80,7 @@ export interface MigrationReport {
 export interface MigrationOptions {
   dryRun?: boolean;
   /** Registers each vendor's webhook at Wasender after writing its documents. */
-  registerWebhooks?: { publicBaseUrl: string; defaultApiUrl: string; registry: VendorWasenderRegistry };
+  registerWebhooks?: { publicBaseUrl: string; defaultApiUrl: string; registry: Pick<ProviderServices, "wasender"> };
 }
 
 /** Creates or updates each vendor's instance and config; safe to re-run (unchanged rows write nothing). */
@@ -193,7 +193,7 @@ async function registerWebhook(
   register: NonNullable<MigrationOptions["registerWebhooks"]>,
 ): Promise<string> {
   if (!input.accessToken) return "skipped: no access token";
-  const service = register.registry.getService({
+  const service = register.registry.wasender({
     vendorId: input.vendorId,
     wabaInstanceId,
     apiKey: input.apiKey,

@@ -1,4 +1,3 @@
-import { getMetaCloudRegistry, type MetaCloudRegistry } from "../meta/meta-cloud-registry";
 import { ownChannel, type Channel, type Providers } from "../messaging/provider";
 import type { AdminCallResult, MessagingProvider, SendResult, WasenderSession } from "../messaging/types";
 import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
@@ -8,9 +7,8 @@ import {
   storedUrlProblem,
   type ProviderUrlField,
 } from "../model/provider-urls";
-import { getUnipileRegistry, type UnipileRegistry } from "../unipile/unipile-registry";
-import { getVendorWasenderRegistry, type VendorWasenderRegistry } from "../wasender/vendor-wasender-registry";
 import type { VendorWasenderService } from "../wasender/vendor-wasender-service";
+import { getProviderServices, type ProviderServices } from "./services";
 
 export const DEFAULT_META_API_URL = "https://graph.facebook.com/v25.0";
 
@@ -48,14 +46,12 @@ class RefusedUrl implements MessagingProvider, WasenderSession {
 
 /**
  * The providers wired together, above `messaging/` (which only knows the `Providers` interface) and
- * the concrete providers' folders. Services are pooled per process by each provider's registry; a
- * changed key, token, account or URL yields a new service at the next send.
+ * the concrete providers' folders. Services are pooled per process (`ProviderServices`); a changed key,
+ * token, account or URL yields a new service at the next send.
  */
 export class ProviderRegistry implements Providers {
   private readonly defaultMetaApiUrl: () => string;
-  private readonly wasender: VendorWasenderRegistry;
-  private readonly meta: MetaCloudRegistry;
-  private readonly unipile: UnipileRegistry;
+  private readonly services: ProviderServices;
   private readonly providerApiHosts: () => string;
   private allowed: { list: string; hosts: AllowedHosts } | undefined;
 
@@ -65,18 +61,14 @@ export class ProviderRegistry implements Providers {
     options: {
       /** The global Graph API base (META_GRAPH_API_URL), for instances without their own `metaApiUrl`. */
       metaApiUrl?: () => string;
-      wasender?: VendorWasenderRegistry;
-      meta?: MetaCloudRegistry;
-      unipile?: UnipileRegistry;
+      services?: ProviderServices;
       /** PROVIDER_API_HOSTS: where a URL set by a vendor's staff may point. */
       providerApiHosts?: () => string;
     } = {},
   ) {
     this.providerApiHosts = options.providerApiHosts ?? (() => DEFAULT_PROVIDER_API_HOSTS);
     this.defaultMetaApiUrl = options.metaApiUrl ?? (() => DEFAULT_META_API_URL);
-    this.wasender = options.wasender ?? getVendorWasenderRegistry();
-    this.meta = options.meta ?? getMetaCloudRegistry();
-    this.unipile = options.unipile ?? getUnipileRegistry();
+    this.services = options.services ?? getProviderServices();
   }
 
   /** The refusal for a number whose URL in `field` breaks the tenants' rule, or undefined. */
@@ -93,7 +85,7 @@ export class ProviderRegistry implements Providers {
         if (!instance.metaPhoneNumberId || !instance.metaAccessToken) return undefined;
         return (
           this.refusal(instance, "metaApiUrl", "meta") ??
-          this.meta.getService({
+          this.services.meta({
             vendorId: instance.vendorId,
             wabaInstanceId: instance.id,
             phoneNumberId: instance.metaPhoneNumberId,
@@ -105,7 +97,7 @@ export class ProviderRegistry implements Providers {
         if (!instance.unipileAccountId || !instance.unipileApiKey || !instance.unipileApiUrl) return undefined;
         return (
           this.refusal(instance, "unipileApiUrl", "unipile") ??
-          this.unipile.getService({
+          this.services.unipile({
             vendorId: instance.vendorId,
             wabaInstanceId: instance.id,
             accountId: instance.unipileAccountId,
@@ -121,7 +113,7 @@ export class ProviderRegistry implements Providers {
   wasenderSession(instance: WasenderInstance): VendorWasenderService | RefusedUrl {
     return (
       this.refusal(instance, "wasenderApiUrl", "wasender") ??
-      this.wasender.getService({
+      this.services.wasender({
         vendorId: instance.vendorId,
         wabaInstanceId: instance.id,
         apiKey: instance.wasenderApiKey,

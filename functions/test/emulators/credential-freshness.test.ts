@@ -4,7 +4,7 @@ import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-
 import { ProviderRegistry } from "../../src/providers/registry";
 import type { ConfigCache } from "../../src/store/config-cache";
 import { readVendorInstanceCached } from "../../src/store/waba-instances";
-import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";
+import { ProviderServices } from "../../src/providers/services";
 import { adminDb, createVendor, eventually, sleep } from "../support/emulators";
 import { countReads, functionInstance, type CacheMode } from "../support/in-process";
 
@@ -18,7 +18,7 @@ import { countReads, functionInstance, type CacheMode } from "../support/in-proc
 const db = adminDb();
 const BOUND_MS = 5_000;
 let wasender: FakeWasender;
-const providers = () => new ProviderRegistry(() => wasender.apiUrl, { wasender: new VendorWasenderRegistry() });
+const providers = () => new ProviderRegistry(() => wasender.apiUrl, { services: new ProviderServices() });
 
 beforeAll(async () => {
   wasender = await startFakeWasender();

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { migrateVendors, parseVendorFile } from "../../src/migration/migrate-vendors";
-import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";
+import { ProviderServices } from "../../src/providers/services";
 import { messagesReceived } from "../support/payloads";
 import { adminDb, eventually, postWebhook, uniqueId } from "../support/emulators";
 
 const db = adminDb();
-const registry = new VendorWasenderRegistry();
+const registry = new ProviderServices();
 let wasender: FakeWasender;
 
 beforeAll(async () => {

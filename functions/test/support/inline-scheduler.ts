@@ -6,7 +6,7 @@ import { performAttempt, RetryLater } from "../../src/outbound/attempt";
 import type { OutboundDeps } from "../../src/outbound/deps";
 import type { ReplyDeps } from "../../src/replies/reply-to-inbound";
 import { InboundLimiter } from "../../src/shared/inbound-limiter";
-import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";
+import { ProviderServices } from "../../src/providers/services";
 import type { AttemptScheduler, Dispatch } from "../../src/outbound/dispatch";
 import { taskIdFor } from "../../src/outbound/dispatch";
 
@@ -66,10 +66,10 @@ export async function inProcessReplies(): Promise<{
   close: () => Promise<void>;
 }> {
   const wasender = await startFakeWasender();
-  const registry = new VendorWasenderRegistry();
+  const registry = new ProviderServices();
   const scheduler = new InlineScheduler();
   const deps: ReplyDeps = {
-    providers: new ProviderRegistry(() => wasender.apiUrl, { wasender: registry }),
+    providers: new ProviderRegistry(() => wasender.apiUrl, { services: registry }),
     scheduler,
     engine: new AlloPermetEngine(),
     limiter: new InboundLimiter(undefined),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs";
 import type { SendFailure, SendFailureCode } from "../../src/messaging/types";
-import { MetaCloudRegistry } from "../../src/meta/meta-cloud-registry";
+import { ProviderServices } from "../../src/providers/services";
 import { filenameOf, messageBody } from "../../src/meta/meta-cloud-service";
 import { decideRetry } from "../../src/outbound/retry-policy";
 
@@ -11,7 +11,7 @@ const NOW = 1_800_000_000_000;
 const DAY = 24 * 3600_000;
 
 let meta: FakeMeta;
-const registry = new MetaCloudRegistry();
+const registry = new ProviderServices();
 
 beforeAll(async () => {
   meta = await startFakeMeta({ tokens: { [PHONE_ID]: TOKEN, "555000111": "EAAG-other" } });
@@ -30,7 +30,7 @@ const service = (
     wabaInstanceId?: string;
   } = {},
 ) =>
-  registry.getService({
+  registry.meta({
     vendorId: "v1",
     wabaInstanceId: overrides.wabaInstanceId ?? "w1",
     phoneNumberId: overrides.phoneNumberId ?? PHONE_ID,
@@ -92,10 +92,10 @@ describe("MetaCloudService sending", () => {
 
   it("keeps Meta's message_status as providerStatus", async () => {
     const accepting = await startFakeMeta({ messageStatus: "accepted" });
-    const local = new MetaCloudRegistry();
+    const local = new ProviderServices();
     try {
       const result = await local
-        .getService({
+        .meta({
           vendorId: "v1",
           wabaInstanceId: "w1",
           phoneNumberId: "1",
@@ -314,7 +314,7 @@ describe("Meta message bodies", () => {
   });
 });
 
-describe("MetaCloudRegistry", () => {
+describe("ProviderServices (meta)", () => {
   it("keeps one service per vendor number and replaces it when the token, number id or URL changes", () => {
     const first = service();
     expect(service()).toBe(first);
@@ -322,7 +322,7 @@ describe("MetaCloudRegistry", () => {
     expect(rotated).not.toBe(first);
     expect(rotated.config.accessToken).toBe("EAAG-rotated");
     expect(service({ accessToken: "EAAG-rotated", phoneNumberId: "555000111" })).not.toBe(rotated);
-    const other = registry.getService({
+    const other = registry.meta({
       vendorId: "v2",
       wabaInstanceId: "w1",
       phoneNumberId: PHONE_ID,
@@ -333,7 +333,7 @@ describe("MetaCloudRegistry", () => {
   });
 
   it("sends through a service after the registry is closed and reopened with a fresh pool", async () => {
-    const local = new MetaCloudRegistry();
+    const local = new ProviderServices();
     const config = {
       vendorId: "v9",
       wabaInstanceId: "w9",
@@ -341,11 +341,11 @@ describe("MetaCloudRegistry", () => {
       accessToken: TOKEN,
       apiUrl: meta.apiUrl,
     };
-    expect((await local.getService(config).send("+221771234567", { text: "x" })).ok).toBe(true);
+    expect((await local.meta(config).send("+221771234567", { text: "x" })).ok).toBe(true);
     expect(local.size).toBe(1);
     await local.close();
     expect(local.size).toBe(0);
-    expect((await local.getService(config).send("+221771234567", { text: "y" })).ok).toBe(true);
+    expect((await local.meta(config).send("+221771234567", { text: "y" })).ok).toBe(true);
     await local.close();
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUnipile, type FakeUnipile } from "../../../scripts/lib/fake-unipile.mjs";
 import type { SendFailure, SendFailureCode } from "../../src/messaging/types";
 import { decideRetry } from "../../src/outbound/retry-policy";
-import { UnipileRegistry } from "../../src/unipile/unipile-registry";
+import { ProviderServices } from "../../src/providers/services";
 import { attendeeId, unipileText } from "../../src/unipile/unipile-service";
 import {
   instanceStatusForAccount,
@@ -16,7 +16,7 @@ const NOW = 1_800_000_000_000;
 const DAY = 24 * 3600_000;
 
 let unipile: FakeUnipile;
-const registry = new UnipileRegistry();
+const registry = new ProviderServices();
 
 beforeAll(async () => {
   unipile = await startFakeUnipile({ apiKeys: [KEY], accounts: [ACCOUNT, "acc_other"] });
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const service = (overrides: { apiKey?: string; accountId?: string; apiUrl?: string; timeoutMs?: number } = {}) =>
-  registry.getService({
+  registry.unipile({
     vendorId: "v1",
     wabaInstanceId: `w-${overrides.timeoutMs ?? "default"}`,
     accountId: overrides.accountId ?? ACCOUNT,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { VendorWasenderRegistry } from "../../src/wasender/vendor-wasender-registry";
+import { ProviderServices } from "../../src/providers/services";
 
 let wasender: FakeWasender;
-const registry = new VendorWasenderRegistry();
+const registry = new ProviderServices();
 
 beforeAll(async () => {
   wasender = await startFakeWasender({ apiKeys: ["key-a", "key-b"] });
@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 const service = (apiKey = "key-a") =>
-  registry.getService({ vendorId: "v1", wabaInstanceId: "w1", apiKey, apiUrl: wasender.apiUrl });
+  registry.wasender({ vendorId: "v1", wabaInstanceId: "w1", apiKey, apiUrl: wasender.apiUrl });
 
 describe("VendorWasenderService", () => {
   it("sends { to, text } with the session key as Bearer and returns Wasender's msgId", async () => {
@@ -32,7 +32,7 @@ describe("VendorWasenderService", () => {
   });
 
   it("turns each Wasender fault into the failure the retry policy needs", async () => {
-    const bad = registry.getService({ vendorId: "v2", wabaInstanceId: "w2", apiKey: "wrong", apiUrl: wasender.apiUrl });
+    const bad = registry.wasender({ vendorId: "v2", wabaInstanceId: "w2", apiKey: "wrong", apiUrl: wasender.apiUrl });
     expect(await bad.sendMessage("+221771234567", "x")).toMatchObject({
       ok: false,
       failure: { code: "unauthorized", httpStatus: 401 },
@@ -89,7 +89,7 @@ describe("VendorWasenderService", () => {
     const closed = await startFakeWasender();
     const apiUrl = closed.apiUrl;
     await closed.close();
-    const nowhere = registry.getService({ vendorId: "v3", wabaInstanceId: "w3", apiKey: "key-a", apiUrl });
+    const nowhere = registry.wasender({ vendorId: "v3", wabaInstanceId: "w3", apiKey: "key-a", apiUrl });
     const result = await nowhere.sendMessage("+221771234567", "x");
     expect(result).toMatchObject({ ok: false, failure: { code: "unreachable" } });
     const before = wasender.requests.length;
@@ -99,7 +99,7 @@ describe("VendorWasenderService", () => {
   });
 });
 
-describe("VendorWasenderRegistry", () => {
+describe("ProviderServices (wasender)", () => {
   it("keeps one service per vendor number and replaces it when the key rotates", () => {
     const first = service("key-a");
     expect(service("key-a")).toBe(first);
