@@ -32,12 +32,6 @@ export type SendFailureCode =
   | "outside_window"
   | "number_unusable";
 
-/**
- * A gateway's 502 or 504 in front of a provider: the request went past it and may have been carried
- * out, so a send answered so is `connection_lost` (may have the message), never `server_error`.
- */
-export const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 504]);
-
 export interface SendFailure {
   code: SendFailureCode;
   /** What the provider said, or what went wrong on the way; never contains credentials. */

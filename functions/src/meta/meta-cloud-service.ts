@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import { DEFAULT_TIMEOUT_MS, encodePathSegment, ProviderTransport, redact } from "../messaging/transport";
+import { DEFAULT_TIMEOUT_MS, encodePathSegment, ProviderTransport } from "../messaging/transport";
 import type { MessagingProvider, SendResult } from "../messaging/types";
 import { failureFromAnswer, sendSuccessSchema } from "./send-responses";
 
@@ -58,8 +58,7 @@ export class MetaCloudService implements MessagingProvider {
         };
       }
     }
-    const failure = failureFromAnswer(statusCode, json, (text) => redact(text, [this.config.accessToken]));
-    return { ok: false, failure };
+    return { ok: false, failure: failureFromAnswer(statusCode, json, [this.config.accessToken]) };
   }
 
   /** The wamid sending returned is already the id status webhooks name: no second call. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { GATEWAY_STATUSES, type SendFailure, type SendFailureCode } from "../messaging/types";
+import { answerFailure, type ProviderErrors } from "../messaging/http-failure";
+import type { SendFailure, SendFailureCode } from "../messaging/types";
 
 /** `POST /{phone-number-id}/messages` success: the wamid statuses will name, maybe a message_status. */
 export const sendSuccessSchema = z.looseObject({
@@ -60,40 +61,19 @@ export function describeMetaError(body: MetaErrorBody | undefined, httpStatus: n
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text;
 }
 
-/**
- * The failure for a non-success answer: by Meta's code when it is a known one, else by HTTP status.
- * `redact` removes the token should Meta ever echo it back.
- */
-export function failureFromAnswer(httpStatus: number, json: unknown, redact: (text: string) => string): SendFailure {
+/** Meta's failures: decided by its error code (above); its HTTP statuses mean what they mean anywhere. */
+export const META_ERRORS: ProviderErrors = {
+  name: "Meta",
+  wording: {
+    outside_window: "outside the 24 h customer window (only templates may be sent)",
+    number_unusable: "the Cloud API number is unusable",
+  },
+};
+
+/** The failure for a non-success answer: by Meta's code when it is a known one, else by HTTP status. */
+export function failureFromAnswer(httpStatus: number, json: unknown, secrets: readonly string[]): SendFailure {
   const parsed = errorBodySchema.safeParse(json);
   const body = parsed.success ? parsed.data : undefined;
-  const described = redact(describeMetaError(body, httpStatus));
   const known = body?.error.code !== undefined ? META_ERROR_CODES[body.error.code] : undefined;
-  const code = known ?? codeFromHttpStatus(httpStatus);
-  const prefix: Record<SendFailureCode, string> = {
-    rate_limited: "Meta rate limit",
-    server_error: "Meta failed",
-    outside_window: "outside the 24 h customer window (only templates may be sent)",
-    rejected: "Meta rejected the message",
-    number_unusable: "the Cloud API number is unusable",
-    unauthorized: "Meta refused the token",
-    not_found: "Meta does not know it",
-    bad_response: `Meta answered ${httpStatus} without a message id`,
-    unreachable: "could not reach Meta",
-    connection_lost: "connection to Meta failed",
-    timeout: "Meta did not answer",
-    not_configured: "not configured",
-  };
-  return { code, message: `${prefix[code]}: ${described}`, httpStatus };
-}
-
-/** Only for answers without a known Meta code (a proxy's page, a new code). */
-function codeFromHttpStatus(status: number): SendFailureCode {
-  if (status >= 200 && status < 300) return "bad_response";
-  if (status === 401 || status === 403) return "unauthorized";
-  if (status === 404) return "not_found";
-  if (status === 429) return "rate_limited";
-  if (GATEWAY_STATUSES.has(status)) return "connection_lost";
-  if (status >= 500) return "server_error";
-  return "rejected";
+  return answerFailure(META_ERRORS, { httpStatus, known, detail: describeMetaError(body, httpStatus) }, secrets);
 }

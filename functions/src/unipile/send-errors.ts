@@ -1,3 +1,4 @@
+import { answerFailure, type ProviderErrors } from "../messaging/http-failure";
 import type { SendFailure, SendFailureCode } from "../messaging/types";
 import { secondsFromRateLimitReset } from "../shared/rate-limit-reset";
 import { errorBodySchema, type UnipileErrorBody } from "./api-schemas";
@@ -48,53 +49,35 @@ export function describeUnipileError(body: UnipileErrorBody | undefined, httpSta
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text;
 }
 
-/** For an answer with no known `type` (a proxy's page, a new type): by HTTP status as the table has it. */
-function codeFromHttpStatus(status: number): SendFailureCode {
-  if (status >= 200 && status < 300) return "bad_response";
-  if (status === 401 || status === 403) return "unauthorized";
-  if (status === 404) return "not_found";
-  if (status === 429) return "rate_limited";
-  if (status === 502 || status === 504) return status === 504 ? "timeout" : "connection_lost";
-  if (status === 501) return "rejected";
-  if (status >= 500) return "server_error";
-  return "rejected";
-}
-
-const PREFIX: Record<SendFailureCode, string> = {
-  rejected: "Unipile rejected the message",
-  unauthorized: "Unipile refused the account or key (reconnect the account or check unipileApiKey)",
-  not_found: "Unipile does not know the account or chat",
-  rate_limited: "Unipile rate limit",
-  server_error: "Unipile failed",
-  timeout: "Unipile timed out, the message may have gone out",
-  connection_lost: "Unipile's gateway failed, the message may have gone out",
-  bad_response: "Unipile answered without a message",
-  unreachable: "could not reach Unipile",
-  outside_window: "outside the customer window",
-  number_unusable: "the Unipile account is unusable",
-  not_configured: "not configured",
+/**
+ * Unipile's failures: by `type` (above), else by HTTP status, where Unipile's table gives 504
+ * (`request_timeout`, may have been sent) and 501 (`feature_not_implemented`) their own meaning.
+ */
+export const UNIPILE_ERRORS: ProviderErrors = {
+  name: "Unipile",
+  statusOverrides: { 501: "rejected", 504: "timeout" },
+  wording: {
+    unauthorized: "Unipile refused the account or key (reconnect the account or check unipileApiKey)",
+    not_found: "Unipile does not know the account or chat",
+  },
 };
 
 /**
  * The failure for a non-success answer. `headers` are the answer's (lower-case): a 429's wait comes
- * from `retry-after`, else `x-ratelimit-reset`. `redact` removes the key should it be echoed.
+ * from `retry-after`, else `x-ratelimit-reset`.
  */
 export function failureFromAnswer(
   httpStatus: number,
   json: unknown,
   headers: Record<string, string>,
-  redact: (text: string) => string,
+  secrets: readonly string[],
 ): SendFailure {
   const parsed = errorBodySchema.safeParse(json);
   const body = parsed.success ? parsed.data : undefined;
   const known = body?.type !== undefined ? UNIPILE_ERROR_TYPES[body.type] : undefined;
-  const code = known ?? codeFromHttpStatus(httpStatus);
-  const failure: SendFailure = {
-    code,
-    message: `${PREFIX[code]}: ${redact(describeUnipileError(body, httpStatus))}`,
-    httpStatus,
-  };
-  if (code === "rate_limited") {
+  const detail = describeUnipileError(body, httpStatus);
+  const failure = answerFailure(UNIPILE_ERRORS, { httpStatus, known, detail }, secrets);
+  if (failure.code === "rate_limited") {
     const wait = secondsFromRateLimitReset(headers["retry-after"] ?? headers["x-ratelimit-reset"], Date.now());
     if (wait !== undefined) failure.retryAfterSeconds = wait;
   }

@@ -1,6 +1,6 @@
 import { FormData, type Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import { DEFAULT_TIMEOUT_MS, ProviderTransport, redact } from "../messaging/transport";
+import { DEFAULT_TIMEOUT_MS, ProviderTransport } from "../messaging/transport";
 import type { MessagingProvider, SendResult } from "../messaging/types";
 import { chatStartedSchema } from "./api-schemas";
 import { failureFromAnswer } from "./send-errors";
@@ -76,7 +76,7 @@ export class UnipileService implements MessagingProvider {
     }
     return {
       ok: false,
-      failure: failureFromAnswer(statusCode, json, headers, (text) => redact(text, [this.config.apiKey])),
+      failure: failureFromAnswer(statusCode, json, headers, [this.config.apiKey]),
     };
   }
 

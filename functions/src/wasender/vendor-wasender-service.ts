@@ -1,8 +1,8 @@
 import type { Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
 import { encodePathSegment, ProviderTransport, type ProviderAnswer } from "../messaging/transport";
+import { answerFailure, type ProviderErrors } from "../messaging/http-failure";
 import {
-  GATEWAY_STATUSES,
   type AdminCallResult,
   type MessagingProvider,
   type SendFailure,
@@ -92,6 +92,7 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
       failure: httpFailure(
         response.statusCode,
         errorBody.success ? errorBody.data : undefined,
+        this.secrets(),
         response.rateLimitReset,
       ),
     };
@@ -111,8 +112,13 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
     const errorBody = errorBodySchema.safeParse(json);
     return {
       ok: false,
-      failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined, rateLimitReset),
+      failure: httpFailure(statusCode, errorBody.success ? errorBody.data : undefined, this.secrets(), rateLimitReset),
     };
+  }
+
+  /** What a failure text must never show, should Wasender echo it back. */
+  private secrets(): Array<string | undefined> {
+    return [this.config.apiKey, this.config.accessToken];
   }
 
   private async call(
@@ -129,37 +135,22 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
   }
 }
 
-function httpFailure(status: number, body: WasenderErrorBody | undefined, rateLimitReset?: string): SendFailure {
-  const described = describeErrorBody(body, `HTTP ${status}`);
-  if (status === 401 || status === 403) {
-    return { code: "unauthorized", message: `Wasender refused the token: ${described}`, httpStatus: status };
-  }
-  if (status === 404) {
-    return { code: "not_found", message: `Wasender does not know it: ${described}`, httpStatus: status };
-  }
-  if (status === 429) {
+/** Wasender's failures: by HTTP status alone (its error bodies carry no code), as for any provider. */
+export const WASENDER_ERRORS: ProviderErrors = { name: "Wasender" };
+
+/** The failure for a non-success answer; a 429 waits as long as Wasender asks. */
+function httpFailure(
+  status: number,
+  body: WasenderErrorBody | undefined,
+  secrets: ReadonlyArray<string | undefined>,
+  rateLimitReset?: string,
+): SendFailure {
+  const detail = describeErrorBody(body, `HTTP ${status}`);
+  const failure = answerFailure(WASENDER_ERRORS, { httpStatus: status, detail }, secrets);
+  if (failure.code === "rate_limited") {
     // Wasender's own wait: `retry_after` in the body, else X-RateLimit-Reset (a Unix time or seconds).
     const retryAfter = body?.retry_after ?? secondsFromRateLimitReset(rateLimitReset, Date.now());
-    return {
-      code: "rate_limited",
-      message: `Wasender rate limit: ${described}`,
-      httpStatus: status,
-      ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }),
-    };
+    if (retryAfter !== undefined) failure.retryAfterSeconds = retryAfter;
   }
-  if (GATEWAY_STATUSES.has(status))
-    return {
-      code: "connection_lost",
-      message: `Wasender's gateway answered ${status}, the message may have gone out: ${described}`,
-      httpStatus: status,
-    };
-  if (status >= 500) return { code: "server_error", message: `Wasender failed: ${described}`, httpStatus: status };
-  if (status >= 200 && status < 300) {
-    return {
-      code: "bad_response",
-      message: `Wasender answered ${status} without a msgId: ${described}`,
-      httpStatus: status,
-    };
-  }
-  return { code: "rejected", message: `Wasender rejected the message: ${described}`, httpStatus: status };
+  return failure;
 }

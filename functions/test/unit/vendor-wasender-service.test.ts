@@ -99,6 +99,25 @@ describe("VendorWasenderService", () => {
   });
 });
 
+describe("Wasender failures", () => {
+  it("redacts the session key should Wasender echo it back, as every provider's failures are", async () => {
+    wasender.injectFault({ status: 422, body: { message: "bad key-a for this session" } });
+    const result = await service().sendMessage("+221771234567", "x");
+    expect(result).toMatchObject({ ok: false, failure: { code: "rejected", httpStatus: 422 } });
+    expect(!result.ok && result.failure.message).toBe("Wasender rejected the message: bad [redacted] for this session");
+  });
+
+  it("takes a gateway's 502 and 504 as connection_lost (the message may have gone out)", async () => {
+    for (const status of [502, 504]) {
+      wasender.injectFault({ status });
+      expect(await service().sendMessage("+221771234567", "x")).toMatchObject({
+        ok: false,
+        failure: { code: "connection_lost", httpStatus: status },
+      });
+    }
+  });
+});
+
 describe("ProviderServices (wasender)", () => {
   it("keeps one service per vendor number and replaces it when the key rotates", () => {
     const first = service("key-a");
