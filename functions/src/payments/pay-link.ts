@@ -1,6 +1,6 @@
 import { errorResponse, type WebhookRequest, type WebhookResponse } from "../http/handler";
+import { documentIdIn, segmentsAfter } from "../http/paths";
 import type { CheckoutCreator } from "../model/checkout-port";
-import { documentIdSchema } from "../model/common";
 import { isOrderReference } from "../store/orders";
 import { clientAddress, type PayLinkLimiter } from "./pay-link-limiter";
 
@@ -8,19 +8,11 @@ const HOSTING_PREFIX = "/pay";
 
 /** `{vendorId, reference}` from `/pay/{vendorId}/{reference}`, or the function's own URL. */
 export function parsePayLinkPath(path: string): { ok: true; vendorId: string; reference: string } | { ok: false } {
-  const rest =
-    path === HOSTING_PREFIX || path.startsWith(`${HOSTING_PREFIX}/`) ? path.slice(HOSTING_PREFIX.length) : path;
-  const segments = rest.split("/").filter((segment) => segment.length > 0);
-  if (segments.length !== 2) return { ok: false };
-  let vendorId: string;
-  try {
-    vendorId = decodeURIComponent(segments[0]!);
-  } catch {
-    return { ok: false };
-  }
-  const reference = segments[1]!;
-  if (!documentIdSchema.safeParse(vendorId).success || !isOrderReference(reference)) return { ok: false };
-  return { ok: true, vendorId, reference };
+  const segments = segmentsAfter(path, HOSTING_PREFIX);
+  const vendorId = documentIdIn(segments[0]);
+  const reference = segments[1];
+  if (segments.length !== 2 || !vendorId || !isOrderReference(reference!)) return { ok: false };
+  return { ok: true, vendorId, reference: reference! };
 }
 
 const page = (status: number, text: string): WebhookResponse => ({

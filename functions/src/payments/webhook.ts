@@ -1,10 +1,12 @@
-import { errorResponse, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "../http/handler";
-import { documentIdSchema } from "../model/common";
+import { admit, pass, refuse, type Step, type WebhookDoor } from "../http/admission";
+import { errorResponse, type WebhookRequest, type WebhookResponse } from "../http/handler";
+import { documentIdIn, segmentsAfter } from "../http/paths";
 import type { OutboundDeps } from "../outbound/deps";
 import { logger } from "../shared/logger";
 import { readPaymentAccountCached } from "../store/payment-accounts";
 import { applyPayment } from "./apply-payment";
 import { ProviderCallError } from "./http";
+import type { VerifiedPayment } from "./provider";
 import { isPaymentProviderName, providerFor } from "./providers";
 
 const HOSTING_PREFIX = "/api/webhooks/payments";
@@ -24,43 +26,40 @@ export interface PaymentWebhookDeps extends Pick<OutboundDeps, "scheduler"> {
 
 /** `{provider}/{vendorId}` from `/api/webhooks/payments/{provider}/{vendorId}`, or the function's own URL. */
 export function parsePaymentPath(path: string): { ok: true; provider: string; vendorId: string } | { ok: false } {
-  const rest = path.startsWith(HOSTING_PREFIX) ? path.slice(HOSTING_PREFIX.length) : path;
-  const segments = rest.split("/").filter((segment) => segment.length > 0);
-  if (segments.length !== 2) return { ok: false };
-  let vendorId: string;
-  try {
-    vendorId = decodeURIComponent(segments[1]!);
-  } catch {
-    return { ok: false };
-  }
-  if (!isPaymentProviderName(segments[0]!) || !documentIdSchema.safeParse(vendorId).success) return { ok: false };
-  return { ok: true, provider: segments[0], vendorId };
+  const [provider, rawVendorId, ...extra] = segmentsAfter(path, HOSTING_PREFIX);
+  const vendorId = documentIdIn(rawVendorId);
+  if (!provider || !isPaymentProviderName(provider) || !vendorId || extra.length > 0) return { ok: false };
+  return { ok: true, provider, vendorId };
+}
+
+interface PaymentTarget {
+  provider: string;
+  vendorId: string;
+}
+
+/** A callback verified with the vendor's own account: what it says, and the payment when it changes one. */
+interface VerifiedCallback {
+  event: string;
+  payment?: VerifiedPayment;
+}
+
+function route(path: string): Step<PaymentTarget> {
+  const target = parsePaymentPath(path);
+  if (target.ok) return pass({ provider: target.provider, vendorId: target.vendorId });
+  const expected = "POST /api/webhooks/payments/{provider}/{vendorId}";
+  return refuse(errorResponse(404, "not_found", `No payment webhook here: ${expected}.`));
 }
 
 /**
- * `POST /api/webhooks/payments/{wave|paydunya|orange_money}/{vendorId}`: a provider's payment callback.
- * Nothing is written before the callback is verified with the vendor's own account (and, for PayDunya,
- * confirmed by PayDunya); a verified payment is then applied to its order once.
+ * The payment provider's gate: the vendor's account with the provider the URL names, then the
+ * provider's own verification of the callback (its signature over the raw bytes, its body, and for
+ * PayDunya a confirmation by PayDunya, within CONFIRM_BUDGET_MS).
  */
-export async function handlePaymentWebhook(
+async function authenticate(
+  { provider, vendorId }: PaymentTarget,
   request: WebhookRequest,
-  deps: PaymentWebhookDeps,
-): Promise<WebhookResponse> {
-  if (request.method !== "POST")
-    return {
-      ...errorResponse(405, "method_not_allowed", "Use POST."),
-      headers: { Allow: "POST" },
-    };
-  const target = parsePaymentPath(request.path);
-  if (!target.ok) {
-    const expected = "POST /api/webhooks/payments/{provider}/{vendorId}";
-    return errorResponse(404, "not_found", `No payment webhook here: ${expected}.`);
-  }
-  const { provider, vendorId } = target;
-  const size = request.rawBody?.length ?? 0;
-  if (size > MAX_BODY_BYTES) {
-    return errorResponse(413, "payload_too_large", `The body is ${size} bytes; the limit is ${MAX_BODY_BYTES}.`);
-  }
+  now: Date,
+): Promise<Step<VerifiedCallback>> {
   const read = await readPaymentAccountCached(vendorId);
   if (!read.found || !read.valid || read.account.provider !== provider) {
     const why = !read.found ? "no_payment_account" : !read.valid ? "invalid_payment_account" : "other_provider";
@@ -71,10 +70,9 @@ export async function handlePaymentWebhook(
       // Field names only, never values: the document holds secrets.
       ...(read.found && !read.valid && { problems: read.problems }),
     });
-    return unverified();
+    return refuse(unverified());
   }
   const account = read.account;
-  const now = deps.now?.() ?? new Date();
   let check;
   try {
     check = await providerFor(account).verifyCallback(account, request, now, AbortSignal.timeout(CONFIRM_BUDGET_MS));
@@ -86,13 +84,33 @@ export async function handlePaymentWebhook(
       reason: error.message,
     });
     const message = `${provider} did not confirm the payment in time; send the callback again later.`;
-    return errorResponse(502, "provider_unavailable", message);
+    return refuse(errorResponse(502, "provider_unavailable", message));
   }
   if (!check.ok) {
     logger.warn("payment callback refused", { vendorId, provider, reason: check.code });
     // Before authentication, one answer whatever failed: nothing tells which vendors have which account.
-    return check.status === 401 ? unverified() : errorResponse(check.status, check.code, check.message);
+    return refuse(check.status === 401 ? unverified() : errorResponse(check.status, check.code, check.message));
   }
+  return pass({ event: check.event, ...(check.payment && { payment: check.payment }) });
+}
+
+/**
+ * `POST /api/webhooks/payments/{wave|paydunya|orange_money}/{vendorId}`: a provider's payment callback.
+ * Nothing is written before the callback is verified with the vendor's own account (and, for PayDunya,
+ * confirmed by PayDunya); a verified payment is then applied to its order once.
+ */
+export async function handlePaymentWebhook(
+  request: WebhookRequest,
+  deps: PaymentWebhookDeps,
+): Promise<WebhookResponse> {
+  const door: WebhookDoor<PaymentTarget, VerifiedCallback> = {
+    route,
+    authenticate: (target, callback) => authenticate(target, callback, deps.now?.() ?? new Date()),
+  };
+  const admitted = await admit(request, door);
+  if (!admitted.ok) return admitted.response;
+  const { target, sender: check } = admitted.value;
+  const { vendorId } = target;
   if (!check.payment)
     return {
       status: 200,

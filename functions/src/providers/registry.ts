@@ -44,6 +44,9 @@ class RefusedUrl implements MessagingProvider, WasenderSession {
   }
 }
 
+/** Which of the vendor's numbers a service speaks for. */
+const numberOf = (instance: MessagingInstance) => ({ vendorId: instance.vendorId, wabaInstanceId: instance.id });
+
 /**
  * The providers wired together, above `messaging/` (which only knows the `Providers` interface) and
  * the concrete providers' folders. Services are pooled per process (`ProviderServices`); a changed key,
@@ -86,8 +89,7 @@ export class ProviderRegistry implements Providers {
         return (
           this.refusal(instance, "metaApiUrl", "meta") ??
           this.services.meta({
-            vendorId: instance.vendorId,
-            wabaInstanceId: instance.id,
+            ...numberOf(instance),
             phoneNumberId: instance.metaPhoneNumberId,
             accessToken: instance.metaAccessToken,
             apiUrl: instance.metaApiUrl ?? this.defaultMetaApiUrl(),
@@ -98,8 +100,7 @@ export class ProviderRegistry implements Providers {
         return (
           this.refusal(instance, "unipileApiUrl", "unipile") ??
           this.services.unipile({
-            vendorId: instance.vendorId,
-            wabaInstanceId: instance.id,
+            ...numberOf(instance),
             accountId: instance.unipileAccountId,
             apiKey: instance.unipileApiKey,
             apiUrl: instance.unipileApiUrl,
@@ -114,8 +115,7 @@ export class ProviderRegistry implements Providers {
     return (
       this.refusal(instance, "wasenderApiUrl", "wasender") ??
       this.services.wasender({
-        vendorId: instance.vendorId,
-        wabaInstanceId: instance.id,
+        ...numberOf(instance),
         apiKey: instance.wasenderApiKey,
         apiUrl: instance.wasenderApiUrl ?? this.defaultWasenderApiUrl(),
         ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),

@@ -1,9 +1,13 @@
-import { acceptedSecrets, isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
-import { HMAC_HEADER, SECRET_HEADER, verifySignature } from "../wasender/signature";
+import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
 import { header, type WebhookRequest } from "../http/handler";
 
+/**
+ * Which of the vendor's numbers signed a request: `signers` (never empty) are every number whose
+ * secret the request's signature matches, the one it is for first. The signature is checked here
+ * only: what the body names later is matched against `signers`, never checked again.
+ */
 export type Authentication<I extends MessagingInstance = WasenderInstance> =
-  { ok: true; instance: I } | { ok: false; code: "missing_signature" | "invalid_signature"; message: string };
+  { ok: true; signers: I[] } | { ok: false; code: "missing_signature" | "invalid_signature"; message: string };
 
 /** How one provider's webhooks prove which of the vendor's numbers they are for. */
 export interface Authenticator<I extends MessagingInstance> {
@@ -12,33 +16,27 @@ export interface Authenticator<I extends MessagingInstance> {
   signed(request: WebhookRequest): boolean;
 }
 
-export const wasenderAuthenticator: Authenticator<WasenderInstance> = {
-  authenticate: (request, instances) => authenticate(request, instances.filter(isWasender)),
-  signed: (request) => header(request, SECRET_HEADER) !== undefined || header(request, HMAC_HEADER) !== undefined,
-};
-
 /**
- * Finds which of the vendor's numbers signed the request. Each candidate secret (a rotated one too,
- * until it expires) is checked in constant time; with several numbers, the one whose secret matches is
- * the number the customer wrote to.
+ * The authenticator of a provider that puts its one proof in one header (Meta's signature, Unipile's
+ * secret): every candidate number the proof `matches` signed the request.
  */
-export function authenticate(request: WebhookRequest, instances: WasenderInstance[]): Authentication {
-  const rawBody = request.rawBody ?? Buffer.alloc(0);
-  const headers = { secretHeader: header(request, SECRET_HEADER), hmacHeader: header(request, HMAC_HEADER) };
-  let sawSignature = false;
-  for (const instance of instances) {
-    for (const secret of acceptedSecrets(instance)) {
-      const verdict = verifySignature(instance.webhookSignatureScheme, secret, rawBody, headers);
-      if (verdict === "valid") return { ok: true, instance };
-      if (verdict === "invalid") sawSignature = true;
-    }
-  }
-  return sawSignature
-    ? { ok: false, code: "invalid_signature", message: "The webhook signature does not match this vendor's secret." }
-    : {
-        ok: false,
-        code: "missing_signature",
-        message:
-          "Missing webhook signature: send X-Webhook-Signature (the secret) or X-Wasender-Signature (HMAC-SHA256 hex).",
-      };
+export function headerAuthenticator(spec: {
+  header: string;
+  candidates: (instances: MessagingInstance[]) => MessagingInstance[];
+  matches: (given: string, instance: MessagingInstance, rawBody: Buffer) => boolean;
+  missing: string;
+  invalid: string;
+}): Authenticator<MessagingInstance> {
+  return {
+    authenticate(request, instances) {
+      const given = header(request, spec.header);
+      if (given === undefined) return { ok: false, code: "missing_signature", message: spec.missing };
+      const rawBody = request.rawBody ?? Buffer.alloc(0);
+      const signers = spec.candidates(instances).filter((instance) => spec.matches(given, instance, rawBody));
+      return signers.length > 0
+        ? { ok: true, signers }
+        : { ok: false, code: "invalid_signature", message: spec.invalid };
+    },
+    signed: (request) => header(request, spec.header) !== undefined,
+  };
 }

@@ -1,61 +1,54 @@
 import { logger } from "../shared/logger";
+import { pass, refuse } from "../http/admission";
+import { errorResponse, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import {
-  errorResponse,
-  header,
-  MAX_BODY_BYTES,
-  parseJsonBody,
-  type WebhookRequest,
-  type WebhookResponse,
-} from "../http/handler";
-import { parseMetaWebhook, verifyChallenge, verifyMetaSignature, type MetaWebhookItem } from "../meta/webhook-payloads";
+  parseMetaWebhook,
+  verifyChallenge,
+  verifyMetaSignature,
+  type MetaWebhookItem,
+  type MetaWebhookParse,
+} from "../meta/webhook-payloads";
 import { receivesMeta, type MessagingInstance } from "../model/waba-instance";
 import { recordStatus } from "../outbound/links";
 import { storeInbound } from "../store/conversations";
-import type { Authenticator } from "./authenticate";
+import { headerAuthenticator } from "./authenticate";
 import { RejectionLog } from "./rejection-log";
 import {
   ACCEPT_MAX_AGE_MS,
-  admitRequest,
-  admitted,
-  defaultGateState,
   REDIS_SAFETY_NET_MS,
+  vendorWebhook,
   type GateState,
+  type SignedRequest,
 } from "./vendor-gate";
 import { loadVendorInstances } from "./vendor-instances";
-import { META_ROUTE, parseVendorPath } from "./vendor-path";
+import { META_ROUTE } from "./vendor-path";
 
 export const META_SIGNATURE_HEADER = "x-hub-signature-256";
 /** The `event` stored on an inbound message that came through Meta's webhook. */
 export const META_MESSAGE_EVENT = "meta.messages";
 
-const rejections = new RejectionLog();
+const NO_META_NUMBER = (vendorId: string) =>
+  `Vendor "${vendorId}" has no usable Cloud API number (metaPhoneNumberId, metaAppSecret, metaVerifyToken).`;
 
 /**
  * Meta signs with the app secret: a body is let in when one of the vendor's Cloud API numbers'
- * `metaAppSecret` matches; once parsed, every number it names must have signed it too (below).
+ * `metaAppSecret` matches; every number whose secret it is signed it, and once parsed, every number
+ * the body names must be one of them (below).
  */
-const metaAuthenticator: Authenticator<MessagingInstance> = {
-  authenticate(request, instances) {
-    const signature = header(request, META_SIGNATURE_HEADER);
-    if (signature === undefined) {
-      return {
-        ok: false,
-        code: "missing_signature",
-        message: "Missing X-Hub-Signature-256 (sha256=<HMAC-SHA256 of the body with the app secret>).",
-      };
-    }
-    const rawBody = request.rawBody ?? Buffer.alloc(0);
-    const instance = instances
-      .filter(receivesMeta)
-      .find((candidate) => verifyMetaSignature(rawBody, signature, candidate.metaAppSecret!));
-    if (instance) return { ok: true, instance };
-    return {
-      ok: false,
-      code: "invalid_signature",
-      message: "The X-Hub-Signature-256 does not match this vendor's Meta app secret.",
-    };
-  },
-  signed: (request) => header(request, META_SIGNATURE_HEADER) !== undefined,
+const metaAuthenticator = headerAuthenticator({
+  header: META_SIGNATURE_HEADER,
+  candidates: (instances) => instances.filter(receivesMeta),
+  matches: (signature, instance, rawBody) => verifyMetaSignature(rawBody, signature, instance.metaAppSecret!),
+  missing: "Missing X-Hub-Signature-256 (sha256=<HMAC-SHA256 of the body with the app secret>).",
+  invalid: "The X-Hub-Signature-256 does not match this vendor's Meta app secret.",
+});
+
+const rejections = new RejectionLog();
+
+const readWebhook = (json: unknown) => {
+  const parsed = parseMetaWebhook(json);
+  if (parsed.ok) return pass(parsed);
+  return refuse(errorResponse(400, "invalid_event", `The body is not a WhatsApp Cloud API webhook: ${parsed.error}.`));
 };
 
 /**
@@ -65,52 +58,27 @@ const metaAuthenticator: Authenticator<MessagingInstance> = {
  * (`metadata.phone_number_id`), or nothing is written. Messages join the customer's one conversation,
  * deduplicated on the wamid; statuses feed the same forward-only lifecycle as Wasender's.
  */
-export async function handleMetaWebhook(
-  request: WebhookRequest,
-  state: GateState = defaultGateState(),
-): Promise<WebhookResponse> {
-  if (request.method !== "POST" && request.method !== "GET") {
-    return {
-      ...errorResponse(405, "method_not_allowed", "Use GET (verification) or POST (events)."),
-      headers: { Allow: "GET, POST" },
-    };
-  }
-  const target = parseVendorPath(request.path, META_ROUTE);
-  if (!target.ok) return errorResponse(404, "not_found", target.reason);
-  const { vendorId } = target;
-  if (request.method === "GET") return verify(vendorId, request, state);
-
-  const rawBody = request.rawBody ?? Buffer.alloc(0);
-  if (rawBody.length > MAX_BODY_BYTES) {
-    return errorResponse(
-      413,
-      "payload_too_large",
-      `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`,
-    );
-  }
-  const gate = admitted(
-    vendorId,
-    await admitRequest(vendorId, request, metaAuthenticator, state),
-    (instances) => instances.some(receivesMeta),
-    (problems) =>
-      errorResponse(
-        409,
-        "no_meta_number",
-        `Vendor "${vendorId}" has no usable Cloud API number (metaPhoneNumberId, metaAppSecret, metaVerifyToken).`,
-        { problems },
-      ),
+export const handleMetaWebhook = vendorWebhook(
+  {
+    route: META_ROUTE,
+    authenticator: metaAuthenticator,
+    hasNumber: (instances) => instances.some(receivesMeta),
+    noNumber: (vendorId, problems) => errorResponse(409, "no_meta_number", NO_META_NUMBER(vendorId), { problems }),
     rejections,
+    read: readWebhook,
+    verify,
+  },
+  handleEvents,
+);
+
+async function handleEvents(
+  signed: SignedRequest<MessagingInstance>,
+  parsed: Extract<MetaWebhookParse, { ok: true }>,
+): Promise<WebhookResponse> {
+  const { vendorId } = signed;
+  const byPhoneNumberId = new Map(
+    signed.instances.filter(receivesMeta).map((instance) => [instance.metaPhoneNumberId!, instance]),
   );
-  if (!gate.ok) return gate.response;
-  const metaNumbers = gate.instances.filter(receivesMeta);
-
-  const body = parseJsonBody(rawBody);
-  if (!body.ok) return body.response;
-  const parsed = parseMetaWebhook(body.json);
-  if (!parsed.ok)
-    return errorResponse(400, "invalid_event", `The body is not a WhatsApp Cloud API webhook: ${parsed.error}.`);
-
-  const byPhoneNumberId = new Map(metaNumbers.map((instance) => [instance.metaPhoneNumberId!, instance]));
   const named = (ids: string[]) =>
     ids
       .slice(0, 3)
@@ -127,10 +95,8 @@ export async function handleMetaWebhook(
   }
   // A vendor's numbers may belong to different Meta apps: the secret that signed must be the app's of
   // every number the body speaks for, or one app could post as another's number.
-  const signature = header(request, META_SIGNATURE_HEADER);
-  const unsigned = parsed.phoneNumberIds.filter(
-    (id) => !verifyMetaSignature(rawBody, signature, byPhoneNumberId.get(id)!.metaAppSecret!),
-  );
+  const signers = new Set(signed.signers.map((instance) => instance.metaPhoneNumberId));
+  const unsigned = parsed.phoneNumberIds.filter((id) => !signers.has(id));
   if (unsigned.length > 0) {
     rejections.note(vendorId, "invalid_signature");
     return errorResponse(
@@ -189,12 +155,7 @@ async function verify(vendorId: string, request: WebhookRequest, state: GateStat
   if (vendor.kind === "unknown") return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
   const tokens =
     vendor.kind === "ready" ? vendor.instances.filter(receivesMeta).map((instance) => instance.metaVerifyToken!) : [];
-  if (tokens.length === 0)
-    return errorResponse(
-      409,
-      "no_meta_number",
-      `Vendor "${vendorId}" has no usable Cloud API number (metaPhoneNumberId, metaAppSecret, metaVerifyToken).`,
-    );
+  if (tokens.length === 0) return errorResponse(409, "no_meta_number", NO_META_NUMBER(vendorId));
   for (const token of tokens) {
     const challenge = verifyChallenge(request.query ?? {}, token);
     if (challenge !== undefined) {

@@ -1,13 +1,7 @@
 import { logger } from "../shared/logger";
 import { constantTimeEquals } from "../shared/crypto";
-import {
-  errorResponse,
-  header,
-  MAX_BODY_BYTES,
-  parseJsonBody,
-  type WebhookRequest,
-  type WebhookResponse,
-} from "../http/handler";
+import { pass, refuse } from "../http/admission";
+import { errorResponse, type WebhookResponse } from "../http/handler";
 import { receivesUnipile, type MessagingInstance } from "../model/waba-instance";
 import { recordSessionStatus } from "../store/waba-instances";
 import { storeInbound } from "../store/conversations";
@@ -17,43 +11,30 @@ import {
   parseUnipileEvent,
   type UnipileEvent,
 } from "../unipile/webhook-payloads";
-import type { Authenticator } from "./authenticate";
+import { headerAuthenticator } from "./authenticate";
 import { RejectionLog } from "./rejection-log";
-import { admitRequest, admitted, defaultGateState, type GateState } from "./vendor-gate";
-import { parseVendorPath, UNIPILE_ROUTE } from "./vendor-path";
+import { vendorWebhook, type SignedRequest } from "./vendor-gate";
+import { UNIPILE_ROUTE } from "./vendor-path";
 
 /** The header we ask Unipile to send on every webhook call (Unipile signs nothing). */
 export const UNIPILE_AUTH_HEADER = "unipile-auth";
 
+/** Unipile signs nothing: every number whose `unipileWebhookSecret` is the header's value sent it. */
+const unipileAuthenticator = headerAuthenticator({
+  header: UNIPILE_AUTH_HEADER,
+  candidates: (instances) => instances.filter(receivesUnipile),
+  matches: (given, instance) => constantTimeEquals(given.trim(), instance.unipileWebhookSecret!),
+  missing: "Missing Unipile-Auth (the secret given when the Unipile webhook was created).",
+  invalid: "The Unipile-Auth header does not match this vendor's unipileWebhookSecret.",
+});
+
 const rejections = new RejectionLog();
 
-/** The vendor's Unipile numbers whose `unipileWebhookSecret` is the one the request carries. */
-function signedBy(request: WebhookRequest, instances: MessagingInstance[]): MessagingInstance[] {
-  const given = header(request, UNIPILE_AUTH_HEADER);
-  if (given === undefined) return [];
-  return instances
-    .filter(receivesUnipile)
-    .filter((instance) => constantTimeEquals(given.trim(), instance.unipileWebhookSecret!));
-}
-
-const unipileAuthenticator: Authenticator<MessagingInstance> = {
-  authenticate(request, instances) {
-    if (header(request, UNIPILE_AUTH_HEADER) === undefined) {
-      return {
-        ok: false,
-        code: "missing_signature",
-        message: "Missing Unipile-Auth (the secret given when the Unipile webhook was created).",
-      };
-    }
-    const [instance] = signedBy(request, instances);
-    if (instance) return { ok: true, instance };
-    return {
-      ok: false,
-      code: "invalid_signature",
-      message: "The Unipile-Auth header does not match this vendor's unipileWebhookSecret.",
-    };
-  },
-  signed: (request) => header(request, UNIPILE_AUTH_HEADER) !== undefined,
+// Webhooks created by API carry no JSON content type: the body is read as JSON whatever it says.
+const readEvent = (json: unknown) => {
+  const parsed = parseUnipileEvent(json);
+  if (parsed.ok) return pass(parsed.event);
+  return refuse(errorResponse(400, "invalid_event", `The body is not a Unipile webhook event: ${parsed.error}.`));
 };
 
 /**
@@ -62,28 +43,12 @@ const unipileAuthenticator: Authenticator<MessagingInstance> = {
  * then routed by `account_id` to the number with that account whose secret it is: an account of no
  * such number writes nothing. Answers only after the event's writes (Unipile retries a non-200).
  */
-export async function handleUnipileWebhook(
-  request: WebhookRequest,
-  state: GateState = defaultGateState(),
-): Promise<WebhookResponse> {
-  if (request.method !== "POST")
-    return { ...errorResponse(405, "method_not_allowed", "Use POST."), headers: { Allow: "POST" } };
-  const target = parseVendorPath(request.path, UNIPILE_ROUTE);
-  if (!target.ok) return errorResponse(404, "not_found", target.reason);
-  const { vendorId } = target;
-  const rawBody = request.rawBody ?? Buffer.alloc(0);
-  if (rawBody.length > MAX_BODY_BYTES) {
-    return errorResponse(
-      413,
-      "payload_too_large",
-      `The body is ${rawBody.length} bytes; the limit is ${MAX_BODY_BYTES}.`,
-    );
-  }
-  const gate = admitted(
-    vendorId,
-    await admitRequest(vendorId, request, unipileAuthenticator, state),
-    (instances) => instances.some(receivesUnipile),
-    (problems) =>
+export const handleUnipileWebhook = vendorWebhook(
+  {
+    route: UNIPILE_ROUTE,
+    authenticator: unipileAuthenticator,
+    hasNumber: (instances) => instances.some(receivesUnipile),
+    noNumber: (vendorId, problems) =>
       errorResponse(
         409,
         "no_usable_instance",
@@ -91,37 +56,40 @@ export async function handleUnipileWebhook(
         { problems },
       ),
     rejections,
-  );
-  if (!gate.ok) return gate.response;
+    read: readEvent,
+  },
+  toAccount,
+);
 
-  // Webhooks created by API carry no JSON content type: the body is read as JSON whatever it says.
-  const body = parseJsonBody(rawBody);
-  if (!body.ok) return body.response;
-  const parsed = parseUnipileEvent(body.json);
-  if (!parsed.ok)
-    return errorResponse(400, "invalid_event", `The body is not a Unipile webhook event: ${parsed.error}.`);
-  const { accountId } = parsed.event;
-  const instance = signedBy(request, gate.instances).find((candidate) => candidate.unipileAccountId === accountId);
+/** The event to the signing number with its `account_id`. */
+function toAccount(signed: SignedRequest<MessagingInstance>, event: UnipileEvent): Promise<WebhookResponse> {
+  const { vendorId } = signed;
+  const { accountId } = event;
+  const instance = signed.signers.find((candidate) => candidate.unipileAccountId === accountId);
   if (!instance) {
-    const owned = gate.instances.some(
+    const owned = signed.instances.some(
       (candidate) => receivesUnipile(candidate) && candidate.unipileAccountId === accountId,
     );
     if (owned) {
       rejections.note(vendorId, "invalid_signature");
-      return errorResponse(
-        401,
-        "invalid_signature",
-        "The Unipile-Auth header is not the secret of the number with this account_id; nothing was recorded.",
+      return Promise.resolve(
+        errorResponse(
+          401,
+          "invalid_signature",
+          "The Unipile-Auth header is not the secret of the number with this account_id; nothing was recorded.",
+        ),
       );
     }
     logger.warn("unipile webhook names another account", { vendorId, accountId: accountId.slice(0, 60) });
-    return errorResponse(
-      403,
-      "unknown_number",
-      `account_id is not a Unipile account of vendor "${vendorId}"; nothing was recorded.`,
+    return Promise.resolve(
+      errorResponse(
+        403,
+        "unknown_number",
+        `account_id is not a Unipile account of vendor "${vendorId}"; nothing was recorded.`,
+      ),
     );
   }
-  return apply(vendorId, instance, parsed.event);
+  return apply(vendorId, instance, event);
 }
 
 async function apply(vendorId: string, instance: MessagingInstance, event: UnipileEvent): Promise<WebhookResponse> {

@@ -1,8 +1,10 @@
+import { admit, jsonEvent, pass, refuse, type Step, type WebhookDoor } from "../http/admission";
 import { errorResponse, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import type { MessagingInstance, WasenderInstance } from "../model/waba-instance";
 import { vendorConfigCache, type ConfigCache, type SnapshotOptions } from "../store/config-cache";
 import type { Authentication, Authenticator } from "./authenticate";
 import { loadVendorInstances, type VendorInstances } from "./vendor-instances";
+import { vendorRoute, type VendorTarget, type WebhookRoute } from "./vendor-path";
 
 /**
  * How a changed or revoked secret (a deleted instance, one moved to another vendor, a deleted config)
@@ -102,26 +104,69 @@ export async function admitRequest<I extends MessagingInstance = WasenderInstanc
   return decision;
 }
 
+/** A request the gate let in: the number it is for, every number that signed it, the vendor's usable numbers. */
+export interface SignedRequest<I extends MessagingInstance> {
+  vendorId: string;
+  instance: I;
+  signers: I[];
+  instances: MessagingInstance[];
+}
+
+/** What one messaging provider plugs into the vendor gate. */
+export interface NumberGate<I extends MessagingInstance> {
+  authenticator: Authenticator<I>;
+  /** Whether the vendor has a number this provider could have signed for at all. */
+  hasNumber(instances: MessagingInstance[]): boolean;
+  /** The 409 for a vendor without one (`problems` name the invalid documents' fields). */
+  noNumber(vendorId: string, problems: string[]): WebhookResponse;
+  rejections: { note(vendorId: string, code: string): void };
+}
+
 /**
- * The gate's decision as the webhook acts on it: the number that signed and the vendor's usable
- * numbers, or the answer to a request it did not let in (404 unknown vendor, 409 no number of this
- * provider, 401 bad signature, noted in `rejections`).
+ * The gate's decision as a webhook acts on it: the numbers that signed, or the answer to a request it
+ * did not let in (404 unknown vendor, 409 no number of this provider, 401 bad signature, noted in
+ * `rejections`).
  */
-export function admitted<I extends MessagingInstance>(
-  vendorId: string,
-  { vendor, auth }: GateDecision<I>,
-  hasNumber: (instances: MessagingInstance[]) => boolean,
-  noNumber: (problems: string[]) => WebhookResponse,
-  rejections: { note(vendorId: string, code: string): void },
-): { ok: true; instance: I; instances: MessagingInstance[] } | { ok: false; response: WebhookResponse } {
-  if (vendor.kind === "unknown")
-    return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
-  if (vendor.kind === "unusable" || !auth || !hasNumber(vendor.instances)) {
-    return { ok: false, response: noNumber(vendor.kind === "unusable" ? vendor.problems : []) };
-  }
-  if (!auth.ok) {
-    rejections.note(vendorId, auth.code);
-    return { ok: false, response: errorResponse(401, auth.code, auth.message) };
-  }
-  return { ok: true, instance: auth.instance, instances: vendor.instances };
+export function vendorGate<I extends MessagingInstance>(gate: NumberGate<I>, state: GateState) {
+  return async ({ vendorId }: { vendorId: string }, request: WebhookRequest): Promise<Step<SignedRequest<I>>> => {
+    const { vendor, auth } = await admitRequest(vendorId, request, gate.authenticator, state);
+    if (vendor.kind === "unknown") return refuse(errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`));
+    if (vendor.kind === "unusable" || !auth || !gate.hasNumber(vendor.instances)) {
+      return refuse(gate.noNumber(vendorId, vendor.kind === "unusable" ? vendor.problems : []));
+    }
+    if (!auth.ok) {
+      gate.rejections.note(vendorId, auth.code);
+      return refuse(errorResponse(401, auth.code, auth.message));
+    }
+    return pass({ vendorId, instance: auth.signers[0]!, signers: auth.signers, instances: vendor.instances });
+  };
+}
+
+/** A messaging provider's webhook: its vendor URL, its gate, its JSON event, Meta's GET verification. */
+export interface VendorWebhook<I extends MessagingInstance, Event> extends NumberGate<I> {
+  route: WebhookRoute;
+  /** The event in the JSON body, or the 400 for a body that is not one. */
+  read(json: unknown): Step<Event>;
+  verify?(vendorId: string, request: WebhookRequest, state: GateState): Promise<WebhookResponse>;
+}
+
+/**
+ * A messaging provider's webhook handler: the common admission with the provider's parts plugged in,
+ * then `handle` with the signed request and its event. `state` is what one function instance keeps
+ * between requests (its configuration cache); tests pass a second one as a second instance.
+ */
+export function vendorWebhook<I extends MessagingInstance, Event>(
+  webhook: VendorWebhook<I, Event>,
+  handle: (signed: SignedRequest<I>, event: Event) => Promise<WebhookResponse>,
+) {
+  return async (request: WebhookRequest, state: GateState = defaultGateState()): Promise<WebhookResponse> => {
+    const door: WebhookDoor<VendorTarget, SignedRequest<I>, Event> = {
+      route: vendorRoute(webhook.route),
+      authenticate: vendorGate(webhook, state),
+      read: jsonEvent((json) => webhook.read(json)),
+      ...(webhook.verify && { verify: ({ vendorId }, get) => webhook.verify!(vendorId, get, state) }),
+    };
+    const admitted = await admit(request, door);
+    return admitted.ok ? handle(admitted.value.sender, admitted.value.event) : admitted.response;
+  };
 }
