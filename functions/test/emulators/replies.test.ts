@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { messagesReceived, waMessageId } from "../support/payloads";
 import { expectProductCard, expectWording } from "../support/wording";
-import { adminDb, createVendor, eventually, messagesOf, outboundOf, postWebhook, sleep } from "../support/emulators";
+import { adminDb, createVendor, eventually, messagesOf, outboundOf, postWebhook } from "../support/emulators";
 
 const db = adminDb();
 let wasender: FakeWasender;
@@ -65,11 +65,17 @@ describe("replies through the vendor's own Wasender session", () => {
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     const outcomes = responses.map((r) => r.json.results[0].outcome).sort();
     expect(outcomes).toEqual(["duplicate", ...Array(8).fill("duplicate"), "stored"].sort());
-    await wasender.waitForSends(1, { predicate: (s) => s.apiKey === vendor.apiKey });
-    await sleep(2_000); // room for a wrongful second reply to show up
-    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(1);
+    const mine = (s: { apiKey: string; to: string }) => s.apiKey === vendor.apiKey && s.to === customer;
+    await wasender.waitForSends(1, { predicate: mine });
+    // The buyer's next message is answered after the first one's: a wrongful second reply to the first
+    // would show up before that answer.
+    const later = messagesReceived({ id: waMessageId(), phone: customer.slice(1), text: "menu" });
+    expect((await postWebhook(vendor, later)).json.results[0].outcome).toBe("stored");
+    const [help, menu] = await wasender.waitForSends(2, { predicate: mine });
+    expect(menu!.text).not.toBe(help!.text);
+    expect(wasender.sends.filter((s) => s.apiKey === vendor.apiKey)).toHaveLength(2);
     const inbound = await messagesOf(db, vendor.vendorId, customer).where("direction", "==", "inbound").get();
-    expect(inbound.size).toBe(1);
+    expect(inbound.size).toBe(2);
   });
 
   it("serves two vendors at once, each reply through its own key and base URL", async () => {
