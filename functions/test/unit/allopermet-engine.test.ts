@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectWording, wording, wordingKeyOf } from "../support/wording";
 import {
   BUYER,
   DEMO_PRODUCTS,
@@ -101,10 +102,13 @@ describe("AlloPermet in French (the default)", () => {
       ["1", ["Total"]],
     ]);
     const [first, second] = await Promise.all([buyer.send("OUI"), other.send("OUI")]);
-    expect(first.join()).toContain("réservée");
-    expect(second.join("\n")).toContain("le stock a changé");
-    expect(second.join("\n")).toContain("*Grand boubou brodé* : il en reste 0");
-    expect(second.join("\n")).toContain("Votre panier est vide");
+    expect(first.map((text) => wordingKeyOf(text))).toEqual(["orderReserved"]);
+    expect(
+      second.map((text) => wordingKeyOf(text)),
+      second.join("\n---\n"),
+    ).toEqual(["notEnoughStock", "cartEmpty"]);
+    const { lines } = expectWording(second[0], "notEnoughStock");
+    expect(lines).toBe(wording()("shortageLine", { name: "Grand boubou brodé", available: 0 }));
     expect(shop.products.get("boubou1")!.stock).toBe(0);
     expect(shop.orders.size).toBe(1);
   });
@@ -346,10 +350,15 @@ describe("AlloPermet in English", () => {
     ]);
     await play(other, [["BOUBOU1 1", ["Total"]]]);
     const [first, second] = await Promise.all([other.send("YES"), buyer.send("YES")]);
-    expect(first.join()).toContain("reserved");
-    expect(second.join("\n")).toContain("the stock changed");
-    expect(second.join("\n")).toContain("*Grand boubou brodé*: 0 left");
-    expect(second.join("\n")).toContain("1 × Robe wax Ndeye = 15 000 FCFA");
+    expect(first.map((text) => wordingKeyOf(text, "en"))).toEqual(["orderReserved"]);
+    const keys = second.map((text) => wordingKeyOf(text, "en"));
+    expect(keys, second.join("\n---\n")).toEqual(["notEnoughStock", "recap"]);
+    const { lines } = expectWording(second[0], "notEnoughStock", {}, "en");
+    expect(lines).toBe(wording("en")("shortageLine", { name: "Grand boubou brodé", available: 0 }));
+    const recap = expectWording(second[1], "recap", {}, "en");
+    expect(recap.lines).toBe(
+      wording("en")("recapLine", { quantity: 1, name: "Robe wax Ndeye", amount: "15 000 FCFA" }),
+    );
     await play(buyer, [["yes", ["reserved: 15 000 FCFA"]]]);
     await play(buyer, [
       ["menu", ["Catalogue (1/1)", "• BOUBOU1: Grand boubou brodé, 45 000 FCFA (sold out)"]],
