@@ -1,16 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SendFailure } from "../messaging/types";
 import { logger } from "../shared/logger";
-import { resolveInstance } from "../messaging/provider";
-import { failoverOf, type MessagingInstance } from "../model/waba-instance";
-import { claimStep, SEND_LEASE_MS, type Claimed } from "./claim";
-import { completeStep, type InProcessHead, type StartedSend } from "./complete";
+import { claimStep, type Claimed } from "./claim";
+import { completeStep, type StartedSend } from "./complete";
 import type { OutboundDeps } from "./deps";
 import { attemptTaskSchema, type AttemptTask } from "./dispatch";
 import { reportFailure } from "./failure";
 import { sendIntervalMs } from "./pacing";
 import { afterSent, deliveryProblemOf, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
-import { rememberSent } from "./sent-here";
 import { runStep } from "./step";
 
 /** Thrown so the task queue delivers the task again later: it came early, or another run holds the lease. */
@@ -50,16 +47,8 @@ export async function performAttempt(raw: unknown, deps: OutboundDeps): Promise<
   return sendAndComplete(task, claimed, deps);
 }
 
-/**
- * A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts).
- * `inProcess`: the message as this process created it claimed (its completion need not read it again).
- */
-async function sendAndComplete(
-  task: AttemptTask,
-  claimed: Claimed,
-  deps: OutboundDeps,
-  inProcess?: InProcessHead,
-): Promise<string> {
+/** A claimed attempt's send and its completion (sent, a retry task, or failed with its alerts). */
+async function sendAndComplete(task: AttemptTask, claimed: Claimed, deps: OutboundDeps): Promise<string> {
   const startedAt = Date.now();
   const problem = deliveryProblemOf(claimed);
   const result = await sendClaimed(claimed, deps);
@@ -68,10 +57,9 @@ async function sendAndComplete(
   const interval = sendIntervalMs(claimed.instance);
   const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
   const completed = await runStep(deps.scheduler, (reads) =>
-    completeStep(reads, task, claimed, result, pacing, waMessageId, inProcess),
+    completeStep(reads, task, claimed, result, pacing, waMessageId),
   );
   if (result.ok) {
-    if (inProcess) rememberSent(inProcess.known.ref.path);
     await afterSent(task, claimed, problem);
     return "sent";
   }
@@ -91,46 +79,23 @@ async function sendAndComplete(
   return "retry scheduled";
 }
 
-/** A message its producer created already claimed (the head of an idle conversation): its first attempt, in process. */
-export interface InlineAttempt extends InProcessHead {
-  task: AttemptTask;
-  claimed: Claimed;
-}
-
 /**
- * The number that may send a reply's first attempt in process, without a task hop: a connected
- * Wasender number without pacing and without a failover (its claim would choose nothing else), for a
- * reply not asked of Meta. Any other number's replies go through the task queue's claim. No read: the
- * configuration cache.
+ * An attempt its producer claimed in its own transaction (`Outbox.claimHead`), sent and completed by
+ * the producer's run once that transaction committed. Should anything throw, the task of its
+ * generation takes over (it waits out the lease, as after a crash), so it is never lost; should the
+ * run die, the sweep re-drives the message once its lease is over.
  */
-export async function inlineSender(
-  vendorId: string,
-  wabaInstanceId: string,
-  requested: unknown,
-): Promise<MessagingInstance | undefined> {
-  if (requested !== undefined) return undefined;
-  const resolution = await resolveInstance(vendorId, wabaInstanceId);
-  if (!resolution.ok) return undefined;
-  const instance = resolution.instance;
-  const plain =
-    instance.provider === "wasender" && failoverOf(instance) === undefined && sendIntervalMs(instance) === undefined;
-  return plain ? instance : undefined;
-}
-
-/** How a producer claims the head it creates for `inlineSender`'s number. */
-export const INLINE_CLAIM = { provider: "wasender", leaseMs: SEND_LEASE_MS } as const;
-
-/**
- * The first attempt of a message created claimed: sent and completed here. Should anything throw, the
- * task of its generation takes over (it waits out the lease, as after a crash), so it is never lost.
- */
-export async function attemptInline(attempt: InlineAttempt, deps: OutboundDeps): Promise<string> {
+export async function attemptClaimed(task: AttemptTask, claimed: Claimed, deps: OutboundDeps): Promise<string> {
   try {
-    return await sendAndComplete(attempt.task, attempt.claimed, deps, attempt);
+    return await sendAndComplete(task, claimed, deps);
   } catch (error) {
-    const { vendorId, messageId } = attempt.task;
-    logger.warn("first attempt in process failed; left to its task", { vendorId, messageId, error: String(error) });
-    await deps.scheduler.schedule([attempt.task]);
+    const { vendorId, messageId } = task;
+    logger.warn("attempt claimed by its producer failed; left to its task", {
+      vendorId,
+      messageId,
+      error: String(error),
+    });
+    await deps.scheduler.schedule([task]);
     return "left to its task";
   }
 }

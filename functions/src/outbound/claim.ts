@@ -4,15 +4,14 @@ import type { MessagingInstance } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { writeCircuit } from "../store/waba-instances";
 import { chooseChannel } from "./channel";
-import { endMessage, outboxOf, passTurn, unmarkInProcess } from "./conversation-turn";
+import { endMessage, outboxOf, passTurn } from "./conversation-turn";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery, type DeliveryError, type DeliveryEvent } from "./delivery-state";
 import type { AttemptTask } from "./dispatch";
 import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
 import { sendIntervalMs } from "./pacing";
-import { IN_PROCESS_HEAD } from "./outbox";
 import { leaveLine, takeTurn } from "./send-line";
-import { update, type Plan, type Reads, type Write } from "./step";
+import { applyFields, snapshotOf, update, type MessageView, type Plan, type Reads, type Write } from "./step";
 
 /** How long a sender owns a message; far above the 10 s request timeout, so only a dead sender loses it. */
 export const SEND_LEASE_MS = 60_000;
@@ -25,10 +24,12 @@ export type ClaimOutcome =
       channel: Channel;
       to: string;
       content: OutboundContent;
+      /** The message as the claim leaves it (what it read, with what it wrote). */
+      message: MessageView;
     }
   | { kind: "done"; reason: string; failed?: FailedDelivery }
   | { kind: "early"; dueInMs: number }
-  /** Another run is sending this message, or the reply sent in process it waits behind. */
+  /** Another run is sending this message. */
   | { kind: "busy"; reason: string };
 
 export type Claimed = Extract<ClaimOutcome, { kind: "claimed" }>;
@@ -67,7 +68,7 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     const next = transition(delivery, { type: "lease_expired" }, now);
     return {
       outcome: { kind: "done", reason: "the previous sender stopped mid-send; retried" },
-      writes: [update(ref, deliveryFields(next, now)), ...unmarkInProcess(conversation, task.messageId)],
+      writes: [update(ref, deliveryFields(next, now))],
       dispatches: [{ ...task, generation: next.generation }],
     };
   }
@@ -77,17 +78,15 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   const outbox = outboxOf(conversation);
   const head = outbox[0];
   const behind = head !== undefined && head !== task.messageId && outbox.includes(task.messageId);
-  if (behind && head === conversation.get(IN_PROCESS_HEAD)) {
-    // Behind a reply sent in process, whose success does not hand over (outbox.ts): asked again until
-    // it ends, then the turn passes on as its completion would have passed it.
-    const sending = await reads.get(outboundRef(task.vendorId, task.customer, head));
-    const headDelivery = sending.exists ? decodeDelivery(sending.get("delivery")) : undefined;
-    if (headDelivery && !TERMINAL.has(headDelivery.state))
-      return { outcome: { kind: "busy", reason: `waiting for ${head}, being sent` } };
-    const turn = await passTurn(reads, conversation, head, now, snap);
-    return { outcome: { kind: "done", reason: `${head} ended; turn passed on` }, ...turn };
-  }
   if (behind) {
+    // The head is read: one that ended without leaving the outbox (left listed by an earlier version of
+    // this code, or by hand) is dropped, and the turn passes on as its completion would have passed it.
+    const listed = await reads.get(outboundRef(task.vendorId, task.customer, head));
+    const headDelivery = listed.exists ? decodeDelivery(listed.get("delivery")) : undefined;
+    if (!headDelivery || TERMINAL.has(headDelivery.state)) {
+      const turn = await passTurn(reads, conversation, head, now, snap);
+      return { outcome: { kind: "done", reason: `${head} ended; turn passed on` }, ...turn };
+    }
     const next = transition(
       delivery,
       { type: "wait", reason: "an earlier message of this conversation is not sent yet", waitingFor: head },
@@ -171,9 +170,19 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
   const circuit = choice.circuit;
   if (circuit) writes.push((tx) => writeCircuit(tx, instance.id, circuit));
   const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: choice.channel }, now);
-  writes.push(update(ref, { ...deliveryFields(claimed, now), attempts: claimed.attempts, ...turnFields }));
+  const claimFields = { ...deliveryFields(claimed, now), attempts: claimed.attempts, ...turnFields };
+  writes.push(update(ref, claimFields));
+  const message = snapshotOf(ref, applyFields(snap.data() ?? {}, claimFields));
   return {
-    outcome: { kind: "claimed", delivery: claimed, instance, channel: choice.channel, to, content: content.data },
+    outcome: {
+      kind: "claimed",
+      delivery: claimed,
+      instance,
+      channel: choice.channel,
+      to,
+      content: content.data,
+      message,
+    },
     writes,
   };
 }

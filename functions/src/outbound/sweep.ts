@@ -4,7 +4,6 @@ import { resolveInstance, toChannel } from "../messaging/provider";
 import { failoverOf } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationOf, conversationRef, OUTBOUND, outboundRef } from "../store/conversation-paths";
-import { unmarkInProcess } from "./conversation-turn";
 import type { OutboundDeps } from "./deps";
 import { decodeDelivery, deliveryFields } from "./delivery-codec";
 import { TERMINAL, transition, type Delivery } from "./delivery-state";
@@ -56,7 +55,6 @@ export async function redriveConversation(
       const next = await redriven(tx, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
       if (next) {
         tx.update(outboundRef(vendorId, customer, head.id), deliveryFields(next, now));
-        if (head.delivery.state === "sending") for (const write of unmarkInProcess(conversation, head.id)) write(tx);
         out.push({
           vendorId,
           customer,
