@@ -1,4 +1,7 @@
 import { resolveInstance, type Channel } from "../messaging/provider";
+
+/** How a claim finds the message's number (the configuration cache; a unit test passes its own). */
+export type ResolveInstance = typeof resolveInstance;
 import { outboundContentSchema, type OutboundContent } from "../model/message";
 import type { MessagingInstance } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
@@ -48,7 +51,11 @@ function transitionOrUndefined(delivery: Delivery, event: DeliveryEvent, now: nu
  * number usable, its turn on the number's send line; then `sending` with a lease. Anything else ends
  * here: a wait, a schedule, or a failure with its alerts.
  */
-export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<ClaimOutcome>> {
+export async function claimStep(
+  reads: Reads,
+  task: AttemptTask,
+  resolve: ResolveInstance = resolveInstance,
+): Promise<Plan<ClaimOutcome>> {
   const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const now = Date.now();
   const [snap, conversation] = await Promise.all([
@@ -129,7 +136,7 @@ export async function claimStep(reads: Reads, task: AttemptTask): Promise<Plan<C
     return fail({ code: "invalid", message: "the outbound message has no valid content or number" });
   if (to !== task.customer)
     return fail({ code: "misrouted", message: "the message is not addressed to its conversation's customer" });
-  const resolution = await resolveInstance(task.vendorId, wabaInstanceId, { requested: snap.get("channel") });
+  const resolution = await resolve(task.vendorId, wabaInstanceId, { requested: snap.get("channel") });
   if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
   const instance = resolution.instance;
   const choice = await chooseChannel(reads, {

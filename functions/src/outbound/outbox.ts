@@ -2,7 +2,8 @@ import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transac
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
-import { claimStep, type ClaimOutcome, type Claimed } from "./claim";
+import { resolveInstance } from "../messaging/provider";
+import { claimStep, type ClaimOutcome, type Claimed, type ResolveInstance } from "./claim";
 import { outboxOf } from "./conversation-turn";
 import { newDelivery, statusOf, transition, type Delivery } from "./delivery-state";
 import { deliveryFields } from "./delivery-codec";
@@ -135,10 +136,16 @@ export class Outbox {
    * Claims the first attempt of the message this write makes the head of an idle conversation, as its
    * task would (`claimStep`: its number, channel, turn on the send line), reading the new message and
    * the conversation as this transaction leaves them. `conversationFields`: what the caller writes on
-   * the conversation besides the outbox (a decision's `lastInboundAt`). A transaction's reads: call
+   * the conversation besides the outbox (a decision's `lastInboundAt`); `resolve`: how the claim finds
+   * the number (a unit test passes its own). A transaction's reads: call
    * after every `add` and before any write. Returns whether the head was claimed; if not, it keeps its task.
    */
-  async claimHead(reads: Reads, now: number, conversationFields: Record<string, unknown> = {}): Promise<boolean> {
+  async claimHead(
+    reads: Reads,
+    conversationFields: Record<string, unknown> = {},
+    resolve: ResolveInstance = resolveInstance,
+  ): Promise<boolean> {
+    const now = Date.now();
     const head = this.queue.length === 0 ? this.planned(now)[0] : undefined;
     if (!head?.task) return false;
     const ids = this.drafts.map((draft) => draft.messageId);
@@ -147,7 +154,7 @@ export class Outbox {
       [head.ref.path, outboundDocument(this.vendorId, this.customer, head.draft, head.delivery, now)],
       [this.conversation.ref.path, conversation],
     ]);
-    const plan = await claimStep(readsWith(reads, known), head.task);
+    const plan = await claimStep(readsWith(reads, known), head.task, resolve);
     if (plan.outcome.kind !== "claimed") return false;
     this.claim = { plan, task: head.task, claimed: plan.outcome };
     return true;

@@ -179,7 +179,7 @@ async function decideFromReads(
       // The first reply's first attempt is claimed here, as its task would claim it, from the
       // conversation as this decision leaves it (the customer just wrote); still a read, before any write.
       if (options.attemptHere === true && decision.replies.length > 0)
-        await outbox.claimHead(tx, Date.now(), { lastInboundAt: Timestamp.now() });
+        await outbox.claimHead(tx, { lastInboundAt: Timestamp.now() });
       decision.apply?.(tx);
       const { conversationFields, dispatches, started } = outbox.write(tx);
       for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
