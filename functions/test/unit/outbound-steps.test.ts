@@ -1,6 +1,5 @@
 import { DocumentReference, FieldValue, type Transaction } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
-import type { InstanceResolution } from "../../src/messaging/provider";
 import { checkInstance, type MessagingInstance } from "../../src/model/waba-instance";
 import { claimStep, type Claimed, type ResolveInstance } from "../../src/outbound/claim";
 import { completeStep } from "../../src/outbound/complete";
