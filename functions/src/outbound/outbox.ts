@@ -238,22 +238,34 @@ function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, de
   };
 }
 
+/** What `queueOnce` did: queued the message, or found one of that id already (a retried request). */
+export type Queued =
+  { created: true; path: string } | { created: false; path: string; existing: Record<string, unknown> };
+
 /**
- * The queue function for producers outside a transaction of their own (the admin API): queues the
- * messages in one transaction on the conversation, then enqueues the head's task.
+ * The producer for messages outside a transaction of their own (a vendor's message from the admin API
+ * or the console): queues the message on its conversation's outbox in one transaction, then enqueues
+ * the head's task. Created once: a second call with the same id (a retried request) queues nothing and
+ * gets the first one's fields back.
  */
-export async function queueOutbound(
+export async function queueOnce(
   vendorId: string,
   customer: string,
-  drafts: OutboundDraft[],
+  draft: OutboundDraft,
   scheduler: AttemptScheduler,
   deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
-): Promise<DocumentReference[]> {
-  const dispatches = await firestore().runTransaction(async (tx) => {
+): Promise<Queued> {
+  const ref = outboundRef(vendorId, customer, draft.messageId);
+  const { queued, dispatches } = await firestore().runTransaction(async (tx) => {
     const outbox = await Outbox.open(tx, vendorId, customer, deadlineMinutes);
-    for (const draft of drafts) outbox.add(draft);
-    return outbox.writeWithConversation(tx);
+    const existing = await tx.get(ref);
+    if (existing.exists)
+      return { queued: { created: false, path: ref.path, existing: existing.data() ?? {} } as const, dispatches: [] };
+    return {
+      queued: { created: true, path: ref.path } as const,
+      dispatches: outbox.add(draft).writeWithConversation(tx),
+    };
   });
   await scheduler.schedule(dispatches);
-  return drafts.map((draft) => outboundRef(vendorId, customer, draft.messageId));
+  return queued;
 }
