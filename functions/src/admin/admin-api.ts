@@ -3,7 +3,7 @@ import { z } from "zod";
 import { describeIssues, documentIdSchema, wellFormed } from "../model/common";
 import { isWasender, type WasenderInstance } from "../model/waba-instance";
 import type { SendFailure } from "../messaging/provider";
-import type { OutboundDeps } from "../outbound/deps";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { toE164 } from "../shared/phone";
 import { readVendorConfig } from "../store/vendor-configs";
 import { recordRegistration, recordSessionStatus } from "../store/waba-instances";
@@ -14,7 +14,7 @@ import { sweepReservations } from "../orders/reservation-sweep";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 import { vendorHealth } from "./health";
 import { handleConsoleRequest, isConsoleRoute } from "./console-api";
-import { IDEMPOTENCY_KEY, sendVendorMessage, vendorInstance, type InstanceLookup } from "./vendor-send";
+import { IDEMPOTENCY_KEY, type InstanceLookup, sendVendorMessage, vendorInstance } from "./vendor-send";
 
 export interface AdminDeps extends OutboundDeps {
   publicBaseUrl: () => string;

@@ -4,16 +4,13 @@ import { afterWasenderAttempt, type Circuit } from "../model/circuit";
 import { failoverOf } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
-import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
-import type { Claimed } from "./claim";
+import { circuitSettings, type Claimed, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./claim";
 import { endMessage } from "./conversation-turn";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import { transition, type Delivery, type DeliveryError } from "./delivery-state";
+import { decodeDelivery, type Delivery, type DeliveryError, deliveryFields, transition } from "./delivery-state";
 import type { AttemptTask } from "./dispatch";
-import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
-import { decideRetry } from "./retry-policy";
+import { decideRetry, type FailedDelivery, failureAlerts, withProviderErrors } from "./failure";
 import { endTurn } from "./send-line";
-import { update, type Plan, type Reads, type Write } from "./step";
+import { type Plan, type Reads, update, type Write } from "./step";
 
 /** How much of its lease a first attempt must have left for its completion to work from what its claim wrote. */
 const TRUSTED_LEASE_MS = 30_000;

@@ -1,9 +1,15 @@
-import { FieldValue, type DocumentSnapshot } from "firebase-admin/firestore";
+import { type DocumentSnapshot, FieldValue } from "firebase-admin/firestore";
 import { conversationIds, conversationOf, messageRef, outboundRef } from "../store/conversation-paths";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import { statusOf, transition, type Delivery, type DeliveryError } from "./delivery-state";
+import {
+  decodeDelivery,
+  type Delivery,
+  type DeliveryError,
+  deliveryFields,
+  statusOf,
+  transition,
+} from "./delivery-state";
 import type { Dispatch } from "./dispatch";
-import { update, type MessageView, type Reads, type Write } from "./step";
+import { type MessageView, type Reads, update, type Write } from "./step";
 
 export function outboxOf(conversation: DocumentSnapshot): string[] {
   const outbox: unknown = conversation.get("outbox");

@@ -1,14 +1,13 @@
-import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { type DocumentReference, type DocumentSnapshot, FieldValue, type Transaction } from "firebase-admin/firestore";
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
 import { resolveInstance } from "../messaging/provider";
-import { claimStep, type ClaimOutcome, type Claimed, type ResolveInstance } from "./claim";
+import { type Claimed, type ClaimOutcome, claimStep, type ResolveInstance } from "./claim";
 import { outboxOf } from "./conversation-turn";
-import { newDelivery, statusOf, transition, type Delivery } from "./delivery-state";
-import { deliveryFields } from "./delivery-codec";
+import { type Delivery, deliveryFields, newDelivery, statusOf, transition } from "./delivery-state";
 import type { AttemptScheduler, AttemptTask, Dispatch } from "./dispatch";
-import { applyWrites, readsWith, type Plan, type Reads } from "./step";
+import { applyWrites, type Plan, type Reads, readsWith } from "./step";
 
 /** Without a vendor setting, a message is retried for up to a day before it ends failed. */
 export const DEFAULT_DEADLINE_MINUTES = 1440;

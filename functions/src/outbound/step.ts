@@ -1,4 +1,4 @@
-import { DocumentReference, FieldValue, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { DocumentReference, type DocumentSnapshot, FieldValue, type Transaction } from "firebase-admin/firestore";
 import { firestore } from "../shared/firestore";
 import type { AttemptScheduler, Dispatch } from "./dispatch";
 

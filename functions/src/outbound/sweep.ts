@@ -4,13 +4,10 @@ import { resolveInstance, toChannel } from "../messaging/provider";
 import { failoverOf } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationOf, conversationRef, OUTBOUND, outboundRef } from "../store/conversation-paths";
-import type { OutboundDeps } from "./deps";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import { TERMINAL, transition, type Delivery } from "./delivery-state";
-import type { Dispatch } from "./dispatch";
+import type { Dispatch, OutboundDeps } from "./dispatch";
+import { decodeDelivery, type Delivery, deliveryFields, TERMINAL, transition } from "./delivery-state";
 import { linkOutbound } from "./links";
-import { isPacedWait } from "./pacing";
-import { lineMoves } from "./send-line";
+import { isPacedWait, lineMoves } from "./send-line";
 
 /** A message that has not moved for this long while it should have has lost its task. */
 export const STALE_MS = 2 * 60_000;

@@ -1,6 +1,6 @@
 import { errorResponse, MAX_BODY_BYTES, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { documentIdSchema } from "../model/common";
-import type { OutboundDeps } from "../outbound/deps";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { logger } from "../shared/logger";
 import { readPaymentAccountCached } from "../store/payment-accounts";
 import { applyPayment } from "./apply-payment";

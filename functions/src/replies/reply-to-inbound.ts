@@ -6,12 +6,12 @@ import type { InboundDoc } from "../model/message";
 import { describeIssues } from "../model/common";
 import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-config";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import { attemptClaimed } from "../outbound/attempt";
-import type { OutboundDeps } from "../outbound/deps";
+import { attemptClaimed } from "../outbound/deliver";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { markUndecided, stuckInbound } from "../store/conversations";
 import {
-  decideOnce,
   type ConversationView,
+  decideOnce,
   type DecideOptions,
   type DecideResult,
   type InboundDecision,

@@ -1,8 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it, vi } from "vitest";
-import { performAttempt } from "../../src/outbound/attempt";
+import { performAttempt } from "../../src/outbound/deliver";
 import type { Dispatch } from "../../src/outbound/dispatch";
-import { replyToInbound, type ReplyDeps } from "../../src/replies/reply-to-inbound";
+import { type ReplyDeps, replyToInbound } from "../../src/replies/reply-to-inbound";
 import { firestore } from "../../src/shared/firestore";
 import { createVendor, messagesOf, outboundOf, pendingInbound } from "../support/emulators";
 import { useInProcessReplies } from "../support/inline-scheduler";

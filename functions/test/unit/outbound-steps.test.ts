@@ -1,13 +1,18 @@
 import { DocumentReference, FieldValue, type Transaction } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
 import { checkInstance, type MessagingInstance } from "../../src/model/waba-instance";
-import { claimStep, type Claimed, type ResolveInstance } from "../../src/outbound/claim";
+import { type Claimed, claimStep, type ResolveInstance } from "../../src/outbound/claim";
 import { completeStep } from "../../src/outbound/complete";
 import { passTurn } from "../../src/outbound/conversation-turn";
-import { decodeDelivery, deliveryFields } from "../../src/outbound/delivery-codec";
-import { newDelivery, transition, type Delivery } from "../../src/outbound/delivery-state";
+import {
+  decodeDelivery,
+  type Delivery,
+  deliveryFields,
+  newDelivery,
+  transition,
+} from "../../src/outbound/delivery-state";
 import { Outbox } from "../../src/outbound/outbox";
-import { snapshotOf, type Plan, type Reads } from "../../src/outbound/step";
+import { type Plan, type Reads, snapshotOf } from "../../src/outbound/step";
 import { conversationRef, outboundRef } from "../../src/store/conversation-paths";
 
 /**

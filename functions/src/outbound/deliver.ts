@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { SendFailure } from "../messaging/types";
+import type { SendFailure, SendResult } from "../messaging/types";
 import { logger } from "../shared/logger";
-import { claimStep, type Claimed } from "./claim";
+import { type Claimed, claimStep } from "./claim";
 import { completeStep, type StartedSend } from "./complete";
-import type { OutboundDeps } from "./deps";
-import { attemptTaskSchema, type AttemptTask } from "./dispatch";
-import { reportFailure } from "./failure";
-import { sendIntervalMs } from "./pacing";
-import { afterSent, deliveryProblemOf, noteProviderError, sendClaimed, whatsAppIdOf } from "./send";
+import { type AttemptTask, attemptTaskSchema, type OutboundDeps } from "./dispatch";
+import { markInstanceProblem, reportFailure } from "./failure";
+import { sendIntervalMs } from "./send-line";
 import { runStep } from "./step";
+import type { Channel } from "../messaging/provider";
+import type { MessagingInstance } from "../model/waba-instance";
+import { hasDeliveryProblem, readRuntime, recordProviderError } from "../store/waba-instances";
+import { HttpsError } from "firebase-functions/v2/https";
 
 /** Thrown so the task queue delivers the task again later: it came early, or another run holds the lease. */
 export class RetryLater extends Error {}
@@ -97,5 +99,74 @@ export async function attemptClaimed(task: AttemptTask, claimed: Claimed, deps: 
     });
     await deps.scheduler.schedule([task]);
     return "left to its task";
+  }
+}
+
+/** The one request of a claimed attempt, through the provider of its channel (no retry in process). */
+export async function sendClaimed(claim: Claimed, deps: OutboundDeps): Promise<SendResult> {
+  const provider = deps.providers.forInstance(claim.instance, claim.channel);
+  if (!provider)
+    return {
+      ok: false,
+      failure: {
+        code: "not_configured",
+        message: `waba_instances/${claim.instance.id} has no ${claim.channel} sending fields`,
+      },
+    };
+  return provider.send(claim.to, claim.content);
+}
+
+/** The WhatsApp id of a message the provider accepted (so its statuses land); undefined when the lookup fails. */
+export async function whatsAppIdOf(
+  claim: Claimed,
+  providerMessageId: string | number,
+  deps: OutboundDeps,
+): Promise<string | undefined> {
+  const provider = deps.providers.forInstance(claim.instance, claim.channel);
+  return provider ? provider.lookupMessageId(providerMessageId).catch(() => undefined) : undefined;
+}
+
+/**
+ * Whether the number carries a refusal mark to clear once a send goes through: asked as the send
+ * starts, so the look (at most once a minute per number, `hasDeliveryProblem`) runs alongside the
+ * request instead of after it. Never rejects: a failed look clears nothing this time.
+ */
+export function deliveryProblemOf(claim: Claimed): Promise<boolean> {
+  return hasDeliveryProblem(claim.instance.id).catch(() => false);
+}
+
+/** After a send recorded as sent (and linked): logged, and the number's refusal mark cleared (`deliveryProblemOf`). */
+export async function afterSent(task: AttemptTask, claim: Claimed, problem: Promise<boolean>): Promise<void> {
+  const { vendorId, messageId } = task;
+  logger.info("outbound sent", { vendorId, messageId, attempt: claim.delivery.attempts, provider: claim.channel });
+  if (await problem) await markInstanceProblem(claim.instance.id, undefined);
+}
+
+/** Keeps the number's last error of this provider on the instance (for operators); at most one write per code a minute. */
+export async function noteProviderError(
+  instance: MessagingInstance,
+  channel: Channel,
+  failure: SendFailure,
+): Promise<void> {
+  // A failed send only: reading the runtime document here keeps it to one write per code a minute.
+  const known = (await readRuntime(instance.id).catch(() => undefined))?.providerErrors?.[channel];
+  const knownAt = typeof known?.at === "string" ? Date.parse(known.at) : known?.at?.toMillis?.();
+  if (known?.code === failure.code && knownAt !== undefined && Date.now() - knownAt < 60_000) return;
+  await recordProviderError(instance.id, channel, failure).catch((error) =>
+    logger.warn("provider error not recorded", { wabaInstanceId: instance.id, error: String(error) }),
+  );
+}
+
+/**
+ * The task queue function's body. A task that must come back later (early, or the message is being
+ * sent by another run) answers 503, which the queue retries with its backoff and which is not logged
+ * as an error: in the emulator, which ignores schedule times, it is the normal way a task waits.
+ */
+export async function handleAttemptTask(data: unknown, deps: OutboundDeps): Promise<void> {
+  try {
+    await performAttempt(data, deps);
+  } catch (error) {
+    if (error instanceof RetryLater) throw new HttpsError("unavailable", error.message);
+    throw error;
   }
 }
