@@ -12,7 +12,7 @@ import { z } from "zod";
  * /messages/{msgId}/info made before it), and a status finds its message by it (one query, no link
  * document to write and read).
  *   vendors/{v}/pending_statuses/{waMessageId}  -> the best status seen before the message had its id,
- *                                                  landed by its task (kept-status-queue) once it has it
+ *                                                  landed by its task (`scheduleLanding`) once it has it
  */
 function messageWithId(vendorId: string, waMessageId: string) {
   return firestore()
