@@ -47,7 +47,7 @@ export async function simulateDelivery(options = {}) {
   installCrashPoints(firestoreModule);
   const { handleWasenderWebhook } = lib("webhooks/wasender-webhook.js");
   const { handleNewMessage } = lib("replies/on-new-message.js");
-  const { handleAttemptTask } = lib("outbound/task-handler.js");
+  const { handleAttemptTask } = lib("outbound/deliver.js");
   const { taskIdFor } = lib("outbound/dispatch.js");
   const { inboundMessageId } = lib("store/conversations.js");
   const { redriveStuckInbound } = lib("replies/reply-to-inbound.js");

@@ -55,7 +55,7 @@ export class TaskQueue {
   constructor({ hold = false } = {}) {
     const { lib: load } = functionsInProcess();
     this.dispatch = load("outbound/dispatch.js");
-    this.attempt = load("outbound/attempt.js");
+    this.attempt = load("outbound/deliver.js");
     this.hold = hold;
     this.held = [];
     this.seen = new Set();

@@ -32,7 +32,7 @@ export async function run() {
   // The backoff each retry drew (a uniform draw under 2 s, 4 s, 8 s…), per message, to tell it from
   // the time the delivery machinery itself takes.
   const drawn = new AsyncLocalStorage();
-  const policy = lib("outbound/retry-policy.js");
+  const policy = lib("outbound/failure.js");
   const decideRetry = policy.decideRetry;
   policy.decideRetry = (failure, attempts, now, ...rest) => {
     const decision = decideRetry(failure, attempts, now, ...rest);

@@ -86,14 +86,6 @@ export async function run() {
   await roundTrip(buyer, "ROBE1");
   scenarios.push({ name: "order step: quantity (2, after ROBE1)", ops: await roundTrip(buyer, "2") });
   scenarios.push({ name: "order step: OUI (the reservation)", ops: await roundTrip(buyer, "OUI") });
-  // The same OUI where the previous reply was sent by another instance (or this one forgot it): the
-  // decision reads that reply to drop it from the outbox.
-  const elsewhere = customerPhone(3, 6);
-  await roundTrip(elsewhere, "ROBE1");
-  await roundTrip(elsewhere, "2");
-  lib("outbound/sent-here.js").forgetSent();
-  const ouiElsewhere = await roundTrip(elsewhere, "OUI");
-
   // The same five messages one at a time, then in a burst: stored together, their triggers running at once.
   const lone = customerPhone(3, 3);
   let mark = ops.mark();
@@ -116,7 +108,6 @@ export async function run() {
     per: BURST.length,
   });
   scenarios.push({ name: "the same five one at a time, per message", ops: loneOps, per: BURST.length });
-  scenarios.push({ name: "order step: OUI, the previous reply sent by another instance", ops: ouiElsewhere });
 
   // A bad signature: the first one after a good request, then a flood's average.
   mark = ops.mark();
@@ -176,12 +167,6 @@ export async function run() {
       }),
     );
   }
-  rows.push(
-    row({
-      figure: "ops: order step: OUI, the previous reply sent by another instance, whole round trip",
-      measured: `${fmt(per(ouiElsewhere))} (${byStage(ouiElsewhere)})`,
-    }),
-  );
   // The ordering step is the decision's query of the buyer's pending messages: it returns the message
   // itself and, in a burst, the earlier one it parks behind (the park's writes ride on its commit).
   const isOrdering = (op) => op.stage === "decision" && op.op === "query" && op.path.endsWith("/messages");

@@ -17,9 +17,10 @@ function Thread({ api, vendor, t, customer, onBack }) {
     return run("send", async () => {
       setNote(undefined);
       try {
-        await api(`${base}/messages`, {
+        // The admin API's send: the outbox's producer, as for every message a vendor starts.
+        await api(vendorPath(vendor.vendorId, "messages"), {
           method: "POST",
-          body: { text },
+          body: { to: customer, text },
           headers: { "idempotency-key": idempotencyKey.current },
         });
         idempotencyKey.current = crypto.randomUUID();

@@ -1,11 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { logger } from "../shared/logger";
 import { z } from "zod";
 import { describeIssues, documentIdSchema, wellFormed } from "../model/common";
-import { isWasender, type MessagingInstance, type WasenderInstance } from "../model/waba-instance";
-import { resolveInstance, type SendFailure } from "../messaging/provider";
-import type { OutboundDeps } from "../outbound/deps";
-import { queueOutbound } from "../outbound/outbox";
+import { isWasender, type WasenderInstance } from "../model/waba-instance";
+import type { SendFailure } from "../messaging/provider";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { toE164 } from "../shared/phone";
 import { readVendorConfig } from "../store/vendor-configs";
 import { recordRegistration, recordSessionStatus } from "../store/waba-instances";
@@ -16,6 +14,7 @@ import { sweepReservations } from "../orders/reservation-sweep";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 import { vendorHealth } from "./health";
 import { handleConsoleRequest, isConsoleRoute } from "./console-api";
+import { IDEMPOTENCY_KEY, type InstanceLookup, sendVendorMessage, vendorInstance } from "./vendor-send";
 
 export interface AdminDeps extends OutboundDeps {
   publicBaseUrl: () => string;
@@ -55,35 +54,6 @@ function wasenderError(failure: SendFailure, what: string): WebhookResponse {
   });
   if (failure.retryAfterSeconds !== undefined) response.headers = { "Retry-After": String(failure.retryAfterSeconds) };
   return response;
-}
-
-type InstanceLookup = { ok: true; instance: MessagingInstance } | { ok: false; response: WebhookResponse };
-
-/** The vendor's configured number, read fresh (an operator may just have edited it); a disconnected one is still its number. */
-async function vendorInstance(vendorId: string): Promise<InstanceLookup & { deadlineMinutes?: number }> {
-  const config = await readVendorConfig(vendorId);
-  if (!config.found)
-    return { ok: false, response: errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`) };
-  const id = config.valid ? config.config.wabaInstanceId : config.wabaInstanceId;
-  if (!id)
-    return {
-      ok: false,
-      response: errorResponse(409, "no_instance", `vendor_configs/${vendorId} has no wabaInstanceId.`),
-    };
-  const resolution = await resolveInstance(vendorId, id, { fresh: true });
-  if (!resolution.ok && !resolution.wait) {
-    return {
-      ok: false,
-      response: errorResponse(409, "no_usable_instance", `Vendor "${vendorId}" has no usable number.`, {
-        problems: [resolution.reason],
-      }),
-    };
-  }
-  return {
-    ok: true,
-    instance: resolution.instance,
-    ...(config.valid && { deadlineMinutes: config.config.deliveryDeadlineMinutes }),
-  };
 }
 
 async function setupWebhook(vendorId: string, instance: WasenderInstance, deps: AdminDeps): Promise<WebhookResponse> {
@@ -133,16 +103,12 @@ const sendRequestSchema = z.object({
   documentUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
-/**
- * Queues a vendor-started message on the customer's conversation, like every other outbound message,
- * and answers 202 at once: delivery (retries included) is the send task's, readable at `path`.
- */
+/** `POST …/messages`: a vendor-started message to a customer (`sendVendorMessage`), from the admin API or the console. */
 async function sendMessage(
   vendorId: string,
-  instance: MessagingInstance,
+  lookup: Extract<InstanceLookup, { ok: true }>,
   request: WebhookRequest,
   deps: AdminDeps,
-  deadlineMinutes?: number,
 ): Promise<WebhookResponse> {
   let json: unknown;
   try {
@@ -162,17 +128,19 @@ async function sendMessage(
       "invalid_phone",
       `"${parsed.data.to}" is not a phone number (use E.164, e.g. +221771234567).`,
     );
-  const messageId = `api_${randomUUID()}`;
+  const key = header(request, "idempotency-key");
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+    return errorResponse(400, "invalid_idempotency_key", "Idempotency-Key must be 8-255 visible ASCII characters.");
   const { text, imageUrl, documentUrl } = parsed.data;
   const content = { text, ...(imageUrl && { imageUrl }), ...(documentUrl && { documentUrl }) };
-  const [ref] = await queueOutbound(
+  const message = {
     vendorId,
-    to,
-    [{ messageId, wabaInstanceId: instance.id, origin: "api", content }],
-    deps.scheduler,
-    deadlineMinutes,
-  );
-  return { status: 202, body: { ok: true, messageId, path: ref!.path, status: "queued" } };
+    customer: to,
+    content,
+    origin: "api" as const,
+    ...(key !== undefined && { idempotencyKey: key }),
+  };
+  return sendVendorMessage(message, lookup, deps.scheduler);
 }
 
 /**
@@ -203,7 +171,10 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
   const job = JOB_ROUTE.exec(request.path);
   if (job) return runJob(job[1]!, request, deps);
   if (isConsoleRoute(request.path))
-    return handleConsoleRequest(request, { ...(deps.providerApiHosts && { providerApiHosts: deps.providerApiHosts }) });
+    return handleConsoleRequest(request, {
+      scheduler: deps.scheduler,
+      ...(deps.providerApiHosts && { providerApiHosts: deps.providerApiHosts }),
+    });
   const match = ROUTE.exec(request.path);
   if (!match) return errorResponse(404, "not_found", `No admin route at ${request.path}.`);
   const [, rawVendorId = "", action = ""] = match;
@@ -239,5 +210,5 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
       ? setupWebhook(vendorId, instance, deps)
       : wasenderStatus(vendorId, instance, deps);
   }
-  return sendMessage(vendorId, lookup.instance, request, deps, lookup.deadlineMinutes);
+  return sendMessage(vendorId, lookup, request, deps);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { compactKeyword } from "../engine/intents";
 import { describeIssues, documentIdSchema, e164Schema, externalIdSchema } from "../model/common";
@@ -11,7 +11,6 @@ import {
   pausedConversations,
   redriveFailedMessage,
   resumeConversation,
-  writeVendorMessage,
 } from "../store/conversations";
 import { recentOrderDocs, setOrderStatusByOperator } from "../store/orders";
 import { readAllProductDocs, writeProductFields } from "../store/products";
@@ -19,7 +18,9 @@ import { listVendorSummaries, readVendorConfig } from "../store/vendor-configs";
 import { writeInstanceFields } from "../store/waba-instances";
 import type { ClaimConflict } from "../store/routing-index";
 import { AllowedHosts, DEFAULT_PROVIDER_API_HOSTS, PROVIDER_URL_FIELDS, staffUrlProblem } from "../model/provider-urls";
+import type { AttemptScheduler } from "../outbound/dispatch";
 import { authorizeConsoleUser, authorizeVendorAdmin } from "./authorize";
+import { IDEMPOTENCY_KEY, sendVendorMessage, vendorInstance } from "./vendor-send";
 import { failedMessagesView, numbersView, orderTotals, orderView, plain, SECRET_FIELDS } from "./console-views";
 
 /**
@@ -47,6 +48,8 @@ type Handler = (
 ) => Promise<WebhookResponse>;
 
 export interface ConsoleDeps {
+  /** Where a reply's send attempts are queued. */
+  scheduler: AttemptScheduler;
   /** PROVIDER_API_HOSTS: where a vendor's staff may point a provider API URL. */
   providerApiHosts?: () => string;
 }
@@ -314,11 +317,10 @@ const handoffs: Handler = async (vendorId, request) => {
 };
 
 /** Stripe's shape of an idempotency key: what a client generates once per message it means to send. */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,255}$/;
 
 const replySchema = z.strictObject({ text: z.string().trim().min(1, "must not be empty").max(4096) });
 
-const conversations: Handler = async (vendorId, request, [customer, action], { uid }) => {
+const conversations: Handler = async (vendorId, request, [customer, action], { uid }, deps) => {
   if (customer === undefined || !e164Schema.safeParse(customer).success) {
     return errorResponse(404, "not_found", "Use /conversations/{customer E.164}/messages or /resume.");
   }
@@ -350,22 +352,19 @@ const conversations: Handler = async (vendorId, request, [customer, action], { u
     const key = header(request, "idempotency-key");
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
       return errorResponse(400, "invalid_idempotency_key", "Idempotency-Key must be 8-255 visible ASCII characters.");
-    // A retried request with the same key names the same message: created once, sent once.
-    const messageId =
-      key === undefined
-        ? `console_${randomUUID()}`
-        : `console_${createHash("sha256").update(`${vendorId}\n${customer}\n${key}`).digest("hex").slice(0, 40)}`;
-    const written = await writeVendorMessage(vendorId, customer, messageId, {
-      text: parsed.data.text,
-      writtenBy: uid,
-    });
-    if (!written.created && written.existing?.text !== parsed.data.text)
-      return errorResponse(
-        409,
-        "idempotency_key_reused",
-        "This Idempotency-Key was used for another message: use a new key for a new message.",
-      );
-    return ok({ messageId, path: written.path, status: "queued", ...(!written.created && { replayed: true }) }, 202);
+    // The admin API's send, for this conversation's customer.
+    const lookup = await vendorInstance(vendorId);
+    if (!lookup.ok) return lookup.response;
+    const content = { text: parsed.data.text };
+    const message = {
+      vendorId,
+      customer,
+      content,
+      origin: "console" as const,
+      ...(key !== undefined && { idempotencyKey: key }),
+    };
+    logger.info("console reply", { vendorId, uid });
+    return sendVendorMessage(message, lookup, deps.scheduler);
   }
   if (action === "resume") {
     if (request.method !== "POST") return methodNotAllowed("POST");
@@ -438,7 +437,7 @@ async function listVendors(request: WebhookRequest): Promise<WebhookResponse> {
   return ok({ me, vendors: [{ vendorId, ...summary }] });
 }
 
-export async function handleConsoleRequest(request: WebhookRequest, deps: ConsoleDeps = {}): Promise<WebhookResponse> {
+export async function handleConsoleRequest(request: WebhookRequest, deps: ConsoleDeps): Promise<WebhookResponse> {
   if (VENDORS_ROUTE.test(request.path)) return listVendors(request);
   const match = RESOURCE_ROUTE.exec(request.path)!;
   const vendorId = decode(match[1]);

@@ -1,7 +1,6 @@
 import { META_GRAPH_API_URL, PROVIDER_API_HOSTS, WASENDER_API_URL } from "../config/params";
 import { ProviderRegistry } from "../providers/registry";
-import type { OutboundDeps } from "../outbound/deps";
-import { CloudTasksScheduler } from "../outbound/dispatch";
+import { CloudTasksScheduler, type OutboundDeps } from "../outbound/dispatch";
 
 let outbound: OutboundDeps | undefined;
 

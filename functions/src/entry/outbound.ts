@@ -1,6 +1,6 @@
 import "./global";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { handleAttemptTask } from "../outbound/task-handler";
+import { handleAttemptTask } from "../outbound/deliver";
 import { outboundDeps } from "./outbound-deps";
 
 /**

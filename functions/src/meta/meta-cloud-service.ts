@@ -38,7 +38,7 @@ export class MetaCloudService implements MessagingProvider {
   }
 
   async send(to: string, content: OutboundContent): Promise<SendResult> {
-    // One request per attempt: retries are the delivery state machine's, by cause (retry-policy.ts).
+    // One request per attempt: retries are the delivery state machine's, by cause (outbound/failure.ts).
     const response = await this.transport.request({
       method: "POST",
       path: this.path,

@@ -1,4 +1,4 @@
-import type { OutboundDeps } from "../outbound/deps";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { resumeInstance } from "../outbound/sweep";
 import { toE164 } from "../shared/phone";
 import { indexKey, invalidateConfig, vendorKey } from "../store/config-cache";

@@ -1,4 +1,4 @@
-import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { type DocumentReference, FieldValue, type Transaction } from "firebase-admin/firestore";
 import { logger } from "../shared/logger";
 import { formatPrice } from "../engine/formatting";
 import { textBook, type TextBook } from "../engine/wording";
@@ -7,8 +7,7 @@ import { firestore } from "../shared/firestore";
 import { dueReservations, orderRef, parseOrder } from "../store/orders";
 import { prepareStockRelease } from "../store/stock-shards";
 import { readVendorConfigCached } from "../store/vendor-configs";
-import type { OutboundDeps } from "../outbound/deps";
-import type { Dispatch } from "../outbound/dispatch";
+import type { Dispatch, OutboundDeps } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { immediateStockViews, type StockViewScheduler } from "./stock-views";
 

@@ -4,27 +4,16 @@ import { afterWasenderAttempt, type Circuit } from "../model/circuit";
 import { failoverOf } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
 import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
-import { circuitSettings, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./channel";
-import type { Claimed } from "./claim";
-import { endMessage, recordEnd, unmarkInProcess } from "./conversation-turn";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import { transition, type Delivery, type DeliveryError } from "./delivery-state";
+import { circuitSettings, type Claimed, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./claim";
+import { endMessage } from "./conversation-turn";
+import { decodeDelivery, type Delivery, type DeliveryError, deliveryFields, transition } from "./delivery-state";
 import type { AttemptTask } from "./dispatch";
-import { failureAlerts, withProviderErrors, type FailedDelivery } from "./failure";
-import { decideRetry } from "./retry-policy";
+import { decideRetry, type FailedDelivery, failureAlerts, withProviderErrors } from "./failure";
 import { endTurn } from "./send-line";
-import { update, type MessageView, type Plan, type Reads, type Write } from "./step";
+import { type Plan, type Reads, update, type Write } from "./step";
 
-/** How much of its lease a send must have left for its completion to trust what its claim wrote. */
+/** How much of its lease a first attempt must have left for its completion to work from what its claim wrote. */
 const TRUSTED_LEASE_MS = 30_000;
-
-/** A message its producer created claimed, sent by the same process (`attemptInline`). */
-export interface InProcessHead {
-  /** The message as created. */
-  known: MessageView;
-  /** Nothing was queued behind it when it was created: its success is recorded without the conversation. */
-  alone: boolean;
-}
 
 /** A paced send that started: when, and the spacing of its number's sends. */
 export interface StartedSend {
@@ -45,22 +34,18 @@ export async function completeStep(
   result: SendResult,
   pacing: StartedSend | undefined,
   waMessageId?: string,
-  inProcess?: InProcessHead,
 ): Promise<Plan<{ failed?: FailedDelivery }>> {
   const { delivery: claimed, instance, channel } = claim;
   const ref = outboundRef(task.vendorId, task.customer, task.messageId);
   const tracksCircuit = channel === "wasender" && failoverOf(instance) !== undefined;
   const now = Date.now();
-  // A message this process created claimed, its lease far from over, is not read again: under the
-  // lease no one else writes it (claims find it busy, the sweep waits for the lease to end).
-  const known = inProcess?.known;
-  const trusted = known !== undefined && (claimed.leaseExpiresAt ?? 0) - now > TRUSTED_LEASE_MS;
-  // Created alone, its success does not read the conversation either: it stays listed for the next
-  // producer to drop, and a message queued behind it meanwhile has a task waiting for it to end (outbox.ts).
-  const detached = trusted && inProcess?.alone === true && result.ok;
+  // A first attempt whose lease is far from over is not read again: no earlier attempt can end late,
+  // and under the lease no one else writes the message (claims find it busy, the sweep waits for the
+  // lease to end), so the message is as its claim left it.
+  const trusted = claimed.attempts === 1 && (claimed.leaseExpiresAt ?? 0) - now > TRUSTED_LEASE_MS;
   const [snap, conversation, runtime] = await Promise.all([
-    trusted ? known : reads.get(ref),
-    detached ? undefined : reads.get(conversationRef(task.vendorId, task.customer)),
+    trusted ? claim.message : reads.get(ref),
+    reads.get(conversationRef(task.vendorId, task.customer)),
     tracksCircuit ? readInstanceRuntime(reads, instance.id) : undefined,
   ]);
   const delivery = decodeDelivery(snap.get("delivery"));
@@ -112,11 +97,9 @@ export async function completeStep(
       sentAt: FieldValue.serverTimestamp(),
       ...ownFields,
     };
-    if (!conversation) return plan({}, await recordEnd(reads, snap, sent, now, { fields }));
     const ended = await endMessage(reads, snap, conversation, sent, now, { fields });
     return plan({}, ended.writes, [...ended.dispatches, ...freed.dispatches]);
   }
-  if (!conversation) throw new Error("completeStep: a failed attempt reads its conversation");
   // Only the attempt that still owns the message records its failure.
   if (delivery.state !== "sending" || delivery.generation !== claimed.generation) return plan({}, ownOnly);
   const failure: SendFailure = result.failure;
@@ -145,10 +128,7 @@ export async function completeStep(
     );
     return plan(
       {},
-      [
-        update(ref, { ...deliveryFields(retrying, now), ...ownFields }),
-        ...unmarkInProcess(conversation, task.messageId),
-      ],
+      [update(ref, { ...deliveryFields(retrying, now), ...ownFields })],
       [{ ...task, generation: retrying.generation, at: decision.at }, ...freed.dispatches],
     );
   }

@@ -1,10 +1,15 @@
-import { FieldValue, type DocumentSnapshot } from "firebase-admin/firestore";
+import { type DocumentSnapshot, FieldValue } from "firebase-admin/firestore";
 import { conversationIds, conversationOf, messageRef, outboundRef } from "../store/conversation-paths";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import { statusOf, transition, type Delivery, type DeliveryError } from "./delivery-state";
+import {
+  decodeDelivery,
+  type Delivery,
+  type DeliveryError,
+  deliveryFields,
+  statusOf,
+  transition,
+} from "./delivery-state";
 import type { Dispatch } from "./dispatch";
-import { IN_PROCESS_HEAD } from "./outbox";
-import { update, type MessageView, type Reads, type Write } from "./step";
+import { type MessageView, type Reads, update, type Write } from "./step";
 
 export function outboxOf(conversation: DocumentSnapshot): string[] {
   const outbox: unknown = conversation.get("outbox");
@@ -12,8 +17,9 @@ export function outboxOf(conversation: DocumentSnapshot): string[] {
 }
 
 /**
- * A message that ended (sent or failed): written, taken off its conversation's outbox, and the next
- * message of the conversation gets its task. Reads now; returns the writes and the task.
+ * A message that ended (sent or failed): written (and a dashboard's copy told), taken off its
+ * conversation's outbox, and the next message of the conversation gets its task. Reads now; returns
+ * the writes and the task.
  */
 export async function endMessage(
   reads: Reads,
@@ -23,30 +29,14 @@ export async function endMessage(
   now: number,
   extra: { error?: DeliveryError; fields?: Record<string, unknown> } = {},
 ): Promise<{ writes: Write[]; dispatches: Dispatch[] }> {
-  const writes = await recordEnd(reads, message, ended, now, extra);
+  const own = update(message.ref, {
+    ...deliveryFields(ended, now),
+    ...(extra.error && { error: { ...extra.error, retryable: false }, failedAt: FieldValue.serverTimestamp() }),
+    ...extra.fields,
+  });
+  const mirrored = await mirrorToDashboard(reads, message, ended, extra.error);
   const turn = await passTurn(reads, conversation, message.id, now);
-  return { writes: [...writes, ...turn.writes], dispatches: turn.dispatches };
-}
-
-/**
- * The ended message's own writes (its delivery, and a dashboard's copy told), without its
- * conversation: `endMessage`'s first half, and the whole of an in-process reply's success (`complete.ts`).
- */
-export async function recordEnd(
-  reads: Reads,
-  message: MessageView,
-  ended: Delivery,
-  now: number,
-  extra: { error?: DeliveryError; fields?: Record<string, unknown> } = {},
-): Promise<Write[]> {
-  return [
-    update(message.ref, {
-      ...deliveryFields(ended, now),
-      ...(extra.error && { error: { ...extra.error, retryable: false }, failedAt: FieldValue.serverTimestamp() }),
-      ...extra.fields,
-    }),
-    ...(await mirrorToDashboard(reads, message, ended, extra.error)),
-  ];
+  return { writes: [own, ...mirrored, ...turn.writes], dispatches: turn.dispatches };
 }
 
 /**
@@ -72,17 +62,9 @@ export async function passTurn(
   // A queued id that is no outbound message any more (deleted by hand) leaves the queue too; the sweep
   // walks past any further such ids.
   const removed = nextId && !nextDelivery ? [endedId, nextId] : [endedId];
-  const markedInProcess = conversation.get(IN_PROCESS_HEAD) === endedId;
-  // An in-process head with nothing behind it stays listed, unwritten: the next producer drops it.
-  const lingers = rest.length === 0 && markedInProcess;
-  const writes: Write[] = [];
-  if (conversation.exists && !lingers)
-    writes.push(
-      update(conversation.ref, {
-        outbox: FieldValue.arrayRemove(...removed),
-        ...(markedInProcess && { [IN_PROCESS_HEAD]: FieldValue.delete() }),
-      }),
-    );
+  const writes: Write[] = conversation.exists
+    ? [update(conversation.ref, { outbox: FieldValue.arrayRemove(...removed) })]
+    : [];
   if (!nextDelivery || !nextSnap || (nextDelivery.state !== "waiting" && nextDelivery.state !== "queued"))
     return { writes, dispatches: [] };
   const dispatched = transition(nextDelivery, { type: "dispatch" }, now);
@@ -95,16 +77,6 @@ export async function passTurn(
     ...(dispatched.nextAttemptAt !== undefined && { at: dispatched.nextAttemptAt }),
   };
   return { writes, dispatches: [dispatch] };
-}
-
-/**
- * A message no longer sent in process (its attempt failed, or its sender died) loses the conversation's
- * `inProcessHead` mark: what waits behind it stops asking and gets its turn from its completion.
- */
-export function unmarkInProcess(conversation: DocumentSnapshot, messageId: string): Write[] {
-  return conversation.get(IN_PROCESS_HEAD) === messageId
-    ? [update(conversation.ref, { [IN_PROCESS_HEAD]: FieldValue.delete() })]
-    : [];
 }
 
 /**

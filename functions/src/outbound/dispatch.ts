@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { logger } from "../shared/logger";
 import { enqueueOnce } from "../shared/task-queue";
 import { z } from "zod";
+import type { Providers } from "../messaging/provider";
 
 /** What one send-attempt task carries: which message, and the generation it may act on. */
 export const attemptTaskSchema = z.object({
@@ -67,4 +68,10 @@ export class CloudTasksScheduler implements AttemptScheduler {
       }),
     );
   }
+}
+
+/** What outbound delivery needs from its host: the providers to send with, and the send-attempt queue. */
+export interface OutboundDeps {
+  providers: Providers;
+  scheduler: AttemptScheduler;
 }

@@ -1,9 +1,10 @@
-import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
+import { type DocumentReference, FieldValue, Timestamp } from "firebase-admin/firestore";
 import { firestore, getBoth } from "../shared/firestore";
-import { advances, deliveryStatusSchema, type DeliveryStatus } from "../model/delivery";
+import { advances, type DeliveryStatus, deliveryStatusSchema } from "../model/delivery";
 import { OUTBOUND, outboundRef } from "../store/conversation-paths";
 import { logger } from "../shared/logger";
-import { keptStatusTaskSchema, scheduleLanding } from "./kept-status-queue";
+import { createHash } from "node:crypto";
+import { z } from "zod";
 
 /**
  * Sending returns Wasender's integer msgId; statuses name the WhatsApp message id (`key.id`). The
@@ -11,7 +12,7 @@ import { keptStatusTaskSchema, scheduleLanding } from "./kept-status-queue";
  * /messages/{msgId}/info made before it), and a status finds its message by it (one query, no link
  * document to write and read).
  *   vendors/{v}/pending_statuses/{waMessageId}  -> the best status seen before the message had its id,
- *                                                  landed by its task (kept-status-queue) once it has it
+ *                                                  landed by its task (`scheduleLanding`) once it has it
  */
 function messageWithId(vendorId: string, waMessageId: string) {
   return firestore()
@@ -34,7 +35,7 @@ export interface DeliveryReport {
   reason?: string;
 }
 
-function deliveryFields(report: DeliveryReport): Record<string, unknown> {
+function statusFields(report: DeliveryReport): Record<string, unknown> {
   return {
     deliveryStatus: report.status,
     deliveryUpdatedAt: FieldValue.serverTimestamp(),
@@ -62,7 +63,7 @@ export async function recordStatus(
     const message = (await tx.get(messageWithId(vendorId, waMessageId))).docs[0];
     if (message) {
       if (!advances(currentStatus(message.get("deliveryStatus")), report.status)) return "stale";
-      tx.update(message.ref, deliveryFields(report));
+      tx.update(message.ref, statusFields(report));
       return "applied";
     }
     const pendingDoc = pendingRef(vendorId, waMessageId);
@@ -97,7 +98,7 @@ export async function linkOutbound(
     if (early && advances(currentStatus(message.get("deliveryStatus")), early)) {
       Object.assign(
         update,
-        deliveryFields({ status: early, ...(typeof reason === "string" && reason !== "" && { reason }) }),
+        statusFields({ status: early, ...(typeof reason === "string" && reason !== "" && { reason }) }),
       );
     }
     tx.update(target, update);
@@ -148,7 +149,7 @@ export async function landKeptStatus(vendorId: string, waMessageId: string): Pro
     if (!kept.exists) return "nothing kept";
     if (status && advances(currentStatus(message.get("deliveryStatus")), status)) {
       const reason: unknown = kept.get("reason");
-      tx.update(message.ref, deliveryFields({ status, ...(typeof reason === "string" && reason && { reason }) }));
+      tx.update(message.ref, statusFields({ status, ...(typeof reason === "string" && reason && { reason }) }));
     }
     tx.delete(keptRef);
     return "landed";
@@ -170,4 +171,38 @@ export async function handleKeptStatusTask(data: unknown): Promise<Landing | "in
   const landing = await landKeptStatus(parsed.data.vendorId, parsed.data.waMessageId);
   if (landing === "no message yet") throw new NotLinkedYet("no outbound message has this WhatsApp id yet");
   return landing;
+}
+
+/**
+ * A status that came before its message had its WhatsApp id is kept aside (`pending_statuses`), and a
+ * task on this queue lands it once the message has it: the completion that gives the id reads nothing
+ * for it. The queue retries the task, backing off, for about a minute; the self-healing sweep lands a
+ * kept status left after that.
+ */
+export const KEPT_STATUS_FUNCTION = "keptStatusLanding";
+
+export const keptStatusTaskSchema = z.object({
+  vendorId: z.string().min(1),
+  waMessageId: z.string().min(1),
+});
+export type KeptStatusTask = z.infer<typeof keptStatusTaskSchema>;
+
+/** One task per kept WhatsApp id (a later status of the same id is landed by the same task). */
+export function keptStatusTaskId(task: KeptStatusTask): string {
+  return `kept-${createHash("sha256").update(`${task.vendorId}/${task.waMessageId}`).digest("hex").slice(0, 40)}`;
+}
+
+/** Asks for a kept status to be landed. A failed enqueue is logged: the sweep lands it a minute or two later. */
+export async function scheduleLanding(task: KeptStatusTask): Promise<void> {
+  try {
+    // Loaded when first needed: the status webhooks' cold start does not load the task queue client.
+    const { enqueueOnce } = require("../shared/task-queue") as typeof import("../shared/task-queue");
+    await enqueueOnce(KEPT_STATUS_FUNCTION, task, { id: keptStatusTaskId(task) });
+  } catch (error) {
+    logger.warn("kept status landing not enqueued; the sweep will land it", {
+      vendorId: task.vendorId,
+      waMessageId: task.waMessageId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

@@ -1,25 +1,24 @@
-import { FieldValue, type DocumentReference, type DocumentSnapshot, type Transaction } from "firebase-admin/firestore";
+import { type DocumentReference, type DocumentSnapshot, FieldValue, type Transaction } from "firebase-admin/firestore";
 import type { OutboundContent, OutboundDoc } from "../model/message";
 import { firestore } from "../shared/firestore";
 import { conversationRef, messageRef, outboundRef } from "../store/conversation-paths";
-import { newDelivery, statusOf, TERMINAL, transition, type Delivery } from "./delivery-state";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import type { AttemptScheduler, Dispatch } from "./dispatch";
-import { sentHere } from "./sent-here";
-import type { MessageView } from "./step";
+import { resolveInstance } from "../messaging/provider";
+import { type Claimed, type ClaimOutcome, claimStep, type ResolveInstance } from "./claim";
+import { outboxOf } from "./conversation-turn";
+import { type Delivery, deliveryFields, newDelivery, statusOf, transition } from "./delivery-state";
+import type { AttemptScheduler, AttemptTask, Dispatch } from "./dispatch";
+import { applyWrites, type Plan, type Reads, readsWith } from "./step";
 
 /** Without a vendor setting, a message is retried for up to a day before it ends failed. */
 export const DEFAULT_DEADLINE_MINUTES = 1440;
 
 /**
- * The conversation field naming the head a producer created claimed for an attempt in process. Its
- * success is recorded without reading or writing the conversation (one read and one write less per
- * reply): it stays listed on the outbox, and the next producer finds it ended (reading it, unless this
- * instance sent it) and drops it.
- * A message queued behind it while it is being sent gets a task of its own, which waits for it to end
- * and then takes the turn (`claimStep`); a failed attempt takes the mark off and hands over as usual.
+ * The conversation field an earlier version of this code set on a reply it sent from the deciding run,
+ * which could stay listed on the outbox after it was sent. A message queued behind such a head gets a
+ * task at once: its claim reads the head and drops it once it has ended (`claimStep`). The field is
+ * deleted by the next write of the outbox.
  */
-export const IN_PROCESS_HEAD = "inProcessHead";
+const LEGACY_HEAD_MARK = "inProcessHead";
 
 export interface OutboundDraft {
   messageId: string;
@@ -36,98 +35,68 @@ export interface OutboundDraft {
   fromDashboard?: boolean;
 }
 
+/** The head's first attempt, claimed in the producer's transaction: sent by the producer once it commits. */
+export interface StartedAttempt {
+  task: AttemptTask;
+  claimed: Claimed;
+}
+
+/** What a write leaves to its caller: the conversation's fields, the tasks to enqueue, the attempt it claimed. */
+export interface OutboxWrite {
+  conversationFields: Record<string, unknown>;
+  dispatches: Dispatch[];
+  started?: StartedAttempt;
+}
+
+interface PlannedMessage {
+  draft: OutboundDraft;
+  ref: DocumentReference;
+  delivery: Delivery;
+  /** Its task: the head of an idle conversation has one; a message behind an earlier one waits for its turn. */
+  task?: Dispatch;
+}
+
 /**
  * A conversation's outbound queue, read inside a producer's transaction. The conversation document's
  * `outbox` lists the messages not yet sent or failed, in the order they were decided; only its first
  * message has a send task, and each message hands over to the next when it ends. So replies leave in
- * order, and a message waiting for a retry holds back its own conversation only.
+ * order, and a message waiting for a retry holds back its own conversation only. A producer may start
+ * the new head's first attempt itself (`claimHead`): the same claim its task would make, in the
+ * producer's transaction, the head created already claimed.
  */
-/** The head message of an idle conversation, created already claimed for a first attempt in process. */
-export interface ClaimedHead {
-  task: Dispatch;
-  delivery: Delivery;
-  /** The message as created: its first attempt's completion need not read it again. */
-  created: MessageView;
-  /** Messages were queued behind it in the same write: its completion hands over to them. */
-  followed: boolean;
-}
-
-/** What a write leaves to its caller: the conversation's fields, the tasks to enqueue, the head it claimed. */
-export interface OutboxWrite {
-  conversationFields: Record<string, unknown>;
-  dispatches: Dispatch[];
-  claimed?: ClaimedHead;
-}
-
 export class Outbox {
   private readonly drafts: OutboundDraft[] = [];
-  private claimHead?: { provider: string; leaseMs: number };
-  /** The in-process head alone on the outbox, not yet read: it may have ended (`settle`). */
-  private unsettled?: string;
-  /** The in-process head is still being sent: the first message queued behind it gets a task that waits for it. */
-  private behindInProcess?: string;
-  /** The outbox listed an ended in-process head, dropped here: the write sets the outbox whole. */
-  private pruned = false;
+  private claim?: { plan: Plan<ClaimOutcome>; task: AttemptTask; claimed: Claimed };
 
   private constructor(
     readonly vendorId: string,
     readonly customer: string,
-    private queue: string[],
+    private readonly conversation: DocumentSnapshot,
     private readonly deadlineMinutes: number,
-    inProcessHead: unknown,
-  ) {
-    if (queue.length === 1 && queue[0] === inProcessHead) this.unsettled = queue[0];
-  }
+  ) {}
 
-  /** Reads the conversation, and its in-process head if it may have ended (a transaction's reads: call before any write). */
+  /** Reads the conversation (a transaction's read: call before any write). */
   static async open(
     tx: Transaction,
     vendorId: string,
     customer: string,
     deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
   ): Promise<Outbox> {
-    const outbox = Outbox.from(await tx.get(conversationRef(vendorId, customer)), vendorId, customer, deadlineMinutes);
-    return outbox.settle(tx);
+    return Outbox.from(await tx.get(conversationRef(vendorId, customer)), vendorId, customer, deadlineMinutes);
   }
 
-  /** From a conversation snapshot the transaction already read; `settle` before adding to it. */
+  /** From a conversation snapshot the transaction already read. */
   static from(
     conversation: DocumentSnapshot,
     vendorId: string,
     customer: string,
     deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
   ): Outbox {
-    const queue: unknown = conversation.get("outbox");
-    return new Outbox(
-      vendorId,
-      customer,
-      Array.isArray(queue) ? queue.filter((id): id is string => typeof id === "string") : [],
-      deadlineMinutes,
-      conversation.get(IN_PROCESS_HEAD),
-    );
+    return new Outbox(vendorId, customer, conversation, deadlineMinutes);
   }
 
-  /**
-   * Reads the in-process head left alone on the outbox (one read, only then; none when this instance
-   * sent it) and drops it if it has ended, so what is added next is the new head. A transaction's
-   * read: call before any write.
-   */
-  async settle(tx: Pick<Transaction, "get">): Promise<this> {
-    const head = this.unsettled;
-    if (head === undefined) return this;
-    this.unsettled = undefined;
-    const ref = outboundRef(this.vendorId, this.customer, head);
-    if (!sentHere(ref.path)) {
-      const snap = await tx.get(ref);
-      const delivery = snap.exists ? decodeDelivery(snap.get("delivery")) : undefined;
-      if (delivery && !TERMINAL.has(delivery.state)) {
-        this.behindInProcess = head;
-        return this;
-      }
-    }
-    this.queue = [];
-    this.pruned = true;
-    return this;
+  private get queue(): string[] {
+    return outboxOf(this.conversation);
   }
 
   add(draft: OutboundDraft): this {
@@ -139,70 +108,100 @@ export class Outbox {
     return this.drafts.length;
   }
 
-  /**
-   * The message this write makes the head of an idle conversation is created `sending`, claimed by
-   * the caller for its first attempt (no task hop); its later attempts are tasks as usual.
-   */
-  claimHeadFor(provider: string, leaseMs: number): this {
-    this.claimHead = { provider, leaseMs };
-    return this;
-  }
-
-  /**
-   * Creates the queued messages (each with its delivery map) and returns the conversation fields to
-   * merge (the caller writes the conversation once) and the task to enqueue after the commit: one,
-   * for the new head of an idle conversation.
-   */
-  write(tx: Transaction, now = Date.now()): OutboxWrite {
-    if (this.drafts.length === 0) return { conversationFields: {}, dispatches: [] };
-    if (this.unsettled !== undefined) throw new Error("Outbox.write: settle() the outbox before adding to it");
-    let claimed: ClaimedHead | undefined;
+  /** The messages as this write creates them (pure: the same for the same `now`). */
+  private planned(now: number): PlannedMessage[] {
     const deadline = now + this.deadlineMinutes * 60_000;
-    const dispatches: Dispatch[] = [];
+    const { vendorId, customer } = this;
+    const legacyHead = this.queue.length > 0 && this.conversation.get(LEGACY_HEAD_MARK) === this.queue[0];
     let previous = this.queue.at(-1);
-    for (const draft of this.drafts) {
-      const ref = outboundRef(this.vendorId, this.customer, draft.messageId);
+    return this.drafts.map((draft, index) => {
+      const ref = outboundRef(vendorId, customer, draft.messageId);
       let delivery = newDelivery(now, deadline);
       let task: Dispatch | undefined;
       if (previous) {
         const reason = "an earlier message of this conversation is not sent yet";
         delivery = transition(delivery, { type: "wait", reason, waitingFor: previous }, now);
-        // Its completion does not look behind it: this task waits for it to end, then takes the turn.
-        if (previous === this.behindInProcess) {
-          const { vendorId, customer } = this;
-          dispatches.push({ vendorId, customer, messageId: draft.messageId, generation: delivery.generation });
-        }
+        if (index === 0 && legacyHead)
+          task = { vendorId, customer, messageId: draft.messageId, generation: delivery.generation };
       } else {
-        const { vendorId, customer } = this;
         task = { vendorId, customer, messageId: draft.messageId, generation: delivery.generation };
-        if (this.claimHead) delivery = transition(delivery, { type: "claim", ...this.claimHead }, now);
-        else dispatches.push(task);
       }
-      const document: Record<string, unknown> = outboundDocument(this.vendorId, this.customer, draft, delivery, now);
+      previous = draft.messageId;
+      return { draft, ref, delivery, ...(task && { task }) };
+    });
+  }
+
+  /**
+   * Claims the first attempt of the message this write makes the head of an idle conversation, as its
+   * task would (`claimStep`: its number, channel, turn on the send line), reading the new message and
+   * the conversation as this transaction leaves them. `conversationFields`: what the caller writes on
+   * the conversation besides the outbox (a decision's `lastInboundAt`); `resolve`: how the claim finds
+   * the number (a unit test passes its own). A transaction's reads: call
+   * after every `add` and before any write. Returns whether the head was claimed; if not, it keeps its task.
+   */
+  async claimHead(
+    reads: Reads,
+    conversationFields: Record<string, unknown> = {},
+    resolve: ResolveInstance = resolveInstance,
+  ): Promise<boolean> {
+    const now = Date.now();
+    const head = this.queue.length === 0 ? this.planned(now)[0] : undefined;
+    if (!head?.task) return false;
+    const ids = this.drafts.map((draft) => draft.messageId);
+    const conversation = { ...this.conversation.data(), ...conversationFields, outbox: ids };
+    const known = new Map<string, Record<string, unknown>>([
+      [head.ref.path, outboundDocument(this.vendorId, this.customer, head.draft, head.delivery, now)],
+      [this.conversation.ref.path, conversation],
+    ]);
+    const plan = await claimStep(readsWith(reads, known), head.task, resolve);
+    if (plan.outcome.kind !== "claimed") return false;
+    this.claim = { plan, task: head.task, claimed: plan.outcome };
+    return true;
+  }
+
+  /**
+   * Creates the queued messages (each with its delivery map) and returns the conversation fields to
+   * merge (the caller writes the conversation once) and the task to enqueue after the commit: one,
+   * for the new head of an idle conversation, unless its first attempt was claimed here (`started`).
+   */
+  write(tx: Transaction, now = Date.now()): OutboxWrite {
+    if (this.drafts.length === 0) return { conversationFields: {}, dispatches: [] };
+    const planned = this.planned(now);
+    const documents = new Map<string, Record<string, unknown>>(
+      planned.map(({ ref, draft, delivery }) => [
+        ref.path,
+        outboundDocument(this.vendorId, this.customer, draft, delivery, now),
+      ]),
+    );
+    const claim = this.claim;
+    // The claim's update of the head is merged into its create; its other writes (the number's line,
+    // its circuit) are the transaction's.
+    if (claim) applyWrites(tx, claim.plan.writes ?? [], documents);
+    const dispatches: Dispatch[] = [];
+    for (const { ref, draft, delivery, task } of planned) {
+      const document = documents.get(ref.path)!;
       tx.create(ref, document);
-      if (task && this.claimHead) {
-        const created = { ref, id: ref.id, get: (field: string) => document[field] };
-        claimed = { task, delivery, created, followed: this.drafts.length > 1 };
-      }
+      if (task && task.messageId !== claim?.task.messageId) dispatches.push(task);
       if (draft.fromDashboard) {
+        // Its status as created (a claimed head is already sending).
         tx.update(messageRef(this.vendorId, this.customer, draft.messageId), {
-          status: statusOf(delivery.state),
+          status: document.status ?? statusOf(delivery.state),
           to: this.customer,
           wabaInstanceId: draft.wabaInstanceId,
           origin: draft.origin,
           sentAs: ref.path,
         });
       }
-      previous = draft.messageId;
     }
     const ids = this.drafts.map((draft) => draft.messageId);
-    // Within the transaction that read the outbox, the whole list can be set (the ended head dropped).
-    const conversationFields: Record<string, unknown> = {
-      outbox: this.pruned ? [...this.queue, ...ids] : FieldValue.arrayUnion(...ids),
+    const conversationFields: Record<string, unknown> = { outbox: FieldValue.arrayUnion(...ids) };
+    if (this.conversation.get(LEGACY_HEAD_MARK) !== undefined)
+      conversationFields[LEGACY_HEAD_MARK] = FieldValue.delete();
+    return {
+      conversationFields,
+      dispatches,
+      ...(claim && { started: { task: claim.task, claimed: claim.claimed } }),
     };
-    if (claimed) conversationFields[IN_PROCESS_HEAD] = claimed.task.messageId;
-    else if (this.pruned) conversationFields[IN_PROCESS_HEAD] = FieldValue.delete();
-    return { conversationFields, dispatches, ...(claimed && { claimed }) };
   }
 
   /** `write`, plus the conversation document, for producers that write nothing else on it. */
@@ -238,22 +237,34 @@ function outboundDocument(vendorId: string, to: string, draft: OutboundDraft, de
   };
 }
 
+/** What `queueOnce` did: queued the message, or found one of that id already (a retried request). */
+export type Queued =
+  { created: true; path: string } | { created: false; path: string; existing: Record<string, unknown> };
+
 /**
- * The queue function for producers outside a transaction of their own (the admin API): queues the
- * messages in one transaction on the conversation, then enqueues the head's task.
+ * The producer for messages outside a transaction of their own (a vendor's message from the admin API
+ * or the console): queues the message on its conversation's outbox in one transaction, then enqueues
+ * the head's task. Created once: a second call with the same id (a retried request) queues nothing and
+ * gets the first one's fields back.
  */
-export async function queueOutbound(
+export async function queueOnce(
   vendorId: string,
   customer: string,
-  drafts: OutboundDraft[],
+  draft: OutboundDraft,
   scheduler: AttemptScheduler,
   deadlineMinutes = DEFAULT_DEADLINE_MINUTES,
-): Promise<DocumentReference[]> {
-  const dispatches = await firestore().runTransaction(async (tx) => {
+): Promise<Queued> {
+  const ref = outboundRef(vendorId, customer, draft.messageId);
+  const { queued, dispatches } = await firestore().runTransaction(async (tx) => {
     const outbox = await Outbox.open(tx, vendorId, customer, deadlineMinutes);
-    for (const draft of drafts) outbox.add(draft);
-    return outbox.writeWithConversation(tx);
+    const existing = await tx.get(ref);
+    if (existing.exists)
+      return { queued: { created: false, path: ref.path, existing: existing.data() ?? {} } as const, dispatches: [] };
+    return {
+      queued: { created: true, path: ref.path } as const,
+      dispatches: outbox.add(draft).writeWithConversation(tx),
+    };
   });
   await scheduler.schedule(dispatches);
-  return drafts.map((draft) => outboundRef(vendorId, customer, draft.messageId));
+  return queued;
 }

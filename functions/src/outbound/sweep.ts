@@ -4,14 +4,10 @@ import { resolveInstance, toChannel } from "../messaging/provider";
 import { failoverOf } from "../model/waba-instance";
 import { firestore } from "../shared/firestore";
 import { conversationOf, conversationRef, OUTBOUND, outboundRef } from "../store/conversation-paths";
-import { unmarkInProcess } from "./conversation-turn";
-import type { OutboundDeps } from "./deps";
-import { decodeDelivery, deliveryFields } from "./delivery-codec";
-import { TERMINAL, transition, type Delivery } from "./delivery-state";
-import type { Dispatch } from "./dispatch";
+import type { Dispatch, OutboundDeps } from "./dispatch";
+import { decodeDelivery, type Delivery, deliveryFields, TERMINAL, transition } from "./delivery-state";
 import { linkOutbound } from "./links";
-import { isPacedWait } from "./pacing";
-import { lineMoves } from "./send-line";
+import { isPacedWait, lineMoves } from "./send-line";
 
 /** A message that has not moved for this long while it should have has lost its task. */
 export const STALE_MS = 2 * 60_000;
@@ -56,7 +52,6 @@ export async function redriveConversation(
       const next = await redriven(tx, head.delivery, now, staleMs, vendorId, head.wabaInstanceId);
       if (next) {
         tx.update(outboundRef(vendorId, customer, head.id), deliveryFields(next, now));
-        if (head.delivery.state === "sending") for (const write of unmarkInProcess(conversation, head.id)) write(tx);
         out.push({
           vendorId,
           customer,

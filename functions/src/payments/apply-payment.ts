@@ -1,12 +1,11 @@
-import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { type DocumentReference, FieldValue, type Transaction } from "firebase-admin/firestore";
 import { textBook } from "../engine/wording";
-import type { OutboundDeps } from "../outbound/deps";
-import type { Dispatch } from "../outbound/dispatch";
+import type { Dispatch, OutboundDeps } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { firestore, getBoth } from "../shared/firestore";
 import { logger } from "../shared/logger";
 import { wellFormed } from "../model/common";
-import { orderDocSchema, type OrderDoc } from "../model/order";
+import { type OrderDoc, orderDocSchema } from "../model/order";
 import { isOrderReference, orderRef } from "../store/orders";
 import { paymentEntryRef } from "../store/payments";
 import { readVendorConfigCached } from "../store/vendor-configs";

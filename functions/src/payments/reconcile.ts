@@ -1,5 +1,5 @@
 import type { DocumentReference } from "firebase-admin/firestore";
-import type { OutboundDeps } from "../outbound/deps";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { logger } from "../shared/logger";
 import { checkoutsDue, parseOrder, setCheckoutCheck } from "../store/orders";
 import { readPaymentAccountCached } from "../store/payment-accounts";

@@ -1,7 +1,7 @@
 import { admit, pass, refuse, type Step, type WebhookDoor } from "../http/admission";
 import { errorResponse, type WebhookRequest, type WebhookResponse } from "../http/handler";
 import { documentIdIn, segmentsAfter } from "../http/paths";
-import type { OutboundDeps } from "../outbound/deps";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { logger } from "../shared/logger";
 import { readPaymentAccountCached } from "../store/payment-accounts";
 import { applyPayment } from "./apply-payment";

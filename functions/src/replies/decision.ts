@@ -1,15 +1,14 @@
 import {
   FieldValue,
+  Timestamp,
   type DocumentSnapshot,
   type QueryDocumentSnapshot,
-  type Timestamp,
   type Transaction,
 } from "firebase-admin/firestore";
 import type { ConversationState } from "../engine/chat-engine";
 import { inboundDocSchema, type InboundDoc, type OutboundContent } from "../model/message";
-import { INLINE_CLAIM, inlineSender, type InlineAttempt } from "../outbound/attempt";
 import type { Dispatch } from "../outbound/dispatch";
-import { Outbox } from "../outbound/outbox";
+import { Outbox, type StartedAttempt } from "../outbound/outbox";
 import { firestore, getBoth, isFailedPrecondition } from "../shared/firestore";
 import {
   conversationRef,
@@ -54,8 +53,8 @@ export interface DecideResult {
   next?: string;
   /** Products whose stock the committed decision changed. */
   stockChanged: string[];
-  /** The first reply, created claimed for its first attempt in process (no task hop). */
-  inline?: InlineAttempt;
+  /** The first reply's first attempt, claimed in the decision's transaction: this run sends it. */
+  started?: StartedAttempt;
   /** Orders this decision reserved with our pay link, whose checkout is to be created now. */
   checkoutsToCreate?: string[];
   /** The earlier undecided message of the buyer this one parked behind: not decided here, it hands over. */
@@ -63,8 +62,8 @@ export interface DecideResult {
 }
 
 export interface DecideOptions {
-  /** Whether the decision may claim its first reply for an attempt in process (`inlineSender`). */
-  inline?: boolean;
+  /** Whether the decision claims its first reply's first attempt, for this run to send (`Outbox.claimHead`). */
+  attemptHere?: boolean;
   /**
    * Park behind an earlier undecided message of the buyer instead of deciding (the first message of a
    * run; one handed over is next by construction). `receivedAt`, when the trigger knows it, saves a read.
@@ -157,12 +156,6 @@ async function decideFromReads(
           noticeOutboxes.set(notice.to, await Outbox.open(tx, vendorId, notice.to, deadlineMinutes));
       }
       const outbox = Outbox.from(convSnap, vendorId, customer, deadlineMinutes);
-      const addsToOwn = decision.replies.length > 0 || (decision.notices ?? []).some((n) => n.to === customer);
-      if (addsToOwn) await outbox.settle(tx);
-      decision.apply?.(tx);
-      const wantsInline = options.inline === true && decision.replies.length > 0;
-      const sender = wantsInline ? await inlineSender(vendorId, wabaInstanceId, inbound.channel) : undefined;
-      if (sender) outbox.claimHeadFor(INLINE_CLAIM.provider, INLINE_CLAIM.leaseMs);
       const replyIds = decision.replies.map((_, index) => replyMessageId(messageId, index));
       decision.replies.forEach((content, index) => {
         // A reply leaves from the number the customer wrote to: the Cloud API number when they wrote there.
@@ -183,21 +176,12 @@ async function decideFromReads(
         const target = noticeOutboxes.get(notice.to) ?? outbox;
         target.add({ messageId: notices[index]!.id, wabaInstanceId, origin: "engine", content: notice.content });
       });
-      const { conversationFields, dispatches, claimed } = outbox.write(tx);
-      let inline: InlineAttempt | undefined;
-      if (claimed && sender && claimed.task.messageId === replyIds[0]) {
-        const { task, delivery, created } = claimed;
-        const content = decision.replies[0]!;
-        const attempt = {
-          kind: "claimed",
-          delivery,
-          instance: sender,
-          channel: "wasender",
-          to: customer,
-          content,
-        } as const;
-        inline = { task, claimed: attempt, known: created, alone: !claimed.followed };
-      } else if (claimed) dispatches.push(claimed.task);
+      // The first reply's first attempt is claimed here, as its task would claim it, from the
+      // conversation as this decision leaves it (the customer just wrote); still a read, before any write.
+      if (options.attemptHere === true && decision.replies.length > 0)
+        await outbox.claimHead(tx, { lastInboundAt: Timestamp.now() });
+      decision.apply?.(tx);
+      const { conversationFields, dispatches, started } = outbox.write(tx);
       for (const other of noticeOutboxes.values()) dispatches.push(...other.writeWithConversation(tx));
       const conversation: Record<string, unknown> = {
         vendorId,
@@ -242,7 +226,7 @@ async function decideFromReads(
         stockChanged: decision.stockChanged ?? [],
         checkoutsToCreate: decision.checkoutsToCreate ?? [],
         ...(next && { next }),
-        ...(inline && { inline }),
+        ...(started && { started }),
       };
     },
     { maxAttempts: 10 },

@@ -6,12 +6,12 @@ import type { InboundDoc } from "../model/message";
 import { describeIssues } from "../model/common";
 import { paymentLinkTemplateSchema, type VendorConfig } from "../model/vendor-config";
 import type { InboundLimiter, LimitVerdict } from "../shared/inbound-limiter";
-import { attemptInline } from "../outbound/attempt";
-import type { OutboundDeps } from "../outbound/deps";
+import { attemptClaimed } from "../outbound/deliver";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { markUndecided, stuckInbound } from "../store/conversations";
 import {
-  decideOnce,
   type ConversationView,
+  decideOnce,
   type DecideOptions,
   type DecideResult,
   type InboundDecision,
@@ -40,10 +40,11 @@ class DecisionError extends Error {}
 /** A decision that throws is tried this many times in all, then the message is marked failed with the reason. */
 const DECISION_TRIES = 3;
 /**
- * For this long from the start of a run, a decision's first reply is sent by the run itself (no task
- * hop); past it, a long hand-over chain queues its replies as tasks and stays far from the timeout.
+ * For this long from the start of a run, a decision's first reply's first attempt is made by the run
+ * itself (no task hop); past it, a long hand-over chain leaves its replies to their tasks and stays far
+ * from the timeout.
  */
-const INLINE_BUDGET_MS = 15_000;
+const ATTEMPT_HERE_BUDGET_MS = 15_000;
 /** How many parked messages one run decides in a row before leaving the rest to their own runs or the sweep. */
 const MAX_HANDOVERS = 50;
 
@@ -143,12 +144,12 @@ export async function replyToInbound(
   /** The message's `receivedAt` as the trigger saw it (saves a read); read from the document otherwise. */
   receivedAt?: unknown,
 ): Promise<void> {
-  const inlineUntil = Date.now() + INLINE_BUDGET_MS;
+  const attemptUntil = Date.now() + ATTEMPT_HERE_BUDGET_MS;
   // Only the run's first message may have an earlier one undecided; each next one was handed over by it.
   const first: DecideOptions = { ordered: receivedAt instanceof Timestamp ? { receivedAt } : {} };
   let current: string | undefined = messageId;
   for (let hops = 0; current && hops < MAX_HANDOVERS; hops++) {
-    const options: DecideOptions = { ...(hops === 0 && first), inline: Date.now() < inlineUntil };
+    const options: DecideOptions = { ...(hops === 0 && first), attemptHere: Date.now() < attemptUntil };
     current = await decideAndQueue(vendorId, customer, current, deps, options);
   }
   if (current) logger.warn("hand-over chain cut; the sweep decides the rest", { vendorId, next: current });
@@ -247,8 +248,9 @@ async function decideAndQueue(
   }
   if (decided.alreadyDecided) logger.info("inbound already decided", { vendorId, messageId });
   await deps.scheduler.schedule(decided.dispatches);
-  // The first reply leaves now, from this run (its retries are tasks); the stock views after it.
-  if (decided.inline) await attemptInline(decided.inline, deps);
+  // The first reply's attempt, claimed with the decision, is made now by this run (its retries are
+  // tasks); the stock views after it.
+  if (decided.started) await attemptClaimed(decided.started.task, decided.started.claimed, deps);
   await (deps.stockViews ?? immediateStockViews).refresh(vendorId, decided.stockChanged);
   await createCheckouts(vendorId, decided.checkoutsToCreate ?? [], deps);
   return decided.next;

@@ -2,7 +2,7 @@ import { FieldValue } from "firebase-admin/firestore";
 import { logger } from "../shared/logger";
 import { describeIssues, e164Schema } from "../model/common";
 import { vendorWrittenOutboundSchema } from "../model/message";
-import type { OutboundDeps } from "../outbound/deps";
+import type { OutboundDeps } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { firestore, getBoth } from "../shared/firestore";
 import { messageRef, outboundRef } from "../store/conversations";

@@ -239,28 +239,6 @@ export async function resumeConversation(vendorId: string, customer: string, by:
   });
 }
 
-/**
- * A vendor-written outbound message, the document a dashboard writes: `onNewMessage` completes it
- * with the vendor's number and the customer and queues it like every other outbound message. Created
- * once: a second write of the same id (a retried request) changes nothing and gets the first one's
- * content back (`created: false`).
- */
-export async function writeVendorMessage(
-  vendorId: string,
-  customer: string,
-  messageId: string,
-  content: Record<string, unknown>,
-): Promise<{ path: string; created: boolean; existing?: Record<string, unknown> }> {
-  const ref = messageRef(vendorId, customer, messageId);
-  try {
-    await ref.create({ direction: "outbound", origin: "console", ...content, createdAt: FieldValue.serverTimestamp() });
-    return { path: ref.path, created: true };
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
-    return { path: ref.path, created: false, existing: (await ref.get()).data() ?? {} };
-  }
-}
-
 export type RedriveResult =
   | { ok: true; messageId: string; path: string }
   | { ok: false; reason: "not_failed" }

@@ -53,7 +53,7 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
     const body: Record<string, string> = { to, text: content.text };
     if (content.imageUrl) body.imageUrl = content.imageUrl;
     if (content.documentUrl) body.documentUrl = content.documentUrl;
-    // One request per attempt: retries are the delivery state machine's, by cause (retry-policy.ts).
+    // One request per attempt: retries are the delivery state machine's, by cause (outbound/failure.ts).
     return this.post("/send-message", body);
   }
 

@@ -1,8 +1,8 @@
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
-import { markInstanceProblem } from "../../src/outbound/alerts";
+import { type FakeWasender, startFakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { markInstanceProblem } from "../../src/outbound/failure";
 import { firestore } from "../../src/shared/firestore";
 import { readInstanceRuntime, recordProviderError, writeCircuit } from "../../src/store/waba-instances";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";

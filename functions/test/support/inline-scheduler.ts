@@ -1,14 +1,12 @@
 import { afterAll, beforeAll } from "vitest";
-import { startFakeWasender, type FakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
+import { type FakeWasender, startFakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { AlloPermetEngine } from "../../src/engine/allopermet-engine";
 import { ProviderRegistry } from "../../src/providers/registry";
-import { performAttempt, RetryLater } from "../../src/outbound/attempt";
-import type { OutboundDeps } from "../../src/outbound/deps";
+import { performAttempt, RetryLater } from "../../src/outbound/deliver";
+import { type AttemptScheduler, type Dispatch, type OutboundDeps, taskIdFor } from "../../src/outbound/dispatch";
 import type { ReplyDeps } from "../../src/replies/reply-to-inbound";
 import { InboundLimiter } from "../../src/shared/inbound-limiter";
 import { ProviderServices } from "../../src/providers/services";
-import type { AttemptScheduler, Dispatch } from "../../src/outbound/dispatch";
-import { taskIdFor } from "../../src/outbound/dispatch";
 
 /**
  * A stand-in for Cloud Tasks in tests that run functions in process (their own project, where no task

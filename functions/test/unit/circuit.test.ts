@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { afterWasenderAttempt, route, type Circuit } from "../../src/model/circuit";
+import { afterWasenderAttempt, type Circuit, route } from "../../src/model/circuit";
 import { checkInstance, configNotices, hasMetaFailover, receivesMeta } from "../../src/model/waba-instance";
-import { failsOverAtOnce } from "../../src/outbound/channel";
+import { failsOverAtOnce } from "../../src/outbound/claim";
 import { newDelivery } from "../../src/outbound/delivery-state";
 
 const settings = { threshold: 3, cooldownMs: 60_000 };

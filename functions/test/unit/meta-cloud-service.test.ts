@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeMeta, type FakeMeta } from "../../../scripts/lib/fake-meta.mjs";
+import { type FakeMeta, startFakeMeta } from "../../../scripts/lib/fake-meta.mjs";
 import type { SendFailure, SendFailureCode } from "../../src/messaging/types";
 import { ProviderServices } from "../../src/providers/services";
 import { filenameOf, messageBody } from "../../src/meta/meta-cloud-service";
-import { decideRetry } from "../../src/outbound/retry-policy";
+import { decideRetry } from "../../src/outbound/failure";
 
 const PHONE_ID = "109876543210";
 const TOKEN = "EAAG-test-token-a";

@@ -101,7 +101,7 @@ describe("module boundaries", () => {
       target.startsWith("/") ? rel(target) : target,
     );
     const unused =
-      /^(engine|admin|replies|orders|messaging|meta|migration|onboarding)\/|^outbound\/(attempt|dispatch|task-handler|sweep)|^wasender\/vendor-wasender|^entry\/(?!webhooks)|^firebase-functions$|^undici$|^@upstash\/ratelimit$/;
+      /^(engine|admin|replies|orders|messaging|meta|migration|onboarding)\/|^outbound\/(deliver|dispatch|sweep|claim|complete|outbox)|^wasender\/vendor-wasender|^entry\/(?!webhooks)|^firebase-functions$|^undici$|^@upstash\/ratelimit$/;
     expect(loaded.filter((name) => unused.test(name))).toEqual([]);
   });
 

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { newDelivery, transition } from "../../src/outbound/delivery-state";
-import { handOverAt, isPacedWait, onIdleLine, PACED_REASON, usesTurn, waitsForTurn } from "../../src/outbound/pacing";
+import {
+  handOverAt,
+  isPacedWait,
+  onIdleLine,
+  PACED_REASON,
+  usesTurn,
+  waitsForTurn,
+} from "../../src/outbound/send-line";
 
 const T0 = 1_800_000_000_000;
 const INTERVAL = 1_000;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BACKOFF_CAP_MS, backoffMs, decideRetry } from "../../src/outbound/retry-policy";
+import { BACKOFF_CAP_MS, backoffMs, decideRetry } from "../../src/outbound/failure";
 import { secondsFromRateLimitReset } from "../../src/shared/rate-limit-reset";
 import type { SendFailure } from "../../src/messaging/types";
 

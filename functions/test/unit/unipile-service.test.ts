@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeUnipile, type FakeUnipile } from "../../../scripts/lib/fake-unipile.mjs";
+import { type FakeUnipile, startFakeUnipile } from "../../../scripts/lib/fake-unipile.mjs";
 import type { SendFailure, SendFailureCode } from "../../src/messaging/types";
-import { decideRetry } from "../../src/outbound/retry-policy";
+import { decideRetry } from "../../src/outbound/failure";
 import { ProviderServices } from "../../src/providers/services";
 import { attendeeId, unipileText } from "../../src/unipile/unipile-service";
 import {

@@ -1,23 +1,23 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it, vi } from "vitest";
-import { performAttempt, RetryLater } from "../../src/outbound/attempt";
+import { performAttempt } from "../../src/outbound/deliver";
 import type { Dispatch } from "../../src/outbound/dispatch";
-import type { ReplyDeps } from "../../src/replies/reply-to-inbound";
+import { type ReplyDeps, replyToInbound } from "../../src/replies/reply-to-inbound";
 import { firestore } from "../../src/shared/firestore";
-import { createVendor, outboundOf } from "../support/emulators";
+import { createVendor, messagesOf, outboundOf, pendingInbound } from "../support/emulators";
 import { useInProcessReplies } from "../support/inline-scheduler";
 
 // In process, in a project of its own (no Functions emulator trigger or task queue here): the test
 // runs each send task itself, in the order that shows the hand-over.
 vi.hoisted(() => {
-  process.env.GCLOUD_PROJECT = process.env.GOOGLE_CLOUD_PROJECT = "demo-livepay-recovery";
+  process.env.GCLOUD_PROJECT = process.env.GOOGLE_CLOUD_PROJECT = "demo-livepay-first-attempt";
   delete process.env.FIREBASE_CONFIG;
 });
 const db = firestore();
 const replies = useInProcessReplies();
 
-describe("a reply whose sender died while sending it in process", () => {
-  it("loses its in-process mark when re-driven: what waits behind it stops asking and is handed over", async () => {
+describe("a first reply whose sender died mid-send", () => {
+  it("is retried by its task once its lease is over, and hands over to what waits behind it, in order", async () => {
     const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const { vendorId, wabaInstanceId } = vendor;
     const customer = "+221773200001";
@@ -36,7 +36,7 @@ describe("a reply whose sender died while sending it in process", () => {
       delivery: { generation: 1, deadlineAt, changedAt: past, ...delivery },
     });
     // The reply's sender (the deciding run) died mid-send: its lease is over; a message waits behind it.
-    await conversation.set({ vendorId, customer, outbox: ["out_DEAD_0", "out_NEXT_0"], inProcessHead: "out_DEAD_0" });
+    await conversation.set({ vendorId, customer, outbox: ["out_DEAD_0", "out_NEXT_0"] });
     await outboundOf(db, vendorId, customer)
       .doc("out_DEAD_0")
       .set(
@@ -65,18 +65,54 @@ describe("a reply whose sender died while sending it in process", () => {
     const deps: ReplyDeps = { ...replies.deps, scheduler: { schedule: async (tasks) => void held.push(...tasks) } };
     const task = (messageId: string) => ({ vendorId, customer, messageId, generation: 1 });
 
-    // Behind a reply still marked as sent in process, the waiting message's task asks again later.
-    await expect(performAttempt(task("out_NEXT_0"), deps)).rejects.toBeInstanceOf(RetryLater);
-    // The reply's own task finds its lease over: it is retried, and no longer marked.
-    expect(await performAttempt(task("out_DEAD_0"), deps)).toBe("the previous sender stopped mid-send; retried");
-    expect((await conversation.get()).get("inProcessHead")).toBeUndefined();
-    // So the waiting message's task stops asking: its turn comes from the reply's completion.
+    // Behind a head still being sent (as far as anyone can tell), the waiting message's stray task waits.
     expect(await performAttempt(task("out_NEXT_0"), deps)).toBe("waiting for out_DEAD_0");
+    // The reply's own task finds its lease over: it is retried (a new task), and hands over when it ends.
+    expect(await performAttempt(task("out_DEAD_0"), deps)).toBe("the previous sender stopped mid-send; retried");
 
     await replies.deps.scheduler.schedule(held.splice(0));
     await replies.scheduler.idle();
     const sends = replies.wasender.sends.filter((send) => send.apiKey === vendor.apiKey && send.to === customer);
     expect(sends.map((send) => send.text)).toEqual(["première réponse", "deuxième message"]);
     expect((await conversation.get()).get("outbox")).toEqual([]);
+  }, 30_000);
+
+  it("drops a head an earlier version left listed once sent, and sends the next reply after it", async () => {
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
+    const { vendorId, wabaInstanceId } = vendor;
+    const customer = "+221773200002";
+    const conversation = db.collection("vendors").doc(vendorId).collection("conversations").doc(customer);
+    const past = Timestamp.fromMillis(Date.now() - 5 * 60_000);
+    await conversation.set({ vendorId, customer, outbox: ["out_OLD_0"], inProcessHead: "out_OLD_0" });
+    await outboundOf(db, vendorId, customer)
+      .doc("out_OLD_0")
+      .set({
+        direction: "outbound",
+        vendorId,
+        wabaInstanceId,
+        to: customer,
+        origin: "engine",
+        text: "réponse déjà envoyée",
+        createdAt: past,
+        status: "sent",
+        delivery: {
+          state: "sent",
+          generation: 1,
+          attempts: 1,
+          deadlineAt: Timestamp.fromMillis(Date.now() + 3_600_000),
+          changedAt: past,
+          history: [{ at: past, event: "sent" }],
+        },
+      });
+    await messagesOf(db, vendorId, customer)
+      .doc("in_LEGACY1")
+      .set(pendingInbound(vendor, customer, "in_LEGACY1", "Bonjour"));
+    await replyToInbound(vendorId, customer, "in_LEGACY1", replies.deps);
+    await replies.scheduler.idle();
+    const sends = replies.wasender.sends.filter((send) => send.apiKey === vendor.apiKey && send.to === customer);
+    expect(sends).toHaveLength(1);
+    const after = await conversation.get();
+    expect(after.get("outbox")).toEqual([]);
+    expect(after.get("inProcessHead")).toBeUndefined();
   }, 30_000);
 });

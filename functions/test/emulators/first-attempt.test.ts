@@ -12,10 +12,10 @@ import {
 } from "../support/emulators";
 
 /**
- * A reply sent in process by the run that decided it, alone on its conversation's outbox, stays listed
- * once it ends (its completion neither reads nor writes the conversation); whoever queues the next
- * message drops it. A message queued behind one still being sent has a task that waits for it to end,
- * then takes the turn; one whose attempt failed is no longer marked, and its retry hands over as usual.
+ * A decision's first reply is an ordinary outbox entry whose first attempt the deciding run makes (its
+ * claim made in the decision's transaction): it leaves the outbox when it ends, like every message, and
+ * hands over to what was queued behind it meanwhile; a failed first attempt is retried by a task, whose
+ * completion hands over as usual.
  */
 
 const db = adminDb();
@@ -55,23 +55,22 @@ async function queueBehind(customer: string, firstId: string) {
   expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
 }
 
-describe("a reply sent in process", () => {
-  it("stays on its outbox once sent; the next message's decision drops it and sends its own reply", async () => {
+describe("a decision's first reply", () => {
+  it("is sent once by the deciding run and leaves the outbox; the next decision's reply follows in order", async () => {
     const customer = "+221779880001";
     await greet(vendor, customer);
     const [first] = await settled(vendor.vendorId, customer);
     expect(first!.status).toBe("sent");
+    expect(first!.delivery?.attempts).toBe(1);
     const after = await conversationOf(customer).get();
-    expect(after.get("outbox")).toEqual([first!.id]);
-    expect(after.get("inProcessHead")).toBe(first!.id);
+    expect(after.get("outbox")).toEqual([]);
 
     await greet(vendor, customer, "aide");
     const replies = await settled(vendor.vendorId, customer, 2);
     const second = replies.find((reply) => reply.id !== first!.id)!;
     expect(second.status).toBe("sent");
-    const now = await conversationOf(customer).get();
-    expect(now.get("outbox")).toEqual([second.id]);
-    expect(now.get("inProcessHead")).toBe(second.id);
+    expect((await conversationOf(customer).get()).get("outbox")).toEqual([]);
+    // Exactly once each, in order.
     const order = wasender.sends.filter((send) => send.to === customer).map((send) => send.text);
     expect(order).toEqual([first!.text, second.text]);
   }, 60_000);
@@ -90,9 +89,9 @@ describe("a reply sent in process", () => {
     await queueBehind(customer, firstId);
   }, 60_000);
 
-  it("is no longer marked once its attempt failed: its retry hands over to what was queued behind it", async () => {
+  it("whose first attempt failed: its retry hands over to what was queued behind it", async () => {
     const customer = "+221779880003";
-    // The attempt in process gets a 500; the retry's send answers after 3 s.
+    // The deciding run's attempt gets a 500; the retry's send answers after 3 s.
     wasender.injectFault({ apiKey: vendor.apiKey, to: customer, status: 500 });
     wasender.injectFault({ apiKey: vendor.apiKey, to: customer, delayMs: 3_000 });
     await greet(vendor, customer);
@@ -106,7 +105,6 @@ describe("a reply sent in process", () => {
     );
     const conversation = await conversationOf(customer).get();
     expect(conversation.get("outbox")).toEqual([firstId]);
-    expect(conversation.get("inProcessHead")).toBeUndefined();
     await queueBehind(customer, firstId);
   }, 60_000);
 });
