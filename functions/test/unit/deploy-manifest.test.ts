@@ -3,17 +3,19 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FUNCTIONS_REGION } from "../../src/config/region";
 
 /**
- * What `firebase deploy` would create, read the way the CLI reads it: the sources are compiled afresh
- * (as the predeploy build does), then firebase-functions' own discovery binary loads the built
- * `index.js` and writes the manifest (every export's endpoint, the params, the required APIs). Each
- * endpoint is compared with one row of DEPLOYED below: a function added, removed or re-configured
- * without its row changing fails here.
+ * What `firebase deploy` would create, read the way the CLI reads it: the sources are bundled afresh
+ * (bundle.mjs, as the predeploy build does), then firebase-functions' own discovery binary loads the
+ * package's `main` (the bundles' index) and writes the manifest (every export's endpoint, the params,
+ * the required APIs). Each endpoint is compared with one row of DEPLOYED below: a function added,
+ * removed or re-configured without its row changing fails here.
  */
 const FUNCTIONS_DIR = resolve(__dirname, "../..");
 const ROOT = resolve(FUNCTIONS_DIR, "..");
-const REGION = "us-central1";
+/** The one region setting (src/config/region.ts): every function and every Hosting rewrite. */
+const REGION = FUNCTIONS_REGION;
 /** Every function reads the shared configuration cache (entry/global.ts). */
 const CACHE_SECRETS = ["CONFIG_CACHE_KEY", "UPSTASH_REDIS_REST_TOKEN", "UPSTASH_REDIS_REST_URL"];
 
@@ -154,19 +156,14 @@ let manifest: Manifest;
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), "livepay-manifest-"));
-  // A copy of the deployed package: fresh build output, the package.json that names it, the dependencies.
-  execFileSync(
-    process.execPath,
-    [
-      require.resolve("typescript/bin/tsc"),
-      "-p",
-      join(FUNCTIONS_DIR, "tsconfig.build.json"),
-      "--outDir",
-      join(workDir, "lib"),
-    ],
-    { cwd: FUNCTIONS_DIR, stdio: "pipe" },
-  );
-  writeFileSync(join(workDir, "package.json"), readFileSync(join(FUNCTIONS_DIR, "package.json")));
+  // A copy of the deployed package: fresh bundles, the package.json that names them, the dependencies.
+  execFileSync(process.execPath, [join(FUNCTIONS_DIR, "bundle.mjs"), join(workDir, "dist")], {
+    cwd: FUNCTIONS_DIR,
+    stdio: "pipe",
+  });
+  const pkg = JSON.parse(readFileSync(join(FUNCTIONS_DIR, "package.json"), "utf8")) as { main: string };
+  expect(pkg.main).toBe("dist/index.js");
+  writeFileSync(join(workDir, "package.json"), JSON.stringify(pkg));
   symlinkSync(join(FUNCTIONS_DIR, "node_modules"), join(workDir, "node_modules"), "dir");
   mkdirSync(join(workDir, "out"));
   const output = join(workDir, "out", "manifest.json");
@@ -225,7 +222,8 @@ describe("deploy manifest", () => {
     for (const { source, function: target } of rewrites) {
       const endpoint = target ? manifest.endpoints[target.functionId] : undefined;
       expect(endpoint?.httpsTrigger, `${source} -> ${target?.functionId}`).toBeDefined();
-      expect(endpoint?.region).toEqual([target?.region ?? REGION]);
+      expect(target?.region, `firebase.json's rewrite of ${source}: the region of src/config/region.ts`).toBe(REGION);
+      expect(endpoint?.region).toEqual([REGION]);
     }
   });
 });
