@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUNCTIONS_REGION } from "../../src/config/region";
 
@@ -121,7 +122,7 @@ interface Endpoint {
 interface Manifest {
   specVersion: string;
   endpoints: Record<string, Endpoint>;
-  params?: Array<{ name: string; type?: string }>;
+  params?: Array<{ name: string; type?: string; default?: unknown }>;
   requiredAPIs?: Array<{ api: string }>;
 }
 
@@ -206,6 +207,25 @@ describe("deploy manifest", () => {
       for (const { key } of endpoint.secretEnvironmentVariables ?? [])
         expect(declared.has(key), `${name}: ${key}`).toBe(true);
     }
+  });
+
+  it("a parameter without a default stops a deploy, and an emulator start, that has no value for it", async () => {
+    const { REQUIRED_PARAMS, checkRequiredParams } = (await import(
+      pathToFileURL(join(ROOT, "scripts", "lib", "required-params.mjs")).href
+    )) as {
+      REQUIRED_PARAMS: Record<string, string>;
+      checkRequiredParams: (projectId: string, options: { emulator: boolean }) => void;
+    };
+    const withoutDefault = (manifest.params ?? [])
+      .filter((param) => param.type !== "secret" && param.default === undefined)
+      .map(({ name }) => name);
+    expect(withoutDefault).toContain("PUBLIC_BASE_URL");
+    expect(Object.keys(REQUIRED_PARAMS).sort()).toEqual(withoutDefault.sort());
+    // functions/.env.local has the local value; a project with no .env file of its own has none.
+    expect(() => checkRequiredParams("demo-livepay", { emulator: true })).not.toThrow();
+    expect(() => checkRequiredParams("livepay-staging-without-env", { emulator: false })).toThrow(
+      /PUBLIC_BASE_URL has no value for project livepay-staging-without-env/,
+    );
   });
 
   it("asks for the APIs its triggers need (Cloud Tasks for the queues, Cloud Scheduler for the schedules)", () => {
