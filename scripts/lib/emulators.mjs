@@ -54,7 +54,8 @@ async function writeLauncherJar(target) {
 export async function prepareEmulators({ wantUi }) {
   // Before anything starts: the Functions emulator would otherwise wait on a prompt for the value.
   checkRequiredParams(PROJECT_ID, { emulator: true });
-  const env = {};
+  const preload = `--import=${join(ROOT, "scripts", "lib", "functions-emulator-preload.mjs")}`;
+  const env = { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" ") };
   if (!process.env.FIRESTORE_EMULATOR_BINARY_PATH && !setupEmulator("firestore")) {
     if (!existsSync(DEBIAN_FIRESTORE_JAR)) {
       throw new Error(
