@@ -13,6 +13,8 @@ export default defineConfig(
       "**/node_modules/**",
       "lib/**",
       "functions/lib/**",
+      "dist/**",
+      "functions/dist/**",
       "emulator-data/**",
       ".cache/**",
       "coverage/**",

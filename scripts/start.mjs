@@ -17,7 +17,7 @@ import { startFakeMeta } from "./lib/fake-meta.mjs";
 import { startFakePayments } from "./lib/fake-payments.mjs";
 import { startFakeUnipile } from "./lib/fake-unipile.mjs";
 import { startFakeWasender } from "./lib/fake-wasender.mjs";
-import { PROJECT_ID, ROOT } from "./lib/paths.mjs";
+import { FUNCTIONS_REGION, PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
 import { emulatorIdToken } from "./lib/emulator-admin.mjs";
 import { ensureConsoleUsers } from "./lib/console-users.mjs";
@@ -28,7 +28,7 @@ const META_SANDBOX_PORT = 3901; // and META_GRAPH_API_URL here
 const UNIPILE_SANDBOX_PORT = 3902; // the demo Unipile numbers' unipileApiUrl
 const PAYMENTS_SANDBOX_PORT = Number(new URL(PAYMENTS_SANDBOX_URL).port); // the demo payment accounts point here
 const HOSTING = "http://127.0.0.1:5000";
-const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
+const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/${FUNCTIONS_REGION}`;
 
 await installAndBuild();
 const { env, ui } = await prepareEmulators({ wantUi: true });

@@ -21,14 +21,14 @@ export const WORKER_RUNS_LOG = join(ROOT, ".cache", "bench", "worker-runs.log");
 const PRELOADS = ["worker-writes.mjs", "worker-runs.mjs"];
 
 /** The environment that loads the write and run logs into the Functions emulator's workers, empty logs first. */
-function workerLogsEnv() {
+function workerLogsEnv(base = process.env.NODE_OPTIONS) {
   mkdirSync(dirname(WORKER_WRITES_LOG), { recursive: true });
   for (const file of [WORKER_WRITES_LOG, WORKER_RUNS_LOG]) writeFileSync(file, "");
   const preloads = PRELOADS.map((name) => `--import=${fileURLToPath(new URL(`./${name}`, import.meta.url))}`);
   return {
     WORKER_WRITES_LOG,
     WORKER_RUNS_LOG,
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, ...preloads].filter(Boolean).join(" "),
+    NODE_OPTIONS: [base, ...preloads].filter(Boolean).join(" "),
   };
 }
 
@@ -94,7 +94,11 @@ export async function runInsideEmulators(command) {
       "QUIET",
       command,
     ],
-    { cwd: ROOT, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env, ...workerLogsEnv() } },
+    {
+      cwd: ROOT,
+      stdio: ["inherit", "pipe", "pipe"],
+      env: { ...process.env, ...env, ...workerLogsEnv(env.NODE_OPTIONS) },
+    },
   );
   for (const [from, to] of [
     [child.stdout, process.stdout],

@@ -1,17 +1,31 @@
 // 5. Cold start: the time and memory a fresh Node process spends loading what one deployed function
 // loads before it can serve (the runtime sets FUNCTION_TARGET to that function and requires the
-// functions' main module), next to the floor: firebase-functions plus firebase-admin with
-// initializeApp() alone, and the baseline bench function (that, plus Firestore, plus one create).
+// package's main module: the bundles `npm run build` writes to functions/dist, what `firebase deploy`
+// ships), next to the floor (firebase-functions plus firebase-admin with initializeApp() alone) and the
+// bare create function (that, plus Firestore, plus one create), which the targets compare to.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FUNCTIONS_DIR } from "../../scripts/lib/paths.mjs";
 import { BASELINE_DIR, linkBaselineModules } from "../lib/emulators.mjs";
 import { mb, median, ms } from "../lib/stats.mjs";
 import { row } from "../lib/table.mjs";
 
-const ROUNDS = 5;
-const WEBHOOK_LIMIT = 1.3;
-const WEBHOOKS = ["wasenderMessageWebhook", "wasenderStatusWebhook", "wasenderConnectionWebhook", "metaWebhook"];
+const ROUNDS = 9;
+/** Webhooks: time and heap to the bare create function; every other function: time. */
+const WEBHOOK_TIME_LIMIT = 1.3;
+const WEBHOOK_HEAP_LIMIT = 1.6;
+const OTHER_TIME_LIMIT = 1.6;
+const WEBHOOKS = [
+  "wasenderMessageWebhook",
+  "wasenderStatusWebhook",
+  "wasenderConnectionWebhook",
+  "metaWebhook",
+  "unipileWebhook",
+  "paymentWebhook",
+];
+/** The package's main module (functions/package.json), as the runtime loads it. */
+const MAIN = `./${JSON.parse(readFileSync(join(FUNCTIONS_DIR, "package.json"), "utf8")).main}`;
 
 /** Measures `load` (a JavaScript expression) in a fresh process: ms, and heap and RSS grown (after a GC). */
 function probe(load, env = {}) {
@@ -34,7 +48,7 @@ export async function run() {
   linkBaselineModules();
   const listed = spawnSync(
     process.execPath,
-    ["-e", 'process.stdout.write(JSON.stringify(Object.keys(require("./lib/index.js"))))'],
+    ["-e", `process.stdout.write(JSON.stringify(Object.keys(require(${JSON.stringify(MAIN)}))))`],
     {
       cwd: FUNCTIONS_DIR,
       encoding: "utf8",
@@ -53,7 +67,7 @@ export async function run() {
     },
     ...functions.map((name) => ({
       name,
-      load: 'require("./lib/index.js")[process.env.FUNCTION_TARGET]',
+      load: `require(${JSON.stringify(MAIN)})[process.env.FUNCTION_TARGET]`,
       env: { FUNCTION_TARGET: name },
     })),
   ];
@@ -92,25 +106,33 @@ export async function run() {
   );
   for (const name of functions) {
     const s = summary.get(name);
-    const timeRatio = s.ms / floor.ms;
-    const heapRatio = s.heap / floor.heap;
-    const measured = `${describe(s)}; heap ${heapRatio.toFixed(2)}x; vs bare create ${(s.ms / bare.ms).toFixed(2)}x`;
+    const timeRatio = s.ms / bare.ms;
+    const heapRatio = s.heap / bare.heap;
+    const measured = `${describe(s)}; time ${timeRatio.toFixed(2)}x, heap ${heapRatio.toFixed(2)}x the bare create`;
     if (WEBHOOKS.includes(name)) {
       rows.push(
         row({
           figure: `cold start, ${name} (time and heap)`,
-          target: `≤ ${WEBHOOK_LIMIT}x the floor`,
+          target: `≤ ${WEBHOOK_TIME_LIMIT}x time, ≤ ${WEBHOOK_HEAP_LIMIT}x heap of the bare create`,
           measured,
-          ratio: Math.max(timeRatio, heapRatio),
-          pass: Math.max(timeRatio, heapRatio) <= WEBHOOK_LIMIT,
+          ratio: timeRatio,
+          pass: timeRatio <= WEBHOOK_TIME_LIMIT && heapRatio <= WEBHOOK_HEAP_LIMIT,
         }),
       );
     } else {
-      rows.push(row({ figure: `cold start, ${name}`, measured, ratio: timeRatio }));
+      rows.push(
+        row({
+          figure: `cold start, ${name}`,
+          target: `≤ ${OTHER_TIME_LIMIT}x time of the bare create`,
+          measured,
+          ratio: timeRatio,
+          pass: timeRatio <= OTHER_TIME_LIMIT,
+        }),
+      );
     }
   }
   return {
     rows,
-    details: `Median of ${ROUNDS} fresh processes per function (one discarded pass first, so every file is in the OS cache), each loading \`functions/lib/index.js\` with \`FUNCTION_TARGET\` set as the runtime sets it and reading that export; heap and RSS grown across the load, after a GC. Ratios: time and heap to the floor (the webhooks' ratio is the larger of the two).`,
+    details: `Median of ${ROUNDS} fresh processes per function, the functions taking turns round by round (one discarded pass first, so every file is in the OS cache), each loading \`functions/${MAIN.slice(2)}\` (the bundles \`firebase deploy\` ships) with \`FUNCTION_TARGET\` set as the runtime sets it and reading that export; heap and RSS grown across the load, after a GC. Ratios: time (and, for the webhooks, heap) to the bare create function of the same rounds.`,
   };
 }

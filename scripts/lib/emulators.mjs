@@ -4,7 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
-import { ROOT } from "./paths.mjs";
+import { PROJECT_ID, ROOT } from "./paths.mjs";
+import { checkRequiredParams } from "./required-params.mjs";
 
 const CACHE_DIR = join(ROOT, ".cache");
 const FIREBASE_BIN = join(ROOT, "node_modules", ".bin", "firebase");
@@ -51,7 +52,10 @@ async function writeLauncherJar(target) {
  * additions plus whether the UI can be had. Prints one line for each fallback it takes.
  */
 export async function prepareEmulators({ wantUi }) {
-  const env = {};
+  // Before anything starts: the Functions emulator would otherwise wait on a prompt for the value.
+  checkRequiredParams(PROJECT_ID, { emulator: true });
+  const preload = `--import=${join(ROOT, "scripts", "lib", "functions-emulator-preload.mjs")}`;
+  const env = { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" ") };
   if (!process.env.FIRESTORE_EMULATOR_BINARY_PATH && !setupEmulator("firestore")) {
     if (!existsSync(DEBIAN_FIRESTORE_JAR)) {
       throw new Error(

@@ -22,10 +22,19 @@ export const PROVIDER_API_HOSTS = defineString("PROVIDER_API_HOSTS", {
   description: "Hosts a vendor's staff may point a provider API URL at (comma-separated, *.example.com allowed)",
 });
 
-/** Where Wasender reaches the webhooks, e.g. "https://livepay.tech" (Hosting serves /api/webhooks/...). */
+/**
+ * The Hosting site's public URL, e.g. "https://<project-id>.web.app": where providers post webhooks and
+ * payment callbacks, and the base of buyers' pay links. No default: a project that has not set its own
+ * (functions/.env.<project-id>) cannot deploy, so a staging project never hands out production URLs.
+ */
 export const PUBLIC_BASE_URL = defineString("PUBLIC_BASE_URL", {
-  default: "",
-  description: "Public base URL of the Hosting site that serves /api/webhooks/wasender/{vendorId}",
+  description: "Public base URL of this project's Hosting site (https://<project-id>.web.app or your domain)",
+  input: {
+    text: {
+      validationRegex: "^https?://[^\\s/]+(/.*)?$",
+      validationErrorMessage: "PUBLIC_BASE_URL must be the Hosting site's URL, e.g. https://<project-id>.web.app",
+    },
+  },
 });
 
 /**

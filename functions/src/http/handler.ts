@@ -32,8 +32,15 @@ export function errorResponse(
   return { status, body: { ok: false, error: { code, message, ...extra } } };
 }
 
+/**
+ * Bodies the runtime already parsed as JSON (its body parser runs before any function), by their bytes:
+ * parseJsonBody hands that value out instead of parsing the same bytes a second time.
+ */
+const parsedByRuntime = new WeakMap<Buffer, unknown>();
+
 /** The body as JSON, or the 400 that says it is not. */
 export function parseJsonBody(rawBody: Buffer): { ok: true; json: unknown } | { ok: false; response: WebhookResponse } {
+  if (parsedByRuntime.has(rawBody)) return { ok: true, json: parsedByRuntime.get(rawBody) };
   try {
     return { ok: true, json: JSON.parse(rawBody.toString("utf8")) };
   } catch {
@@ -69,6 +76,15 @@ export function serveHttp(name: string, handle: (request: WebhookRequest) => Pro
     let response: WebhookResponse;
     try {
       const rawBody = req.rawBody ?? (await unparsedBody(req));
+      // The runtime's JSON parser only takes objects and arrays, which JSON.parse reads the same way.
+      if (
+        rawBody &&
+        rawBody.length > 0 &&
+        req.is("application/json") &&
+        typeof req.body === "object" &&
+        req.body !== null
+      )
+        parsedByRuntime.set(rawBody, req.body);
       const query = req.query as Record<string, unknown>;
       response = await handle({ method: req.method, path: req.path, headers: req.headers, rawBody, query });
     } catch (error) {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { logger } from "../shared/logger";
 import { enqueueOnce } from "../shared/task-queue";
 import { refreshStockView, spreadStock } from "../store/stock-shards";
+import { FUNCTIONS_REGION } from "../config/region";
 
 /**
  * A product's `stock` (what cards, the menu and the console show) is the sum of its shards, refreshed
@@ -62,7 +63,7 @@ export function stockSpreadTask(
 
 /** On the `stockViewRefresh` task queue; a failed enqueue only leaves the view a change behind (logged). */
 export class CloudTasksStockViews implements StockViewScheduler, StockSpreadQueue {
-  constructor(private readonly location = "us-central1") {}
+  constructor(private readonly location = FUNCTIONS_REGION) {}
 
   async refresh(vendorId: string, productIds: readonly string[]): Promise<void> {
     if (productIds.length === 0) return;

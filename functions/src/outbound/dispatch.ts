@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { logger } from "../shared/logger";
 import { enqueueOnce } from "../shared/task-queue";
 import { z } from "zod";
+import { FUNCTIONS_REGION } from "../config/region";
 import type { Providers } from "../messaging/provider";
 
 /** What one send-attempt task carries: which message, and the generation it may act on. */
@@ -43,7 +44,7 @@ export const ATTEMPT_FUNCTION = "outboundAttempt";
  * finds it and dispatches it again.
  */
 export class CloudTasksScheduler implements AttemptScheduler {
-  constructor(private readonly location = "us-central1") {}
+  constructor(private readonly location = FUNCTIONS_REGION) {}
 
   async schedule(dispatches: readonly Dispatch[]): Promise<void> {
     if (dispatches.length === 0) return;

@@ -45,13 +45,15 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     private readonly budgetMs = CHECKOUT_BUDGET_MS,
   ) {}
 
-  private base(): string {
-    return this.publicBaseUrl() || "https://livepay.tech";
+  /** PUBLIC_BASE_URL, or undefined: never a guessed site (a staging project must not hand out production links). */
+  private base(): string | undefined {
+    return this.publicBaseUrl().replace(/\/+$/, "") || undefined;
   }
 
   async linkFor(vendorId: string, reference: string, fallback: string): Promise<ReservationLink> {
-    return (await this.account(vendorId))
-      ? { url: payLinkUrl(this.base(), vendorId, reference), fallback }
+    const base = this.base();
+    return base && (await this.account(vendorId))
+      ? { url: payLinkUrl(base, vendorId, reference), fallback }
       : { url: fallback };
   }
 
@@ -117,7 +119,11 @@ export class ProviderCheckoutCreator implements CheckoutCreator {
     order: OrderDoc,
     account: PaymentAccount,
   ): Promise<OrderCheckout> {
-    const base = this.base().replace(/\/+$/, "");
+    const base = this.base();
+    if (!base) {
+      logger.error("PUBLIC_BASE_URL is not set: no checkout without a callback URL", { vendorId, reference });
+      return { provider: account.provider, state: "fallback", reason: "PUBLIC_BASE_URL is not set" };
+    }
     try {
       const provider = providerFor(account);
       const made = await provider.createCheckout(

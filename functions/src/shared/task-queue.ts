@@ -1,4 +1,5 @@
 import { getFunctions } from "firebase-admin/functions";
+import { FUNCTIONS_REGION } from "../config/region";
 
 /**
  * Enqueues one task on a task queue function's queue (Cloud Tasks; the Functions emulator's own queue
@@ -9,7 +10,7 @@ export async function enqueueOnce(
   functionName: string,
   data: Record<string, unknown>,
   options: { id: string; scheduleTime?: Date },
-  location = "us-central1",
+  location = FUNCTIONS_REGION,
 ): Promise<boolean> {
   const queue = getFunctions().taskQueue(`locations/${location}/functions/${functionName}`);
   try {

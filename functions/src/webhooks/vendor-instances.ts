@@ -21,7 +21,33 @@ export async function loadVendorInstances(
 ): Promise<VendorInstances> {
   const snapshot = await cache.readVendorSnapshot(vendorId, options);
   const { fromCache, readAt } = snapshot;
-  if (!snapshot.config && snapshot.instances.length === 0) return { kind: "unknown", fromCache, readAt };
+  // The memory tier hands out the same documents until they are re-read: checked once per read.
+  let checked = checkedSnapshots.get(snapshot.instances);
+  if (checked?.config !== snapshot.config || checked.vendorId !== vendorId) {
+    checked = { vendorId, config: snapshot.config, ...checkSnapshot(vendorId, snapshot) };
+    checkedSnapshots.set(snapshot.instances, checked);
+  }
+  for (const [message, fields] of checked.warnings) logger.warn(message, fields);
+  return { ...checked.result, fromCache, readAt };
+}
+
+type Checked =
+  { kind: "unknown" } | { kind: "unusable"; problems: string[] } | { kind: "ready"; instances: MessagingInstance[] };
+
+type Warning = [message: string, fields: Record<string, unknown>];
+
+/** Each snapshot's verdict and the warnings every request it serves logs, by its instances array. */
+const checkedSnapshots = new WeakMap<
+  object,
+  { vendorId: string; config: unknown; result: Checked; warnings: Warning[] }
+>();
+
+function checkSnapshot(
+  vendorId: string,
+  snapshot: { config: Record<string, unknown> | null; instances: Array<{ id: string; data: Record<string, unknown> }> },
+): { result: Checked; warnings: Warning[] } {
+  if (!snapshot.config && snapshot.instances.length === 0) return { result: { kind: "unknown" }, warnings: [] };
+  const warnings: Warning[] = [];
 
   // `problems` may be answered to anyone who names the vendor (before any signature is checked), so
   // it names fields only; `details` (the onboarding check's values too) go to the logs.
@@ -31,7 +57,7 @@ export async function loadVendorInstances(
     problems.push(`no vendor_configs/${vendorId} document: the vendor is not, or no longer, served`);
   const config = snapshot.config ? vendorConfigSchema.safeParse(snapshot.config) : undefined;
   if (config && !config.success)
-    logger.warn("invalid vendor config", { vendorId, problems: describeIssues(config.error) });
+    warnings.push(["invalid vendor config", { vendorId, problems: describeIssues(config.error) }]);
   const routing = vendorRoutingSchema.safeParse(snapshot.config);
   const primaryId = routing.success ? routing.data.wabaInstanceId : undefined;
   const checks = snapshot.instances.map(({ id, data }) => checkInstance(id, data));
@@ -53,8 +79,9 @@ export async function loadVendorInstances(
     );
   }
   if (checks.length === 0) problems.push(`no waba_instances document has vendorId "${vendorId}"`);
-  if (problems.length > 0) logger.warn("vendor instance problems", { vendorId, problems: [...problems, ...details] });
-  if (instances.length === 0 || !snapshot.config) return { kind: "unusable", problems, fromCache, readAt };
+  if (problems.length > 0)
+    warnings.push(["vendor instance problems", { vendorId, problems: [...problems, ...details] }]);
+  if (instances.length === 0 || !snapshot.config) return { result: { kind: "unusable", problems }, warnings };
   instances.sort((a, b) => Number(b.id === primaryId) - Number(a.id === primaryId));
-  return { kind: "ready", instances, fromCache, readAt };
+  return { result: { kind: "ready", instances }, warnings };
 }

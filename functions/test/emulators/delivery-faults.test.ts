@@ -14,6 +14,7 @@ import {
   sleep,
   type TestVendor,
 } from "../support/emulators";
+import { FUNCTIONS_REGION } from "../../src/config/region";
 
 // Every fault of the README's retry table, through the real pipeline: the webhook stores, the trigger
 // decides and enqueues, the Cloud Tasks emulator runs the send attempts against a fake Wasender that
@@ -331,7 +332,7 @@ describe("self-healing", () => {
       },
     });
     process.env.CLOUD_TASKS_EMULATOR_HOST ??= "127.0.0.1:9499";
-    const queue = getFunctions().taskQueue("locations/us-central1/functions/outboundAttempt");
+    const queue = getFunctions().taskQueue(`locations/${FUNCTIONS_REGION}/functions/outboundAttempt`);
     const task = { vendorId: vendor.vendorId, customer, messageId: "out_TWICE_0", generation: 7 };
     // Two deliveries of the same attempt (Cloud Tasks delivers at least once), at the same moment.
     await Promise.all([

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { getApps, initializeApp, type App } from "firebase-admin/app";
 import { getFirestore, Timestamp, type Firestore } from "firebase-admin/firestore";
+import { FUNCTIONS_REGION } from "../../src/config/region";
 import { hmacSha256Hex } from "../../src/shared/crypto";
 
 export const PROJECT_ID = "demo-livepay";
 export const HOSTING_URL = "http://127.0.0.1:5000";
-export const FUNCTIONS_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
+export const FUNCTIONS_URL = `http://127.0.0.1:5001/${PROJECT_ID}/${FUNCTIONS_REGION}`;
 
 if (!process.env.FIRESTORE_EMULATOR_HOST) {
   throw new Error("FIRESTORE_EMULATOR_HOST is not set: run these tests through `npm test` (firebase emulators:exec)");

@@ -2,18 +2,21 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FUNCTIONS_REGION } from "../../src/config/region";
 
 /**
- * What `firebase deploy` would create, read the way the CLI reads it: the sources are compiled afresh
- * (as the predeploy build does), then firebase-functions' own discovery binary loads the built
- * `index.js` and writes the manifest (every export's endpoint, the params, the required APIs). Each
- * endpoint is compared with one row of DEPLOYED below: a function added, removed or re-configured
- * without its row changing fails here.
+ * What `firebase deploy` would create, read the way the CLI reads it: the sources are bundled afresh
+ * (bundle.mjs, as the predeploy build does), then firebase-functions' own discovery binary loads the
+ * package's `main` (the bundles' index) and writes the manifest (every export's endpoint, the params,
+ * the required APIs). Each endpoint is compared with one row of DEPLOYED below: a function added,
+ * removed or re-configured without its row changing fails here.
  */
 const FUNCTIONS_DIR = resolve(__dirname, "../..");
 const ROOT = resolve(FUNCTIONS_DIR, "..");
-const REGION = "us-central1";
+/** The one region setting (src/config/region.ts): every function and every Hosting rewrite. */
+const REGION = FUNCTIONS_REGION;
 /** Every function reads the shared configuration cache (entry/global.ts). */
 const CACHE_SECRETS = ["CONFIG_CACHE_KEY", "UPSTASH_REDIS_REST_TOKEN", "UPSTASH_REDIS_REST_URL"];
 
@@ -119,7 +122,7 @@ interface Endpoint {
 interface Manifest {
   specVersion: string;
   endpoints: Record<string, Endpoint>;
-  params?: Array<{ name: string; type?: string }>;
+  params?: Array<{ name: string; type?: string; default?: unknown }>;
   requiredAPIs?: Array<{ api: string }>;
 }
 
@@ -154,19 +157,14 @@ let manifest: Manifest;
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), "livepay-manifest-"));
-  // A copy of the deployed package: fresh build output, the package.json that names it, the dependencies.
-  execFileSync(
-    process.execPath,
-    [
-      require.resolve("typescript/bin/tsc"),
-      "-p",
-      join(FUNCTIONS_DIR, "tsconfig.build.json"),
-      "--outDir",
-      join(workDir, "lib"),
-    ],
-    { cwd: FUNCTIONS_DIR, stdio: "pipe" },
-  );
-  writeFileSync(join(workDir, "package.json"), readFileSync(join(FUNCTIONS_DIR, "package.json")));
+  // A copy of the deployed package: fresh bundles, the package.json that names them, the dependencies.
+  execFileSync(process.execPath, [join(FUNCTIONS_DIR, "bundle.mjs"), join(workDir, "dist")], {
+    cwd: FUNCTIONS_DIR,
+    stdio: "pipe",
+  });
+  const pkg = JSON.parse(readFileSync(join(FUNCTIONS_DIR, "package.json"), "utf8")) as { main: string };
+  expect(pkg.main).toBe("dist/index.js");
+  writeFileSync(join(workDir, "package.json"), JSON.stringify(pkg));
   symlinkSync(join(FUNCTIONS_DIR, "node_modules"), join(workDir, "node_modules"), "dir");
   mkdirSync(join(workDir, "out"));
   const output = join(workDir, "out", "manifest.json");
@@ -211,6 +209,25 @@ describe("deploy manifest", () => {
     }
   });
 
+  it("a parameter without a default stops a deploy, and an emulator start, that has no value for it", async () => {
+    const { REQUIRED_PARAMS, checkRequiredParams } = (await import(
+      pathToFileURL(join(ROOT, "scripts", "lib", "required-params.mjs")).href
+    )) as {
+      REQUIRED_PARAMS: Record<string, string>;
+      checkRequiredParams: (projectId: string, options: { emulator: boolean }) => void;
+    };
+    const withoutDefault = (manifest.params ?? [])
+      .filter((param) => param.type !== "secret" && param.default === undefined)
+      .map(({ name }) => name);
+    expect(withoutDefault).toContain("PUBLIC_BASE_URL");
+    expect(Object.keys(REQUIRED_PARAMS).sort()).toEqual(withoutDefault.sort());
+    // functions/.env.local has the local value; a project with no .env file of its own has none.
+    expect(() => checkRequiredParams("demo-livepay", { emulator: true })).not.toThrow();
+    expect(() => checkRequiredParams("livepay-staging-without-env", { emulator: false })).toThrow(
+      /PUBLIC_BASE_URL has no value for project livepay-staging-without-env/,
+    );
+  });
+
   it("asks for the APIs its triggers need (Cloud Tasks for the queues, Cloud Scheduler for the schedules)", () => {
     const apis = (manifest.requiredAPIs ?? []).map(({ api }) => api);
     expect(apis).toEqual(expect.arrayContaining(["cloudtasks.googleapis.com", "cloudscheduler.googleapis.com"]));
@@ -225,7 +242,8 @@ describe("deploy manifest", () => {
     for (const { source, function: target } of rewrites) {
       const endpoint = target ? manifest.endpoints[target.functionId] : undefined;
       expect(endpoint?.httpsTrigger, `${source} -> ${target?.functionId}`).toBeDefined();
-      expect(endpoint?.region).toEqual([target?.region ?? REGION]);
+      expect(target?.region, `firebase.json's rewrite of ${source}: the region of src/config/region.ts`).toBe(REGION);
+      expect(endpoint?.region).toEqual([REGION]);
     }
   });
 });
