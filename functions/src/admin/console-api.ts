@@ -240,9 +240,8 @@ const products: Handler = async (vendorId, request, [givenId]) => {
       "duplicate_keyword",
       `The keyword "${parsed.data.keyword}" is already used by "${String(clash.data.name)}" ` +
         `(keyword ${String(clash.data.keyword)}, product ${clash.id}): buyers could not tell them apart.`,
-      {
-        productId: clash.id,
-      },
+      // Named apart as well, for a console to say it in its person's language.
+      { productId: clash.id, keyword: clash.data.keyword, name: clash.data.name },
     );
   }
   if (creating) {
