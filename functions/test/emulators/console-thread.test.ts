@@ -19,14 +19,34 @@ beforeAll(async () => {
     batch.set(conversation.collection("messages").doc(id), data);
   const outbound = (id: string, data: Record<string, unknown>) =>
     batch.set(conversation.collection("outbound").doc(id), data);
-  message("in_1", { direction: "inbound", text: "bonjour", receivedAt: at(1000) });
+  // Inbound messages as stored, already decided: the reply trigger leaves them alone.
+  const inbound = (id: string, text: string, offset: number) =>
+    message(id, {
+      direction: "inbound",
+      vendorId,
+      wabaInstanceId: `waba_${vendorId}`,
+      waMessageId: id,
+      from: customer,
+      text,
+      kind: "text",
+      event: "messages.received",
+      processing: { state: "done" },
+      receivedAt: at(offset),
+    });
+  inbound("in_1", "bonjour", 1000);
   outbound("out_a", { direction: "outbound", text: "Bienvenue", status: "sent", createdAt: at(2000) });
-  message("in_2", { direction: "inbound", text: "ROBE1", receivedAt: at(3000) });
+  inbound("in_2", "ROBE1", 3000);
   // Written by the console, then queued as outbound/{same id}: shown once, with its delivery.
-  message("console_x", { direction: "outbound", origin: "console", text: "from the console", createdAt: at(4000) });
+  message("console_x", {
+    direction: "outbound",
+    origin: "console",
+    text: "from the console",
+    sentAs: "console_x",
+    createdAt: at(4000),
+  });
   outbound("console_x", { direction: "outbound", text: "from the console", status: "sent", createdAt: at(4001) });
   outbound("out_b", { direction: "outbound", text: "Votre commande", status: "queued", createdAt: at(5000) });
-  message("in_3", { direction: "inbound", text: "OUI", receivedAt: at(6000) });
+  inbound("in_3", "OUI", 6000);
   // Written by a dashboard and not queued yet: shown as written.
   message("console_y", { direction: "outbound", origin: "console", text: "not queued yet", createdAt: at(7000) });
   await batch.commit();
