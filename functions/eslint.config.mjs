@@ -21,6 +21,9 @@ export default defineConfig(
       // Served as is to browsers; not part of this configuration's Node world.
       "hosting/**",
       "bench/baseline-function/**",
+      // The console has its own configuration and packages (console/eslint.config.mjs), run by its own
+      // `npm run lint`.
+      "console/**",
     ],
   },
   {

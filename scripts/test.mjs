@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firebaseBin, firebaseConfigPath, prepareEmulators } from "./lib/emulators.mjs";
-import { FUNCTIONS_DIR, PROJECT_ID, ROOT } from "./lib/paths.mjs";
+import { CONSOLE_DIR, FUNCTIONS_DIR, PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { randomBytes } from "node:crypto";
 import { ensureRedisServer, startRedisRestBridge, startRedisServer, writeLocalSecrets } from "./lib/redis.mjs";
 import { installAndBuild, run } from "./lib/setup.mjs";
@@ -39,9 +39,9 @@ function spawnAsync(command, args, options) {
   });
 }
 
-/** Runs a root npm script that checks the tree; a finding stops `npm test` with `message`. */
-function check(args, message) {
-  const result = spawnSync("npm", args, { cwd: ROOT, stdio: "inherit" });
+/** Runs an npm script that checks the tree (the root's unless `cwd`); a finding stops `npm test` with `message`. */
+function check(args, message, cwd = ROOT) {
+  const result = spawnSync("npm", args, { cwd, stdio: "inherit" });
   if (result.status !== 0) throw new Error(message);
 }
 
@@ -77,6 +77,15 @@ try {
     ["run", "format:check", "--silent"],
     "Prettier found unformatted files (listed above); `npm run format` rewrites them",
   );
+  // The console held to the same: its type check (JSDoc, with the admin API's answer types), its lint
+  // (hooks and accessibility rules), then its unit tests (texts, polling), each stopping the run.
+  check(["run", "typecheck", "--silent"], "The console's type check failed (listed above)", CONSOLE_DIR);
+  check(
+    ["run", "lint", "--silent"],
+    "ESLint found problems in the console (listed above); `npm run lint` in console/ shows them again",
+    CONSOLE_DIR,
+  );
+  check(["run", "test:unit", "--silent"], "The console's unit tests failed (listed above)", CONSOLE_DIR);
 
   const unit = spawnSync("npx", vitestCommand("unit"), { cwd: FUNCTIONS_DIR, stdio: "inherit" });
   ran.push("unit");

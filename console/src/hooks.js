@@ -1,26 +1,31 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { startPolling } from "./poller.js";
 
 /**
  * Data read now and again every `everyMs` while the page is shown (live lists: sessions, QR codes,
- * orders, threads). `reload` reads at once, e.g. after a change.
+ * orders, threads), one request at a time. `load` is read again when it changes (wrap it in
+ * useCallback with what it reads); `reload` reads at once, e.g. after a change.
+ * @template T
+ * @param {(signal: AbortSignal) => Promise<T>} load
+ * @param {number} [everyMs]
+ * @returns {{ data: T | undefined; error: unknown; reload: () => Promise<void> }}
  */
-export function usePolled(load, deps, everyMs = 3000) {
-  const [state, setState] = useState({ data: undefined, error: undefined });
-  const current = useRef(load);
-  current.current = load;
-  const reload = useCallback(async () => {
-    try {
-      setState({ data: await current.current(), error: undefined });
-    } catch (error) {
-      setState((previous) => ({ data: previous.data, error }));
-    }
-  }, []);
+export function usePolled(load, everyMs = 3000) {
+  const [state, setState] = useState(
+    /** @type {{ data: T | undefined; error: unknown }} */ ({ data: undefined, error: undefined }),
+  );
+  const pollingRef = useRef(/** @type {ReturnType<typeof startPolling> | null} */ (null));
   useEffect(() => {
-    setState({ data: undefined, error: undefined });
-    void reload();
-    const timer = setInterval(() => void reload(), everyMs);
-    return () => clearInterval(timer);
-  }, deps);
+    const started = startPolling({
+      load,
+      everyMs,
+      onData: (data) => setState({ data, error: undefined }),
+      onError: (error) => setState((previous) => ({ data: previous.data, error })),
+    });
+    pollingRef.current = started;
+    return () => started.stop();
+  }, [load, everyMs]);
+  const reload = useCallback(async () => pollingRef.current?.reload(), []);
   return { ...state, reload };
 }
 
@@ -30,17 +35,25 @@ export function usePolled(load, deps, everyMs = 3000) {
  */
 export function useBusy() {
   const [running, setRunning] = useState(() => new Set());
-  const inFlight = useRef(new Set());
-  const run = useCallback(async (key, work) => {
-    if (inFlight.current.has(key)) return;
-    inFlight.current.add(key);
-    setRunning(new Set(inFlight.current));
-    try {
-      await work();
-    } finally {
-      inFlight.current.delete(key);
-      setRunning(new Set(inFlight.current));
-    }
-  }, []);
-  return { run, busy: (key) => running.has(key) };
+  const inFlightRef = useRef(/** @type {Set<string>} */ (new Set()));
+  const run = useCallback(
+    /**
+     * @param {string} key
+     * @param {() => Promise<void>} work
+     */
+    async (key, work) => {
+      const keys = inFlightRef.current;
+      if (keys.has(key)) return;
+      keys.add(key);
+      setRunning(new Set(keys));
+      try {
+        await work();
+      } finally {
+        keys.delete(key);
+        setRunning(new Set(keys));
+      }
+    },
+    [],
+  );
+  return { run, busy: (/** @type {string} */ key) => running.has(key) };
 }

@@ -1,5 +1,5 @@
 import { render } from "preact";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import {
   GoogleAuthProvider,
   onAuthStateChanged,
@@ -9,7 +9,7 @@ import {
 } from "firebase/auth";
 import { makeApi } from "./api.js";
 import { startFirebase } from "./firebase.js";
-import { texts } from "./i18n.js";
+import { chooseLanguage, errorText, LANGUAGES, texts } from "./i18n.js";
 import { FailedPage } from "./pages/failed.jsx";
 import { HandoffsPage } from "./pages/handoffs.jsx";
 import { NumbersPage } from "./pages/numbers.jsx";
@@ -24,6 +24,7 @@ const PAGES = {
   products: ProductsPage,
   failed: FailedPage,
 };
+const PAGE_NAMES = /** @type {Array<keyof typeof PAGES>} */ (Object.keys(PAGES));
 
 function useHashPage() {
   const read = () => location.hash.replace(/^#\/?/, "").split("/")[0] || "numbers";
@@ -36,12 +37,58 @@ function useHashPage() {
   return page;
 }
 
-function SignIn({ auth }) {
+/** @typedef {import("firebase/auth").Auth} Auth */
+/** @typedef {import("firebase/auth").User} User */
+/** @typedef {import("./i18n.js").Language} Language */
+/** @typedef {import("../../functions/src/admin/console-types").SessionAnswer} SessionAnswer */
+
+const LANGUAGE_KEY = "console.language";
+
+/**
+ * The signed-in person's language: their choice, kept on this device, else their browser's.
+ * @returns {[Language, (language: Language) => void]}
+ */
+function useLanguage() {
+  const [language, setLanguage] = useState(() =>
+    chooseLanguage(localStorage.getItem(LANGUAGE_KEY), navigator.languages ?? [navigator.language]),
+  );
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+  const choose = useCallback((/** @type {Language} */ chosen) => {
+    localStorage.setItem(LANGUAGE_KEY, chosen);
+    setLanguage(chosen);
+  }, []);
+  return [language, choose];
+}
+
+/** @param {{ t: import("./i18n.js").Texts; language: Language; onChange: (language: Language) => void }} props */
+function LanguageSwitch({ t, language, onChange }) {
+  return (
+    <label class="language">
+      <span class="sr-only">{t.language}</span>
+      <select
+        name="language"
+        value={language}
+        onChange={(e) => onChange(/** @type {Language} */ (e.currentTarget.value))}
+      >
+        {LANGUAGES.map(({ code, name }) => (
+          <option key={code} value={code} lang={code}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** @param {{ auth: Auth; language: Language; onLanguage: (language: Language) => void }} props */
+function SignIn({ auth, language, onLanguage }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
-  const t = texts(navigator.language?.startsWith("en") ? "en" : "fr");
-  const submit = async (event) => {
+  const t = texts(language);
+  const submit = async (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     setError("");
     try {
@@ -53,6 +100,7 @@ function SignIn({ auth }) {
   return (
     <main class="signin">
       <h1>{t.title}</h1>
+      <LanguageSwitch t={t} language={language} onChange={onLanguage} />
       <form onSubmit={submit} class="card">
         <label>
           {t.email}
@@ -95,26 +143,26 @@ function SignIn({ auth }) {
   );
 }
 
-function Console({ auth, user }) {
+/** @param {{ auth: Auth; user: User; language: Language; onLanguage: (language: Language) => void }} props */
+function Console({ auth, user, language, onLanguage }) {
   const api = useMemo(() => makeApi(user), [user]);
-  const [session, setSession] = useState();
-  const [error, setError] = useState("");
+  const [session, setSession] = useState(/** @type {SessionAnswer | undefined} */ (undefined));
+  const [error, setError] = useState(/** @type {unknown} */ (undefined));
   const [vendorId, setVendorId] = useState(() => localStorage.getItem("console.vendor") ?? "");
   const page = useHashPage();
   useEffect(() => {
-    api("/vendors").then(setSession, (e) => setError(e.message));
+    const readSession = /** @type {() => Promise<SessionAnswer>} */ (() => api("/vendors"));
+    readSession().then(setSession, setError);
   }, [api]);
   const vendors = session?.vendors ?? [];
   const vendor = vendors.find((v) => v.vendorId === vendorId) ?? vendors[0];
-  const t = texts(vendor?.language);
-  useEffect(() => {
-    document.documentElement.lang = vendor?.language ?? "fr";
-  }, [vendor?.language]);
+  // The interface in the person's language; the vendor's language stays for what buyers read.
+  const t = texts(language);
   if (error)
     return (
       <main class="signin">
         <p class="error" role="alert">
-          {error}
+          {errorText(t, error)}
         </p>
         <button onClick={() => signOut(auth)}>{t.signOut}</button>
       </main>
@@ -132,8 +180,8 @@ function Console({ auth, user }) {
         <button onClick={() => signOut(auth)}>{t.signOut}</button>
       </main>
     );
-  const Page = PAGES[page] ?? NumbersPage;
-  const choose = (id) => {
+  const Page = PAGES[/** @type {keyof typeof PAGES} */ (page)] ?? NumbersPage;
+  const choose = (/** @type {string} */ id) => {
     localStorage.setItem("console.vendor", id);
     setVendorId(id);
   };
@@ -145,6 +193,7 @@ function Console({ auth, user }) {
           <span class="who" data-test="who">
             {session.me.admin ? t.operator : t.staff} · {user.email}
           </span>
+          <LanguageSwitch t={t} language={language} onChange={onLanguage} />
           <button class="link" onClick={() => signOut(auth)}>
             {t.signOut}
           </button>
@@ -158,15 +207,21 @@ function Console({ auth, user }) {
             disabled={vendors.length < 2}
           >
             {vendors.map((v) => (
-              <option value={v.vendorId}>
+              <option key={v.vendorId} value={v.vendorId}>
                 {v.businessName} ({v.vendorId})
               </option>
             ))}
           </select>
         </label>
         <nav>
-          {Object.keys(PAGES).map((name) => (
-            <a href={`#/${name}`} class={name === page ? "active" : ""} data-page={name}>
+          {PAGE_NAMES.map((name) => (
+            <a
+              key={name}
+              href={`#/${name}`}
+              class={name === page ? "active" : ""}
+              aria-current={name === page ? "page" : undefined}
+              data-page={name}
+            >
               {t[name]}
             </a>
           ))}
@@ -179,16 +234,23 @@ function Console({ auth, user }) {
   );
 }
 
+/** @param {{ auth: Auth }} props */
 function App({ auth }) {
-  const [user, setUser] = useState(undefined);
+  const [user, setUser] = useState(/** @type {User | null | undefined} */ (undefined));
+  const [language, setLanguage] = useLanguage();
   useEffect(() => onAuthStateChanged(auth, (u) => setUser(u ?? null)), [auth]);
   if (user === undefined) return null;
-  return user ? <Console key={user.uid} auth={auth} user={user} /> : <SignIn auth={auth} />;
+  return user ? (
+    <Console key={user.uid} auth={auth} user={user} language={language} onLanguage={setLanguage} />
+  ) : (
+    <SignIn auth={auth} language={language} onLanguage={setLanguage} />
+  );
 }
 
 startFirebase().then(
-  (auth) => render(<App auth={auth} />, document.getElementById("app")),
+  (auth) => render(<App auth={auth} />, /** @type {HTMLElement} */ (document.getElementById("app"))),
   (error) => {
-    document.getElementById("app").textContent = `The console could not start: ${error.message}`;
+    const app = document.getElementById("app");
+    if (app) app.textContent = `The console could not start: ${error instanceof Error ? error.message : String(error)}`;
   },
 );

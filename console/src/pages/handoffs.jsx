@@ -1,18 +1,27 @@
-import { useRef, useState } from "preact/hooks";
+import { useCallback, useRef, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
-import { formatWhen } from "../i18n.js";
+import { errorText, formatWhen } from "../i18n.js";
 import { useBusy, usePolled } from "../hooks.js";
 
+/** @typedef {import("../../../functions/src/admin/console-types").ThreadAnswer} ThreadAnswer */
+/** @typedef {import("../../../functions/src/admin/console-types").HandoffsAnswer} HandoffsAnswer */
+/** @typedef {{ ok: boolean; text: string }} Note */
+
+/** @param {import("./page.js").PageProps & { customer: string; onBack: () => void }} props */
 function Thread({ api, vendor, t, customer, onBack }) {
   const base = vendorPath(vendor.vendorId, `conversations/${encodeURIComponent(customer)}`);
-  const { data, reload } = usePolled(() => api(`${base}/messages`), [customer]);
+  const load = useCallback(
+    /** @type {(signal: AbortSignal) => Promise<ThreadAnswer>} */ ((signal) => api(`${base}/messages`, { signal })),
+    [api, base],
+  );
+  const { data, reload } = usePolled(load);
   const [text, setText] = useState("");
-  const [note, setNote] = useState();
+  const [note, setNote] = useState(/** @type {Note | undefined} */ (undefined));
   const { run, busy } = useBusy();
   // One key per message being written: a retry of the same message (a lost answer, a second tap) is
   // sent once by the server; a new key once it went through.
-  const idempotencyKey = useRef(crypto.randomUUID());
-  const send = (event) => {
+  const idempotencyKeyRef = useRef(crypto.randomUUID());
+  const send = (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     return run("send", async () => {
       setNote(undefined);
@@ -21,13 +30,13 @@ function Thread({ api, vendor, t, customer, onBack }) {
         await api(vendorPath(vendor.vendorId, "messages"), {
           method: "POST",
           body: { to: customer, text },
-          headers: { "idempotency-key": idempotencyKey.current },
+          headers: { "idempotency-key": idempotencyKeyRef.current },
         });
-        idempotencyKey.current = crypto.randomUUID();
+        idempotencyKeyRef.current = crypto.randomUUID();
         setText("");
         void reload();
       } catch (e) {
-        setNote({ ok: false, text: e.message });
+        setNote({ ok: false, text: errorText(t, e) });
       }
     });
   };
@@ -37,7 +46,7 @@ function Thread({ api, vendor, t, customer, onBack }) {
         await api(`${base}/resume`, { method: "POST" });
         setNote({ ok: true, text: t.botResumed });
       } catch (e) {
-        setNote({ ok: false, text: e.message });
+        setNote({ ok: false, text: errorText(t, e) });
       }
     });
   return (
@@ -50,11 +59,16 @@ function Thread({ api, vendor, t, customer, onBack }) {
       </div>
       <div class="thread">
         {(data?.messages ?? []).map((m) => (
-          <div class={`bubble ${m.direction === "outbound" ? "out" : "in"}`} data-test="bubble">
-            <div>{m.text ?? (m.imageUrl ? "[image]" : "")}</div>
+          <div key={m.id} class={`bubble ${m.direction === "outbound" ? "out" : "in"}`} data-test="bubble">
+            {/* What the buyer reads, as written: the vendor's language for what was sent. */}
+            <div lang={m.direction === "outbound" ? vendor.language : undefined}>
+              {m.text ?? (m.imageUrl ? t.image : "")}
+            </div>
             <div class="muted small">
-              {formatWhen(m.at, vendor.language)}
-              {m.direction === "outbound" && m.status ? ` · ${t.messageStatus[m.status] ?? m.status}` : ""}
+              {formatWhen(m.at, t.language)}
+              {m.direction === "outbound" && m.status
+                ? ` · ${t.messageStatus[/** @type {keyof typeof t.messageStatus} */ (m.status)] ?? m.status}`
+                : ""}
             </div>
           </div>
         ))}
@@ -64,10 +78,11 @@ function Thread({ api, vendor, t, customer, onBack }) {
           name="reply"
           rows={2}
           placeholder={t.yourReply}
+          aria-label={t.yourReply}
           value={text}
           onInput={(e) => {
             // Another text is another message: it gets its own key.
-            if (e.currentTarget.value !== text) idempotencyKey.current = crypto.randomUUID();
+            if (e.currentTarget.value !== text) idempotencyKeyRef.current = crypto.randomUUID();
             setText(e.currentTarget.value);
           }}
           required
@@ -88,26 +103,33 @@ function Thread({ api, vendor, t, customer, onBack }) {
   );
 }
 
+/** @param {import("./page.js").PageProps} props */
 export function HandoffsPage({ api, vendor, t }) {
-  const { data, error } = usePolled(() => api(vendorPath(vendor.vendorId, "handoffs")), [vendor.vendorId]);
-  const [open, setOpen] = useState();
+  const load = useCallback(
+    /** @type {(signal: AbortSignal) => Promise<HandoffsAnswer>} */ (
+      (signal) => api(vendorPath(vendor.vendorId, "handoffs"), { signal })
+    ),
+    [api, vendor.vendorId],
+  );
+  const { data, error } = usePolled(load);
+  const [open, setOpen] = useState(/** @type {string | undefined} */ (undefined));
   if (open) return <Thread api={api} vendor={vendor} t={t} customer={open} onBack={() => setOpen(undefined)} />;
   return (
     <section>
       <h2>{t.waitingBuyers}</h2>
-      {error && <p class="error">{error.message}</p>}
+      {error ? <p class="error">{errorText(t, error)}</p> : null}
       {!data ? (
         <p>{t.loading}</p>
       ) : data.handoffs.length === 0 ? (
         <p>{t.none}</p>
       ) : (
         data.handoffs.map((h) => (
-          <article class="card" data-test="handoff" data-customer={h.customer}>
+          <article key={h.customer} class="card" data-test="handoff" data-customer={h.customer}>
             <div class="row">
               <div>
                 <h3>{h.customerName ?? h.customer}</h3>
                 <div class="muted small">
-                  {h.customer} · {formatWhen(h.pausedAt, vendor.language)}
+                  {h.customer} · {formatWhen(h.pausedAt, t.language)}
                 </div>
               </div>
               <button class="primary" onClick={() => setOpen(h.customer)}>

@@ -1,56 +1,77 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
-import { formatWhen } from "../i18n.js";
+import { errorText, formatWhen } from "../i18n.js";
 import { useBusy, usePolled } from "../hooks.js";
 import { QrImage } from "./qr.jsx";
 
+/** @typedef {keyof import("./page.js").PageProps["t"]["fields"]} Field */
+
+/** @type {Record<"wasender" | "meta" | "unipile", Field[]>} */
 const SECRETS = {
   wasender: ["wasenderApiKey", "wasenderWebhookSecret", "wasenderAccessToken"],
   meta: ["metaAccessToken", "metaAppSecret", "metaVerifyToken"],
   unipile: ["unipileApiKey", "unipileWebhookSecret"],
 };
+/** @type {Record<"wasender" | "meta" | "unipile", Field[]>} */
 const PLAIN = {
   wasender: ["wasenderInstanceId", "wasenderApiUrl"],
   meta: ["metaPhoneNumberId", "metaApiUrl"],
   unipile: ["unipileAccountId", "unipileApiUrl"],
 };
-const PROVIDERS = Object.keys(PLAIN);
+/** @typedef {keyof typeof PLAIN} Provider */
+const PROVIDERS = /** @type {Provider[]} */ (Object.keys(PLAIN));
 
-/** Add or edit a number: the same `waba_instances` fields a console edit writes; secrets write-only. */
+/** @typedef {import("../../../functions/src/admin/console-types").NumberView} NumberView */
+/** @typedef {import("../../../functions/src/admin/console-types").NumberHealth} NumberHealth */
+/** @typedef {import("../../../functions/src/admin/console-types").NumbersAnswer} NumbersAnswer */
+/** @typedef {import("./page.js").PageProps["t"]} Texts */
+/** @typedef {{ ok: boolean; text: string }} Note */
+
+/**
+ * Add or edit a number: the same `waba_instances` fields a console edit writes; secrets write-only.
+ * @param {import("./page.js").PageProps & { number: NumberView | undefined; onDone: (message?: string) => void }} props
+ */
 function NumberForm({ api, vendor, t, number, onDone }) {
-  const [values, setValues] = useState(() => ({
-    id: number?.wabaInstanceId ?? "",
-    phoneNumber: number?.phoneNumber ?? "",
-    provider: number?.provider ?? "wasender",
-    businessName: number?.businessName ?? "",
-    ...Object.fromEntries(
-      Object.values(PLAIN)
-        .flat()
-        .map((name) => [name, number?.[name] ?? ""]),
-    ),
-  }));
-  const [error, setError] = useState();
-  const form = useRef();
+  const [values, setValues] = useState(
+    () =>
+      /** @type {Record<string, string>} */ ({
+        id: number?.wabaInstanceId ?? "",
+        phoneNumber: number?.phoneNumber ?? "",
+        provider: number?.provider ?? "wasender",
+        businessName: number?.businessName ?? "",
+        ...Object.fromEntries(
+          Object.values(PLAIN)
+            .flat()
+            .map((name) => [name, number?.[/** @type {keyof NumberView} */ (name)] ?? ""]),
+        ),
+      }),
+  );
+  const [error, setError] = useState(/** @type {unknown} */ (undefined));
+  /** @type {import("preact").RefObject<HTMLFormElement>} */
+  const form = useRef(null);
   // The form opens above the list: bring it into view on a phone.
   useEffect(() => form.current?.scrollIntoView({ block: "start" }), []);
-  const set = (name) => (event) => setValues({ ...values, [name]: event.currentTarget.value });
-  const providerFields = PROVIDERS.includes(values.provider) ? values.provider : "wasender";
+  const set = (/** @type {string} */ name) => (/** @type {{ currentTarget: { value: string } }} */ event) =>
+    setValues({ ...values, [name]: event.currentTarget.value });
+  const providerFields = PROVIDERS.find((provider) => provider === values.provider) ?? "wasender";
   const { run, busy } = useBusy();
-  const submit = (event) => {
+  const submit = (/** @type {SubmitEvent & { currentTarget: HTMLFormElement }} */ event) => {
     event.preventDefault();
     const elements = event.currentTarget.elements;
     return run("save", async () => {
       setError(undefined);
       const { id, ...fields } = values;
+      /** @type {Record<string, unknown>} */
       const body = Object.fromEntries(
         // Only the chosen provider's fields: another provider's are left as stored (a switch keeps them).
         Object.entries(fields).filter(
-          ([name]) => !PROVIDERS.some((other) => other !== providerFields && PLAIN[other].includes(name)),
+          ([name]) =>
+            !PROVIDERS.some((other) => other !== providerFields && PLAIN[other].includes(/** @type {Field} */ (name))),
         ),
       );
       if (!number) for (const name of Object.keys(body)) if (body[name] === "") delete body[name];
       for (const name of SECRETS[providerFields]) {
-        const value = elements[name].value;
+        const value = /** @type {HTMLInputElement} */ (elements.namedItem(name)).value;
         if (value !== "") body[name] = value;
       }
       try {
@@ -93,14 +114,14 @@ function NumberForm({ api, vendor, t, number, onDone }) {
         </select>
       </label>
       {PLAIN[providerFields].map((name) => (
-        <label>
-          {name}
+        <label key={name}>
+          {t.fields[name]}
           <input name={name} value={values[name]} onInput={set(name)} />
         </label>
       ))}
       {SECRETS[providerFields].map((name) => (
-        <label>
-          {name}
+        <label key={name}>
+          {t.fields[name]}
           <input
             name={name}
             type="password"
@@ -110,15 +131,14 @@ function NumberForm({ api, vendor, t, number, onDone }) {
         </label>
       ))}
       <label>
-        businessName
+        {t.fields.businessName}
         <input name="businessName" value={values.businessName} onInput={set("businessName")} />
       </label>
-      {error && (
+      {error ? (
         <p class="error" role="alert">
-          {error.message}
-          {error.problems.length > 0 && `: ${error.problems.join("; ")}`}
+          {errorText(t, error)}
         </p>
-      )}
+      ) : null}
       <div class="actions">
         <button type="submit" class="primary" disabled={busy("save")}>
           {t.save}
@@ -131,18 +151,22 @@ function NumberForm({ api, vendor, t, number, onDone }) {
   );
 }
 
-function Health({ health, t, language }) {
+/** @param {{ health: NumberHealth | null; t: Texts }} props */
+function Health({ health, t }) {
   if (!health) return null;
   const failed = health.failedLast24h ?? { count: 0, latest: [] };
+  const session = health.session?.sessionStatus ?? health.session?.status;
   return (
     <dl class="facts">
       <dt>{t.session}</dt>
-      <dd data-test="session">{health.session?.sessionStatus ?? health.session?.status ?? "—"}</dd>
+      <dd data-test="session" data-status={session ?? ""}>
+        {session ? (t.sessionStatus[/** @type {keyof Texts["sessionStatus"]} */ (session)] ?? session) : "—"}
+      </dd>
       {health.circuit && (
         <>
           <dt>{t.circuit}</dt>
           <dd>
-            {health.circuit.state}
+            {t.circuitState[/** @type {keyof Texts["circuitState"]} */ (health.circuit.state)] ?? health.circuit.state}
             {health.circuit.reason ? ` — ${health.circuit.reason}` : ""}
           </dd>
         </>
@@ -153,8 +177,8 @@ function Health({ health, t, language }) {
       <dd data-test="failures">
         {failed.count}
         {failed.latest.slice(0, 3).map((f) => (
-          <div class="muted small">
-            {formatWhen(f.failedAt, language)} · {f.provider ?? "?"} · {f.reason ?? f.code}
+          <div key={f.path} class="muted small">
+            {formatWhen(f.failedAt, t.language)} · {f.provider ?? "?"} · {f.reason ?? f.code}
           </div>
         ))}
       </dd>
@@ -162,17 +186,19 @@ function Health({ health, t, language }) {
   );
 }
 
+/** @param {import("./page.js").PageProps & { number: NumberView; onEdit: (number: NumberView) => void }} props */
 function NumberCard({ api, vendor, t, number, onEdit }) {
-  const [note, setNote] = useState();
+  const [note, setNote] = useState(/** @type {Note | undefined} */ (undefined));
   const { run, busy } = useBusy();
   const register = () =>
     run("register", async () => {
       setNote(undefined);
       try {
+        /** @type {{ registered: { webhook_url: string } }} */
         const result = await api(vendorPath(vendor.vendorId, "setup-wasender-webhook"), { method: "POST" });
         setNote({ ok: true, text: `${t.webhookRegistered}: ${result.registered.webhook_url}` });
       } catch (e) {
-        setNote({ ok: false, text: e.message });
+        setNote({ ok: false, text: errorText(t, e) });
       }
     });
   // The onboarding check's verdict, and what keeps the number from being used (e.g. a missing secret).
@@ -187,14 +213,19 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
             {number.businessName ? ` · ${number.businessName}` : ""}
           </div>
         </div>
-        <span class={`badge ${number.status ?? ""}`}>{number.status ?? "—"}</span>
+        <span class={`badge ${number.status ?? ""}`}>
+          {number.status
+            ? (t.numberStatus[/** @type {keyof Texts["numberStatus"]} */ (number.status)] ?? number.status)
+            : "—"}
+        </span>
       </div>
       {problems.length > 0 ? (
-        <div class="problems" data-test="problems" role="alert">
+        // Shown for as long as they last: read in turn, not announced as an alert at each poll.
+        <div class="problems" data-test="problems">
           <strong>{t.problems}</strong>
           <ul>
             {problems.map((p) => (
-              <li>{p}</li>
+              <li key={p}>{p}</li>
             ))}
           </ul>
         </div>
@@ -203,12 +234,12 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
           ✓ {t.noProblem}
         </p>
       )}
-      <Health health={number.health} t={t} language={vendor.language} />
+      <Health health={number.health} t={t} />
       {number.qrCode && (
         <div class="qrbox">
           <p>{t.scanQr}</p>
           <QrImage text={number.qrCode} alt={t.scanQr} />
-          <div class="muted small">{formatWhen(number.qrCodeUpdatedAt, vendor.language)}</div>
+          <div class="muted small">{formatWhen(number.qrCodeUpdatedAt, t.language)}</div>
         </div>
       )}
       {note && (
@@ -228,11 +259,18 @@ function NumberCard({ api, vendor, t, number, onEdit }) {
   );
 }
 
+/** @param {import("./page.js").PageProps} props */
 export function NumbersPage({ api, vendor, t }) {
-  const { data, error, reload } = usePolled(() => api(vendorPath(vendor.vendorId, "numbers")), [vendor.vendorId]);
-  const [editing, setEditing] = useState();
-  const [note, setNote] = useState();
-  const done = (message) => {
+  const load = useCallback(
+    /** @type {(signal: AbortSignal) => Promise<NumbersAnswer>} */ (
+      (signal) => api(vendorPath(vendor.vendorId, "numbers"), { signal })
+    ),
+    [api, vendor.vendorId],
+  );
+  const { data, error, reload } = usePolled(load);
+  const [editing, setEditing] = useState(/** @type {NumberView | "new" | undefined} */ (undefined));
+  const [note, setNote] = useState(/** @type {string | undefined} */ (undefined));
+  const done = (/** @type {string | undefined} */ message) => {
     setEditing(undefined);
     setNote(message);
     void reload();
@@ -249,7 +287,7 @@ export function NumbersPage({ api, vendor, t }) {
       {editing && (
         <NumberForm api={api} vendor={vendor} t={t} number={editing === "new" ? undefined : editing} onDone={done} />
       )}
-      {error && <p class="error">{error.message}</p>}
+      {error ? <p class="error">{errorText(t, error)}</p> : null}
       {!data ? (
         <p>{t.loading}</p>
       ) : data.numbers.length === 0 ? (

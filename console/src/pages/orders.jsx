@@ -1,16 +1,27 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
-import { formatAmount, formatWhen } from "../i18n.js";
+import { errorText, formatAmount, formatWhen } from "../i18n.js";
 import { useBusy, usePolled } from "../hooks.js";
 
+/** @typedef {import("../../../functions/src/admin/console-types").OrdersAnswer} OrdersAnswer */
+/** @typedef {keyof import("../../../functions/src/admin/console-types").OrderTotals} Bucket */
+
+/** @type {Bucket[]} */
 const STATUSES = ["reserved", "paid", "expired", "cancelled", "flagged"];
 
+/** @param {import("./page.js").PageProps} props */
 export function OrdersPage({ api, vendor, t }) {
-  const { data, error, reload } = usePolled(() => api(vendorPath(vendor.vendorId, "orders")), [vendor.vendorId]);
-  const [filter, setFilter] = useState("all");
-  const [note, setNote] = useState();
+  const load = useCallback(
+    /** @type {(signal: AbortSignal) => Promise<OrdersAnswer>} */ (
+      (signal) => api(vendorPath(vendor.vendorId, "orders"), { signal })
+    ),
+    [api, vendor.vendorId],
+  );
+  const { data, error, reload } = usePolled(load);
+  const [filter, setFilter] = useState(/** @type {Bucket | "all"} */ ("all"));
+  const [note, setNote] = useState(/** @type {string | undefined} */ (undefined));
   const { run, busy } = useBusy();
-  const change = (reference, status) =>
+  const change = (/** @type {string} */ reference, /** @type {"paid" | "cancelled"} */ status) =>
     run(reference, async () => {
       setNote(undefined);
       try {
@@ -20,7 +31,7 @@ export function OrdersPage({ api, vendor, t }) {
         });
         void reload();
       } catch (e) {
-        setNote(e.message);
+        setNote(errorText(t, e));
       }
     });
   const totals = data?.today.totals;
@@ -34,7 +45,7 @@ export function OrdersPage({ api, vendor, t }) {
         <div class="totals" data-test="totals">
           <strong>{t.today}</strong>
           {STATUSES.map((s) => (
-            <span class={`badge ${s}`}>
+            <span key={s} class={`badge ${s}`}>
               {t[s]} {totals[s].count}
             </span>
           ))}
@@ -44,40 +55,53 @@ export function OrdersPage({ api, vendor, t }) {
         </div>
       )}
       <div class="chips">
-        {["all", ...STATUSES].map((s) => (
-          <button class={filter === s ? "chip active" : "chip"} onClick={() => setFilter(s)}>
-            {t[s]}
-          </button>
-        ))}
+        {
+          /** @type {Array<Bucket | "all">} */ (["all", ...STATUSES]).map((s) => (
+            <button
+              key={s}
+              class={filter === s ? "chip active" : "chip"}
+              aria-pressed={filter === s}
+              onClick={() => setFilter(s)}
+            >
+              {t[s]}
+            </button>
+          ))
+        }
       </div>
       {note && (
         <p class="error" role="alert">
           {note}
         </p>
       )}
-      {error && <p class="error">{error.message}</p>}
+      {error ? <p class="error">{errorText(t, error)}</p> : null}
       {!data ? (
         <p>{t.loading}</p>
       ) : orders.length === 0 ? (
         <p>{t.none}</p>
       ) : (
         orders.map((o) => (
-          <article class="card" data-test="order" data-reference={o.reference} data-status={o.status}>
+          <article
+            key={o.reference}
+            class="card"
+            data-test="order"
+            data-reference={o.reference}
+            data-status={o.status ?? ""}
+          >
             <div class="row">
               <div>
                 <h3>{o.reference}</h3>
                 <div class="muted small">
                   {o.customerName ? `${o.customerName} · ` : ""}
-                  {o.customer} · {formatWhen(o.createdAt, vendor.language)}
+                  {o.customer} · {formatWhen(o.createdAt, t.language)}
                 </div>
               </div>
               <span class={`badge ${o.status}`} data-test="status">
-                {t[o.status] ?? o.status}
+                {o.status ? t[o.status] : "—"}
               </span>
             </div>
             <ul class="items">
               {o.items.map((i) => (
-                <li>
+                <li key={i.keyword}>
                   {i.quantity} × {i.name} ({i.keyword})
                 </li>
               ))}

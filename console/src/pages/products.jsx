@@ -1,8 +1,12 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
-import { formatAmount } from "../i18n.js";
+import { errorText, formatAmount } from "../i18n.js";
 import { useBusy, usePolled } from "../hooks.js";
 
+/** @typedef {import("../../../functions/src/admin/console-types").ProductView} ProductView */
+/** @typedef {import("../../../functions/src/admin/console-types").ProductsAnswer} ProductsAnswer */
+
+/** @param {import("./page.js").PageProps & { product?: ProductView; onDone: () => void }} props */
 function ProductForm({ api, vendor, t, product, onDone }) {
   const [values, setValues] = useState(() => ({
     keyword: product?.keyword ?? "",
@@ -12,14 +16,14 @@ function ProductForm({ api, vendor, t, product, onDone }) {
     active: product?.active ?? true,
     imageUrl: product?.imageUrl ?? "",
   }));
-  const [error, setError] = useState();
-  const set = (name) => (event) =>
+  const [error, setError] = useState(/** @type {unknown} */ (undefined));
+  const set = (/** @type {string} */ name) => (/** @type {{ currentTarget: HTMLInputElement }} */ event) =>
     setValues({
       ...values,
       [name]: event.currentTarget.type === "checkbox" ? event.currentTarget.checked : event.currentTarget.value,
     });
   const { run, busy } = useBusy();
-  const submit = (event) => {
+  const submit = (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     return run("save", async () => {
       setError(undefined);
@@ -87,12 +91,11 @@ function ProductForm({ api, vendor, t, product, onDone }) {
       <label class="check">
         <input name="active" type="checkbox" checked={values.active} onChange={set("active")} /> {t.active}
       </label>
-      {error && (
+      {error ? (
         <p class="error" role="alert" data-test="product-error">
-          {error.message}
-          {error.problems.length > 0 && `: ${error.problems.join("; ")}`}
+          {errorText(t, error)}
         </p>
-      )}
+      ) : null}
       <div class="actions">
         <button type="submit" class="primary" disabled={busy("save")}>
           {t.save}
@@ -105,13 +108,16 @@ function ProductForm({ api, vendor, t, product, onDone }) {
   );
 }
 
+/** @param {import("./page.js").PageProps} props */
 export function ProductsPage({ api, vendor, t }) {
-  const { data, error, reload } = usePolled(
-    () => api(vendorPath(vendor.vendorId, "products")),
-    [vendor.vendorId],
-    5000,
+  const load = useCallback(
+    /** @type {(signal: AbortSignal) => Promise<ProductsAnswer>} */ (
+      (signal) => api(vendorPath(vendor.vendorId, "products"), { signal })
+    ),
+    [api, vendor.vendorId],
   );
-  const [editing, setEditing] = useState();
+  const { data, error, reload } = usePolled(load, 5000);
+  const [editing, setEditing] = useState(/** @type {ProductView | "new" | undefined} */ (undefined));
   const done = () => {
     setEditing(undefined);
     void reload();
@@ -125,17 +131,17 @@ export function ProductsPage({ api, vendor, t }) {
         </button>
       </div>
       {editing === "new" && <ProductForm api={api} vendor={vendor} t={t} onDone={done} />}
-      {error && <p class="error">{error.message}</p>}
+      {error ? <p class="error">{errorText(t, error)}</p> : null}
       {!data ? (
         <p>{t.loading}</p>
       ) : data.products.length === 0 ? (
         <p>{t.none}</p>
       ) : (
         data.products.map((p) =>
-          editing?.productId === p.productId ? (
+          editing !== "new" && editing?.productId === p.productId ? (
             <ProductForm key={p.productId} api={api} vendor={vendor} t={t} product={p} onDone={done} />
           ) : (
-            <article class="card product" data-test="product" data-id={p.productId}>
+            <article key={p.productId} class="card product" data-test="product" data-id={p.productId}>
               {p.imageUrl ? (
                 <img src={p.imageUrl} alt="" loading="lazy" onError={(e) => e.currentTarget.classList.add("broken")} />
               ) : (
@@ -146,7 +152,9 @@ export function ProductsPage({ api, vendor, t }) {
                   {p.name} <span class="muted small">{p.keyword}</span>
                 </h3>
                 <div>
-                  {formatAmount(p.price, vendor.language)} · {t.stock} <strong data-test="stock">{p.stock}</strong>
+                  {/* The price as the bot writes it to buyers: in the vendor's language. */}
+                  <span lang={vendor.language}>{formatAmount(p.price, vendor.language)}</span> · {t.stock}{" "}
+                  <strong data-test="stock">{p.stock}</strong>
                   {!p.active && <span class="badge cancelled">{t.inactive}</span>}
                 </div>
               </div>

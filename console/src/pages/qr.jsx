@@ -1,6 +1,9 @@
 import qrcode from "qrcode-generator";
 
-/** Wasender's QR string drawn as an image, for the number's phone to scan from the screen. */
+/**
+ * Wasender's QR string drawn as an image, for the number's phone to scan from the screen.
+ * @param {{ text: string; alt: string }} props
+ */
 export function QrImage({ text, alt }) {
   const qr = qrcode(0, "M");
   qr.addData(text);

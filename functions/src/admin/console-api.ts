@@ -21,7 +21,25 @@ import { AllowedHosts, DEFAULT_PROVIDER_API_HOSTS, PROVIDER_URL_FIELDS, staffUrl
 import type { AttemptScheduler } from "../outbound/dispatch";
 import { authorizeConsoleUser, authorizeVendorAdmin } from "./authorize";
 import { IDEMPOTENCY_KEY, sendVendorMessage, vendorInstance } from "./vendor-send";
-import { failedMessagesView, numbersView, orderTotals, orderView, plain, SECRET_FIELDS } from "./console-views";
+import type {
+  FailedMessagesAnswer,
+  HandoffsAnswer,
+  NumbersAnswer,
+  OrdersAnswer,
+  ProductsAnswer,
+  SessionAnswer,
+  ThreadAnswer,
+} from "./console-types";
+import {
+  failedMessagesView,
+  handoffView,
+  numbersView,
+  orderTotals,
+  orderView,
+  productView,
+  SECRET_FIELDS,
+  threadMessageView,
+} from "./console-views";
 
 /**
  * The operator console's calls (`/api/admin/vendors` and `/api/admin/vendors/{vendorId}/{resource}/...`),
@@ -55,6 +73,8 @@ export interface ConsoleDeps {
 }
 
 const ok = (body: Record<string, unknown>, status = 200): WebhookResponse => ({ status, body: { ok: true, ...body } });
+/** A read's answer, checked against the shape the console reads (console-types.ts). */
+const answer = <T extends { ok: true }>(body: Omit<T, "ok">): WebhookResponse => ok(body);
 const methodNotAllowed = (method: string): WebhookResponse => ({
   ...errorResponse(405, "method_not_allowed", `Use ${method}.`),
   headers: { Allow: method },
@@ -116,7 +136,7 @@ function alreadyInUse(conflicts: ClaimConflict[], caller: Caller): WebhookRespon
 const numbers: Handler = async (vendorId, request, [id], caller, deps) => {
   if (id === undefined) {
     if (request.method !== "GET") return methodNotAllowed("GET");
-    return ok({ vendorId, numbers: await numbersView(vendorId, { admin: caller.admin }) });
+    return answer<NumbersAnswer>({ vendorId, numbers: await numbersView(vendorId, { admin: caller.admin }) });
   }
   if (request.method !== "PUT") return methodNotAllowed("PUT");
   if (!documentIdSchema.safeParse(id).success)
@@ -176,19 +196,10 @@ const products: Handler = async (vendorId, request, [givenId]) => {
   if (id === undefined && !creating) {
     if (request.method !== "GET") return methodNotAllowed("GET, POST");
     const docs = await readAllProductDocs(vendorId);
-    const list = docs.map(({ id: productId, data }) => ({
-      productId,
-      keyword: data.keyword ?? null,
-      name: data.name ?? null,
-      price: data.price ?? null,
-      currency: data.currency ?? "XOF",
-      stock: data.stock ?? null,
-      active: data.active ?? false,
-      imageUrl: data.imageUrl ?? null,
-      description: data.description ?? null,
-      valid: productSchema.safeParse(data).success,
-    }));
-    return ok({
+    const list = docs.map(({ id: productId, data }) =>
+      productView(productId, data, productSchema.safeParse(data).success),
+    );
+    return answer<ProductsAnswer>({
       vendorId,
       products: list.sort((a, b) => textOrEmpty(a.keyword).localeCompare(textOrEmpty(b.keyword))),
     });
@@ -232,9 +243,8 @@ const products: Handler = async (vendorId, request, [givenId]) => {
       "duplicate_keyword",
       `The keyword "${parsed.data.keyword}" is already used by "${String(clash.data.name)}" ` +
         `(keyword ${String(clash.data.keyword)}, product ${clash.id}): buyers could not tell them apart.`,
-      {
-        productId: clash.id,
-      },
+      // Named apart as well, for a console to say it in its person's language.
+      { productId: clash.id, keyword: clash.data.keyword, name: clash.data.name },
     );
   }
   if (creating) {
@@ -265,7 +275,7 @@ const orders: Handler = async (vendorId, request, [reference, action], { uid }) 
       recentOrderDocs(vendorId, 100),
       recentOrderDocs(vendorId, 1000, startOfDay),
     ]);
-    return ok({
+    return answer<OrdersAnswer>({
       vendorId,
       orders: recent.map(({ reference: id, data }) => orderView(id, data)),
       today: {
@@ -302,16 +312,10 @@ const orders: Handler = async (vendorId, request, [reference, action], { uid }) 
 const handoffs: Handler = async (vendorId, request) => {
   if (request.method !== "GET") return methodNotAllowed("GET");
   const waiting = await pausedConversations(vendorId, 100);
-  return ok({
+  return answer<HandoffsAnswer>({
     vendorId,
     handoffs: waiting
-      .map(({ customer, data }) => ({
-        customer,
-        customerName: data.customerName ?? null,
-        lastInboundText: data.lastInboundText ?? null,
-        pausedAt: plain(data.pausedAt) ?? null,
-        lastInboundAt: plain(data.lastInboundAt) ?? null,
-      }))
+      .map(({ customer, data }) => handoffView(customer, data))
       .sort((a, b) => textOrEmpty(b.pausedAt).localeCompare(textOrEmpty(a.pausedAt))),
   });
 };
@@ -326,18 +330,10 @@ const conversations: Handler = async (vendorId, request, [customer, action], { u
   }
   if (action === "messages" && request.method === "GET") {
     const thread = await conversationThread(vendorId, customer, 100);
-    return ok({
+    return answer<ThreadAnswer>({
       vendorId,
       customer,
-      messages: thread.map(({ id, data }) => ({
-        id,
-        direction: data.direction ?? null,
-        text: data.text ?? null,
-        imageUrl: data.imageUrl ?? null,
-        origin: data.origin ?? null,
-        status: data.status ?? null,
-        at: plain(data.receivedAt ?? data.createdAt) ?? null,
-      })),
+      messages: thread.map(({ id, data }) => threadMessageView(id, data)),
     });
   }
   if (action === "messages") {
@@ -382,7 +378,7 @@ const redriveSchema = z.strictObject({ path: z.string().min(1) });
 const failedMessages: Handler = async (vendorId, request, [action], { uid }) => {
   if (action === undefined) {
     if (request.method !== "GET") return methodNotAllowed("GET");
-    return ok({ vendorId, failed: await failedMessagesView(vendorId, 7) });
+    return answer<FailedMessagesAnswer>({ vendorId, failed: await failedMessagesView(vendorId, 7) });
   }
   if (action !== "redrive") return errorResponse(404, "not_found", "Use POST /failed-messages/redrive.");
   if (request.method !== "POST") return methodNotAllowed("POST");
@@ -427,14 +423,17 @@ async function listVendors(request: WebhookRequest): Promise<WebhookResponse> {
   if (!user.ok) return errorResponse(user.status, user.code, user.message);
   const me = { uid: user.uid, admin: user.admin, vendorId: user.vendorId ?? null };
   if (user.admin)
-    return ok({ me, vendors: (await listVendorSummaries()).sort((a, b) => a.vendorId.localeCompare(b.vendorId)) });
+    return answer<SessionAnswer>({
+      me,
+      vendors: (await listVendorSummaries()).sort((a, b) => a.vendorId.localeCompare(b.vendorId)),
+    });
   const vendorId = user.vendorId!;
   const config = await readVendorConfig(vendorId);
   const summary =
     config.found && config.valid
       ? { businessName: config.config.businessName ?? vendorId, language: config.config.language }
       : { businessName: vendorId, language: "fr" };
-  return ok({ me, vendors: [{ vendorId, ...summary }] });
+  return answer<SessionAnswer>({ me, vendors: [{ vendorId, ...summary }] });
 }
 
 export async function handleConsoleRequest(request: WebhookRequest, deps: ConsoleDeps): Promise<WebhookResponse> {

@@ -1,7 +1,18 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { recentFailures, type RecentFailure } from "../store/message-stats";
+import { recentFailures } from "../store/message-stats";
 import { readRuntimeDocs } from "../store/waba-runtime";
 import { readVendorInstanceDocs } from "../store/waba-instances";
+import type {
+  FailedMessageView,
+  HandoffView,
+  InstanceView,
+  NumberView,
+  OrderStatus,
+  OrderTotals,
+  OrderView,
+  ProductView,
+  ThreadMessageView,
+} from "./console-types";
 import { problemsForStaff, vendorHealth } from "./health";
 
 /**
@@ -49,6 +60,15 @@ export function plain(value: unknown): unknown {
   return value;
 }
 
+/** A stored time as an ISO string, or null. */
+function isoOrNull(value: unknown): string | null {
+  const shown = plain(value);
+  return typeof shown === "string" ? shown : null;
+}
+
+const textOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null);
+const numberOrNull = (value: unknown): number | null => (typeof value === "number" ? value : null);
+
 /**
  * An instance document without its credentials: shown fields, and which secrets are set. Operators
  * also see who owns a key this number was refused (`claimConflicts`).
@@ -57,8 +77,9 @@ export function instanceView(
   id: string,
   data: Record<string, unknown>,
   { admin = false }: { admin?: boolean } = {},
-): Record<string, unknown> {
-  const shown = Object.fromEntries(
+): InstanceView {
+  // Shown as stored: the onboarding check, not this view, says whether they are valid.
+  const shown: Record<string, unknown> = Object.fromEntries(
     SHOWN_FIELDS.filter((name) => data[name] !== undefined).map((name) => [name, plain(data[name])]),
   );
   if (!admin && shown.configProblems !== undefined) shown.configProblems = problemsForStaff(shown.configProblems);
@@ -69,10 +90,10 @@ export function instanceView(
   const registration = data.webhookRegistration as { url?: unknown; registeredAt?: unknown } | undefined;
   return {
     wabaInstanceId: id,
-    ...shown,
+    ...(shown as Partial<InstanceView>),
     secretsSet,
     ...(registration && {
-      webhookRegistration: { url: registration.url ?? null, registeredAt: plain(registration.registeredAt) ?? null },
+      webhookRegistration: { url: registration.url ?? null, registeredAt: isoOrNull(registration.registeredAt) },
     }),
   };
 }
@@ -81,28 +102,30 @@ export function instanceView(
 export async function numbersView(
   vendorId: string,
   viewer: { admin: boolean } = { admin: false },
-): Promise<Record<string, unknown>[]> {
+): Promise<NumberView[]> {
   const [docs, health] = await Promise.all([readVendorInstanceDocs(vendorId), vendorHealth(vendorId, viewer)]);
   const runtimes = await readRuntimeDocs(docs.map(({ id }) => id));
-  const healthById = new Map(
-    (health.numbers as Array<Record<string, unknown>>).map((entry) => [entry.wabaInstanceId as string, entry]),
-  );
+  const healthById = new Map(health.numbers.map((entry) => [entry.wabaInstanceId, entry]));
   return docs
     .sort((a, b) => a.id.localeCompare(b.id))
-    .map(({ id, data }) => {
+    .map(({ id, data }): NumberView => {
       const runtime = runtimes.get(id) ?? {};
       const qrCode = typeof runtime.qrCode === "string" ? runtime.qrCode : null;
       return {
         ...instanceView(id, data, viewer),
         health: healthById.get(id) ?? null,
         qrCode,
-        qrCodeUpdatedAt: plain(runtime.qrCodeUpdatedAt) ?? null,
+        qrCodeUpdatedAt: isoOrNull(runtime.qrCodeUpdatedAt),
       };
     });
 }
 
 /** The vendor's failed outbound messages of the last `days` days, newest first, over all its numbers. */
-export async function failedMessagesView(vendorId: string, days: number, now = Date.now()): Promise<RecentFailure[]> {
+export async function failedMessagesView(
+  vendorId: string,
+  days: number,
+  now = Date.now(),
+): Promise<FailedMessageView[]> {
   const docs = await readVendorInstanceDocs(vendorId);
   const since = new Date(now - days * 24 * 60 * 60_000);
   const lists = await Promise.all(docs.map(({ id }) => recentFailures(id, since, 50)));
@@ -112,47 +135,90 @@ export async function failedMessagesView(vendorId: string, days: number, now = D
     .sort((a, b) => (b.failedAt ?? "").localeCompare(a.failedAt ?? ""));
 }
 
-const ORDER_STATUSES = ["reserved", "paid", "expired", "cancelled"] as const;
+const ORDER_STATUSES: readonly OrderStatus[] = ["reserved", "paid", "expired", "cancelled"];
+const orderStatusOf = (value: unknown): OrderStatus | null => ORDER_STATUSES.find((status) => status === value) ?? null;
 
 /** An order as the console lists it; "flagged" is an order the backend asks the vendor to look at. */
-export function orderView(reference: string, data: Record<string, unknown>): Record<string, unknown> {
+export function orderView(reference: string, data: Record<string, unknown>): OrderView {
   const items = Array.isArray(data.items) ? (data.items as Array<Record<string, unknown>>) : [];
   return {
     reference,
-    customer: data.customer ?? null,
-    customerName: data.customerName ?? null,
-    status: data.status ?? null,
+    customer: textOrNull(data.customer),
+    customerName: textOrNull(data.customerName),
+    status: orderStatusOf(data.status),
     flagged: typeof data.attention === "string",
-    attention: data.attention ?? null,
-    total: data.total ?? null,
-    currency: data.currency ?? "XOF",
+    attention: textOrNull(data.attention),
+    total: numberOrNull(data.total),
+    currency: textOrNull(data.currency) ?? "XOF",
+    // As the order was written by the engine (validated there).
     items: items.map((item) => ({
-      name: item.name,
-      keyword: item.keyword,
-      quantity: item.quantity,
-      unitPrice: item.unitPrice,
+      name: item.name as string,
+      keyword: item.keyword as string,
+      quantity: item.quantity as number,
+      unitPrice: item.unitPrice as number,
     })),
-    createdAt: plain(data.createdAt) ?? null,
-    expiresAt: plain(data.expiresAt) ?? null,
+    createdAt: isoOrNull(data.createdAt),
+    expiresAt: isoOrNull(data.expiresAt),
   };
 }
 
 /** Counts and amounts per status of the orders given (the day's, in the console). */
-export function orderTotals(orders: Array<Record<string, unknown>>): Record<string, { count: number; amount: number }> {
-  const totals: Record<string, { count: number; amount: number }> = {};
-  for (const status of [...ORDER_STATUSES, "flagged"]) totals[status] = { count: 0, amount: 0 };
+export function orderTotals(orders: OrderView[]): OrderTotals {
+  const empty = () => ({ count: 0, amount: 0 });
+  const totals: OrderTotals = {
+    reserved: empty(),
+    paid: empty(),
+    expired: empty(),
+    cancelled: empty(),
+    flagged: empty(),
+  };
   for (const order of orders) {
-    const amount = typeof order.total === "number" ? order.total : 0;
-    const buckets = [
-      typeof order.status === "string" ? order.status : "",
-      ...(order.flagged === true ? ["flagged"] : []),
-    ];
+    const amount = order.total ?? 0;
+    const buckets = [...(order.status ? [order.status] : []), ...(order.flagged ? (["flagged"] as const) : [])];
     for (const bucket of buckets) {
-      const total = totals[bucket];
-      if (!total) continue;
-      total.count += 1;
-      total.amount += amount;
+      totals[bucket].count += 1;
+      totals[bucket].amount += amount;
     }
   }
   return totals;
+}
+
+/** A product as the console lists it, and whether the engine can use it as stored. */
+export function productView(productId: string, data: Record<string, unknown>, valid: boolean): ProductView {
+  return {
+    productId,
+    keyword: textOrNull(data.keyword),
+    name: textOrNull(data.name),
+    price: numberOrNull(data.price),
+    currency: textOrNull(data.currency) ?? "XOF",
+    stock: numberOrNull(data.stock),
+    active: data.active === true,
+    imageUrl: textOrNull(data.imageUrl),
+    description: textOrNull(data.description),
+    valid,
+  };
+}
+
+/** A conversation the bot handed to a person. */
+export function handoffView(customer: string, data: Record<string, unknown>): HandoffView {
+  return {
+    customer,
+    customerName: textOrNull(data.customerName),
+    lastInboundText: textOrNull(data.lastInboundText),
+    pausedAt: isoOrNull(data.pausedAt),
+    lastInboundAt: isoOrNull(data.lastInboundAt),
+  };
+}
+
+/** One message of a thread: inbound at its reception, outbound at its creation. */
+export function threadMessageView(id: string, data: Record<string, unknown>): ThreadMessageView {
+  return {
+    id,
+    direction: data.direction === "inbound" || data.direction === "outbound" ? data.direction : null,
+    text: textOrNull(data.text),
+    imageUrl: textOrNull(data.imageUrl),
+    origin: textOrNull(data.origin),
+    status: textOrNull(data.status),
+    at: isoOrNull(data.receivedAt ?? data.createdAt),
+  };
 }

@@ -3,12 +3,13 @@ import { checkInstance, failoverOf } from "../model/waba-instance";
 import { countUnsent, recentFailures } from "../store/message-stats";
 import { readVendorInstanceDocs } from "../store/waba-instances";
 import { readRuntimeDocs } from "../store/waba-runtime";
+import type { NumberHealth, VendorHealth } from "./console-types";
 
 /**
  * Problems as a vendor's staff may read them: never who owns a disputed key. The onboarding check no
  * longer writes the owner into `configProblems`; documents checked before it did are redacted here.
  */
-export function problemsForStaff(problems: unknown): unknown {
+export function problemsForStaff<T>(problems: T): T {
   if (!Array.isArray(problems)) return problems;
   return (problems as unknown[]).map((problem) =>
     typeof problem === "string"
@@ -17,12 +18,19 @@ export function problemsForStaff(problems: unknown): unknown {
           "is already in use by another number",
         )
       : problem,
-  );
+  ) as T;
 }
 
 const DAY_MS = 24 * 60 * 60_000;
 /** Failed messages listed per number (the count covers them all). */
 const FAILURES_LISTED = 20;
+
+/** A stored time as an ISO string, or null. */
+function isoOrNull(value: unknown): string | null {
+  return value instanceof Timestamp ? value.toDate().toISOString() : typeof value === "string" ? value : null;
+}
+
+const textOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
 /** Timestamps as ISO strings, for a JSON answer. */
 function plain(value: unknown): unknown {
@@ -44,12 +52,12 @@ export async function vendorHealth(
   vendorId: string,
   viewer: { admin: boolean } = { admin: false },
   now = Date.now(),
-): Promise<Record<string, unknown>> {
+): Promise<VendorHealth> {
   const docs = await readVendorInstanceDocs(vendorId);
   const runtimes = await readRuntimeDocs(docs.map(({ id }) => id));
   const since = new Date(now - DAY_MS);
   const numbers = await Promise.all(
-    docs.map(async ({ id, data }) => {
+    docs.map(async ({ id, data }): Promise<NumberHealth> => {
       const runtime = runtimes.get(id) ?? {};
       const check = checkInstance(id, data);
       const instance = check.usable ? check.instance : undefined;
@@ -62,14 +70,19 @@ export async function vendorHealth(
         usable: check.usable,
         ...(!check.usable && { problems: viewer.admin ? check.problems : problemsForStaff(check.problems) }),
         session: {
-          status: data.status ?? null,
-          sessionStatus: runtime.sessionStatus ?? null,
-          lastSync: plain(data.lastSync) ?? null,
-          sessionStatusAt: plain(runtime.sessionStatusAt) ?? null,
+          status: textOrNull(data.status),
+          sessionStatus: textOrNull(runtime.sessionStatus),
+          lastSync: isoOrNull(data.lastSync),
+          sessionStatusAt: isoOrNull(runtime.sessionStatusAt),
         },
         failoverProvider: failover,
         circuit: failover
-          ? (plain(runtime.circuit) ?? { state: "closed", since: null, reason: "no Wasender failure yet", failures: 0 })
+          ? ((plain(runtime.circuit) as NumberHealth["circuit"] | undefined) ?? {
+              state: "closed",
+              since: null,
+              reason: "no Wasender failure yet",
+              failures: 0,
+            })
           : null,
         deliveryProblem: plain(runtime.deliveryProblem) ?? null,
         waiting,

@@ -203,21 +203,27 @@ export async function pausedConversations(
   return snap.docs.map((doc) => ({ customer: doc.id, data: doc.data() }));
 }
 
-/** A conversation's latest messages as stored, oldest first (inbound by `receivedAt`, outbound by `createdAt`). */
+/**
+ * A conversation's latest `limit` messages as stored, oldest first (inbound by `receivedAt`, outbound by
+ * `createdAt`). Polled every few seconds while a thread is open, so it reads only what it may show: the
+ * latest `limit` of each kind, newest first. Inbound messages are the `messages` with a `receivedAt`;
+ * everything the backend sends is in `outbound`; a message written into `messages` by the console or a
+ * dashboard has a `createdAt` and, once queued, its delivery under `outbound/{same id}`, which is shown.
+ */
 export async function conversationThread(
   vendorId: string,
   customer: string,
   limit: number,
 ): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
-  // Inbound and dashboard messages live in `messages`, everything the backend sends in `outbound`; a
-  // dashboard message is sent as `outbound/{same id}`, whose delivery is the one to show.
   const conversation = conversationRef(vendorId, customer);
-  const [written, sent] = await Promise.all([
-    conversation.collection("messages").get(),
-    conversation.collection(OUTBOUND).get(),
+  const [received, written, sent] = await Promise.all([
+    conversation.collection("messages").orderBy("receivedAt", "desc").limit(limit).get(),
+    conversation.collection("messages").orderBy("createdAt", "desc").limit(limit).get(),
+    conversation.collection(OUTBOUND).orderBy("createdAt", "desc").limit(limit).get(),
   ]);
   const byId = new Map<string, Record<string, unknown>>();
-  for (const doc of [...written.docs, ...sent.docs]) byId.set(doc.id, { ...byId.get(doc.id), ...doc.data() });
+  for (const doc of [...received.docs, ...written.docs, ...sent.docs])
+    byId.set(doc.id, { ...byId.get(doc.id), ...doc.data() });
   const at = (data: Record<string, unknown>) => {
     const value = data.receivedAt ?? data.createdAt;
     return value instanceof Timestamp ? value.toMillis() : 0;

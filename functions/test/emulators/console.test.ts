@@ -98,7 +98,9 @@ async function signOut() {
 
 async function open(pageName: string) {
   await page.click(`nav a[data-page=${pageName}]`);
-  await page.waitForSelector(`nav a.active[data-page=${pageName}]`);
+  // The page open is the one marked current for a screen reader.
+  await page.waitForSelector(`nav a.active[aria-current=page][data-page=${pageName}]`);
+  expect(await page.$$("nav a[aria-current]")).toHaveLength(1);
 }
 
 /** Fills an input, replacing what it held. */
@@ -135,6 +137,9 @@ describe("the operator console", () => {
     const card = `[data-test=number][data-id=${id}]`;
     await waitForText(page, `${card} [data-test=problems]`, 'phoneNumber: "77 12" is not a phone number');
     await shot("1-numbers-problem");
+    // A list that stays on screen is read in turn, not announced again at every poll.
+    expect(await propertyOf(page, `${card} [data-test=problems]`, "role")).toBeNull();
+    expect(await page.$$(`${card} [role=alert]`)).toHaveLength(0);
     expect((await db.collection("waba_instances").doc(id).get()).get("configProblems")).toEqual([
       expect.stringContaining("is not a phone number"),
     ]);
@@ -185,9 +190,9 @@ describe("the operator console", () => {
     await page.waitForSelector(`${qr}[data-qr-text="2@first-qr-code"]`, { timeout: 20_000 });
     expect(await propertyOf(page, qr, "src")).toMatch(/^data:image\//);
     expect(await propertyOf(page, qr, "naturalWidth")).toBeGreaterThan(100);
-    expect(await textOf(page, `[data-test=number][data-id=${shop.wabaInstanceId}] [data-test=session]`)).toBe(
-      "need_scan",
-    );
+    const session = `[data-test=number][data-id=${shop.wabaInstanceId}] [data-test=session]`;
+    expect(await page.$eval(session, (element) => element.getAttribute("data-status"))).toBe("need_scan");
+    expect(await textOf(page, session)).toMatch(/^(QR code to scan|QR code à scanner)$/);
     await connection({ event: "qrcode.updated", data: { qr: "2@second-qr-code" } });
     await page.waitForSelector(`${qr}[data-qr-text="2@second-qr-code"]`, { timeout: 20_000 });
     await shot("2-numbers-qr");
@@ -293,6 +298,39 @@ describe("the operator console", () => {
     expect(error).toContain("robe1");
     await shot("6-products");
     expect((await db.collection("vendors").doc(shop.vendorId).collection("products").get()).size).toBe(1);
+  });
+
+  it("speaks the signed-in person's language, switched on the page, while prices keep the vendor's", async () => {
+    // The browser's language first (this Chromium's), then the person's choice, kept on the device.
+    const browserLanguage = await page.evaluate("navigator.language");
+    const english = String(browserLanguage).toLowerCase().startsWith("en");
+    await page.select("select[name=language]", "en");
+    await waitForText(page, "nav a[data-page=products]", "Products", { exact: true });
+    expect(await page.evaluate("document.documentElement.lang")).toBe("en");
+    // The shop sells in French: its price reads as its bot writes it, in the vendor's language.
+    const price = `[data-test=product][data-id=robe1] [lang=fr]`;
+    await waitForText(page, price, "15 000 FCFA", { exact: true });
+    await shot("6-products-en");
+    await page.select("select[name=language]", "fr");
+    await waitForText(page, "nav a[data-page=products]", "Produits", { exact: true });
+    expect(await page.evaluate("document.documentElement.lang")).toBe("fr");
+    expect(await textOf(page, "[data-test=add-product]")).toBe("Ajouter un produit");
+    await shot("6-products-fr");
+    // A server error in the person's language, by its code, with what it names.
+    await page.click("[data-test=product-form] .actions button[type=button]");
+    await waitForGone(page, "[data-test=product-form]");
+    await page.click("[data-test=add-product]");
+    await page.type("[data-test=product-form] input[name=keyword]", "ROBE1");
+    await page.type("[data-test=product-form] input[name=name]", "Encore une robe");
+    await page.type("[data-test=product-form] input[name=price]", "1000");
+    await page.type("[data-test=product-form] input[name=stock]", "1");
+    await page.click("[data-test=product-form] button[type=submit]");
+    await waitForText(page, "[data-test=product-error]", "Le mot-clé « ROBE1 » est déjà celui de « Robe wax »");
+    await page.reload({ waitUntil: "networkidle0" });
+    await page.waitForSelector("[data-test=who]");
+    expect(await textOf(page, "nav a[data-page=products]")).toBe("Produits");
+    // Back to the browser's language for what follows.
+    await page.select("select[name=language]", english ? "en" : "fr");
   });
 
   it("lists a failed message with its reason and sends it again", async () => {
