@@ -68,6 +68,7 @@ export function engineVendor(vendorId: string, config: VendorConfig, platformPay
     ...(openingHours && { openingHours }),
     ...(awayMessage && { awayMessage }),
     ...(ownerPhone && { ownerPhone }),
+    ...(config.delivery && { delivery: config.delivery }),
   };
 }
 
