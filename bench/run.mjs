@@ -23,6 +23,7 @@ const PARTS = [
   { name: "faults", title: "Delivery under faults", emulators: true },
   { name: "adversarial", title: "Adversarial input", emulators: false },
   { name: "delivery", title: "Delivery as production delivers (simulator)", emulators: true },
+  { name: "waitlist", title: "A live with a waitlist", emulators: true },
 ];
 /**
  * Quiet, in-process parts first; then the Functions emulator's, the one that leaves a backlog of
@@ -38,6 +39,7 @@ const RUN_ORDER = [
   "faults",
   "delivery",
   "scale",
+  "waitlist",
   "hosting",
 ];
 

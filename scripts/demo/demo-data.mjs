@@ -34,6 +34,16 @@ export const DEMO_VENDORS = [
       reservationDurationMinutes: 10,
       paymentLinkTemplate: "https://pay.wave.com/m/M_sn_awa_couture/c/sn/?amount={amount}",
       ownerPhone: "+221765550101",
+      // After OUI the bot asks the zone (numbered list) and the address; the fee is in the order's total.
+      delivery: {
+        zones: [
+          { name: "Dakar Plateau", fee: 1000 },
+          { name: "Médina / Fann", fee: 1500 },
+          { name: "Parcelles Assainies", fee: 2000 },
+          { name: "Pikine / Guédiawaye", fee: 2500 },
+        ],
+        askAddress: true,
+      },
       openingHours: {
         timeZone: "Africa/Dakar",
         weekly: {
@@ -75,6 +85,16 @@ export const DEMO_VENDORS = [
         active: false,
       },
     },
+    // A live in progress: SAC1 sold out, buyers in its line (first come, first served by `joinedAt`).
+    waitlist: [
+      { customer: "+221771230001", customerName: "Mariama", quantity: 1, minutesAgo: 12 },
+      { customer: "+221771230002", customerName: "Khady", quantity: 2, minutesAgo: 9 },
+      { customer: "+221771230003", customerName: "Ousmane", quantity: 1, minutesAgo: 4 },
+    ].map((place) => ({
+      ...place,
+      productId: "sac1",
+      delivery: { zone: "Dakar Plateau", fee: 1000, address: "Rue Carnot, immeuble Fahd" },
+    })),
   },
   {
     vendorId: "vendor_002",

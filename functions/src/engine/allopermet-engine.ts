@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { dateFormat } from "../model/date-format";
 import type { OutboundContent } from "../model/message";
+import { ADDRESS_MAX_LENGTH, orderDeliverySchema } from "../model/order-delivery";
 import { openingVerdict } from "../model/opening-hours";
 import type { Product } from "../model/product";
 import { toE164 } from "../shared/phone";
@@ -20,8 +21,9 @@ const DEFAULT_TIME_ZONE = "Africa/Dakar";
 const RESUME_WORDS = new Set(["reprendre", "resume", "bot", "robot"]);
 
 /** What AlloPermet remembers of a conversation between two messages (stored in Firestore). */
+const productQuantitySchema = z.object({ productId: z.string(), quantity: z.number().int().positive() });
 const stateSchema = z.object({
-  step: z.enum(["quantity", "confirm"]).optional().catch(undefined),
+  step: z.enum(["quantity", "confirm", "zone", "address", "rezone"]).optional().catch(undefined),
   productId: z.string().optional().catch(undefined),
   cart: z
     .array(z.object({ productId: z.string(), quantity: z.number().int().positive() }))
@@ -31,6 +33,15 @@ const stateSchema = z.object({
   menuPage: z.number().int().positive().optional().catch(undefined),
   awayNotifiedAt: z.number().optional().catch(undefined),
   lastIntent: z.string().optional().catch(undefined),
+  /** The line the last answer offered (a sold-out or short product): OUI takes a place. */
+  waitOffer: productQuantitySchema.optional().catch(undefined),
+  /** The delivery chosen so far (zone, then address), before the reservation or the place it is for. */
+  delivery: orderDeliverySchema.optional().catch(undefined),
+  /** What the delivery answers lead to: the cart's reservation, or a place in this line. */
+  deliveryFor: z.enum(["order", "waitlist"]).optional().catch(undefined),
+  waitFor: productQuantitySchema.optional().catch(undefined),
+  /** The reserved order whose zone the buyer is changing (ZONE). */
+  rezone: z.string().optional().catch(undefined),
 });
 type EngineState = z.infer<typeof stateSchema>;
 type CartLine = EngineState["cart"][number];
@@ -121,7 +132,17 @@ export class AlloPermetEngine implements ChatEngine {
     if (text.length === 0) return say(turn, "empty", [turn.t("notUnderstood", { text: "…" })]);
     const command = commandOf(text);
     const suggestion = state.suggestion;
-    turn.state = { ...state, suggestion: undefined };
+    const waitOffer = state.waitOffer;
+    turn.state = { ...state, suggestion: undefined, waitOffer: undefined };
+
+    // The line offered by the last answer: OUI takes a place.
+    if (waitOffer && command?.command === "yes") return this.joinLine(turn, waitOffer);
+    // The delivery questions: a zone's number, then the address (any text that is no command).
+    if (state.step === "zone" || state.step === "rezone") {
+      const number = quantityOf(text);
+      if (number !== undefined) return this.zoneChosen(turn, number);
+    }
+    if (state.step === "address" && !command) return this.addressGiven(turn);
 
     // A "did you mean" question is answered first: OUI opens that product, NON only drops the question.
     if (suggestion && command?.command === "yes") {
@@ -149,7 +170,13 @@ export class AlloPermetEngine implements ChatEngine {
         return say(turn, "no", [turn.t("cartEmpty")]);
       case "human":
         return this.handoff(turn);
+      case "place":
+        return this.places(turn);
+      case "zone":
+        return this.askRezone(turn);
       case "yes":
+        if (state.step === "zone" || state.step === "rezone") return this.askZone(turn);
+        if (state.step === "address") return say(turn, "address", [this.addressQuestion(turn)]);
         if (state.step === "confirm") return this.confirm(turn);
         if (state.step === "quantity") return this.quantity(turn, 1);
         return this.showCart(turn);
@@ -215,7 +242,7 @@ export class AlloPermetEngine implements ChatEngine {
   }
 
   private productCard(turn: Turn, product: Product): ChatEngineOutput {
-    if (product.stock <= 0) return say(turn, "product", [turn.t("outOfStock", { name: product.name })]);
+    if (product.stock <= 0) return this.offerLine(turn, product, 1);
     const card = turn.t("productCard", {
       name: product.name,
       price: formatPrice(product.price, product.currency),
@@ -234,13 +261,19 @@ export class AlloPermetEngine implements ChatEngine {
     const product = productId ? await turn.input.shop.product(productId) : undefined;
     if (!product || !product.active || product.stock <= 0) {
       turn.state = { ...turn.state, step: turn.state.cart.length > 0 ? "confirm" : undefined, productId: undefined };
+      if (product?.active && quantity >= 1) return this.offerLine(turn, product, quantity);
       return say(turn, "quantity", [turn.t("outOfStock", { name: product?.name ?? "?" })]);
     }
     // A bad number keeps the question open for this product ("ROBE1 9" then "2" works).
     turn.state = { ...turn.state, step: "quantity", productId: product.id };
     if (quantity < 1) return say(turn, "quantity", [turn.t("quantityInvalid", { max: product.stock })]);
-    if (quantity > product.stock)
-      return say(turn, "quantity", [turn.t("quantityTooHigh", { name: product.name, max: product.stock })]);
+    if (quantity > product.stock) {
+      // Short: a smaller number, or OUI to wait in line for them all.
+      turn.state = { ...turn.state, waitOffer: { productId: product.id, quantity } };
+      return say(turn, "quantity", [
+        turn.t("waitlistShortOffer", { name: product.name, max: product.stock, quantity }),
+      ]);
+    }
     // Asking for a product again replaces its quantity: "ROBE1" then "2" means two, not two more.
     const line = { productId: product.id, quantity };
     const known = turn.state.cart.some((existing) => existing.productId === product.id);
@@ -288,15 +321,24 @@ export class AlloPermetEngine implements ChatEngine {
 
   private async confirm(turn: Turn): Promise<ChatEngineOutput> {
     const { vendor, input } = turn;
+    // With delivery zones, the zone (and the address) come first; the reservation, and its expiry, at
+    // the last answer: typing an address never holds units longer than the reservation's duration.
+    const delivery = turn.state.delivery;
+    if (vendor.delivery && !delivery) {
+      turn.state = { ...turn.state, step: "zone", deliveryFor: "order" };
+      return this.askZone(turn);
+    }
     const expiresAt = new Date(input.now.getTime() + vendor.reservationDurationMinutes * 60_000);
     const result = await input.shop.reserve({
       customer: input.message.from,
       ...(input.message.customerName && { customerName: input.message.customerName }),
       items: turn.state.cart,
       expiresAt,
+      ...(vendor.delivery && delivery && { delivery }),
       paymentLink: ({ reference, amount, currency }) => paymentLink(vendor, { reference, amount, currency }),
     });
     if (!result.ok) {
+      const wanted = turn.state.cart;
       const short = new Map(result.shortages.map((shortage) => [shortage.productId, shortage.available]));
       const cart = turn.state.cart
         .map((line) =>
@@ -307,10 +349,35 @@ export class AlloPermetEngine implements ChatEngine {
       const lines = result.shortages.map((shortage) =>
         turn.t("shortageLine", { name: shortage.name, available: shortage.available }),
       );
+      // Nothing left of a one-product cart (the card showed a stock a moment old): the line is offered.
+      const only = wanted.length === 1 ? wanted[0] : undefined;
+      const soldOut = only && cart.length === 0 ? await input.shop.product(only.productId) : undefined;
+      if (only && soldOut?.active) {
+        turn.state = { ...turn.state, cart: [], step: undefined };
+        const offer = this.offerLine(turn, soldOut, only.quantity);
+        return {
+          ...offer,
+          replies: [{ text: turn.t("notEnoughStock", { lines: lines.join("\n") }) }, ...offer.replies],
+        };
+      }
       return this.recap(turn, "confirm", [turn.t("notEnoughStock", { lines: lines.join("\n") })]);
     }
     const order = result.order;
-    turn.state = { ...turn.state, cart: [], step: undefined, productId: undefined };
+    turn.state = { ...turn.state, cart: [], step: undefined, productId: undefined, ...NO_DELIVERY };
+    if (order.delivery) {
+      return say(turn, "confirm", [
+        turn.t("orderReservedDelivery", {
+          reference: order.reference,
+          total: formatPrice(order.total, order.currency),
+          zone: order.delivery.zone,
+          fee: formatPrice(order.delivery.fee, order.currency),
+          address: order.delivery.address ?? "",
+          link: order.paymentLink,
+          expiresAt: clock(order.expiresAt, vendor),
+          minutes: vendor.reservationDurationMinutes,
+        }),
+      ]);
+    }
     return say(turn, "confirm", [
       turn.t("orderReserved", {
         reference: order.reference,
@@ -324,19 +391,157 @@ export class AlloPermetEngine implements ChatEngine {
 
   /** ANNULER: the cart being built first; else the buyer's latest (or named) reserved order. */
   private async cancel(turn: Turn, reference?: string): Promise<ChatEngineOutput> {
+    const justJoined = turn.state.lastIntent === "waitlist";
     if (!reference && (turn.state.cart.length > 0 || turn.state.step)) {
-      turn.state = { ...turn.state, cart: [], step: undefined, productId: undefined };
+      turn.state = { ...turn.state, cart: [], step: undefined, productId: undefined, ...NO_DELIVERY };
       return say(turn, "cancel", [turn.t("cartCleared")]);
     }
     const { shop, message } = turn.input;
+    // Just after taking a place, ANNULER leaves the line; otherwise a reserved order goes first.
+    if (!reference && justJoined) {
+      const left = await this.leaveLines(turn);
+      if (left) return left;
+    }
     let target = reference?.toUpperCase().replace(/\s+/g, "");
     if (!target) {
       const reserved = (await shop.ordersOf(message.from, ORDERS_SHOWN)).find((order) => order.status === "reserved");
       target = reserved?.reference;
     }
     const cancelled = target ? await shop.cancelReservation(message.from, target) : undefined;
-    return say(turn, "cancel", [
-      cancelled ? turn.t("orderCancelled", { reference: cancelled.reference }) : turn.t("nothingToCancel"),
+    if (cancelled) return say(turn, "cancel", [turn.t("orderCancelled", { reference: cancelled.reference })]);
+    if (!reference && !justJoined) {
+      const left = await this.leaveLines(turn);
+      if (left) return left;
+    }
+    return say(turn, "cancel", [turn.t("nothingToCancel")]);
+  }
+
+  private async leaveLines(turn: Turn): Promise<ChatEngineOutput | undefined> {
+    const names = await turn.input.shop.leaveWaitlist(turn.input.message.from);
+    if (names.length === 0) return undefined;
+    return say(
+      turn,
+      "cancel",
+      names.map((name) => turn.t("waitlistLeft", { name })),
+    );
+  }
+
+  /** A sold-out (or short) product: the line is offered; OUI takes a place for `quantity`. */
+  private offerLine(turn: Turn, product: Product, quantity: number): ChatEngineOutput {
+    turn.state = { ...turn.state, waitOffer: { productId: product.id, quantity } };
+    return say(turn, "product", [turn.t("waitlistOffer", { name: product.name, quantity })]);
+  }
+
+  private async joinLine(turn: Turn, wanted: { productId: string; quantity: number }): Promise<ChatEngineOutput> {
+    const { vendor, input } = turn;
+    // With delivery zones, the place records the delivery: a reservation made for it needs no question.
+    if (vendor.delivery && !turn.state.delivery) {
+      turn.state = { ...turn.state, step: "zone", deliveryFor: "waitlist", waitFor: wanted };
+      return this.askZone(turn);
+    }
+    const delivery = vendor.delivery ? turn.state.delivery : undefined;
+    const joined = await input.shop.joinWaitlist({
+      customer: input.message.from,
+      ...(input.message.customerName && { customerName: input.message.customerName }),
+      productId: wanted.productId,
+      quantity: wanted.quantity,
+      ...(delivery && { delivery }),
+    });
+    turn.state = { ...turn.state, step: undefined, deliveryFor: undefined, waitFor: undefined };
+    if (joined.kind === "available") {
+      // Units came back meanwhile: the usual recap (the delivery chosen stays for the OUI).
+      turn.state = { ...turn.state, productId: wanted.productId };
+      return this.quantity(turn, wanted.quantity);
+    }
+    turn.state = { ...turn.state, delivery: undefined };
+    if (joined.kind === "inactive") return say(turn, "waitlist", [turn.t("outOfStock", { name: joined.name })]);
+    return say(turn, "waitlist", [
+      turn.t("waitlistJoined", { name: joined.name, quantity: joined.quantity, place: joined.place }),
+    ]);
+  }
+
+  private async places(turn: Turn): Promise<ChatEngineOutput> {
+    const places = await turn.input.shop.waitlistPlaces(turn.input.message.from);
+    if (places.length === 0) return say(turn, "place", [turn.t("waitlistNone")]);
+    const lines = places.map((place) =>
+      turn.t("waitlistPlaceLine", { name: place.name, quantity: place.quantity, place: place.place }),
+    );
+    return say(turn, "place", [turn.t("waitlistPlaces", { lines: lines.join("\n") })]);
+  }
+
+  /** The numbered list of zones. */
+  private askZone(turn: Turn): ChatEngineOutput {
+    const zones = turn.vendor.delivery?.zones ?? [];
+    const lines = zones.map((zone, index) =>
+      turn.t("zoneLine", { number: index + 1, zone: zone.name, fee: formatPrice(zone.fee) }),
+    );
+    return say(turn, "zone", [turn.t("askZone", { lines: lines.join("\n") })]);
+  }
+
+  private addressQuestion(turn: Turn): string {
+    return turn.t("askAddress", { zone: turn.state.delivery?.zone ?? "" });
+  }
+
+  private async zoneChosen(turn: Turn, number: number): Promise<ChatEngineOutput> {
+    const zones = turn.vendor.delivery?.zones ?? [];
+    const zone = zones[number - 1];
+    if (!zone) return say(turn, "zone", [turn.t("zoneInvalid", { max: zones.length })]);
+    if (turn.state.step === "rezone") return this.rezone(turn, { zone: zone.name, fee: zone.fee });
+    turn.state = { ...turn.state, delivery: { zone: zone.name, fee: zone.fee } };
+    if (turn.vendor.delivery?.askAddress) {
+      turn.state = { ...turn.state, step: "address" };
+      return say(turn, "address", [this.addressQuestion(turn)]);
+    }
+    return this.deliveryDone(turn);
+  }
+
+  private async addressGiven(turn: Turn): Promise<ChatEngineOutput> {
+    const address = turn.text.replace(/\s+/g, " ").trim().slice(0, ADDRESS_MAX_LENGTH);
+    const delivery = turn.state.delivery;
+    if (!delivery) {
+      turn.state = { ...turn.state, step: "zone" };
+      return this.askZone(turn);
+    }
+    turn.state = { ...turn.state, delivery: { ...delivery, address } };
+    return this.deliveryDone(turn);
+  }
+
+  /** Every delivery answer given: the reservation (or the place in line) it was asked for. */
+  private async deliveryDone(turn: Turn): Promise<ChatEngineOutput> {
+    const waitFor = turn.state.waitFor;
+    if (turn.state.deliveryFor === "waitlist" && waitFor) return this.joinLine(turn, waitFor);
+    turn.state = { ...turn.state, step: "confirm", deliveryFor: undefined };
+    if (turn.state.cart.length === 0) return this.recap(turn, "confirm");
+    return this.confirm(turn);
+  }
+
+  /** ZONE: the zones again, for the buyer's latest reserved order with delivery. */
+  private async askRezone(turn: Turn): Promise<ChatEngineOutput> {
+    const { shop, message } = turn.input;
+    const order = turn.vendor.delivery
+      ? (await shop.ordersOf(message.from, ORDERS_SHOWN)).find((o) => o.status === "reserved" && o.delivery)
+      : undefined;
+    if (!order) return say(turn, "zone", [turn.t("noDeliveryToChange")]);
+    turn.state = { ...turn.state, step: "rezone", rezone: order.reference };
+    return this.askZone(turn);
+  }
+
+  private async rezone(turn: Turn, chosen: { zone: string; fee: number }): Promise<ChatEngineOutput> {
+    const { vendor, input } = turn;
+    const reference = turn.state.rezone;
+    turn.state = { ...turn.state, step: undefined, rezone: undefined };
+    const order = reference
+      ? await input.shop.changeDelivery(input.message.from, reference, chosen, (values) => paymentLink(vendor, values))
+      : undefined;
+    if (!order?.delivery) return say(turn, "zone", [turn.t("noDeliveryToChange")]);
+    return say(turn, "zone", [
+      turn.t("deliveryChanged", {
+        reference: order.reference,
+        zone: order.delivery.zone,
+        fee: formatPrice(order.delivery.fee, order.currency),
+        total: formatPrice(order.total, order.currency),
+        link: order.paymentLink,
+      }),
     ]);
   }
 
@@ -372,6 +577,9 @@ export class AlloPermetEngine implements ChatEngine {
     return { ...output, handoff: notice ? { ownerNotice: notice } : {} };
   }
 }
+
+/** The state without a delivery being asked for. */
+const NO_DELIVERY = { delivery: undefined, deliveryFor: undefined, waitFor: undefined } as const;
 
 function reply(turn: Turn, intent: string, replies: OutboundContent[]): ChatEngineOutput {
   return { replies, state: withoutUndefined({ ...turn.state, lastIntent: intent }) };

@@ -1,4 +1,5 @@
 import type { OutboundContent } from "../model/message";
+import type { DeliverySettings, OrderDelivery } from "../model/order-delivery";
 import type { OpeningHours } from "../model/opening-hours";
 import type { OrderItem, OrderStatus } from "../model/order-parts";
 import type { Product } from "../model/product";
@@ -19,6 +20,8 @@ export interface EngineVendor {
   /** The vendor's own template, else the platform's pay page. */
   paymentLinkTemplate: string;
   ownerPhone?: string;
+  /** Delivery zones: after OUI the bot asks the zone (and the address); absent, no question. */
+  delivery?: DeliverySettings;
 }
 
 /** Per (vendor, customer) state the engine owns; stored on the conversation document between messages. */
@@ -37,6 +40,7 @@ export interface EngineOrder {
   total: number;
   currency: string;
   status: OrderStatus;
+  delivery?: OrderDelivery;
   paymentLink: string;
   createdAt: Date;
   expiresAt: Date;
@@ -47,11 +51,38 @@ export interface ReservationRequest {
   customerName?: string;
   items: { productId: string; quantity: number }[];
   expiresAt: Date;
+  /** The zone and address chosen; its fee is added to the total. */
+  delivery?: OrderDelivery;
   paymentLink: (order: { reference: string; amount: number; currency: string }) => string;
 }
 
 export type ReservationResult =
   { ok: true; order: EngineOrder } | { ok: false; shortages: { productId: string; name: string; available: number }[] };
+
+export interface WaitlistRequest {
+  customer: string;
+  customerName?: string;
+  productId: string;
+  quantity: number;
+  delivery?: OrderDelivery;
+}
+
+/**
+ * Joining a line: a place (new, or the one the buyer already holds), or units on sale after all (the
+ * engine then offers them as usual), or a product no longer on sale.
+ */
+export type WaitlistJoin =
+  | { kind: "joined" | "already"; name: string; quantity: number; place: number }
+  | { kind: "available" }
+  | { kind: "inactive"; name: string };
+
+/** A buyer's place in one line. */
+export interface WaitlistPlace {
+  productId: string;
+  name: string;
+  quantity: number;
+  place: number;
+}
 
 /**
  * Everything the engine may read or change besides its own conversation state. Reservations and
@@ -66,6 +97,22 @@ export interface ShopPort {
   ordersOf(customer: string, limit: number): Promise<EngineOrder[]>;
   /** Cancels one of the buyer's reserved orders and puts its items back on sale; undefined if none. */
   cancelReservation(customer: string, reference: string): Promise<EngineOrder | undefined>;
+  /** Puts the buyer in line for a sold-out product; first come, first served (model/waitlist.ts). */
+  joinWaitlist(request: WaitlistRequest): Promise<WaitlistJoin>;
+  /** The lines the buyer waits in, with their place in each. */
+  waitlistPlaces(customer: string): Promise<WaitlistPlace[]>;
+  /** Takes the buyer out of every line they wait in; the names of those products. */
+  leaveWaitlist(customer: string): Promise<string[]>;
+  /**
+   * A new delivery zone for one of the buyer's reserved orders with delivery, before they pay: its total
+   * and pay link follow, its expiry does not move. Undefined when there is no such order.
+   */
+  changeDelivery(
+    customer: string,
+    reference: string,
+    delivery: OrderDelivery,
+    paymentLink: ReservationRequest["paymentLink"],
+  ): Promise<EngineOrder | undefined>;
   /** Ends a human handoff: the bot answers that customer again. False when it was not paused. */
   resumeBot(customer: string): Promise<boolean>;
 }

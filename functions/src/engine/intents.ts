@@ -4,7 +4,8 @@ import { compactOfNormalized, normalizeText } from "./formatting";
 import { intentText, readingOf } from "./message-reading";
 
 /** What a buyer's message asks for, whatever the language the vendor answers in. */
-export type Command = "help" | "menu" | "next" | "cart" | "orders" | "cancel" | "human" | "yes" | "no" | "greeting";
+export type Command =
+  "help" | "menu" | "next" | "cart" | "orders" | "cancel" | "human" | "yes" | "no" | "place" | "zone" | "greeting";
 
 const COMMAND_WORDS: Record<Exclude<Command, "greeting">, string[]> = {
   help: ["aide", "help", "?", "info", "infos", "comment"],
@@ -56,6 +57,22 @@ const COMMAND_WORDS: Record<Exclude<Command, "greeting">, string[]> = {
     "ouais",
   ],
   no: ["non", "no", "deedeet", "nope", "non merci", "no thanks"],
+  place: [
+    "place",
+    "ma place",
+    "file",
+    "file d'attente",
+    "attente",
+    "position",
+    "ma position",
+    "waitlist",
+    "my place",
+    "queue",
+    "where am i",
+    "ou j'en suis",
+    "ou j'en suis ?",
+  ],
+  zone: ["zone", "livraison", "changer zone", "changer de zone", "delivery", "change zone"],
 };
 
 const GREETINGS = new Set([

@@ -63,6 +63,27 @@ const FR: Templates = {
     "La réservation *{reference}* a expiré sans paiement, les articles sont remis en vente. Tapez le mot-clé pour recommander.",
   cancelledByVendor: "Le vendeur a annulé la commande *{reference}*.",
   slowDown: "Doucement s'il vous plaît : vos messages sont bien reçus, je vous réponds dans une minute.",
+  waitlistOffer:
+    "*{name}* est épuisé pour le moment. Répondez OUI pour prendre une place dans la file d'attente ({quantity}) : si des articles se libèrent, ils vous sont réservés automatiquement. Ou tapez MENU.",
+  waitlistShortOffer:
+    "Il ne reste que {max} *{name}*. Répondez par un nombre de 1 à {max}, ou OUI pour attendre les {quantity} dans la file d'attente.",
+  waitlistJoined:
+    "C'est noté : vous êtes n°{place} dans la file d'attente pour {quantity} × *{name}*. Dès qu'un article se libère, il vous est réservé et je vous écris. PLACE pour connaître votre place, ANNULER pour quitter la file.",
+  waitlistPlaces: "Vos places dans la file d'attente :\n{lines}",
+  waitlistPlaceLine: "• {quantity} × *{name}* : n°{place}",
+  waitlistNone: "Vous n'êtes dans aucune file d'attente. Tapez le mot-clé d'un produit épuisé pour en prendre une.",
+  waitlistLeft: "Vous avez quitté la file d'attente pour *{name}*.",
+  waitlistServed:
+    "Bonne nouvelle : {quantity} × *{name}* s'est libéré pour vous ! Commande *{reference}* réservée : {total}.\nPayez ici : {link}\nLa réservation tient {minutes} minutes (jusqu'à {expiresAt}).",
+  waitlistClosed: "*{name}* n'est plus en vente : la file d'attente est fermée. Merci de votre patience !",
+  askZone: "Où faut-il livrer ? Répondez par le numéro de votre zone :\n{lines}",
+  zoneLine: "{number}. {zone} : {fee}",
+  zoneInvalid: "Répondez par le numéro de votre zone, de 1 à {max}.",
+  askAddress: "Votre adresse de livraison à {zone} (quartier, rue, repère) ?",
+  orderReservedDelivery:
+    "Commande *{reference}* réservée : {total}, livraison comprise ({zone} : {fee}).\n{address}\nPayez ici : {link}\nLa réservation tient {minutes} minutes (jusqu'à {expiresAt}). Tapez ZONE pour changer de zone avant de payer. Merci !",
+  deliveryChanged: "Commande *{reference}* : livraison à {zone} ({fee}), nouveau total *{total}*.\nPayez ici : {link}",
+  noDeliveryToChange: "Vous n'avez pas de commande à payer avec livraison.",
 };
 
 const EN: Templates = {
@@ -123,6 +144,27 @@ const EN: Templates = {
     "Reservation *{reference}* expired without payment and its items are back on sale. Type the keyword to order again.",
   cancelledByVendor: "The seller cancelled order *{reference}*.",
   slowDown: "Please slow down a little: your messages are received, I will answer within a minute.",
+  waitlistOffer:
+    "*{name}* is sold out for now. Reply YES to take a place in the waiting line ({quantity}): if units come back, they are reserved for you automatically. Or type MENU.",
+  waitlistShortOffer:
+    "Only {max} *{name}* left. Reply with a number from 1 to {max}, or YES to wait for all {quantity} in the waiting line.",
+  waitlistJoined:
+    "Done: you are number {place} in the waiting line for {quantity} × *{name}*. As soon as one comes back it is reserved for you and I will write. PLACE to see your place, CANCEL to leave the line.",
+  waitlistPlaces: "Your places in the waiting line:\n{lines}",
+  waitlistPlaceLine: "• {quantity} × *{name}*: number {place}",
+  waitlistNone: "You are in no waiting line. Type the keyword of a sold-out product to take a place.",
+  waitlistLeft: "You left the waiting line for *{name}*.",
+  waitlistServed:
+    "Good news: {quantity} × *{name}* came back for you! Order *{reference}* reserved: {total}.\nPay here: {link}\nThe reservation holds for {minutes} minutes (until {expiresAt}).",
+  waitlistClosed: "*{name}* is no longer on sale: its waiting line is closed. Thank you for your patience!",
+  askZone: "Where should we deliver? Reply with the number of your zone:\n{lines}",
+  zoneLine: "{number}. {zone}: {fee}",
+  zoneInvalid: "Reply with the number of your zone, from 1 to {max}.",
+  askAddress: "Your delivery address in {zone} (area, street, landmark)?",
+  orderReservedDelivery:
+    "Order *{reference}* reserved: {total}, delivery included ({zone}: {fee}).\n{address}\nPay here: {link}\nThe reservation holds for {minutes} minutes (until {expiresAt}). Type ZONE to change the zone before paying. Thank you!",
+  deliveryChanged: "Order *{reference}*: delivery to {zone} ({fee}), new total *{total}*.\nPay here: {link}",
+  noDeliveryToChange: "You have no order to pay with delivery.",
 };
 
 export const DEFAULT_TEMPLATES: Record<Language, Templates> = { fr: FR, en: EN };

@@ -3,12 +3,9 @@ import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { handleOrderWritten } from "../orders/order-lifecycle";
 import { sweepReservations } from "../orders/reservation-sweep";
-import { CloudTasksStockViews } from "../orders/stock-views";
-import { outboundDeps } from "./outbound-deps";
+import { orderDeps } from "./order-deps";
 
-const orderDeps = () => ({ ...outboundDeps(), stockViews: new CloudTasksStockViews() });
-
-/** Checkouts checked with their provider, then unpaid reservations past their time expired (one job). */
+/** Checkouts checked with their provider, unpaid reservations past their time expired, waiting lines served (one job). */
 export const expireReservations = onSchedule({ schedule: "every 1 minutes", timeoutSeconds: 300 }, async () => {
   await sweepReservations(new Date(), orderDeps());
 });

@@ -3,6 +3,8 @@ import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { handleStockViewTask, spreadEdit, StockViewNotDue } from "../orders/stock-views";
+import { closeLine, serveLine } from "../orders/waitlist-serving";
+import { orderDeps } from "./order-deps";
 
 /**
  * A product's `stock` set by an operator (or a new product): spread over its stock shards, which
@@ -13,11 +15,19 @@ import { handleStockViewTask, spreadEdit, StockViewNotDue } from "../orders/stoc
 export const onProductWritten = onDocumentWritten(
   { document: "vendors/{vendorId}/products/{productId}", retry: true },
   async (event) => {
+    const { vendorId, productId } = event.params;
+    const before = event.data?.before;
     const after = event.data?.after;
+    // Taken off sale (or deleted): its waitlist closes and the buyers in it are told.
+    if (before?.get("active") === true && (!after?.exists || after.get("active") !== true)) {
+      await closeLine(vendorId, productId, orderDeps());
+    }
     if (!after?.exists) return;
     // The view refresh's own writes keep `stock` equal to `stockSync.stock`: nothing to spread, no read.
     if (after.get("stockSync.stock") === after.get("stock")) return;
-    await spreadEdit(event.params.vendorId, event.params.productId, event.id);
+    // An operator raising the stock: the new units go to the buyers in line first.
+    if ((await spreadEdit(vendorId, productId, event.id)) === "spread")
+      await serveLine(vendorId, productId, orderDeps());
   },
 );
 

@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
+import { orderDeliverySchema } from "./order-delivery";
 import { orderItemSchema, orderStatusSchema } from "./order-parts";
 import { orderCheckoutSchema, orderPaymentSchema } from "./payment-account";
 
@@ -23,7 +24,12 @@ export const orderDocSchema = z.object({
   customerName: z.string().optional(),
   wabaInstanceId: z.string(),
   items: z.array(orderItemSchema).min(1),
+  /** The items' prices plus the delivery fee, when there is one. */
   total: z.number().int().nonnegative(),
+  /** Where it is delivered (vendors with `vendor_configs.delivery`); `fee` is in `total`. */
+  delivery: orderDeliverySchema.optional(),
+  /** The waitlist place this reservation served (units that came back went to the line). */
+  waitlistEntry: z.string().optional(),
   currency: z.string(),
   status: orderStatusSchema,
   stockHeld: z.boolean(),

@@ -50,6 +50,22 @@ export const TEMPLATE_PLACEHOLDERS = {
   reservationExpired: ["reference"],
   cancelledByVendor: ["reference"],
   slowDown: [],
+  waitlistOffer: ["name", "quantity"],
+  waitlistShortOffer: ["name", "max", "quantity"],
+  waitlistJoined: ["name", "quantity", "place"],
+  waitlistPlaces: ["lines"],
+  waitlistPlaceLine: ["name", "quantity", "place"],
+  waitlistNone: [],
+  waitlistLeft: ["name"],
+  waitlistServed: ["name", "quantity", "reference", "total", "link", "expiresAt", "minutes"],
+  waitlistClosed: ["name"],
+  askZone: ["lines"],
+  zoneLine: ["number", "zone", "fee"],
+  zoneInvalid: ["max"],
+  askAddress: ["zone"],
+  orderReservedDelivery: ["reference", "total", "zone", "fee", "address", "link", "expiresAt", "minutes"],
+  deliveryChanged: ["reference", "zone", "fee", "total", "link"],
+  noDeliveryToChange: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateKey = keyof typeof TEMPLATE_PLACEHOLDERS;
@@ -65,5 +81,8 @@ export function placeholdersOf(template: string): string[] {
 /** Placeholders an override must keep: without {link} a buyer would never see where to pay. */
 export const REQUIRED_PLACEHOLDERS: Partial<Record<TemplateKey, readonly string[]>> = {
   orderReserved: ["link", "reference"],
+  orderReservedDelivery: ["link", "reference"],
+  waitlistServed: ["link", "reference"],
+  deliveryChanged: ["link", "reference"],
   statusReserved: ["link"],
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { providerSchema } from "./waba-instance";
 import { openingHoursSchema } from "./opening-hours";
+import { deliverySettingsSchema } from "./order-delivery";
 import { toE164 } from "../shared/phone";
 import {
   REQUIRED_PLACEHOLDERS,
@@ -94,6 +95,8 @@ export const vendorConfigSchema = z.object({
   /** The vendor's own phone: handoff requests are sent there, and commands from it are the vendor's. */
   ownerPhone: ownerPhoneSchema.optional(),
   templates: templatesSchema.optional(),
+  /** Delivery zones and fees: after OUI the bot asks the zone (and the address); without it, no question. */
+  delivery: deliverySettingsSchema.optional(),
   /** How long a reply may keep being retried before it ends failed with its last reason (1 day by default). */
   deliveryDeadlineMinutes: z
     .number()

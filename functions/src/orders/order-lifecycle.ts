@@ -7,12 +7,16 @@ import { firestore } from "../shared/firestore";
 import { dueReservations, orderRef, parseOrder } from "../store/orders";
 import { prepareStockRelease } from "../store/stock-shards";
 import { readVendorConfigCached } from "../store/vendor-configs";
-import type { Dispatch, OutboundDeps } from "../outbound/dispatch";
+import type { Dispatch } from "../outbound/dispatch";
 import { Outbox } from "../outbound/outbox";
 import { immediateStockViews, type StockViewScheduler } from "./stock-views";
+import { serveLine, type WaitlistDeps } from "./waitlist-serving";
 
-/** What ending orders needs: the send path for the buyer's notice, and the stock views to refresh. */
-export interface OrderDeps extends OutboundDeps {
+/**
+ * What ending orders needs: the send path for the buyer's notice, the stock views to refresh, and the
+ * pay link's parts for the waitlist's reservations (units that come back go to the line).
+ */
+export interface OrderDeps extends WaitlistDeps {
   /** Absent in in-process runs without a task queue: views are refreshed at once. */
   stockViews?: StockViewScheduler;
 }
@@ -118,6 +122,7 @@ export async function expireDueReservations(now: Date, deps: OrderDeps): Promise
       if (outcome.expired) expired += 1;
       dispatches.push(...outcome.dispatches);
       await (deps.stockViews ?? immediateStockViews).refresh(vendorId, outcome.stockChanged);
+      for (const productId of outcome.stockChanged) await serveLine(vendorId, productId, deps, now);
     } catch (error) {
       // One bad order must not keep the others reserved forever.
       logger.error("reservation not expired", { order: ref.path, error: String(error) });
@@ -138,12 +143,18 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
   const texts = await textsFor(vendorId);
   const { t, shop } = texts;
   let stockChanged: string[] = [];
+  let ended: string[] = [];
   const dispatches = await firestore().runTransaction(async (tx): Promise<Dispatch[]> => {
     stockChanged = [];
+    ended = [];
     const snap = await tx.get(ref);
     if (!snap.exists) return [];
     const order = parseOrderSafely(snap.data(), ref.path);
     if (!order) return [];
+    // An ended reservation's units are back on the shelf (here, at the buyer's ANNULER or at the
+    // sweep): its products' lines are served after the commit, whoever gave them back.
+    if (order.status === "cancelled" || order.status === "expired")
+      ended = [...new Set(order.items.map((item) => item.productId))];
     // Already told (a redelivery, or the trigger our own update caused): the notice is queued with its task.
     if (order.status === "paid" && order.notices.paid) return [];
     if (order.status === "paid") {
@@ -197,6 +208,7 @@ export async function handleOrderWritten(vendorId: string, reference: string, de
   });
   await deps.scheduler.schedule(dispatches);
   await (deps.stockViews ?? immediateStockViews).refresh(vendorId, stockChanged);
+  for (const productId of ended) await serveLine(vendorId, productId, deps);
 }
 
 function parseOrderSafely(data: unknown, path: string): OrderDoc | undefined {

@@ -69,6 +69,7 @@ export function engineVendor(vendorId: string, config: VendorConfig, platformPay
     ...(openingHours && { openingHours }),
     ...(awayMessage && { awayMessage }),
     ...(ownerPhone && { ownerPhone }),
+    ...(config.delivery && { delivery: config.delivery }),
   };
 }
 

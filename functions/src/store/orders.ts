@@ -40,6 +40,7 @@ export function toEngineOrder(reference: string, order: OrderDoc): EngineOrder {
     total: order.total,
     currency: order.currency,
     status: order.status,
+    ...(order.delivery && { delivery: order.delivery }),
     paymentLink: order.paymentLink,
     createdAt: order.createdAt.toDate(),
     expiresAt: order.expiresAt.toDate(),

@@ -1,12 +1,26 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
-import type { EngineOrder, ReservationRequest, ReservationResult, ShopPort } from "../engine/chat-engine";
+import type {
+  EngineOrder,
+  ReservationRequest,
+  ReservationResult,
+  ShopPort,
+  WaitlistJoin,
+  WaitlistPlace,
+  WaitlistRequest,
+} from "../engine/chat-engine";
+import type { OrderDelivery } from "../model/order-delivery";
+import { waitlistEntryId } from "../model/waitlist";
 import type { CheckoutCreator } from "../model/checkout-port";
 import type { OrderDoc, OrderItem, StockDraw } from "../model/order";
 import type { Product } from "../model/product";
 import { conversationRef } from "./conversations";
 import { isOrderReference, latestOrdersOf, orderRef, parseOrder, randomReference, toEngineOrder } from "./orders";
 import { parseProduct, productRef, readActiveProductsCached } from "./products";
-import { prepareStockRelease, StockDrawer } from "./stock-shards";
+import { availableStock, prepareStockRelease, StockDrawer } from "./stock-shards";
+import { placeInLine, readEntryIn, waitingEntriesOf, waitlistRef } from "./waitlist";
+
+/** How many lines PLACE and ANNULER look at for one buyer. */
+const LINES_SHOWN = 10;
 
 type Write = (tx: Transaction) => void;
 
@@ -91,7 +105,7 @@ export class FirestoreShop implements ShopPort {
     // A random reference, created in the transaction: the one-in-a-billion clash fails the commit and
     // the decision is made again, which costs less than reading every reference first.
     const reference = this.options.reference ?? randomReference();
-    const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
+    const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0) + (request.delivery?.fee ?? 0);
     const currency = catalogue.find((product) => product.id === items[0]!.productId)?.currency ?? "XOF";
     const template = request.paymentLink({ reference, amount: total, currency });
     // Our pay link, known without the provider: the checkout is made after the commit, so this
@@ -106,6 +120,7 @@ export class FirestoreShop implements ShopPort {
       wabaInstanceId: this.wabaInstanceId,
       items,
       total,
+      ...(request.delivery && { delivery: request.delivery }),
       currency,
       status: "reserved",
       stockHeld: true,
@@ -145,6 +160,97 @@ export class FirestoreShop implements ShopPort {
       release?.write(tx);
     });
     return toEngineOrder(reference, { ...order, status: "cancelled" });
+  }
+
+  /**
+   * A place in the product's line, written with the decision. The entry document is read in the
+   * transaction (one place per buyer and product, however often OUI is said); the stock and the product
+   * are plain reads: a place taken in the instant units come back is served by the next release or by
+   * the sweep, and one taken as the product goes off sale is closed by the sweep.
+   */
+  async joinWaitlist(request: WaitlistRequest): Promise<WaitlistJoin> {
+    const product = await this.product(request.productId);
+    if (!product?.active) return { kind: "inactive", name: product?.name ?? request.productId };
+    if ((await availableStock(this.vendorId, product.id)) >= request.quantity) return { kind: "available" };
+    const ref = waitlistRef(this.vendorId, waitlistEntryId(product.id, request.customer));
+    const { entry } = await readEntryIn(this.tx, ref);
+    if (entry?.status === "waiting") {
+      const place = await placeInLine(this.vendorId, product.id, entry.joinedAt);
+      return { kind: "already", name: product.name, quantity: entry.quantity, place };
+    }
+    const joinedAt = Timestamp.fromDate(this.now);
+    const place = await placeInLine(this.vendorId, product.id, joinedAt);
+    this.writes.push((tx) =>
+      // A buyer served, gone or closed before takes the same document again, at the back of the line.
+      tx.set(ref, {
+        productId: product.id,
+        quantity: request.quantity,
+        customer: request.customer,
+        ...(request.customerName && { customerName: request.customerName }),
+        instanceId: this.wabaInstanceId,
+        status: "waiting",
+        joinedAt,
+        ...(request.delivery && { delivery: request.delivery }),
+      }),
+    );
+    return { kind: "joined", name: product.name, quantity: request.quantity, place };
+  }
+
+  async waitlistPlaces(customer: string): Promise<WaitlistPlace[]> {
+    const entries = await waitingEntriesOf(this.vendorId, customer, LINES_SHOWN);
+    return Promise.all(
+      entries.map(async ({ entry }) => ({
+        productId: entry.productId,
+        name: (await this.product(entry.productId))?.name ?? entry.productId,
+        quantity: entry.quantity,
+        place: await placeInLine(this.vendorId, entry.productId, entry.joinedAt),
+      })),
+    );
+  }
+
+  async leaveWaitlist(customer: string): Promise<string[]> {
+    const entries = await waitingEntriesOf(this.vendorId, customer, LINES_SHOWN);
+    const names: string[] = [];
+    for (const { id } of entries) {
+      const ref = waitlistRef(this.vendorId, id);
+      // Read in the transaction: a place served meanwhile is a reservation now, not a place to leave.
+      const { entry } = await readEntryIn(this.tx, ref);
+      if (entry?.status !== "waiting") continue;
+      names.push((await this.product(entry.productId))?.name ?? entry.productId);
+      this.writes.push((tx) => tx.update(ref, { status: "left", leftAt: FieldValue.serverTimestamp() }));
+    }
+    return names;
+  }
+
+  async changeDelivery(
+    customer: string,
+    reference: string,
+    delivery: OrderDelivery,
+    paymentLink: ReservationRequest["paymentLink"],
+  ): Promise<EngineOrder | undefined> {
+    if (!isOrderReference(reference)) return undefined;
+    const ref = orderRef(this.vendorId, reference);
+    const snap = await this.tx.get(ref);
+    if (!snap.exists) return undefined;
+    const order = parseOrder(snap.data());
+    if (order.customer !== customer || order.status !== "reserved" || !order.delivery) return undefined;
+    const changed = { ...delivery, ...(order.delivery.address && { address: order.delivery.address }) };
+    const total = order.total - order.delivery.fee + delivery.fee;
+    const template = paymentLink({ reference, amount: total, currency: order.currency });
+    const update: Record<string, unknown> = { delivery: changed, total };
+    let link = template;
+    if (order.paymentFallback !== undefined) {
+      // Our pay link stays; the checkout is made again for the new total (one for the old total can no
+      // longer pay: a payment must match the order's total exactly).
+      link = order.paymentLink;
+      update.paymentFallback = template;
+      update.checkout = FieldValue.delete();
+      update.checkoutClaimedAt = FieldValue.delete();
+      this.checkouts.push(reference);
+    } else update.paymentLink = template;
+    this.writes.push((tx) => tx.update(ref, update));
+    // The expiry does not move: changing the zone never holds the units longer.
+    return toEngineOrder(reference, { ...order, delivery: changed, total, paymentLink: link });
   }
 
   async resumeBot(customer: string): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   receivesUnipile,
 } from "../../src/model/waba-instance";
 import { productSchema } from "../../src/model/product";
+import { waitlistEntrySchema } from "../../src/model/waitlist";
 import { adminDb } from "../support/emulators";
 
 const db = adminDb();
@@ -27,6 +28,28 @@ describe("the demo data in emulator-data/", () => {
       for (const product of products.docs) productSchema.parse(product.data());
     },
   );
+
+  // A live in progress for the live page and the docs: a sold-out product with buyers in line, and
+  // delivery zones asked after OUI.
+  it("has vendor_001 mid-live: SAC1 sold out with buyers in line, and delivery zones", async () => {
+    const config = vendorConfigSchema.parse((await db.collection("vendor_configs").doc("vendor_001").get()).data());
+    expect(config.delivery?.zones.length).toBeGreaterThanOrEqual(2);
+    expect(config.delivery?.askAddress).toBe(true);
+    const sac = productSchema.parse(
+      (await db.collection("vendors").doc("vendor_001").collection("products").doc("sac1").get()).data(),
+    );
+    expect(sac).toMatchObject({ stock: 0, active: true });
+    const line = await db
+      .collection("vendors")
+      .doc("vendor_001")
+      .collection("waitlist")
+      .where("productId", "==", "sac1")
+      .where("status", "==", "waiting")
+      .orderBy("joinedAt")
+      .get();
+    expect(line.size).toBeGreaterThanOrEqual(2);
+    for (const place of line.docs) expect(waitlistEntrySchema.parse(place.data()).instanceId).toBe("waba_vendor_001");
+  });
 
   // The Meta sandbox of `npm start` accepts these ids and tokens; the README's failover walk-through
   // and `npm run webhook -- --provider meta` rely on them.

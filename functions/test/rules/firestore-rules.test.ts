@@ -26,6 +26,7 @@ const PATHS = [
   "vendors/vendor_001/conversations/+221771234567/messages/out_3EB0X_0",
   "vendors/vendor_001/conversations/+221771234567/outbound/out_3EB0X_0",
   "vendors/vendor_001/orders/CMD-7KQ2XA",
+  "vendors/vendor_001/waitlist/robe1__221771234567",
   "vendors/vendor_001/handoffs/in_3EB0X",
   "vendors/vendor_001/alerts/alert_1",
   "vendors/vendor_001/message_links/3EB0X",
@@ -122,7 +123,7 @@ describe.each(clients)("%s", (_, context) => {
     await assertFails(db.collectionGroup("messages").get());
     await assertFails(db.collection("vendors/vendor_001/conversations/+221771234567/outbound").get());
     await assertFails(db.collectionGroup("outbound").get());
-    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "handoffs", "payments"])
+    for (const group of ["alerts", "message_links", "pending_statuses", "orders", "waitlist", "handoffs", "payments"])
       await assertFails(db.collectionGroup(group).get());
     for (const top of [
       "waba_runtime",

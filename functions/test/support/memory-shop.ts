@@ -4,9 +4,15 @@ import type {
   ReservationRequest,
   ReservationResult,
   ShopPort,
+  WaitlistJoin,
+  WaitlistPlace,
+  WaitlistRequest,
 } from "../../src/engine/chat-engine";
+import type { OrderDelivery } from "../../src/model/order-delivery";
 import { AlloPermetEngine } from "../../src/engine/allopermet-engine";
 import type { Product } from "../../src/model/product";
+
+type WaitingPlace = WaitlistRequest & { status: "waiting" | "served" | "left" | "closed" };
 
 /**
  * The engine's port in memory, for transcript tests that run in milliseconds. It keeps the same
@@ -16,6 +22,8 @@ export class MemoryShop implements ShopPort {
   readonly products = new Map<string, Product>();
   readonly orders = new Map<string, EngineOrder & { customer: string }>();
   readonly paused = new Set<string>();
+  /** The lines, in arrival order (the Firestore adapter orders by `joinedAt`). */
+  readonly waitlist: WaitingPlace[] = [];
   private sequence = 0;
 
   constructor(products: Product[]) {
@@ -53,12 +61,13 @@ export class MemoryShop implements ShopPort {
     });
     this.sequence += 1;
     const reference = `CMD-TEST${this.sequence}`;
-    const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
+    const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0) + (request.delivery?.fee ?? 0);
     const order = {
       reference,
       customer: request.customer,
       items,
       total,
+      ...(request.delivery && { delivery: request.delivery }),
       currency: "XOF",
       status: "reserved" as const,
       paymentLink: request.paymentLink({ reference, amount: total, currency: "XOF" }),
@@ -82,6 +91,59 @@ export class MemoryShop implements ShopPort {
     this.release(order);
     order.status = "cancelled";
     return order;
+  }
+
+  async joinWaitlist(request: WaitlistRequest): Promise<WaitlistJoin> {
+    const product = this.products.get(request.productId);
+    if (!product?.active) return { kind: "inactive", name: product?.name ?? request.productId };
+    if (product.stock >= request.quantity) return { kind: "available" };
+    const mine = (entry: WaitingPlace) =>
+      entry.status === "waiting" && entry.customer === request.customer && entry.productId === request.productId;
+    const known = this.waitlist.find(mine);
+    if (!known) this.waitlist.push({ ...request, status: "waiting" });
+    const entry = known ?? this.waitlist.at(-1)!;
+    return {
+      kind: known ? "already" : "joined",
+      name: product.name,
+      quantity: entry.quantity,
+      place: this.placeOf(entry),
+    };
+  }
+
+  async waitlistPlaces(customer: string): Promise<WaitlistPlace[]> {
+    return this.waitlist
+      .filter((entry) => entry.status === "waiting" && entry.customer === customer)
+      .map((entry) => ({
+        productId: entry.productId,
+        name: this.products.get(entry.productId)?.name ?? entry.productId,
+        quantity: entry.quantity,
+        place: this.placeOf(entry),
+      }));
+  }
+
+  async leaveWaitlist(customer: string): Promise<string[]> {
+    const leaving = this.waitlist.filter((entry) => entry.status === "waiting" && entry.customer === customer);
+    for (const entry of leaving) entry.status = "left";
+    return leaving.map((entry) => this.products.get(entry.productId)?.name ?? entry.productId);
+  }
+
+  async changeDelivery(
+    customer: string,
+    reference: string,
+    delivery: OrderDelivery,
+    paymentLink: ReservationRequest["paymentLink"],
+  ): Promise<EngineOrder | undefined> {
+    const order = this.orders.get(reference);
+    if (!order || order.customer !== customer || order.status !== "reserved" || !order.delivery) return undefined;
+    order.total = order.total - order.delivery.fee + delivery.fee;
+    order.delivery = { ...delivery, ...(order.delivery.address && { address: order.delivery.address }) };
+    order.paymentLink = paymentLink({ reference, amount: order.total, currency: order.currency });
+    return order;
+  }
+
+  private placeOf(entry: WaitingPlace): number {
+    const line = this.waitlist.filter((other) => other.status === "waiting" && other.productId === entry.productId);
+    return line.indexOf(entry) + 1;
   }
 
   async resumeBot(customer: string): Promise<boolean> {

@@ -90,7 +90,7 @@ describe("AlloPermet in French (the default)", () => {
     ]);
   });
 
-  it("never sells the last unit twice: the second buyer is told and the cart adjusted", async () => {
+  it("never sells the last unit twice: the second buyer is told and offered the line", async () => {
     const { shop, buyer } = setup();
     const other = new Transcript(shop, buyer.vendor, OTHER_BUYER);
     await play(buyer, [
@@ -106,9 +106,10 @@ describe("AlloPermet in French (the default)", () => {
     expect(
       second.map((text) => wordingKeyOf(text)),
       second.join("\n---\n"),
-    ).toEqual(["notEnoughStock", "cartEmpty"]);
+    ).toEqual(["notEnoughStock", "waitlistOffer"]);
     const { lines } = expectWording(second[0], "notEnoughStock");
     expect(lines).toBe(wording()("shortageLine", { name: "Grand boubou brodé", available: 0 }));
+    expectWording(second[1], "waitlistOffer", { name: "Grand boubou brodé", quantity: 1 });
     expect(shop.products.get("boubou1")!.stock).toBe(0);
     expect(shop.orders.size).toBe(1);
   });
