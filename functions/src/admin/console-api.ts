@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { compactKeyword } from "../engine/intents";
-import { describeIssues, documentIdSchema, e164Schema, externalIdSchema } from "../model/common";
+import { describeIssues, documentIdSchema, e164Schema, externalIdSchema, holdsLoneSurrogate } from "../model/common";
 import { productSchema } from "../model/product";
 import { consoleSecretSchema } from "../model/secrets";
 import { errorResponse, header, parseJsonBody, type WebhookRequest, type WebhookResponse } from "../http/handler";
@@ -93,7 +93,14 @@ function decode(segment: string | undefined): string | undefined {
 }
 
 function jsonOf(request: WebhookRequest): { ok: true; json: unknown } | { ok: false; response: WebhookResponse } {
-  return parseJsonBody(request.rawBody ?? Buffer.alloc(0));
+  const body = parseJsonBody(request.rawBody ?? Buffer.alloc(0));
+  // A "\ud800" escape parses, but such text has no UTF-8 form: Firestore would fail the write.
+  if (body.ok && holdsLoneSurrogate(body.json))
+    return {
+      ok: false,
+      response: errorResponse(400, "invalid_json", "The body holds text that is not valid Unicode."),
+    };
+  return body;
 }
 
 // --- numbers -------------------------------------------------------------------------------------

@@ -24,6 +24,15 @@ export function wellFormed(text: string): string {
   return text.replace(new RegExp(LONE_SURROGATE.source, "g"), "\uFFFD");
 }
 
+/** Whether any string of a parsed JSON value (keys included) has a lone surrogate, which Firestore refuses. */
+export function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === "string") return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  if (value && typeof value === "object")
+    return Object.entries(value).some(([key, inner]) => LONE_SURROGATE.test(key) || holdsLoneSurrogate(inner));
+  return false;
+}
+
 /**
  * An id another system gives us (a WhatsApp message id) that becomes part of a document id: no slash,
  * not "." or "..", not Firestore's reserved `__…__`, well-formed Unicode, and short.

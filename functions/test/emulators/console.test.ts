@@ -455,6 +455,19 @@ describe("the console's API refuses what a console edit must not do", () => {
     });
   });
 
+  it("refuses text that is not valid Unicode (a lone surrogate) with a 400, and writes nothing", async () => {
+    const before = (await db.collection("vendors").doc(shop.vendorId).collection("products").doc("robe1").get()).data();
+    const res = await adminCall(`/vendors/${shop.vendorId}/products/robe1`, {
+      method: "PUT",
+      token,
+      body: { keyword: "ROBE1", name: "Robe \ud800", price: 15000, stock: 5, active: true },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("invalid_json");
+    const after = (await db.collection("vendors").doc(shop.vendorId).collection("products").doc("robe1").get()).data();
+    expect(after).toEqual(before);
+  });
+
   it("refuses a product the engine could not use, naming each problem", async () => {
     const res = await adminCall(`/vendors/${shop.vendorId}/products`, {
       method: "POST",
