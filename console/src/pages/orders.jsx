@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { formatAmount, formatWhen } from "../i18n.js";
 import { useBusy, usePolled } from "../hooks.js";
+import { OrdersExport } from "./orders-export.jsx";
 
 const STATUSES = ["reserved", "paid", "expired", "cancelled", "flagged"];
 
@@ -30,6 +31,7 @@ export function OrdersPage({ api, vendor, t }) {
   return (
     <section>
       <h2>{t.orders}</h2>
+      <OrdersExport vendor={vendor} t={t} />
       {totals && (
         <div class="totals" data-test="totals">
           <strong>{t.today}</strong>

@@ -16,6 +16,7 @@ import { sweepReservations } from "../orders/reservation-sweep";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 import { vendorHealth } from "./health";
 import { handleConsoleRequest, isConsoleRoute } from "./console-api";
+import { liveSnapshot } from "./live-snapshot";
 import { ordersExport } from "./orders-export";
 
 export interface AdminDeps extends OutboundDeps {
@@ -28,8 +29,8 @@ export interface AdminDeps extends OutboundDeps {
 
 const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/(expire-reservations|sweep)\/?$/;
 const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages|health)\/?$/;
-/** Read-only views of a vendor's orders: the CSV export. */
-const VIEW_ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(orders\.csv)\/?$/;
+/** Read-only views of a vendor's orders: the CSV export and the live page. */
+const VIEW_ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(orders\.csv|live)\/?$/;
 const METHODS: Record<string, string> = {
   "setup-wasender-webhook": "POST",
   "wasender-status": "GET",
@@ -201,8 +202,8 @@ function safeDecode(segment: string): string | undefined {
   }
 }
 
-/** GET `orders.csv`: for the vendor's staff and operators; an unknown vendor is said so to operators only. */
-async function vendorView(request: WebhookRequest, rawVendorId: string): Promise<WebhookResponse> {
+/** GET `orders.csv` and `live`: for the vendor's staff and operators; an unknown vendor is said so to operators only. */
+async function vendorView(request: WebhookRequest, rawVendorId: string, view: string): Promise<WebhookResponse> {
   const vendorId = safeDecode(rawVendorId);
   if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success)
     return errorResponse(404, "not_found", "The vendor id is not valid.");
@@ -212,7 +213,8 @@ async function vendorView(request: WebhookRequest, rawVendorId: string): Promise
   if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
   if (auth.admin && !(await readVendorConfig(vendorId)).found)
     return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
-  logger.info("admin call", { vendorId, action: "orders.csv", uid: auth.uid });
+  if (view === "live") return { status: 200, body: { ok: true, ...(await liveSnapshot(vendorId)) } };
+  logger.info("admin call", { vendorId, action: view, uid: auth.uid });
   return ordersExport(vendorId, request);
 }
 
@@ -221,7 +223,7 @@ export async function handleAdminRequest(request: WebhookRequest, deps: AdminDep
   const job = JOB_ROUTE.exec(request.path);
   if (job) return runJob(job[1]!, request, deps);
   const view = VIEW_ROUTE.exec(request.path);
-  if (view) return vendorView(request, view[1]!);
+  if (view) return vendorView(request, view[1]!, view[2]!);
   if (isConsoleRoute(request.path))
     return handleConsoleRequest(request, { ...(deps.providerApiHosts && { providerApiHosts: deps.providerApiHosts }) });
   const match = ROUTE.exec(request.path);

@@ -1,6 +1,7 @@
 import "./global";
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { onSchedule } from "firebase-functions/v2/scheduler";
+import { countOrderChange } from "../orders/live-counting";
 import { handleOrderWritten } from "../orders/order-lifecycle";
 import { sweepReservations } from "../orders/reservation-sweep";
 import { CloudTasksStockViews } from "../orders/stock-views";
@@ -13,8 +14,17 @@ export const expireReservations = onSchedule({ schedule: "every 1 minutes", time
   await sweepReservations(new Date(), orderDeps());
 });
 
-/** An order marked paid (or cancelled by the vendor) in Firestore: the buyer hears about it once. */
+/**
+ * An order marked paid (or cancelled by the vendor) in Firestore: the buyer hears about it once. Every
+ * change of an order is also counted for the live page (once per event, whichever part a retry redoes).
+ */
 export const onOrderWritten = onDocumentWritten(
   { document: "vendors/{vendorId}/orders/{orderId}", retry: true },
-  (event) => handleOrderWritten(event.params.vendorId, event.params.orderId, orderDeps()),
+  async (event) => {
+    const { vendorId, orderId } = event.params;
+    await Promise.all([
+      countOrderChange(vendorId, orderId, event.id, event.data?.before?.data(), event.data?.after?.data()),
+      handleOrderWritten(vendorId, orderId, orderDeps()),
+    ]);
+  },
 );

@@ -100,7 +100,7 @@ async function sendStream(name: string, path: string, status: number, stream: Re
   res.status(status).type(stream.contentType);
   try {
     await stream.write(async (chunk) => {
-      if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (!res.write(chunk)) await drainedOrClosed(res);
       if (res.destroyed) throw new Error("the client went away");
     });
     res.end();
@@ -109,6 +109,22 @@ async function sendStream(name: string, path: string, status: number, stream: Re
       path,
       error: error instanceof Error ? error.message : String(error),
     });
-    res.destroy();
+    // Nothing sent yet: a plain error answer; else the cut connection says the file is incomplete.
+    if (!res.headersSent)
+      res.status(500).json(errorResponse(500, "internal", "The file could not be made; retry later.").body);
+    else res.destroy();
+  }
+}
+
+/** Until the client has taken what was written, or is gone (no listener left behind either way). */
+async function drainedOrClosed(res: Response): Promise<void> {
+  const settled = new AbortController();
+  try {
+    await Promise.race([
+      once(res, "drain", { signal: settled.signal }),
+      once(res, "close", { signal: settled.signal }),
+    ]);
+  } finally {
+    settled.abort();
   }
 }

@@ -39,7 +39,8 @@ async function exportCsv(vendorId: string, query: string, token?: string) {
   const response = await fetch(`${HOSTING_URL}/api/admin/vendors/${vendorId}/orders.csv?${query}`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  return { response, text: await response.text() };
+  // Read as bytes: a text decoder would drop the byte-order mark the file starts with.
+  return { response, text: Buffer.from(await response.arrayBuffer()).toString("utf8") };
 }
 
 /** RFC 4180, as a spreadsheet reads it: quoted cells may hold commas, doubled quotes and line breaks. */
