@@ -23,7 +23,7 @@ export const onOrderWritten = onDocumentWritten(
   async (event) => {
     const { vendorId, orderId } = event.params;
     await Promise.all([
-      countOrderChange(vendorId, orderId, event.id, event.data?.before?.data(), event.data?.after?.data()),
+      countOrderChange(vendorId, event.id, event.data?.before?.data(), event.data?.after?.data()),
       handleOrderWritten(vendorId, orderId, orderDeps()),
     ]);
   },

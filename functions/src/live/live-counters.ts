@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { dakarDay } from "../orders/orders-csv";
 
 /**
@@ -7,11 +7,12 @@ import { dakarDay } from "../orders/orders-csv";
  * a day are those of the orders created that Dakar day (UTC all year), whatever their status is now.
  * Pure: no Firestore here.
  *
- * Each order counts in one of LIVE_COUNTER_SHARDS documents per day, chosen from its reference: a rush
- * of reservations spreads over them like its stock over the stock shards (Firestore sustains about one
- * write a second per document).
+ * Each change is added to one of LIVE_COUNTER_SHARDS documents of its day, taken in turn by each function
+ * instance (from a random start): a rush's changes spread evenly over them, where a random pick would
+ * load some twice as much (Firestore sustains about one write a second per document). A sum does not
+ * care which document holds which part.
  */
-export const LIVE_COUNTER_SHARDS = 32;
+export const LIVE_COUNTER_SHARDS = 64;
 
 /** The statuses whose units are counted per product (an expired or cancelled order holds none). */
 const UNIT_STATUSES = new Set(["reserved", "paid"]);
@@ -19,11 +20,16 @@ const UNIT_STATUSES = new Set(["reserved", "paid"]);
 /** A counter's path in its document (`products`, productId, `paid`): nested maps, so any product id is a key. */
 export type CounterPath = readonly string[];
 
-/** The increments one order change makes, per counter document id (`{day}_{shard}`). */
+/** The increments one order change makes, per day (the Dakar date the order was created). */
 export type CounterDeltas = Map<string, Array<{ path: CounterPath; by: number }>>;
 
-export function counterShard(reference: string): number {
-  return createHash("sha256").update(reference).digest().readUInt32BE(0) % LIVE_COUNTER_SHARDS;
+let nextShard = randomInt(LIVE_COUNTER_SHARDS);
+
+/** The shard the next change of this instance goes to: each in turn. */
+export function takeCounterShard(): number {
+  const shard = nextShard;
+  nextShard = (nextShard + 1) % LIVE_COUNTER_SHARDS;
+  return shard;
 }
 
 export function counterDocId(day: string, shard: number): string {
@@ -42,7 +48,7 @@ function createdAtOf(data: Record<string, unknown> | undefined): Date | undefine
 }
 
 /** What one order, as stored, adds to the counters (nothing for a document that is not an order). */
-function contributions(reference: string, data: Record<string, unknown> | undefined): CounterDeltas {
+function contributions(data: Record<string, unknown> | undefined): CounterDeltas {
   const out: CounterDeltas = new Map();
   const createdAt = createdAtOf(data);
   const status = data?.status;
@@ -61,7 +67,7 @@ function contributions(reference: string, data: Record<string, unknown> | undefi
         list.push({ path: ["products", item.productId, status], by: quantity });
     }
   }
-  out.set(counterDocId(dakarDay(createdAt), counterShard(reference)), list);
+  out.set(dakarDay(createdAt), list);
   return out;
 }
 
@@ -70,28 +76,27 @@ function contributions(reference: string, data: Record<string, unknown> | undefi
  * changes no counted field (a notice recorded, a checkout made) gives none.
  */
 export function counterDeltas(
-  reference: string,
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined,
 ): CounterDeltas {
   const sums = new Map<string, Map<string, { path: CounterPath; by: number }>>();
   const add = (deltas: CounterDeltas, sign: number) => {
-    for (const [doc, list] of deltas) {
-      const fields = sums.get(doc) ?? new Map<string, { path: CounterPath; by: number }>();
+    for (const [day, list] of deltas) {
+      const fields = sums.get(day) ?? new Map<string, { path: CounterPath; by: number }>();
       for (const { path, by } of list) {
         const key = JSON.stringify(path);
         const current = fields.get(key);
         fields.set(key, { path, by: (current?.by ?? 0) + sign * by });
       }
-      sums.set(doc, fields);
+      sums.set(day, fields);
     }
   };
-  add(contributions(reference, after), 1);
-  add(contributions(reference, before), -1);
+  add(contributions(after), 1);
+  add(contributions(before), -1);
   const out: CounterDeltas = new Map();
-  for (const [doc, fields] of sums) {
+  for (const [day, fields] of sums) {
     const changed = [...fields.values()].filter(({ by }) => by !== 0);
-    if (changed.length > 0) out.set(doc, changed);
+    if (changed.length > 0) out.set(day, changed);
   }
   return out;
 }

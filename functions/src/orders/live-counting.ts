@@ -1,5 +1,5 @@
 import type { DocumentData } from "firebase-admin/firestore";
-import { counterDeltas } from "../live/live-counters";
+import { counterDeltas, takeCounterShard } from "../live/live-counters";
 import { addToLiveCounters } from "../store/live-counters";
 
 /**
@@ -8,10 +8,10 @@ import { addToLiveCounters } from "../store/live-counters";
  */
 export async function countOrderChange(
   vendorId: string,
-  reference: string,
   eventId: string,
   before: DocumentData | undefined,
   after: DocumentData | undefined,
 ): Promise<boolean> {
-  return addToLiveCounters(vendorId, eventId, counterDeltas(reference, before, after));
+  const deltas = counterDeltas(before, after);
+  return deltas.size > 0 && addToLiveCounters(vendorId, eventId, deltas, takeCounterShard());
 }

@@ -25,21 +25,26 @@ function nested(entries: ReadonlyArray<{ path: readonly string[]; by: number }>)
 }
 
 /**
- * Adds one order change's increments, once per `eventId`: the marker and the increments commit
- * together, and a second delivery finds the marker and adds nothing. Says whether it counted.
+ * Adds one order change's increments (per day) to shard `shard` of each day, once per `eventId`: the
+ * marker and the increments commit together, and a second delivery finds the marker and adds nothing.
+ * Says whether it counted.
  */
-export async function addToLiveCounters(vendorId: string, eventId: string, deltas: CounterDeltas): Promise<boolean> {
+export async function addToLiveCounters(
+  vendorId: string,
+  eventId: string,
+  deltas: CounterDeltas,
+  shard: number,
+): Promise<boolean> {
   if (deltas.size === 0) return false;
   const batch = firestore().batch();
   batch.create(vendorDoc(vendorId).collection("live_counted").doc(eventId), {
     at: FieldValue.serverTimestamp(),
     expireAt: Timestamp.fromMillis(Date.now() + COUNTED_FOR_MS),
   });
-  for (const [docId, entries] of deltas) {
-    const [day = "", shard = "0"] = docId.split("_");
+  for (const [day, entries] of deltas) {
     batch.set(
-      vendorDoc(vendorId).collection("live_counters").doc(docId),
-      { day, shard: Number(shard), updatedAt: FieldValue.serverTimestamp(), ...nested(entries) },
+      vendorDoc(vendorId).collection("live_counters").doc(counterDocId(day, shard)),
+      { day, shard, updatedAt: FieldValue.serverTimestamp(), ...nested(entries) },
       { merge: true },
     );
   }
