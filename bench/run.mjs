@@ -23,6 +23,7 @@ const PARTS = [
   { name: "faults", title: "Delivery under faults", emulators: true },
   { name: "adversarial", title: "Adversarial input", emulators: false },
   { name: "delivery", title: "Delivery as production delivers (simulator)", emulators: true },
+  { name: "live", title: "The live page's counters under a rush", emulators: true },
 ];
 /**
  * Quiet, in-process parts first; then the Functions emulator's, the one that leaves a backlog of
@@ -37,6 +38,7 @@ const RUN_ORDER = [
   "ack",
   "faults",
   "delivery",
+  "live",
   "scale",
   "hosting",
 ];
