@@ -22,9 +22,12 @@ export const onOrderWritten = onDocumentWritten(
   { document: "vendors/{vendorId}/orders/{orderId}", retry: true },
   async (event) => {
     const { vendorId, orderId } = event.params;
-    await Promise.all([
+    // Both run to their end before a failure asks for the retry (each is safe to run again).
+    const outcomes = await Promise.allSettled([
       countOrderChange(vendorId, event.id, event.data?.before?.data(), event.data?.after?.data()),
       handleOrderWritten(vendorId, orderId, orderDeps()),
     ]);
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
   },
 );
