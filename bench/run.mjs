@@ -24,6 +24,7 @@ const PARTS = [
   { name: "adversarial", title: "Adversarial input", emulators: false },
   { name: "delivery", title: "Delivery as production delivers (simulator)", emulators: true },
   { name: "waitlist", title: "A live with a waitlist", emulators: true },
+  { name: "live", title: "The live page's counters under a rush", emulators: true },
 ];
 /**
  * Quiet, in-process parts first; then the Functions emulator's, the one that leaves a backlog of
@@ -38,6 +39,7 @@ const RUN_ORDER = [
   "ack",
   "faults",
   "delivery",
+  "live",
   "scale",
   "waitlist",
   "hosting",

@@ -20,6 +20,7 @@ import { startFakeWasender } from "./lib/fake-wasender.mjs";
 import { FUNCTIONS_REGION, PROJECT_ID, ROOT } from "./lib/paths.mjs";
 import { writeLocalSecrets } from "./lib/redis.mjs";
 import { emulatorIdToken } from "./lib/emulator-admin.mjs";
+import { playDemoLive } from "./lib/demo-live.mjs";
 import { ensureConsoleUsers } from "./lib/console-users.mjs";
 import { installAndBuild } from "./lib/setup.mjs";
 
@@ -242,6 +243,13 @@ async function consoleLines() {
 
 if (await waitForWebhook()) {
   startScheduleTicker();
+  // A live in progress on the first demo vendor, for the console's live page.
+  void playDemoLive({
+    hosting: HOSTING,
+    vendor: DEMO_VENDORS[0],
+    adminToken: () => emulatorIdToken({ admin: true }),
+    stopping: () => stopping,
+  });
   const consoleInfo = await consoleLines();
   const lines = [
     "",
@@ -292,6 +300,7 @@ if (await waitForWebhook()) {
     "",
     ...consoleInfo,
     "",
+    `A live is in progress on ${DEMO_VENDORS[0].vendorId}: a few demo buyers order, one every 20 s (console: #/live).`,
     "Unpaid reservations expire on their own (the sweep runs every 30 s here, every minute when deployed).",
     "Ctrl-C stops everything.",
     "",

@@ -12,12 +12,14 @@ import { startFirebase } from "./firebase.js";
 import { chooseLanguage, errorText, LANGUAGES, texts } from "./i18n.js";
 import { FailedPage } from "./pages/failed.jsx";
 import { HandoffsPage } from "./pages/handoffs.jsx";
+import { LivePage } from "./pages/live.jsx";
 import { NumbersPage } from "./pages/numbers.jsx";
 import { OrdersPage } from "./pages/orders.jsx";
 import { ProductsPage } from "./pages/products.jsx";
 import "./style.css";
 
 const PAGES = {
+  live: LivePage,
   numbers: NumbersPage,
   handoffs: HandoffsPage,
   orders: OrdersPage,

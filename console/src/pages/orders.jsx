@@ -2,6 +2,7 @@ import { useCallback, useState } from "preact/hooks";
 import { vendorPath } from "../api.js";
 import { errorText, formatAmount, formatWhen } from "../i18n.js";
 import { useBusy, usePolled } from "../hooks.js";
+import { OrdersExport } from "./orders-export.jsx";
 
 /** @typedef {import("../../../functions/src/admin/console-types").OrdersAnswer} OrdersAnswer */
 /** @typedef {keyof import("../../../functions/src/admin/console-types").OrderTotals} Bucket */
@@ -41,6 +42,7 @@ export function OrdersPage({ api, vendor, t }) {
   return (
     <section>
       <h2>{t.orders}</h2>
+      <OrdersExport vendor={vendor} t={t} />
       {totals && (
         <div class="totals" data-test="totals">
           <strong>{t.today}</strong>

@@ -14,6 +14,8 @@ import { sweepReservations } from "../orders/reservation-sweep";
 import { authorizeAdmin, authorizeVendorAdmin } from "./authorize";
 import { vendorHealth } from "./health";
 import { handleConsoleRequest, isConsoleRoute } from "./console-api";
+import { liveSnapshot } from "./live-snapshot";
+import { ordersExport } from "./orders-export";
 import { IDEMPOTENCY_KEY, type InstanceLookup, sendVendorMessage, vendorInstance } from "./vendor-send";
 
 export interface AdminDeps extends OutboundDeps {
@@ -26,6 +28,8 @@ export interface AdminDeps extends OutboundDeps {
 
 const JOB_ROUTE = /^(?:\/api\/admin)?\/jobs\/(expire-reservations|sweep)\/?$/;
 const ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(setup-wasender-webhook|wasender-status|messages|health)\/?$/;
+/** Read-only views of a vendor's orders: the CSV export and the live page. */
+const VIEW_ROUTE = /^(?:\/api\/admin)?\/vendors\/([^/]+)\/(orders\.csv|live)\/?$/;
 const METHODS: Record<string, string> = {
   "setup-wasender-webhook": "POST",
   "wasender-status": "GET",
@@ -166,10 +170,28 @@ function safeDecode(segment: string): string | undefined {
   }
 }
 
+/** GET `orders.csv` and `live`: for the vendor's staff and operators; an unknown vendor is said so to operators only. */
+async function vendorView(request: WebhookRequest, rawVendorId: string, view: string): Promise<WebhookResponse> {
+  const vendorId = safeDecode(rawVendorId);
+  if (vendorId === undefined || !documentIdSchema.safeParse(vendorId).success)
+    return errorResponse(404, "not_found", "The vendor id is not valid.");
+  if (request.method !== "GET")
+    return { ...errorResponse(405, "method_not_allowed", "Use GET."), headers: { Allow: "GET" } };
+  const auth = await authorizeVendorAdmin(header(request, "authorization"), vendorId);
+  if (!auth.ok) return errorResponse(auth.status, auth.code, auth.message);
+  if (auth.admin && !(await readVendorConfig(vendorId)).found)
+    return errorResponse(404, "unknown_vendor", `Unknown vendor "${vendorId}".`);
+  if (view === "live") return { status: 200, body: { ok: true, ...(await liveSnapshot(vendorId)) } };
+  logger.info("admin call", { vendorId, action: view, uid: auth.uid });
+  return ordersExport(vendorId, request);
+}
+
 /** `/api/admin/vendors/{vendorId}/...`: operators' and vendors' calls, behind a Firebase ID token. */
 export async function handleAdminRequest(request: WebhookRequest, deps: AdminDeps): Promise<WebhookResponse> {
   const job = JOB_ROUTE.exec(request.path);
   if (job) return runJob(job[1]!, request, deps);
+  const view = VIEW_ROUTE.exec(request.path);
+  if (view) return vendorView(request, view[1]!, view[2]!);
   if (isConsoleRoute(request.path))
     return handleConsoleRequest(request, {
       scheduler: deps.scheduler,

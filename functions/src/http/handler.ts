@@ -1,4 +1,5 @@
 import type { Request } from "firebase-functions/v2/https";
+import { once } from "node:events";
 import type { Response } from "express";
 import { logger } from "../shared/logger";
 
@@ -18,6 +19,14 @@ export interface WebhookResponse {
   headers?: Record<string, string>;
   /** Sent as the plain-text body instead of `body` (Meta's verification echoes its challenge). */
   text?: string;
+  /** Sent instead of `body`, written as it is made (the orders export): a large body is never held whole. */
+  stream?: ResponseStream;
+}
+
+/** A body made piece by piece: `write` hands each piece to `send`, which waits while the client is slow. */
+export interface ResponseStream {
+  contentType: string;
+  write(send: (chunk: string) => Promise<void>): Promise<void>;
 }
 
 /** Bodies past this are refused with 413: no Wasender event comes near it. */
@@ -93,7 +102,45 @@ export function serveHttp(name: string, handle: (request: WebhookRequest) => Pro
       response = errorResponse(500, "internal", "The webhook could not be processed; retry later.");
     }
     for (const [key, value] of Object.entries(response.headers ?? {})) res.set(key, value);
+    if (response.stream) return sendStream(name, req.path, response.status, response.stream, res);
     if (response.text !== undefined) res.status(response.status).type("text/plain").send(response.text);
     else res.status(response.status).json(response.body);
   };
+}
+
+/**
+ * Writes a streamed body as it comes, waiting for the client to drain (memory stays bounded). A failure
+ * once the status is sent cuts the connection: a truncated file must never look complete.
+ */
+async function sendStream(name: string, path: string, status: number, stream: ResponseStream, res: Response) {
+  res.status(status).type(stream.contentType);
+  try {
+    await stream.write(async (chunk) => {
+      if (!res.write(chunk)) await drainedOrClosed(res);
+      if (res.destroyed) throw new Error("the client went away");
+    });
+    res.end();
+  } catch (error) {
+    logger.error(`${name} failed while streaming`, {
+      path,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    // Nothing sent yet: a plain error answer; else the cut connection says the file is incomplete.
+    if (!res.headersSent)
+      res.status(500).json(errorResponse(500, "internal", "The file could not be made; retry later.").body);
+    else res.destroy();
+  }
+}
+
+/** Until the client has taken what was written, or is gone (no listener left behind either way). */
+async function drainedOrClosed(res: Response): Promise<void> {
+  const settled = new AbortController();
+  try {
+    await Promise.race([
+      once(res, "drain", { signal: settled.signal }),
+      once(res, "close", { signal: settled.signal }),
+    ]);
+  } finally {
+    settled.abort();
+  }
 }

@@ -28,6 +28,8 @@ export interface InboundDecision {
   notices?: { to: string; content: OutboundContent }[];
   /** A person takes over: the bot stays silent in this conversation until it is resumed. */
   pauseBot?: boolean;
+  /** The buyer named a product: `productAskedAt` is stamped on the conversation (the live funnel's first step). */
+  productAsked?: boolean;
   /** Writes the decision's own operations buffered (orders, stock); called after every read. */
   apply?: (tx: Transaction) => void;
   /** Products whose stock the decision changed: their `stock` view is refreshed after the commit. */
@@ -192,6 +194,7 @@ async function decideFromReads(
       };
       if (inbound.customerName) conversation.customerName = inbound.customerName;
       if (decision.conversationState) conversation.state = decision.conversationState;
+      if (decision.productAsked) conversation.productAskedAt = FieldValue.serverTimestamp();
       if (decision.pauseBot) {
         conversation.botPaused = true;
         conversation.pausedAt = FieldValue.serverTimestamp();

@@ -22,6 +22,7 @@ import type { CheckoutCreator } from "../model/checkout-port";
 import { readActiveProductsCached } from "../store/products";
 import { immediateStockViews, type StockViewScheduler } from "../orders/stock-views";
 import { readVendorConfigForSending, type VendorConfigRead } from "../store/vendor-configs";
+import { askedForProduct } from "../live/funnel";
 
 export interface ReplyDeps extends OutboundDeps {
   engine: ChatEngine;
@@ -123,6 +124,7 @@ async function decide(
     ...(output.silentReason && { reason: output.silentReason }),
     replies: output.replies,
     conversationState: output.state,
+    ...(askedForProduct(output.state) && { productAsked: true }),
     ...(output.handoff && { pauseBot: true }),
     ...(notice && { notices: [{ to: notice.to, content: { text: notice.text } }] }),
     apply: (write) => shop.apply(write),

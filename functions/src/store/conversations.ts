@@ -312,3 +312,27 @@ export async function readMessageDoc(
 ): Promise<Record<string, unknown> | undefined> {
   return (await refIn(collection, vendorId, customer, messageId).get()).data();
 }
+
+/** How many of the vendor's buyers wait for a person (the bot paused for them): one count query. */
+export async function countPausedConversations(vendorId: string): Promise<number> {
+  const snap = await firestore()
+    .collection("vendors")
+    .doc(vendorId)
+    .collection("conversations")
+    .where("botPaused", "==", true)
+    .count()
+    .get();
+  return snap.data().count;
+}
+
+/** How many buyers asked for a product (named its keyword) since `since`: one count query. */
+export async function countProductAskers(vendorId: string, since: Date): Promise<number> {
+  const snap = await firestore()
+    .collection("vendors")
+    .doc(vendorId)
+    .collection("conversations")
+    .where("productAskedAt", ">=", Timestamp.fromDate(since))
+    .count()
+    .get();
+  return snap.data().count;
+}

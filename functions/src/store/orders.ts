@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { FieldValue, Timestamp, type DocumentReference } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import type { EngineOrder } from "../engine/chat-engine";
 import { orderDocSchema, type OrderDoc } from "../model/order";
 import type { OrderCheckout } from "../model/payment-account";
@@ -203,4 +203,28 @@ export async function releaseCheckoutClaim(vendorId: string, reference: string):
   await orderRef(vendorId, reference)
     .update({ checkoutClaimedAt: FieldValue.delete() })
     .catch(() => undefined);
+}
+
+/**
+ * The vendor's orders created in [from, to), oldest first, a page at a time: a large range is never
+ * held in memory (single-field index on createdAt). Each page starts after the last order of the one before.
+ */
+export async function* ordersCreatedBetween(
+  vendorId: string,
+  from: Date,
+  to: Date,
+  pageSize = 500,
+): AsyncGenerator<Array<{ reference: string; data: Record<string, unknown> }>> {
+  const range = ordersOf(vendorId)
+    .where("createdAt", ">=", Timestamp.fromDate(from))
+    .where("createdAt", "<", Timestamp.fromDate(to))
+    .orderBy("createdAt");
+  let last: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    const snap = await (last ? range.startAfter(last) : range).limit(pageSize).get();
+    if (snap.empty) return;
+    yield snap.docs.map((doc) => ({ reference: doc.id, data: doc.data() }));
+    if (snap.size < pageSize) return;
+    last = snap.docs[snap.docs.length - 1];
+  }
 }
