@@ -8,12 +8,18 @@ const TOP = 14;
 const BOTTOM = 18;
 const LEFT = 22;
 
+/**
+ * @param {{
+ *   minutes: Array<{ at: string; orders: number; label: string }>;
+ *   labels: { title: string; start: string; middle: string; end: string };
+ * }} props
+ */
 export function OrdersChart({ minutes, labels }) {
   const max = Math.max(1, ...minutes.map((m) => m.orders));
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const step = (WIDTH - LEFT) / Math.max(1, minutes.length);
   const barWidth = Math.max(1, step - 1);
-  const y = (value) => TOP + plotHeight - (value / max) * plotHeight;
+  const y = (/** @type {number} */ value) => TOP + plotHeight - (value / max) * plotHeight;
   return (
     <svg
       class="orders-chart"
@@ -33,6 +39,7 @@ export function OrdersChart({ minutes, labels }) {
       {minutes.map((m, index) =>
         m.orders > 0 ? (
           <rect
+            key={m.at}
             data-test="bar"
             data-orders={m.orders}
             x={LEFT + index * step}

@@ -1,5 +1,6 @@
+import { useCallback } from "preact/hooks";
 import { vendorPath } from "../api.js";
-import { formatAmount } from "../i18n.js";
+import { errorText, formatAmount } from "../i18n.js";
 import { usePolled } from "../hooks.js";
 import { OrdersChart } from "../live-chart.jsx";
 import "../live.css";
@@ -7,13 +8,18 @@ import "../live.css";
 /** How often the page asks again: each refresh reads a few counter documents, never the orders. */
 const REFRESH_MS = 5000;
 
-const clock = (iso, language) =>
+/** @typedef {import("../../../functions/src/admin/console-types").LiveAnswer} LiveAnswer */
+
+const clock = (/** @type {string} */ iso, /** @type {string} */ language) =>
   new Date(iso).toLocaleTimeString(language === "en" ? "en-GB" : "fr-FR", {
     hour: "2-digit",
     minute: "2-digit",
     timeZone: "Africa/Dakar",
   });
 
+/**
+ * @param {{ kind: string; figure: string | number; label: string; test: string; alert?: boolean }} props
+ */
 function Tile({ kind, figure, label, test, alert = false }) {
   return (
     <div class={`tile ${kind}${alert ? " alert" : ""}`} data-test={test}>
@@ -23,7 +29,9 @@ function Tile({ kind, figure, label, test, alert = false }) {
   );
 }
 
+/** @param {{ funnel: LiveAnswer["funnel"]; t: import("./page.js").PageProps["t"] }} props */
 function Funnel({ funnel, t }) {
+  /** @type {Array<[string, string, number]>} */
   const steps = [
     ["keyword", t.liveFunnelKeyword, funnel.keyword],
     ["oui", t.liveFunnelYes, funnel.oui],
@@ -34,7 +42,7 @@ function Funnel({ funnel, t }) {
     <div class="card funnel" data-test="funnel">
       <h3>{t.liveFunnel}</h3>
       {steps.map(([key, label, n], index) => (
-        <div class="step" data-test={`funnel-${key}`} data-count={n}>
+        <div class="step" key={key} data-test={`funnel-${key}`} data-count={n}>
           <div class="row small">
             <span>{label}</span>
             <strong>
@@ -51,14 +59,21 @@ function Funnel({ funnel, t }) {
   );
 }
 
+/** @param {import("./page.js").PageProps} props */
 export function LivePage({ api, vendor, t }) {
-  const { data, error } = usePolled(() => api(vendorPath(vendor.vendorId, "live")), [vendor.vendorId], REFRESH_MS);
+  const load = useCallback(
+    /** @type {(signal: AbortSignal) => Promise<LiveAnswer>} */ (
+      (signal) => api(vendorPath(vendor.vendorId, "live"), { signal })
+    ),
+    [api, vendor.vendorId],
+  );
+  const { data, error } = usePolled(load, REFRESH_MS);
   const language = vendor.language;
   if (!data)
     return (
       <section class="live">
         <h2>{t.live}</h2>
-        {error ? <p class="error">{error.message}</p> : <p>{t.loading}</p>}
+        {error ? <p class="error">{errorText(t, error)}</p> : <p>{t.loading}</p>}
       </section>
     );
   const minutes = data.perMinute.map((m) => ({ ...m, label: clock(m.at, language) }));
@@ -71,7 +86,7 @@ export function LivePage({ api, vendor, t }) {
           {t.liveUpdated} {clock(data.at, language)}
         </span>
       </div>
-      {error && <p class="error small">{error.message}</p>}
+      {error !== undefined && <p class="error small">{errorText(t, error)}</p>}
       <div class="tiles">
         <Tile
           kind="paid"
@@ -122,7 +137,7 @@ export function LivePage({ api, vendor, t }) {
             </thead>
             <tbody>
               {data.products.map((p) => (
-                <tr data-test="live-product" data-id={p.productId}>
+                <tr key={p.productId} data-test="live-product" data-id={p.productId}>
                   <td>
                     <div>{p.name}</div>
                     <div class="muted small">

@@ -1,22 +1,24 @@
 import { useState } from "preact/hooks";
 import { useBusy } from "../hooks.js";
+import { errorText } from "../i18n.js";
 import { dakarToday, downloadOrdersCsv } from "../orders-export.js";
 import "../orders-export.css";
 
 /** The Orders page's export: a date range (today by default) and a button that downloads the CSV. */
+/** @param {Pick<import("./page.js").PageProps, "vendor" | "t">} props */
 export function OrdersExport({ vendor, t }) {
   const [from, setFrom] = useState(dakarToday);
   const [to, setTo] = useState(dakarToday);
-  const [note, setNote] = useState();
+  const [note, setNote] = useState(/** @type {string | undefined} */ (undefined));
   const { run, busy } = useBusy();
-  const download = (event) => {
+  const download = (/** @type {Event} */ event) => {
     event.preventDefault();
     void run("export", async () => {
       setNote(undefined);
       try {
         await downloadOrdersCsv(vendor.vendorId, from, to);
       } catch (e) {
-        setNote(e.message);
+        setNote(errorText(t, e));
       }
     });
   };

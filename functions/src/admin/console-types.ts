@@ -188,3 +188,31 @@ export interface FailedMessagesAnswer {
   vendorId: string;
   failed: FailedMessageView[];
 }
+
+/** One product on the live page: what is left, reserved and paid today, and how many buyers wait in line. */
+export interface LiveProductView {
+  productId: string;
+  keyword: string | null;
+  name: string | null;
+  active: boolean;
+  price: number | null;
+  currency: string;
+  left: number | null;
+  reserved: number;
+  paid: number;
+  waiting: number;
+}
+
+/** GET /vendors/{id}/live: the live page, from counters and count queries only. */
+export interface LiveAnswer {
+  vendorId: string;
+  at: IsoTime;
+  /** The Dakar date the figures are of, YYYY-MM-DD. */
+  day: string;
+  products: LiveProductView[];
+  amounts: Record<"reserved" | "paid", { count: number; amount: number }>;
+  /** Orders per minute over the last hour, the current minute last. */
+  perMinute: Array<{ at: IsoTime; orders: number }>;
+  funnel: { keyword: number; oui: number; paid: number };
+  handoffs: number;
+}

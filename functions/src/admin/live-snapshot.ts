@@ -1,10 +1,11 @@
+import type { LiveAnswer } from "./console-types";
 import { dakarDay, dakarDayStart } from "../orders/orders-csv";
 import { sumCounters } from "../live/live-counters";
 import { daysShown, liveView, productsShown } from "../live/live-view";
 import { countPausedConversations, countProductAskers } from "../store/conversations";
 import { readLiveCounters } from "../store/live-counters";
 import { readAllProductDocs } from "../store/products";
-import { countWaiting } from "../store/waitlist-counts";
+import { waitingCount } from "../store/waitlist";
 
 /**
  * `GET /api/admin/vendors/{vendorId}/live`: what the console's live page shows, read from counters and
@@ -12,7 +13,7 @@ import { countWaiting } from "../store/waitlist-counts";
  * yesterday), one count per product listed (its line), one for the handoffs, one for the funnel's
  * first step. Never a whole collection of orders, messages or conversations.
  */
-export async function liveSnapshot(vendorId: string, now = new Date()): Promise<Record<string, unknown>> {
+export async function liveSnapshot(vendorId: string, now = new Date()): Promise<LiveAnswer> {
   const days = daysShown(now);
   const today = dakarDay(now);
   const [products, counters, handoffs, askers] = await Promise.all([
@@ -24,7 +25,7 @@ export async function liveSnapshot(vendorId: string, now = new Date()): Promise<
   const todayTotals = sumCounters(counters.filter((doc) => doc?.day === today));
   const shown = productsShown(products, todayTotals);
   const waiting = new Map(
-    await Promise.all(shown.map(async ({ id }) => [id, await countWaiting(vendorId, id)] as const)),
+    await Promise.all(shown.map(async ({ id }) => [id, await waitingCount(vendorId, id)] as const)),
   );
   return {
     vendorId,

@@ -1,4 +1,5 @@
 import { dakarDay } from "../orders/orders-csv";
+import type { LiveAnswer, LiveProductView } from "../admin/console-types";
 import { minuteKey, type LiveTotals } from "./live-counters";
 
 /** How many minutes the chart shows, the current one last. */
@@ -10,20 +11,6 @@ export function daysShown(now: Date): string[] {
   const first = dakarDay(new Date(now.getTime() - (CHART_MINUTES - 1) * MINUTE_MS));
   const today = dakarDay(now);
   return first === today ? [today] : [first, today];
-}
-
-export interface LiveProduct {
-  productId: string;
-  keyword: string | null;
-  name: string | null;
-  active: boolean;
-  price: number | null;
-  currency: string;
-  /** The product's stock view (the sum of its shards, a couple of seconds behind at most). */
-  left: number | null;
-  reserved: number;
-  paid: number;
-  waiting: number;
 }
 
 /** The products the page lists: the active ones, and any other that sold today or has buyers in line. */
@@ -47,9 +34,9 @@ export function liveView(input: {
   waiting: ReadonlyMap<string, number>;
   handoffs: number;
   askers: number;
-}): Record<string, unknown> {
+}): Omit<LiveAnswer, "vendorId"> {
   const { now, today, shown } = input;
-  const products: LiveProduct[] = input.products
+  const products: LiveProductView[] = input.products
     .map(({ id, data }) => ({
       productId: id,
       keyword: typeof data.keyword === "string" ? data.keyword.toUpperCase() : null,

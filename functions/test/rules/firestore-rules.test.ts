@@ -30,7 +30,6 @@ const PATHS = [
   "vendors/vendor_001/handoffs/in_3EB0X",
   "vendors/vendor_001/live_counters/2026-12-07_0",
   "vendors/vendor_001/live_counted/event_1",
-  "vendors/vendor_001/waitlist/entry_1",
   "vendors/vendor_001/alerts/alert_1",
   "vendors/vendor_001/message_links/3EB0X",
   "vendors/vendor_001/pending_statuses/3EB0X",
