@@ -6,6 +6,7 @@ import { resolveInstance } from "../messaging/provider";
 import { type Claimed, type ClaimOutcome, claimStep, type ResolveInstance } from "./claim";
 import { outboxOf } from "./conversation-turn";
 import { type Delivery, deliveryFields, newDelivery, statusOf, transition } from "./delivery-state";
+import { sendIntervalMs } from "./send-line";
 import type { AttemptScheduler, AttemptTask, Dispatch } from "./dispatch";
 import { applyWrites, type Plan, type Reads, readsWith } from "./step";
 
@@ -136,7 +137,8 @@ export class Outbox {
    * task would (`claimStep`: its number, channel, turn on the send line), reading the new message and
    * the conversation as this transaction leaves them. `conversationFields`: what the caller writes on
    * the conversation besides the outbox (a decision's `lastInboundAt`); `resolve`: how the claim finds
-   * the number (a unit test passes its own). A transaction's reads: call
+   * the number (a unit test passes its own). Not for a paced number (its line hands the turn from task
+   * to task). A transaction's reads: call
    * after every `add` and before any write. Returns whether the head was claimed; if not, it keeps its task.
    */
   async claimHead(
@@ -147,6 +149,10 @@ export class Outbox {
     const now = Date.now();
     const head = this.queue.length === 0 ? this.planned(now)[0] : undefined;
     if (!head?.task) return false;
+    // A paced number's turn passes from message to message on its send line, by their tasks: a
+    // decision's transaction does not read the line (it would conflict with every turn of the number).
+    const number = await resolve(this.vendorId, head.draft.wabaInstanceId, { requested: head.draft.channel });
+    if (number.ok && sendIntervalMs(number.instance) !== undefined) return false;
     const ids = this.drafts.map((draft) => draft.messageId);
     const conversation = { ...this.conversation.data(), ...conversationFields, outbox: ids };
     const known = new Map<string, Record<string, unknown>>([

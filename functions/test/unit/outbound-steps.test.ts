@@ -329,4 +329,24 @@ describe("the outbox", () => {
     const outbox = Outbox.from(conversation(memory), VENDOR, CUSTOMER).add(draft("out_B"));
     expect(await outbox.claimHead(memory.view, {}, resolve)).toBe(false);
   });
+
+  it("leaves a paced number's head to its task: its turn is the send line's", async () => {
+    const paced = checkInstance(NUMBER, {
+      vendorId: VENDOR,
+      phoneNumber: "+221771234567",
+      provider: "wasender",
+      wasenderApiKey: "key",
+      wasenderWebhookSecret: "secret",
+      sendRatePerMinute: 12,
+      sendRateWindowSeconds: 6,
+    });
+    if (!paced.usable) throw new Error("fixture instance unusable");
+    const memory = new Memory();
+    const outbox = Outbox.from(conversation(memory), VENDOR, CUSTOMER).add(draft("out_A"));
+    expect(await outbox.claimHead(memory.view, {}, async () => ({ ok: true, instance: paced.instance }))).toBe(false);
+    let dispatches: unknown;
+    memory.apply({ writes: [(tx) => void (dispatches = outbox.writeWithConversation(tx))] });
+    expect(dispatches).toEqual([task("out_A")]);
+    expect(memory.delivery("out_A").state).toBe("queued");
+  });
 });
