@@ -30,11 +30,13 @@ export function countTransactionRetries(firestoreModule) {
     const counted = (tx) => {
       attempts += 1;
       if (attempts === 1) {
-        const get = tx.get;
-        tx.get = function (target, ...rest) {
-          kind ??= `${run?.kind ?? "other"}: ${collectionsOf(target)}`;
-          return get.call(this, target, ...rest);
-        };
+        for (const name of ["get", "getAll"]) {
+          const read = tx[name];
+          tx[name] = function (target, ...rest) {
+            kind ??= `${run?.kind ?? "other"}: ${collectionsOf(target)}`;
+            return read.call(this, target, ...rest);
+          };
+        }
       }
       return updateFunction(tx);
     };
