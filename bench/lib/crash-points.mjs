@@ -15,12 +15,15 @@ export class RunDied extends Error {}
  * Runs `work` as one function run. `crash`: `{ at, after }` (die at the `at`-th operation, before it or
  * once it took effect) or undefined. Resolves `{ died: true }` as soon as it dies, else with `{ died:
  * false }` once `work` ends; rejects with what `work` threw. What a dead run's code does afterwards
- * is ignored (none of it reaches Firestore or the provider).
+ * is ignored (none of it reaches Firestore or the provider). `handle.kill()` (set here) stops the run
+ * from outside at whatever point it is (its whole instance died): an operation already sent takes
+ * effect, nothing after it does. `handle.kind` names the run for what it counts (`currentRun()`).
  */
-export function runMortal(work, crash) {
+export function runMortal(work, crash, handle = {}) {
   let died;
   const death = new Promise((resolve) => (died = resolve));
-  const run = { ops: 0, crash, dead: false, die: () => ((run.dead = true), died({ died: true })) };
+  const run = { ops: 0, crash, dead: false, kind: handle.kind, die: () => ((run.dead = true), died({ died: true })) };
+  handle.kill = () => run.dead || run.die();
   const finished = runs.run(run, async () => {
     try {
       await work();
@@ -31,6 +34,11 @@ export function runMortal(work, crash) {
     }
   });
   return Promise.race([finished, death]);
+}
+
+/** The run the caller is part of (undefined outside `runMortal`). */
+export function currentRun() {
+  return runs.getStore();
 }
 
 /** What the calling run does at this operation: "go", or dies "before" it or "after" it. */

@@ -1,18 +1,24 @@
-// The delivery simulator: the product's compiled reply trigger, send-attempt task handler and sweeps,
-// run in this process against the Firestore emulator and the fake Wasender, with every document event
-// and task delivered the way production may (delivery-queue.mjs: concurrent, at least once, out of
-// order, runs that die at an await point), then the sweeps on their schedule, then the invariants
-// (delivery-invariants.mjs). Seeded: it prints its seed, and the same seed makes the same choices.
+// The delivery simulator: the product's compiled reply trigger, send-attempt task handler, order
+// trigger, payment callbacks and scheduled jobs, run in this process against the Firestore emulator and
+// the fake providers, with every document event, task and callback delivered the way production may
+// (delivery-queue.mjs: concurrent, at least once, out of order, runs that die at an await point, whole
+// instances dying), the scheduled jobs on their schedule during the deliveries, a workload
+// (sim-workloads.mjs), then the invariants (delivery-invariants.mjs). Seeded: it prints its seed, and
+// the same seed makes the same choices.
+import { startFakeMeta } from "../../scripts/lib/fake-meta.mjs";
 import { startFakeWasender } from "../../scripts/lib/fake-wasender.mjs";
 import { installCrashPoints, mortalProviders } from "./crash-points.mjs";
 import { checkInvariants } from "./delivery-invariants.mjs";
 import { DeliveryQueue } from "./delivery-queue.mjs";
 import { BENCH_PROJECT, functionsInProcess, replyDeps, say as sayLine } from "./in-process.mjs";
 import { drawsFor, newSeed } from "./seeded.mjs";
-import { benchVendor, ROBE, writeVendors } from "./vendors.mjs";
-import { batchEvent, messageEvent, signedHeaders } from "./wasender-events.mjs";
+import { WORKLOADS } from "./sim-workloads.mjs";
+import { countTransactionRetries, resetTransactionRetries, transactionRetries } from "./tx-contention.mjs";
+import { signedHeaders } from "./wasender-events.mjs";
 
 export const SIM_DEFAULTS = {
+  /** `buyers`, `rush`, `scale` or `faults` (sim-workloads.mjs). */
+  workload: "buyers",
   buyers: 50,
   vendors: 5,
   concurrency: 8,
@@ -23,28 +29,49 @@ export const SIM_DEFAULTS = {
   loseShare: 0.02,
   /** Share of buyers whose keyword and quantity come in one webhook (a Wasender batch). */
   batchShare: 0.3,
+  /** Share of buyers who confirm (OUI) and, once reserved, pay. */
+  orderShare: 0.6,
+  /** Units of the product on sale (the buyers workload; the rush sets its own). */
+  stock: 60,
   retryDelayMs: 50,
-  /** Sweep rounds at most, each once every delivery ended. */
-  sweepRounds: 6,
+  /** The scheduled jobs (outbound sweep, stuck inbound, reservations) run once every this long. */
+  scheduleEveryMs: 700,
+  /** What the scheduled jobs take as "stale" (production: 2 minutes; runs here last milliseconds). */
+  staleMs: 1500,
+  /** A reservation is due for expiry this long after it was made (production: the vendor's minutes). */
+  reservationMs: 4000,
+  /** A whole instance dies about once every this long during the deliveries (0: never). */
+  instanceDeathEveryMs: 5000,
+  /**
+   * A run still going after this long is stopped (production: the function's timeout, 60 s), and a send
+   * lease older than this has no live holder: it is made to have run out (production: 60 s).
+   */
+  runTimeoutMs: 5000,
+  /** Sweep rounds at most once every delivery ended. */
+  sweepRounds: 8,
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One simulated run. Resolves `{ seed, violations, stats, seconds }`; `say` gets one line with the seed
- * first (a violation is replayed with `seed`).
+ * One simulated run. Resolves `{ seed, violations, stats, figures, sends, seconds }`; `say` gets one line
+ * with the seed first (a violation is replayed with `seed`).
  */
 export async function simulateDelivery(options = {}) {
   const o = { ...SIM_DEFAULTS, ...options };
   const seed = o.seed ?? newSeed();
   const say = o.say ?? sayLine;
+  const workload = WORKLOADS[o.workload];
+  if (!workload) throw new Error(`no workload "${o.workload}" (${Object.keys(WORKLOADS).join(", ")})`);
   say(
-    `[delivery-sim] seed ${seed}: ${o.buyers} buyers, ${o.vendors} vendors, concurrency ${o.concurrency}, ` +
+    `[delivery-sim] seed ${seed}: workload ${o.workload}, ${workload.describe(o)}, concurrency ${o.concurrency}, ` +
       `${Math.round(o.repeatShare * 100)}% repeated, ${Math.round(o.crashShare * 100)}% crashed`,
   );
   const started = Date.now();
   const { lib, db, firestoreModule } = functionsInProcess();
   installCrashPoints(firestoreModule);
+  countTransactionRetries(firestoreModule);
+  resetTransactionRetries();
   const { handleWasenderWebhook } = lib("webhooks/wasender-webhook.js");
   const { handleNewMessage } = lib("replies/on-new-message.js");
   const { handleAttemptTask } = lib("outbound/deliver.js");
@@ -52,20 +79,35 @@ export async function simulateDelivery(options = {}) {
   const { inboundMessageId } = lib("store/conversations.js");
   const { redriveStuckInbound } = lib("replies/reply-to-inbound.js");
   const { sweepOutbound } = lib("outbound/sweep.js");
+  const { handleOrderWritten } = lib("orders/order-lifecycle.js");
+  const { sweepReservations } = lib("orders/reservation-sweep.js");
+  const { applyPayment } = lib("payments/apply-payment.js");
   const { DEFAULT_TEMPLATES } = lib("engine/wording.js");
 
   // The sweeps look at the whole project: what an earlier run left there (its fake provider gone) is cleared.
   await clearProject();
-  const wasender = await startFakeWasender();
+  // What each buyer received, as it arrives (`apiKey to`, or `meta phoneNumberId +to`), and who waits for it.
+  const received = new Map();
+  const replyWaiters = [];
+  const arrived = (key) => (send) => {
+    const list = received.get(key(send)) ?? [];
+    list.push(send);
+    received.set(key(send), list);
+    for (const waiter of replyWaiters.splice(0)) waiter();
+  };
+  const [wasender, meta] = await Promise.all([
+    startFakeWasender({ onSend: arrived((send) => `${send.apiKey} ${send.to}`) }),
+    startFakeMeta({ onSend: arrived((send) => `meta ${send.phoneNumberId} +${send.to}`) }),
+  ]);
   const queue = new DeliveryQueue({ seed, ...o });
-  const tasks = { lost: 0, seen: new Set() };
+  const tasks = { lost: 0, seen: new Set(), loseShareOf: () => o.loseShare };
   // Cloud Tasks: a task id is enqueued once (the queue refuses it again); an enqueue may fail.
   tasks.schedule = async (dispatches) => {
     for (const { at, ...task } of dispatches) {
       const id = taskIdFor(task);
       if (tasks.seen.has(id)) continue;
       tasks.seen.add(id);
-      if (drawsFor(seed, `enqueue ${id}`)() < o.loseShare) {
+      if (drawsFor(seed, `enqueue ${id}`)() < tasks.loseShareOf(task.vendorId)) {
         tasks.lost += 1;
         continue;
       }
@@ -73,16 +115,14 @@ export async function simulateDelivery(options = {}) {
     }
   };
   const deps = replyDeps({ wasenderApiUrl: wasender.apiUrl, queue: tasks });
+  // The orders' own path refreshes the stock views from a task; here they are not needed (the shards are the truth).
   mortalProviders(deps.providers);
 
+  const prefix = `sim${seed.toString(36)}${started.toString(36)}`;
+  const timers = [];
+  let unsubscribe = () => {};
   try {
-    const prefix = `sim${seed.toString(36)}${started.toString(36)}`;
-    const vendors = Array.from({ length: o.vendors }, (_, i) =>
-      benchVendor(prefix, i, { series: seed % 10, apiUrl: wasender.apiUrl, products: { robe1: ROBE } }),
-    );
-    await writeVendors(db, vendors);
-
-    /** A webhook as Wasender posts it; each message it stored becomes a document event. */
+    /** A webhook as Wasender posts it; each message it stored becomes a document event. Resolves the ids. */
     async function post(vendor, customer, body) {
       const response = await handleWasenderWebhook({
         method: "POST",
@@ -105,54 +145,199 @@ export async function simulateDelivery(options = {}) {
       return ids;
     }
 
-    // Each buyer: a greeting, a keyword, a quantity (the last two in one webhook for a share of them).
-    const buyers = await Promise.all(
-      Array.from({ length: o.buyers }, async (_, n) => {
-        const vendor = vendors[n % vendors.length];
-        const customer = `+22177${seed % 10}${String(n).padStart(6, "0")}`;
-        const draw = drawsFor(seed, `buyer ${n}`);
-        const phone = customer.slice(1);
-        const inboundIds = [];
-        await sleep(draw() * o.maxDelayMs);
-        inboundIds.push(...(await post(vendor, customer, messageEvent(phone, "Bonjour").body)));
-        await sleep(draw() * o.maxDelayMs);
-        if (draw() < o.batchShare)
-          inboundIds.push(...(await post(vendor, customer, batchEvent(phone, ["ROBE1", "2"]))));
-        else {
-          inboundIds.push(...(await post(vendor, customer, messageEvent(phone, "ROBE1").body)));
-          await sleep(draw() * o.maxDelayMs);
-          inboundIds.push(...(await post(vendor, customer, messageEvent(phone, "2").body)));
+    /**
+     * A verified payment callback for an order, as its provider posts it `times` times (a callback not
+     * answered 2xx comes again): applied from the verified payment on (the signature check is the
+     * webhook's, not delivery's).
+     */
+    function pay(vendorId, order, times) {
+      const payment = {
+        provider: "wave",
+        reference: order.reference,
+        transactionId: `T_${order.reference}`,
+        outcome: "succeeded",
+        amount: order.total,
+        currency: order.currency,
+      };
+      const draw = drawsFor(seed, `pay ${order.reference}`);
+      for (let n = 0; n < times; n++)
+        queue.deliver(`callback ${vendorId}/${order.reference}/${n}`, () => applyPayment(vendorId, payment, deps), {
+          at: Date.now() + draw() * 400,
+          once: true,
+        });
+    }
+
+    /** Resolves once `done()` holds or after `timeoutMs` (the reply was lost: the invariants say so). */
+    async function until(done, timeoutMs = 60_000) {
+      const stopAt = Date.now() + timeoutMs;
+      while (!done() && Date.now() < stopAt)
+        await new Promise((resolve) => {
+          replyWaiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      return done();
+    }
+
+    const sim = {
+      o,
+      seed,
+      db,
+      lib,
+      prefix,
+      wasender,
+      meta,
+      queue,
+      tasks,
+      deps,
+      post,
+      pay,
+      until,
+      say,
+      sleep,
+      /** The sends that reached a buyer from a vendor's number(s), in the order they arrived. */
+      repliesTo: (vendor, customer) =>
+        [
+          ...(received.get(`${vendor.apiKey} ${customer}`) ?? []),
+          ...((vendor.metaPhoneNumberId && received.get(`meta ${vendor.metaPhoneNumberId} ${customer}`)) || []),
+        ].sort((a, b) => a.at - b.at),
+      products: [],
+      payments: [],
+      notUnderstood: DEFAULT_TEMPLATES.fr.notUnderstood.split("{")[0],
+      thanks: DEFAULT_TEMPLATES.fr.paymentThanks.split("{")[0],
+      vendors: [],
+      buyers: [],
+      figures: {},
+    };
+
+    // Every write of an order is an event of the order trigger (production: onOrderWritten).
+    unsubscribe = db.collectionGroup("orders").onSnapshot(
+      (snap) => {
+        for (const change of snap.docChanges()) {
+          if (change.type === "removed") continue;
+          const ref = change.doc.ref;
+          const at = change.doc.updateTime?.toMillis() ?? Date.now();
+          queue.deliver(`event ${ref.path}@${at}`, () => handleOrderWritten(ref.parent.parent.id, ref.id, deps));
         }
-        return { vendor, customer, inboundIds };
-      }),
+      },
+      (error) => say(`[delivery-sim] seed ${seed}: the order listener failed: ${error}`),
     );
+
+    // The scheduled jobs on their schedule while the buyers write (a scheduled run that died is not run
+    // again: the next one comes). The reservations' job sees the clock moved so that a reservation made
+    // `reservationMs` ago is due.
+    let round = 0;
+    const jobsRunning = new Set();
+    const reservationShift = 10 * 60_000 - o.reservationMs;
+    const schedule = () => {
+      round += 1;
+      const jobs = {
+        outbound: () => sweepOutbound(deps, { staleMs: o.staleMs }),
+        inbound: () => redriveStuckInbound(deps, o.staleMs),
+        reservations: () => sweepReservations(new Date(Date.now() + reservationShift), deps),
+      };
+      // A job whose last run is still going skips this round.
+      for (const [name, job] of Object.entries(jobs)) {
+        if (jobsRunning.has(name)) continue;
+        jobsRunning.add(name);
+        queue.deliver(`schedule ${name} ${round}`, () => job().finally(() => jobsRunning.delete(name)), {
+          retry: false,
+          once: true,
+        });
+      }
+      // The clock, for the leases only: a lease older than a run's timeout is held by no live run.
+      void expireLeases(db, { claimedBefore: Date.now() - o.runTimeoutMs - 500 }).catch(() => {});
+    };
+    if (o.scheduleEveryMs > 0) timers.push(setInterval(schedule, o.scheduleEveryMs));
+    if (o.instanceDeathEveryMs > 0) {
+      let deaths = 0;
+      const next = () => {
+        const draw = drawsFor(seed, `instance death ${deaths++}`);
+        const wait = o.instanceDeathEveryMs * (0.5 + draw());
+        const instance = Math.floor(draw() * queue.instances);
+        timers.push(
+          setTimeout(() => {
+            queue.killInstance(instance);
+            next();
+          }, wait),
+        );
+      };
+      next();
+    }
+
+    await workload.run(sim);
+    // The scheduled jobs go on while anything else is delivered; then they stop.
+    while (!queue.quiet()) await sleep(100);
+    for (const timer of timers) clearTimeout(timer);
     await queue.idle();
 
     // The sweeps, once every delivery ended: minutes of waiting are skipped (the product's clock cannot
     // move: the Firestore client's transactions rely on it), so they run with no staleness threshold,
     // and a lease a dead sender held is set to have run out, as it would have by the next sweep.
     let rounds = 0;
-    for (; rounds < o.sweepRounds && (await somethingMoves(db, vendors)); rounds++) {
-      await expireLeases(db, vendors);
+    for (; rounds < o.sweepRounds && (await somethingMoves(db, sim.vendors)); rounds++) {
+      await expireLeases(db);
       await redriveStuckInbound(deps, 0);
       await sweepOutbound(deps, { staleMs: 0 });
       await queue.idle();
     }
+    unsubscribe();
+    await queue.idle();
 
-    const notUnderstood = DEFAULT_TEMPLATES.fr.notUnderstood.split("{")[0];
-    const violations = await checkInvariants({ db, wasender, buyers, notUnderstood });
-    const stats = { ...queue.stats, gaveUp: queue.stats.gaveUp.length, lostTasks: tasks.lost, sweepRounds: rounds };
+    const tally = { failed: 0 };
+    const violations = [
+      ...(await checkInvariants({ ...sim, sends: sendsByBuyer(sim), tally })),
+      ...((await workload.check?.(sim)) ?? []),
+    ];
+    const stats = {
+      ...queue.stats,
+      gaveUp: queue.stats.gaveUp.length,
+      lostTasks: tasks.lost,
+      sweepRounds: rounds,
+      scheduledRounds: round,
+    };
     const seconds = (Date.now() - started) / 1000;
+    const sends = wasender.sends.length + meta.sends.length;
     say(
       `[delivery-sim] seed ${seed}: ${violations.length} violation(s); ${stats.deliveries} deliveries, ` +
-        `${stats.repeated} repeated (${stats.sameMoment} at the same moment), ${stats.died} died, ` +
-        `${stats.lostTasks} tasks lost, ${stats.sweepRounds} sweep round(s), ${wasender.sends.length} sends`,
+        `${stats.repeated} repeated (${stats.sameMoment} at the same moment), ${stats.died} died ` +
+        `(${stats.killed} with ${stats.instanceDeaths} instance deaths), ${stats.lostTasks} tasks lost, ` +
+        `${round} scheduled rounds, ${stats.sweepRounds} final sweep round(s), ${sends} sends, ${seconds.toFixed(1)} s`,
     );
     for (const violation of violations.slice(0, 20)) say(`[delivery-sim] seed ${seed}: ${violation}`);
-    return { seed, violations, stats, sends: wasender.sends.length, seconds };
+    const checked = {
+      buyers: sim.buyers.length,
+      products: sim.products.length,
+      payments: sim.payments.length,
+      failed: tally.failed,
+    };
+    return { seed, violations, stats, checked, figures: sim.figures, retries: transactionRetries(), sends, seconds };
   } finally {
-    await wasender.close();
+    for (const timer of timers) clearTimeout(timer);
+    unsubscribe();
+    await Promise.all([wasender.close(), meta.close()]);
   }
+}
+
+/**
+ * What each buyer received, in the order it arrived, whichever provider sent it: `apiKey to` -> texts.
+ * A Meta send is put under the Wasender key of the number it failed over from.
+ */
+function sendsByBuyer(sim) {
+  const keyOfMeta = new Map(sim.vendors.filter((v) => v.metaPhoneNumberId).map((v) => [v.metaPhoneNumberId, v.apiKey]));
+  const all = [
+    ...sim.wasender.sends.map((send) => ({ key: `${send.apiKey} ${send.to}`, text: send.text ?? "", at: send.at })),
+    ...sim.meta.sends.map((send) => ({
+      key: `${keyOfMeta.get(send.phoneNumberId) ?? send.phoneNumberId} +${send.to}`,
+      text: send.text ?? "",
+      at: send.at,
+    })),
+  ].sort((a, b) => a.at - b.at);
+  const byBuyer = new Map();
+  for (const { key, text } of all) {
+    if (!byBuyer.has(key)) byBuyer.set(key, []);
+    byBuyer.get(key).push(text);
+  }
+  return byBuyer;
 }
 
 /** Closes the provider clients the runs opened (once the process is done simulating). */
@@ -177,7 +362,7 @@ async function conversationsOf(db, vendors) {
   return all.flatMap((snap) => snap.docs.map((doc) => doc.ref));
 }
 
-/** Whether any inbound message of these vendors is still pending, or any reply queued or sending. */
+/** Whether any inbound message of these vendors is still pending, or any reply not ended. */
 async function somethingMoves(db, vendors) {
   for (const conversation of await conversationsOf(db, vendors)) {
     const [pending, moving] = await Promise.all([
@@ -189,12 +374,23 @@ async function somethingMoves(db, vendors) {
   return false;
 }
 
-/** With no run alive, every reply still `sending` lost its sender: its lease is made to have run out. */
-async function expireLeases(db, vendors) {
+/**
+ * A reply `sending` whose send lease was taken before `claimedBefore` (default: now, with no run alive)
+ * lost its sender: its lease is made to have run out, as it would have by production's clock.
+ */
+async function expireLeases(db, { claimedBefore = Date.now() } = {}) {
   const { Timestamp } = functionsInProcess().firestoreModule;
-  for (const conversation of await conversationsOf(db, vendors)) {
-    const sending = await conversation.collection("outbound").where("status", "==", "sending").get();
-    for (const doc of sending.docs)
-      await doc.ref.update({ "delivery.leaseExpiresAt": Timestamp.fromMillis(Date.now() - 1000) });
+  const { SEND_LEASE_MS } = functionsInProcess().lib("outbound/claim.js");
+  const sending = await db.collectionGroup("outbound").where("status", "==", "sending").get();
+  for (const doc of sending.docs) {
+    const lease = doc.get("delivery.leaseExpiresAt");
+    const claimedAt = (lease?.toMillis?.() ?? 0) - SEND_LEASE_MS;
+    if (lease && claimedAt < claimedBefore && lease.toMillis() > Date.now())
+      await doc.ref
+        .update(
+          { "delivery.leaseExpiresAt": Timestamp.fromMillis(Date.now() - 1000) },
+          { lastUpdateTime: doc.updateTime }, // unless it moved meanwhile
+        )
+        .catch(() => {});
   }
 }

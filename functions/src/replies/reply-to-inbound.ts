@@ -163,7 +163,7 @@ export async function replyToInbound(
  * settings and the catalogue (or finding them cached) once the message is known to be decided, so
  * they come in alongside the transaction's read of the conversation; the verdict is asked for last.
  */
-function decisionInputs(vendorId: string, customer: string, deps: ReplyDeps) {
+function decisionInputs(vendorId: string, customer: string, messageId: string, deps: ReplyDeps) {
   let counted: Promise<LimitVerdict> | undefined;
   let loading: { settings: Promise<VendorConfigRead>; catalogue: Promise<unknown> } | undefined;
   const load = () => {
@@ -186,11 +186,12 @@ function decisionInputs(vendorId: string, customer: string, deps: ReplyDeps) {
     const { settings, catalogue } = load();
     const config = await settings;
     const usable = config.found && config.valid;
-    // Counted once however often the transaction runs; a message found decided (a redelivered trigger) or
-    // parked is not counted at all.
+    // Counted once however often the transaction runs, and once however often the message is delivered
+    // (the limiter knows it by its id); a message found decided (a redelivered trigger) or parked is not
+    // counted at all.
     counted ??=
       usable && config.config.autoReplyEnabled
-        ? deps.limiter.check(vendorId, customer, config.config.rateLimits)
+        ? deps.limiter.check(vendorId, customer, config.config.rateLimits, messageId)
         : Promise.resolve({ allowed: true });
     const verdict = await counted;
     if (verdict.allowed && usable) await catalogue;
@@ -210,7 +211,7 @@ async function decideAndQueue(
   deps: ReplyDeps,
   options: DecideOptions,
 ): Promise<string | undefined> {
-  const { load, inputs } = decisionInputs(vendorId, customer, deps);
+  const { load, inputs } = decisionInputs(vendorId, customer, messageId, deps);
   let decided: DecideResult | undefined;
   for (let attempt = 1; !decided; attempt++) {
     // One reference for every run of this attempt's transaction (its pay link is in the message);

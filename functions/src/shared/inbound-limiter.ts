@@ -65,7 +65,14 @@ export class InboundLimiter {
     this.customers = keyHasher(hashSecret, redisConfig?.token);
   }
 
-  async check(vendorId: string, customer: string, limits: InboundLimits): Promise<LimitVerdict> {
+  /**
+   * `messageId`: the message being decided. Production delivers a message's trigger at least once (a
+   * run that died is run again, a duplicate may run beside it), and each run asks: a message is counted
+   * the first time only, so redeliveries never spend the buyer's allowance. (A redelivery of a message
+   * refused before is let through: lenient, and only after a run died.)
+   */
+  async check(vendorId: string, customer: string, limits: InboundLimits, messageId?: string): Promise<LimitVerdict> {
+    if (messageId !== undefined && !(await this.firstCount(`${vendorId}:${messageId}`))) return { allowed: true };
     // The buyer's number never names a key (shared/key-hash.ts).
     const buyer = this.customers.hash(customer);
     const checks: Array<["customer" | "vendor", string, number]> = [
@@ -95,6 +102,18 @@ export class InboundLimiter {
       }
     }
     return this.memory.hit(key, limit);
+  }
+
+  /** Whether this is the first time a message is counted (within the window). */
+  private async firstCount(key: string): Promise<boolean> {
+    if (this.redis && !this.degraded) {
+      try {
+        return (await this.redis.set(`livepay:counted:${key}`, 1, { nx: true, px: WINDOW_MS })) === "OK";
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    return this.memory.firstTime(`counted:${key}`);
   }
 
   private async firstNotice(key: string): Promise<boolean> {

@@ -10,21 +10,35 @@ vi.hoisted(() => {
 afterAll(() => closeSimulator());
 
 describe("delivery as production delivers it (simulated: concurrent, repeated, reordered, crashed)", () => {
-  // Fixed seeds: a failure names its seed, and `SIM_SEED=<seed> npm run bench -- delivery` replays it.
+  // Fixed seeds: a failure names its seed, and `SIM_SEED=<seed> SIM_WORKLOAD=<workload> npm run bench --
+  // delivery` replays it.
   for (const seed of [20261207, 4242]) {
-    it(`seed ${seed}: 50 buyers, concurrency 8, 10% repeated, 5% crashed: every invariant holds`, async () => {
+    it(`seed ${seed}: 50 buyers ordering 60 units and paying, concurrency 8, 10% repeated, 5% crashed, instances killed, jobs on schedule: every invariant holds`, async () => {
       const result = await simulateDelivery({
         seed,
         buyers: 50,
         vendors: 5,
+        stock: 8,
         concurrency: 8,
         repeatShare: 0.1,
         crashShare: 0.05,
       });
       expect(result.violations).toEqual([]);
-      // The run delivered the way it says: some events and tasks twice, every buyer answered three times.
+      // The run delivered the way it says: some events and tasks twice, runs crashed, instances killed,
+      // the scheduled jobs ran during the deliveries, buyers answered, orders reserved and paid.
       expect(result.stats.repeated).toBeGreaterThan(0);
+      expect(result.stats.instanceDeaths).toBeGreaterThan(0);
+      expect(result.stats.scheduledRounds).toBeGreaterThan(0);
       expect(result.sends).toBeGreaterThanOrEqual(150);
+      expect(result.checked.products).toBe(5);
+      expect(result.checked.payments).toBeGreaterThan(0);
     }, 120_000);
   }
+
+  it("seed 77: the faults workload (a number failing over to Meta, one disconnected with a backlog, one losing tasks, one refused): every invariant holds", async () => {
+    const result = await simulateDelivery({ seed: 77, workload: "faults", buyers: 40, concurrency: 8 });
+    expect(result.violations).toEqual([]);
+    expect(result.checked.failed).toBeGreaterThan(0);
+    expect(result.figures.backlog?.waiting).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -16,4 +16,16 @@ describe("inbound limiter without Redis", () => {
     ]);
     expect((await limiter.check("v", "+221770000002", limits)).allowed).toBe(true);
   });
+
+  it("counts a message once however often it is delivered (a redelivered trigger spends no allowance)", async () => {
+    const limiter = new InboundLimiter(undefined);
+    const limits = { perCustomerPerMinute: 2, perVendorPerMinute: 100 };
+    // Two messages, each delivered five times (runs that died and were run again, duplicates): both allowed.
+    for (let i = 0; i < 5; i++) {
+      expect((await limiter.check("v", "+221770000001", limits, "in_a")).allowed).toBe(true);
+      expect((await limiter.check("v", "+221770000001", limits, "in_b")).allowed).toBe(true);
+    }
+    // A third message is the buyer's third in the minute: refused.
+    expect((await limiter.check("v", "+221770000001", limits, "in_c")).allowed).toBe(false);
+  });
 });
