@@ -86,12 +86,25 @@ export function expectWording(
 }
 
 /**
+ * A list the engine writes one template per row, joined line by line (a recap's, an order list's or a
+ * catalogue page's `{lines}`).
+ */
+export function wordingLines(
+  key: TemplateKey,
+  rows: Record<string, string | number>[],
+  language: Language = "fr",
+): string {
+  return rows.map((row) => wording(language)(key, row)).join("\n");
+}
+
+/**
  * Asserts a product card: the engine sends `productCard` and `askQuantity` as one caption, a blank line
- * between them (neither template holds a blank line), the quantity asked for up to the stock.
+ * between them (neither template holds a blank line), the quantity asked for up to the stock. A
+ * `description` given ("" for none) is compared too; left out, it is read from the text.
  */
 export function expectProductCard(
   text: string | undefined,
-  product: { name: string; price: string; stock: number; keyword: string },
+  product: { name: string; price: string; stock: number; keyword: string; description?: string },
   language: Language = "fr",
 ): void {
   const { keyword, ...card } = product;
