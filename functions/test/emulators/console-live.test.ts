@@ -180,6 +180,10 @@ describe("the live page in the browser", () => {
     await page.goto(`${HOSTING_URL}/console/`, { waitUntil: "networkidle0" });
     await page.waitForSelector("input[name=email]");
     await setLocalStorage(page, "console.vendor", shop.vendorId);
+    // The interface in French whatever this browser's language (the person's choice, kept on the device).
+    await setLocalStorage(page, "console.language", "fr");
+    await page.reload({ waitUntil: "networkidle0" });
+    await page.waitForSelector("input[name=email]");
     await page.type("input[name=email]", staff.email);
     await page.type("input[name=password]", staff.password);
     await page.click("button[type=submit]");
