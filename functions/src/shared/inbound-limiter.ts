@@ -21,12 +21,17 @@ export type LimitVerdict =
 
 const WINDOW_MS = 60_000;
 
+/** What time it is, in milliseconds: `Date.now` unless a test sets the time. */
+export type Clock = () => number;
+
 /** Fixed one-minute windows in this instance's memory: the fallback while Redis cannot be used. */
 class MemoryWindows {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
+  constructor(private readonly clock: Clock) {}
+
   hit(key: string, limit: number): boolean {
-    const now = Date.now();
+    const now = this.clock();
     const window = this.windows.get(key);
     if (!window || now - window.start >= WINDOW_MS) {
       if (this.windows.size > 10_000) this.windows.clear(); // bounded memory under a flood of new keys
@@ -50,15 +55,17 @@ class MemoryWindows {
 export class InboundLimiter {
   private readonly redis: Redis | undefined;
   private minuteLimiters: MinuteLimiters | undefined;
-  private readonly memory = new MemoryWindows();
+  private readonly memory: MemoryWindows;
   private readonly customers: KeyHasher;
   private degraded = false;
 
   /**
    * `hashSecret`: the secret the buyers' keyed hashes are derived from (CONFIG_CACHE_KEY); without one,
-   * the Redis token.
+   * the Redis token. `clock`: the time the windows count by. In memory it is used as is; Redis windows
+   * are @upstash/ratelimit's, which reads `Date.now` itself (a test sets that time through its runner).
    */
-  constructor(redisConfig: RedisConfig | undefined, hashSecret?: string) {
+  constructor(redisConfig: RedisConfig | undefined, hashSecret?: string, clock: Clock = Date.now) {
+    this.memory = new MemoryWindows(clock);
     this.redis = redisConfig
       ? new Redis({ url: redisConfig.url, token: redisConfig.token, retry: false, enableTelemetry: false })
       : undefined;

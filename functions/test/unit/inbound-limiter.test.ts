@@ -28,4 +28,16 @@ describe("inbound limiter without Redis", () => {
     // A third message is the buyer's third in the minute: refused.
     expect((await limiter.check("v", "+221770000001", limits, "in_c")).allowed).toBe(false);
   });
+
+  it("opens a new window a minute later, by the clock it is given (no waiting)", async () => {
+    let now = Date.UTC(2026, 11, 7, 12, 0, 5);
+    const limiter = new InboundLimiter(undefined, undefined, () => now);
+    const limits = { perCustomerPerMinute: 2, perVendorPerMinute: 100 };
+    const allowed = async () => (await limiter.check("v", "+221770000001", limits)).allowed;
+    expect([await allowed(), await allowed(), await allowed()]).toEqual([true, true, false]);
+    now += 59_000;
+    expect(await allowed()).toBe(false);
+    now += 1_000;
+    expect([await allowed(), await allowed(), await allowed()]).toEqual([true, true, false]);
+  });
 });
