@@ -53,6 +53,9 @@ export const SIM_DEFAULTS = {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How often a webhook is posted before the simulator gives up on it (a provider's retries). */
+const WEBHOOK_ATTEMPTS = 5;
+
 /**
  * One simulated run. Resolves `{ seed, violations, stats, figures, sends, seconds }`; `say` gets one line
  * with the seed first (a violation is replayed with `seed`).
@@ -122,18 +125,33 @@ export async function simulateDelivery(options = {}) {
   const timers = [];
   let unsubscribe = () => {};
   try {
-    /** A webhook as Wasender posts it; each message it stored becomes a document event. Resolves the ids. */
+    let webhookRetries = 0;
+    /**
+     * A webhook as Wasender posts it, again after a failure as a provider retries one not answered 2xx
+     * (a read it shared with a run that died fails here: in production that read would have gone on);
+     * each message it stored becomes a document event. Resolves the ids.
+     */
     async function post(vendor, customer, body) {
-      const response = await handleWasenderWebhook({
-        method: "POST",
-        path: `/${vendor.vendorId}`,
-        headers: signedHeaders(vendor.secret),
-        rawBody: Buffer.from(body),
-      });
-      if (response.status !== 200) throw new Error(`the webhook answered ${response.status}`);
+      let response;
+      let retried = false;
+      for (let attempt = 1; ; attempt++) {
+        response = await handleWasenderWebhook({
+          method: "POST",
+          path: `/${vendor.vendorId}`,
+          headers: signedHeaders(vendor.secret),
+          rawBody: Buffer.from(body),
+        }).catch((error) => ({ status: 500, error }));
+        if (response.status === 200 || attempt === WEBHOOK_ATTEMPTS) break;
+        webhookRetries += 1;
+        retried = true;
+        await sleep(50 * attempt);
+      }
+      if (response.status !== 200)
+        throw new Error(`the webhook answered ${response.status} ${WEBHOOK_ATTEMPTS} times`, { cause: response.error });
       const ids = [];
       for (const result of response.body.results) {
-        if (result.outcome !== "stored") continue;
+        // A message a failed attempt stored comes back "duplicate": its document's event still happens.
+        if (result.outcome !== "stored" && !(retried && result.outcome === "duplicate")) continue;
         const messageId = inboundMessageId(result.waMessageId);
         ids.push(messageId);
         const path = { vendorId: vendor.vendorId, customer, messageId };
@@ -291,6 +309,7 @@ export async function simulateDelivery(options = {}) {
     const stats = {
       ...queue.stats,
       gaveUp: queue.stats.gaveUp.length,
+      webhookRetries,
       lostTasks: tasks.lost,
       sweepRounds: rounds,
       scheduledRounds: round,
@@ -300,8 +319,10 @@ export async function simulateDelivery(options = {}) {
     say(
       `[delivery-sim] seed ${seed}: ${violations.length} violation(s); ${stats.deliveries} deliveries, ` +
         `${stats.repeated} repeated (${stats.sameMoment} at the same moment), ${stats.died} died ` +
-        `(${stats.killed} with ${stats.instanceDeaths} instance deaths), ${stats.lostTasks} tasks lost, ` +
-        `${round} scheduled rounds, ${stats.sweepRounds} final sweep round(s), ${sends} sends, ${seconds.toFixed(1)} s`,
+        `(${stats.killed} with ${stats.instanceDeaths} instance deaths, ${stats.timedOut} at their timeout), ` +
+        `${stats.threw} threw, ${stats.lostTasks} tasks lost, ` +
+        `${round} scheduled rounds, ${stats.sweepRounds} final sweep round(s), ${stats.webhookRetries} webhooks posted again, ` +
+        `${sends} sends, ${seconds.toFixed(1)} s`,
     );
     for (const violation of violations.slice(0, 20)) say(`[delivery-sim] seed ${seed}: ${violation}`);
     const checked = {
