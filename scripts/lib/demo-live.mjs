@@ -4,11 +4,14 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** Who writes, what they write, and whether the vendor then marks their order paid. */
+/**
+ * Who writes, what they write, and whether the vendor then marks their order paid. The demo vendor has
+ * delivery zones: after OUI a buyer answers the zone's number and the address, then is reserved.
+ */
 const BUYERS = [
-  { phone: "+221770100001", name: "Fatou", says: ["ROBE1 1", "OUI"], pays: true },
-  { phone: "+221770100002", name: "Moussa", says: ["BOUBOU1 1", "OUI"], pays: true },
-  { phone: "+221770100003", name: "Aminata", says: ["ROBE1 2", "OUI"] },
+  { phone: "+221770100001", name: "Fatou", says: ["ROBE1 1", "OUI", "1", "Rue 12, Plateau"], pays: true },
+  { phone: "+221770100002", name: "Moussa", says: ["BOUBOU1 1", "OUI", "3", "Unité 14, villa 210"], pays: true },
+  { phone: "+221770100003", name: "Aminata", says: ["ROBE1 2", "OUI", "2", "Rue 6 x 11, Médina"] },
   { phone: "+221770100004", name: "Ibrahima", says: ["ROBE1"] },
   { phone: "+221770100005", name: "Khady", says: ["BOUBOU1"] },
   { phone: "+221770100006", name: "Ousmane", says: ["HUMAIN"] },
