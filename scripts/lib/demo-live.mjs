@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
  * Who writes, what they write, and whether the vendor then marks their order paid. The demo vendor has
  * delivery zones: after OUI a buyer answers the zone's number and the address, then is reserved.
  */
-const BUYERS = [
+export const BUYERS = [
   { phone: "+221770100001", name: "Fatou", says: ["ROBE1 1", "OUI", "1", "Rue 12, Plateau"], pays: true },
   { phone: "+221770100002", name: "Moussa", says: ["BOUBOU1 1", "OUI", "3", "Unité 14, villa 210"], pays: true },
   { phone: "+221770100003", name: "Aminata", says: ["ROBE1 2", "OUI", "2", "Rue 6 x 11, Médina"] },
@@ -65,16 +65,21 @@ async function markPaid(hosting, vendor, buyer, token) {
   }
 }
 
+/** One buyer's part: their messages, a moment apart, then (for a buyer who pays) the vendor marking it paid. */
+export async function playBuyer({ hosting, vendor, buyer, adminToken }) {
+  for (const text of buyer.says) {
+    await say(hosting, vendor, buyer, text);
+    await sleep(1500);
+  }
+  if (buyer.pays) await markPaid(hosting, vendor, buyer, await adminToken());
+}
+
 /** Plays the demo live in the background; stops when `stopping()` says so. Never throws. */
 export async function playDemoLive({ hosting, vendor, adminToken, stopping }) {
   try {
     for (const [index, buyer] of BUYERS.entries()) {
       if (stopping()) return;
-      for (const text of buyer.says) {
-        await say(hosting, vendor, buyer, text);
-        await sleep(1500);
-      }
-      if (buyer.pays) await markPaid(hosting, vendor, buyer, await adminToken());
+      await playBuyer({ hosting, vendor, buyer, adminToken });
       if (index >= 2) await sleep(20_000);
     }
   } catch (error) {

@@ -7,12 +7,19 @@ import {
   type Transaction,
 } from "firebase-admin/firestore";
 
+/** The account the Admin SDK names in a task's OIDC token on the Tasks emulator (which checks none). */
+export const EMULATED_SERVICE_ACCOUNT = "emulated-service-acct@email.com";
+
 /**
  * Initializes the default Admin app once per process. Must run at module load: firebase-functions
- * builds Firestore event snapshots with the default app before any handler code runs.
+ * builds Firestore event snapshots with the default app before any handler code runs. On the
+ * emulators the service account is named, so enqueuing a task never asks the metadata server
+ * (169.254.169.254) for it; deployed, the SDK finds the real one there.
  */
 export function ensureAdminApp(): void {
-  if (getApps().length === 0) initializeApp();
+  if (getApps().length > 0) return;
+  if (process.env.CLOUD_TASKS_EMULATOR_HOST) initializeApp({ serviceAccountId: EMULATED_SERVICE_ACCOUNT });
+  else initializeApp();
 }
 
 let db: Firestore | undefined;
