@@ -144,13 +144,14 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
       shop: "Awa Couture",
     });
     await orders(vendor.vendorId).doc(reference!).update({ paymentNote: "Wave ref 123" });
-    await sleep(1500);
-    expect(buyer.sent()).toHaveLength(4);
     expect((await orders(vendor.vendorId).doc(reference!).get()).get("notices.paid")).toBe(`order_${reference}_paid`);
+    // The emulator runs the edit's trigger before it hands over the next message's event, and the buyer's
+    // replies leave in order: a second thank-you would be sent before this answer.
     const list = await buyer.say("commandes");
     expect(list).toHaveLength(1);
     const paidLine = fr("orderLine", { reference: reference!, total: "30 000 FCFA", status: fr("statusPaid") });
     expectWording(list[0], "ordersList", { lines: paidLine });
+    expect(buyer.sent()).toHaveLength(5);
   });
 
   it("answers in English for an English vendor, with the platform's pay page by default", async () => {
@@ -222,8 +223,12 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
       stockHeld: false,
     });
     expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
-    await sleep(1000);
-    expect(buyer.sent()).toHaveLength(3);
+    // Both sweeps queued their notices on the buyer's outbox before they answered, and the emulator runs
+    // the order's trigger before it hands over a later message: a second notice would leave before its answer.
+    const [later] = await buyer.say("commandes");
+    const expiredLine = fr("orderLine", { reference, total: "30 000 FCFA", status: fr("statusExpired") });
+    expectWording(later, "ordersList", { lines: expiredLine });
+    expect(buyer.sent()).toHaveLength(4);
     expect(
       (await adminCall("/jobs/expire-reservations", { token: await idTokenWithClaims({ vendorId: vendor.vendorId }) }))
         .status,
@@ -233,6 +238,9 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
   it("gives a vendor-cancelled order's stock back and tells the buyer; a buyer's ANNULER does it at once", async () => {
     const vendor = await shopVendor();
     const buyer = chat(vendor, "+221771110007");
+    // Another buyer's cart of the whole stock, confirmed at the end: that reservation reads the stock.
+    const rival = chat(vendor, "+221771110014");
+    expectWording((await rival.say("ROBE1 5"))[0], "recap");
     await buyer.say("ROBE1 1");
     const reference = /(CMD-[A-Z0-9]{6})/.exec((await buyer.say("OUI"))[0]!)![1]!;
     await orders(vendor.vendorId).doc(reference).update({ status: "cancelled" });
@@ -273,8 +281,11 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
       10_000,
       "stock given back",
     );
-    await sleep(1000);
-    expect(await stockOf(vendor.vendorId, "robe1")).toBe(5);
+    // The emulator runs the order's trigger for its own write (a second give-back) before it hands over
+    // this message; the reservation of all 5 that leaves none proves exactly 5 were on sale.
+    const [rivalOrder] = await rival.say("OUI");
+    expectWording(rivalOrder, "orderReserved", { total: "75 000 FCFA" });
+    expect(await stockOf(vendor.vendorId, "robe1")).toBe(0);
   }, 45_000);
 
   it("hands off to a person: vendor notified on its owner phone and by a document; the bot resumes by command or edit", async () => {
@@ -376,8 +387,18 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     await quiet.say("ROBE1", 0);
     const skipped = await decidedInbound(off.vendorId, "+221771110010", "ROBE1", "skipped");
     expect(skipped.get("processing.reason")).toBe("autoReplyEnabled is false");
-    await sleep(500);
-    expect(quiet.sent()).toHaveLength(0);
+    // The vendor's own message goes on the same outbox, after anything the decision queued: a reply
+    // would be sent before it.
+    const queued = await adminCall(`/vendors/${off.vendorId}/messages`, {
+      token: await idTokenWithClaims({ vendorId: off.vendorId }),
+      body: { to: "+221771110010", text: "Bonjour, je suis là" },
+    });
+    expect(queued.status).toBe(202);
+    const [own] = await wasender.waitForSends(1, {
+      predicate: (s) => s.apiKey === off.apiKey && s.to === "+221771110010",
+    });
+    expect(own!.text).toBe("Bonjour, je suis là");
+    expect(quiet.sent()).toHaveLength(1);
   }, 60_000);
 
   it("marks a message it cannot decide as failed, with the reason, and does not hold back the next one", async () => {
@@ -406,7 +427,13 @@ describe("AlloPermet over WhatsApp (emulators)", () => {
     const customer = "+221771110013";
     const buyer = chat(vendor, customer);
     await buyer.say("ROBE1 1");
-    await sleep(500); // the recap's message-id lookup is done
+    // The recap's WhatsApp id lookup is done (the fault below would refuse it instead of the reply).
+    await eventually(
+      async () =>
+        (await outboundOf(db, vendor.vendorId, customer).get()).docs[0]?.get("waMessageId") ? true : undefined,
+      10_000,
+      "the recap linked",
+    );
     // A refusal no retry can fix (a 500 would be retried and the reply would go out).
     wasender.injectFault({
       status: 422,
