@@ -48,17 +48,15 @@ afterAll(() => wasender.close());
 
 describe("outbound pacing to the number's Wasender plan, without sleeping", () => {
   it("sends 18 replies for a 6-per-window number in order, at that pace, none refused, each waiting as a scheduled task", async () => {
-    // 6 per 6 s instead of per minute, so the test takes seconds: one send every 1000 ms, slower than
-    // replies come in, so a backlog builds up and waits.
+    // 6 per 10 s instead of per minute, so the test takes under a minute: one send every 1667 ms,
+    // slower than replies come in, so a backlog builds up and waits.
     const vendor = await createVendor(db, {
       apiUrl: wasender.apiUrl,
-      instance: { sendRatePerMinute: 6, sendRateWindowSeconds: 6 },
+      instance: { sendRatePerMinute: 6, sendRateWindowSeconds: 10 },
       config: { rateLimits: { perCustomerPerMinute: 100, perVendorPerMinute: 1000 } },
     });
     const customers = Array.from({ length: 18 }, (_, i) => `+2217755${String(10000 + i)}`);
-    let slowest = 0;
     for (const customer of customers) {
-      const posted = Date.now();
       await postWebhook(vendor, messagesReceived({ phone: customer.slice(1), text: "aide" }));
       // Each reply has taken its send slot (or is sent) before the next message comes in: posting order.
       await eventually(
@@ -70,7 +68,6 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
         15_000,
         `the reply to ${customer} paced`,
       );
-      slowest = Math.max(slowest, Date.now() - posted);
     }
     const sends = await wasender.waitForSends(18, { predicate: (s) => s.apiKey === vendor.apiKey, timeoutMs: 90_000 });
     expect(sends.map((s) => s.to)).toEqual(customers);
@@ -81,17 +78,15 @@ describe("outbound pacing to the number's Wasender plan, without sleeping", () =
     const replies = await Promise.all(
       customers.map(async (c) => (await outboundOf(db, vendor.vendorId, c).get()).docs[0]!),
     );
-    // Sent in the order the pacing gave the slots, each slot an interval (6 s / 6) after the previous start.
+    // Sent in the order the pacing gave the slots, each slot an interval (10 s / 6) after the previous start.
     const starts = replies.map(startOf);
     expect(starts.every((start, i) => i === 0 || start > starts[i - 1]!)).toBe(true);
-    expect(expectPacedBy(replies, 6_000 / 6)).toBeGreaterThanOrEqual(13);
+    expect(expectPacedBy(replies, 10_000 / 6)).toBeGreaterThanOrEqual(13);
     const paced = replies.filter((r) =>
       (r.get("delivery.history") as Array<{ event: string }>).some((h) => h.event === "paced"),
     );
     expect(paced.length).toBeGreaterThanOrEqual(13);
-    console.log(
-      `pacing: 18 sends over ${starts.at(-1)! - starts[0]!} ms, ${paced.length} waited as scheduled tasks, each reply paced within ${slowest} ms of its message`,
-    );
+    console.log(`pacing: 18 sends over ${starts.at(-1)! - starts[0]!} ms, ${paced.length} waited as scheduled tasks`);
     expect(replies.every((r) => r.get("delivery.attempts") === 1)).toBe(true);
   }, 150_000);
 
