@@ -31,6 +31,8 @@ const wabaInstanceFields = z.object({
   sendRatePerMinute: z.number().int().positive().optional(),
   /** The window that rate applies to; 60 s except to test pacing faster. */
   sendRateWindowSeconds: z.number().int().positive().default(60),
+  /** How long a call to this number's Wasender may take; 10 s (the most) except to test timeouts faster. */
+  wasenderTimeoutSeconds: z.number().int().min(1).max(10).optional(),
   /** Written by the session events only when it changes (with `lastSync`), or by an operator. */
   status: z.enum(["connected", "disconnected", "pending"]).default("pending"),
   lastSync: instantSchema.optional(),

@@ -120,6 +120,7 @@ export class ProviderRegistry implements Providers {
         apiUrl: instance.wasenderApiUrl ?? this.defaultWasenderApiUrl(),
         ...(instance.wasenderInstanceId && { instanceId: instance.wasenderInstanceId }),
         ...(instance.wasenderAccessToken && { accessToken: instance.wasenderAccessToken }),
+        ...(instance.wasenderTimeoutSeconds && { timeoutMs: instance.wasenderTimeoutSeconds * 1000 }),
       })
     );
   }

@@ -18,7 +18,7 @@ export class ProviderServices {
   private readonly pools = new Map<string, Pool>();
 
   wasender(config: VendorWasenderConfig): VendorWasenderService {
-    const parts = [config.apiKey, config.accessToken, config.instanceId];
+    const parts = [config.apiKey, config.accessToken, config.instanceId, config.timeoutMs];
     return this.get("wasender", config, parts, (pool) => new VendorWasenderService(config, pool));
   }
 

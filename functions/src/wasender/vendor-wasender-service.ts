@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { OutboundContent } from "../model/message";
-import { encodePathSegment, ProviderTransport, type ProviderAnswer } from "../messaging/transport";
+import { DEFAULT_TIMEOUT_MS, encodePathSegment, ProviderTransport, type ProviderAnswer } from "../messaging/transport";
 import { answerFailure, type ProviderErrors } from "../messaging/http-failure";
 import {
   type AdminCallResult,
@@ -29,6 +29,8 @@ export interface VendorWasenderConfig {
   instanceId?: string;
   /** The account's personal access token, needed to change the session's settings. */
   accessToken?: string;
+  /** How long one call may take (DEFAULT_TIMEOUT_MS when absent). */
+  timeoutMs?: number;
 }
 
 export type { AdminCallResult };
@@ -42,7 +44,12 @@ export class VendorWasenderService implements MessagingProvider, WasenderSession
     readonly config: VendorWasenderConfig,
     dispatcher: Dispatcher,
   ) {
-    this.transport = new ProviderTransport("Wasender", config.apiUrl, dispatcher);
+    this.transport = new ProviderTransport(
+      "Wasender",
+      config.apiUrl,
+      dispatcher,
+      config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
   }
 
   sendMessage(to: string, text: string): Promise<SendResult> {

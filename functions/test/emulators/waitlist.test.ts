@@ -152,7 +152,8 @@ describe("the waitlist (emulators)", () => {
 
   it("two releases and three buyers in line at once: exactly two reservations, in line order", async () => {
     const vendor = await shopVendor(2, { reservationDurationMinutes: 1 });
-    const held = [await reserveOne(vendor, phone()), await reserveOne(vendor, phone())];
+    // Two buyers reserve side by side (their order does not matter: both reservations lapse at once).
+    const held = await Promise.all([reserveOne(vendor, phone()), reserveOne(vendor, phone())]);
     await soldOut(vendor.vendorId);
     const line = [
       await joinLine(vendor, phone(), 1),
