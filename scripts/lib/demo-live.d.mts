@@ -16,6 +16,7 @@ export function playBuyer(options: {
   vendor: DemoLiveVendor;
   buyer: DemoBuyer;
   adminToken: () => Promise<string> | string;
+  pauseMs?: number;
 }): Promise<void>;
 export function playDemoLive(options: {
   hosting: string;

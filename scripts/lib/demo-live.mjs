@@ -65,11 +65,14 @@ async function markPaid(hosting, vendor, buyer, token) {
   }
 }
 
-/** One buyer's part: their messages, a moment apart, then (for a buyer who pays) the vendor marking it paid. */
-export async function playBuyer({ hosting, vendor, buyer, adminToken }) {
+/**
+ * One buyer's part: their messages, `pauseMs` apart (a person typing), then (for a buyer who pays) the
+ * vendor marking it paid.
+ */
+export async function playBuyer({ hosting, vendor, buyer, adminToken, pauseMs = 1500 }) {
   for (const text of buyer.says) {
     await say(hosting, vendor, buyer, text);
-    await sleep(1500);
+    await sleep(pauseMs);
   }
   if (buyer.pays) await markPaid(hosting, vendor, buyer, await adminToken());
 }

@@ -27,6 +27,7 @@ describe("npm start's demo live", () => {
       vendor: { vendorId: vendor.vendorId, instance: { wasenderWebhookSecret: vendor.secret } },
       buyer,
       adminToken: () => idTokenWithClaims({ admin: true }),
+      pauseMs: 200,
     });
     const order = await eventually(
       async () => {
