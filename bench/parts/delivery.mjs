@@ -6,7 +6,8 @@
 // - rush: 1,000 buyers on 100 units (OUI -> reply against keyword -> card, transactions retried).
 // `SIM_SEED=<seed>` replays one seed (with `SIM_WORKLOAD`, default buyers); `SIM_SEEDS` (fresh seeds per
 // workload, 20), `SIM_BUYERS` (1000), `SIM_VENDORS` (20), `SIM_CONCURRENCY` (32), `SIM_REPEAT` (0.1),
-// `SIM_CRASH` (0.05) set the invariant runs; `SIM_ONLY=invariants|scale|rush` runs one of the three;
+// `SIM_CRASH` (0.05), `SIM_RUN_TIMEOUT_MS` (5000: a run going on longer is stopped), `SIM_STALE_MS` (1500:
+// what the scheduled jobs take as stale) set the invariant runs; `SIM_ONLY=invariants|scale|rush` runs one of the three;
 // `SIM_SCALE_VENDORS` (200), `SIM_RUSH_BUYERS` (1000) size the other two.
 import { say } from "../lib/in-process.mjs";
 import { closeSimulator, simulateDelivery } from "../lib/delivery-sim.mjs";
@@ -21,6 +22,8 @@ const settings = () => ({
   concurrency: numberOf("SIM_CONCURRENCY", 32),
   repeatShare: numberOf("SIM_REPEAT", 0.1),
   crashShare: numberOf("SIM_CRASH", 0.05),
+  ...(process.env.SIM_RUN_TIMEOUT_MS !== undefined && { runTimeoutMs: numberOf("SIM_RUN_TIMEOUT_MS", 5000) }),
+  ...(process.env.SIM_STALE_MS !== undefined && { staleMs: numberOf("SIM_STALE_MS", 1500) }),
 });
 
 /** The invariants over seeds, per workload. */
@@ -59,7 +62,7 @@ async function invariants(rows, details) {
     }),
   );
   details.push(
-    `Invariant runs (concurrency ${settings().concurrency}, ${settings().repeatShare * 100}% of events and tasks twice, ${settings().crashShare * 100}% of runs crashed at an await point, a whole instance killed about every 1.5 s, 2% of task enqueues lost, the scheduled jobs every 0.7 s during the deliveries):`,
+    `Invariant runs (concurrency ${settings().concurrency}, ${settings().repeatShare * 100}% of events and tasks twice, ${settings().crashShare * 100}% of runs crashed at an await point, a whole instance killed about every 5 s, runs stopped after ${(settings().runTimeoutMs ?? 5000) / 1000} s, 2% of task enqueues lost, the scheduled jobs every 0.7 s during the deliveries):`,
     "",
     ...results.map(
       (r) =>
