@@ -142,7 +142,7 @@ describe.each<CacheMode>(["memory", "redis"])(
       const instance = functionInstance(mode);
       await warm(instance, vendor);
       const newSecret = `secret-${randomUUID()}`;
-      const expiresAt = Date.now() + 3_000;
+      const expiresAt = Date.now() + 5_000;
       await db
         .collection("waba_instances")
         .doc(vendor.wabaInstanceId)
