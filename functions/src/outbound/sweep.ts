@@ -91,7 +91,10 @@ async function redriven(
       return changedAt <= now - staleMs ? transition(delivery, { type: "dispatch" }, now) : undefined;
     case "scheduled":
     case "retrying":
-      return (delivery.nextAttemptAt ?? 0) <= now - staleMs
+      // Overdue, and not given a task within the window either: a sweep that finds the conversation
+      // again (through a reply waiting behind this head) leaves the task it gave last time its chance,
+      // so a queue that lags never sees its tasks made stale one sweep after another.
+      return (delivery.nextAttemptAt ?? 0) <= now - staleMs && changedAt <= now - staleMs
         ? transition(delivery, { type: "dispatch" }, now)
         : undefined;
     case "waiting": {

@@ -3,6 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { STALE_MS, sweepOutbound } from "../../src/outbound/sweep";
 import { firestore } from "../../src/shared/firestore";
 import { createVendor, outboundOf } from "../support/emulators";
+import type { Dispatch } from "../../src/outbound/dispatch";
+import type { ReplyDeps } from "../../src/replies/reply-to-inbound";
 import { useInProcessReplies } from "../support/inline-scheduler";
 
 // In process, in a project of its own (no Functions emulator trigger or task queue here): the sweep runs
@@ -76,5 +78,58 @@ describe("the self-healing sweep behind a long backlog", () => {
     expect((await outboundOf(db, up.vendorId, customer).doc("out_LOST_0").get()).get("status")).toBe("sent");
     // The disconnected number's replies still wait for it.
     expect(replies.wasender.sends.filter((send) => send.apiKey === down.apiKey)).toEqual([]);
+  }, 60_000);
+
+  it("gives an overdue retrying head one new task per stale window, though a reply waiting behind it brings its conversation into every sweep", async () => {
+    const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
+    const customer = "+221775088888";
+    const longAgo = Timestamp.fromMillis(Date.now() - 10 * 60_000);
+    const deadlineAt = Timestamp.fromMillis(Date.now() + 3_600_000);
+    const message = (text: string, delivery: object) => ({
+      direction: "outbound",
+      vendorId: vendor.vendorId,
+      wabaInstanceId: vendor.wabaInstanceId,
+      to: customer,
+      origin: "engine",
+      text,
+      createdAt: longAgo,
+      status: "queued",
+      delivery: { attempts: 1, deadlineAt, changedAt: longAgo, history: [], ...delivery },
+    });
+    await db
+      .collection("vendors")
+      .doc(vendor.vendorId)
+      .collection("conversations")
+      .doc(customer)
+      .set({ vendorId: vendor.vendorId, customer, outbox: ["out_HEAD_0", "out_BEHIND_0"] });
+    const head = outboundOf(db, vendor.vendorId, customer).doc("out_HEAD_0");
+    await head.set(message("tête", { state: "retrying", generation: 3, nextAttemptAt: longAgo }));
+    await outboundOf(db, vendor.vendorId, customer)
+      .doc("out_BEHIND_0")
+      .set(
+        message("derrière", {
+          state: "waiting",
+          generation: 1,
+          attempts: 0,
+          waitingReason: "an earlier message of this conversation is not sent yet",
+          waitingFor: "out_HEAD_0",
+        }),
+      );
+    // A queue that lags: the tasks the sweeps give are kept, not run.
+    const given: Dispatch[] = [];
+    const lagging: ReplyDeps = {
+      ...replies.deps,
+      scheduler: {
+        schedule: async (tasks: readonly Dispatch[]) => {
+          given.push(...tasks);
+        },
+      },
+    };
+    await sweepOutbound(lagging, { staleMs: STALE_MS });
+    expect(given.map((task) => [task.messageId, task.generation])).toEqual([["out_HEAD_0", 4]]);
+    // The next sweep comes before that task ran: the task stays the head's (no new generation makes it stale).
+    await sweepOutbound(lagging, { staleMs: STALE_MS });
+    expect(given.map((task) => [task.messageId, task.generation])).toEqual([["out_HEAD_0", 4]]);
+    expect((await head.get()).get("delivery.generation")).toBe(4);
   }, 60_000);
 });
