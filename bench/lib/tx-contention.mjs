@@ -1,10 +1,14 @@
 // Transactions retried for contention, counted per kind, for the delivery simulator: the Admin SDK runs a
-// transaction's function again when its commit lost to another writer (ABORTED). A transaction's kind is
+// transaction's function again when its commit lost to another writer (ABORTED); a commit refused because
+// a document read outside the transaction changed since (FAILED_PRECONDITION: a stock shard another buyer
+// drew from, a message the ordering read saw) is counted as refused (the product runs it again on fresh
+// reads, as a new transaction). A transaction's kind is
 // the kind of run it is part of (`event`, `task`, `callback`, `schedule`) and the collections of the
 // first document it reads (e.g. `task: vendors/conversations`), so a count says which document the runs
 // fought over.
 import { currentRun } from "./crash-points.mjs";
 
+const FAILED_PRECONDITION = 9;
 const counts = new Map();
 let installed = false;
 
@@ -40,10 +44,11 @@ export function countTransactionRetries(firestoreModule) {
       }
       return updateFunction(tx);
     };
-    const settle = () => {
+    const settle = (error) => {
       const key = kind ?? `${run?.kind ?? "other"}: no read`;
-      const entry = counts.get(key) ?? { transactions: 0, retried: 0, retries: 0 };
+      const entry = counts.get(key) ?? { transactions: 0, retried: 0, retries: 0, refused: 0 };
       entry.transactions += 1;
+      if (error?.code === FAILED_PRECONDITION) entry.refused += 1;
       if (attempts > 1) {
         entry.retried += 1;
         entry.retries += attempts - 1;
@@ -51,14 +56,14 @@ export function countTransactionRetries(firestoreModule) {
       counts.set(key, entry);
     };
     const result = original.call(this, counted, options);
-    result.then(settle, settle);
+    result.then(() => settle(), settle);
     return result;
   };
   // Installed after the crash points: they must not wrap it again.
   Firestore.prototype.runTransaction.mortal = original.mortal;
 }
 
-/** The counts since the last reset, by kind: `{ transactions, retried, retries }`. */
+/** The counts since the last reset, by kind: `{ transactions, retried, retries, refused }`. */
 export function transactionRetries() {
   return Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -144,13 +144,19 @@ async function rush(rows, details) {
       pass: r50 <= LATENCY_LIMIT && r99 <= LATENCY_LIMIT && r.violations.length === 0,
     }),
   );
-  const retried = Object.entries(r.retries).filter(([, c]) => c.retried > 0);
+  const retried = Object.entries(r.retries).filter(([, c]) => c.retried > 0 || c.refused > 0);
   rows.push(
     row({
-      figure: "simulator rush: transactions retried for contention, per kind",
+      figure:
+        "simulator rush: transactions retried for contention (ABORTED, run again by the SDK) and commits refused for a changed read (FAILED_PRECONDITION, decided again), per kind",
       target: "report",
       measured: retried.length
-        ? retried.map(([kind, c]) => `${kind} ${c.retried} of ${c.transactions} (${c.retries} retries)`).join("; ")
+        ? retried
+            .map(
+              ([kind, c]) =>
+                `${kind} ${c.retried} of ${c.transactions} retried (${c.retries} retries), ${c.refused} refused`,
+            )
+            .join("; ")
         : "none",
     }),
   );

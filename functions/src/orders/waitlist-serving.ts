@@ -13,7 +13,7 @@ import { firestore } from "../shared/firestore";
 import { logger } from "../shared/logger";
 import { orderRef, randomReference } from "../store/orders";
 import { parseProduct, productRef } from "../store/products";
-import { StockDrawer } from "../store/stock-shards";
+import { StockDrawer, withFreshStock } from "../store/stock-shards";
 import { readVendorConfigCached } from "../store/vendor-configs";
 import { lineHead, linesWaiting, readEntryIn } from "../store/waitlist";
 import { immediateStockViews, type StockViewScheduler } from "./stock-views";
@@ -46,9 +46,20 @@ type EntryOutcome =
  * sale, and its stock shards hold the buyer's quantity; then the units are drawn (the shards stay the
  * only truth, so a rush of new buyers and releases never oversells), the reservation is created with
  * its own expiry, the place is marked served, and the buyer's message is queued on their conversation.
- * A redelivered or concurrent run finds the place served and does nothing.
+ * A redelivered or concurrent run finds the place served and does nothing; one that drew from a shard
+ * another buyer drew from meanwhile runs again.
  */
-async function serveEntry(
+function serveEntry(
+  vendorId: string,
+  ref: DocumentReference,
+  config: VendorConfig,
+  deps: WaitlistDeps,
+  now: Date,
+): Promise<EntryOutcome> {
+  return withFreshStock(() => serveEntryOnce(vendorId, ref, config, deps, now));
+}
+
+async function serveEntryOnce(
   vendorId: string,
   ref: DocumentReference,
   config: VendorConfig,

@@ -75,7 +75,7 @@ export interface DecideOptions {
   deciding?: () => void;
 }
 
-/** How often a decision reads its message again after a write found it (or the earlier one) changed since. */
+/** How often a decision reads again after a write found what it read changed since (its message, the earlier one, a stock shard). */
 const STALE_READS_MAX = 10;
 
 /**
@@ -103,7 +103,10 @@ export async function decideOnce(
   }
 }
 
-/** A write refused because a document the ordering query read changed since: the decision reads again. */
+/**
+ * A write refused because a document read outside the transaction changed since (a message the ordering
+ * query read, a stock shard another buyer drew from): the decision reads again.
+ */
 class StaleRead extends Error {}
 
 async function decideFromReads(

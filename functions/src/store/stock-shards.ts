@@ -1,4 +1,4 @@
-import { FieldValue, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { FieldValue, type DocumentReference, type Timestamp, type Transaction } from "firebase-admin/firestore";
 import { firestore, isFailedPrecondition } from "../shared/firestore";
 import { firstShard, planDraw, splitStock, type Draw } from "../model/stock-shards";
 import type { StockDraw } from "../model/order";
@@ -35,14 +35,19 @@ function isStock(value: unknown): value is number {
 type Write = (tx: Transaction) => void;
 
 /**
- * The stock one decision draws, inside its transaction: reads first (the buyer's own shard when it
- * holds enough, else the others too), writes later (`write`, after every read of the transaction). The
- * product document itself is read only for a product whose stock was never spread, which is spread
- * here, in the same transaction.
+ * The stock one decision draws, alongside its transaction: reads first, writes later (`write`, after
+ * every read of the transaction). The shards are read outside the transaction (the buyer's own shard,
+ * then the others when it holds too little), and each shard drawn from is written on the condition that
+ * it has not changed since it was read: the commit fails (FAILED_PRECONDITION) when another buyer drew
+ * from it meanwhile, and the caller decides again on fresh reads. Read in the transaction, shards
+ * would be locked: buyers reading the same shard would each wait to write it until the others gave up
+ * (seconds per clash in a rush), and a sold-out buyer would hold every shard. The product document is
+ * read in the transaction only for a product whose stock was never spread, which is spread here, in
+ * the same transaction.
  */
 export class StockDrawer {
-  /** What each shard of a product holds, as far as read (NaN: not read yet). */
-  private readonly units = new Map<string, number[]>();
+  /** What each shard of a product holds, as read (undefined: not read yet). */
+  private readonly shards = new Map<string, Array<ShardRead | undefined>>();
   private readonly dirty = new Map<string, Set<number>>();
   private readonly seeds = new Map<string, number>();
 
@@ -61,18 +66,28 @@ export class StockDrawer {
     quantity: number,
     shards: number | undefined,
   ): Promise<{ ok: true; draws: Draw[] } | { ok: false; available: number }> {
-    let units = this.units.get(productId);
-    if (!units) {
-      units = shards ? await this.readFirstShard(productId, customer, shards) : await this.readOrSpread(productId);
-      this.units.set(productId, units);
+    let read = this.shards.get(productId);
+    if (!read) {
+      read = shards ? new Array<ShardRead | undefined>(shards).fill(undefined) : await this.readOrSpread(productId);
+      this.shards.set(productId, read);
     }
-    const start = firstShard(customer, productId, units.length);
-    if (Number.isNaN(units[start]!) || units[start]! < quantity) await this.readRest(productId, units);
-    const plan = planDraw(units, start, quantity);
+    const start = firstShard(customer, productId, read.length);
+    if (!read[start]) await this.readShards(productId, read, [start]);
+    if (read[start]!.units < quantity)
+      await this.readShards(
+        productId,
+        read,
+        read.flatMap((shard, k) => (shard ? [] : [k])),
+      );
+    const plan = planDraw(
+      read.map((shard) => shard?.units ?? 0),
+      start,
+      quantity,
+    );
     if (!plan.ok) return plan;
     const dirty = this.dirty.get(productId) ?? new Set<number>();
     for (const draw of plan.draws) {
-      units[draw.shard] = units[draw.shard]! - draw.quantity;
+      read[draw.shard]!.units -= draw.quantity;
       dirty.add(draw.shard);
     }
     this.dirty.set(productId, dirty);
@@ -82,8 +97,8 @@ export class StockDrawer {
   /** Gives back what `draw` took for a reservation that did not go through (another item was short). */
   putBack(draws: ReadonlyArray<{ productId: string; shard: number; quantity: number }>): void {
     for (const draw of draws) {
-      const units = this.units.get(draw.productId);
-      if (units) units[draw.shard] = units[draw.shard]! + draw.quantity;
+      const shard = this.shards.get(draw.productId)?.[draw.shard];
+      if (shard) shard.units += draw.quantity;
     }
   }
 
@@ -95,43 +110,65 @@ export class StockDrawer {
   /** The shard writes; call once every read of the transaction is done. */
   write(tx: Transaction): void {
     for (const [productId, stock] of this.seeds) {
-      const units = this.units.get(productId)!;
+      const read = this.shards.get(productId)!;
       tx.update(productRef(this.vendorId, productId), {
-        stockSync: { stock, shards: units.length, at: FieldValue.serverTimestamp() },
+        stockSync: { stock, shards: read.length, at: FieldValue.serverTimestamp() },
       });
-      units.forEach((n, shard) => tx.set(shardRef(this.vendorId, productId, shard), { units: n }));
+      read.forEach((shard, k) => tx.set(shardRef(this.vendorId, productId, k), { units: shard!.units }));
     }
-    for (const [productId, shards] of this.dirty) {
+    for (const [productId, drawn] of this.dirty) {
       if (this.seeds.has(productId)) continue;
-      const units = this.units.get(productId)!;
-      for (const shard of shards) tx.set(shardRef(this.vendorId, productId, shard), { units: units[shard]! });
+      const read = this.shards.get(productId)!;
+      for (const k of drawn) {
+        const { units, updateTime } = read[k]!;
+        // Only a shard that held units is drawn from, so it exists and has an update time.
+        tx.update(shardRef(this.vendorId, productId, k), { units }, { lastUpdateTime: updateTime! });
+      }
     }
   }
 
-  private async readFirstShard(productId: string, customer: string, shards: number): Promise<number[]> {
-    const units = new Array<number>(shards).fill(Number.NaN);
-    const first = firstShard(customer, productId, shards);
-    units[first] = unitsIn(await this.tx.get(shardRef(this.vendorId, productId, first)));
-    return units;
-  }
-
-  private async readRest(productId: string, units: number[]): Promise<void> {
-    const missing = units.flatMap((n, shard) => (Number.isNaN(n) ? [shard] : []));
-    if (missing.length === 0) return;
-    const snaps = await this.tx.getAll(...missing.map((shard) => shardRef(this.vendorId, productId, shard)));
-    snaps.forEach((snap, index) => (units[missing[index]!] = unitsIn(snap)));
+  private async readShards(productId: string, read: Array<ShardRead | undefined>, shards: number[]): Promise<void> {
+    if (shards.length === 0) return;
+    const snaps = await firestore().getAll(...shards.map((k) => shardRef(this.vendorId, productId, k)));
+    snaps.forEach((snap, index) => {
+      read[shards[index]!] = { units: unitsIn(snap), ...(snap.updateTime && { updateTime: snap.updateTime }) };
+    });
   }
 
   /** A product the catalogue does not show spread: spread now unless it was meanwhile (then its shards are read as usual). */
-  private async readOrSpread(productId: string): Promise<number[]> {
+  private async readOrSpread(productId: string): Promise<Array<ShardRead | undefined>> {
     const product = await this.tx.get(productRef(this.vendorId, productId));
     const sync = stockSyncOf(product.data());
-    if (sync) return new Array<number>(sync.shards).fill(Number.NaN);
+    if (sync) return new Array<ShardRead | undefined>(sync.shards).fill(undefined);
     const stock: unknown = product.get("stock");
     const seeded = isStock(stock) ? stock : 0;
     if (product.exists) this.seeds.set(productId, seeded);
-    return splitStock(product.exists ? seeded : 0);
+    return splitStock(product.exists ? seeded : 0).map((units) => ({ units }));
   }
+}
+
+/** How often a transaction drawing stock runs again after its commit found a shard drawn from meanwhile. */
+const STALE_STOCK_TRIES = 10;
+
+/**
+ * Runs `work` (a transaction with a `StockDrawer`) again while its commit is refused because a shard
+ * it drew from changed since it read it (FAILED_PRECONDITION): another buyer drew first, and the next
+ * run reads what is left. A decision has its own loop for this (`decideOnce`, with its ordering read).
+ */
+export async function withFreshStock<T>(work: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isFailedPrecondition(error) || tries >= STALE_STOCK_TRIES) throw error;
+    }
+  }
+}
+
+/** A shard as a draw read it: its units, and when it last changed (undefined: it does not exist yet). */
+interface ShardRead {
+  units: number;
+  updateTime?: Timestamp;
 }
 
 function unitsIn(snap: { exists: boolean; get(field: string): unknown }): number {
@@ -220,7 +257,8 @@ export async function spreadStock(vendorId: string, productId: string): Promise<
 }
 
 /**
- * The product's `stock` set to what its shards hold, so cards and the console show it. Left alone
+ * The product's `stock` set to what its shards hold, so cards and the console show it (the product
+ * document in a transaction, so an operator's edit made meanwhile is never overwritten). Left alone
  * while an operator's edit waits to be spread (`stock` differs from `stockSync.stock`): the edit wins.
  */
 export async function refreshStockView(vendorId: string, productId: string): Promise<number | undefined> {
@@ -229,7 +267,10 @@ export async function refreshStockView(vendorId: string, productId: string): Pro
     const snap = await tx.get(ref);
     const sync = stockSyncOf(snap.data());
     if (!snap.exists || !sync || snap.get("stock") !== sync.stock) return undefined;
-    const shards = await tx.getAll(
+    // The shards are read outside the transaction: holding every one of them would make each
+    // reservation of a rush wait for the refresh. A shard that changes after this read asks for a
+    // refresh of its own once its decision commits, so the view catches up with the last change.
+    const shards = await firestore().getAll(
       ...Array.from({ length: sync.shards }, (_, shard) => shardRef(vendorId, productId, shard)),
     );
     const sum = shards.reduce((total, shard) => total + unitsIn(shard), 0);

@@ -5,7 +5,7 @@ import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
 import { dueReservations } from "../../src/store/orders";
 import { readActiveProductsCached } from "../../src/store/products";
-import { availableStock } from "../../src/store/stock-shards";
+import { availableStock, withFreshStock } from "../../src/store/stock-shards";
 
 // The engine's port backed by Firestore, against the emulator, outside any function.
 
@@ -28,13 +28,16 @@ async function vendorWith(products: Record<string, Record<string, unknown>>) {
 }
 
 /** Runs port operations in one transaction and commits their buffered writes, as a decision does. */
+/** A shop transaction, run again on fresh reads when another buyer drew from the same shard first (as decisions do). */
 function inTransaction<T>(vendorId: string, run: (shop: FirestoreShop) => Promise<T>): Promise<T> {
-  return firestore().runTransaction(async (tx) => {
-    const shop = new FirestoreShop(tx, vendorId, "waba_test", NOW);
-    const result = await run(shop);
-    shop.apply(tx);
-    return result;
-  });
+  return withFreshStock(() =>
+    firestore().runTransaction(async (tx) => {
+      const shop = new FirestoreShop(tx, vendorId, "waba_test", NOW);
+      const result = await run(shop);
+      shop.apply(tx);
+      return result;
+    }),
+  );
 }
 
 const product = (vendorId: string, id: string) => db.collection("vendors").doc(vendorId).collection("products").doc(id);

@@ -3,10 +3,17 @@ import { adminDb, eventually, sleep, uniqueId } from "../support/emulators";
 import { reserveRobe, reserveRobeOrAborted, buyerPhone } from "../support/stock-reservations";
 import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
-import { availableStock, refreshStockView, shardRef, spreadStock } from "../../src/store/stock-shards";
+import {
+  availableStock,
+  refreshStockView,
+  shardRef,
+  spreadStock,
+  StockDrawer,
+  withFreshStock,
+} from "../../src/store/stock-shards";
 import { expireReservation } from "../../src/orders/order-lifecycle";
 import { textBook } from "../../src/engine/wording";
-import { STOCK_SHARD_COUNT } from "../../src/model/stock-shards";
+import { firstShard, STOCK_SHARD_COUNT } from "../../src/model/stock-shards";
 
 // A product's stock held in shards, against the emulator: reservations through the decision's port,
 // an operator's edits through the product document (spread by the product trigger).
@@ -162,4 +169,59 @@ describe("stock held in shards (emulators)", () => {
     expect(results.filter((r) => r.ok)).toHaveLength(2);
     expect(await availableStock(other, "robe")).toBe(0);
   }, 60_000);
+
+  describe("a draw against other buyers", () => {
+    /** A buyer whose own shard is not among `avoid`. */
+    const buyerAvoiding = (avoid: number[], from = 0) => {
+      for (let i = from; ; i++) if (!avoid.includes(firstShard(buyerPhone(i), "robe"))) return buyerPhone(i);
+    };
+
+    /** Draws one unit for `customer` in a transaction; `beforeCommit` runs once the draw is planned. */
+    const drawOne = (vendorId: string, customer: string, beforeCommit: () => Promise<void> = async () => {}) =>
+      firestore().runTransaction(
+        async (tx) => {
+          const drawer = new StockDrawer(tx, vendorId);
+          const drawn = await drawer.draw("robe", customer, 1, STOCK_SHARD_COUNT);
+          await beforeCommit();
+          drawer.write(tx);
+          return drawn;
+        },
+        { maxAttempts: 1 },
+      );
+
+    it("holds no shard while it decides: another buyer's write to the shard it read commits at once", async () => {
+      // One unit, on shard 0; the buyer's own shard is another, empty one, then shard 0 is read too.
+      const vendorId = await vendorWithProduct(1);
+      const customer = buyerAvoiding([0]);
+      const own = firstShard(customer, "robe");
+      let written = false;
+      const drawn = await drawOne(vendorId, customer, async () => {
+        // Another buyer's transaction writes the buyer's own (read) shard while the draw is still open:
+        // with the shard locked by the draw it would wait, and both would give up.
+        await firestore().runTransaction(
+          async (tx) => {
+            const snap = await tx.get(shardRef(vendorId, "robe", own));
+            tx.set(snap.ref, { units: 0 });
+          },
+          { maxAttempts: 1 },
+        );
+        written = true;
+      });
+      expect(written).toBe(true);
+      expect(drawn).toEqual({ ok: true, draws: [{ shard: 0, quantity: 1 }] });
+      expect(await shardUnits(vendorId)).toEqual(new Array(STOCK_SHARD_COUNT).fill(0));
+    });
+
+    it("never draws a unit another buyer drew since it read the shard: its commit is refused, and a fresh run finds it sold out", async () => {
+      const vendorId = await vendorWithProduct(1);
+      const customer = buyerAvoiding([0]);
+      const stale = drawOne(vendorId, customer, async () => {
+        // Another buyer takes the unit between this draw's read and its commit.
+        await shardRef(vendorId, "robe", 0).set({ units: 0 });
+      });
+      await expect(stale).rejects.toMatchObject({ code: 9 });
+      expect(await shardUnits(vendorId)).toEqual(new Array(STOCK_SHARD_COUNT).fill(0));
+      expect(await withFreshStock(() => drawOne(vendorId, customer))).toEqual({ ok: false, available: 0 });
+    });
+  });
 });

@@ -1,29 +1,32 @@
 import { FirestoreShop } from "../../src/store/shop-firestore";
 import { firestore } from "../../src/shared/firestore";
+import { withFreshStock } from "../../src/store/stock-shards";
 
 // Reservations of the product "robe" as a decision makes them, for the stock shard tests (whichever
 // project the test file runs in).
 
-/** A reservation in a transaction with the decision's 10 attempts. */
+/** A reservation in a transaction with the decision's 10 attempts, again on fresh reads when another buyer drew first. */
 export function reserveRobe(
   vendorId: string,
   customer: string,
   quantity = 1,
   expiresAt = new Date(Date.now() + 600_000),
 ) {
-  return firestore().runTransaction(
-    async (tx) => {
-      const shop = new FirestoreShop(tx, vendorId, "waba_test", new Date());
-      const result = await shop.reserve({
-        customer,
-        items: [{ productId: "robe", quantity }],
-        expiresAt,
-        paymentLink: ({ reference }) => `https://pay.test/${reference}`,
-      });
-      shop.apply(tx);
-      return result;
-    },
-    { maxAttempts: 10 },
+  return withFreshStock(() =>
+    firestore().runTransaction(
+      async (tx) => {
+        const shop = new FirestoreShop(tx, vendorId, "waba_test", new Date());
+        const result = await shop.reserve({
+          customer,
+          items: [{ productId: "robe", quantity }],
+          expiresAt,
+          paymentLink: ({ reference }) => `https://pay.test/${reference}`,
+        });
+        shop.apply(tx);
+        return result;
+      },
+      { maxAttempts: 10 },
+    ),
   );
 }
 
