@@ -1,9 +1,9 @@
 import { type Channel, resolveInstance } from "../messaging/provider";
-import { type DocumentSnapshot, Timestamp, type Transaction } from "firebase-admin/firestore";
+import { type DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { type Circuit, type CircuitSettings, route, type WasenderFailureKind } from "../model/circuit";
 import { failoverOf, type MessagingInstance, sendsWithUnipile } from "../model/waba-instance";
 import type { SendFailure } from "../messaging/types";
-import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
+import { readRuntimeForSend, type RuntimeRead, writeCircuitAsRead } from "../store/waba-instances";
 import {
   decodeDelivery,
   type Delivery,
@@ -147,7 +147,7 @@ export async function claimStep(
   const resolution = await resolve(task.vendorId, wabaInstanceId, { requested: snap.get("channel") });
   if (!resolution.ok && !resolution.wait) return fail({ code: "instance_unusable", message: resolution.reason });
   const instance = resolution.instance;
-  const choice = await chooseChannel(reads, {
+  const choice = await chooseChannel({
     instance,
     downReason: resolution.ok ? undefined : resolution.reason,
     delivery,
@@ -183,7 +183,7 @@ export async function claimStep(
     turnFields = fields;
   }
   const circuit = choice.circuit;
-  if (circuit) writes.push((tx) => writeCircuit(tx, instance.id, circuit));
+  if (circuit) writes.push((tx) => writeCircuitAsRead(tx, instance.id, circuit.next, circuit.runtime));
   const claimed = transition(delivery, { type: "claim", leaseMs: SEND_LEASE_MS, provider: choice.channel }, now);
   const claimFields = { ...deliveryFields(claimed, now), attempts: claimed.attempts, ...turnFields };
   writes.push(update(ref, claimFields));
@@ -206,7 +206,8 @@ export async function claimStep(
 export const CUSTOMER_WINDOW_MS = 24 * 60 * 60_000;
 
 export type ChannelChoice =
-  | { kind: "send"; channel: Channel; probe: boolean; circuit?: Circuit }
+  /** `circuit`: to write (the probe's lease), on condition that the runtime is still as `runtime` read it. */
+  | { kind: "send"; channel: Channel; probe: boolean; circuit?: { next: Circuit; runtime: RuntimeRead } }
   | { kind: "wait"; reason: string }
   | { kind: "fail"; error: DeliveryError };
 
@@ -257,11 +258,12 @@ export interface ChannelInput {
  * - a Cloud-API-only number, or a reply to a customer who wrote to the Meta number: Meta;
  * - a message whose last attempt may have reached WhatsApp stays with that provider, so a reply is
  *   never sent by both;
- * - a Wasender number with a Meta failover follows its circuit (read in this transaction: every
- *   function instance sees the same), but never to Meta outside the customer's 24-hour window;
+ * - a Wasender number with a Meta failover follows its circuit (read outside the transaction, and the
+ *   probe's lease written on condition that it is unchanged: every function instance sees the same,
+ *   and one probe at a time), but never to Meta outside the customer's 24-hour window;
  * - any other number: Wasender, waiting while its session is down.
  */
-export async function chooseChannel(reads: Pick<Transaction, "get">, input: ChannelInput): Promise<ChannelChoice> {
+export async function chooseChannel(input: ChannelInput): Promise<ChannelChoice> {
   const { instance, downReason, delivery, conversation, now } = input;
   const pinned = delivery.possibleDuplicate ? delivery.provider : undefined;
   const viaMeta = (): ChannelChoice =>
@@ -288,7 +290,8 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
   const failover = failoverOf(instance);
   if (!failover || pinned === "wasender") return onWasender();
 
-  const runtime = await readInstanceRuntime(reads, instance.id);
+  const read = await readRuntimeForSend(instance.id);
+  const runtime = read.runtime;
   // A number whose runtime document has no status copy yet (onboarded before it existed): the instance's own.
   const status = runtime.status ?? instance.status;
   const sessionDown = status === "disconnected" ? (runtime.sessionStatus ?? "disconnected") : undefined;
@@ -303,7 +306,7 @@ export async function chooseChannel(reads: Pick<Transaction, "get">, input: Chan
     kind: "send",
     channel: decided.channel,
     probe: decided.probe,
-    ...(decided.next && { circuit: decided.next }),
+    ...(decided.next && { circuit: { next: decided.next, runtime: read } }),
   };
 }
 

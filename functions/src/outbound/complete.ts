@@ -3,7 +3,7 @@ import type { SendFailure, SendResult } from "../messaging/types";
 import { afterWasenderAttempt, type Circuit } from "../model/circuit";
 import { failoverOf } from "../model/waba-instance";
 import { conversationRef, outboundRef } from "../store/conversation-paths";
-import { readInstanceRuntime, writeCircuit } from "../store/waba-instances";
+import { readRuntimeForSend, writeCircuitAsRead } from "../store/waba-instances";
 import { circuitSettings, type Claimed, failsOverAtOnce, wasenderFailureKind, withinCustomerWindow } from "./claim";
 import { endMessage } from "./conversation-turn";
 import { decodeDelivery, type Delivery, type DeliveryError, deliveryFields, transition } from "./delivery-state";
@@ -43,11 +43,14 @@ export async function completeStep(
   // and under the lease no one else writes the message (claims find it busy, the sweep waits for the
   // lease to end), so the message is as its claim left it.
   const trusted = claimed.attempts === 1 && (claimed.leaseExpiresAt ?? 0) - now > TRUSTED_LEASE_MS;
-  const [snap, conversation, runtime] = await Promise.all([
+  // The number's runtime outside the transaction, its circuit written on condition that it is
+  // unchanged (see `readRuntimeForSend`): a completion refused for it is made again (`deliver.ts`).
+  const [snap, conversation, read] = await Promise.all([
     trusted ? claim.message : reads.get(ref),
     reads.get(conversationRef(task.vendorId, task.customer)),
-    tracksCircuit ? readInstanceRuntime(reads, instance.id) : undefined,
+    tracksCircuit ? readRuntimeForSend(instance.id) : undefined,
   ]);
+  const runtime = read?.runtime;
   const delivery = decodeDelivery(snap.get("delivery"));
   if (!delivery) return { outcome: {} };
   // The number's turn passes on (the next waiter's task, at this start plus the interval), unless a
@@ -65,7 +68,9 @@ export async function completeStep(
     circuit = afterWasenderAttempt(runtime.circuit, outcome, now, circuitSettings(instance));
   }
   const always: Write[] = [
-    ...(circuit ? [(tx: FirebaseFirestore.Transaction) => writeCircuit(tx, instance.id, circuit)] : []),
+    ...(circuit && read
+      ? [(tx: FirebaseFirestore.Transaction) => writeCircuitAsRead(tx, instance.id, circuit, read)]
+      : []),
     ...freed.writes,
   ];
   const plan = (

@@ -6,10 +6,10 @@ import { completeStep, type StartedSend } from "./complete";
 import { type AttemptTask, attemptTaskSchema, type OutboundDeps } from "./dispatch";
 import { markInstanceProblem, reportFailure } from "./failure";
 import { sendIntervalMs } from "./send-line";
-import { runStep } from "./step";
+import { type Plan, type Reads, runStep } from "./step";
 import type { Channel } from "../messaging/provider";
 import type { MessagingInstance } from "../model/waba-instance";
-import { hasDeliveryProblem, readRuntime, recordProviderError } from "../store/waba-instances";
+import { hasDeliveryProblem, isStaleRuntime, readRuntime, recordProviderError } from "../store/waba-instances";
 import { HttpsError } from "firebase-functions/v2/https";
 
 /** Thrown so the task queue delivers the task again later: it came early, or another run holds the lease. */
@@ -18,7 +18,21 @@ export class RetryLater extends Error {}
 /** A task this close to its due time waits in process instead of being sent back to the queue. */
 const EARLY_WAIT_MAX_MS = 1_000;
 
-const claim = (task: AttemptTask, deps: OutboundDeps) => runStep(deps.scheduler, (reads) => claimStep(reads, task));
+/** Commits refused because the number's runtime changed since it was read, made again on a fresh read before giving up. */
+const STALE_RUNTIME_TRIES = 10;
+
+/** A step run again while its commit finds the number's runtime changed since its read (`readRuntimeForSend`). */
+async function runStepFresh<T>(deps: OutboundDeps, step: (reads: Reads) => Promise<Plan<T>>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await runStep(deps.scheduler, step);
+    } catch (error) {
+      if (!isStaleRuntime(error) || tries >= STALE_RUNTIME_TRIES) throw error;
+    }
+  }
+}
+
+const claim = (task: AttemptTask, deps: OutboundDeps) => runStepFresh(deps, (reads) => claimStep(reads, task));
 
 /**
  * One send attempt of one outbound message (the task queue function's body): claim it, send once,
@@ -58,7 +72,7 @@ async function sendAndComplete(task: AttemptTask, claimed: Claimed, deps: Outbou
   const waMessageId = result.ok ? await whatsAppIdOf(claimed, result.providerMessageId, deps) : undefined;
   const interval = sendIntervalMs(claimed.instance);
   const pacing: StartedSend | undefined = interval !== undefined ? { intervalMs: interval, startedAt } : undefined;
-  const completed = await runStep(deps.scheduler, (reads) =>
+  const completed = await runStepFresh(deps, (reads) =>
     completeStep(reads, task, claimed, result, pacing, waMessageId),
   );
   if (result.ok) {

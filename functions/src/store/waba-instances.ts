@@ -12,11 +12,13 @@ export { WABA_INSTANCES };
 // The send path's runtime reads and writes, where its callers have always imported them from.
 export {
   hasDeliveryProblem,
-  readInstanceRuntime,
+  isStaleRuntime,
   readRuntime,
+  readRuntimeForSend,
   recordProviderError,
-  writeCircuit,
+  writeCircuitAsRead,
   type InstanceRuntime,
+  type RuntimeRead,
 } from "./waba-runtime";
 
 /**

@@ -1,6 +1,6 @@
 import { FieldValue, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { circuitSchema, type Circuit } from "../model/circuit";
-import { firestore } from "../shared/firestore";
+import { firestore, isFailedPrecondition } from "../shared/firestore";
 import { WABA_RUNTIME } from "./collections";
 
 export { WABA_RUNTIME };
@@ -52,12 +52,39 @@ function runtimeOf(data: Record<string, unknown> | undefined): InstanceRuntime {
   };
 }
 
-/** Reads the number's failover circuit and session state inside a transaction (one read). */
-export async function readInstanceRuntime(
-  tx: Pick<Transaction, "get">,
-  wabaInstanceId: string,
-): Promise<InstanceRuntime> {
-  return runtimeOf((await tx.get(runtimeRef(wabaInstanceId))).data());
+/**
+ * The number's runtime as a send decides on it, read outside any transaction, with what a write of its
+ * circuit is conditioned on: every claim and completion of a number's sends reads this one document,
+ * and read in their transactions it would be locked by all of them, so that a write of the circuit
+ * (a failure, the probe) waited on every send in flight (minutes on the emulator during an outage).
+ */
+export interface RuntimeRead {
+  runtime: InstanceRuntime;
+  /** When the document last changed; undefined: it did not exist. */
+  updateTime: Timestamp | undefined;
+}
+
+export async function readRuntimeForSend(wabaInstanceId: string): Promise<RuntimeRead> {
+  const snap = await runtimeRef(wabaInstanceId).get();
+  return { runtime: runtimeOf(snap.data()), updateTime: snap.exists ? snap.updateTime : undefined };
+}
+
+/**
+ * The circuit written in a transaction on condition that the runtime document is still as `read` saw
+ * it: a commit refused (FAILED_PRECONDITION, or ALREADY_EXISTS for a document created meanwhile) is
+ * made again on a fresh read (`isStaleRuntime`).
+ */
+export function writeCircuitAsRead(tx: Transaction, wabaInstanceId: string, circuit: Circuit, read: RuntimeRead): void {
+  const fields = { circuit: storedCircuit(circuit) };
+  if (read.updateTime) tx.update(runtimeRef(wabaInstanceId), fields, { lastUpdateTime: read.updateTime });
+  else tx.create(runtimeRef(wabaInstanceId), fields);
+}
+
+const ALREADY_EXISTS = 6;
+
+/** Whether a commit was refused because a runtime document changed since it was read (see `writeCircuitAsRead`). */
+export function isStaleRuntime(error: unknown): boolean {
+  return isFailedPrecondition(error) || (error as { code?: unknown } | undefined)?.code === ALREADY_EXISTS;
 }
 
 /** The number's runtime state, read once outside any transaction (a waiting message's reason). */
@@ -72,9 +99,9 @@ export async function readRuntimeDocs(wabaInstanceIds: string[]): Promise<Map<st
   return new Map(snaps.map((snap) => [snap.id, snap.data() ?? {}]));
 }
 
-/** Stores the circuit, times as Firestore timestamps so an operator reads them in the console; replaces the whole map. */
-export function writeCircuit(tx: Transaction, wabaInstanceId: string, circuit: Circuit): void {
-  const stored = {
+/** The circuit as stored: times as Firestore timestamps so an operator reads them in the console. */
+function storedCircuit(circuit: Circuit): Record<string, unknown> {
+  return {
     state: circuit.state,
     since: Timestamp.fromMillis(circuit.since),
     reason: circuit.reason,
@@ -84,7 +111,6 @@ export function writeCircuit(tx: Transaction, wabaInstanceId: string, circuit: C
       probe: { message: circuit.probe.message, until: Timestamp.fromMillis(circuit.probe.until) },
     }),
   };
-  tx.set(runtimeRef(wabaInstanceId), { circuit: stored }, { mergeFields: ["circuit"] });
 }
 
 /** The last error of one provider on this number (`providerErrors.{provider}`), for the operator and the health call. */

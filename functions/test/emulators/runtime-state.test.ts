@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeWasender, startFakeWasender } from "../../../scripts/lib/fake-wasender.mjs";
 import { markInstanceProblem } from "../../src/outbound/failure";
 import { firestore } from "../../src/shared/firestore";
-import { readInstanceRuntime, recordProviderError, writeCircuit } from "../../src/store/waba-instances";
+import {
+  isStaleRuntime,
+  readRuntimeForSend,
+  recordProviderError,
+  writeCircuitAsRead,
+} from "../../src/store/waba-instances";
 import { handleWasenderWebhook } from "../../src/webhooks/wasender-webhook";
 import { ValueSealer } from "../../src/shared/sealed-value";
 import { adminDb, createVendor, eventually, postWebhook, sleep, type TestVendor } from "../support/emulators";
@@ -97,23 +102,30 @@ describe("runtime state on waba_runtime", () => {
     expect((await postConnection(vendor, { event: "session.status", data: { status: "connected" } })).status).toBe(200);
     expect((await postConnection(vendor, { event: "qrcode.updated", data: { qr: "2@scan-me" } })).status).toBe(200);
     const since = Date.now();
-    await firestore().runTransaction(async (tx) => {
-      await readInstanceRuntime(tx, vendor.wabaInstanceId);
-      writeCircuit(tx, vendor.wabaInstanceId, {
-        state: "open",
-        since,
-        reason: "3 Wasender failures in a row",
-        failures: 3,
-        probeAt: since + 60_000,
-      });
-    });
+    const open = { state: "open" as const, since, reason: "3 Wasender failures in a row", failures: 3 };
+    const stale = await readRuntimeForSend(vendor.wabaInstanceId);
+    // Another run writes the runtime after this read: a circuit written on that read is refused...
+    await recordProviderError(vendor.wabaInstanceId, "unipile", { code: "timeout", message: "slow" });
+    const refused = await firestore()
+      .runTransaction(async (tx) => writeCircuitAsRead(tx, vendor.wabaInstanceId, open, stale))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(isStaleRuntime(refused)).toBe(true);
+    expect((await runtimeDoc(vendor)).get("circuit")).toBeUndefined();
+    // ...and written on a fresh one.
+    const fresh = await readRuntimeForSend(vendor.wabaInstanceId);
+    await firestore().runTransaction(async (tx) =>
+      writeCircuitAsRead(tx, vendor.wabaInstanceId, { ...open, probeAt: since + 60_000 }, fresh),
+    );
     await recordProviderError(vendor.wabaInstanceId, "wasender", {
       code: "server_error",
       message: "Wasender failed: 503",
     });
     await markInstanceProblem(vendor.wabaInstanceId, { code: "unauthorized", message: "Unauthenticated." });
 
-    // All of it on the runtime document, and read back by the send path's one transactional read.
+    // All of it on the runtime document, and read back by the send path's one read.
     const runtime = await runtimeDoc(vendor);
     expect(runtime.data()).toMatchObject({
       status: "connected",
@@ -123,7 +135,7 @@ describe("runtime state on waba_runtime", () => {
       providerErrors: { wasender: { code: "server_error", message: "Wasender failed: 503" } },
       deliveryProblem: { code: "unauthorized", message: "Unauthenticated." },
     });
-    const read = await firestore().runTransaction((tx) => readInstanceRuntime(tx, vendor.wabaInstanceId));
+    const { runtime: read } = await readRuntimeForSend(vendor.wabaInstanceId);
     expect(read).toMatchObject({
       status: "connected",
       sessionStatus: "connected",
