@@ -59,7 +59,7 @@ export function simulateDelivery(options?: SimulationOptions): Promise<{
     scale?: { lone: Latencies; loaded: Latencies; repliesPerSecond: number };
     backlog?: { waiting: number };
   };
-  retries: Record<string, { transactions: number; retried: number; retries: number }>;
+  retries: Record<string, { transactions: number; retried: number; retries: number; refused: number }>;
   sends: number;
   seconds: number;
 }>;
