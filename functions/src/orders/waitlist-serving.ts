@@ -46,20 +46,10 @@ type EntryOutcome =
  * sale, and its stock shards hold the buyer's quantity; then the units are drawn (the shards stay the
  * only truth, so a rush of new buyers and releases never oversells), the reservation is created with
  * its own expiry, the place is marked served, and the buyer's message is queued on their conversation.
- * A redelivered or concurrent run finds the place served and does nothing; one that drew from a shard
- * another buyer drew from meanwhile runs again.
+ * A redelivered or concurrent run finds the place served and does nothing; one whose commit finds a
+ * shard drawn from meanwhile is run again by its caller (`withFreshStock`).
  */
-function serveEntry(
-  vendorId: string,
-  ref: DocumentReference,
-  config: VendorConfig,
-  deps: WaitlistDeps,
-  now: Date,
-): Promise<EntryOutcome> {
-  return withFreshStock(() => serveEntryOnce(vendorId, ref, config, deps, now));
-}
-
-async function serveEntryOnce(
+async function serveEntry(
   vendorId: string,
   ref: DocumentReference,
   config: VendorConfig,
@@ -166,7 +156,7 @@ export async function serveLine(
       if (head.length === 0) break;
       let progressed = false;
       for (const ref of head) {
-        const outcome = await serveEntry(vendorId, ref, config, deps, now);
+        const outcome = await withFreshStock(() => serveEntry(vendorId, ref, config, deps, now));
         if (outcome.kind === "short") break serving;
         if (outcome.kind === "inactive") {
           closing = true;

@@ -16,22 +16,32 @@ vi.hoisted(() => {
 const db = firestore();
 const replies = useInProcessReplies();
 
+/** An outbound reply as the outbox writes it, last changed at `changedAt`, due within the hour; `delivery` completes its state. */
+function outbound(
+  vendor: { vendorId: string; wabaInstanceId: string },
+  customer: string,
+  text: string,
+  changedAt: Timestamp,
+  delivery: object,
+) {
+  const deadlineAt = Timestamp.fromMillis(Date.now() + 3_600_000);
+  return {
+    direction: "outbound",
+    vendorId: vendor.vendorId,
+    wabaInstanceId: vendor.wabaInstanceId,
+    to: customer,
+    origin: "engine",
+    text,
+    createdAt: changedAt,
+    status: "queued",
+    delivery: { generation: 1, attempts: 0, deadlineAt, changedAt, history: [], ...delivery },
+  };
+}
+
 describe("the self-healing sweep behind a long backlog", () => {
   it("re-drives another number's head that lost its task while a disconnected number holds more than a page of waiting replies", async () => {
     const down = await createVendor(db, { apiUrl: replies.wasender.apiUrl, instance: { status: "disconnected" } });
     const up = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
-    const deadlineAt = Timestamp.fromMillis(Date.now() + 3_600_000);
-    const outbound = (vendor: typeof down, customer: string, text: string, changedAt: Timestamp, delivery: object) => ({
-      direction: "outbound",
-      vendorId: vendor.vendorId,
-      wabaInstanceId: vendor.wabaInstanceId,
-      to: customer,
-      origin: "engine",
-      text,
-      createdAt: changedAt,
-      status: "queued",
-      delivery: { generation: 1, attempts: 0, deadlineAt, changedAt, history: [], ...delivery },
-    });
 
     // The disconnected number: 70 conversations, each a head waiting for the number and two replies
     // behind it, all unchanged for 10 minutes (210 messages, more than a page, older than anything else).
@@ -84,18 +94,8 @@ describe("the self-healing sweep behind a long backlog", () => {
     const vendor = await createVendor(db, { apiUrl: replies.wasender.apiUrl });
     const customer = "+221775088888";
     const longAgo = Timestamp.fromMillis(Date.now() - 10 * 60_000);
-    const deadlineAt = Timestamp.fromMillis(Date.now() + 3_600_000);
-    const message = (text: string, delivery: object) => ({
-      direction: "outbound",
-      vendorId: vendor.vendorId,
-      wabaInstanceId: vendor.wabaInstanceId,
-      to: customer,
-      origin: "engine",
-      text,
-      createdAt: longAgo,
-      status: "queued",
-      delivery: { attempts: 1, deadlineAt, changedAt: longAgo, history: [], ...delivery },
-    });
+    const message = (text: string, delivery: object) =>
+      outbound(vendor, customer, text, longAgo, { attempts: 1, ...delivery });
     await db
       .collection("vendors")
       .doc(vendor.vendorId)
